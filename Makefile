@@ -1,0 +1,62 @@
+# Two commands for a newcomer: `make run` and `make test`. Each installs what it needs, once.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+SOLC_BIN := $(CURDIR)/scripts/solc/bin
+
+# py-solc-x and ape-solidity find the solcjs wrapper here; ape-foundry finds anvil on PATH.
+export SOLCX_BINARY_PATH := $(SOLC_BIN)
+export PATH := $(BIN):$(PATH)
+
+PY_STAMP := $(VENV)/.installed
+JS_STAMP := node_modules/.installed
+
+.PHONY: setup run test test-deep lint artifacts bench-gas gas-snapshot clean
+
+setup: $(PY_STAMP) $(JS_STAMP) $(BIN)/anvil
+
+$(PY_STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[node,dev]'
+	@# See pyproject.toml: its declared evm-trace bound conflicts with eth-ape's and is unused.
+	$(BIN)/pip install --quiet --no-deps ape-foundry==0.8.12
+	touch $@
+
+$(JS_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# The native anvil binary ships inside the platform's npm package; link it where ape looks.
+$(BIN)/anvil: $(JS_STAMP) $(PY_STAMP)
+	ln -sf "$$(ls $(CURDIR)/node_modules/@foundry-rs/anvil-*/bin/anvil | head -n 1)" $@
+
+run: setup
+	$(BIN)/next-node up
+
+test: setup
+	$(BIN)/ape test tests/ -q
+
+# The deeper fuzzing run: many more examples of the stateful ledger test.
+test-deep: setup
+	HYPOTHESIS_PROFILE=deep $(BIN)/ape test tests/ -q -m deep
+
+lint: setup
+	$(BIN)/ruff check wallet node scripts tests
+	$(BIN)/ruff format --check wallet node scripts tests
+	$(BIN)/mypy
+
+# Rebuilds the committed artifacts from contracts/ with the pinned compiler.
+artifacts: setup
+	$(BIN)/python -m next_contracts.build --write
+
+bench-gas: setup
+	$(BIN)/ape run bench_gas
+
+# Rewrites snapshots/gas.json after a deliberate change in gas.
+gas-snapshot: setup
+	$(BIN)/ape run bench_gas --write-snapshot
+
+clean:
+	rm -rf $(VENV) node_modules .build

@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+
+import {MemberKind, MemberStatus} from "../interfaces/IMembershipRegistry.sol";
+import {AccountState, IMutualCreditLedger} from "../interfaces/IMutualCreditLedger.sol";
+import {FeeMath} from "../libraries/FeeMath.sol";
+import {LedgerState} from "../libraries/LedgerState.sol";
+import {PackedAccount} from "../libraries/PackedAccount.sol";
+import {MembershipRegistry} from "../membership/MembershipRegistry.sol";
+
+/// @title The assured mutual-credit ledger of the exchange cooperative
+/// @notice See IMutualCreditLedger. Roles: the admin (to be handed to governance) grants the
+/// others; registrars run the membership; the credit committee sets credit lines and writes off
+/// defaults; governance sets the fee; pausers stop payments in an emergency; auditors hold a role
+/// with no power on-chain, which the gateway reads to let them see every account.
+contract MutualCreditLedger is IMutualCreditLedger, MembershipRegistry {
+    bytes32 public constant CREDIT_COMMITTEE_ROLE = keccak256("CREDIT_COMMITTEE_ROLE");
+    bytes32 public constant GOVERNANCE_ROLE = keccak256("GOVERNANCE_ROLE");
+    bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
+    bytes32 public constant AUDITOR_ROLE = keccak256("AUDITOR_ROLE");
+
+    /// @notice The hard maximum of the payment fee: 5%.
+    uint256 public constant MAX_FEE_BPS = 500;
+
+    /// @notice The largest amount, credit limit or ceiling: 2^64 - 1 hundredths of a unit.
+    uint256 public constant MAX_AMOUNT = type(uint64).max;
+
+    /// @notice A role and the account it is granted to at deployment.
+    struct RoleGrant {
+        bytes32 role;
+        address account;
+    }
+
+    LedgerState private _state;
+
+    /// @param admin Holds DEFAULT_ADMIN_ROLE: grants and revokes every role.
+    /// @param grants The other roles, granted in the same transaction so that the deployment is
+    /// complete and replayable from its own block.
+    constructor(address admin, RoleGrant[] memory grants, uint256 initialFeeBps) {
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        for (uint256 i = 0; i < grants.length; ++i) {
+            _grantRole(grants[i].role, grants[i].account);
+        }
+        _setFee(initialFeeBps);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Payments
+
+    /// @inheritdoc IMutualCreditLedger
+    function pay(address to, uint256 amount, bytes32 ref) external {
+        _move(msg.sender, to, amount, ref, true);
+    }
+
+    /// @inheritdoc IMutualCreditLedger
+    function payBatch(address[] calldata recipients, uint256[] calldata amounts, bytes32 ref) external {
+        if (recipients.length != amounts.length || recipients.length == 0) {
+            revert LedgerInvalidBatch(recipients.length, amounts.length);
+        }
+        for (uint256 i = 0; i < recipients.length; ++i) {
+            _move(msg.sender, recipients[i], amounts[i], ref, true);
+        }
+    }
+
+    /// @dev The one movement hook (as OpenZeppelin's ERC20._update): payments, batch lines,
+    /// write-offs and key migrations all change balances here and nowhere else. The reserve is the
+    /// account at this contract's own address; its balance lives in `_state`.
+    ///
+    /// Zero-sum rule: `from` loses `amount + fee`, `to` gains `amount`, the reserve gains `fee`;
+    /// the sum of all balances, the reserve's included, is the same before and after.
+    ///
+    /// A payment (`isPayment`) carries the fee and must follow the rules of payment: not paused, a
+    /// valid amount, two distinct active members, the payer not below minus its credit limit, the
+    /// payee not above its ceiling. Write-offs and migrations move balances by decision of a role
+    /// holder, carry no fee and skip those rules.
+    ///
+    /// This is the hot path, written so that a payment reads and writes three slots once each
+    /// (payer, payee, `_state`) and hashes each mapping key once.
+    function _move(address from, address to, uint256 amount, bytes32 ref, bool isPayment) internal override {
+        LedgerState state = _state;
+        uint256 fee;
+        if (isPayment) {
+            if (state.paused()) revert LedgerEnforcedPause();
+            if (amount == 0 || amount > MAX_AMOUNT) revert LedgerInvalidAmount(amount);
+            if (from == to) revert LedgerSelfPayment(from);
+            fee = FeeMath.fee(amount, state.feeBps());
+        }
+
+        // Unchecked: amounts are at most MAX_AMOUNT (2^64) or a balance, the fee at most 5% more,
+        // balances within int96 and the reserve within int128, so no int256 sum here can overflow.
+        unchecked {
+            if (from == address(this)) {
+                state = state.withReserve(state.reserve() - int256(amount));
+            } else {
+                AccountSlot storage payerSlot = _accountSlot(from);
+                PackedAccount payer = payerSlot.packed;
+                int256 payerAfter = payer.balance() - int256(amount + fee);
+                if (isPayment) {
+                    if (payer.status() != MemberStatus.Active) revert LedgerAccountNotActive(from, payer.status());
+                    if (payerAfter < -int256(payer.creditLimit())) {
+                        revert LedgerInsufficientCredit(from, payerAfter, payer.creditLimit());
+                    }
+                }
+                payerSlot.packed = payer.withBalance(payerAfter);
+            }
+
+            AccountSlot storage payeeSlot = _accountSlot(to);
+            PackedAccount payee = payeeSlot.packed;
+            int256 payeeAfter = payee.balance() + int256(amount);
+            if (isPayment) {
+                if (payee.status() != MemberStatus.Active) revert LedgerAccountNotActive(to, payee.status());
+                if (payeeAfter > int256(payee.ceiling())) revert LedgerCeilingExceeded(to, payeeAfter, payee.ceiling());
+            }
+            payeeSlot.packed = payee.withBalance(payeeAfter);
+
+            if (fee != 0) state = state.withReserve(state.reserve() + int256(fee));
+        }
+        _state = state;
+        emit Transferred(from, to, amount, fee, ref);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Credit committee
+
+    /// @inheritdoc IMutualCreditLedger
+    function setCreditLine(address account, uint256 creditLimit, uint256 ceiling)
+        external
+        onlyRole(CREDIT_COMMITTEE_ROLE)
+    {
+        _requireCreditLine(creditLimit, ceiling);
+        AccountSlot storage slot = _accountSlot(account);
+        PackedAccount packed = slot.packed;
+        MemberStatus status = packed.status();
+        if (status != MemberStatus.Active && status != MemberStatus.Frozen) {
+            revert MembershipInvalidStatus(account, status);
+        }
+        // A limit may be lowered below the current debt: the member then cannot pay until it has
+        // earned its way back, but is not forced to repay at once.
+        slot.packed = packed.withCreditLine(creditLimit, ceiling);
+        emit CreditLineSet(account, creditLimit, ceiling);
+    }
+
+    /// @inheritdoc IMutualCreditLedger
+    function setDefaultCreditLine(MemberKind kind, uint256 creditLimit, uint256 ceiling)
+        external
+        onlyRole(CREDIT_COMMITTEE_ROLE)
+    {
+        _requireCreditLine(creditLimit, ceiling);
+        _setDefaultCreditLine(kind, creditLimit, ceiling);
+        emit DefaultCreditLineSet(kind, creditLimit, ceiling);
+    }
+
+    /// @inheritdoc IMutualCreditLedger
+    function writeOff(address account, bytes32 ref) external onlyRole(CREDIT_COMMITTEE_ROLE) {
+        PackedAccount packed = _account(account);
+        if (packed.status() != MemberStatus.Excluded) revert MembershipInvalidStatus(account, packed.status());
+        int256 balance = packed.balance();
+        if (balance >= 0) revert LedgerNoDebt(account, balance);
+
+        uint256 debt = uint256(-balance);
+        uint256 reserve = uint256(_state.reserve()); // never negative: it only pays what it holds
+        if (reserve == 0) revert LedgerReserveEmpty(account, debt);
+        uint256 covered = debt < reserve ? debt : reserve;
+
+        _move(address(this), account, covered, ref, false);
+        emit DebtWrittenOff(account, debt, covered, debt - covered, ref);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Governance and emergencies
+
+    /// @inheritdoc IMutualCreditLedger
+    function setFee(uint256 newFeeBps) external onlyRole(GOVERNANCE_ROLE) {
+        _setFee(newFeeBps);
+    }
+
+    /// @inheritdoc IMutualCreditLedger
+    function pause() external onlyRole(PAUSER_ROLE) {
+        if (_state.paused()) revert LedgerEnforcedPause();
+        _state = _state.withPaused(true);
+        emit Paused(msg.sender);
+    }
+
+    /// @inheritdoc IMutualCreditLedger
+    function unpause() external onlyRole(PAUSER_ROLE) {
+        if (!_state.paused()) revert LedgerExpectedPause();
+        _state = _state.withPaused(false);
+        emit Unpaused(msg.sender);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Views
+
+    /// @inheritdoc IMutualCreditLedger
+    function accountOf(address account) external view returns (AccountState memory) {
+        PackedAccount packed = _account(account);
+        return AccountState({
+            balance: packed.balance(),
+            creditLimit: packed.creditLimit(),
+            ceiling: packed.ceiling(),
+            status: packed.status(),
+            kind: packed.kind(),
+            region: packed.region()
+        });
+    }
+
+    /// @inheritdoc IMutualCreditLedger
+    function balanceOf(address account) external view returns (int256) {
+        return account == address(this) ? _state.reserve() : _account(account).balance();
+    }
+
+    /// @inheritdoc IMutualCreditLedger
+    function availableCredit(address account) external view returns (uint256) {
+        PackedAccount packed = _account(account);
+        int256 available = packed.balance() + int256(packed.creditLimit());
+        return available > 0 ? uint256(available) : 0;
+    }
+
+    /// @inheritdoc IMutualCreditLedger
+    function reserveBalance() external view returns (int256) {
+        return _state.reserve();
+    }
+
+    /// @inheritdoc IMutualCreditLedger
+    function reserveAccount() external view returns (address) {
+        return address(this);
+    }
+
+    /// @inheritdoc IMutualCreditLedger
+    function defaultCreditLine(MemberKind kind) external view returns (uint256 creditLimit, uint256 ceiling) {
+        PackedAccount line = _defaultCreditLine(kind);
+        return (line.creditLimit(), line.ceiling());
+    }
+
+    /// @inheritdoc IMutualCreditLedger
+    function feeBps() external view returns (uint256) {
+        return _state.feeBps();
+    }
+
+    /// @inheritdoc IMutualCreditLedger
+    function quoteFee(uint256 amount) external view returns (uint256) {
+        if (amount > MAX_AMOUNT) revert LedgerInvalidAmount(amount);
+        return FeeMath.fee(amount, _state.feeBps());
+    }
+
+    /// @inheritdoc IMutualCreditLedger
+    function paused() external view returns (bool) {
+        return _state.paused();
+    }
+
+    /// @inheritdoc IMutualCreditLedger
+    function name() external pure returns (string memory) {
+        return "NExT mutual credit";
+    }
+
+    /// @inheritdoc IMutualCreditLedger
+    function symbol() external pure returns (string memory) {
+        return "NXT";
+    }
+
+    /// @inheritdoc IMutualCreditLedger
+    function decimals() external pure returns (uint8) {
+        return 2;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Internals
+
+    function _reserveAccount() internal view override returns (address) {
+        return address(this);
+    }
+
+    function _setFee(uint256 newFeeBps) private {
+        if (newFeeBps > MAX_FEE_BPS) revert LedgerFeeTooHigh(newFeeBps, MAX_FEE_BPS);
+        LedgerState state = _state;
+        _state = state.withFeeBps(newFeeBps);
+        emit FeeChanged(state.feeBps(), newFeeBps);
+    }
+
+    function _requireCreditLine(uint256 creditLimit, uint256 ceiling) private pure {
+        if (creditLimit > MAX_AMOUNT) revert LedgerCreditLineTooLarge(creditLimit, MAX_AMOUNT);
+        if (ceiling > MAX_AMOUNT) revert LedgerCreditLineTooLarge(ceiling, MAX_AMOUNT);
+    }
+}

@@ -1,0 +1,1 @@
+"""The gateway: chain -> SQL index -> REST API, and the embedded node that `make run` starts."""

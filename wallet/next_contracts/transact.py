@@ -1,0 +1,50 @@
+"""Sending transactions from either kind of sender the tools meet.
+
+A `LocalAccount` signs here (a wallet key, a deployer key); a bare address is an account the node
+unlocks (anvil's dev accounts, an ape test account). Gas is priced at what the node asks: zero on
+the cooperative's chain, where members never hold a native coin.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from eth_typing import ChecksumAddress
+from hexbytes import HexBytes
+from web3 import Web3
+from web3.types import TxParams, TxReceipt
+
+Sender = LocalAccount | ChecksumAddress
+
+
+class TransactionFailed(Exception):
+    """A transaction was mined but reverted."""
+
+    def __init__(self, tx_hash: HexBytes, receipt: TxReceipt) -> None:
+        self.tx_hash = tx_hash
+        self.receipt = receipt
+        super().__init__(f"transaction {tx_hash.to_0x_hex()} reverted in block {receipt['blockNumber']}")
+
+
+def sender_address(sender: Sender) -> ChecksumAddress:
+    return sender.address if isinstance(sender, LocalAccount) else sender
+
+
+def send(w3: Web3, sender: Sender, tx: TxParams, *, wait: bool = True) -> TxReceipt | HexBytes:
+    """Sends `tx` (to, data, ...) from `sender`; returns the receipt, or the hash if not `wait`."""
+    params: dict[str, Any] = {"from": sender_address(sender), "gasPrice": w3.eth.gas_price, **tx}
+    if isinstance(sender, LocalAccount):
+        params.setdefault("nonce", w3.eth.get_transaction_count(sender.address, "pending"))
+        params.setdefault("chainId", w3.eth.chain_id)
+        params.setdefault("gas", w3.eth.estimate_gas(params))  # type: ignore[arg-type]
+        signed = sender.sign_transaction(params)
+        tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
+    else:
+        tx_hash = w3.eth.send_transaction(params)  # type: ignore[arg-type]
+    if not wait:
+        return tx_hash
+    receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
+    if receipt["status"] != 1:
+        raise TransactionFailed(tx_hash, receipt)
+    return receipt

@@ -103,7 +103,7 @@ def ledger(deployment):
     return ape.Contract(deployment.ledger, abi=load_artifact(LEDGER).abi)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def community(ledger, registrar, committee, alice, bob, council):
     """Alice and Bob (individuals, region 1) and a council (region 1), with credit lines."""
     ledger.setDefaultCreditLine(INDIVIDUAL, 100_000, 5_000_000, sender=committee)

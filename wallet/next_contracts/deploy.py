@@ -18,7 +18,7 @@ from eth_typing import ChecksumAddress
 from web3 import Web3
 
 from next_contracts import LEDGER, Artifact, load_artifact
-from next_contracts.transact import Sender, send, sender_address
+from next_contracts.transact import Sender, gas_price, send, sender_address
 
 ROLE_NAMES = ("REGISTRAR_ROLE", "CREDIT_COMMITTEE_ROLE", "GOVERNANCE_ROLE", "PAUSER_ROLE", "AUDITOR_ROLE")
 DEFAULT_FEE_BPS = 20  # 0.2% of each payment goes to the insurance reserve
@@ -108,7 +108,7 @@ def deploy(w3: Web3, deployer: Sender, config: DeployConfig) -> Deployment:
     grants = [(role_id(name), address) for name, addresses in config.roles.items() for address in addresses]
     factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
     tx = factory.constructor(config.admin, grants, config.fee_bps).build_transaction(
-        {"from": sender_address(deployer), "gasPrice": w3.eth.gas_price}
+        {"from": sender_address(deployer), "gasPrice": gas_price(w3)}
     )
     receipt = send(w3, deployer, {"data": tx["data"], "gas": tx["gas"]})
     address = receipt["contractAddress"]  # type: ignore[index]

@@ -31,9 +31,19 @@ def sender_address(sender: Sender) -> ChecksumAddress:
     return sender.address if isinstance(sender, LocalAccount) else sender
 
 
+def gas_price(w3: Web3) -> int:
+    """Zero on a chain whose base fee is zero, as the cooperative's is; else what the node asks.
+
+    anvil answers eth_gasPrice with a suggested tip even when its base fee is zero, and a member
+    holds no native coin to pay one.
+    """
+    base_fee = w3.eth.get_block("latest").get("baseFeePerGas")
+    return 0 if base_fee == 0 else w3.eth.gas_price
+
+
 def send(w3: Web3, sender: Sender, tx: TxParams, *, wait: bool = True) -> TxReceipt | HexBytes:
     """Sends `tx` (to, data, ...) from `sender`; returns the receipt, or the hash if not `wait`."""
-    params: dict[str, Any] = {"from": sender_address(sender), "gasPrice": w3.eth.gas_price, **tx}
+    params: dict[str, Any] = {"from": sender_address(sender), "gasPrice": gas_price(w3), **tx}
     if isinstance(sender, LocalAccount):
         params.setdefault("nonce", w3.eth.get_transaction_count(sender.address, "pending"))
         params.setdefault("chainId", w3.eth.chain_id)

@@ -1,0 +1,397 @@
+"""Stateful property test of the ledger, in the way OpenZeppelin proves totalSupplyIsSumOfBalances.
+
+Hypothesis draws random sequences of admit, set credit line, pay, batch pay, freeze, unfreeze,
+exclude, key recovery, write-off and fee change, and sends them to the real contract on anvil. A
+model of the rules predicts, for each step, success or the exact typed error. After every step:
+
+- all balances, the reserve's included, sum to zero;
+- no successful payment left the payer below minus its limit or the payee above its ceiling;
+- reserve = fees collected - write-offs covered, both summed from the events;
+- replaying the emitted events from the deployment on reproduces the contract's state exactly.
+
+Transactions go through web3 directly (signed locally, one anvil snapshot per example) rather than
+through ape's contract wrappers: a few thousand of them run in each CI pass.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import ape
+import pytest
+from eth_abi import decode
+from eth_account import Account
+from hypothesis import event
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from web3 import Web3
+from web3.exceptions import ContractCustomError
+
+from next_contracts import LEDGER, load_artifact
+from next_contracts.errors import error_from_exception
+from next_contracts.rpc import connect
+from next_contracts.transact import send
+from tests.conftest import ACTIVE, EXCLUDED, FROZEN, MIGRATED, NONE
+
+MAX_AMOUNT = 2**64 - 1
+MAX_FEE_BPS = 500
+ACCOUNT_STATE = ["int256", "uint256", "uint256", "uint8", "uint8", "uint16"]
+
+# Mostly amounts that fit the members' lines, some that do not, a few invalid ones: Hypothesis
+# draws each branch of one_of alike, so the repeated branch sets the weights.
+_SMALL = st.integers(1, 30_000)
+AMOUNTS = st.one_of(_SMALL, _SMALL, _SMALL, st.integers(1, 700_000), st.sampled_from([0, MAX_AMOUNT + 1]))
+# A batch line's amount is valid (the invalid ones are `pay`'s to try) but may overdraw.
+BATCH_AMOUNTS = st.one_of(_SMALL, _SMALL, _SMALL, st.integers(1, 200_000))
+# Mostly two distinct active members; sometimes anyone, self and non-members included.
+STRICT = st.sampled_from([True, True, True, False])
+
+
+@dataclass
+class Member:
+    balance: int = 0
+    limit: int = 0
+    ceiling: int = 0
+    status: int = NONE
+    kind: int = 0
+    region: int = 0
+
+
+def fee_of(amount: int, bps: int) -> int:
+    return -(-amount * bps // 10_000)
+
+
+class Replay:
+    """Rebuilds the ledger's state from its events alone."""
+
+    def __init__(self, ledger_address: str) -> None:
+        self.reserve_address = ledger_address
+        self.members: dict[str, Member] = {}
+        self.reserve = 0
+        self.fee_bps = 0
+        self.fees = 0
+        self.covered = 0
+
+    def member(self, address: str) -> Member:
+        return self.members.setdefault(address, Member())
+
+    def apply(self, event: str, a: dict) -> None:
+        if event == "MemberAdmitted":
+            self.members[a["account"]] = Member(0, a["creditLimit"], a["ceiling"], ACTIVE, a["kind"], a["region"])
+        elif event == "MemberStatusChanged":
+            self.member(a["account"]).status = a["newStatus"]
+        elif event == "CreditLineSet":
+            m = self.member(a["account"])
+            m.limit, m.ceiling = a["creditLimit"], a["ceiling"]
+        elif event == "Transferred":
+            if a["from"] == self.reserve_address:
+                self.reserve -= a["amount"]
+            else:
+                self.member(a["from"]).balance -= a["amount"] + a["fee"]
+            self.member(a["to"]).balance += a["amount"]
+            self.reserve += a["fee"]
+            self.fees += a["fee"]
+        elif event == "AccountMigrated":
+            old, new = self.member(a["from"]), self.member(a["to"])
+            new.limit, new.ceiling, new.status, new.kind, new.region = (
+                old.limit, old.ceiling, old.status, old.kind, old.region)
+            old.limit, old.ceiling, old.status = 0, 0, MIGRATED
+        elif event == "DebtWrittenOff":
+            self.covered += a["covered"]
+        elif event == "FeeChanged":
+            self.fee_bps = a["newFeeBps"]
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    # Set by the test function below: the chain, the ledger and the role holders.
+    w3: Web3
+    ledger_address: str
+    roles: dict[str, str]
+    snapshot: str
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Each example starts from the freshly deployed ledger.
+        self.w3.provider.make_request("evm_revert", [self.snapshot])
+        type(self).snapshot = self.w3.provider.make_request("evm_snapshot", [])["result"]
+        self.ledger = self.w3.eth.contract(self.ledger_address, abi=load_artifact(LEDGER).abi)
+        self.keys: dict[str, Account] = {}
+        self.model: dict[str, Member] = {}
+        self.reserve = 0
+        self.fee_bps = self.ledger.functions.feeBps().call()
+        self.paused = False
+        self.from_block = self.w3.eth.block_number + 1
+        self.replay = Replay(self.ledger_address)
+        self.replay.fee_bps = self.fee_bps
+        # The parties of the last step's payments.
+        self.payers: set[str] = set()
+        self.payees: set[str] = set()
+
+    # helpers ----------------------------------------------------------------------------------
+
+    def transact(self, sender: str | Account, call, expected_error: str | None) -> None:
+        """Sends `call` and checks that it succeeds, or fails with `expected_error`."""
+        event(f"{call.fn_name}: {expected_error or 'ok'}")  # the mix shows with --hypothesis-show-statistics
+        try:
+            send(self.w3, sender, {"to": self.ledger_address, "data": call._encode_transaction_data()})
+        except ContractCustomError as error:
+            decoded = error_from_exception(error)
+            assert decoded is not None, f"undecodable revert {error!r}"
+            assert decoded.name == expected_error, f"expected {expected_error}, got {decoded}"
+            return
+        assert expected_error is None, f"expected {expected_error}, but the call succeeded"
+
+    def pick(self, index: int, statuses: tuple[int, ...] | None = None) -> str | None:
+        candidates = [a for a, m in self.model.items() if statuses is None or m.status in statuses]
+        return candidates[index % len(candidates)] if candidates else None
+
+    def new_key(self) -> str:
+        key = Account.create()
+        self.keys[key.address] = key
+        self.model[key.address] = Member()
+        return key.address
+
+    def payment_error(self, model: dict[str, Member], payer: str, payee: str, amount: int) -> str | None:
+        """Applies one payment to `model`, or returns the error the contract must give, in the
+        order the contract checks."""
+        if self.paused:
+            return "LedgerEnforcedPause"
+        if amount == 0 or amount > MAX_AMOUNT:
+            return "LedgerInvalidAmount"
+        if payer == payee:
+            return "LedgerSelfPayment"
+        p, q = model[payer], model.get(payee, Member())
+        fee = fee_of(amount, self.fee_bps)
+        if p.status != ACTIVE:
+            return "LedgerAccountNotActive"
+        if p.balance - amount - fee < -p.limit:
+            return "LedgerInsufficientCredit"
+        if q.status != ACTIVE:
+            return "LedgerAccountNotActive"
+        if q.balance + amount > q.ceiling:
+            return "LedgerCeilingExceeded"
+        p.balance -= amount + fee
+        q.balance += amount
+        self.pending_fees += fee
+        return None
+
+    # rules ------------------------------------------------------------------------------------
+
+    @initialize(lines=st.lists(st.tuples(st.integers(0, 3), st.integers(20_000, 300_000),
+                                         st.integers(50_000, 600_000)), min_size=3, max_size=3))
+    def founding_members(self, lines):
+        for kind, limit, ceiling in lines:
+            self.admit(kind, 1, limit, ceiling)
+
+    @rule(kind=st.integers(0, 3), region=st.integers(0, 65_535), limit=st.integers(0, 300_000),
+          ceiling=st.integers(0, 600_000))
+    def admit(self, kind, region, limit, ceiling):
+        # The committee first sets the default line of the kind, so members differ in their lines.
+        self.transact(self.roles["committee"], self.ledger.functions.setDefaultCreditLine(kind, limit, ceiling), None)
+        address = self.new_key()
+        self.transact(self.roles["registrar"],
+                      self.ledger.functions.admit(address, kind, region, Web3.keccak(text=address)), None)
+        self.model[address] = Member(0, limit, ceiling, ACTIVE, kind, region)
+
+    @precondition(lambda self: self.model)
+    @rule(i=st.integers(0, 10**6), limit=st.integers(0, 400_000), ceiling=st.integers(0, 800_000),
+          too_large=st.booleans())
+    def set_credit_line(self, i, limit, ceiling, too_large):
+        address = self.pick(i)
+        if too_large:
+            limit = MAX_AMOUNT + 1
+        m = self.model[address]
+        error = ("LedgerCreditLineTooLarge" if too_large
+                 else None if m.status in (ACTIVE, FROZEN) else "MembershipInvalidStatus")
+        self.transact(self.roles["committee"], self.ledger.functions.setCreditLine(address, limit, ceiling), error)
+        if error is None:
+            m.limit, m.ceiling = limit, ceiling
+
+    def parties(self, i: int, j: int, strict: bool) -> tuple[str, str]:
+        """A payer and a payee: with `strict`, two distinct active members where there are."""
+        if not strict:
+            return self.pick(i), self.pick(j)
+        payer = self.pick(i, (ACTIVE,)) or self.pick(i)
+        others = [a for a, m in self.model.items() if a != payer and m.status == ACTIVE]
+        return payer, others[j % len(others)] if others else self.pick(j)
+
+    @precondition(lambda self: len(self.model) >= 2)
+    @rule(i=st.integers(0, 10**6), j=st.integers(0, 10**6), amount=AMOUNTS, strict=STRICT)
+    def pay(self, i, j, amount, strict):
+        payer, payee = self.parties(i, j, strict)
+        trial = copy.deepcopy(self.model)
+        self.pending_fees = 0
+        error = self.payment_error(trial, payer, payee, amount)
+        call = self.ledger.functions.pay(payee, amount, Web3.keccak(text=f"{i}:{j}"))
+        self.transact(self.keys[payer], call, error)
+        if error is None:
+            self.model, self.reserve = trial, self.reserve + self.pending_fees
+            self.payers.add(payer)
+            self.payees.add(payee)
+
+    @precondition(lambda self: len(self.model) >= 2)
+    @rule(i=st.integers(0, 10**6), strict=STRICT,
+          lines=st.lists(st.tuples(st.integers(0, 10**6), BATCH_AMOUNTS), min_size=1, max_size=8))
+    def pay_batch(self, i, strict, lines):
+        payer = self.parties(i, 0, True)[0]
+        payees = [self.parties(i, j, strict)[1] for j, _ in lines]
+        amounts = [amount for _, amount in lines]
+        trial = copy.deepcopy(self.model)
+        self.pending_fees = 0
+        error = None
+        for payee, amount in zip(payees, amounts, strict=True):
+            error = self.payment_error(trial, payer, payee, amount)
+            if error:
+                break
+        self.transact(self.keys[payer], self.ledger.functions.payBatch(payees, amounts, b"\x07" * 32), error)
+        if error is None:
+            self.model, self.reserve = trial, self.reserve + self.pending_fees
+            self.payers.add(payer)
+            self.payees.update(payees)
+
+    @precondition(lambda self: self.model)
+    @rule(i=st.integers(0, 10**6), action=st.sampled_from(["freeze", "unfreeze", "exclude"]))
+    def change_status(self, i, action):
+        address = self.pick(i)
+        m = self.model[address]
+        allowed = {"freeze": {ACTIVE: FROZEN}, "unfreeze": {FROZEN: ACTIVE},
+                   "exclude": {ACTIVE: EXCLUDED, FROZEN: EXCLUDED}}[action]
+        error = None if m.status in allowed else "MembershipInvalidStatus"
+        self.transact(self.roles["registrar"], getattr(self.ledger.functions, action)(address), error)
+        if error is None:
+            m.status = allowed[m.status]
+
+    @precondition(lambda self: self.model)
+    @rule(i=st.integers(0, 10**6))
+    def migrate(self, i):
+        old_address = self.pick(i, (ACTIVE, FROZEN)) or self.pick(i)
+        old = self.model[old_address]
+        new_address = self.new_key()
+        error = None if old.status in (ACTIVE, FROZEN) else "MembershipInvalidStatus"
+        self.transact(self.roles["registrar"], self.ledger.functions.migrate(old_address, new_address), error)
+        if error is None:
+            self.model[new_address] = copy.copy(old)
+            self.model[old_address] = Member(0, 0, 0, MIGRATED, old.kind, old.region)
+
+    @precondition(lambda self: self.model)
+    @rule(i=st.integers(0, 10**6), default_first=st.booleans())
+    def write_off(self, i, default_first):
+        """Writes off an excluded member's debt; with `default_first`, a member in debt defaults
+        (is excluded) just before, so that write-offs that succeed are common."""
+        debtors = [a for a, m in self.model.items() if m.balance < 0 and m.status in (ACTIVE, FROZEN)]
+        if default_first and debtors:
+            address = debtors[i % len(debtors)]
+            self.transact(self.roles["registrar"], self.ledger.functions.exclude(address), None)
+            self.model[address].status = EXCLUDED
+        else:
+            address = self.pick(i, (EXCLUDED,)) or self.pick(i)
+        m = self.model[address]
+        if m.status != EXCLUDED:
+            error = "MembershipInvalidStatus"
+        elif m.balance >= 0:
+            error = "LedgerNoDebt"
+        elif self.reserve == 0:
+            error = "LedgerReserveEmpty"
+        else:
+            error = None
+        self.transact(self.roles["committee"], self.ledger.functions.writeOff(address, b"\x0d" * 32), error)
+        if error is None:
+            covered = min(-m.balance, self.reserve)
+            m.balance += covered
+            self.reserve -= covered
+
+    @rule(bps=st.integers(0, MAX_FEE_BPS + 20))
+    def set_fee(self, bps):
+        error = None if bps <= MAX_FEE_BPS else "LedgerFeeTooHigh"
+        self.transact(self.roles["governor"], self.ledger.functions.setFee(bps), error)
+        if error is None:
+            self.fee_bps = bps
+
+    @rule(draw=st.integers(0, 3))
+    def toggle_pause(self, draw):
+        # Pauses one time in four, unpauses at once: otherwise half of all payments would meet a pause.
+        if self.paused:
+            self.transact(self.roles["pauser"], self.ledger.functions.unpause(), None)
+        elif draw == 0:
+            self.transact(self.roles["pauser"], self.ledger.functions.pause(), None)
+        else:
+            return
+        self.paused = not self.paused
+
+    # invariants -------------------------------------------------------------------------------
+
+    def chain_state(self) -> tuple[dict[str, Member], int]:
+        """Every account and the reserve, read in one JSON-RPC batch."""
+        addresses = list(self.model)
+        calls = [self.ledger.functions.accountOf(a)._encode_transaction_data() for a in addresses]
+        calls.append(self.ledger.functions.reserveBalance()._encode_transaction_data())
+        with self.w3.batch_requests() as batch:
+            for data in calls:
+                batch.add(self.w3.eth.call({"to": self.ledger_address, "data": data}))
+            results = batch.execute()
+        accounts = {a: Member(*decode(ACCOUNT_STATE, r)) for a, r in zip(addresses, results, strict=False)}
+        return accounts, decode(["int256"], results[-1])[0]
+
+    @invariant()
+    def ledger_matches_model_events_and_rules(self):
+        accounts, reserve = self.chain_state()
+
+        # Zero sum, on the contract's own state.
+        assert sum(m.balance for m in accounts.values()) + reserve == 0
+
+        # No payment left its payer below minus its limit or its payee above its ceiling. (Only
+        # these two: the committee may lower a line below a balance, and then a payee may still be
+        # below minus its new limit after being paid, or a payer above its new ceiling.)
+        for address in self.payers:
+            assert accounts[address].balance >= -accounts[address].limit, f"{address} paid past its limit"
+        for address in self.payees:
+            assert accounts[address].balance <= accounts[address].ceiling, f"{address} paid past its ceiling"
+        self.payers.clear()
+        self.payees.clear()
+
+        # Replay every event since the deployment and compare, account by account.
+        for log in self.new_logs():
+            self.replay.apply(log.event, dict(log.args))
+        assert self.replay.reserve == reserve
+        assert self.replay.fees - self.replay.covered == reserve, "reserve != fees - write-offs covered"
+        for address, m in accounts.items():
+            assert self.replay.members.get(address, Member()) == m, f"replay differs for {address}"
+
+        # And the model of the rules agrees with both.
+        assert accounts == self.model
+        assert reserve == self.reserve
+        assert self.ledger.functions.feeBps().call() == self.fee_bps == self.replay.fee_bps
+
+    def new_logs(self):
+        head = self.w3.eth.block_number
+        if head < self.from_block:
+            return []
+        raw = self.w3.eth.get_logs({"address": self.ledger_address, "fromBlock": self.from_block, "toBlock": head})
+        self.from_block = head + 1
+        events = {event.topic: event for event in (getattr(self.ledger.events, abi["name"])()
+                                                   for abi in self.ledger.abi if abi["type"] == "event")}
+        return [events[log["topics"][0].to_0x_hex()].process_log(log) for log in raw]
+
+
+def _run(deployment, registrar, committee, governor, pauser):
+    # A lean web3 on the same node: ape's own instance asks eth_chainId on every request, which
+    # triples the run time.
+    w3 = connect(ape.chain.provider.uri, trust_env=False)
+    LedgerMachine.w3 = w3
+    LedgerMachine.ledger_address = deployment.ledger
+    LedgerMachine.roles = {"registrar": registrar.address, "committee": committee.address,
+                           "governor": governor.address, "pauser": pauser.address}
+    LedgerMachine.snapshot = w3.provider.make_request("evm_snapshot", [])["result"]
+    LedgerMachine.TestCase().runTest()
+
+
+def test_ledger_invariants_hold_over_random_histories(deployment, registrar, committee, governor, pauser):
+    """200 examples in CI (the "ci" Hypothesis profile in tests/conftest.py)."""
+    _run(deployment, registrar, committee, governor, pauser)
+
+
+@pytest.mark.deep
+def test_ledger_invariants_hold_over_long_random_histories(deployment, registrar, committee, governor, pauser):
+    """The deeper run: `make test-deep` (the "deep" profile: 2,000 examples of up to 60 steps)."""
+    _run(deployment, registrar, committee, governor, pauser)

@@ -36,15 +36,18 @@ run: setup
 	$(BIN)/next-node up
 
 test: setup
-	$(BIN)/ape test tests/ -q
+	$(BIN)/ruff check wallet node scripts tests
+	$(BIN)/ruff format --check wallet node scripts tests
+	$(BIN)/mypy
+	$(BIN)/ape test tests/ -q -p no:warnings
 
 # The deeper fuzzing run: many more examples of the stateful ledger test.
 test-deep: setup
-	HYPOTHESIS_PROFILE=deep $(BIN)/ape test tests/ -q -m deep
+	HYPOTHESIS_PROFILE=deep $(BIN)/ape test tests/ -q -p no:warnings -m deep
 
 lint: setup
-	$(BIN)/ruff check wallet node scripts tests
-	$(BIN)/ruff format --check wallet node scripts tests
+	$(BIN)/ruff check --fix wallet node scripts tests
+	$(BIN)/ruff format wallet node scripts tests
 	$(BIN)/mypy
 
 # Rebuilds the committed artifacts from contracts/ with the pinned compiler.

@@ -16,12 +16,18 @@ def balances(ledger, *members):
 
 # pay ------------------------------------------------------------------------------------------
 
+
 def test_pay_moves_amount_and_fee_to_reserve(community, alice, bob):
     receipt = community.pay(bob, 10_000, ref("bread"), sender=alice)
 
     log = only_event(receipt, community.Transferred)
     assert (log["from"], log["to"], log.amount, log.fee, log.ref) == (
-        alice.address, bob.address, 10_000, 20, ref("bread"))
+        alice.address,
+        bob.address,
+        10_000,
+        20,
+        ref("bread"),
+    )
     assert balances(community, alice, bob) == [-10_020, 10_000]
     assert community.reserveBalance() == 20
     assert community.balanceOf(community.address) == 20
@@ -43,8 +49,9 @@ def test_pay_down_to_exact_credit_limit(community, alice, bob):
 
 
 def test_pay_past_credit_limit_reverts(community, alice, bob):
-    with ape.reverts(community.LedgerInsufficientCredit, account=alice.address,
-                     balanceAfter=-100_001, creditLimit=100_000):
+    with ape.reverts(
+        community.LedgerInsufficientCredit, account=alice.address, balanceAfter=-100_001, creditLimit=100_000
+    ):
         community.pay(bob, 99_801, ref("too much"), sender=alice)
 
 
@@ -108,6 +115,7 @@ def test_pay_keeps_zero_sum(community, alice, bob, council):
 
 # payBatch -------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def staff(community, registrar):
     """250 council employees, admitted as individuals in region 1."""
@@ -123,7 +131,8 @@ def test_pay_batch_pays_250_staff_in_one_transaction(community, council, staff):
 
     logs = receipt.events.filter(community.Transferred)
     assert [(log["to"], log.amount, log.fee) for log in logs] == [
-        (member, amount, fee_of(amount, 20)) for member, amount in zip(staff, amounts, strict=True)]
+        (member, amount, fee_of(amount, 20)) for member, amount in zip(staff, amounts, strict=True)
+    ]
     assert [community.balanceOf(m) for m in staff] == amounts
     fees = sum(fee_of(a, 20) for a in amounts)
     assert community.balanceOf(council) == -(sum(amounts) + fees)
@@ -139,8 +148,12 @@ def test_pay_batch_is_all_or_nothing(community, registrar, council, alice, bob):
 
 def test_pay_batch_past_credit_limit_reverts_at_the_line(community, alice, bob, council):
     # Alice has 100_000 of credit: the second line takes her past it.
-    with ape.reverts(community.LedgerInsufficientCredit, account=alice.address,
-                     balanceAfter=-(60_000 + 120) * 2, creditLimit=100_000):
+    with ape.reverts(
+        community.LedgerInsufficientCredit,
+        account=alice.address,
+        balanceAfter=-(60_000 + 120) * 2,
+        creditLimit=100_000,
+    ):
         community.payBatch([bob, council], [60_000, 60_000], ref("x"), sender=alice)
 
 
@@ -158,6 +171,7 @@ def test_pay_batch_while_paused_reverts(community, pauser, council, alice):
 
 # credit lines ---------------------------------------------------------------------------------
 
+
 def test_set_credit_line(community, committee, alice):
     receipt = community.setCreditLine(alice, 250_000, 7_000_000, sender=committee)
     log = only_event(receipt, community.CreditLineSet)
@@ -170,8 +184,12 @@ def test_set_credit_line_below_debt_blocks_further_payments(community, committee
     community.pay(bob, 50_000, ref("x"), sender=alice)
     community.setCreditLine(alice, 10_000, 5_000_000, sender=committee)
     assert community.availableCredit(alice) == 0
-    with ape.reverts(community.LedgerInsufficientCredit, account=alice.address,
-                     balanceAfter=-50_100 - 2, creditLimit=10_000):
+    with ape.reverts(
+        community.LedgerInsufficientCredit,
+        account=alice.address,
+        balanceAfter=-50_100 - 2,
+        creditLimit=10_000,
+    ):
         community.pay(bob, 1, ref("y"), sender=alice)
 
 
@@ -199,8 +217,11 @@ def test_set_credit_line_of_excluded_member_reverts(community, registrar, commit
 
 
 def test_set_credit_line_by_non_committee_reverts(community, registrar, alice):
-    with ape.reverts(community.AccessControlUnauthorizedAccount, account=registrar.address,
-                     neededRole=role("CREDIT_COMMITTEE_ROLE")):
+    with ape.reverts(
+        community.AccessControlUnauthorizedAccount,
+        account=registrar.address,
+        neededRole=role("CREDIT_COMMITTEE_ROLE"),
+    ):
         community.setCreditLine(alice, 1, 1, sender=registrar)
 
 
@@ -218,18 +239,22 @@ def test_set_default_credit_line_too_large_reverts(ledger, committee):
 
 
 def test_set_default_credit_line_by_non_committee_reverts(ledger, stranger):
-    with ape.reverts(ledger.AccessControlUnauthorizedAccount, account=stranger.address,
-                     neededRole=role("CREDIT_COMMITTEE_ROLE")):
+    with ape.reverts(
+        ledger.AccessControlUnauthorizedAccount,
+        account=stranger.address,
+        neededRole=role("CREDIT_COMMITTEE_ROLE"),
+    ):
         ledger.setDefaultCreditLine(COUNCIL, 1, 1, sender=stranger)
 
 
 # write-offs -----------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def defaulted_alice(community, registrar, alice, bob, council):
     """Alice owes 20_040 and is excluded; the reserve holds the fees of a few payments."""
-    community.pay(bob, 20_000, ref("spent"), sender=alice)         # alice -20_040, reserve 40
-    community.pay(bob, 100_000, ref("fees"), sender=council)        # reserve 240
+    community.pay(bob, 20_000, ref("spent"), sender=alice)  # alice -20_040, reserve 40
+    community.pay(bob, 100_000, ref("fees"), sender=council)  # reserve 240
     community.exclude(alice, sender=registrar)
     return alice
 
@@ -239,9 +264,19 @@ def test_write_off_covered_in_part(community, committee, defaulted_alice):
 
     log = only_event(receipt, community.DebtWrittenOff)
     assert (log.account, log.debt, log.covered, log.uncovered, log.ref) == (
-        defaulted_alice.address, 20_040, 240, 19_800, ref("default"))
+        defaulted_alice.address,
+        20_040,
+        240,
+        19_800,
+        ref("default"),
+    )
     moved = only_event(receipt, community.Transferred)
-    assert (moved["from"], moved["to"], moved.amount, moved.fee) == (community.address, defaulted_alice.address, 240, 0)
+    assert (moved["from"], moved["to"], moved.amount, moved.fee) == (
+        community.address,
+        defaulted_alice.address,
+        240,
+        0,
+    )
     assert community.balanceOf(defaulted_alice) == -19_800
     assert community.reserveBalance() == 0
 
@@ -281,12 +316,16 @@ def test_write_off_with_empty_reserve_reverts(community, registrar, committee, g
 
 
 def test_write_off_by_non_committee_reverts(community, registrar, defaulted_alice):
-    with ape.reverts(community.AccessControlUnauthorizedAccount, account=registrar.address,
-                     neededRole=role("CREDIT_COMMITTEE_ROLE")):
+    with ape.reverts(
+        community.AccessControlUnauthorizedAccount,
+        account=registrar.address,
+        neededRole=role("CREDIT_COMMITTEE_ROLE"),
+    ):
         community.writeOff(defaulted_alice, ref("x"), sender=registrar)
 
 
 # fee ------------------------------------------------------------------------------------------
+
 
 def test_set_fee(community, governor, alice, bob):
     receipt = community.setFee(150, sender=governor)
@@ -308,8 +347,9 @@ def test_set_fee_above_maximum_reverts(community, governor):
 
 
 def test_set_fee_by_non_governance_reverts(community, admin):
-    with ape.reverts(community.AccessControlUnauthorizedAccount, account=admin.address,
-                     neededRole=role("GOVERNANCE_ROLE")):
+    with ape.reverts(
+        community.AccessControlUnauthorizedAccount, account=admin.address, neededRole=role("GOVERNANCE_ROLE")
+    ):
         community.setFee(10, sender=admin)
 
 
@@ -319,6 +359,7 @@ def test_quote_fee_of_invalid_amount_reverts(community):
 
 
 # pause ----------------------------------------------------------------------------------------
+
 
 def test_pause_and_unpause(community, pauser, alice, bob):
     receipt = community.pause(sender=pauser)
@@ -356,12 +397,14 @@ def test_unpause_when_not_paused_reverts(community, pauser):
 
 @pytest.mark.parametrize("function", ["pause", "unpause"])
 def test_pause_by_non_pauser_reverts(community, governor, function):
-    with ape.reverts(community.AccessControlUnauthorizedAccount, account=governor.address,
-                     neededRole=role("PAUSER_ROLE")):
+    with ape.reverts(
+        community.AccessControlUnauthorizedAccount, account=governor.address, neededRole=role("PAUSER_ROLE")
+    ):
         getattr(community, function)(sender=governor)
 
 
 # views and roles ------------------------------------------------------------------------------
+
 
 def test_metadata_views(ledger):
     assert (ledger.name(), ledger.symbol(), ledger.decimals()) == ("NExT mutual credit", "NXT", 2)
@@ -383,16 +426,24 @@ def test_account_of_unknown_address_is_empty(ledger, stranger):
     assert ledger.availableCredit(stranger) == 0
 
 
-@pytest.mark.parametrize("name", ["REGISTRAR_ROLE", "CREDIT_COMMITTEE_ROLE", "GOVERNANCE_ROLE",
-                                  "PAUSER_ROLE", "AUDITOR_ROLE"])
+@pytest.mark.parametrize(
+    "name", ["REGISTRAR_ROLE", "CREDIT_COMMITTEE_ROLE", "GOVERNANCE_ROLE", "PAUSER_ROLE", "AUDITOR_ROLE"]
+)
 def test_role_constants_are_hashes_of_their_names(ledger, name):
     assert getattr(ledger, name)() == role(name)
 
 
-def test_deploy_grants_configured_roles(ledger, admin, registrar, committee, governor, pauser, auditor, stranger):
+def test_deploy_grants_configured_roles(
+    ledger, admin, registrar, committee, governor, pauser, auditor, stranger
+):
     assert ledger.hasRole(b"\x00" * 32, admin)
-    for name, holder in [("REGISTRAR_ROLE", registrar), ("CREDIT_COMMITTEE_ROLE", committee),
-                         ("GOVERNANCE_ROLE", governor), ("PAUSER_ROLE", pauser), ("AUDITOR_ROLE", auditor)]:
+    for name, holder in [
+        ("REGISTRAR_ROLE", registrar),
+        ("CREDIT_COMMITTEE_ROLE", committee),
+        ("GOVERNANCE_ROLE", governor),
+        ("PAUSER_ROLE", pauser),
+        ("AUDITOR_ROLE", auditor),
+    ]:
         assert ledger.hasRole(role(name), holder)
         assert not ledger.hasRole(role(name), stranger)
 
@@ -401,11 +452,14 @@ def test_admin_grants_and_revokes_roles(ledger, admin, stranger):
     ledger.grantRole(role("REGISTRAR_ROLE"), stranger, sender=admin)
     ledger.admit(admin, INDIVIDUAL, 1, kyc("admin"), sender=stranger)
     ledger.revokeRole(role("REGISTRAR_ROLE"), stranger, sender=admin)
-    with ape.reverts(ledger.AccessControlUnauthorizedAccount, account=stranger.address,
-                     neededRole=role("REGISTRAR_ROLE")):
+    with ape.reverts(
+        ledger.AccessControlUnauthorizedAccount, account=stranger.address, neededRole=role("REGISTRAR_ROLE")
+    ):
         ledger.freeze(admin, sender=stranger)
 
 
 def test_grant_role_by_non_admin_reverts(ledger, registrar, stranger):
-    with ape.reverts(ledger.AccessControlUnauthorizedAccount, account=registrar.address, neededRole=b"\x00" * 32):
+    with ape.reverts(
+        ledger.AccessControlUnauthorizedAccount, account=registrar.address, neededRole=b"\x00" * 32
+    ):
         ledger.grantRole(role("REGISTRAR_ROLE"), stranger, sender=registrar)

@@ -78,7 +78,9 @@ class Replay:
 
     def apply(self, event: str, a: dict) -> None:
         if event == "MemberAdmitted":
-            self.members[a["account"]] = Member(0, a["creditLimit"], a["ceiling"], ACTIVE, a["kind"], a["region"])
+            self.members[a["account"]] = Member(
+                0, a["creditLimit"], a["ceiling"], ACTIVE, a["kind"], a["region"]
+            )
         elif event == "MemberStatusChanged":
             self.member(a["account"]).status = a["newStatus"]
         elif event == "CreditLineSet":
@@ -95,7 +97,12 @@ class Replay:
         elif event == "AccountMigrated":
             old, new = self.member(a["from"]), self.member(a["to"])
             new.limit, new.ceiling, new.status, new.kind, new.region = (
-                old.limit, old.ceiling, old.status, old.kind, old.region)
+                old.limit,
+                old.ceiling,
+                old.status,
+                old.kind,
+                old.region,
+            )
             old.limit, old.ceiling, old.status = 0, 0, MIGRATED
         elif event == "DebtWrittenOff":
             self.covered += a["covered"]
@@ -178,33 +185,58 @@ class LedgerMachine(RuleBasedStateMachine):
 
     # rules ------------------------------------------------------------------------------------
 
-    @initialize(lines=st.lists(st.tuples(st.integers(0, 3), st.integers(20_000, 300_000),
-                                         st.integers(50_000, 600_000)), min_size=3, max_size=3))
+    @initialize(
+        lines=st.lists(
+            st.tuples(st.integers(0, 3), st.integers(20_000, 300_000), st.integers(50_000, 600_000)),
+            min_size=3,
+            max_size=3,
+        )
+    )
     def founding_members(self, lines):
         for kind, limit, ceiling in lines:
             self.admit(kind, 1, limit, ceiling)
 
-    @rule(kind=st.integers(0, 3), region=st.integers(0, 65_535), limit=st.integers(0, 300_000),
-          ceiling=st.integers(0, 600_000))
+    @rule(
+        kind=st.integers(0, 3),
+        region=st.integers(0, 65_535),
+        limit=st.integers(0, 300_000),
+        ceiling=st.integers(0, 600_000),
+    )
     def admit(self, kind, region, limit, ceiling):
         # The committee first sets the default line of the kind, so members differ in their lines.
-        self.transact(self.roles["committee"], self.ledger.functions.setDefaultCreditLine(kind, limit, ceiling), None)
+        self.transact(
+            self.roles["committee"], self.ledger.functions.setDefaultCreditLine(kind, limit, ceiling), None
+        )
         address = self.new_key()
-        self.transact(self.roles["registrar"],
-                      self.ledger.functions.admit(address, kind, region, Web3.keccak(text=address)), None)
+        self.transact(
+            self.roles["registrar"],
+            self.ledger.functions.admit(address, kind, region, Web3.keccak(text=address)),
+            None,
+        )
         self.model[address] = Member(0, limit, ceiling, ACTIVE, kind, region)
 
     @precondition(lambda self: self.model)
-    @rule(i=st.integers(0, 10**6), limit=st.integers(0, 400_000), ceiling=st.integers(0, 800_000),
-          too_large=st.booleans())
+    @rule(
+        i=st.integers(0, 10**6),
+        limit=st.integers(0, 400_000),
+        ceiling=st.integers(0, 800_000),
+        too_large=st.booleans(),
+    )
     def set_credit_line(self, i, limit, ceiling, too_large):
         address = self.pick(i)
         if too_large:
             limit = MAX_AMOUNT + 1
         m = self.model[address]
-        error = ("LedgerCreditLineTooLarge" if too_large
-                 else None if m.status in (ACTIVE, FROZEN) else "MembershipInvalidStatus")
-        self.transact(self.roles["committee"], self.ledger.functions.setCreditLine(address, limit, ceiling), error)
+        error = (
+            "LedgerCreditLineTooLarge"
+            if too_large
+            else None
+            if m.status in (ACTIVE, FROZEN)
+            else "MembershipInvalidStatus"
+        )
+        self.transact(
+            self.roles["committee"], self.ledger.functions.setCreditLine(address, limit, ceiling), error
+        )
         if error is None:
             m.limit, m.ceiling = limit, ceiling
 
@@ -231,8 +263,11 @@ class LedgerMachine(RuleBasedStateMachine):
             self.payees.add(payee)
 
     @precondition(lambda self: len(self.model) >= 2)
-    @rule(i=st.integers(0, 10**6), strict=STRICT,
-          lines=st.lists(st.tuples(st.integers(0, 10**6), BATCH_AMOUNTS), min_size=1, max_size=8))
+    @rule(
+        i=st.integers(0, 10**6),
+        strict=STRICT,
+        lines=st.lists(st.tuples(st.integers(0, 10**6), BATCH_AMOUNTS), min_size=1, max_size=8),
+    )
     def pay_batch(self, i, strict, lines):
         payer = self.parties(i, 0, True)[0]
         payees = [self.parties(i, j, strict)[1] for j, _ in lines]
@@ -255,8 +290,11 @@ class LedgerMachine(RuleBasedStateMachine):
     def change_status(self, i, action):
         address = self.pick(i)
         m = self.model[address]
-        allowed = {"freeze": {ACTIVE: FROZEN}, "unfreeze": {FROZEN: ACTIVE},
-                   "exclude": {ACTIVE: EXCLUDED, FROZEN: EXCLUDED}}[action]
+        allowed = {
+            "freeze": {ACTIVE: FROZEN},
+            "unfreeze": {FROZEN: ACTIVE},
+            "exclude": {ACTIVE: EXCLUDED, FROZEN: EXCLUDED},
+        }[action]
         error = None if m.status in allowed else "MembershipInvalidStatus"
         self.transact(self.roles["registrar"], getattr(self.ledger.functions, action)(address), error)
         if error is None:
@@ -367,10 +405,18 @@ class LedgerMachine(RuleBasedStateMachine):
         head = self.w3.eth.block_number
         if head < self.from_block:
             return []
-        raw = self.w3.eth.get_logs({"address": self.ledger_address, "fromBlock": self.from_block, "toBlock": head})
+        raw = self.w3.eth.get_logs(
+            {"address": self.ledger_address, "fromBlock": self.from_block, "toBlock": head}
+        )
         self.from_block = head + 1
-        events = {event.topic: event for event in (getattr(self.ledger.events, abi["name"])()
-                                                   for abi in self.ledger.abi if abi["type"] == "event")}
+        events = {
+            event.topic: event
+            for event in (
+                getattr(self.ledger.events, abi["name"])()
+                for abi in self.ledger.abi
+                if abi["type"] == "event"
+            )
+        }
         return [events[log["topics"][0].to_0x_hex()].process_log(log) for log in raw]
 
 
@@ -380,8 +426,12 @@ def _run(deployment, registrar, committee, governor, pauser):
     w3 = connect(ape.chain.provider.uri, trust_env=False)
     LedgerMachine.w3 = w3
     LedgerMachine.ledger_address = deployment.ledger
-    LedgerMachine.roles = {"registrar": registrar.address, "committee": committee.address,
-                           "governor": governor.address, "pauser": pauser.address}
+    LedgerMachine.roles = {
+        "registrar": registrar.address,
+        "committee": committee.address,
+        "governor": governor.address,
+        "pauser": pauser.address,
+    }
     LedgerMachine.snapshot = w3.provider.make_request("evm_snapshot", [])["result"]
     LedgerMachine.TestCase().runTest()
 
@@ -392,6 +442,8 @@ def test_ledger_invariants_hold_over_random_histories(deployment, registrar, com
 
 
 @pytest.mark.deep
-def test_ledger_invariants_hold_over_long_random_histories(deployment, registrar, committee, governor, pauser):
+def test_ledger_invariants_hold_over_long_random_histories(
+    deployment, registrar, committee, governor, pauser
+):
     """The deeper run: `make test-deep` (the "deep" profile: 2,000 examples of up to 60 steps)."""
     _run(deployment, registrar, committee, governor, pauser)

@@ -28,8 +28,9 @@ def test_admit_counts_members(community):
 
 
 def test_admit_by_non_registrar_reverts(ledger, stranger):
-    with ape.reverts(ledger.AccessControlUnauthorizedAccount, account=stranger.address,
-                     neededRole=role("REGISTRAR_ROLE")):
+    with ape.reverts(
+        ledger.AccessControlUnauthorizedAccount, account=stranger.address, neededRole=role("REGISTRAR_ROLE")
+    ):
         ledger.admit(stranger, INDIVIDUAL, 1, kyc("x"), sender=stranger)
 
 
@@ -66,8 +67,9 @@ def test_freeze_non_member_reverts(ledger, registrar, stranger):
 
 
 def test_freeze_by_non_registrar_reverts(community, alice, bob):
-    with ape.reverts(community.AccessControlUnauthorizedAccount, account=bob.address,
-                     neededRole=role("REGISTRAR_ROLE")):
+    with ape.reverts(
+        community.AccessControlUnauthorizedAccount, account=bob.address, neededRole=role("REGISTRAR_ROLE")
+    ):
         community.freeze(alice, sender=bob)
 
 
@@ -78,8 +80,9 @@ def test_unfreeze_active_member_reverts(community, registrar, alice):
 
 def test_unfreeze_by_non_registrar_reverts(community, registrar, alice):
     community.freeze(alice, sender=registrar)
-    with ape.reverts(community.AccessControlUnauthorizedAccount, account=alice.address,
-                     neededRole=role("REGISTRAR_ROLE")):
+    with ape.reverts(
+        community.AccessControlUnauthorizedAccount, account=alice.address, neededRole=role("REGISTRAR_ROLE")
+    ):
         community.unfreeze(alice, sender=alice)
 
 
@@ -105,8 +108,11 @@ def test_exclude_non_member_reverts(ledger, registrar, stranger):
 
 
 def test_exclude_by_non_registrar_reverts(community, committee, alice):
-    with ape.reverts(community.AccessControlUnauthorizedAccount, account=committee.address,
-                     neededRole=role("REGISTRAR_ROLE")):
+    with ape.reverts(
+        community.AccessControlUnauthorizedAccount,
+        account=committee.address,
+        neededRole=role("REGISTRAR_ROLE"),
+    ):
         community.exclude(alice, sender=committee)
 
 
@@ -117,12 +123,23 @@ def test_migrate_moves_whole_account_with_credit(community, registrar, committee
     receipt = community.migrate(alice, stranger, sender=registrar)
 
     moved = only_event(receipt, community.Transferred)
-    assert (moved["from"], moved["to"], moved.amount, moved.fee) == (alice.address, stranger.address, 5_000, 0)
+    assert (moved["from"], moved["to"], moved.amount, moved.fee) == (
+        alice.address,
+        stranger.address,
+        5_000,
+        0,
+    )
     log = only_event(receipt, community.AccountMigrated)
     assert (log["from"], log["to"]) == (alice.address, stranger.address)
     new = community.accountOf(stranger)
     assert (new.balance, new.creditLimit, new.ceiling, new.status, new.kind, new.region) == (
-        5_000, 123_000, 4_000_000, ACTIVE, INDIVIDUAL, 1)
+        5_000,
+        123_000,
+        4_000_000,
+        ACTIVE,
+        INDIVIDUAL,
+        1,
+    )
     old = community.accountOf(alice)
     assert (old.balance, old.creditLimit, old.ceiling, old.status) == (0, 0, 0, MIGRATED)
     assert community.kycHashOf(stranger) == community.kycHashOf(alice)
@@ -180,8 +197,9 @@ def test_migrate_excluded_member_reverts(community, registrar, alice, stranger):
 
 
 def test_migrate_by_non_registrar_reverts(community, alice, stranger):
-    with ape.reverts(community.AccessControlUnauthorizedAccount, account=alice.address,
-                     neededRole=role("REGISTRAR_ROLE")):
+    with ape.reverts(
+        community.AccessControlUnauthorizedAccount, account=alice.address, neededRole=role("REGISTRAR_ROLE")
+    ):
         community.migrate(alice, stranger, sender=alice)
 
 

@@ -30,5 +30,11 @@ class Artifact:
 def load_artifact(name: str = LEDGER) -> Artifact:
     path = ARTIFACTS_DIR / f"{name}.json"
     data = json.loads(path.read_text())
-    return Artifact(name=name, abi=data["abi"], bytecode=data["bytecode"],
-                    deployed_bytecode=data["deployedBytecode"], metadata=data["metadata"], path=path)
+    return Artifact(
+        name=name,
+        abi=data["abi"],
+        bytecode=data["bytecode"],
+        deployed_bytecode=data["deployedBytecode"],
+        metadata=data["metadata"],
+        path=path,
+    )

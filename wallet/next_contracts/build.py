@@ -60,10 +60,17 @@ def standard_input(root: Path) -> dict[str, Any]:
 
 def compile_standard(root: Path, standard: dict[str, Any]) -> dict[str, Any]:
     """Runs the pinned compiler; imports such as @openzeppelin/... resolve in node_modules/."""
-    command = [str(solc_path(root)), "--standard-json", "--base-path", str(root),
-               "--include-path", str(root / IMPORT_ROOT)]
-    completed = subprocess.run(command, input=json.dumps(standard), capture_output=True, text=True,
-                               check=False)
+    command = [
+        str(solc_path(root)),
+        "--standard-json",
+        "--base-path",
+        str(root),
+        "--include-path",
+        str(root / IMPORT_ROOT),
+    ]
+    completed = subprocess.run(
+        command, input=json.dumps(standard), capture_output=True, text=True, check=False
+    )
     if completed.returncode != 0:
         raise BuildError(f"solc exited with {completed.returncode}: {completed.stderr.strip()}")
     output: dict[str, Any] = json.loads(completed.stdout)
@@ -88,13 +95,18 @@ def build(root: Path | None = None) -> dict[str, str]:
             "bytecode": "0x" + contract["evm"]["bytecode"]["object"],
             "deployedBytecode": "0x" + contract["evm"]["deployedBytecode"]["object"],
             "metadata": contract["metadata"],
-            "compiler": {"version": json.loads(contract["metadata"])["compiler"]["version"],
-                         "settings": SETTINGS},
+            "compiler": {
+                "version": json.loads(contract["metadata"])["compiler"]["version"],
+                "settings": SETTINGS,
+            },
         }
         files[f"{name}.json"] = _dump(artifact)
     # The full input, with every imported source's text, as the compiler saw it.
-    used = {path for name, path in SHIPPED.items()
-            for path in json.loads(output["contracts"][path][name]["metadata"])["sources"]}
+    used = {
+        path
+        for name, path in SHIPPED.items()
+        for path in json.loads(output["contracts"][path][name]["metadata"])["sources"]
+    }
     full_sources = {path: {"content": _source_text(root, standard, path)} for path in sorted(used)}
     files["build-input.json"] = _dump({**standard, "sources": full_sources})
     return files
@@ -102,8 +114,11 @@ def build(root: Path | None = None) -> dict[str, str]:
 
 def differences(root: Path | None = None) -> list[str]:
     """The artifact files that a fresh build would change."""
-    return [name for name, text in build(root).items()
-            if not (ARTIFACTS_DIR / name).exists() or (ARTIFACTS_DIR / name).read_text() != text]
+    return [
+        name
+        for name, text in build(root).items()
+        if not (ARTIFACTS_DIR / name).exists() or (ARTIFACTS_DIR / name).read_text() != text
+    ]
 
 
 def _source_text(root: Path, standard: dict[str, Any], path: str) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from eth_typing import ChecksumAddress
+from hexbytes import HexBytes
 from web3 import Web3
 
 from next_contracts import LEDGER, Artifact, load_artifact
@@ -60,10 +61,15 @@ class DeployConfig:
         """Reads `admin = "0x.."`, `fee_bps = 20` and a `[roles]` table of address lists."""
         data = tomllib.loads(path.read_text())
         try:
-            roles = {name: tuple(Web3.to_checksum_address(a) for a in addresses)
-                     for name, addresses in data.get("roles", {}).items()}
-            return cls(admin=Web3.to_checksum_address(data["admin"]), roles=roles,
-                       fee_bps=int(data.get("fee_bps", DEFAULT_FEE_BPS)))
+            roles = {
+                name: tuple(Web3.to_checksum_address(a) for a in addresses)
+                for name, addresses in data.get("roles", {}).items()
+            }
+            return cls(
+                admin=Web3.to_checksum_address(data["admin"]),
+                roles=roles,
+                fee_bps=int(data.get("fee_bps", DEFAULT_FEE_BPS)),
+            )
         except (KeyError, ValueError) as error:
             raise DeployError(f"{path}: {error}") from error
 
@@ -111,21 +117,24 @@ def deploy(w3: Web3, deployer: Sender, config: DeployConfig) -> Deployment:
         {"from": sender_address(deployer), "gasPrice": gas_price(w3)}
     )
     receipt = send(w3, deployer, {"data": tx["data"], "gas": tx["gas"]})
-    address = receipt["contractAddress"]  # type: ignore[index]
+    address = receipt["contractAddress"]
     if address is None:
         raise DeployError("the deploy transaction created no contract")
     code = w3.eth.get_code(address)
     if code.to_0x_hex() != artifact.deployed_bytecode:
         raise DeployError(f"the code at {address} is not the shipped artifact's runtime bytecode")
-    block = w3.eth.get_block(receipt["blockNumber"])  # type: ignore[index]
+    block = w3.eth.get_block(receipt["blockNumber"])
     return Deployment(
         chain_id=w3.eth.chain_id,
         ledger=address,
-        deploy_block=receipt["blockNumber"],  # type: ignore[index]
-        deploy_block_hash=block["hash"].to_0x_hex(),  # type: ignore[union-attr]
-        deploy_tx=receipt["transactionHash"].to_0x_hex(),  # type: ignore[index]
+        deploy_block=receipt["blockNumber"],
+        deploy_block_hash=HexBytes(block["hash"]).to_0x_hex(),
+        deploy_tx=receipt["transactionHash"].to_0x_hex(),
         deployer=sender_address(deployer),
-        config={"admin": config.admin, "roles": {k: list(v) for k, v in config.roles.items()},
-                "fee_bps": config.fee_bps},
+        config={
+            "admin": config.admin,
+            "roles": {k: list(v) for k, v in config.roles.items()},
+            "fee_bps": config.fee_bps,
+        },
         artifacts={LEDGER: artifact_hashes(artifact)},
     )

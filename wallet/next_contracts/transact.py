@@ -7,7 +7,7 @@ the cooperative's chain, where members never hold a native coin.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
@@ -41,19 +41,25 @@ def gas_price(w3: Web3) -> int:
     return 0 if base_fee == 0 else w3.eth.gas_price
 
 
-def send(w3: Web3, sender: Sender, tx: TxParams, *, wait: bool = True) -> TxReceipt | HexBytes:
-    """Sends `tx` (to, data, ...) from `sender`; returns the receipt, or the hash if not `wait`."""
+def submit(w3: Web3, sender: Sender, tx: TxParams) -> HexBytes:
+    """Signs (or has the node sign) `tx` (to, data, ...) from `sender` and sends it; returns its hash.
+
+    Gas is estimated first, so a transaction that would revert raises the contract's typed error
+    (web3's ContractCustomError) before anything is sent.
+    """
     params: dict[str, Any] = {"from": sender_address(sender), "gasPrice": gas_price(w3), **tx}
     if isinstance(sender, LocalAccount):
         params.setdefault("nonce", w3.eth.get_transaction_count(sender.address, "pending"))
         params.setdefault("chainId", w3.eth.chain_id)
-        params.setdefault("gas", w3.eth.estimate_gas(params))  # type: ignore[arg-type]
+        params.setdefault("gas", w3.eth.estimate_gas(cast(TxParams, params)))
         signed = sender.sign_transaction(params)
-        tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
-    else:
-        tx_hash = w3.eth.send_transaction(params)  # type: ignore[arg-type]
-    if not wait:
-        return tx_hash
+        return w3.eth.send_raw_transaction(signed.raw_transaction)
+    return w3.eth.send_transaction(cast(TxParams, params))
+
+
+def send(w3: Web3, sender: Sender, tx: TxParams) -> TxReceipt:
+    """Submits `tx` and waits for its receipt; raises TransactionFailed if it reverted when mined."""
+    tx_hash = submit(w3, sender, tx)
     receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
     if receipt["status"] != 1:
         raise TransactionFailed(tx_hash, receipt)

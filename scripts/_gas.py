@@ -1,0 +1,82 @@
+"""Gas of the ledger's operations, measured on a real chain beside OpenZeppelin's ERC20.
+
+Shared by `make bench-gas` (scripts/bench_gas.py) and the gas snapshot test. Every figure is the
+`gasUsed` of a mined transaction, 21,000 of intrinsic cost included, in a steady state: both
+parties of a payment (and the reserve) already hold non-zero balances, as they do in real use.
+"""
+
+from __future__ import annotations
+
+from eth_account import Account
+from web3 import Web3
+
+from next_contracts import load_artifact
+from next_contracts.deploy import DeployConfig, deploy
+from next_contracts.transact import send
+
+BATCH_SIZE = 200
+SNAPSHOT = "snapshots/gas.json"
+TOLERANCE = 0.02  # the snapshot test fails when any figure grows by more than this
+
+
+def _gas(w3: Web3, sender: str, contract, call) -> int:
+    receipt = send(w3, sender, {"to": contract.address, "data": call._encode_transaction_data()})
+    return int(receipt["gasUsed"])
+
+
+def measure(w3: Web3, operator: str, alice: str, bob: str) -> dict[str, int]:
+    """Deploys a fresh ledger and ERC20 and returns each operation's gas, by name."""
+    deployment = deploy(w3, operator, DeployConfig.single_operator(operator))
+    ledger = w3.eth.contract(deployment.ledger, abi=load_artifact().abi)
+    ref = Web3.keccak(text="invoice 2026-0042")
+
+    def ledger_gas(sender: str, call) -> int:
+        return _gas(w3, sender, ledger, call)
+
+    ledger_gas(operator, ledger.functions.setDefaultCreditLine(0, 10**9, 10**12))
+    gas = {"admit": ledger_gas(operator, ledger.functions.admit(alice, 0, 1, Web3.keccak(text="kyc:alice")))}
+    ledger_gas(operator, ledger.functions.admit(bob, 0, 1, Web3.keccak(text="kyc:bob")))
+
+    # Steady state: both parties and the reserve non-zero before the measured payment.
+    ledger_gas(alice, ledger.functions.pay(bob, 10_000, ref))
+    ledger_gas(bob, ledger.functions.pay(alice, 2_500, ref))
+    gas["pay"] = ledger_gas(alice, ledger.functions.pay(bob, 12_345, ref))
+    gas["pay_zero_ref"] = ledger_gas(alice, ledger.functions.pay(bob, 12_345, b"\0" * 32))
+    gas["set_credit_line"] = ledger_gas(operator, ledger.functions.setCreditLine(bob, 20_000, 10**12))
+
+    # A council's bonus run: recipients already paid once, as staff are after their first month.
+    staff = [Account.create().address for _ in range(BATCH_SIZE)]
+    for member in staff:
+        ledger_gas(operator, ledger.functions.admit(member, 0, 1, Web3.keccak(text=member)))
+    ledger_gas(alice, ledger.functions.payBatch(staff, [1_000] * BATCH_SIZE, ref))
+    gas["pay_batch_1"] = ledger_gas(alice, ledger.functions.payBatch(staff[:1], [1_000], ref))
+    gas[f"pay_batch_{BATCH_SIZE}"] = ledger_gas(
+        alice, ledger.functions.payBatch(staff, [1_000] * BATCH_SIZE, ref)
+    )
+    gas["pay_batch_per_recipient"] = (gas[f"pay_batch_{BATCH_SIZE}"] - gas["pay_batch_1"]) // (BATCH_SIZE - 1)
+
+    successor = Account.create().address
+    gas["migrate"] = ledger_gas(operator, ledger.functions.migrate(alice, successor))
+    ledger_gas(operator, ledger.functions.exclude(successor))
+    gas["write_off"] = ledger_gas(operator, ledger.functions.writeOff(successor, ref))
+
+    erc20_artifact = load_artifact("ReferenceERC20")
+    factory = w3.eth.contract(abi=erc20_artifact.abi, bytecode=erc20_artifact.bytecode)
+    receipt = send(w3, alice, {"data": factory.constructor(alice, 10**18).data_in_transaction})
+    erc20 = w3.eth.contract(receipt["contractAddress"], abi=erc20_artifact.abi)
+    _gas(w3, alice, erc20, erc20.functions.transfer(bob, 10_000))
+    gas["erc20_transfer"] = _gas(w3, alice, erc20, erc20.functions.transfer(bob, 12_345))
+    return gas
+
+
+def ratio(gas: dict[str, int]) -> float:
+    return gas["pay"] / gas["erc20_transfer"]
+
+
+def regressions(gas: dict[str, int], snapshot: dict[str, int]) -> list[str]:
+    """The figures that grew by more than TOLERANCE over the snapshot, or are not in it."""
+    return [
+        f"{name}: {value} (snapshot {snapshot.get(name)})"
+        for name, value in gas.items()
+        if name not in snapshot or value > snapshot[name] * (1 + TOLERANCE)
+    ]

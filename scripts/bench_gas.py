@@ -1,0 +1,30 @@
+"""`make bench-gas`: the gas of a steady-state payment against OpenZeppelin's ERC20 transfer,
+measured side by side on the same chain, and the per-recipient cost of a council's bonus run.
+
+Prints name=value lines, the headline ratio last. With --write-snapshot, rewrites
+snapshots/gas.json, which the test suite holds the contracts to (within 2%).
+"""
+
+import json
+from pathlib import Path
+
+import click
+from ape import accounts, chain
+from ape.cli import ConnectedProviderCommand
+
+from next_contracts.rpc import connect
+from scripts._gas import SNAPSHOT, measure, ratio
+
+
+@click.command(cls=ConnectedProviderCommand)
+@click.option("--write-snapshot", is_flag=True, help=f"rewrite {SNAPSHOT} with these figures")
+def cli(write_snapshot: bool) -> None:
+    w3 = connect(chain.provider.uri, trust_env=False)
+    operator, alice, bob = (accounts.test_accounts[i].address for i in range(3))
+    gas = measure(w3, operator, alice, bob)
+    for name, value in gas.items():
+        print(f"gas_{name}={value}")
+    if write_snapshot:
+        Path(SNAPSHOT).write_text(json.dumps(gas, indent=2, sort_keys=True) + "\n")
+        print(f"# wrote {SNAPSHOT}")
+    print(f"gas_ratio_pay_vs_erc20={ratio(gas):.4f}")

@@ -1,0 +1,45 @@
+"""The shipped artifacts are exactly what the pinned compiler makes of contracts/ today."""
+
+import json
+
+from next_contracts import ARTIFACTS_DIR, LEDGER, build, load_artifact
+
+
+def test_artifacts_rebuild_byte_for_byte():
+    fresh = build.build()
+    assert sorted(fresh) == sorted(p.name for p in ARTIFACTS_DIR.glob("*.json"))
+    for name, text in fresh.items():
+        assert (ARTIFACTS_DIR / name).read_text() == text, f"{name} differs: run `make artifacts`"
+
+
+def test_artifact_records_compiler_and_settings():
+    data = json.loads((ARTIFACTS_DIR / f"{LEDGER}.json").read_text())
+    assert data["compiler"]["version"].startswith(build.SOLC_VERSION + "+commit.")
+    assert data["compiler"]["settings"] == build.SETTINGS
+    metadata = json.loads(data["metadata"])
+    assert metadata["settings"]["optimizer"] == build.SETTINGS["optimizer"]
+    assert metadata["settings"]["evmVersion"] == build.SETTINGS["evmVersion"]
+
+
+def test_build_input_rebuilds_runtime_code_with_its_metadata_hash():
+    """An auditor's path: the shipped standard-JSON input alone gives the shipped runtime code."""
+    standard = json.loads((ARTIFACTS_DIR / "build-input.json").read_text())
+    output = build.compile_standard(build.project_root(), standard)
+    runtime = output["contracts"]["contracts/ledger/MutualCreditLedger.sol"][LEDGER]["evm"][
+        "deployedBytecode"
+    ]
+    assert "0x" + runtime["object"] == load_artifact(LEDGER).deployed_bytecode
+    # The code ends with the CBOR metadata, whose IPFS hash covers every source text.
+    assert "a264697066735822" in runtime["object"][-120:]
+
+
+def test_changed_source_changes_artifact(tmp_path):
+    """The check can fail: one changed comment changes the metadata hash, hence the bytecode."""
+    standard = build.standard_input(build.project_root())
+    source = "contracts/libraries/FeeMath.sol"
+    standard["sources"][source]["content"] += "\n// a comment\n"
+    output = build.compile_standard(build.project_root(), standard)
+    runtime = output["contracts"]["contracts/ledger/MutualCreditLedger.sol"][LEDGER]["evm"][
+        "deployedBytecode"
+    ]
+    assert "0x" + runtime["object"] != load_artifact(LEDGER).deployed_bytecode

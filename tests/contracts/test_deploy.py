@@ -1,0 +1,72 @@
+"""The deploy library: roles from a config, a deployment record, a check of the deployed code."""
+
+import json
+
+import pytest
+from web3 import Web3
+
+from next_contracts import LEDGER, load_artifact
+from next_contracts.deploy import ROLE_NAMES, DeployConfig, DeployError, Deployment, deploy, role_id
+
+
+def test_deployment_record(w3, deployment, deploy_config, admin, tmp_path):
+    assert deployment.chain_id == w3.eth.chain_id
+    assert deployment.deployer == admin.address
+    block = w3.eth.get_block(deployment.deploy_block)
+    assert block["hash"].to_0x_hex() == deployment.deploy_block_hash
+    receipt = w3.eth.get_transaction_receipt(deployment.deploy_tx)
+    assert receipt["contractAddress"] == deployment.ledger
+    runtime = w3.eth.get_code(deployment.ledger)
+    assert deployment.artifacts[LEDGER]["runtime_keccak256"] == Web3.keccak(runtime).to_0x_hex()
+    assert deployment.config["fee_bps"] == deploy_config.fee_bps
+
+    path = tmp_path / "deployment.json"
+    deployment.write(path)
+    assert Deployment.read(path) == deployment
+    assert json.loads(path.read_text())["ledger"] == deployment.ledger
+
+
+def test_deploy_single_operator_gets_every_role(w3, stranger):
+    deployment = deploy(w3, stranger.address, DeployConfig.single_operator(stranger.address, fee_bps=7))
+    ledger = w3.eth.contract(deployment.ledger, abi=load_artifact(LEDGER).abi)
+    for name in ROLE_NAMES:
+        assert ledger.functions.hasRole(role_id(name), stranger.address).call()
+    assert ledger.functions.feeBps().call() == 7
+
+
+def test_deploy_config_from_toml(tmp_path, registrar, committee, admin):
+    path = tmp_path / "deploy.toml"
+    path.write_text(
+        f'admin = "{admin.address}"\nfee_bps = 35\n\n[roles]\n'
+        f'REGISTRAR_ROLE = ["{registrar.address.lower()}"]\n'
+        f'CREDIT_COMMITTEE_ROLE = ["{committee.address}"]\n'
+    )
+    config = DeployConfig.from_toml(path)
+    assert config.admin == admin.address
+    assert config.fee_bps == 35
+    assert config.roles == {
+        "REGISTRAR_ROLE": (registrar.address,),
+        "CREDIT_COMMITTEE_ROLE": (committee.address,),
+    }
+
+
+def test_deploy_config_unknown_role_is_refused(admin):
+    with pytest.raises(DeployError, match="unknown role"):
+        DeployConfig(admin=admin.address, roles={"KING_ROLE": (admin.address,)})
+
+
+def test_deploy_config_without_admin_is_refused(tmp_path):
+    path = tmp_path / "deploy.toml"
+    path.write_text("fee_bps = 1\n")
+    with pytest.raises(DeployError, match="admin"):
+        DeployConfig.from_toml(path)
+
+
+def test_deploy_with_fee_above_maximum_fails(w3, stranger):
+    from web3.exceptions import ContractCustomError
+
+    from next_contracts.errors import error_from_exception
+
+    with pytest.raises(ContractCustomError) as raised:
+        deploy(w3, stranger.address, DeployConfig.single_operator(stranger.address, fee_bps=501))
+    assert str(error_from_exception(raised.value)) == "LedgerFeeTooHigh(feeBps=501, maxFeeBps=500)"

@@ -1,0 +1,118 @@
+"""The embedded node of `make run`, through its real entry point (`next-node up` as a subprocess)."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+
+from next_contracts import load_artifact
+from next_contracts.deploy import Deployment
+from next_contracts.rpc import connect
+from next_contracts.transact import send
+from next_node.chain.embedded import CHAIN_ID
+
+NODE = [sys.executable, "-m", "next_node.cli"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start(data_dir: Path, port: int) -> subprocess.Popen[str]:
+    process = subprocess.Popen(
+        [*NODE, "up", "--data-dir", str(data_dir), "--rpc-port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    for line in process.stdout:  # the banner ends with the Ctrl-C hint
+        if "Ctrl-C" in line:
+            return process
+    pytest.fail(f"next-node exited with {process.wait()}")
+
+
+def stop(process: subprocess.Popen[str]) -> str:
+    process.send_signal(signal.SIGINT)
+    out, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, out
+    return out
+
+
+def test_up_deploys_then_resumes_the_same_chain(tmp_path):
+    port = free_port()
+    node = start(tmp_path, port)
+    try:
+        w3 = connect(f"http://127.0.0.1:{port}", trust_env=False)
+        assert w3.eth.chain_id == CHAIN_ID
+        assert w3.eth.gas_price == 0
+        deployment = Deployment.read(tmp_path / "deployment.json")
+        ledger = w3.eth.contract(deployment.ledger, abi=load_artifact().abi)
+        operator = w3.eth.accounts[0]
+        alice, bob = Account.create(), Account.create()
+        for member in (alice, bob):
+            call = ledger.functions.admit(member.address, 0, 1, b"\x01" * 32)
+            send(w3, operator, {"to": deployment.ledger, "data": call._encode_transaction_data()})
+        call = ledger.functions.setCreditLine(alice.address, 5_000, 5_000)
+        send(w3, operator, {"to": deployment.ledger, "data": call._encode_transaction_data()})
+        call = ledger.functions.setCreditLine(bob.address, 5_000, 5_000)
+        send(w3, operator, {"to": deployment.ledger, "data": call._encode_transaction_data()})
+        # Alice pays from a fresh key that holds no native coin at all: gas is free.
+        receipt = send(
+            w3,
+            alice,
+            {
+                "to": deployment.ledger,
+                "data": ledger.functions.pay(bob.address, 1_000, b"\x02" * 32)._encode_transaction_data(),
+            },
+        )
+        head_before = w3.eth.block_number
+        logs_before = w3.eth.get_logs({"address": deployment.ledger, "fromBlock": 0})
+    finally:
+        assert "saving the chain state" in stop(node)
+
+    node = start(tmp_path, port)
+    try:
+        w3 = connect(f"http://127.0.0.1:{port}", trust_env=False)
+        ledger = w3.eth.contract(deployment.ledger, abi=load_artifact().abi)
+        assert Deployment.read(tmp_path / "deployment.json") == deployment
+        assert w3.eth.block_number >= head_before
+        assert ledger.functions.balanceOf(bob.address).call() == 1_000
+        assert ledger.functions.balanceOf(alice.address).call() == -1_002
+        assert w3.eth.get_logs({"address": deployment.ledger, "fromBlock": 0}) == logs_before
+        assert w3.eth.get_block(receipt["blockNumber"])["hash"] == receipt["blockHash"]
+        time.sleep(1.5)
+        assert w3.eth.block_number > head_before, "blocks keep coming, one a second"
+    finally:
+        stop(node)
+
+
+def test_up_refuses_a_record_for_another_chain(tmp_path):
+    port = free_port()
+    node = start(tmp_path, port)
+    stop(node)
+    (tmp_path / "chain-state.json").unlink()  # the chain is lost, the record is not
+    process = subprocess.run(
+        [*NODE, "up", "--data-dir", str(tmp_path), "--rpc-port", str(port)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert process.returncode == 1
+    assert "no ledger with the shipped code" in process.stderr
+    assert "Traceback" not in process.stderr
+
+
+def test_help_explains_each_option():
+    out = subprocess.run([*NODE, "up", "--help"], capture_output=True, text=True, check=True).stdout
+    for option in ("--data-dir", "--rpc-port", "--chain-id", "--block-time", "--deploy-config"):
+        assert option in out

@@ -28,9 +28,12 @@ $(JS_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# The native anvil binary ships inside the platform's npm package; link it where ape looks.
+# The native anvil binary ships in an npm package per platform (linux-amd64 is pinned); link it
+# where ape-foundry and next-node look.
 $(BIN)/anvil: $(JS_STAMP) $(PY_STAMP)
-	ln -sf "$$(ls $(CURDIR)/node_modules/@foundry-rs/anvil-*/bin/anvil | head -n 1)" $@
+	@anvil=$$(ls $(CURDIR)/node_modules/@foundry-rs/anvil-*/bin/anvil 2>/dev/null | head -n 1); \
+	  test -n "$$anvil" || { echo "no anvil binary for this platform in node_modules/@foundry-rs" >&2; exit 1; }; \
+	  ln -sf "$$anvil" $@
 
 run: setup
 	$(BIN)/next-node up

@@ -24,8 +24,10 @@ contract MutualCreditLedger is IMutualCreditLedger, MembershipRegistry {
     /// @notice The hard maximum of the payment fee: 5%.
     uint256 public constant MAX_FEE_BPS = 500;
 
-    /// @notice The largest amount, credit limit or ceiling: 2^64 - 1 hundredths of a unit.
-    uint256 public constant MAX_AMOUNT = type(uint64).max;
+    /// @notice The largest amount, credit limit or ceiling: 2^63 - 1 hundredths of a unit, so that
+    /// every amount, limit, ceiling and member balance fits a signed 64-bit integer in the gateway's
+    /// and auditors' SQL stores, exactly.
+    uint256 public constant MAX_AMOUNT = uint256(uint64(type(int64).max));
 
     /// @notice A role and the account it is granted to at deployment.
     struct RoleGrant {
@@ -88,7 +90,7 @@ contract MutualCreditLedger is IMutualCreditLedger, MembershipRegistry {
             fee = FeeMath.fee(amount, state.feeBps());
         }
 
-        // Unchecked: amounts are at most MAX_AMOUNT (2^64) or a balance, the fee at most 5% more,
+        // Unchecked: amounts are at most MAX_AMOUNT (2^63) or a balance, the fee at most 5% more,
         // balances within int96 and the reserve within int128, so no int256 sum here can overflow.
         unchecked {
             if (from == address(this)) {

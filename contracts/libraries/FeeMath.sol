@@ -7,7 +7,7 @@ library FeeMath {
 
     /// @dev Rounded up, so that no payment escapes the fee: gas is free on this chain, and with
     /// rounding down a payer could split a payment into pieces too small to carry any fee.
-    /// `amount` is at most 2^64 and `feeBps` at most 2^16, so the product cannot overflow.
+    /// `amount` is at most 2^63 and `feeBps` at most 2^16, so the product cannot overflow.
     function fee(uint256 amount, uint256 feeBps) internal pure returns (uint256) {
         unchecked {
             return (amount * feeBps + BPS - 1) / BPS;

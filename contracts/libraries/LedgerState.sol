@@ -27,7 +27,7 @@ library LedgerStateLibrary {
         return (LedgerState.unwrap(self) >> 144) & 0xff != 0;
     }
 
-    /// @dev The reserve is bounded by the credit in use, at most 2^64 per member: int128 holds it.
+    /// @dev The reserve is bounded by the credit in use, below 2^63 per member: int128 holds it.
     function withReserve(LedgerState self, int256 newReserve) internal pure returns (LedgerState) {
         return LedgerState.wrap((LedgerState.unwrap(self) & ~_MASK_128) | uint256(uint128(int128(newReserve))));
     }

@@ -13,7 +13,7 @@ import {MemberKind, MemberStatus} from "../interfaces/IMembershipRegistry.sol";
 ///   bits 232..239  kind         uint8 (MemberKind)
 ///   bits 240..255  region       uint16
 ///
-/// int96 is wide enough: a member's balance stays within [-creditLimit, ceiling], both uint64.
+/// int96 is wide enough: a member's balance stays within [-creditLimit, ceiling], both below 2^63.
 type PackedAccount is uint256;
 
 using PackedAccountLibrary for PackedAccount global;

@@ -7,7 +7,7 @@ from eth_account import Account
 from tests.conftest import ACTIVE, COUNCIL, EXCLUDED, FROZEN, INDIVIDUAL, NONE
 from tests.contracts.helpers import fee_of, kyc, only_event, ref, role
 
-MAX_AMOUNT = 2**64 - 1
+MAX_AMOUNT = 2**63 - 1
 
 
 def balances(ledger, *members):

@@ -34,7 +34,7 @@ from next_contracts.rpc import connect
 from next_contracts.transact import send
 from tests.conftest import ACTIVE, EXCLUDED, FROZEN, MIGRATED, NONE
 
-MAX_AMOUNT = 2**64 - 1
+MAX_AMOUNT = 2**63 - 1
 MAX_FEE_BPS = 500
 ACCOUNT_STATE = ["int256", "uint256", "uint256", "uint8", "uint8", "uint16"]
 

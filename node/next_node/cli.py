@@ -1,38 +1,92 @@
-"""`next-node`: the community-currency node on one machine.
+"""`next-node`: the community-currency node.
 
-next-node up      start the embedded chain, deploy the ledger on first start, serve until Ctrl-C
+next-node up [--demo]   the embedded node: chain, indexer and API on 127.0.0.1, until Ctrl-C
+next-node index         index a chain into the database (catch up, or --follow)
+next-node serve         serve the API from an index another process keeps up to date
 """
 
 from __future__ import annotations
 
 import argparse
-import signal
+import contextlib
+import logging
 import sys
-import time
+import threading
 from pathlib import Path
-from types import FrameType
 
-from next_contracts.deploy import DeployConfig
+import uvicorn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from next_contracts.deploy import DeployConfig, Deployment
+from next_contracts.rpc import connect
+from next_node import demo
+from next_node.api.app import create_app
 from next_node.chain.embedded import CHAIN_ID, ChainSettings, EmbeddedChain
+from next_node.config import Settings
+from next_node.db.engine import make_engine
 from next_node.deployment import ensure_deployed
 from next_node.errors import NodeError
+from next_node.indexer.sync import Indexer, IndexerSettings
+from next_node.indexer.sync import Progress as Step
+
+log = logging.getLogger("next_node")
+
+
+def _common(parser: argparse.ArgumentParser, *, rpc: bool = True) -> None:
+    defaults = Settings()
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=defaults.data_dir,
+        help=f"where the chain state, deployment record and index live (default: ./{defaults.data_dir})",
+    )
+    parser.add_argument(
+        "--database",
+        default=defaults.database_url,
+        help="SQLAlchemy URL of the index, e.g. postgresql+psycopg://user@host/db "
+        "(default: SQLite at DATA_DIR/index.db)",
+    )
+    parser.add_argument(
+        "--api-port",
+        type=int,
+        default=defaults.api_port,
+        help=f"the API's port on 127.0.0.1 (default: {defaults.api_port})",
+    )
+    if rpc:
+        parser.add_argument(
+            "--rpc-url", default=defaults.rpc_url, help=f"the chain's JSON-RPC (default: {defaults.rpc_url})"
+        )
+        parser.add_argument(
+            "--deployment",
+            type=Path,
+            default=None,
+            help="the deployment record (default: DATA_DIR/deployment.json)",
+        )
+    parser.add_argument(
+        "--batch-blocks",
+        type=int,
+        default=defaults.batch_blocks,
+        help=f"blocks per indexing batch and database transaction (default: {defaults.batch_blocks})",
+    )
+    parser.add_argument(
+        "--confirmations",
+        type=int,
+        default=defaults.confirmations,
+        help="blocks to stay behind the head (default: 0: QBFT's finality is instant)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="next-node", description="The community-currency node.")
     commands = parser.add_subparsers(dest="command", required=True)
+
     up = commands.add_parser(
         "up",
         help="run the embedded node until Ctrl-C",
         description="Starts the embedded chain (anvil, on 127.0.0.1 only), deploys the ledger on first "
-        "start, and runs until Ctrl-C. A second run resumes the same chain from the data directory.",
+        "start, indexes it and serves the API. A second run resumes the same chain and index.",
     )
-    up.add_argument(
-        "--data-dir",
-        type=Path,
-        default=Path("data"),
-        help="where the chain state, deployment record and index live (default: ./data)",
-    )
+    _common(up, rpc=False)
     up.add_argument(
         "--rpc-port", type=int, default=8545, help="the chain's JSON-RPC port on 127.0.0.1 (default: 8545)"
     )
@@ -48,42 +102,126 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="TOML of roles and fee for the first deployment (default: every role to the first dev account)",
     )
+    up.add_argument(
+        "--demo",
+        action="store_true",
+        help="on a new chain, seed a small community: businesses and citizens in two regions, "
+        "a council's bonus run, payments, a default written off",
+    )
+
+    index = commands.add_parser(
+        "index",
+        help="index a chain into the database",
+        description="Catches the index up with the chain, with a progress bar; "
+        "with --follow, keeps following the head until Ctrl-C.",
+    )
+    _common(index)
+    index.add_argument("--follow", action="store_true", help="keep following the head after catching up")
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve the API from an existing index",
+        description="Serves the REST API (docs at /docs) from the index.",
+    )
+    _common(serve)
     return parser
+
+
+def _indexer_settings(args: argparse.Namespace) -> IndexerSettings:
+    return IndexerSettings(batch_blocks=args.batch_blocks, confirmations=args.confirmations)
+
+
+def _database(args: argparse.Namespace) -> str:
+    return args.database or Settings(data_dir=args.data_dir).database
+
+
+def _serve(app: object, port: int) -> None:
+    """Runs the API until Ctrl-C or SIGTERM: the normal way to stop, so not an error. (uvicorn shuts
+    down cleanly, then raises the Ctrl-C again for the caller.)"""
+    with contextlib.suppress(KeyboardInterrupt):
+        uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")).run()  # type: ignore[arg-type]
 
 
 def up(args: argparse.Namespace) -> int:
     settings = ChainSettings(args.data_dir, args.rpc_port, args.chain_id, args.block_time)
     config = DeployConfig.from_toml(args.deploy_config) if args.deploy_config else None
-    stopping = False
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, on_signal)
     with EmbeddedChain(settings) as chain:
         w3 = chain.start()
         deployment, fresh = ensure_deployed(w3, args.data_dir, config)
-        print(f"chain     {settings.rpc_url}  (chain id {w3.eth.chain_id}, block {w3.eth.block_number})")
+        if args.demo and fresh:
+            print("seeding the demo community ...", flush=True)
+            demo.seed(w3, deployment, w3.eth.accounts[0])
+        engine = make_engine(_database(args))
+        indexer = Indexer(
+            engine, connect(settings.rpc_url, trust_env=False), deployment, _indexer_settings(args)
+        )
+        stop = threading.Event()
+        thread = threading.Thread(target=indexer.run, args=(stop.is_set,), name="indexer", daemon=True)
+        thread.start()
+        print(f"chain     {settings.rpc_url}  (chain id {w3.eth.chain_id}; loopback only)")
         print(f"ledger    {deployment.ledger}  ({'deployed now' if fresh else 'resumed'})")
+        print(f"api       http://127.0.0.1:{args.api_port}  (docs: http://127.0.0.1:{args.api_port}/docs)")
         print(f"data      {args.data_dir.resolve()}")
         print("Ctrl-C stops the node.", flush=True)
         try:
-            while not stopping:
-                time.sleep(0.5)
-                if chain.process is not None and chain.process.poll() is not None:
-                    raise NodeError(f"the chain stopped (exit {chain.process.returncode}); see its log")
-        except KeyboardInterrupt:
-            pass
-        print("stopping: saving the chain state ...", flush=True)
+            _serve(create_app(engine, deployment, w3), args.api_port)
+        finally:
+            stop.set()
+            thread.join(timeout=30)
+            print("stopping: saving the chain state ...", flush=True)
+    return 0
+
+
+def _open(args: argparse.Namespace) -> tuple[Indexer, Deployment]:
+    deployment = Deployment.read(args.deployment or args.data_dir / "deployment.json")
+    w3 = connect(args.rpc_url)
+    return Indexer(make_engine(_database(args)), w3, deployment, _indexer_settings(args)), deployment
+
+
+def index(args: argparse.Namespace) -> int:
+    indexer, _ = _open(args)
+    first, _ = indexer.cursor()
+    target = indexer.head()
+    columns = (
+        TextColumn("indexing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("blocks"),
+        TextColumn("{task.fields[rate]} events/s"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, disable=not sys.stderr.isatty(), transient=False) as bar:
+        task = bar.add_task("index", total=max(target - first, 0), rate="0")
+        events = 0
+
+        def on_step(step: Step) -> None:
+            nonlocal events
+            events += step.events
+            elapsed = bar.tasks[task].elapsed or 1e-9
+            bar.update(
+                task,
+                completed=step.last_block - first,
+                total=max(step.head - first, 1),
+                rate=f"{events / elapsed:,.0f}",
+            )
+
+        indexer.run(lambda: not args.follow and indexer.cursor()[0] >= indexer.head(), on_step)
+    print(f"indexed up to block {indexer.cursor()[0]} ({events} events)")
+    return 0
+
+
+def serve(args: argparse.Namespace) -> int:
+    deployment = Deployment.read(args.deployment or args.data_dir / "deployment.json")
+    _serve(create_app(make_engine(_database(args)), deployment, connect(args.rpc_url)), args.api_port)
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:
-        return up(args)
-    except NodeError as error:
+        return {"up": up, "index": index, "serve": serve}[args.command](args)
+    except (NodeError, FileNotFoundError) as error:
         print(f"next-node: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

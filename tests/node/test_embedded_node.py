@@ -29,7 +29,7 @@ def free_port() -> int:
 
 def start(data_dir: Path, port: int) -> subprocess.Popen[str]:
     process = subprocess.Popen(
-        [*NODE, "up", "--data-dir", str(data_dir), "--rpc-port", str(port)],
+        [*NODE, "up", "--data-dir", str(data_dir), "--rpc-port", str(port), "--api-port", str(free_port())],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -102,7 +102,7 @@ def test_up_refuses_a_record_for_another_chain(tmp_path):
     stop(node)
     (tmp_path / "chain-state.json").unlink()  # the chain is lost, the record is not
     process = subprocess.run(
-        [*NODE, "up", "--data-dir", str(tmp_path), "--rpc-port", str(port)],
+        [*NODE, "up", "--data-dir", str(tmp_path), "--rpc-port", str(port), "--api-port", str(free_port())],
         capture_output=True,
         text=True,
         timeout=60,

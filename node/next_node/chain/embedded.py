@@ -39,7 +39,7 @@ class ChainSettings:
     data_dir: Path
     rpc_port: int = 8545
     chain_id: int = CHAIN_ID
-    block_time: int = 1
+    block_time: int = 1  # 0: a block per transaction (tests)
 
     @property
     def rpc_url(self) -> str:
@@ -79,18 +79,26 @@ class EmbeddedChain:
         data_dir.mkdir(parents=True, exist_ok=True)
         command = [
             find_anvil(),
-            "--host", HOST,
-            "--port", str(self.settings.rpc_port),
-            "--chain-id", str(self.settings.chain_id),
-            "--block-time", str(self.settings.block_time),
-            "--block-base-fee-per-gas", "0",
-            "--gas-price", "0",
+            "--host",
+            HOST,
+            "--port",
+            str(self.settings.rpc_port),
+            "--chain-id",
+            str(self.settings.chain_id),
+            *(["--block-time", str(self.settings.block_time)] if self.settings.block_time else []),
+            "--block-base-fee-per-gas",
+            "0",
+            "--gas-price",
+            "0",
             "--disable-min-priority-fee",  # else eth_gasPrice suggests a 1 gwei tip
-            "--mnemonic", dev_mnemonic(data_dir),
-            "--state", str(data_dir / STATE_FILE),
-            "--state-interval", str(STATE_DUMP_SECONDS),
+            "--mnemonic",
+            dev_mnemonic(data_dir),
+            "--state",
+            str(data_dir / STATE_FILE),
+            "--state-interval",
+            str(STATE_DUMP_SECONDS),
             "--preserve-historical-states",
-        ]  # fmt: skip
+        ]
         log = (data_dir / "anvil.log").open("ab")
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         return self.wait_ready(timeout)
@@ -109,8 +117,10 @@ class EmbeddedChain:
                 time.sleep(0.1)
                 continue
             if chain_id != self.settings.chain_id:
-                raise NodeError(f"the node on port {self.settings.rpc_port} has chain id {chain_id}, "
-                                f"not {self.settings.chain_id}: is another node running there?")  # fmt: skip
+                raise NodeError(
+                    f"the node on port {self.settings.rpc_port} has chain id {chain_id}, "
+                    f"not {self.settings.chain_id}: is another node running there?"
+                )
             return w3
         raise ChainUnavailableError(f"anvil did not answer on {self.settings.rpc_url} within {timeout:.0f} s")
 

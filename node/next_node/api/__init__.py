@@ -1,0 +1,1 @@
+"""The REST API: reads the index (and the chain, for the head and the relay); never writes."""

@@ -1,0 +1,120 @@
+"""Accounts, their transfers, and the member directory."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Path, Query
+from sqlalchemy import select as sa_select
+from sqlalchemy import union_all
+from sqlmodel import col, select
+from web3 import Web3
+
+from next_node.api.deps import SessionDep
+from next_node.api.schemas import AccountPublic, MemberPage, MemberPublic, TransferPage, TransferPublic
+from next_node.db.models import Member, Transfer
+
+router = APIRouter(tags=["accounts"])
+
+ADDRESS = r"^0x[0-9a-fA-F]{40}$"
+AddressPath = Annotated[str, Path(pattern=ADDRESS, description="an account address, 0x and 40 hex digits")]
+Limit = Annotated[int, Query(ge=1, le=200, description="items per page (1 to 200)")]
+Kind = Literal["individual", "business", "council", "system"]
+Status = Literal["active", "frozen", "excluded", "migrated"]
+
+
+def checksum(address: str) -> str:
+    return Web3.to_checksum_address(address)
+
+
+def account_public(member: Member) -> AccountPublic:
+    return AccountPublic(
+        address=checksum(member.address),
+        balance=member.balance,
+        credit_limit=member.credit_limit,
+        available_credit=max(member.balance + member.credit_limit, 0),
+        ceiling=member.ceiling,
+        status=member.status,
+        kind=member.kind,
+        region=member.region,
+        successor=checksum(member.successor) if member.successor else None,
+    )
+
+
+def get_member(session: SessionDep, address: str) -> Member:
+    member = session.get(Member, address.lower())
+    if member is None:
+        raise HTTPException(404, f"no member with address {address}")
+    return member
+
+
+@router.get("/accounts/{address}", responses={404: {"description": "not a member"}})
+def read_account(session: SessionDep, address: AddressPath) -> AccountPublic:
+    """Balance, credit limit, available credit, ceiling, status, kind and region of a member."""
+    return account_public(get_member(session, address))
+
+
+@router.get("/accounts/{address}/transfers", responses={404: {"description": "not a member"}})
+def read_transfers(
+    session: SessionDep,
+    address: AddressPath,
+    limit: Limit = 50,
+    cursor: Annotated[
+        str | None, Query(pattern=r"^[1-9][0-9]{0,17}$", description="next_cursor of the previous page")
+    ] = None,
+) -> TransferPage:
+    """The account's transfers, in and out, newest first; `next_cursor` fetches the next page."""
+    member = get_member(session, address)
+    before = int(cursor) if cursor else None
+    sides = []
+    for column in (Transfer.from_address, Transfer.to_address):
+        query = select(Transfer).where(column == member.address)
+        if before is not None:
+            query = query.where(col(Transfer.id) < before)
+        # Each side walks its own (address, id) index; the merge keeps the newest `limit`.
+        sides.append(sa_select(query.order_by(col(Transfer.id).desc()).limit(limit + 1).subquery()))
+    both = union_all(*sides).subquery()
+    rows = session.execute(sa_select(both).order_by(both.c.id.desc()).limit(limit + 1)).mappings().all()
+    items = [
+        TransferPublic(
+            **{
+                **row,
+                "from_address": checksum(row["from_address"]),
+                "to_address": checksum(row["to_address"]),
+                "direction": "out" if row["from_address"] == member.address else "in",
+            }
+        )
+        for row in rows[:limit]
+    ]
+    next_cursor = str(items[-1].id) if len(rows) > limit else None
+    return TransferPage(items=items, next_cursor=next_cursor)
+
+
+@router.get("/members")
+def list_members(
+    session: SessionDep,
+    kind: Kind | None = None,
+    region: Annotated[int | None, Query(ge=0, le=65_535)] = None,
+    status: Status | None = None,
+    limit: Limit = 50,
+    cursor: Annotated[
+        str | None, Query(pattern=ADDRESS, description="next_cursor of the previous page")
+    ] = None,
+) -> MemberPage:
+    """Members, by address, filtered by kind, region and status."""
+    query = select(Member)
+    if kind is not None:
+        query = query.where(Member.kind == kind)
+    if region is not None:
+        query = query.where(Member.region == region)
+    if status is not None:
+        query = query.where(Member.status == status)
+    if cursor is not None:
+        query = query.where(col(Member.address) > cursor.lower())
+    members = session.exec(query.order_by(col(Member.address)).limit(limit + 1)).all()
+    items = [
+        MemberPublic(address=checksum(m.address), kind=m.kind, region=m.region, status=m.status)
+        for m in members[:limit]
+    ]
+    next_cursor = members[limit - 1].address if len(members) > limit else None
+    return MemberPage(items=items, next_cursor=next_cursor)

@@ -1,0 +1,38 @@
+"""The gateway's FastAPI application. OpenAPI docs at /docs."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from web3 import Web3
+
+from next_contracts.deploy import Deployment
+from next_node.api import accounts, chain, stats
+from next_node.api.deps import Context
+
+log = logging.getLogger("next_node.api")
+
+
+def create_app(engine: Engine, deployment: Deployment, w3: Web3) -> FastAPI:
+    app = FastAPI(
+        title="NExT gateway",
+        version="0.1.0",
+        description="The community currency's ledger, indexed: accounts, transfers, members, public "
+        "figures, and a relay for members' signed transactions. Amounts are in hundredths of a unit.",
+    )
+    app.state.context = Context(engine=engine, deployment=deployment, w3=w3)
+    for router in (accounts.router, stats.router, chain.router):
+        app.include_router(router)
+
+    @app.exception_handler(OperationalError)
+    async def database_unavailable(request: Request, error: OperationalError) -> JSONResponse:
+        log.error("database error on %s: %s", request.url.path, error)
+        return JSONResponse(
+            {"detail": "the index database does not answer; try again later"}, status_code=503
+        )
+
+    return app

@@ -1,0 +1,98 @@
+"""What the API answers: amounts in hundredths of a unit, addresses checksummed."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+
+class AccountPublic(BaseModel):
+    address: str
+    balance: int
+    credit_limit: int
+    available_credit: int
+    ceiling: int
+    status: str
+    kind: str
+    region: int
+    successor: str | None = None
+
+
+class TransferPublic(BaseModel):
+    id: int
+    block_number: int
+    block_time: int
+    tx_hash: str
+    log_index: int
+    from_address: str
+    to_address: str
+    amount: int
+    fee: int
+    ref: str
+    kind: str
+    direction: str  # "in" or "out", seen from the account asked about
+
+
+class TransferPage(BaseModel):
+    items: list[TransferPublic]
+    next_cursor: str | None
+
+
+class MemberPublic(BaseModel):
+    address: str
+    kind: str
+    region: int
+    status: str
+
+
+class MemberPage(BaseModel):
+    items: list[MemberPublic]
+    next_cursor: str | None
+
+
+class DailyActivity(BaseModel):
+    day: str
+    transfers: int
+    volume: int
+
+
+class Stats(BaseModel):
+    indexed_block: int
+    members_by_kind: dict[str, int]
+    members_by_status: dict[str, int]
+    circulation: int
+    credit_in_use: int
+    reserve: int
+    coverage_ratio: float | None  # reserve / credit in use; None while no credit is in use
+    fee_bps: int
+    paused: bool
+    fees_collected: int
+    debt_covered: int
+    debt_uncovered: int  # still owed by excluded members, after write-offs
+    daily: list[DailyActivity]
+    velocity_30d: float | None  # payment volume over the last 30 days / money in circulation
+
+
+class Head(BaseModel):
+    chain_head: int | None
+    indexed_block: int
+    indexed_hash: str | None
+    lag: int | None
+
+
+class Health(BaseModel):
+    status: str
+    database: str
+    chain: str
+
+
+class RawTx(BaseModel):
+    raw: str  # 0x-prefixed hex of a signed transaction
+
+
+class TxAccepted(BaseModel):
+    tx_hash: str
+    sender: str
+
+
+class ErrorDetail(BaseModel):
+    detail: str

@@ -1,0 +1,1 @@
+"""The SQL index: what the indexer writes and the API reads."""

@@ -1,0 +1,32 @@
+"""Opening the index: SQLite (WAL) by default, PostgreSQL by URL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel, create_engine
+
+from next_node.db import models  # noqa: F401  (registers the tables)
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for `url` (sqlite:///path or postgresql+psycopg://...), tables created."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    SQLModel.metadata.create_all(engine)
+    return engine
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    # WAL: the API reads while the indexer writes. NORMAL is safe in WAL mode: a crash may lose the
+    # last commit on power loss, never consistency, and the cursor is in the same commit.
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

@@ -1,0 +1,174 @@
+"""The index's tables (SQLModel). Addresses are stored lowercase; amounts are integers in
+hundredths of a unit (the contract bounds them to signed 64 bits, so BIGINT holds them exactly).
+
+The indexer writes; the API reads. Event tables keep every event the ledger emitted, unique on
+(tx_hash, log_index): `members` and `ledger_state` are derived from them, and can be rebuilt
+from them (after a chain rewind, say).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Index, Integer, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class MemberBase(SQLModel):
+    address: str = Field(primary_key=True, max_length=42)
+    kind: str = Field(max_length=16)  # individual, business, council, system
+    region: int
+    status: str = Field(max_length=16)  # active, frozen, excluded, migrated
+
+
+class Member(MemberBase, table=True):
+    """A member and its account, as the chain says at the indexed block."""
+
+    __tablename__ = "members"
+    __table_args__ = (Index("ix_members_kind_region", "kind", "region"), Index("ix_members_region", "region"))
+
+    kyc_hash: str = Field(max_length=66)
+    balance: int = Field(sa_type=BigInteger)
+    credit_limit: int = Field(sa_type=BigInteger)
+    ceiling: int = Field(sa_type=BigInteger)
+    admitted_block: int = Field(sa_type=BigInteger)
+    updated_block: int = Field(sa_type=BigInteger)
+    successor: str | None = Field(default=None, max_length=42)
+
+
+class EventRow(SQLModel):
+    """Where an event comes from: unique on (tx_hash, log_index), ordered by (block, log index)."""
+
+    block_number: int = Field(sa_type=BigInteger, index=True)
+    log_index: int
+    tx_hash: str = Field(max_length=66)
+    block_time: int = Field(sa_type=BigInteger)
+
+
+class Transfer(EventRow, table=True):
+    """A `Transferred` event: a payment, a batch line, a write-off (from the reserve) or the
+    balance of a key migration."""
+
+    __tablename__ = "transfers"
+    __table_args__ = (
+        UniqueConstraint("tx_hash", "log_index", name="uq_transfers_event"),
+        Index("ix_transfers_from_id", "from_address", "id"),
+        Index("ix_transfers_to_id", "to_address", "id"),
+        Index("ix_transfers_time", "block_time"),
+    )
+
+    # BIGINT on PostgreSQL (billions of transfers); INTEGER on SQLite, where only that is the rowid.
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    )
+    from_address: str = Field(max_length=42)
+    to_address: str = Field(max_length=42)
+    amount: int = Field(sa_type=BigInteger)
+    fee: int = Field(sa_type=BigInteger)
+    ref: str = Field(max_length=66)
+    kind: str = Field(max_length=16)  # payment, write_off, migration
+
+
+class MemberEvent(EventRow, table=True):
+    """Admissions, status changes, credit lines and key migrations."""
+
+    __tablename__ = "member_events"
+    __table_args__ = (UniqueConstraint("tx_hash", "log_index", name="uq_member_events_event"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event: str = Field(max_length=32)
+    account: str = Field(max_length=42, index=True)
+    other: str | None = Field(default=None, max_length=42)  # a migration's new address
+    kind: str | None = Field(default=None, max_length=16)
+    region: int | None = None
+    kyc_hash: str | None = Field(default=None, max_length=66)
+    credit_limit: int | None = Field(default=None, sa_type=BigInteger)
+    ceiling: int | None = Field(default=None, sa_type=BigInteger)
+    status: str | None = Field(default=None, max_length=16)
+
+
+class WriteOff(EventRow, table=True):
+    __tablename__ = "write_offs"
+    __table_args__ = (UniqueConstraint("tx_hash", "log_index", name="uq_write_offs_event"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account: str = Field(max_length=42, index=True)
+    debt: int = Field(sa_type=BigInteger)
+    covered: int = Field(sa_type=BigInteger)
+    uncovered: int = Field(sa_type=BigInteger)
+    ref: str = Field(max_length=66)
+
+
+class FeeChange(EventRow, table=True):
+    __tablename__ = "fee_changes"
+    __table_args__ = (UniqueConstraint("tx_hash", "log_index", name="uq_fee_changes_event"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    previous_fee_bps: int
+    new_fee_bps: int
+
+
+class RoleChange(EventRow, table=True):
+    __tablename__ = "role_changes"
+    __table_args__ = (UniqueConstraint("tx_hash", "log_index", name="uq_role_changes_event"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    role: str = Field(max_length=66)  # the role's name where known, else its id
+    account: str = Field(max_length=42, index=True)
+    sender: str = Field(max_length=42)
+    granted: bool
+
+
+class LedgerEvent(EventRow, table=True):
+    """Pauses, unpauses and default credit lines: the rest of what the ledger emits."""
+
+    __tablename__ = "ledger_events"
+    __table_args__ = (UniqueConstraint("tx_hash", "log_index", name="uq_ledger_events_event"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event: str = Field(max_length=32)
+    account: str | None = Field(default=None, max_length=42)
+    kind: str | None = Field(default=None, max_length=16)
+    credit_limit: int | None = Field(default=None, sa_type=BigInteger)
+    ceiling: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class Block(SQLModel, table=True):
+    """The blocks that hold the ledger's events: where each event comes from, and what the indexer
+    compares with the chain to find the common ancestor when the chain rewinds. (The last indexed
+    block's hash is the cursor's, in `sync_state`.)"""
+
+    __tablename__ = "blocks"
+
+    number: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    hash: str = Field(max_length=66)
+    parent_hash: str = Field(max_length=66)
+    timestamp: int = Field(sa_type=BigInteger)
+
+
+class LedgerState(SQLModel, table=True):
+    """The ledger's totals at the indexed block, kept up to date batch by batch."""
+
+    __tablename__ = "ledger_state"
+
+    id: int = Field(default=1, primary_key=True)
+    reserve: int = Field(default=0, sa_type=BigInteger)
+    fee_bps: int = 0
+    paused: bool = False
+    circulation: int = Field(default=0, sa_type=BigInteger)  # sum of positive balances
+    credit_in_use: int = Field(default=0, sa_type=BigInteger)  # minus the sum of negative balances
+    fees_collected: int = Field(default=0, sa_type=BigInteger)
+    debt_covered: int = Field(default=0, sa_type=BigInteger)  # by the reserve, in all write-offs
+
+
+class SyncState(SQLModel, table=True):
+    """The cursor: the last block indexed and its hash, written in the same transaction as the
+    batch it ends."""
+
+    __tablename__ = "sync_state"
+
+    id: int = Field(default=1, primary_key=True)
+    chain_id: int = Field(sa_type=BigInteger)
+    ledger: str = Field(max_length=42)
+    deploy_block: int = Field(sa_type=BigInteger)
+    last_block: int = Field(sa_type=BigInteger)
+    last_block_hash: str | None = Field(default=None, max_length=66)

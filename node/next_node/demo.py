@@ -1,0 +1,164 @@
+"""A small, realistic community on a fresh ledger, so that a newcomer sees real data at once.
+
+Two regions (1: Yvelines, 2: Essonne). The operator's key holds the registrar and credit-committee
+roles (a demo; production gives them to distinct people). Then:
+1. the credit committee sets the default credit lines of each kind;
+2. the registrar admits businesses, citizens and a regional council;
+3. the council pays its staff a year-end bonus from a CSV file, in one batch;
+4. citizens and businesses pay each other (groceries, rent, repairs ...);
+5. a business defaults: it is excluded and the committee writes its debt off against the reserve.
+
+Each phase's transactions are submitted together and waited for once, so the demo takes seconds
+even on a chain that makes one block a second.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from hexbytes import HexBytes
+from web3 import Web3
+
+from next_contracts import LEDGER, load_artifact
+from next_contracts.deploy import Deployment
+from next_contracts.transact import Sender, submit
+
+INDIVIDUAL, BUSINESS, COUNCIL = 0, 1, 2
+DEFAULT_LINES = {
+    INDIVIDUAL: (50_000, 2_000_000),
+    BUSINESS: (1_000_000, 50_000_000),
+    COUNCIL: (50_000_000, 500_000_000),
+}
+SHOPS = ["bakery", "grocer", "garage", "plumber", "bookshop", "farm", "cafe", "pharmacy"]
+
+
+@dataclass
+class Community:
+    council: LocalAccount
+    businesses: dict[str, LocalAccount]
+    citizens: list[LocalAccount]
+    defaulter: LocalAccount
+    bonus_csv: str
+    transactions: list[str] = field(default_factory=list)
+
+
+def ref(text: str) -> bytes:
+    return Web3.keccak(text=text)
+
+
+class _Phase:
+    """Transactions submitted together, then waited for together."""
+
+    def __init__(self, w3: Web3, ledger: Any) -> None:
+        self.w3, self.ledger, self.hashes = w3, ledger, []  # type: ignore[var-annotated]
+        self.nonces: dict[str, int] = {}
+
+    def send(self, sender: Sender, call: Any) -> None:
+        address = sender.address if isinstance(sender, LocalAccount) else sender
+        nonce = self.nonces.get(address)
+        if nonce is None:
+            nonce = self.w3.eth.get_transaction_count(address, "pending")
+        self.nonces[address] = nonce + 1
+        # Gas is estimated on the latest state: each phase depends only on the phases before it.
+        tx = {"to": self.ledger.address, "data": call._encode_transaction_data(), "nonce": nonce}
+        self.hashes.append(submit(self.w3, sender, tx))  # type: ignore[arg-type]
+
+    def wait(self) -> list[str]:
+        done = []
+        for tx_hash in self.hashes:
+            receipt = self.w3.eth.wait_for_transaction_receipt(HexBytes(tx_hash), timeout=120)
+            if receipt["status"] != 1:
+                raise RuntimeError(f"demo transaction {HexBytes(tx_hash).to_0x_hex()} reverted")
+            done.append(HexBytes(tx_hash).to_0x_hex())
+        return done
+
+
+def bonus_csv(staff: list[LocalAccount], rng: random.Random) -> str:
+    """The council's spreadsheet: address, amount in units (two decimals), name."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["address", "amount", "name"])
+    for i, member in enumerate(staff):
+        writer.writerow(
+            [member.address, f"{rng.randint(150, 400)}.{rng.randint(0, 99):02d}", f"agent {i + 1}"]
+        )
+    return out.getvalue()
+
+
+def seed(
+    w3: Web3,
+    deployment: Deployment,
+    operator: Sender,
+    *,
+    citizens: int = 40,
+    payments: int = 120,
+    seed_value: int = 2026,
+) -> Community:
+    """Seeds the community on `deployment`; `operator` must hold the registrar and committee roles."""
+    rng = random.Random(seed_value)
+    ledger = w3.eth.contract(Web3.to_checksum_address(deployment.ledger), abi=load_artifact(LEDGER).abi)
+    council = Account.create()
+    businesses = {f"{name} ({region})": Account.create() for name in SHOPS for region in (1, 2)}
+    people = [Account.create() for _ in range(citizens)]
+    defaulter = Account.create()
+    transactions: list[str] = []
+
+    phase = _Phase(w3, ledger)
+    for kind, (limit, ceiling) in DEFAULT_LINES.items():
+        phase.send(operator, ledger.functions.setDefaultCreditLine(kind, limit, ceiling))
+    transactions += phase.wait()
+
+    phase = _Phase(w3, ledger)
+    phase.send(operator, ledger.functions.admit(council.address, COUNCIL, 1, ref("kyc:council of Yvelines")))
+    for label, business in [*businesses.items(), ("failing shop (2)", defaulter)]:
+        region = int(label[-2])
+        phase.send(operator, ledger.functions.admit(business.address, BUSINESS, region, ref(f"kyc:{label}")))
+    for i, person in enumerate(people):
+        phase.send(
+            operator, ledger.functions.admit(person.address, INDIVIDUAL, 1 + i % 2, ref(f"kyc:citizen {i}"))
+        )
+    transactions += phase.wait()
+
+    # The council's year-end bonus run, from its spreadsheet, in one payBatch.
+    staff = people[: max(1, citizens // 2)]
+    sheet = bonus_csv(staff, rng)
+    rows = list(csv.DictReader(io.StringIO(sheet)))
+    phase = _Phase(w3, ledger)
+    phase.send(
+        council,
+        ledger.functions.payBatch(
+            [r["address"] for r in rows], [round(float(r["amount"]) * 100) for r in rows], ref("bonus 2026")
+        ),
+    )
+    transactions += phase.wait()
+
+    # Everyday life: citizens buy from shops, shops buy from each other, citizens pay citizens.
+    shops = list(businesses.values())
+    phase = _Phase(w3, ledger)
+    for i in range(payments):
+        if i % 3 == 0:
+            payer, payee, amount = rng.choice(shops), rng.choice(shops), rng.randint(5_000, 80_000)
+        elif i % 3 == 1:
+            payer, payee, amount = rng.choice(staff), rng.choice(shops), rng.randint(300, 9_000)
+        else:
+            payer, payee, amount = rng.choice(people), rng.choice(people), rng.randint(100, 5_000)
+        if payer.address != payee.address:
+            phase.send(payer, ledger.functions.pay(payee.address, amount, ref(f"invoice {i}")))
+    phase.send(defaulter, ledger.functions.pay(shops[0].address, 2_500, ref("unpaid stock")))
+    transactions += phase.wait()
+
+    # The failing shop defaults: excluded, its debt written off against the reserve.
+    for call in (
+        ledger.functions.exclude(defaulter.address),
+        ledger.functions.writeOff(defaulter.address, ref("default: failing shop")),
+    ):
+        phase = _Phase(w3, ledger)  # the write-off needs the exclusion mined first
+        phase.send(operator, call)
+        transactions += phase.wait()
+    return Community(council, businesses, people, defaulter, sheet, transactions)

@@ -1,0 +1,1 @@
+"""The indexer: chain logs -> decoded events -> one database transaction per batch of blocks."""

@@ -1,0 +1,114 @@
+"""Decoding the ledger's logs straight from topics and data with eth_abi.
+
+web3's `contract.events.X().process_log` builds AttributeDicts, checksums every address and
+validates the ABI on each call: some 40 times slower, so it stays off the hot path (the naive
+path of `make bench-index` measures it). Logs come as the node's raw JSON (hex strings).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eth_abi.abi import decode
+from eth_utils.crypto import keccak
+
+from next_contracts import LEDGER, load_artifact
+
+MEMBER_KINDS = ("individual", "business", "council", "system")
+MEMBER_STATUSES = ("none", "active", "frozen", "excluded", "migrated")
+ROLE_NAMES = {
+    "0x" + "00" * 32: "DEFAULT_ADMIN_ROLE",
+    **{
+        "0x" + keccak(text=name).hex(): name
+        for name in (
+            "REGISTRAR_ROLE",
+            "CREDIT_COMMITTEE_ROLE",
+            "GOVERNANCE_ROLE",
+            "PAUSER_ROLE",
+            "AUDITOR_ROLE",
+        )
+    },
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One decoded log, with where it comes from."""
+
+    name: str
+    args: dict[str, Any]
+    block_number: int
+    block_hash: str
+    block_time: int | None  # None when the node does not put blockTimestamp in its logs
+    tx_hash: str
+    log_index: int
+
+
+@dataclass(frozen=True)
+class _Spec:
+    name: str
+    indexed: list[tuple[str, str]]  # (name, type)
+    data_names: list[str]
+    data_types: list[str]
+
+
+def _specs() -> dict[str, _Spec]:
+    specs = {}
+    for entry in load_artifact(LEDGER).abi:
+        if entry["type"] != "event":
+            continue
+        types = ",".join(i["type"] for i in entry["inputs"])
+        topic = "0x" + keccak(text=f"{entry['name']}({types})").hex()
+        specs[topic] = _Spec(
+            entry["name"],
+            [(i["name"], i["type"]) for i in entry["inputs"] if i["indexed"]],
+            [i["name"] for i in entry["inputs"] if not i["indexed"]],
+            [i["type"] for i in entry["inputs"] if not i["indexed"]],
+        )
+    return specs
+
+
+SPECS = _specs()
+TOPICS = {spec.name: topic for topic, spec in SPECS.items()}
+
+
+def _topic_value(kind: str, topic: str) -> Any:
+    if kind == "address":
+        return "0x" + topic[-40:]
+    if kind == "bytes32":
+        return topic
+    return int(topic, 16)
+
+
+def _data_value(kind: str, value: Any) -> Any:
+    if kind == "address":
+        return value.lower()
+    if kind == "bytes32":
+        return "0x" + value.hex()
+    return value
+
+
+def decode_log(log: dict[str, Any]) -> Event | None:
+    """The event in a raw log, or None for a log that is not one of the ledger's events."""
+    topics = log["topics"]
+    spec = SPECS.get(topics[0]) if topics else None
+    if spec is None:
+        return None
+    args = {
+        name: _topic_value(kind, topic) for (name, kind), topic in zip(spec.indexed, topics[1:], strict=True)
+    }
+    if spec.data_types:
+        values = decode(spec.data_types, bytes.fromhex(log["data"][2:]))
+        for name, kind, value in zip(spec.data_names, spec.data_types, values, strict=True):
+            args[name] = _data_value(kind, value)
+    timestamp = log.get("blockTimestamp")
+    return Event(
+        name=spec.name,
+        args=args,
+        block_number=int(log["blockNumber"], 16),
+        block_hash=log["blockHash"],
+        block_time=int(timestamp, 16) if timestamp is not None else None,
+        tx_hash=log["transactionHash"],
+        log_index=int(log["logIndex"], 16),
+    )

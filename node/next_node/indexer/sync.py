@@ -1,0 +1,262 @@
+"""The indexing loop: eth_getLogs in ranges of blocks, one database transaction per range.
+
+- The cursor (`sync_state`: last block and its hash) is written in the transaction of the batch it
+  ends, so a crash at any instant resumes exactly where the last commit stopped; events are also
+  unique on (tx_hash, log_index), so nothing is ever counted twice.
+- Before each batch, the parent hash of its first block must be the cursor's hash. If it is not,
+  the chain was rewound: the index goes back to the common ancestor (the newest stored block whose
+  hash the chain still has), drops what came after, and rebuilds the derived tables from the
+  events it kept. Confirmations (0 by default: QBFT's finality is instant) hold back the head.
+- When the node does not answer, the indexer waits and tries again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from sqlalchemy import delete, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+from web3 import Web3
+
+from next_contracts.deploy import Deployment
+from next_node.db.models import (
+    Block,
+    FeeChange,
+    LedgerEvent,
+    LedgerState,
+    Member,
+    MemberEvent,
+    RoleChange,
+    SyncState,
+    Transfer,
+    WriteOff,
+)
+from next_node.errors import DeploymentMismatchError, NodeError
+from next_node.indexer.apply import Batch
+from next_node.indexer.decode import Event, decode_log
+from next_node.indexer.replay import stored_events
+
+log = logging.getLogger("next_node.indexer")
+EVENT_TABLES = (Transfer, MemberEvent, WriteOff, FeeChange, RoleChange, LedgerEvent)
+REPLAY_CHUNK = 50_000
+
+
+class RpcError(NodeError):
+    """The node answered a JSON-RPC request with an error."""
+
+
+@dataclass(frozen=True)
+class IndexerSettings:
+    batch_blocks: int = 2_000
+    confirmations: int = 0
+    poll_interval: float = 1.0
+    retry_interval: float = 1.0
+    until_block: int | None = None  # stop there (tests, and re-indexing a range)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What one step did: the block range written and the events in it."""
+
+    first_block: int
+    last_block: int
+    events: int
+    head: int
+
+
+class Indexer:
+    def __init__(
+        self, engine: Engine, w3: Web3, deployment: Deployment, settings: IndexerSettings | None = None
+    ) -> None:
+        self.engine = engine
+        self.w3 = w3
+        self.deployment = deployment
+        self.ledger = deployment.ledger.lower()
+        self.settings = settings or IndexerSettings()
+        self._init_cursor()
+
+    # JSON-RPC, raw: web3's result formatting is not needed here and costs more than the decoding.
+    def _rpc(self, method: str, params: list[Any]) -> Any:
+        response = self.w3.provider.make_request(method, params)  # type: ignore[arg-type]
+        if "error" in response:
+            raise RpcError(f"{method}: {response['error']}")
+        return response["result"]
+
+    def _header(self, number: int) -> dict[str, Any]:
+        header = self._rpc("eth_getBlockByNumber", [hex(number), False])
+        if header is None:
+            raise RpcError(f"block {number} is not on the chain (yet)")
+        return dict(header)
+
+    def _init_cursor(self) -> None:
+        with Session(self.engine) as session, session.begin():
+            sync = session.get(SyncState, 1)
+            if sync is None:
+                session.add(
+                    SyncState(
+                        id=1,
+                        chain_id=self.deployment.chain_id,
+                        ledger=self.ledger,
+                        deploy_block=self.deployment.deploy_block,
+                        last_block=self.deployment.deploy_block - 1,
+                        last_block_hash=None,
+                    )
+                )
+            elif (sync.chain_id, sync.ledger) != (self.deployment.chain_id, self.ledger):
+                raise DeploymentMismatchError(
+                    f"this database indexes ledger {sync.ledger} on chain {sync.chain_id}, "
+                    f"not {self.ledger} on chain {self.deployment.chain_id}"
+                )
+
+    def cursor(self) -> tuple[int, str | None]:
+        with Session(self.engine) as session:
+            sync = session.get(SyncState, 1)
+            assert sync is not None
+            return sync.last_block, sync.last_block_hash
+
+    def head(self) -> int:
+        head = int(self._rpc("eth_blockNumber", []), 16) - self.settings.confirmations
+        until = self.settings.until_block
+        return head if until is None else min(head, until)
+
+    # ---------------------------------------------------------------------------------------------
+
+    def step(self) -> Progress | None:
+        """Indexes the next batch of blocks; None when caught up with the head."""
+        head = self.head()
+        last, last_hash = self.cursor()
+        if head <= last:
+            return None
+        start, end = last + 1, min(head, last + self.settings.batch_blocks)
+        if last_hash is not None and self._header(start)["parentHash"] != last_hash:
+            self.rewind()
+            return self.step()
+        logs = self._rpc(
+            "eth_getLogs", [{"address": self.ledger, "fromBlock": hex(start), "toBlock": hex(end)}]
+        )
+        end_header = self._header(end)
+        events = [
+            e for e in (decode_log(entry) for entry in logs if not entry.get("removed")) if e is not None
+        ]
+        if any(e.block_number == end and e.block_hash != end_header["hash"] for e in events):
+            return self.step()  # the chain moved between the two requests: take the range again
+        events, blocks = self._blocks(events)
+        self._write(events, blocks, end, end_header["hash"])
+        return Progress(start, end, len(events), head)
+
+    def _headers(self, numbers: list[int]) -> dict[int, dict[str, Any]]:
+        """Block headers by number, in one batched JSON-RPC request."""
+        if not numbers:
+            return {}
+        responses = self.w3.provider.make_batch_request(  # type: ignore[attr-defined]
+            [("eth_getBlockByNumber", [hex(n), False]) for n in numbers]
+        )
+        if isinstance(responses, dict) or any("error" in r or r.get("result") is None for r in responses):
+            raise RpcError(f"could not read the headers of blocks {numbers[0]}..{numbers[-1]}")
+        return {int(r["result"]["number"], 16): r["result"] for r in responses}
+
+    def _blocks(self, events: list[Event]) -> tuple[list[Event], list[dict[str, Any]]]:
+        """The blocks that hold events (number, hash, parent hash, time), and the events with their
+        block times filled in where the node's logs carry no blockTimestamp (anvil's do)."""
+        headers = self._headers(sorted({e.block_number for e in events}))
+        for event in events:
+            if headers[event.block_number]["hash"] != event.block_hash:
+                raise RpcError("the chain moved while the batch was read")
+        blocks = [
+            {
+                "number": n,
+                "hash": h["hash"],
+                "parent_hash": h["parentHash"],
+                "timestamp": int(h["timestamp"], 16),
+            }
+            for n, h in headers.items()
+        ]
+        times = {b["number"]: b["timestamp"] for b in blocks}
+        events = [
+            e
+            if e.block_time is not None
+            else Event(
+                e.name, e.args, e.block_number, e.block_hash, times[e.block_number], e.tx_hash, e.log_index
+            )
+            for e in events
+        ]
+        return events, blocks
+
+    def _write(self, events: list[Event], blocks: list[dict[str, Any]], end: int, end_hash: str) -> None:
+        with Session(self.engine) as session, session.begin():
+            batch = Batch(session, self.ledger)
+            batch.apply(events)
+            batch.write()
+            if blocks:
+                session.execute(Block.__table__.insert(), blocks)  # type: ignore[attr-defined]
+            sync = session.get(SyncState, 1)
+            assert sync is not None
+            sync.last_block, sync.last_block_hash = end, end_hash
+
+    # ---------------------------------------------------------------------------------------------
+
+    def rewind(self) -> int:
+        """Back to the common ancestor with the chain; returns its number."""
+        with Session(self.engine) as session:
+            blocks = Block.__table__  # type: ignore[attr-defined]
+            stored = session.execute(
+                select(blocks.c.number, blocks.c.hash).order_by(blocks.c.number.desc())
+            ).all()
+        ancestor, ancestor_hash = self.deployment.deploy_block - 1, None
+        for number, block_hash in stored:
+            header = self._rpc("eth_getBlockByNumber", [hex(number), False])
+            if header is not None and header["hash"] == block_hash:
+                ancestor, ancestor_hash = number, block_hash
+                break
+        log.warning("the chain was rewound: indexing again from block %d", ancestor + 1)
+        with Session(self.engine) as session, session.begin():
+            for model in (*EVENT_TABLES, Block):
+                table = model.__table__  # type: ignore[union-attr]
+                column = table.c.number if model is Block else table.c.block_number
+                session.execute(delete(table).where(column > ancestor))
+            session.execute(delete(Member))
+            session.execute(delete(LedgerState))
+            self._rebuild(session)
+            sync = session.get(SyncState, 1)
+            assert sync is not None
+            sync.last_block, sync.last_block_hash = ancestor, ancestor_hash
+        return ancestor
+
+    def _rebuild(self, session: Session) -> None:
+        chunk: list[Event] = []
+        for event in stored_events(session):
+            chunk.append(event)
+            if len(chunk) >= REPLAY_CHUNK:
+                self._replay(session, chunk)
+                chunk = []
+        self._replay(session, chunk)
+
+    def _replay(self, session: Session, events: list[Event]) -> None:
+        batch = Batch(session, self.ledger)
+        batch.apply(events, record=False)
+        batch.write()
+        session.flush()
+
+    # ---------------------------------------------------------------------------------------------
+
+    def run(
+        self, should_stop: Callable[[], bool], on_progress: Callable[[Progress], None] | None = None
+    ) -> None:
+        """Indexes until `should_stop()`, following the head; waits out an unreachable node."""
+        while not should_stop():
+            try:
+                progress = self.step()
+            except (requests.ConnectionError, requests.Timeout, ConnectionError) as error:
+                log.warning("the chain does not answer (%s); trying again", type(error).__name__)
+                time.sleep(self.settings.retry_interval)
+                continue
+            if progress is None:
+                time.sleep(self.settings.poll_interval)
+            elif on_progress is not None:
+                on_progress(progress)

@@ -1,0 +1,93 @@
+"""Helpers of the gateway tests: indexing to the head, comparing an index with the chain and with
+another index."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from web3 import Web3
+
+from next_contracts import LEDGER, load_artifact
+from next_contracts.deploy import Deployment
+from next_node.db.models import (
+    Block,
+    FeeChange,
+    LedgerEvent,
+    LedgerState,
+    Member,
+    MemberEvent,
+    RoleChange,
+    SyncState,
+    Transfer,
+    WriteOff,
+)
+from next_node.indexer.decode import MEMBER_KINDS, MEMBER_STATUSES
+from next_node.indexer.sync import Indexer, IndexerSettings
+
+TABLES = (
+    Member,
+    Transfer,
+    MemberEvent,
+    WriteOff,
+    FeeChange,
+    RoleChange,
+    LedgerEvent,
+    Block,
+    LedgerState,
+    SyncState,
+)
+
+
+def index_to_head(engine: Engine, w3: Web3, deployment: Deployment, **settings: Any) -> Indexer:
+    indexer = Indexer(engine, w3, deployment, IndexerSettings(**settings))
+    while indexer.step() is not None:
+        pass
+    return indexer
+
+
+def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, surrogate ids left out (a PostgreSQL sequence is not rolled back
+    with a transaction), in a stable order."""
+    out = {}
+    with engine.connect() as connection:
+        for model in TABLES:
+            table = model.__table__  # type: ignore[attr-defined]
+            columns = [
+                c for c in table.columns if not (c.name == "id" and model not in (LedgerState, SyncState))
+            ]
+            rows = connection.execute(select(*columns)).all()
+            out[table.name] = sorted((tuple(row) for row in rows), key=repr)
+    return out
+
+
+def assert_index_matches_chain(engine: Engine, w3: Web3, deployment: Deployment) -> int:
+    """Every indexed account equals the contract's own state; the totals hold. Returns the count."""
+    ledger = w3.eth.contract(Web3.to_checksum_address(deployment.ledger), abi=load_artifact(LEDGER).abi)
+    with engine.connect() as connection:
+        members = connection.execute(select(Member.__table__)).mappings().all()  # type: ignore[attr-defined]
+        state = connection.execute(select(LedgerState.__table__)).mappings().one()  # type: ignore[attr-defined]
+        sync = connection.execute(select(SyncState.__table__)).mappings().one()  # type: ignore[attr-defined]
+    block = sync["last_block"]
+    for m in members:
+        on_chain = ledger.functions.accountOf(Web3.to_checksum_address(m["address"])).call(
+            block_identifier=block
+        )
+        assert (m["balance"], m["credit_limit"], m["ceiling"], m["status"], m["kind"], m["region"]) == (
+            on_chain[0],
+            on_chain[1],
+            on_chain[2],
+            MEMBER_STATUSES[on_chain[3]],
+            MEMBER_KINDS[on_chain[4]],
+            on_chain[5],
+        ), m["address"]
+    assert state["reserve"] == ledger.functions.reserveBalance().call(block_identifier=block)
+    assert state["fee_bps"] == ledger.functions.feeBps().call(block_identifier=block)
+    assert sum(m["balance"] for m in members) + state["reserve"] == 0
+    assert state["circulation"] == sum(m["balance"] for m in members if m["balance"] > 0)
+    assert state["credit_in_use"] == -sum(m["balance"] for m in members if m["balance"] < 0)
+    assert len(members) == ledger.functions.memberCount().call(block_identifier=block) + sum(
+        1 for m in members if m["status"] == "migrated"
+    )
+    return len(members)

@@ -1,0 +1,175 @@
+"""The indexer on a real chain, into real SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from eth_account import Account
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from web3 import Web3
+
+from next_contracts import LEDGER, load_artifact
+from next_contracts.deploy import DeployConfig, deploy
+from next_contracts.transact import send
+from next_node import demo
+from next_node.db.engine import make_engine
+from next_node.db.models import LedgerState, Member, SyncState, Transfer
+from next_node.errors import DeploymentMismatchError
+from next_node.indexer.decode import decode_log
+from next_node.indexer.sync import Indexer, IndexerSettings
+from tests.node.helpers import assert_index_matches_chain, dump, index_to_head
+
+
+def call(w3, sender, ledger, fn):
+    return send(w3, sender, {"to": ledger.address, "data": fn._encode_transaction_data()})
+
+
+@pytest.fixture(scope="module")
+def community(w3, deployment, operator):
+    """The demo community, then a key recovery, a fee change, a freeze and a role grant."""
+    seeded = demo.seed(w3, deployment, operator, citizens=24, payments=60)
+    ledger = w3.eth.contract(Web3.to_checksum_address(deployment.ledger), abi=load_artifact(LEDGER).abi)
+    lost_key, new_key = seeded.citizens[3], Account.create()
+    call(w3, operator, ledger, ledger.functions.migrate(lost_key.address, new_key.address))
+    call(w3, operator, ledger, ledger.functions.setFee(35))
+    call(w3, operator, ledger, ledger.functions.freeze(seeded.citizens[5].address))
+    call(w3, operator, ledger, ledger.functions.grantRole(Web3.keccak(text="AUDITOR_ROLE"), new_key.address))
+    call(
+        w3,
+        seeded.citizens[6],
+        ledger,
+        ledger.functions.pay(new_key.address, 1_234, demo.ref("after recovery")),
+    )
+    return seeded
+
+
+def test_index_matches_chain(database_url, w3, deployment, community):
+    engine = make_engine(database_url)
+    index_to_head(engine, w3, deployment)
+    members = assert_index_matches_chain(engine, w3, deployment)
+    assert members == 24 + 16 + 1 + 1 + 1  # citizens, shops, council, defaulter, the recovered key
+    logs = w3.eth.get_logs({"address": deployment.ledger, "fromBlock": 0})
+    transferred = load_artifact(LEDGER)
+    with Session(engine) as session:
+        kinds = {
+            k: n
+            for k, n in session.execute(
+                __import__("sqlalchemy")
+                .select(Transfer.kind, __import__("sqlalchemy").func.count())
+                .group_by(Transfer.kind)
+            )
+        }
+        state = session.get(LedgerState, 1)
+        assert state is not None and state.fee_bps == 35 and state.debt_covered > 0
+        migrated = session.get(Member, community.citizens[3].address.lower())
+        assert migrated is not None and migrated.status == "migrated" and migrated.successor is not None
+    topic = Web3.keccak(text="Transferred(address,address,uint256,uint256,bytes32)")
+    assert sum(kinds.values()) == sum(1 for log in logs if log["topics"][0] == topic)
+    assert kinds["write_off"] == 1 and kinds["migration"] == 1
+    assert transferred.name == LEDGER
+
+
+def test_small_batches_give_the_same_index(database_url, w3, deployment, community, tmp_path):
+    one = make_engine(database_url)
+    index_to_head(one, w3, deployment, batch_blocks=1)
+    many = make_engine(f"sqlite:///{tmp_path / 'reference.db'}")
+    index_to_head(many, w3, deployment, batch_blocks=100_000)
+    assert dump(one) == dump(many)
+
+
+def test_resume_after_a_stop_continues_exactly(database_url, w3, deployment, community, tmp_path):
+    engine = make_engine(database_url)
+    middle = (deployment.deploy_block + w3.eth.block_number) // 2
+    index_to_head(engine, w3, deployment, until_block=middle)
+    with Session(engine) as session:
+        sync = session.get(SyncState, 1)
+        assert sync is not None and sync.last_block == middle
+    index_to_head(engine, w3, deployment)
+    reference = make_engine(f"sqlite:///{tmp_path / 'reference.db'}")
+    index_to_head(reference, w3, deployment)
+    assert dump(engine) == dump(reference)
+
+
+def test_events_are_unique(database_url, w3, deployment, community):
+    engine = make_engine(database_url)
+    index_to_head(engine, w3, deployment)
+    with Session(engine) as session:
+        first = session.query(Transfer).first()
+        assert first is not None
+        duplicate = first.model_dump(exclude={"id"})
+    with pytest.raises(IntegrityError), Session(engine) as session, session.begin():
+        session.add(Transfer(**duplicate))
+
+
+def test_index_of_another_ledger_is_refused(database_url, w3, deployment, operator, community):
+    engine = make_engine(database_url)
+    index_to_head(engine, w3, deployment, until_block=deployment.deploy_block + 2)
+    other = deploy(w3, operator, DeployConfig.single_operator(operator))
+    with pytest.raises(DeploymentMismatchError, match="indexes ledger"):
+        Indexer(engine, w3, other)
+
+
+def test_decoder_agrees_with_web3(w3, deployment, community):
+    ledger = w3.eth.contract(Web3.to_checksum_address(deployment.ledger), abi=load_artifact(LEDGER).abi)
+    events = {
+        e.topic: e for e in (getattr(ledger.events, a["name"])() for a in ledger.abi if a["type"] == "event")
+    }
+    raw = w3.provider.make_request(
+        "eth_getLogs", [{"address": deployment.ledger, "fromBlock": "0x0", "toBlock": "latest"}]
+    )["result"]
+    typed = w3.eth.get_logs({"address": deployment.ledger, "fromBlock": 0})
+    assert len(raw) == len(typed) > 100
+    for raw_log, log in zip(raw, typed, strict=True):
+        ours = decode_log(raw_log)
+        theirs = events[log["topics"][0].to_0x_hex()].process_log(log)
+        assert ours is not None and ours.name == theirs.event
+        normalized = {
+            k: (
+                v.lower()
+                if isinstance(v, str) and v.startswith("0x") and len(v) == 42
+                else "0x" + v.hex()
+                if isinstance(v, bytes)
+                else v
+            )
+            for k, v in theirs.args.items()
+        }
+        assert ours.args == normalized
+        assert (ours.block_number, ours.log_index) == (theirs.blockNumber, theirs.logIndex)
+
+
+def test_rewound_chain_is_detected_and_reindexed(database_url, chain, tmp_path):
+    """anvil's evm_revert rewinds the chain; new blocks then take the old numbers with other hashes."""
+    from next_contracts.rpc import connect
+
+    w3 = connect(chain.settings.rpc_url, trust_env=False)
+    operator = w3.eth.accounts[1]
+    deployment = deploy(w3, operator, DeployConfig.single_operator(operator))
+    ledger = w3.eth.contract(deployment.ledger, abi=load_artifact(LEDGER).abi)
+    call(w3, operator, ledger, ledger.functions.setDefaultCreditLine(0, 100_000, 1_000_000))
+    alice, bob, carol = Account.create(), Account.create(), Account.create()
+    for member in (alice, bob, carol):
+        call(w3, operator, ledger, ledger.functions.admit(member.address, 0, 1, b"\x01" * 32))
+    snapshot = w3.provider.make_request("evm_snapshot", [])["result"]
+    call(w3, alice, ledger, ledger.functions.pay(bob.address, 5_000, b"\x02" * 32))
+    call(w3, bob, ledger, ledger.functions.pay(carol.address, 1_000, b"\x03" * 32))
+
+    engine = make_engine(database_url)
+    index_to_head(engine, w3, deployment)
+    with Session(engine) as session:
+        assert session.get(Member, bob.address.lower()).balance == 3_998  # type: ignore[union-attr]
+
+    w3.provider.make_request("evm_revert", [snapshot])
+    call(w3, carol, ledger, ledger.functions.pay(alice.address, 7_000, b"\x04" * 32))
+    call(w3, operator, ledger, ledger.functions.exclude(bob.address))
+    call(w3, operator, ledger, ledger.functions.setFee(0))  # the new fork is longer than the old one
+
+    indexer = Indexer(engine, w3, deployment, IndexerSettings())
+    while indexer.step() is not None:
+        pass
+    assert_index_matches_chain(engine, w3, deployment)
+    reference = make_engine(f"sqlite:///{tmp_path / 'reference.db'}")
+    index_to_head(reference, w3, deployment)
+    assert dump(engine) == dump(reference)
+    with Session(engine) as session:
+        assert session.get(Member, bob.address.lower()).status == "excluded"  # type: ignore[union-attr]
+        assert session.get(Member, bob.address.lower()).balance == 0  # type: ignore[union-attr]

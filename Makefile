@@ -12,7 +12,7 @@ export PATH := $(BIN):$(PATH)
 PY_STAMP := $(VENV)/.installed
 JS_STAMP := node_modules/.installed
 
-.PHONY: setup run test test-deep lint artifacts bench-gas gas-snapshot clean
+.PHONY: setup postgres run demo test test-deep lint artifacts bench-gas gas-snapshot clean
 
 setup: $(PY_STAMP) $(JS_STAMP) $(BIN)/anvil
 
@@ -38,14 +38,23 @@ $(BIN)/anvil: $(JS_STAMP) $(PY_STAMP)
 run: setup
 	$(BIN)/next-node up
 
-test: setup
+# The same node, seeded on its first start with a small community (see node/next_node/demo.py).
+demo: setup
+	$(BIN)/next-node up --demo --data-dir data-demo
+
+# The gateway's tests run on PostgreSQL too: Debian's server, started by the tests on loopback.
+postgres:
+	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+
+test: setup postgres
 	$(BIN)/ruff check wallet node scripts tests
 	$(BIN)/ruff format --check wallet node scripts tests
 	$(BIN)/mypy
 	$(BIN)/ape test tests/ -q -p no:warnings
 
 # The deeper fuzzing run: many more examples of the stateful ledger test.
-test-deep: setup
+test-deep: setup postgres
 	HYPOTHESIS_PROFILE=deep $(BIN)/ape test tests/ -q -p no:warnings -m deep
 
 lint: setup

@@ -47,18 +47,24 @@ def index_to_head(engine: Engine, w3: Web3, deployment: Deployment, **settings: 
     return indexer
 
 
-def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+def dump(engine: Engine, *, events_until: int | None = None) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, surrogate ids left out (a PostgreSQL sequence is not rolled back
-    with a transaction), in a stable order."""
+    with a transaction), in a stable order. With `events_until`, only the event tables and blocks,
+    up to that block."""
     out = {}
     with engine.connect() as connection:
         for model in TABLES:
             table = model.__table__  # type: ignore[attr-defined]
+            block = table.c.get("block_number", table.c.get("number"))
+            if events_until is not None and (block is None or model in (Member, SyncState, LedgerState)):
+                continue
             columns = [
                 c for c in table.columns if not (c.name == "id" and model not in (LedgerState, SyncState))
             ]
-            rows = connection.execute(select(*columns)).all()
-            out[table.name] = sorted((tuple(row) for row in rows), key=repr)
+            query = select(*columns)
+            if events_until is not None:
+                query = query.where(block <= events_until)
+            out[table.name] = sorted((tuple(row) for row in connection.execute(query)), key=repr)
     return out
 
 

@@ -55,11 +55,11 @@ def head(session: SessionDep, context: ContextDep) -> Head:
 @router.post(
     "/tx",
     status_code=202,
-    responses={400: {"model": ErrorDetail}, 422: {"model": ErrorDetail}, 503: {"model": ErrorDetail}},
+    responses={400: {"model": ErrorDetail}, 409: {"model": ErrorDetail}, 503: {"model": ErrorDetail}},
 )
 def relay(context: ContextDep, body: Annotated[RawTx, Body()]) -> TxAccepted:
     """Relays a signed raw transaction to the chain, after checking that it is for this chain and
-    this ledger, and that it would not revert (a typed revert comes back in words)."""
+    this ledger (400 otherwise), and that it would not revert (409, with the ledger's typed error)."""
     raw_hex = body.raw
     if not raw_hex.startswith("0x") or len(raw_hex) % 2 or len(raw_hex) > 2 + 2 * MAX_RAW_BYTES:
         raise HTTPException(400, "raw must be 0x-prefixed hex of a signed transaction, at most 128 KiB")
@@ -83,7 +83,8 @@ def relay(context: ContextDep, body: Annotated[RawTx, Body()]) -> TxAccepted:
         w3.eth.call({"from": tx.sender, "to": tx.to, "data": HexBytes(tx.data)})
     except (ContractCustomError, ContractLogicError) as error:
         decoded = error_from_exception(error)
-        raise HTTPException(422, f"the ledger would refuse it: {decoded or error}") from error
+        # 409: well-formed, but the ledger's current state refuses it (credit, ceiling, status ...).
+        raise HTTPException(409, f"the ledger would refuse it: {decoded or error}") from error
     except Web3RPCError as error:
         raise HTTPException(400, f"the chain refused the call: {error}") from error
     except Exception as error:

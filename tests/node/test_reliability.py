@@ -1,0 +1,158 @@
+"""The indexer survives being killed at any instant, and a chain that goes away and comes back."""
+
+from __future__ import annotations
+
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from eth_account import Account
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from next_contracts import LEDGER, load_artifact
+from next_contracts.deploy import DeployConfig, deploy
+from next_contracts.rpc import connect
+from next_contracts.transact import send
+from next_node.chain.embedded import ChainSettings, EmbeddedChain
+from next_node.db.engine import make_engine
+from next_node.db.models import SyncState
+from next_node.indexer.sync import Indexer, IndexerSettings
+from tests.node.conftest import free_port
+from tests.node.helpers import assert_index_matches_chain, dump, index_to_head
+
+STAFF, BATCHES = 200, 52  # 10,400 payment events, and the admissions and credit lines around them
+
+
+def call(w3, sender, ledger, fn):
+    return send(w3, sender, {"to": ledger.address, "data": fn._encode_transaction_data()})
+
+
+@pytest.fixture(scope="module")
+def busy_ledger(w3, tmp_path_factory):
+    """A ledger with more than 10,000 events: a council paying 200 staff, 52 times."""
+    operator = w3.eth.accounts[2]
+    deployment = deploy(w3, operator, DeployConfig.single_operator(operator))
+    ledger = w3.eth.contract(deployment.ledger, abi=load_artifact(LEDGER).abi)
+    call(w3, operator, ledger, ledger.functions.setDefaultCreditLine(0, 0, 10**12))
+    call(w3, operator, ledger, ledger.functions.setDefaultCreditLine(2, 10**12, 10**12))
+    council = Account.create()
+    staff = [Account.create().address for _ in range(STAFF)]
+    call(w3, operator, ledger, ledger.functions.admit(council.address, 2, 1, b"\x01" * 32))
+    for member in staff:
+        call(w3, operator, ledger, ledger.functions.admit(member, 0, 1, b"\x02" * 32))
+    for month in range(BATCHES):
+        amounts = [1_000 + month + i for i in range(STAFF)]
+        call(w3, council, ledger, ledger.functions.payBatch(staff, amounts, month.to_bytes(32, "big")))
+    path = tmp_path_factory.mktemp("busy") / "deployment.json"
+    deployment.write(path)
+    reference = make_engine(f"sqlite:///{tmp_path_factory.mktemp('reference') / 'index.db'}")
+    index_to_head(reference, w3, deployment)
+    return deployment, path, reference
+
+
+def test_sigkill_at_random_instants_never_corrupts_the_index(database_url, chain, w3, busy_ledger):
+    deployment, record, reference = busy_ledger
+    engine = make_engine(database_url)
+    command = [
+        sys.executable,
+        "-m",
+        "next_node.cli",
+        "index",
+        "--rpc-url",
+        chain.settings.rpc_url,
+        "--deployment",
+        str(record),
+        "--database",
+        database_url,
+        "--batch-blocks",
+        "3",
+    ]
+    rng = random.Random(7)
+    cursors = []
+    for _ in range(20):
+        before = _cursor(engine)
+        indexer = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # Start-up takes a second or two; wait until this run has committed something, then kill
+        # it at a random instant of the catch-up, between commits or in the middle of one.
+        _wait_for(lambda p=indexer, b=before: _cursor(engine) != b or p.poll() is not None, timeout=60)
+        time.sleep(rng.uniform(0, 0.4))
+        indexer.send_signal(signal.SIGKILL)
+        indexer.wait()
+        sync = _sync(engine)
+        assert sync is not None
+        cursors.append(sync.last_block)
+        # At its cursor, the index agrees with the chain, account by account, and holds exactly
+        # the events of a clean replay up to that block.
+        assert_index_matches_chain(engine, w3, deployment)
+        assert dump(engine, events_until=sync.last_block) == dump(reference, events_until=sync.last_block)
+    assert len(set(cursors)) >= 10, f"the kills should land all along the catch-up: {cursors}"
+    subprocess.run(command, check=True, capture_output=True, timeout=300)
+    assert dump(engine) == dump(reference)
+
+
+def test_indexer_waits_for_a_chain_that_stops_and_continues(database_url, tmp_path):
+    settings = ChainSettings(tmp_path / "chain", free_port(), block_time=0)
+    chain = EmbeddedChain(settings)
+    w3 = chain.start()
+    operator = w3.eth.accounts[0]
+    deployment = deploy(w3, operator, DeployConfig.single_operator(operator))
+    ledger = w3.eth.contract(deployment.ledger, abi=load_artifact(LEDGER).abi)
+    call(w3, operator, ledger, ledger.functions.setDefaultCreditLine(0, 50_000, 50_000))
+    alice, bob = Account.create(), Account.create()
+    for member in (alice, bob):
+        call(w3, operator, ledger, ledger.functions.admit(member.address, 0, 1, b"\x01" * 32))
+
+    engine = make_engine(database_url)
+    indexer = Indexer(
+        engine,
+        connect(settings.rpc_url, trust_env=False, timeout=2),
+        deployment,
+        IndexerSettings(poll_interval=0.1, retry_interval=0.2),
+    )
+    stop = threading.Event()
+    thread = threading.Thread(target=indexer.run, args=(stop.is_set,), daemon=True)
+    thread.start()
+    try:
+        _wait_for(lambda: indexer.cursor()[0] >= w3.eth.block_number)
+        chain.stop()
+        time.sleep(1.5)  # the indexer meets a closed port, and keeps trying
+        assert thread.is_alive()
+        w3 = chain.start()
+        call(w3, alice, ledger, ledger.functions.pay(bob.address, 4_321, b"\x02" * 32))
+        _wait_for(lambda: indexer.cursor()[0] >= w3.eth.block_number)
+        assert_index_matches_chain(engine, w3, deployment)
+        with Session(engine) as session:
+            assert session.execute(select(SyncState.last_block)).scalar_one() == w3.eth.block_number
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+        chain.stop()
+
+
+def _sync(engine):
+    with Session(engine) as session:
+        return session.get(SyncState, 1)
+
+
+def _cursor(engine) -> int | None:
+    sync = _sync(engine) if _has_tables(engine) else None
+    return sync.last_block if sync else None
+
+
+def _has_tables(engine) -> bool:
+    from sqlalchemy import inspect
+
+    return inspect(engine).has_table("sync_state")
+
+
+def _wait_for(condition, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail("timed out")
+        time.sleep(0.1)

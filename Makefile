@@ -12,7 +12,7 @@ export PATH := $(BIN):$(PATH)
 PY_STAMP := $(VENV)/.installed
 JS_STAMP := node_modules/.installed
 
-.PHONY: setup postgres run demo test test-deep lint artifacts bench-gas gas-snapshot clean
+.PHONY: setup postgres run demo test test-deep lint artifacts bench-gas gas-snapshot bench-index bench-api bench-e2e bench-sign clean
 
 setup: $(PY_STAMP) $(JS_STAMP) $(BIN)/anvil
 
@@ -68,6 +68,22 @@ artifacts: setup
 
 bench-gas: setup
 	$(BIN)/ape run bench_gas
+
+# The indexer's catch-up rate over 100,000 payments, against the naive path (SQLite, PostgreSQL).
+bench-index: setup postgres
+	$(BIN)/python -m scripts.bench_index
+
+# API latency with 1,000,000 members and 5,000,000 transfers in the index.
+bench-api: setup
+	$(BIN)/python -m scripts.bench_api
+
+# Payments per second from a signed raw transaction to its indexed row.
+bench-e2e: setup
+	$(BIN)/python -m scripts.bench_e2e
+
+# Signing rate with coincurve against the pure-Python backend, one core.
+bench-sign: setup
+	$(BIN)/python -m scripts.bench_sign
 
 # Rewrites snapshots/gas.json after a deliberate change in gas.
 gas-snapshot: setup

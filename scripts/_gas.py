@@ -50,9 +50,7 @@ def measure(w3: Web3, operator: str, alice: str, bob: str) -> dict[str, int]:
         ledger_gas(operator, ledger.functions.admit(member, 0, 1, Web3.keccak(text=member)))
     ledger_gas(alice, ledger.functions.payBatch(staff, [1_000] * BATCH_SIZE, ref))
     gas["pay_batch_1"] = ledger_gas(alice, ledger.functions.payBatch(staff[:1], [1_000], ref))
-    gas[f"pay_batch_{BATCH_SIZE}"] = ledger_gas(
-        alice, ledger.functions.payBatch(staff, [1_000] * BATCH_SIZE, ref)
-    )
+    gas[f"pay_batch_{BATCH_SIZE}"] = ledger_gas(alice, ledger.functions.payBatch(staff, [1_000] * BATCH_SIZE, ref))
     gas["pay_batch_per_recipient"] = (gas[f"pay_batch_{BATCH_SIZE}"] - gas["pay_batch_1"]) // (BATCH_SIZE - 1)
 
     successor = Account.create().address

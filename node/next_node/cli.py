@@ -87,9 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         "start, indexes it and serves the API. A second run resumes the same chain and index.",
     )
     _common(up, rpc=False)
-    up.add_argument(
-        "--rpc-port", type=int, default=8545, help="the chain's JSON-RPC port on 127.0.0.1 (default: 8545)"
-    )
+    up.add_argument("--rpc-port", type=int, default=8545, help="the chain's JSON-RPC port on 127.0.0.1 (default: 8545)")
     up.add_argument(
         "--chain-id",
         type=int,
@@ -152,9 +150,7 @@ def up(args: argparse.Namespace) -> int:
             print("seeding the demo community ...", flush=True)
             demo.seed(w3, deployment, w3.eth.accounts[0])
         engine = make_engine(_database(args))
-        indexer = Indexer(
-            engine, connect(settings.rpc_url, trust_env=False), deployment, _indexer_settings(args)
-        )
+        indexer = Indexer(engine, connect(settings.rpc_url, trust_env=False), deployment, _indexer_settings(args))
         stop = threading.Event()
         thread = threading.Thread(target=indexer.run, args=(stop.is_set,), name="indexer", daemon=True)
         thread.start()

@@ -85,9 +85,7 @@ def bonus_csv(staff: list[LocalAccount], rng: random.Random) -> str:
     writer = csv.writer(out)
     writer.writerow(["address", "amount", "name"])
     for i, member in enumerate(staff):
-        writer.writerow(
-            [member.address, f"{rng.randint(150, 400)}.{rng.randint(0, 99):02d}", f"agent {i + 1}"]
-        )
+        writer.writerow([member.address, f"{rng.randint(150, 400)}.{rng.randint(0, 99):02d}", f"agent {i + 1}"])
     return out.getvalue()
 
 
@@ -120,9 +118,7 @@ def seed(
         region = int(label[-2])
         phase.send(operator, ledger.functions.admit(business.address, BUSINESS, region, ref(f"kyc:{label}")))
     for i, person in enumerate(people):
-        phase.send(
-            operator, ledger.functions.admit(person.address, INDIVIDUAL, 1 + i % 2, ref(f"kyc:citizen {i}"))
-        )
+        phase.send(operator, ledger.functions.admit(person.address, INDIVIDUAL, 1 + i % 2, ref(f"kyc:citizen {i}")))
     transactions += phase.wait()
 
     # The council's year-end bonus run, from its spreadsheet, in one payBatch.

@@ -25,9 +25,7 @@ def test_build_input_rebuilds_runtime_code_with_its_metadata_hash():
     """An auditor's path: the shipped standard-JSON input alone gives the shipped runtime code."""
     standard = json.loads((ARTIFACTS_DIR / "build-input.json").read_text())
     output = build.compile_standard(build.project_root(), standard)
-    runtime = output["contracts"]["contracts/ledger/MutualCreditLedger.sol"][LEDGER]["evm"][
-        "deployedBytecode"
-    ]
+    runtime = output["contracts"]["contracts/ledger/MutualCreditLedger.sol"][LEDGER]["evm"]["deployedBytecode"]
     assert "0x" + runtime["object"] == load_artifact(LEDGER).deployed_bytecode
     # The code ends with the CBOR metadata, whose IPFS hash covers every source text.
     assert "a264697066735822" in runtime["object"][-120:]
@@ -39,7 +37,5 @@ def test_changed_source_changes_artifact(tmp_path):
     source = "contracts/libraries/FeeMath.sol"
     standard["sources"][source]["content"] += "\n// a comment\n"
     output = build.compile_standard(build.project_root(), standard)
-    runtime = output["contracts"]["contracts/ledger/MutualCreditLedger.sol"][LEDGER]["evm"][
-        "deployedBytecode"
-    ]
+    runtime = output["contracts"]["contracts/ledger/MutualCreditLedger.sol"][LEDGER]["evm"]["deployedBytecode"]
     assert "0x" + runtime["object"] != load_artifact(LEDGER).deployed_bytecode

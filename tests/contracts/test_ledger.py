@@ -433,9 +433,7 @@ def test_role_constants_are_hashes_of_their_names(ledger, name):
     assert getattr(ledger, name)() == role(name)
 
 
-def test_deploy_grants_configured_roles(
-    ledger, admin, registrar, committee, governor, pauser, auditor, stranger
-):
+def test_deploy_grants_configured_roles(ledger, admin, registrar, committee, governor, pauser, auditor, stranger):
     assert ledger.hasRole(b"\x00" * 32, admin)
     for name, holder in [
         ("REGISTRAR_ROLE", registrar),
@@ -459,7 +457,5 @@ def test_admin_grants_and_revokes_roles(ledger, admin, stranger):
 
 
 def test_grant_role_by_non_admin_reverts(ledger, registrar, stranger):
-    with ape.reverts(
-        ledger.AccessControlUnauthorizedAccount, account=registrar.address, neededRole=b"\x00" * 32
-    ):
+    with ape.reverts(ledger.AccessControlUnauthorizedAccount, account=registrar.address, neededRole=b"\x00" * 32):
         ledger.grantRole(role("REGISTRAR_ROLE"), stranger, sender=registrar)

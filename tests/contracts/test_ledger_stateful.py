@@ -78,9 +78,7 @@ class Replay:
 
     def apply(self, event: str, a: dict) -> None:
         if event == "MemberAdmitted":
-            self.members[a["account"]] = Member(
-                0, a["creditLimit"], a["ceiling"], ACTIVE, a["kind"], a["region"]
-            )
+            self.members[a["account"]] = Member(0, a["creditLimit"], a["ceiling"], ACTIVE, a["kind"], a["region"])
         elif event == "MemberStatusChanged":
             self.member(a["account"]).status = a["newStatus"]
         elif event == "CreditLineSet":
@@ -204,9 +202,7 @@ class LedgerMachine(RuleBasedStateMachine):
     )
     def admit(self, kind, region, limit, ceiling):
         # The committee first sets the default line of the kind, so members differ in their lines.
-        self.transact(
-            self.roles["committee"], self.ledger.functions.setDefaultCreditLine(kind, limit, ceiling), None
-        )
+        self.transact(self.roles["committee"], self.ledger.functions.setDefaultCreditLine(kind, limit, ceiling), None)
         address = self.new_key()
         self.transact(
             self.roles["registrar"],
@@ -234,9 +230,7 @@ class LedgerMachine(RuleBasedStateMachine):
             if m.status in (ACTIVE, FROZEN)
             else "MembershipInvalidStatus"
         )
-        self.transact(
-            self.roles["committee"], self.ledger.functions.setCreditLine(address, limit, ceiling), error
-        )
+        self.transact(self.roles["committee"], self.ledger.functions.setCreditLine(address, limit, ceiling), error)
         if error is None:
             m.limit, m.ceiling = limit, ceiling
 
@@ -405,16 +399,12 @@ class LedgerMachine(RuleBasedStateMachine):
         head = self.w3.eth.block_number
         if head < self.from_block:
             return []
-        raw = self.w3.eth.get_logs(
-            {"address": self.ledger_address, "fromBlock": self.from_block, "toBlock": head}
-        )
+        raw = self.w3.eth.get_logs({"address": self.ledger_address, "fromBlock": self.from_block, "toBlock": head})
         self.from_block = head + 1
         events = {
             event.topic: event
             for event in (
-                getattr(self.ledger.events, abi["name"])()
-                for abi in self.ledger.abi
-                if abi["type"] == "event"
+                getattr(self.ledger.events, abi["name"])() for abi in self.ledger.abi if abi["type"] == "event"
             )
         }
         return [events[log["topics"][0].to_0x_hex()].process_log(log) for log in raw]
@@ -442,8 +432,6 @@ def test_ledger_invariants_hold_over_random_histories(deployment, registrar, com
 
 
 @pytest.mark.deep
-def test_ledger_invariants_hold_over_long_random_histories(
-    deployment, registrar, committee, governor, pauser
-):
+def test_ledger_invariants_hold_over_long_random_histories(deployment, registrar, committee, governor, pauser):
     """The deeper run: `make test-deep` (the "deep" profile: 2,000 examples of up to 60 steps)."""
     _run(deployment, registrar, committee, governor, pauser)

@@ -58,9 +58,7 @@ def dump(engine: Engine, *, events_until: int | None = None) -> dict[str, list[t
             block = table.c.get("block_number", table.c.get("number"))
             if events_until is not None and (block is None or model in (Member, SyncState, LedgerState)):
                 continue
-            columns = [
-                c for c in table.columns if not (c.name == "id" and model not in (LedgerState, SyncState))
-            ]
+            columns = [c for c in table.columns if not (c.name == "id" and model not in (LedgerState, SyncState))]
             query = select(*columns)
             if events_until is not None:
                 query = query.where(block <= events_until)
@@ -77,9 +75,7 @@ def assert_index_matches_chain(engine: Engine, w3: Web3, deployment: Deployment)
         sync = connection.execute(select(SyncState.__table__)).mappings().one()  # type: ignore[attr-defined]
     block = sync["last_block"]
     for m in members:
-        on_chain = ledger.functions.accountOf(Web3.to_checksum_address(m["address"])).call(
-            block_identifier=block
-        )
+        on_chain = ledger.functions.accountOf(Web3.to_checksum_address(m["address"])).call(block_identifier=block)
         assert (m["balance"], m["credit_limit"], m["ceiling"], m["status"], m["kind"], m["region"]) == (
             on_chain[0],
             on_chain[1],

@@ -12,6 +12,7 @@ from next_node import demo
 from next_node.api.app import create_app
 from next_node.db.engine import make_engine
 from next_node.db.models import Transfer
+from scripts._postgres import create_database
 from tests.node.helpers import index_to_head
 
 ZERO = "0x" + "00" * 20
@@ -27,11 +28,7 @@ def engine(request, tmp_path_factory, community, w3, deployment):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('api') / 'index.db'}"
     else:
-        server = request.getfixturevalue("postgres")
-        admin = sqlalchemy.create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.exec_driver_sql("CREATE DATABASE api_tests")
-        url = f"{server}/api_tests"
+        url = create_database(request.getfixturevalue("postgres"), "api_tests")
     engine = make_engine(url)
     index_to_head(engine, w3, deployment)
     yield engine
@@ -88,9 +85,7 @@ def test_transfers_pages_cover_the_history_newest_first(client, community, engin
         cursor = page["next_cursor"]
         if cursor is None:
             break
-    involved = sqlalchemy.or_(
-        Transfer.from_address == council.lower(), Transfer.to_address == council.lower()
-    )
+    involved = sqlalchemy.or_(Transfer.from_address == council.lower(), Transfer.to_address == council.lower())
     query = sqlalchemy.select(Transfer.id).where(involved).order_by(sqlalchemy.desc(Transfer.id))
     with engine.connect() as connection:
         expected = connection.execute(query).scalars().all()
@@ -170,9 +165,7 @@ def test_stats(client, w3, deployment, community):
     assert stats["fee_bps"] == 20 and stats["paused"] is False
     assert stats["debt_covered"] > 0 and stats["debt_uncovered"] == 0
     assert sum(d["transfers"] for d in stats["daily"]) >= 90
-    assert stats["velocity_30d"] == pytest.approx(
-        sum(d["volume"] for d in stats["daily"]) / stats["circulation"]
-    )
+    assert stats["velocity_30d"] == pytest.approx(sum(d["volume"] for d in stats["daily"]) / stats["circulation"])
 
 
 def test_head_and_health(client, w3):
@@ -236,9 +229,7 @@ def test_relay_refuses_another_chain(client, w3, deployment, community):
 
 
 def test_relay_refuses_another_contract(client, w3, deployment, community):
-    raw = signed_payment(
-        w3, deployment, community.citizens[0], community.citizens[1].address, 1, to="0x" + "12" * 20
-    )
+    raw = signed_payment(w3, deployment, community.citizens[0], community.citizens[1].address, 1, to="0x" + "12" * 20)
     response = client.post("/tx", json={"raw": raw})
     assert response.status_code == 400
     assert "not for this system's ledger" in response.json()["detail"]
@@ -252,10 +243,7 @@ def test_relay_refuses_what_it_cannot_decode(client, raw):
 
 def test_relay_refuses_bad_bodies(client):
     assert client.post("/tx", json={}).status_code == 422
-    assert (
-        client.post("/tx", content=b"not json", headers={"content-type": "application/json"}).status_code
-        == 422
-    )
+    assert client.post("/tx", content=b"not json", headers={"content-type": "application/json"}).status_code == 422
 
 
 def test_relay_says_why_the_ledger_would_refuse(client, w3, deployment, community):

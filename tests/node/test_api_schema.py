@@ -27,7 +27,5 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_errors(case):
     response = case.call()
-    assert response.status_code < 500, (
-        f"{case.method} {case.formatted_path} -> {response.status_code}: {response.text}"
-    )
+    assert response.status_code < 500, f"{case.method} {case.formatted_path} -> {response.status_code}: {response.text}"
     case.validate_response(response, checks=[schemathesis.checks.response_schema_conformance])

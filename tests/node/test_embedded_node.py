@@ -116,3 +116,41 @@ def test_help_explains_each_option():
     out = subprocess.run([*NODE, "up", "--help"], capture_output=True, text=True, check=True).stdout
     for option in ("--data-dir", "--rpc-port", "--chain-id", "--block-time", "--deploy-config"):
         assert option in out
+
+
+def test_up_demo_serves_a_seeded_community(tmp_path):
+    """The newcomer's path: `next-node up --demo`, then the API shows the community."""
+    import httpx
+
+    port, api_port = free_port(), free_port()
+    node = subprocess.Popen(
+        [*NODE, "up", "--demo", "--data-dir", str(tmp_path), "--rpc-port", str(port), "--api-port", str(api_port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert node.stdout is not None
+    banner = []
+    for line in node.stdout:
+        banner.append(line)
+        if "Ctrl-C" in line:
+            break
+    assert any(f"http://127.0.0.1:{api_port}/docs" in line for line in banner), banner
+    try:
+        api = f"http://127.0.0.1:{api_port}"
+        deadline = time.monotonic() + 60
+        while True:
+            head = httpx.get(f"{api}/blocks/head").json()
+            if head["lag"] == 0 and head["indexed_block"] > 0:
+                break
+            assert time.monotonic() < deadline, head
+            time.sleep(0.5)
+        stats = httpx.get(f"{api}/stats").json()
+        assert stats["members_by_kind"] == {"business": 17, "council": 1, "individual": 40}
+        assert stats["reserve"] > 0 and stats["debt_covered"] > 0
+        assert stats["circulation"] - stats["credit_in_use"] + stats["reserve"] == 0
+        council = httpx.get(f"{api}/members", params={"kind": "council"}).json()["items"][0]["address"]
+        history = httpx.get(f"{api}/accounts/{council}/transfers").json()["items"]
+        assert len(history) == 20 and all(t["direction"] == "out" for t in history)  # the bonus run
+    finally:
+        stop(node)

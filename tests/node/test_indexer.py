@@ -111,9 +111,7 @@ def test_index_of_another_ledger_is_refused(database_url, w3, deployment, operat
 
 def test_decoder_agrees_with_web3(w3, deployment, community):
     ledger = w3.eth.contract(Web3.to_checksum_address(deployment.ledger), abi=load_artifact(LEDGER).abi)
-    events = {
-        e.topic: e for e in (getattr(ledger.events, a["name"])() for a in ledger.abi if a["type"] == "event")
-    }
+    events = {e.topic: e for e in (getattr(ledger.events, a["name"])() for a in ledger.abi if a["type"] == "event")}
     raw = w3.provider.make_request(
         "eth_getLogs", [{"address": deployment.ledger, "fromBlock": "0x0", "toBlock": "latest"}]
     )["result"]

@@ -68,9 +68,7 @@ def compile_standard(root: Path, standard: dict[str, Any]) -> dict[str, Any]:
         "--include-path",
         str(root / IMPORT_ROOT),
     ]
-    completed = subprocess.run(
-        command, input=json.dumps(standard), capture_output=True, text=True, check=False
-    )
+    completed = subprocess.run(command, input=json.dumps(standard), capture_output=True, text=True, check=False)
     if completed.returncode != 0:
         raise BuildError(f"solc exited with {completed.returncode}: {completed.stderr.strip()}")
     output: dict[str, Any] = json.loads(completed.stdout)

@@ -12,7 +12,5 @@ def connect(url: str, *, timeout: float = 10.0, trust_env: bool = True) -> Web3:
     double the round trips). `trust_env=False` skips proxy settings, for loopback nodes."""
     session = requests.Session()
     session.trust_env = trust_env
-    provider = HTTPProvider(
-        url, request_kwargs={"timeout": timeout}, session=session, cache_allowed_requests=True
-    )
+    provider = HTTPProvider(url, request_kwargs={"timeout": timeout}, session=session, cache_allowed_requests=True)
     return Web3(provider)

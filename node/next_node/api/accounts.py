@@ -97,9 +97,7 @@ def list_members(
     region: Annotated[int | None, Query(ge=0, le=65_535)] = None,
     status: Status | None = None,
     limit: Limit = 50,
-    cursor: Annotated[
-        str | None, Query(pattern=ADDRESS, description="next_cursor of the previous page")
-    ] = None,
+    cursor: Annotated[str | None, Query(pattern=ADDRESS, description="next_cursor of the previous page")] = None,
 ) -> MemberPage:
     """Members, by address, filtered by kind, region and status."""
     query = select(Member)

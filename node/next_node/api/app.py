@@ -31,8 +31,6 @@ def create_app(engine: Engine, deployment: Deployment, w3: Web3) -> FastAPI:
     @app.exception_handler(OperationalError)
     async def database_unavailable(request: Request, error: OperationalError) -> JSONResponse:
         log.error("database error on %s: %s", request.url.path, error)
-        return JSONResponse(
-            {"detail": "the index database does not answer; try again later"}, status_code=503
-        )
+        return JSONResponse({"detail": "the index database does not answer; try again later"}, status_code=503)
 
     return app

@@ -74,9 +74,7 @@ def relay(context: ContextDep, body: Annotated[RawTx, Body()]) -> TxAccepted:
             400, f"the transaction is for chain {tx.chain_id}, this ledger is on chain {deployment.chain_id}"
         )
     if tx.to is None or tx.to.lower() != deployment.ledger.lower():
-        raise HTTPException(
-            400, f"the transaction is for {tx.to}, not for this system's ledger {deployment.ledger}"
-        )
+        raise HTTPException(400, f"the transaction is for {tx.to}, not for this system's ledger {deployment.ledger}")
     w3 = context.w3
     try:
         # Pre-flight: the same call, from the same sender, on the latest state.

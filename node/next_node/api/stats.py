@@ -28,9 +28,7 @@ def read_stats(session: SessionDep) -> Stats:
     by_kind = dict(session.exec(select(Member.kind, func.count()).group_by(Member.kind)).all())
     by_status = dict(session.exec(select(Member.status, func.count()).group_by(Member.status)).all())
     uncovered = session.exec(
-        select(func.coalesce(func.sum(Member.balance), 0)).where(
-            Member.status == "excluded", col(Member.balance) < 0
-        )
+        select(func.coalesce(func.sum(Member.balance), 0)).where(Member.status == "excluded", col(Member.balance) < 0)
     ).one()
 
     since = (int(time.time()) // DAY - WINDOW_DAYS + 1) * DAY
@@ -42,9 +40,7 @@ def read_stats(session: SessionDep) -> Stats:
         .order_by(day)
     ).all()
     daily = [
-        DailyActivity(
-            day=datetime.fromtimestamp(int(d) * DAY, UTC).date().isoformat(), transfers=n, volume=int(v)
-        )
+        DailyActivity(day=datetime.fromtimestamp(int(d) * DAY, UTC).date().isoformat(), transfers=n, volume=int(v))
         for d, n, v in daily_rows
     ]
     volume = sum(d.volume for d in daily)

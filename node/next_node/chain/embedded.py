@@ -4,7 +4,8 @@
   development chain uses, so that no wallet signs for one of those by mistake);
 - zero base fee and gas price: members never need a native coin;
 - one block a second, like the production QBFT network;
-- state kept in the data directory, dumped every few seconds and on exit, reloaded on start.
+- state kept in the data directory, dumped every few seconds and on exit, reloaded on start
+  (blocks, logs and the current state; not the historical states, see `start`).
 
 The dev accounts come from a mnemonic made on first start and kept (mode 0600) in the data
 directory; anvil unlocks them on its loopback RPC only. Production runs Besu validators instead,
@@ -40,6 +41,7 @@ class ChainSettings:
     rpc_port: int = 8545
     chain_id: int = CHAIN_ID
     block_time: int = 1  # 0: a block per transaction (tests)
+    persist: bool = True  # keep the state in the data directory (False: benchmarks and tests)
 
     @property
     def rpc_url(self) -> str:
@@ -104,6 +106,8 @@ class EmbeddedChain:
         return self.wait_ready(timeout)
 
     def wait_ready(self, timeout: float) -> Web3:
+        """Polls until the chain answers; returns a client for it (with a normal request timeout,
+        not the polling one: a large batch payment can take seconds to mine)."""
         w3 = connect(self.settings.rpc_url, trust_env=False, timeout=2)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -121,7 +125,7 @@ class EmbeddedChain:
                     f"the node on port {self.settings.rpc_port} has chain id {chain_id}, "
                     f"not {self.settings.chain_id}: is another node running there?"
                 )
-            return w3
+            return connect(self.settings.rpc_url, trust_env=False, timeout=60)
         raise ChainUnavailableError(f"anvil did not answer on {self.settings.rpc_url} within {timeout:.0f} s")
 
     def stop(self, timeout: float = 30.0) -> None:

@@ -50,13 +50,9 @@ def _member_events(row: Any) -> Event:
             ceiling=row.ceiling,
         )
     if row.event == "status_changed":
-        return _event(
-            "MemberStatusChanged", row, account=row.account, newStatus=MEMBER_STATUSES.index(row.status)
-        )
+        return _event("MemberStatusChanged", row, account=row.account, newStatus=MEMBER_STATUSES.index(row.status))
     if row.event == "credit_line_set":
-        return _event(
-            "CreditLineSet", row, account=row.account, creditLimit=row.credit_limit, ceiling=row.ceiling
-        )
+        return _event("CreditLineSet", row, account=row.account, creditLimit=row.credit_limit, ceiling=row.ceiling)
     return _event("AccountMigrated", row, **{"from": row.account, "to": row.other})
 
 

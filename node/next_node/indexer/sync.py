@@ -137,13 +137,9 @@ class Indexer:
         if last_hash is not None and self._header(start)["parentHash"] != last_hash:
             self.rewind()
             return self.step()
-        logs = self._rpc(
-            "eth_getLogs", [{"address": self.ledger, "fromBlock": hex(start), "toBlock": hex(end)}]
-        )
+        logs = self._rpc("eth_getLogs", [{"address": self.ledger, "fromBlock": hex(start), "toBlock": hex(end)}])
         end_header = self._header(end)
-        events = [
-            e for e in (decode_log(entry) for entry in logs if not entry.get("removed")) if e is not None
-        ]
+        events = [e for e in (decode_log(entry) for entry in logs if not entry.get("removed")) if e is not None]
         if any(e.block_number == end and e.block_hash != end_header["hash"] for e in events):
             return self.step()  # the chain moved between the two requests: take the range again
         events, blocks = self._blocks(events)
@@ -181,9 +177,7 @@ class Indexer:
         events = [
             e
             if e.block_time is not None
-            else Event(
-                e.name, e.args, e.block_number, e.block_hash, times[e.block_number], e.tx_hash, e.log_index
-            )
+            else Event(e.name, e.args, e.block_number, e.block_hash, times[e.block_number], e.tx_hash, e.log_index)
             for e in events
         ]
         return events, blocks
@@ -205,9 +199,7 @@ class Indexer:
         """Back to the common ancestor with the chain; returns its number."""
         with Session(self.engine) as session:
             blocks = Block.__table__  # type: ignore[attr-defined]
-            stored = session.execute(
-                select(blocks.c.number, blocks.c.hash).order_by(blocks.c.number.desc())
-            ).all()
+            stored = session.execute(select(blocks.c.number, blocks.c.hash).order_by(blocks.c.number.desc())).all()
         ancestor, ancestor_hash = self.deployment.deploy_block - 1, None
         for number, block_hash in stored:
             header = self._rpc("eth_getBlockByNumber", [hex(number), False])
@@ -245,9 +237,7 @@ class Indexer:
 
     # ---------------------------------------------------------------------------------------------
 
-    def run(
-        self, should_stop: Callable[[], bool], on_progress: Callable[[Progress], None] | None = None
-    ) -> None:
+    def run(self, should_stop: Callable[[], bool], on_progress: Callable[[Progress], None] | None = None) -> None:
         """Indexes until `should_stop()`, following the head; waits out an unreachable node."""
         while not should_stop():
             try:

@@ -1,0 +1,434 @@
+"""`next-wallet`: a citizen's wallet for the cooperative's currency.
+
+Exit codes (also in the README): 0 ok; 1 other error; 2 usage; 3 keystore missing, corrupted or
+already there; 4 wrong password; 5 node or gateway unreachable; 6 wrong chain; 7 you are not an
+active member; 8 payee not an active member; 9 insufficient credit; 10 payee over its ceiling;
+11 malformed amount, address or file; 12 aborted; 13 refused by the ledger for another reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import requests
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from web3 import Web3
+
+from next_contracts.rawtx import RawTransactionError, decode_raw_transaction
+from next_wallet import batch, keystore
+from next_wallet.amounts import format_amount, parse_amount
+from next_wallet.config import Config, checked_address
+from next_wallet.errors import (
+    AbortedError,
+    BadInputError,
+    ExitStatus,
+    UnreachableError,
+    WalletError,
+    WrongChainError,
+)
+from next_wallet.ledger import Ledger
+from next_wallet.passwords import password
+
+
+class Output:
+    def __init__(self, as_json: bool, style: str) -> None:
+        self.as_json, self.style = as_json, style
+
+    def amount(self, hundredths: int) -> str:
+        return format_amount(hundredths, style=self.style)
+
+    def result(self, data: dict[str, Any], text: str) -> None:
+        print(json.dumps(data) if self.as_json else text)
+
+
+def reference(text: str | None) -> bytes:
+    """A payment reference: up to 32 bytes of text kept readable on-chain, else its hash."""
+    if not text:
+        return b"\x00" * 32
+    raw = text.encode()
+    return raw.ljust(32, b"\x00") if len(raw) <= 32 else Web3.keccak(raw)
+
+
+def _unlock(args: argparse.Namespace, label: str) -> Any:
+    secret = password(env=args.password_env, file=args.password_file, label=label)
+    return keystore.unlock(label, secret)
+
+
+def _confirm(args: argparse.Namespace, question: str) -> None:
+    if args.yes:
+        return
+    if not sys.stdin.isatty():
+        raise AbortedError("not confirmed: no terminal to ask on (add --yes to confirm in scripts)")
+    try:
+        answer = input(f"{question} [y/N] ")
+    except EOFError:
+        answer = ""
+    if answer.strip().lower() not in ("y", "yes", "o", "oui"):
+        raise AbortedError("nothing was sent")
+
+
+# commands ---------------------------------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace, out: Output) -> None:
+    if args.deployment:
+        record = json.loads(Path(args.deployment).read_text())
+        chain_id, ledger = int(record["chain_id"]), record["ledger"]
+    elif args.chain_id is not None and args.ledger:
+        chain_id, ledger = args.chain_id, args.ledger
+    else:
+        raise BadInputError("give --deployment FILE, or --chain-id and --ledger")
+    config = Config(args.rpc, chain_id, checked_address(ledger, "ledger address"), args.gateway)
+    path = config.save()
+    out.result({"config": str(path)}, f"wallet configured in {path}")
+
+
+def cmd_create(args: argparse.Namespace, out: Output) -> None:
+    secret = password(env=args.password_env, file=args.password_file, confirm=True, label=args.label)
+    created = keystore.create(args.label, secret)
+    out.result(
+        {"label": created.label, "address": created.address, "keystore": str(created.path)},
+        f"created {created.label}: {created.address}\nkeystore: {created.path} (keep a copy somewhere safe)",
+    )
+
+
+def cmd_import(args: argparse.Namespace, out: Output) -> None:
+    key_text = Path(args.key_file).read_text() if args.key_file else sys.stdin.readline()
+    secret = password(env=args.password_env, file=args.password_file, confirm=True, label=args.label)
+    imported = keystore.import_key(args.label, key_text, secret)
+    out.result(
+        {"label": imported.label, "address": imported.address},
+        f"imported {imported.label}: {imported.address}",
+    )
+
+
+def cmd_list(args: argparse.Namespace, out: Output) -> None:
+    found = keystore.listing()
+    out.result(
+        {"keystores": [{"label": k.label, "address": k.address} for k in found]},
+        "\n".join(f"{k.label}\t{k.address}" for k in found) or "no keystore yet: `next-wallet create LABEL`",
+    )
+
+
+def cmd_address(args: argparse.Namespace, out: Output) -> None:
+    address = keystore.address_of(args.label)
+    out.result({"label": args.label, "address": address}, address)
+
+
+def _who(args: argparse.Namespace) -> str:
+    if args.address:
+        return checked_address(args.address)
+    if args.label:
+        return keystore.address_of(args.label)
+    raise BadInputError("name a keystore LABEL or give --address")
+
+
+def cmd_balance(args: argparse.Namespace, out: Output) -> None:
+    view = Ledger(Config.load()).account(_who(args))
+    data = {
+        "address": view.address,
+        "balance": view.balance,
+        "credit_limit": view.credit_limit,
+        "available_credit": view.available,
+        "ceiling": view.ceiling,
+        "status": view.status,
+        "kind": view.kind,
+        "region": view.region,
+    }
+    out.result(
+        data,
+        "\n".join(
+            [
+                f"account           {view.address}",
+                f"balance           {out.amount(view.balance)}",
+                f"credit limit      {out.amount(view.credit_limit)}",
+                f"available credit  {out.amount(view.available)}",
+                f"ceiling           {out.amount(view.ceiling)}",
+                f"status            {view.status} ({view.kind}, region {view.region})",
+            ]
+        ),
+    )
+
+
+def cmd_pay(args: argparse.Namespace, out: Output) -> None:
+    payee = checked_address(args.to, "payee address")
+    amount = parse_amount(args.amount)
+    ledger = Ledger(Config.load())
+    ledger.check_chain()  # before a password is even asked
+    sender = keystore.address_of(args.label)
+    fee = ledger.fee(amount)
+    call = ledger.contract.functions.pay(payee, amount, reference(args.ref))
+    ledger.build(sender, call)  # pre-flight: the ledger's refusal, in words, before anything else
+    if not out.as_json:
+        print(f"pay {out.amount(amount)} to {payee}\nfee {out.amount(fee)}, total {out.amount(amount + fee)}")
+    _confirm(args, "Send this payment?")
+    account = _unlock(args, args.label)
+    tx_hash = ledger.sign_and_send(account, call)
+    ledger.wait(tx_hash)
+    after = ledger.account(sender)
+    out.result(
+        {"tx_hash": tx_hash, "amount": amount, "fee": fee, "balance": after.balance},
+        f"paid: {tx_hash}\nnew balance {out.amount(after.balance)}",
+    )
+
+
+def cmd_history(args: argparse.Namespace, out: Output) -> None:
+    config = Config.load()
+    address = _who(args)
+    if config.gateway_url:
+        params: dict[str, Any] = {"limit": args.limit} | ({"cursor": args.cursor} if args.cursor else {})
+        try:
+            response = requests.get(f"{config.gateway_url}/accounts/{address}/transfers", params=params, timeout=15)
+        except (requests.ConnectionError, requests.Timeout) as error:
+            raise UnreachableError("gateway", config.gateway_url) from error
+        if response.status_code == 404:
+            raise WalletError(f"the gateway knows no member {address}")
+        response.raise_for_status()
+        page = response.json()
+        items, next_cursor = page["items"], page["next_cursor"]
+    else:
+        items, next_cursor = _history_from_logs(Ledger(config), address, args.limit), None
+    lines = [
+        f"{'-' if t['direction'] == 'out' else '+'}{out.amount(t['amount'])}\t"
+        f"{'to' if t['direction'] == 'out' else 'from'} "
+        f"{t['to_address'] if t['direction'] == 'out' else t['from_address']}\tblock {t['block_number']}"
+        for t in items
+    ]
+    if next_cursor:
+        lines.append(f"more: --cursor {next_cursor}")
+    out.result({"items": items, "next_cursor": next_cursor}, "\n".join(lines) or "no payment yet")
+
+
+def _history_from_logs(ledger: Ledger, address: str, limit: int) -> list[dict[str, Any]]:
+    """Without a gateway: the account's Transferred events, straight from the node's logs."""
+    ledger.check_chain()
+    topic = ledger.contract.events.Transferred().topic
+    padded = "0x" + address.lower()[2:].rjust(64, "0")
+    found = []
+    for topics in ([topic, padded], [topic, None, padded]):
+        for log in ledger.w3.eth.get_logs({"address": ledger.contract.address, "fromBlock": 0, "topics": topics}):
+            event = ledger.contract.events.Transferred().process_log(log)
+            found.append(
+                {
+                    "block_number": log["blockNumber"],
+                    "log_index": log["logIndex"],
+                    "tx_hash": log["transactionHash"].to_0x_hex(),
+                    "from_address": event.args["from"],
+                    "to_address": event.args["to"],
+                    "amount": event.args["amount"],
+                    "fee": event.args["fee"],
+                    "direction": "out" if event.args["from"] == address else "in",
+                }
+            )
+    found.sort(key=lambda t: (t["block_number"], t["log_index"]), reverse=True)
+    return found[:limit]
+
+
+def cmd_batch_pay(args: argparse.Namespace, out: Output) -> None:
+    path = Path(args.file)
+    lines, problems = batch.read_lines(path)
+    ledger = Ledger(Config.load())
+    sender = keystore.address_of(args.label)
+    if lines and not problems:
+        chain_problems, total, fees = batch.check(ledger, sender, lines)
+        problems += chain_problems
+    if problems:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        raise BadInputError(f"{len(problems)} bad line(s) in {path}: nothing was sent")
+    journal = batch.Journal.open(Path(args.journal or f"{path}.journal.json"), batch.sha256(path), sender)
+    if not out.as_json:
+        print(
+            f"{len(lines)} payments, {out.amount(total)} plus {out.amount(fees)} of fees"
+            + (f"; {journal.lines_done} already sent by an earlier run" if journal.chunks else "")
+        )
+    _confirm(args, "Send them?")
+    account = _unlock(args, args.label)
+    columns = (TextColumn("paying"), BarColumn(), MofNCompleteColumn(), TextColumn("lines"))
+    with Progress(*columns, disable=out.as_json or not sys.stderr.isatty()) as bar:
+        task = bar.add_task("batch", total=len(lines))
+        hashes = batch.pay(
+            ledger,
+            account,
+            lines,
+            journal,
+            reference(args.ref or path.name),
+            args.chunk,
+            lambda n: bar.advance(task, n),
+        )
+    out.result(
+        {"lines": len(lines), "total": total, "fees": fees, "transactions": hashes},
+        f"paid {len(lines)} lines in {len(hashes)} transaction(s)\n" + "\n".join(hashes),
+    )
+
+
+def cmd_sign(args: argparse.Namespace, out: Output) -> None:
+    """Offline: no node is asked anything. Nonce, chain id and ledger come from flags and config."""
+    config = Config.load()
+    payee = checked_address(args.to, "payee address")
+    amount = parse_amount(args.amount)
+    account = _unlock(args, args.label)
+    from next_contracts import LEDGER, load_artifact
+
+    contract = Web3().eth.contract(Web3.to_checksum_address(config.ledger), abi=load_artifact(LEDGER).abi)
+    data = contract.functions.pay(payee, amount, reference(args.ref))._encode_transaction_data()
+    tx = {
+        "to": contract.address,
+        "data": data,
+        "value": 0,
+        "gas": args.gas,
+        "gasPrice": 0,
+        "chainId": config.chain_id,
+        "nonce": args.nonce,
+    }
+    signed = account.sign_transaction(tx)
+    Path(args.out).write_text(signed.raw_transaction.to_0x_hex() + "\n")
+    out.result(
+        {"file": args.out, "tx_hash": signed.hash.to_0x_hex()},
+        f"signed {signed.hash.to_0x_hex()} into {args.out}: broadcast it from an online machine",
+    )
+
+
+def cmd_broadcast(args: argparse.Namespace, out: Output) -> None:
+    config = Config.load()
+    raw_text = Path(args.file).read_text().strip()
+    try:
+        raw = bytes.fromhex(raw_text.removeprefix("0x"))
+        tx = decode_raw_transaction(raw)
+    except (ValueError, RawTransactionError) as error:
+        raise BadInputError(f"{args.file} holds no signed transaction: {error}") from None
+    if tx.chain_id != config.chain_id:
+        raise WrongChainError(config.chain_id, tx.chain_id or 0)
+    ledger = Ledger(config)
+    if (tx.to or "").lower() != config.ledger.lower():
+        raise BadInputError(f"the transaction is for {tx.to}, not for the configured ledger")
+    tx_hash = ledger.send_signed(raw)
+    ledger.wait(tx_hash)
+    out.result({"tx_hash": tx_hash, "sender": tx.sender}, f"sent: {tx_hash}")
+
+
+# parser -----------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="next-wallet",
+        description="A wallet for the cooperative's currency.",
+        epilog=__doc__.split("\n\n", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--json", action="store_true", help="answer in JSON, for scripts")
+    parser.add_argument(
+        "--style", choices=("fr", "plain"), default="fr", help="amounts as 1 234,50 NXT (fr) or 1234.50"
+    )
+    parser.add_argument("--traceback", action="store_true", help="show the whole error, for a bug report")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, help_text: str, *, secret: bool = False, confirm: bool = False) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        if secret:
+            group = sub.add_mutually_exclusive_group()
+            group.add_argument("--password-env", metavar="VAR", help="read the password from this environment variable")
+            group.add_argument("--password-file", type=Path, metavar="FILE", help="read the password from this file")
+        if confirm:
+            sub.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+        return sub
+
+    sub = add("init", "configure the node (and gateway) this wallet talks to")
+    sub.add_argument("--rpc", required=True, help="the node's JSON-RPC URL")
+    sub.add_argument("--gateway", help="the gateway's URL, for history")
+    sub.add_argument("--deployment", help="the ledger's deployment record (gives chain id and ledger)")
+    sub.add_argument("--chain-id", type=int, help="the chain id to expect")
+    sub.add_argument("--ledger", help="the ledger's address")
+    sub = add("create", "make a new key, in an encrypted keystore", secret=True)
+    sub.add_argument("label")
+    sub = add(
+        "import",
+        "import a private key read from stdin (or --key-file), never from the command line",
+        secret=True,
+    )
+    sub.add_argument("label")
+    sub.add_argument("--key-file", help="read the private key from this file")
+    add("list", "the keystores and their addresses")
+    sub = add("address", "the address of a keystore")
+    sub.add_argument("label")
+    for name, help_text in (
+        ("balance", "balance, credit limit, available credit, ceiling and status"),
+        ("history", "payments in and out, newest first"),
+    ):
+        sub = add(name, help_text)
+        sub.add_argument("label", nargs="?", help="a keystore's label")
+        sub.add_argument("--address", help="any member's address instead")
+        if name == "history":
+            sub.add_argument("--limit", type=int, default=20, choices=range(1, 201), metavar="1..200")
+            sub.add_argument("--cursor", help="the page after this one (from the previous page)")
+    sub = add("pay", "pay a member: shows the fee and total, asks, checks, signs, sends", secret=True, confirm=True)
+    sub.add_argument("label", help="the paying keystore")
+    sub.add_argument("to", help="the payee's address")
+    sub.add_argument("amount", help="in units, e.g. 12.50")
+    sub.add_argument("--ref", help="a payment reference (an invoice number ...)")
+    sub = add("batch-pay", "pay every line of a CSV (address,amount[,name]); resumable", secret=True, confirm=True)
+    sub.add_argument("label", help="the paying keystore")
+    sub.add_argument("file", help="the CSV file")
+    sub.add_argument("--ref", help="the batch's reference (default: the file's name)")
+    sub.add_argument("--chunk", type=int, default=200, help="lines per transaction (default 200)")
+    sub.add_argument("--journal", help="the journal file (default: FILE.journal.json)")
+    sub = add("sign", "sign a payment offline, into a file", secret=True)
+    sub.add_argument("label")
+    sub.add_argument("to")
+    sub.add_argument("amount")
+    sub.add_argument("--nonce", type=int, required=True, help="the account's next nonce (from `balance --json` online)")
+    sub.add_argument("--gas", type=int, default=150_000)
+    sub.add_argument("--ref")
+    sub.add_argument("--out", required=True, help="where to write the signed transaction")
+    sub = add("broadcast", "send a transaction signed offline")
+    sub.add_argument("file")
+    return parser
+
+
+COMMANDS = {
+    "init": cmd_init,
+    "create": cmd_create,
+    "import": cmd_import,
+    "list": cmd_list,
+    "address": cmd_address,
+    "balance": cmd_balance,
+    "pay": cmd_pay,
+    "history": cmd_history,
+    "batch-pay": cmd_batch_pay,
+    "sign": cmd_sign,
+    "broadcast": cmd_broadcast,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    out = Output(args.json, args.style)
+    try:
+        COMMANDS[args.command](args, out)
+        return ExitStatus.OK
+    except KeyboardInterrupt:
+        print("next-wallet: interrupted", file=sys.stderr)
+        return ExitStatus.ABORTED
+    except WalletError as error:
+        if args.traceback:
+            traceback.print_exc()
+        print(f"next-wallet: {error}", file=sys.stderr)
+        return error.exit_status
+    except OSError as error:
+        if args.traceback:
+            traceback.print_exc()
+        print(
+            f"next-wallet: {error.strerror or error}: {getattr(error, 'filename', '') or ''}".rstrip(": "),
+            file=sys.stderr,
+        )
+        return ExitStatus.BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

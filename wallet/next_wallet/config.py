@@ -1,0 +1,62 @@
+"""The wallet's home: a config file (where the node and gateway are, which chain to expect) and a
+folder of keystores. $NEXT_WALLET_HOME, else ~/.next-wallet."""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from eth_utils.address import is_checksum_address, to_checksum_address
+
+from next_wallet.errors import BadInputError, WalletError
+
+
+def home() -> Path:
+    return Path(os.environ.get("NEXT_WALLET_HOME", Path.home() / ".next-wallet"))
+
+
+@dataclass(frozen=True)
+class Config:
+    rpc_url: str
+    chain_id: int
+    ledger: str
+    gateway_url: str | None = None
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Config:
+        path = path or home() / "config.toml"
+        if not path.exists():
+            raise WalletError(f"no wallet config at {path}: run `next-wallet init` first")
+        try:
+            data = tomllib.loads(path.read_text())
+            return cls(
+                rpc_url=str(data["rpc_url"]),
+                chain_id=int(data["chain_id"]),
+                ledger=to_checksum_address(data["ledger"]),
+                gateway_url=data.get("gateway_url") or None,
+            )
+        except (KeyError, ValueError, tomllib.TOMLDecodeError) as error:
+            raise WalletError(f"the wallet config {path} is not valid: {error}") from error
+
+    def save(self, path: Path | None = None) -> Path:
+        path = path or home() / "config.toml"
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        lines = [f"{key} = {json.dumps(value)}" for key, value in asdict(self).items() if value is not None]
+        path.write_text("\n".join(lines) + "\n")
+        return path
+
+
+def checked_address(text: str, what: str = "address") -> str:
+    """A checksummed address, or a one-line error that says what is wrong with it."""
+    text = text.strip()
+    digits = text[2:]
+    if not (text.startswith("0x") and len(digits) == 40 and all(c in "0123456789abcdefABCDEF" for c in digits)):
+        raise BadInputError(f"not a valid {what}: {text!r} (0x and 40 hexadecimal digits)")
+    # Mixed case carries a checksum (EIP-55) that catches a mistyped letter; one case carries none.
+    mixed = digits != digits.lower() and digits != digits.upper()
+    if mixed and not is_checksum_address(text):
+        raise BadInputError(f"the {what} {text!r} has a wrong checksum: a character was mistyped")
+    return to_checksum_address(text)

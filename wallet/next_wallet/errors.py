@@ -1,0 +1,83 @@
+"""The wallet's errors: one root, each kind with its own documented exit code.
+
+Only the CLI's top-level handler turns them into exit codes (as httpie's ExitStatus); every
+message is one line a citizen can act on, and never holds a key or a password.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitStatus(IntEnum):
+    OK = 0
+    ERROR = 1  # anything else, said in one line
+    USAGE = 2  # a command line argparse refuses
+    KEYSTORE = 3  # a keystore missing, corrupted, or already there
+    WRONG_PASSWORD = 4
+    UNREACHABLE = 5  # the node or the gateway does not answer
+    WRONG_CHAIN = 6  # the node is not on the configured chain: nothing is signed
+    NOT_MEMBER = 7  # the sender is not an active member (unknown, frozen, excluded)
+    PAYEE_NOT_MEMBER = 8  # a payee is not an active member
+    INSUFFICIENT_CREDIT = 9
+    OVER_CEILING = 10  # the payee would go above its ceiling
+    BAD_INPUT = 11  # a malformed amount, address or file
+    ABORTED = 12  # the user said no, or pressed Ctrl-C
+    REFUSED = 13  # the ledger refused for another reason (paused, ...)
+
+
+class WalletError(Exception):
+    exit_status = ExitStatus.ERROR
+
+
+class KeystoreError(WalletError):
+    exit_status = ExitStatus.KEYSTORE
+
+
+class KeystoreDecryptError(KeystoreError, ValueError):
+    exit_status = ExitStatus.WRONG_PASSWORD
+
+    def __init__(self, label: str) -> None:
+        super().__init__(f"wrong password for keystore {label!r}")
+
+
+class UnreachableError(WalletError, ConnectionError):
+    exit_status = ExitStatus.UNREACHABLE
+
+    def __init__(self, what: str, url: str) -> None:
+        super().__init__(f"the {what} does not answer at {url}")
+
+
+class WrongChainError(WalletError):
+    exit_status = ExitStatus.WRONG_CHAIN
+
+    def __init__(self, expected: int, actual: int) -> None:
+        super().__init__(f"the node is on chain {actual}, not the configured chain {expected}: nothing was signed")
+
+
+class NotMemberError(WalletError):
+    exit_status = ExitStatus.NOT_MEMBER
+
+
+class PayeeNotMemberError(WalletError):
+    exit_status = ExitStatus.PAYEE_NOT_MEMBER
+
+
+class InsufficientCreditError(WalletError):
+    exit_status = ExitStatus.INSUFFICIENT_CREDIT
+
+
+class OverCeilingError(WalletError):
+    exit_status = ExitStatus.OVER_CEILING
+
+
+class BadInputError(WalletError, ValueError):
+    exit_status = ExitStatus.BAD_INPUT
+
+
+class AbortedError(WalletError):
+    exit_status = ExitStatus.ABORTED
+
+
+class RefusedError(WalletError):
+    exit_status = ExitStatus.REFUSED

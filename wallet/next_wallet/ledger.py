@@ -1,0 +1,147 @@
+"""The wallet's view of the ledger: its node, the configured chain, and every typed revert turned
+into words a citizen understands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from eth_account.signers.local import LocalAccount
+from eth_typing import ChecksumAddress
+from hexbytes import HexBytes
+from web3 import Web3
+from web3.exceptions import ContractCustomError, ContractLogicError
+
+from next_contracts import LEDGER, load_artifact
+from next_contracts.errors import DecodedError, error_from_exception
+from next_contracts.rpc import connect
+from next_wallet.amounts import format_amount
+from next_wallet.config import Config
+from next_wallet.errors import (
+    BadInputError,
+    InsufficientCreditError,
+    NotMemberError,
+    OverCeilingError,
+    PayeeNotMemberError,
+    RefusedError,
+    UnreachableError,
+    WalletError,
+    WrongChainError,
+)
+
+STATUSES = ("not a member", "active", "frozen", "excluded", "moved to a new key")
+KINDS = ("individual", "business", "council", "system")
+NETWORK_ERRORS = (requests.ConnectionError, requests.Timeout, ConnectionError)
+
+
+@dataclass(frozen=True)
+class AccountView:
+    address: str
+    balance: int
+    credit_limit: int
+    ceiling: int
+    status: str
+    kind: str
+    region: int
+
+    @property
+    def available(self) -> int:
+        return max(self.balance + self.credit_limit, 0)
+
+
+class Ledger:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.w3: Web3 = connect(config.rpc_url, timeout=30)
+        self.contract = self.w3.eth.contract(Web3.to_checksum_address(config.ledger), abi=load_artifact(LEDGER).abi)
+        self._checked = False
+
+    def _node(self, call: Any) -> Any:
+        try:
+            return call()
+        except NETWORK_ERRORS as error:
+            raise UnreachableError("node", self.config.rpc_url) from error
+
+    def check_chain(self) -> None:
+        """Refuses to go on when the node is not on the configured chain."""
+        if not self._checked:
+            actual = self._node(lambda: self.w3.eth.chain_id)
+            if actual != self.config.chain_id:
+                raise WrongChainError(self.config.chain_id, actual)
+            self._checked = True
+
+    def account(self, address: str) -> AccountView:
+        self.check_chain()
+        state = self._node(lambda: self.contract.functions.accountOf(address).call())
+        return AccountView(address, state[0], state[1], state[2], STATUSES[state[3]], KINDS[state[4]], state[5])
+
+    def fee(self, amount: int) -> int:
+        return int(self._node(lambda: self.contract.functions.quoteFee(amount).call()))
+
+    def build(
+        self, sender: ChecksumAddress, call: Any, *, nonce: int | None = None, gas: int | None = None
+    ) -> dict[str, Any]:
+        """The transaction for `call` from `sender`, after a pre-flight eth_call that raises the
+        ledger's refusal, in words, before anything is signed."""
+        self.check_chain()
+        data = call._encode_transaction_data()
+        tx = {"from": sender, "to": self.contract.address, "data": data}
+        try:
+            estimate = self._node(lambda: self.w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
+        except (ContractCustomError, ContractLogicError) as error:
+            raise self.explain(error_from_exception(error), sender) from None
+        return {
+            "to": self.contract.address,
+            "data": data,
+            "value": 0,
+            "chainId": self.config.chain_id,
+            "gas": gas or estimate + estimate // 4,
+            "gasPrice": 0,
+            "nonce": nonce
+            if nonce is not None
+            else self._node(lambda: self.w3.eth.get_transaction_count(sender, "pending")),
+        }
+
+    def send_signed(self, raw: bytes) -> str:
+        self.check_chain()
+        return str(self._node(lambda: self.w3.eth.send_raw_transaction(raw)).to_0x_hex())
+
+    def wait(self, tx_hash: str) -> dict[str, Any]:
+        receipt = self._node(lambda: self.w3.eth.wait_for_transaction_receipt(HexBytes(tx_hash), timeout=120))
+        if receipt["status"] != 1:
+            raise RefusedError(f"the transaction {tx_hash} was mined but reverted")
+        return dict(receipt)
+
+    def sign_and_send(self, account: LocalAccount, call: Any) -> str:
+        tx = self.build(account.address, call)
+        return self.send_signed(account.sign_transaction(tx).raw_transaction)
+
+    @staticmethod
+    def explain(decoded: DecodedError | None, sender: str) -> WalletError:
+        """A typed revert, in words."""
+        if decoded is None:
+            return RefusedError("the ledger refused the transaction without saying why")
+        a = decoded.args
+        if decoded.name == "LedgerInsufficientCredit":
+            return InsufficientCreditError(
+                f"insufficient credit: your balance after this payment would be {format_amount(a['balanceAfter'])}, "
+                f"your limit is {format_amount(a['creditLimit'])}"
+            )
+        if decoded.name == "LedgerCeilingExceeded":
+            return OverCeilingError(
+                f"the payee {a['account']} would have {format_amount(a['balanceAfter'])}, above its ceiling of "
+                f"{format_amount(a['ceiling'])}"
+            )
+        if decoded.name == "LedgerAccountNotActive":
+            status = STATUSES[a["status"]]
+            if a["account"].lower() == sender.lower():
+                return NotMemberError(f"your account {sender} cannot pay: it is {status}")
+            return PayeeNotMemberError(f"the payee {a['account']} cannot be paid: it is {status}")
+        if decoded.name == "LedgerEnforcedPause":
+            return RefusedError("payments are paused by the cooperative for now; try again later")
+        if decoded.name == "LedgerSelfPayment":
+            return BadInputError("you cannot pay yourself")
+        if decoded.name in ("LedgerInvalidAmount", "LedgerInvalidBatch"):
+            return BadInputError(f"the ledger refused the amounts: {decoded}")
+        return RefusedError(f"the ledger refused: {decoded}")

@@ -84,7 +84,7 @@ def main() -> None:
 
             def round_trip(name: str, submit) -> float:
                 with Session(engine) as session:
-                    before = session.exec(select(func.count()).select_from(Transfer)).one()
+                    before = session.execute(select(func.count()).select_from(Transfer)).scalar_one()
                 raws = [signed(n) for n in range(PAYMENTS)]
                 started = time.perf_counter()
                 for raw in raws:
@@ -92,7 +92,7 @@ def main() -> None:
                 sent = time.perf_counter() - started
                 while True:
                     with Session(engine) as session:
-                        done = session.exec(select(func.count()).select_from(Transfer)).one() - before
+                        done = session.execute(select(func.count()).select_from(Transfer)).scalar_one() - before
                     if done >= PAYMENTS:
                         break
                     time.sleep(0.02)

@@ -1,0 +1,71 @@
+"""`history` from a real gateway (uvicorn serving the API over an index of the same chain)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+import uvicorn
+
+from next_node.api.app import create_app
+from next_node.db.engine import make_engine
+from next_wallet.errors import ExitStatus
+from scripts._postgres import free_port
+from tests.node.helpers import index_to_head
+from tests.wallet.conftest import admit, new_member
+from tests.wallet.test_cli import PW, create
+
+
+@pytest.fixture
+def gateway(w3, deployment, tmp_path):
+    """A gateway on a free port; `refresh()` brings its index up to the chain's head."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'index.db'}")
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(engine, deployment, w3), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+
+    class Gateway:
+        url = f"http://127.0.0.1:{port}"
+
+        @staticmethod
+        def refresh() -> None:
+            index_to_head(engine, w3, deployment)
+
+    yield Gateway
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def use_gateway(tmp_path, url: str) -> None:
+    config = tmp_path / "home" / "config.toml"
+    lines = [line for line in config.read_text().splitlines() if not line.startswith("gateway_url")]
+    config.write_text("\n".join([*lines, f'gateway_url = "{url}"']) + "\n")
+
+
+def test_history_pages_through_the_gateway(wallet, w3, deployment, operator, gateway, tmp_path):
+    address = create(wallet, "alice")
+    admit(w3, deployment, operator, address)
+    payee = new_member(w3, deployment, operator)
+    for amount in ("1.00", "2.00", "3.00"):
+        assert wallet("pay", "alice", payee.address, amount, "--yes", *PW).code == 0
+    gateway.refresh()
+    use_gateway(tmp_path, gateway.url)
+    first = json.loads(wallet("--json", "history", "alice", "--limit", "2").out)
+    assert [t["amount"] for t in first["items"]] == [300, 200]
+    second = json.loads(wallet("--json", "history", "alice", "--limit", "2", "--cursor", first["next_cursor"]).out)
+    assert [t["amount"] for t in second["items"]] == [100] and second["next_cursor"] is None
+    assert "more: --cursor" in wallet("history", "alice", "--limit", "2").out
+
+
+def test_gateway_unreachable(wallet, tmp_path):
+    create(wallet, "alice")
+    use_gateway(tmp_path, "http://127.0.0.1:9")  # nothing listens there
+    result = wallet("history", "alice")
+    assert result.code == ExitStatus.UNREACHABLE and "the gateway does not answer" in result.err

@@ -51,11 +51,14 @@ test: setup postgres
 	$(BIN)/ruff check wallet node scripts tests
 	$(BIN)/ruff format --check wallet node scripts tests
 	$(BIN)/mypy
-	$(BIN)/ape test tests/ -q -p no:warnings
+	@# Two sessions: ape's test isolation (a chain snapshot per test) takes fixtures by name, and the
+	@# gateway's and wallet's tests, which run chains of their own, reuse names like chain and w3.
+	$(BIN)/ape test tests/contracts -q -p no:warnings
+	$(BIN)/python -m pytest tests/node tests/wallet -q -p no:warnings -p no:ape_test
 
 # The deeper fuzzing run: many more examples of the stateful ledger test.
 test-deep: setup postgres
-	HYPOTHESIS_PROFILE=deep $(BIN)/ape test tests/ -q -p no:warnings -m deep
+	HYPOTHESIS_PROFILE=deep $(BIN)/ape test tests/contracts -q -p no:warnings -m deep
 
 lint: setup
 	$(BIN)/ruff check --fix wallet node scripts tests

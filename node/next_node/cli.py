@@ -154,13 +154,16 @@ def up(args: argparse.Namespace) -> int:
         stop = threading.Event()
         thread = threading.Thread(target=indexer.run, args=(stop.is_set,), name="indexer", daemon=True)
         thread.start()
-        print(f"chain     {settings.rpc_url}  (chain id {w3.eth.chain_id}; loopback only)")
-        print(f"ledger    {deployment.ledger}  ({'deployed now' if fresh else 'resumed'})")
-        print(f"api       http://127.0.0.1:{args.api_port}  (docs: http://127.0.0.1:{args.api_port}/docs)")
-        print(f"data      {args.data_dir.resolve()}")
-        print("Ctrl-C stops the node.", flush=True)
         try:
-            _serve(create_app(engine, deployment, w3), args.api_port)
+            app = create_app(engine, deployment, w3)
+            print(f"chain     {settings.rpc_url}  (chain id {w3.eth.chain_id}; loopback only)")
+            print(f"ledger    {deployment.ledger}  ({'deployed now' if fresh else 'resumed'})")
+            print(f"api       http://127.0.0.1:{args.api_port}  (docs: http://127.0.0.1:{args.api_port}/docs)")
+            print(f"data      {args.data_dir.resolve()}")
+            print("Ctrl-C stops the node.", flush=True)
+            _serve(app, args.api_port)
+        except KeyboardInterrupt:
+            pass  # Ctrl-C before the server took over the signal: the same normal stop
         finally:
             stop.set()
             thread.join(timeout=30)

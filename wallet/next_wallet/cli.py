@@ -19,6 +19,7 @@ import requests
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from web3 import Web3
 
+from next_contracts import LEDGER, load_artifact
 from next_contracts.rawtx import RawTransactionError, decode_raw_transaction
 from next_wallet import batch, keystore
 from next_wallet.amounts import format_amount, parse_amount
@@ -273,8 +274,6 @@ def cmd_sign(args: argparse.Namespace, out: Output) -> None:
     payee = checked_address(args.to, "payee address")
     amount = parse_amount(args.amount)
     account = _unlock(args, args.label)
-    from next_contracts import LEDGER, load_artifact
-
     contract = Web3().eth.contract(Web3.to_checksum_address(config.ledger), abi=load_artifact(LEDGER).abi)
     data = contract.functions.pay(payee, amount, reference(args.ref))._encode_transaction_data()
     tx = {

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,14 +16,9 @@ from next_contracts.deploy import Deployment
 from next_contracts.rpc import connect
 from next_contracts.transact import send
 from next_node.chain.embedded import CHAIN_ID
+from scripts._postgres import free_port
 
 NODE = [sys.executable, "-m", "next_node.cli"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def start(data_dir: Path, port: int) -> subprocess.Popen[str]:

@@ -172,3 +172,7 @@ class SyncState(SQLModel, table=True):
     deploy_block: int = Field(sa_type=BigInteger)
     last_block: int = Field(sa_type=BigInteger)
     last_block_hash: str | None = Field(default=None, max_length=66)
+
+
+# Every table that keeps the ledger's events (the rest is derived from them, or is the cursor).
+EVENT_TABLES: tuple[type[SQLModel], ...] = (Transfer, MemberEvent, WriteOff, FeeChange, RoleChange, LedgerEvent)

@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from next_node.db.models import (
+    EVENT_TABLES,
     FeeChange,
     LedgerEvent,
     LedgerState,
@@ -57,9 +58,7 @@ class Batch:
         self.members: dict[str, dict[str, Any]] = {}
         self.existing: set[str] = set()
         self.changed: set[str] = set()
-        self.rows: dict[type, list[dict[str, Any]]] = {
-            t: [] for t in (Transfer, MemberEvent, WriteOff, FeeChange, RoleChange, LedgerEvent)
-        }
+        self.rows: dict[type, list[dict[str, Any]]] = {t: [] for t in EVENT_TABLES}
         state = session.get(LedgerState, 1)
         self.state = {f: getattr(state, f) for f in STATE_FIELDS} if state else dict.fromkeys(STATE_FIELDS, 0)
         self.state["paused"] = bool(self.state["paused"])

@@ -26,16 +26,11 @@ from web3 import Web3
 
 from next_contracts.deploy import Deployment
 from next_node.db.models import (
+    EVENT_TABLES,
     Block,
-    FeeChange,
-    LedgerEvent,
     LedgerState,
     Member,
-    MemberEvent,
-    RoleChange,
     SyncState,
-    Transfer,
-    WriteOff,
 )
 from next_node.errors import DeploymentMismatchError, NodeError
 from next_node.indexer.apply import Batch
@@ -43,7 +38,6 @@ from next_node.indexer.decode import Event, decode_log
 from next_node.indexer.replay import stored_events
 
 log = logging.getLogger("next_node.indexer")
-EVENT_TABLES = (Transfer, MemberEvent, WriteOff, FeeChange, RoleChange, LedgerEvent)
 REPLAY_CHUNK = 50_000
 
 
@@ -209,7 +203,7 @@ class Indexer:
         log.warning("the chain was rewound: indexing again from block %d", ancestor + 1)
         with Session(self.engine) as session, session.begin():
             for model in (*EVENT_TABLES, Block):
-                table = model.__table__  # type: ignore[union-attr]
+                table = model.__table__  # type: ignore[attr-defined]
                 column = table.c.number if model is Block else table.c.block_number
                 session.execute(delete(table).where(column > ancestor))
             session.execute(delete(Member))

@@ -12,7 +12,7 @@ export PATH := $(BIN):$(PATH)
 PY_STAMP := $(VENV)/.installed
 JS_STAMP := node_modules/.installed
 
-.PHONY: setup postgres run demo test test-deep lint artifacts bench-gas gas-snapshot bench-index bench-api bench-e2e bench-sign clean
+.PHONY: setup postgres run demo test test-deep lint artifacts bench-gas gas-snapshot bench-index bench-api bench-e2e bench-sign bench-audit clean
 
 setup: $(PY_STAMP) $(JS_STAMP) $(BIN)/anvil
 
@@ -48,8 +48,8 @@ postgres:
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
 test: setup postgres
-	$(BIN)/ruff check wallet node scripts tests
-	$(BIN)/ruff format --check wallet node scripts tests
+	$(BIN)/ruff check wallet node audit scripts tests
+	$(BIN)/ruff format --check wallet node audit scripts tests
 	$(BIN)/mypy
 	@# Two sessions: ape's test isolation (a chain snapshot per test) takes fixtures by name, and the
 	@# gateway's and wallet's tests, which run chains of their own, reuse names like chain and w3.
@@ -61,8 +61,8 @@ test-deep: setup postgres
 	HYPOTHESIS_PROFILE=deep $(BIN)/ape test tests/contracts -q -p no:warnings -m deep
 
 lint: setup
-	$(BIN)/ruff check --fix wallet node scripts tests
-	$(BIN)/ruff format wallet node scripts tests
+	$(BIN)/ruff check --fix wallet node audit scripts tests
+	$(BIN)/ruff format wallet node audit scripts tests
 	$(BIN)/mypy
 
 # Rebuilds the committed artifacts from contracts/ with the pinned compiler.
@@ -83,6 +83,10 @@ bench-api: setup
 # Payments per second from a signed raw transaction to its indexed row.
 bench-e2e: setup
 	$(BIN)/python -m scripts.bench_e2e
+
+# The auditor's rate over 100,000 payments, beside the indexer's on the same chain.
+bench-audit: setup
+	$(BIN)/python -m scripts.bench_audit
 
 # Signing rate with coincurve against the pure-Python backend, one core.
 bench-sign: setup

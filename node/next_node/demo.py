@@ -6,7 +6,9 @@ roles (a demo; production gives them to distinct people). Then:
 2. the registrar admits businesses, citizens and a regional council;
 3. the council pays its staff a year-end bonus from a CSV file, in one batch;
 4. citizens and businesses pay each other (groceries, rent, repairs ...);
-5. a business defaults: it is excluded and the committee writes its debt off against the reserve.
+5. a business defaults: it is excluded and the committee writes its debt off against the reserve;
+6. a citizen who lost their phone gets their account moved to a new key (key recovery), and the
+   credit committee raises the bakery's credit line.
 
 Each phase's transactions are submitted together and waited for once, so the demo takes seconds
 even on a chain that makes one block a second.
@@ -35,6 +37,7 @@ DEFAULT_LINES = {
     BUSINESS: (1_000_000, 50_000_000),
     COUNCIL: (50_000_000, 500_000_000),
 }
+PAY_GAS = 120_000  # a payment takes about 41,000 (README, gas figures)
 SHOPS = ["bakery", "grocer", "garage", "plumber", "bookshop", "farm", "cafe", "pharmacy"]
 
 
@@ -45,6 +48,7 @@ class Community:
     citizens: list[LocalAccount]
     defaulter: LocalAccount
     bonus_csv: str
+    recovered: tuple[str, LocalAccount]  # the lost key's address, and the new key
     transactions: list[str] = field(default_factory=list)
 
 
@@ -59,7 +63,7 @@ class _Phase:
         self.w3, self.ledger, self.hashes = w3, ledger, []  # type: ignore[var-annotated]
         self.nonces: dict[str, int] = {}
 
-    def send(self, sender: Sender, call: Any) -> None:
+    def send(self, sender: Sender, call: Any, gas: int | None = None) -> None:
         address = sender.address if isinstance(sender, LocalAccount) else sender
         nonce = self.nonces.get(address)
         if nonce is None:
@@ -67,6 +71,8 @@ class _Phase:
         self.nonces[address] = nonce + 1
         # Gas is estimated on the latest state: each phase depends only on the phases before it.
         tx = {"to": self.ledger.address, "data": call._encode_transaction_data(), "nonce": nonce}
+        if gas is not None:  # known in advance: no estimate on a state the pending payments have not reached
+            tx["gas"] = gas
         self.hashes.append(submit(self.w3, sender, tx))  # type: ignore[arg-type]
 
     def wait(self) -> list[str]:
@@ -77,6 +83,26 @@ class _Phase:
                 raise RuntimeError(f"demo transaction {HexBytes(tx_hash).to_0x_hex()} reverted")
             done.append(HexBytes(tx_hash).to_0x_hex())
         return done
+
+
+class _Book:
+    """The demo's own running balances, to keep its payments within limits and ceilings."""
+
+    def __init__(self, fee_bps: int) -> None:
+        self.fee_bps = fee_bps
+        self.balances: dict[str, int] = {}
+
+    def fee(self, amount: int) -> int:
+        return -(-amount * self.fee_bps // 10_000)  # rounded up, as the ledger does
+
+    def can_pay(self, payer: str, payee: str, amount: int, lines: dict[str, tuple[int, int]]) -> bool:
+        after_payer = self.balances.get(payer, 0) - amount - self.fee(amount)
+        after_payee = self.balances.get(payee, 0) + amount
+        return after_payer >= -lines[payer][0] and after_payee <= lines[payee][1]
+
+    def pay(self, payer: str, payee: str, amount: int) -> None:
+        self.balances[payer] = self.balances.get(payer, 0) - amount - self.fee(amount)
+        self.balances[payee] = self.balances.get(payee, 0) + amount
 
 
 def bonus_csv(staff: list[LocalAccount], rng: random.Random) -> str:
@@ -135,7 +161,16 @@ def seed(
     transactions += phase.wait()
 
     # Everyday life: citizens buy from shops, shops buy from each other, citizens pay citizens.
+    # The balances are followed here so that a payment the ledger would refuse (credit exhausted,
+    # ceiling reached) is made the other way round: the shop pays the citizen for a day's work.
     shops = list(businesses.values())
+    fee_bps = ledger.functions.feeBps().call()
+    book = _Book(fee_bps)
+    for row in rows:
+        book.pay(council.address, row["address"], round(float(row["amount"]) * 100))
+    limits = {a.address: DEFAULT_LINES[BUSINESS] for a in shops} | {
+        p.address: DEFAULT_LINES[INDIVIDUAL] for p in people
+    }
     phase = _Phase(w3, ledger)
     for i in range(payments):
         if i % 3 == 0:
@@ -144,8 +179,14 @@ def seed(
             payer, payee, amount = rng.choice(staff), rng.choice(shops), rng.randint(300, 9_000)
         else:
             payer, payee, amount = rng.choice(people), rng.choice(people), rng.randint(100, 5_000)
-        if payer.address != payee.address:
-            phase.send(payer, ledger.functions.pay(payee.address, amount, ref(f"invoice {i}")))
+        if payer.address == payee.address:
+            continue
+        if not book.can_pay(payer.address, payee.address, amount, limits):
+            payer, payee = payee, payer
+            if not book.can_pay(payer.address, payee.address, amount, limits):
+                continue
+        book.pay(payer.address, payee.address, amount)
+        phase.send(payer, ledger.functions.pay(payee.address, amount, ref(f"invoice {i}")), gas=PAY_GAS)
     phase.send(defaulter, ledger.functions.pay(shops[0].address, 2_500, ref("unpaid stock")))
     transactions += phase.wait()
 
@@ -157,4 +198,14 @@ def seed(
         phase = _Phase(w3, ledger)  # the write-off needs the exclusion mined first
         phase.send(operator, call)
         transactions += phase.wait()
-    return Community(council, businesses, people, defaulter, sheet, transactions)
+
+    # Key recovery: the last citizen lost their key; the registrar moves the account to a new one.
+    lost, new_key = people[-1], Account.create()
+    phase = _Phase(w3, ledger)
+    phase.send(operator, ledger.functions.migrate(lost.address, new_key.address))
+    limit, ceiling = DEFAULT_LINES[BUSINESS]
+    bakery = businesses["bakery (1)"]
+    phase.send(operator, ledger.functions.setCreditLine(bakery.address, 2 * limit, ceiling))
+    transactions += phase.wait()
+    people[-1] = new_key
+    return Community(council, businesses, people, defaulter, sheet, (lost.address, new_key), transactions)

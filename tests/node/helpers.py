@@ -3,14 +3,20 @@ another index."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import uvicorn
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from web3 import Web3
 
 from next_contracts import LEDGER, load_artifact
 from next_contracts.deploy import Deployment
+from next_node.api.app import create_app
 from next_node.db.models import (
     Block,
     FeeChange,
@@ -25,6 +31,7 @@ from next_node.db.models import (
 )
 from next_node.indexer.decode import MEMBER_KINDS, MEMBER_STATUSES
 from next_node.indexer.sync import Indexer, IndexerSettings
+from scripts._postgres import free_port
 
 TABLES = (
     Member,
@@ -93,3 +100,21 @@ def assert_index_matches_chain(engine: Engine, w3: Web3, deployment: Deployment)
         1 for m in members if m["status"] == "migrated"
     )
     return len(members)
+
+
+@contextmanager
+def running_gateway(engine: Engine, deployment: Deployment, w3: Web3) -> Iterator[str]:
+    """The gateway's app served by uvicorn on a free loopback port; yields its URL."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(engine, deployment, w3), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

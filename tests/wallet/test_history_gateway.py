@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
+from types import SimpleNamespace
 
 import pytest
-import uvicorn
 
-from next_node.api.app import create_app
 from next_node.db.engine import make_engine
 from next_wallet.errors import ExitStatus
-from scripts._postgres import free_port
-from tests.node.helpers import index_to_head
+from tests.node.helpers import index_to_head, running_gateway
 from tests.wallet.conftest import admit, new_member
 from tests.wallet.test_cli import PW, create
 
@@ -22,25 +18,8 @@ from tests.wallet.test_cli import PW, create
 def gateway(w3, deployment, tmp_path):
     """A gateway on a free port; `refresh()` brings its index up to the chain's head."""
     engine = make_engine(f"sqlite:///{tmp_path / 'index.db'}")
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(engine, deployment, w3), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-
-    class Gateway:
-        url = f"http://127.0.0.1:{port}"
-
-        @staticmethod
-        def refresh() -> None:
-            index_to_head(engine, w3, deployment)
-
-    yield Gateway
-    server.should_exit = True
-    thread.join(timeout=10)
+    with running_gateway(engine, deployment, w3) as url:
+        yield SimpleNamespace(url=url, refresh=lambda: index_to_head(engine, w3, deployment))
 
 
 def use_gateway(tmp_path, url: str) -> None:

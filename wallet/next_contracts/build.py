@@ -58,10 +58,10 @@ def standard_input(root: Path) -> dict[str, Any]:
     return {"language": "Solidity", "sources": sources, "settings": SETTINGS}
 
 
-def compile_standard(root: Path, standard: dict[str, Any]) -> dict[str, Any]:
-    """Runs the pinned compiler; imports such as @openzeppelin/... resolve in node_modules/."""
+def compile_standard(root: Path, standard: dict[str, Any], compiler: Path | None = None) -> dict[str, Any]:
+    """Runs the pinned compiler (or `compiler`); imports such as @openzeppelin/... resolve in node_modules/."""
     command = [
-        str(solc_path(root)),
+        str(compiler or solc_path(root)),
         "--standard-json",
         "--base-path",
         str(root),

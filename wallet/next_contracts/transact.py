@@ -49,9 +49,13 @@ def submit(w3: Web3, sender: Sender, tx: TxParams) -> HexBytes:
     """
     params: dict[str, Any] = {"from": sender_address(sender), "gasPrice": gas_price(w3), **tx}
     if isinstance(sender, LocalAccount):
-        params.setdefault("nonce", w3.eth.get_transaction_count(sender.address, "pending"))
-        params.setdefault("chainId", w3.eth.chain_id)
-        params.setdefault("gas", w3.eth.estimate_gas(cast(TxParams, params)))
+        # Not setdefault: its argument would be computed (an RPC call each) even when given.
+        if "nonce" not in params:
+            params["nonce"] = w3.eth.get_transaction_count(sender.address, "pending")
+        if "chainId" not in params:
+            params["chainId"] = w3.eth.chain_id
+        if "gas" not in params:
+            params["gas"] = w3.eth.estimate_gas(cast(TxParams, params))
         signed = sender.sign_transaction(params)
         return w3.eth.send_raw_transaction(signed.raw_transaction)
     return w3.eth.send_transaction(cast(TxParams, params))

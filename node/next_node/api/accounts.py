@@ -11,8 +11,8 @@ from sqlmodel import col, select
 from web3 import Web3
 
 from next_node.api.deps import SessionDep
-from next_node.api.schemas import AccountPublic, MemberPage, MemberPublic, TransferPage, TransferPublic
-from next_node.db.models import Member, Transfer
+from next_node.api.schemas import AccountPage, AccountPublic, MemberPage, MemberPublic, TransferPage, TransferPublic
+from next_node.db.models import Member, SyncState, Transfer
 
 router = APIRouter(tags=["accounts"])
 
@@ -46,6 +46,25 @@ def get_member(session: SessionDep, address: str) -> Member:
     if member is None:
         raise HTTPException(404, f"no member with address {address}")
     return member
+
+
+@router.get("/accounts")
+def list_accounts(
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=1_000, description="items per page (1 to 1000)")] = 200,
+    cursor: Annotated[str | None, Query(pattern=ADDRESS, description="next_cursor of the previous page")] = None,
+) -> AccountPage:
+    """Every account, in full, by address: what an auditor compares with its own replay."""
+    query = select(Member)
+    if cursor is not None:
+        query = query.where(col(Member.address) > cursor.lower())
+    members = session.exec(query.order_by(col(Member.address)).limit(limit + 1)).all()
+    sync = session.get(SyncState, 1)
+    return AccountPage(
+        items=[account_public(m) for m in members[:limit]],
+        next_cursor=members[limit - 1].address if len(members) > limit else None,
+        indexed_block=sync.last_block if sync else 0,
+    )
 
 
 @router.get("/accounts/{address}", responses={404: {"description": "not a member"}})

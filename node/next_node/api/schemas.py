@@ -17,6 +17,12 @@ class AccountPublic(BaseModel):
     successor: str | None = None
 
 
+class AccountPage(BaseModel):
+    items: list[AccountPublic]
+    next_cursor: str | None
+    indexed_block: int  # the block the page was read at, so that a reader can tell if it moved
+
+
 class TransferPublic(BaseModel):
     id: int
     block_number: int

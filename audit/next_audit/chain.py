@@ -1,0 +1,237 @@
+"""Chain integrity, block by block, and the ledger's logs taken from the verified receipts.
+
+For each block: its parent hash is the previous block's hash; its hash, recomputed from its header
+fields, is the hash the node reports; its transactions, re-encoded, hash to their own hashes and to
+the header's transactions root; its receipts hash to the receipts root and their logs to the logs
+bloom. The ledger replay then reads its events from these receipts, so that every event it replays
+is bound to a block hash that was checked here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import rlp
+from eth_bloom.bloom import BloomFilter
+from eth_utils.crypto import keccak
+from trie import HexaryTrie
+
+from next_audit.report import Check
+from next_audit.rpc import Rpc
+
+BLOCKS_PER_BATCH = 100
+EMPTY_TRIE_ROOT = HexaryTrie(db={}).root_hash
+# Besu's IBFT 2.0 and QBFT put this constant in mixHash, and hash a header without its round
+# number and validators' commit seals (they differ between copies of the same block).
+BFT_MIX_HASH = bytes.fromhex("63746963616c2062797a616e74696e65206661756c7420746f6c6572616e6365")
+# Header fields in their RLP order; each fork appends fields, present only from that fork on.
+BASE_FIELDS = (
+    "parentHash", "sha3Uncles", "miner", "stateRoot", "transactionsRoot", "receiptsRoot", "logsBloom",
+    "difficulty", "number", "gasLimit", "gasUsed", "timestamp", "extraData", "mixHash", "nonce",
+)  # fmt: skip
+FORK_FIELDS = (
+    "baseFeePerGas", "withdrawalsRoot", "blobGasUsed", "excessBlobGas", "parentBeaconBlockRoot", "requestsHash",
+)  # fmt: skip
+INTEGER_FIELDS = {"difficulty", "number", "gasLimit", "gasUsed", "timestamp", "baseFeePerGas", "blobGasUsed",
+                  "excessBlobGas"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LedgerTransaction:
+    """A successful transaction that emitted ledger events, with what the replay needs of it."""
+
+    block_number: int
+    block_time: int
+    tx_hash: str
+    sender: str  # lowercase 0x address
+    to: str | None
+    logs: list[tuple[list[bytes], bytes]]  # (topics, data), in log order
+
+
+def hexbytes(value: str) -> bytes:
+    return bytes.fromhex(value[2:])
+
+
+def integer(value: str | int) -> int:
+    return value if isinstance(value, int) else int(value, 16)
+
+
+def header_hash(block: dict[str, Any]) -> bytes:
+    """keccak256 of the RLP header, as execution clients compute it, or as Besu's BFT does."""
+    fields: list[Any] = []
+    for name in BASE_FIELDS + FORK_FIELDS:
+        if name not in block:
+            if name in FORK_FIELDS:
+                break
+            raise ValueError(f"header field {name} missing")
+        value = block[name]
+        fields.append(integer(value) if name in INTEGER_FIELDS else hexbytes(value))
+    if fields[13] == BFT_MIX_HASH and integer(block["number"]) > 0:
+        fields[12] = _bft_extra_data_for_hash(fields[12])
+    return bytes(keccak(rlp.encode(fields)))
+
+
+def _bft_extra_data_for_hash(extra: bytes) -> bytes:
+    """QBFT extra data is [vanity, validators, vote, round, seals]; the on-chain hash takes round 0
+    and no seals (Besu's BftBlockHashing.calculateHashOfBftBlockOnChain)."""
+    vanity, validators, vote, _round, _seals = rlp.decode(extra)
+    return bytes(rlp.encode([vanity, validators, vote, b"", []]))
+
+
+def encode_transaction(tx: dict[str, Any]) -> bytes:
+    """The signed transaction's canonical bytes (legacy RLP, or type byte + RLP), from its JSON-RPC
+    fields. keccak256 of them is the transaction hash; they are the leaves of the transactions trie."""
+    kind = integer(tx.get("type", "0x0"))
+    to = hexbytes(tx["to"]) if tx.get("to") else b""
+    common = [integer(tx["nonce"])]
+    signature = [integer(tx["r"]), integer(tx["s"])]
+    if kind == 0:
+        fields = [*common, integer(tx["gasPrice"]), integer(tx["gas"]), to, integer(tx["value"]),
+                  hexbytes(tx["input"]), integer(tx["v"]), *signature]  # fmt: skip
+        return bytes(rlp.encode(fields))
+    access_list = [[hexbytes(a["address"]), [hexbytes(k) for k in a["storageKeys"]]] for a in tx.get("accessList", [])]
+    parity = integer(tx["yParity"] if "yParity" in tx else tx["v"])
+    if kind == 1:
+        fees = [integer(tx["gasPrice"])]
+    elif kind == 2:
+        fees = [integer(tx["maxPriorityFeePerGas"]), integer(tx["maxFeePerGas"])]
+    else:
+        raise ValueError(f"transaction type {kind} is not one this chain's ledger is used with")
+    body = [integer(tx["chainId"]), *common, *fees, integer(tx["gas"]), to, integer(tx["value"]), hexbytes(tx["input"]),
+            access_list, parity, *signature]  # fmt: skip
+    return bytes([kind]) + bytes(rlp.encode(body))
+
+
+@lru_cache(maxsize=1 << 16)
+def bloom_bits(item: bytes) -> int:
+    """The bloom bits of one address or topic. Cached: the ledger's address and event topics, and
+    the members' addresses, recur in nearly every log, and each costs a keccak256."""
+    return int(BloomFilter.from_iterable([item]))
+
+
+def encode_receipt(receipt: dict[str, Any]) -> tuple[bytes, bytes]:
+    """The receipt's consensus bytes and the logs bloom recomputed from its logs."""
+    bloom = 0
+    logs = []
+    for log in receipt["logs"]:
+        address = hexbytes(log["address"])
+        topics = [hexbytes(t) for t in log["topics"]]
+        bloom |= bloom_bits(address)
+        for topic in topics:
+            bloom |= bloom_bits(topic)
+        logs.append([address, topics, hexbytes(log["data"])])
+    bloom_bytes = bloom.to_bytes(256, "big")
+    status = integer(receipt["status"])
+    body = rlp.encode([status, integer(receipt["cumulativeGasUsed"]), hexbytes(receipt["logsBloom"]), logs])
+    kind = integer(receipt.get("type", "0x0"))
+    return (bytes([kind]) + body if kind else body), bloom_bytes
+
+
+def trie_root(leaves: list[bytes]) -> bytes:
+    """The root of the trie keyed by RLP(index), as for transactions and receipts."""
+    trie = HexaryTrie(db={})
+    for index, leaf in enumerate(leaves):
+        trie[rlp.encode(index)] = leaf
+    return bytes(trie.root_hash)
+
+
+class ChainVerifier:
+    """Walks blocks 0..`to_block`, checks each, and yields the ledger's transactions in order."""
+
+    def __init__(self, rpc: Rpc, ledger: str, check: Check, on_block: Callable[[int], None] | None = None) -> None:
+        self.rpc = rpc
+        self.ledger = ledger.lower()
+        self.check = check
+        self.on_block = on_block or (lambda _n: None)
+        self.hashes: dict[int, str] = {}
+
+    def walk(self, to_block: int, ledger_from: int) -> Iterator[LedgerTransaction]:
+        parent: str | None = None
+        for start in range(0, to_block + 1, BLOCKS_PER_BATCH):
+            numbers = range(start, min(start + BLOCKS_PER_BATCH, to_block + 1))
+            blocks = self.rpc.batch([("eth_getBlockByNumber", [hex(n), True]) for n in numbers])
+            busy = [b for b in blocks if b and b["transactions"]]
+            all_receipts = self.rpc.batch([("eth_getBlockReceipts", [b["hash"]]) for b in busy])
+            receipts_of = {b["hash"]: r for b, r in zip(busy, all_receipts, strict=True)}
+            for number, block in zip(numbers, blocks, strict=True):
+                if block is None:
+                    self.check.fail(f"block {number}", "the node does not serve this block")
+                    parent = None
+                    continue
+                self._verify_header(number, block, parent)
+                parent = block["hash"]
+                self.hashes[number] = block["hash"]
+                receipts = receipts_of.get(block["hash"], [])
+                self._verify_bodies(number, block, receipts)
+                if number >= ledger_from:
+                    yield from self._ledger_transactions(number, block, receipts)
+                self.check.checked += 1
+                self.on_block(number)
+
+    def _verify_header(self, number: int, block: dict[str, Any], parent: str | None) -> None:
+        if integer(block["number"]) != number:
+            self.check.fail(f"block {number}", f"the node answered with block {integer(block['number'])}")
+        if parent is not None and block["parentHash"] != parent:
+            self.check.fail(
+                f"block {number}", f"parent hash {block['parentHash']} is not block {number - 1}'s {parent}"
+            )
+        try:
+            computed = "0x" + header_hash(block).hex()
+        except (ValueError, rlp.DecodingError) as error:
+            self.check.fail(f"block {number}", f"the header cannot be re-encoded: {error}")
+            return
+        if computed != block["hash"]:
+            self.check.fail(f"block {number}", f"hash {block['hash']} is not the hash of its header, {computed}")
+
+    def _verify_bodies(self, number: int, block: dict[str, Any], receipts: list[dict[str, Any]]) -> None:
+        subject = f"block {number}"
+        encoded = []
+        for tx in block["transactions"]:
+            try:
+                raw = encode_transaction(tx)
+            except (KeyError, ValueError) as error:
+                self.check.fail(subject, f"transaction {tx.get('hash')} cannot be re-encoded: {error}")
+                return
+            if "0x" + keccak(raw).hex() != tx["hash"]:
+                self.check.fail(subject, f"transaction {tx['hash']} is not the hash of its fields")
+            encoded.append(raw)
+        if trie_root(encoded) != hexbytes(block["transactionsRoot"]):
+            self.check.fail(subject, "its transactions do not hash to its transactions root")
+        if len(receipts) != len(block["transactions"]):
+            self.check.fail(subject, f"{len(receipts)} receipts for {len(block['transactions'])} transactions")
+            return
+        leaves, bloom = [], 0
+        for tx, receipt in zip(block["transactions"], receipts, strict=True):
+            if receipt["transactionHash"] != tx["hash"]:
+                self.check.fail(subject, f"receipt of {receipt['transactionHash']} where {tx['hash']} was expected")
+            raw, receipt_bloom = encode_receipt(receipt)
+            if receipt_bloom != hexbytes(receipt["logsBloom"]):
+                self.check.fail(subject, f"the logs bloom of {tx['hash']}'s receipt does not match its logs")
+            leaves.append(raw)
+            bloom |= int.from_bytes(receipt_bloom, "big")
+        if trie_root(leaves) != hexbytes(block["receiptsRoot"]):
+            self.check.fail(subject, "its receipts do not hash to its receipts root")
+        if bloom.to_bytes(256, "big") != hexbytes(block["logsBloom"]):
+            self.check.fail(subject, "its logs bloom is not the union of its receipts' blooms")
+
+    def _ledger_transactions(
+        self, number: int, block: dict[str, Any], receipts: list[dict[str, Any]]
+    ) -> Iterator[LedgerTransaction]:
+        for tx, receipt in zip(block["transactions"], receipts, strict=False):
+            logs = [
+                ([hexbytes(t) for t in log["topics"]], hexbytes(log["data"]))
+                for log in receipt["logs"]
+                if log["address"].lower() == self.ledger
+            ]
+            if logs:
+                yield LedgerTransaction(
+                    block_number=number,
+                    block_time=integer(block["timestamp"]),
+                    tx_hash=tx["hash"],
+                    sender=tx["from"].lower(),
+                    to=tx["to"].lower() if tx.get("to") else None,
+                    logs=logs,
+                )

@@ -1,0 +1,317 @@
+"""The ledger rebuilt from its events alone, with the rules every event must have followed.
+
+The decoder here is eth_abi's, driven by the shipped ABI, and shares nothing with the gateway's
+indexer. Every account (balance, credit line, status, kind, region, KYC hash, successor), the
+reserve, the fee, the pause flag, the default credit lines and the role holders are rebuilt; every
+payment is checked against the payer's limit and the payee's ceiling as they were at that moment,
+and every registry, committee, governance and role event against the roles its sender held then.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from eth_abi.abi import decode
+from eth_utils.abi import event_abi_to_log_topic
+from eth_utils.crypto import keccak
+
+from next_audit.chain import LedgerTransaction
+from next_audit.report import Check
+
+DEFAULT_ADMIN = b"\x00" * 32
+ROLE_NAMES = ("REGISTRAR_ROLE", "CREDIT_COMMITTEE_ROLE", "GOVERNANCE_ROLE", "PAUSER_ROLE", "AUDITOR_ROLE")
+ROLES = {keccak(text=name): name for name in ROLE_NAMES} | {DEFAULT_ADMIN: "DEFAULT_ADMIN_ROLE"}
+REGISTRAR, COMMITTEE, GOVERNANCE, PAUSER = (keccak(text=n) for n in ROLE_NAMES[:4])
+NONE, ACTIVE, FROZEN, EXCLUDED, MIGRATED = range(5)
+STATUSES = ("none", "active", "frozen", "excluded", "migrated")
+KINDS = ("individual", "business", "council", "system")
+MAX_AMOUNT = 2**63 - 1
+MAX_FEE_BPS = 500
+BPS = 10_000
+ZERO_REF = b"\x00" * 32
+
+
+@dataclass(slots=True)
+class Account:
+    balance: int = 0
+    credit_limit: int = 0
+    ceiling: int = 0
+    status: int = NONE
+    kind: int = 0
+    region: int = 0
+    kyc_hash: bytes = b"\x00" * 32
+    successor: str | None = None
+
+    def fields(self) -> tuple[int, int, int, int, int, int]:
+        return (self.balance, self.credit_limit, self.ceiling, self.status, self.kind, self.region)
+
+
+@dataclass
+class Ledger:
+    """The state the events imply, and the running totals the rules are checked with."""
+
+    address: str
+    accounts: dict[str, Account] = field(default_factory=dict)
+    reserve: int = 0
+    fee_bps: int = 0
+    paused: bool = False
+    default_lines: dict[int, tuple[int, int]] = field(default_factory=dict)
+    roles: dict[bytes, set[str]] = field(default_factory=dict)
+    role_admins: dict[bytes, bytes] = field(default_factory=dict)
+    role_named: dict[bytes, set[str]] = field(default_factory=dict)  # holders ever, and accounts that acted
+    admitted: int = 0
+    fees_collected: int = 0
+    debt_covered: int = 0
+    payments: int = 0
+    events: int = 0
+
+    def account(self, address: str) -> Account:
+        account = self.accounts.get(address)
+        if account is None:
+            account = self.accounts[address] = Account()
+        return account
+
+    def role_pairs(self) -> list[tuple[bytes, str]]:
+        return sorted((role, address) for role, named in self.role_named.items() for address in named)
+
+    def has_role(self, role: bytes, address: str) -> bool:
+        return address in self.roles.get(role, ())
+
+    def figures(self) -> dict[str, Any]:
+        members = [a for a in self.accounts.values() if a.status != NONE]
+        circulation = sum(a.balance for a in members if a.balance > 0)
+        credit_in_use = -sum(a.balance for a in members if a.balance < 0)
+        by_kind: dict[str, int] = {}
+        by_status: dict[str, int] = {}
+        for a in members:
+            if a.status != MIGRATED:
+                by_kind[KINDS[a.kind]] = by_kind.get(KINDS[a.kind], 0) + 1
+            by_status[STATUSES[a.status]] = by_status.get(STATUSES[a.status], 0) + 1
+        return {
+            "members": self.admitted,
+            "members_by_kind": dict(sorted(by_kind.items())),
+            "members_by_status": dict(sorted(by_status.items())),
+            "circulation": circulation,
+            "credit_in_use": credit_in_use,
+            "reserve": self.reserve,
+            "coverage_ratio": self.reserve / credit_in_use if credit_in_use else None,
+            "fees_collected": self.fees_collected,
+            "debt_covered": self.debt_covered,
+            "debt_uncovered": -sum(a.balance for a in members if a.status == EXCLUDED and a.balance < 0),
+            "fee_bps": self.fee_bps,
+            "paused": self.paused,
+            "payments": self.payments,
+        }
+
+
+def _address(word: bytes) -> str:
+    return "0x" + word[-20:].hex()
+
+
+class Replayer:
+    """Applies the ledger's transactions in chain order; breaches go to `rules` as findings."""
+
+    def __init__(self, abi: list[dict[str, Any]], ledger: str, deploy_tx: str, rules: Check, authority: Check) -> None:
+        self.ledger = Ledger(ledger.lower())
+        self.deploy_tx = deploy_tx.lower()
+        self.rules = rules
+        self.authority = authority
+        self.handlers: dict[bytes, tuple[str, list[str], Any]] = {}
+        for item in abi:
+            if item["type"] == "event":
+                data_types = [i["type"] for i in item["inputs"] if not i["indexed"]]
+                handler = getattr(self, "_on_" + item["name"], None)
+                if handler is None:
+                    raise ValueError(f"the auditor does not know the ledger event {item['name']}")
+                topic = event_abi_to_log_topic(item)  # type: ignore[arg-type]
+                self.handlers[topic] = (item["name"], data_types, handler)
+
+    def apply(self, tx: LedgerTransaction) -> None:
+        self.tx = tx
+        self.in_constructor = tx.tx_hash.lower() == self.deploy_tx
+        # msg.sender is the transaction's sender when the transaction calls the ledger directly.
+        self.caller = tx.sender if tx.to == self.ledger.address else None
+        for index, (topics, data) in enumerate(tx.logs):
+            self.ledger.events += 1
+            entry = self.handlers.get(topics[0]) if topics else None
+            if entry is None:
+                self.rules.fail(
+                    tx.tx_hash, f"an event the ledger does not declare: topic {topics[0].hex() if topics else '-'}"
+                )
+                continue
+            _name, data_types, handler = entry
+            values = decode(data_types, data) if data_types else ()
+            following = tx.logs[index + 1] if index + 1 < len(tx.logs) else None
+            handler(topics[1:], values, following)
+        self.rules.checked += len(tx.logs)
+
+    # -- who may do what ----------------------------------------------------------------------
+
+    def _require_role(self, role: bytes, what: str, caller: str | None = None) -> None:
+        if self.in_constructor:
+            return
+        caller = caller or self.caller
+        self.authority.checked += 1
+        if caller is not None:  # the state check then asks the contract whether it holds the role
+            self.ledger.role_named.setdefault(role, set()).add(caller)
+        if caller is None:
+            self.authority.fail(self.tx.tx_hash, f"{what}: sent through contract {self.tx.to}; its caller is unknown")
+        elif not self.ledger.has_role(role, caller):
+            self.authority.fail(
+                caller, f"{what} in {self.tx.tx_hash} without {ROLES[role]} at block {self.tx.block_number}"
+            )
+
+    # -- events -------------------------------------------------------------------------------
+
+    def _on_RoleGranted(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
+        role, account, sender = topics[0], _address(topics[1]), _address(topics[2])
+        admin = self.ledger.role_admins.get(role, DEFAULT_ADMIN)
+        self._require_role(admin, f"granting {ROLES.get(role, role.hex())} to {account}", sender)
+        self.ledger.roles.setdefault(role, set()).add(account)
+        self.ledger.role_named.setdefault(role, set()).add(account)
+
+    def _on_RoleRevoked(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
+        role, account, sender = topics[0], _address(topics[1]), _address(topics[2])
+        if sender != account:  # renouncing one's own role needs no other
+            admin = self.ledger.role_admins.get(role, DEFAULT_ADMIN)
+            self._require_role(admin, f"revoking {ROLES.get(role, role.hex())} from {account}", sender)
+        self.ledger.roles.get(role, set()).discard(account)
+
+    def _on_RoleAdminChanged(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
+        self.ledger.role_admins[topics[0]] = topics[2]
+
+    def _on_FeeChanged(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
+        previous, new = values
+        self._require_role(GOVERNANCE, f"changing the fee to {new} bps")
+        if previous != self.ledger.fee_bps or new > MAX_FEE_BPS:
+            self.rules.fail(self.tx.tx_hash, f"fee change {previous} -> {new} bps from a fee of {self.ledger.fee_bps}")
+        self.ledger.fee_bps = new
+
+    def _on_Paused(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
+        self._require_role(PAUSER, "pausing payments", values[0].lower())
+        self.ledger.paused = True
+
+    def _on_Unpaused(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
+        self._require_role(PAUSER, "unpausing payments", values[0].lower())
+        self.ledger.paused = False
+
+    def _on_DefaultCreditLineSet(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
+        kind = int.from_bytes(topics[0], "big")
+        self._require_role(COMMITTEE, f"setting the default credit line of {KINDS[kind]} members")
+        self.ledger.default_lines[kind] = (values[0], values[1])
+
+    def _on_CreditLineSet(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
+        address = _address(topics[0])
+        self._require_role(COMMITTEE, f"setting the credit line of {address}")
+        account = self.ledger.account(address)
+        if account.status not in (ACTIVE, FROZEN):
+            self.rules.fail(address, f"credit line set while {STATUSES[account.status]}, in {self.tx.tx_hash}")
+        account.credit_limit, account.ceiling = values
+
+    def _on_MemberAdmitted(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
+        address = _address(topics[0])
+        kind, region, kyc_hash, limit, ceiling = values
+        self._require_role(REGISTRAR, f"admitting {address}")
+        account = self.ledger.account(address)
+        if account.status != NONE:
+            self.rules.fail(address, f"admitted again while {STATUSES[account.status]}, in {self.tx.tx_hash}")
+        if (limit, ceiling) != self.ledger.default_lines.get(kind, (0, 0)):
+            self.rules.fail(address, f"admitted with credit line {limit}/{ceiling}, not the default of its kind")
+        account.status, account.kind, account.region, account.kyc_hash = ACTIVE, kind, region, kyc_hash
+        account.credit_limit, account.ceiling = limit, ceiling
+        self.ledger.admitted += 1
+
+    def _on_MemberStatusChanged(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
+        address = _address(topics[0])
+        previous, new = values
+        self._require_role(REGISTRAR, f"changing the status of {address} to {STATUSES[new]}")
+        account = self.ledger.account(address)
+        allowed = {(ACTIVE, FROZEN), (FROZEN, ACTIVE), (ACTIVE, EXCLUDED), (FROZEN, EXCLUDED)}
+        if previous != account.status or (previous, new) not in allowed:
+            self.rules.fail(address, f"status {STATUSES[previous]} -> {STATUSES[new]} while {STATUSES[account.status]}")
+        account.status = new
+
+    def _on_AccountMigrated(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
+        old_address, new_address = _address(topics[0]), _address(topics[1])
+        self._require_role(REGISTRAR, f"moving {old_address} to the key {new_address}")
+        old, new = self.ledger.account(old_address), self.ledger.account(new_address)
+        if old.status not in (ACTIVE, FROZEN) or new.status != NONE:
+            self.rules.fail(old_address, f"migrated to {new_address} while {STATUSES[old.status]}")
+        if old.balance != 0:
+            self.rules.fail(old_address, f"migrated with {old.balance} left behind")
+        new.status, new.kind, new.region, new.kyc_hash = old.status, old.kind, old.region, old.kyc_hash
+        new.credit_limit, new.ceiling = old.credit_limit, old.ceiling
+        old.credit_limit, old.ceiling, old.status, old.successor = 0, 0, MIGRATED, new_address
+
+    def _on_DebtWrittenOff(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
+        address = _address(topics[0])
+        debt, covered, uncovered, _ref = values
+        self._require_role(COMMITTEE, f"writing off the debt of {address}")
+        account = self.ledger.account(address)
+        before = account.balance - covered  # the covering movement came just before
+        reserve_before = self.ledger.reserve + covered
+        if account.status != EXCLUDED:
+            self.rules.fail(address, f"debt written off while {STATUSES[account.status]}")
+        if debt != -before or covered != min(debt, reserve_before) or covered + uncovered != debt:
+            self.rules.fail(
+                address,
+                f"write-off of {debt} (covered {covered}, uncovered {uncovered}) on a balance of {before} "
+                f"with a reserve of {reserve_before}",
+            )
+        self.ledger.debt_covered += covered
+
+    def _on_Transferred(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
+        source, target = _address(topics[0]), _address(topics[1])
+        amount, fee, ref = values
+        ledger = self.ledger
+        if source == ledger.address:  # a write-off, from the reserve
+            if fee or not (following and following[0][0] == _DEBT_WRITTEN_OFF):
+                self.rules.fail(self.tx.tx_hash, f"a movement of {amount} out of the reserve that is not a write-off")
+            if amount > ledger.reserve:
+                self.rules.fail(target, f"written off {amount} with only {ledger.reserve} in the reserve")
+            ledger.reserve -= amount
+            ledger.account(target).balance += amount
+            return
+        payer, payee = ledger.account(source), ledger.account(target)
+        migration = following is not None and following[0][0] == _ACCOUNT_MIGRATED
+        if migration:
+            if fee or ref != ZERO_REF:
+                self.rules.fail(self.tx.tx_hash, "a key migration's movement carries a fee or a reference")
+        else:
+            self._check_payment(source, target, payer, payee, amount, fee)
+        payer.balance -= amount + fee
+        payee.balance += amount
+        ledger.reserve += fee
+        ledger.fees_collected += fee
+
+    def _check_payment(self, source: str, target: str, payer: Account, payee: Account, amount: int, fee: int) -> None:
+        ledger = self.ledger
+        ledger.payments += 1
+        where = f"in {self.tx.tx_hash} (block {self.tx.block_number})"
+        if self.caller is not None and self.caller != source and not self.in_constructor:
+            self.authority.fail(source, f"a payment by {source} sent by {self.caller} {where}")
+        if ledger.paused:
+            self.rules.fail(source, f"paid {amount} while payments were paused {where}")
+        if not 0 < amount <= MAX_AMOUNT or source == target:
+            self.rules.fail(source, f"an invalid payment of {amount} to {target} {where}")
+        if payer.status != ACTIVE or payee.status != ACTIVE:
+            self.rules.fail(
+                source, f"paid {target} while {STATUSES[payer.status]}, the payee {STATUSES[payee.status]}, {where}"
+            )
+        expected_fee = (amount * ledger.fee_bps + BPS - 1) // BPS
+        if fee != expected_fee:
+            self.rules.fail(source, f"a fee of {fee} on {amount}, not {expected_fee} at {ledger.fee_bps} bps, {where}")
+        if payer.balance - amount - fee < -payer.credit_limit:
+            self.rules.fail(
+                source,
+                f"paid {amount} + {fee} from {payer.balance}, past its credit limit of {payer.credit_limit}, {where}",
+            )
+        if payee.balance + amount > payee.ceiling:
+            self.rules.fail(
+                target, f"received {amount} on {payee.balance}, past its ceiling of {payee.ceiling}, {where}"
+            )
+
+
+_DEBT_WRITTEN_OFF = keccak(text="DebtWrittenOff(address,uint256,uint256,uint256,bytes32)")
+_ACCOUNT_MIGRATED = keccak(text="AccountMigrated(address,address)")

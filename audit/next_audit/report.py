@@ -1,0 +1,155 @@
+"""What the audit found: checks with their findings, the figures, and the exit code.
+
+The exit code is the sum of one bit per kind of failure, so that a script learns every kind that
+failed from the code alone:
+
+     0  everything holds
+     1  the audit could not run (node unreachable, unreadable deployment record, ...)
+     2  bad command line
+     4  contracts: the deployed code is not the code rebuilt from source
+     8  chain: a block's links, hash, transactions or receipts do not hold
+    16  ledger state: an account, the reserve or a role on-chain differs from the replay of events
+    32  ledger rules: zero sum, a limit or ceiling, the reserve, or a role holder's authority broken
+    64  gateway: the gateway serves an account or a figure that differs from the replay
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from enum import IntEnum
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+MAX_FINDINGS_SHOWN = 20  # in the readable summary; the JSON report keeps every finding
+
+
+class Failure(IntEnum):
+    NOT_RUN = 1
+    USAGE = 2
+    CONTRACTS = 4
+    CHAIN = 8
+    LEDGER_STATE = 16
+    LEDGER_RULES = 32
+    GATEWAY = 64
+
+
+@dataclass(frozen=True)
+class Finding:
+    subject: str  # an account address, a block number, a contract, a figure
+    message: str
+
+
+@dataclass
+class Check:
+    name: str
+    kind: Failure
+    description: str
+    findings: list[Finding] = field(default_factory=list)
+    checked: int = 0  # how many items (blocks, accounts, events ...) the check covered
+    skipped: str | None = None  # why the check did not run, if it did not
+
+    def fail(self, subject: object, message: str) -> None:
+        self.findings.append(Finding(str(subject), message))
+
+    @property
+    def status(self) -> str:
+        if self.skipped is not None:
+            return "skipped"
+        return "fail" if self.findings else "pass"
+
+
+@dataclass
+class Report:
+    chain_id: int
+    ledger: str
+    from_block: int
+    to_block: int
+    head_hash: str
+    figures: dict[str, Any] = field(default_factory=dict)
+    build: dict[str, Any] = field(default_factory=dict)
+    checks: list[Check] = field(default_factory=list)
+    events: int = 0
+    seconds: float = 0.0
+
+    def check(self, name: str, kind: Failure, description: str) -> Check:
+        check = Check(name, kind, description)
+        self.checks.append(check)
+        return check
+
+    @property
+    def exit_code(self) -> int:
+        code = 0
+        for check in self.checks:
+            if check.findings:
+                code |= int(check.kind)
+        return code
+
+    def to_json(self) -> str:
+        data = {
+            "chain_id": self.chain_id,
+            "ledger": self.ledger,
+            "from_block": self.from_block,
+            "to_block": self.to_block,
+            "head_hash": self.head_hash,
+            "events": self.events,
+            "seconds": round(self.seconds, 3),
+            "figures": self.figures,
+            "build": self.build,
+            "checks": [
+                {
+                    **asdict(c),
+                    "kind": c.kind.name.lower(),
+                    "status": c.status,
+                    "findings": [asdict(f) for f in c.findings],
+                }
+                for c in self.checks
+            ],
+            "result": "pass" if self.exit_code == 0 else "fail",
+            "exit_code": self.exit_code,
+        }
+        return json.dumps(data, indent=2) + "\n"
+
+    def render(self, console: Console) -> None:
+        console.print(
+            f"[bold]Audit of ledger {self.ledger}[/] on chain {self.chain_id}, "
+            f"blocks {self.from_block} to {self.to_block} (head {self.head_hash})"
+        )
+        console.print(f"{self.events:,} events replayed in {self.seconds:.1f} s")
+        if self.build:
+            console.print(
+                f"rebuilt with solc {self.build.get('compiler')}, {len(self.build.get('sources', {}))} sources, "
+                f"metadata {self.build.get('metadata_ipfs')}; deployed code keccak256 {self.build['runtime_keccak256']}"
+            )
+        figures = Table(title="Figures at the audited block (hundredths of a unit)", show_header=False)
+        for name, value in self.figures.items():
+            figures.add_row(name.replace("_", " "), _figure(value))
+        console.print(figures)
+        checks = Table(title="Checks")
+        for column in ("check", "result", "covered", "what it verifies"):
+            checks.add_column(column)
+        for c in self.checks:
+            result = {"pass": "[green]pass[/]", "fail": f"[red]FAIL ({len(c.findings)})[/]", "skipped": "skipped"}
+            checks.add_row(c.name, result[c.status], f"{c.checked:,}", c.skipped or c.description)
+        console.print(checks)
+        for c in self.checks:
+            for finding in c.findings[:MAX_FINDINGS_SHOWN]:
+                console.print(f"[red]{c.name}[/]: {finding.subject}: {finding.message}", highlight=False)
+            if len(c.findings) > MAX_FINDINGS_SHOWN:
+                console.print(
+                    f"[red]{c.name}[/]: and {len(c.findings) - MAX_FINDINGS_SHOWN} more (see the JSON report)"
+                )
+        verdict = "[green]all checks pass[/]" if self.exit_code == 0 else f"[red]audit failed, exit {self.exit_code}[/]"
+        console.print(verdict)
+
+
+def _figure(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    return str(value)

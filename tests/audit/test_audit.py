@@ -1,0 +1,209 @@
+"""`next-audit` end to end: a clean chain passes every check; each tampering scenario is caught by
+the check that should catch it, and named."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from eth_abi import encode
+from sqlalchemy import update
+from web3 import Web3
+
+from next_contracts import LEDGER, load_artifact
+from next_contracts.build import compile_standard, project_root, solc_path, standard_input
+from next_contracts.deploy import Deployment, artifact_hashes, role_id
+from next_contracts.transact import send
+from next_node.db.engine import make_engine
+from next_node.db.models import Member
+from tests.audit.conftest import NEXT_AUDIT, AuditedChain, run_audit
+from tests.node.helpers import index_to_head, running_gateway
+
+ALL_CHECKS = {
+    "contracts.bytecode",
+    "chain.integrity",
+    "ledger.rules",
+    "ledger.authority",
+    "ledger.reserve",
+    "ledger.zero_sum",
+    "ledger.state",
+}
+
+
+def ledger_of(chain: AuditedChain):  # type: ignore[no-untyped-def]
+    return chain.w3.eth.contract(chain.deployment.ledger, abi=load_artifact(LEDGER).abi)
+
+
+def test_a_clean_demo_chain_passes_every_check(demo_chain: AuditedChain) -> None:
+    result = demo_chain.audit()
+    assert result.code == 0, result.err + result.out
+    report = result.report
+    assert {c["name"] for c in report["checks"]} == ALL_CHECKS and not result.failed()
+    ledger = ledger_of(demo_chain)
+    head = demo_chain.w3.eth.block_number
+    assert report["to_block"] == head and report["head_hash"] == demo_chain.w3.eth.get_block(head)["hash"].to_0x_hex()
+    figures = report["figures"]
+    assert figures["payments"] >= 2_000 and report["events"] > figures["payments"]
+    assert figures["reserve"] == ledger.functions.reserveBalance().call() > 0
+    assert figures["debt_covered"] > 0 and figures["members_by_status"]["migrated"] == 1
+    assert figures["members"] == ledger.functions.memberCount().call()
+    chain_check = next(c for c in report["checks"] if c["name"] == "chain.integrity")
+    assert chain_check["checked"] == head + 1  # every block from genesis
+    assert report["build"]["runtime_keccak256"] == demo_chain.deployment.artifacts[LEDGER]["runtime_keccak256"]
+
+
+def test_the_readable_summary_names_each_check(demo_chain: AuditedChain) -> None:
+    at = str(demo_chain.deployment.deploy_block + 5)
+    command = [NEXT_AUDIT, "--rpc", demo_chain.chain.settings.rpc_url, "--deployment", str(demo_chain.deployment_file)]
+    completed = subprocess.run([*command, "--quiet", "--at", at], capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stdout
+    assert "all checks pass" in completed.stdout
+    for name in ALL_CHECKS:
+        assert name in completed.stdout
+
+
+def test_the_gateway_cross_check_passes_then_names_a_tampered_balance(demo_chain: AuditedChain, tmp_path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'index.db'}")
+    index_to_head(engine, demo_chain.w3, demo_chain.deployment)
+    with running_gateway(engine, demo_chain.deployment, demo_chain.w3) as url:
+        clean = demo_chain.audit("--gateway", url)
+        assert clean.code == 0, clean.out
+        assert {"gateway.accounts", "gateway.stats"} <= {c["name"] for c in clean.report["checks"]}
+
+        victim = demo_chain.community.citizens[3].address.lower()
+        with engine.begin() as connection:
+            connection.execute(update(Member).where(Member.address == victim).values(balance=Member.balance + 10_000))
+        tampered = demo_chain.audit("--gateway", url)
+    assert tampered.code == 64, tampered.out
+    assert tampered.failed() == {"gateway.accounts"}
+    [finding] = tampered.findings("gateway.accounts")
+    assert finding["subject"] == victim and "balance" in finding["message"]
+
+
+def test_storage_rewritten_without_a_transaction_is_named(small_chain: AuditedChain) -> None:
+    """What a dishonest validator could do: write a balance straight into the contract's storage."""
+    w3, victim = small_chain.w3, small_chain.community.citizens[2].address
+    slot = account_slot(w3, small_chain.deployment.ledger, victim)
+    packed = int.from_bytes(w3.eth.get_storage_at(small_chain.deployment.ledger, slot), "big")
+    w3.provider.make_request(
+        "anvil_setStorageAt",  # type: ignore[arg-type]
+        [small_chain.deployment.ledger, hex(slot), "0x" + (packed + 1_000_000).to_bytes(32, "big").hex()],
+    )
+    w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    result = small_chain.audit()
+    assert result.code == 16 | 32, result.out  # the state differs, and the balances no longer sum to zero
+    assert result.failed() == {"ledger.state", "ledger.zero_sum"}
+    [finding] = result.findings("ledger.state")
+    assert finding["subject"] == victim.lower()
+    assert "balance" in finding["message"] and "on-chain" in finding["message"]
+
+
+def test_a_role_written_into_storage_is_caught_when_used(small_chain: AuditedChain) -> None:
+    """A registrar role slipped into storage, then used to admit a member: the authority check
+    names the usurper, and the state check names the role the events never granted."""
+    w3, ledger = small_chain.w3, ledger_of(small_chain)
+    usurper = w3.eth.accounts[5]
+    role = role_id("REGISTRAR_ROLE")
+    # OpenZeppelin's AccessControl: _roles (slot 0) maps a role to {hasRole mapping, adminRole}.
+    role_slot = Web3.keccak(encode(["bytes32", "uint256"], [role, 0]))
+    member_slot = Web3.keccak(encode(["address", "bytes32"], [usurper, role_slot]))
+    w3.provider.make_request("anvil_setStorageAt", [ledger.address, member_slot.to_0x_hex(), "0x" + "00" * 31 + "01"])  # type: ignore[arg-type]
+    assert ledger.functions.hasRole(role, usurper).call()
+    newcomer = w3.eth.account.create().address
+    send(w3, usurper, {"to": ledger.address, "data": ledger.encode_abi("admit", [newcomer, 0, 1, b"\x01" * 32])})
+
+    result = small_chain.audit()
+    assert result.code == 16 | 32, result.out
+    assert result.failed() == {"ledger.authority", "ledger.state"}
+    [usurped] = result.findings("ledger.authority")
+    assert usurped["subject"] == usurper.lower() and "without REGISTRAR_ROLE" in usurped["message"]
+    [role_state] = result.findings("ledger.state")
+    assert role_state["subject"] == usurper.lower() and "REGISTRAR_ROLE" in role_state["message"]
+
+
+def account_slot(w3: Web3, ledger: str, account: str) -> int:
+    """The storage slot of `account`'s packed record: the mapping whose entry holds its status (1,
+    active, at bit 224)."""
+    for index in range(16):
+        slot = int.from_bytes(Web3.keccak(encode(["address", "uint256"], [account, index])), "big")
+        value = int.from_bytes(w3.eth.get_storage_at(ledger, slot), "big")
+        if (value >> 224) & 0xFF == 1:
+            return slot
+    raise AssertionError("no account slot found")
+
+
+def test_a_contract_built_from_modified_source_fails_the_bytecode_check(small_chain: AuditedChain, tmp_path) -> None:
+    # The same ledger with one rule changed (a 50% fee cap), deployed like the real one.
+    root = project_root()
+    shutil.copytree(root / "contracts", tmp_path / "contracts")
+    (tmp_path / "node_modules").symlink_to(root / "node_modules")
+    source = tmp_path / "contracts" / "ledger" / "MutualCreditLedger.sol"
+    source.write_text(source.read_text().replace("MAX_FEE_BPS = 500;", "MAX_FEE_BPS = 5000;"))
+    output = compile_standard(tmp_path, standard_input(tmp_path), solc_path(root))
+    forged = output["contracts"]["contracts/ledger/MutualCreditLedger.sol"][LEDGER]
+    deployment = deploy_code(small_chain, "0x" + forged["evm"]["bytecode"]["object"], tmp_path / "forged.json")
+
+    result = run_audit(small_chain.chain.settings.rpc_url, tmp_path / "forged.json")
+    assert result.code == 4, result.out
+    assert result.failed() == {"contracts.bytecode"}
+    messages = [f["message"] for f in result.findings("contracts.bytecode")]
+    assert any("is not the code the sources build" in m for m in messages)
+    assert result.findings("contracts.bytecode")[0]["subject"] == deployment.ledger
+
+
+def test_a_source_changed_in_a_comment_only_is_told_apart(small_chain: AuditedChain, tmp_path) -> None:
+    """Same executable code, another metadata hash: the report says the sources differ."""
+    root = project_root()
+    shutil.copytree(root / "contracts", tmp_path / "contracts")
+    (tmp_path / "node_modules").symlink_to(root / "node_modules")
+    source = tmp_path / "contracts" / "ledger" / "MutualCreditLedger.sol"
+    source.write_text(source.read_text() + "\n// an innocent-looking comment\n")
+    output = compile_standard(tmp_path, standard_input(tmp_path), solc_path(root))
+    forged = output["contracts"]["contracts/ledger/MutualCreditLedger.sol"][LEDGER]
+    deploy_code(small_chain, "0x" + forged["evm"]["bytecode"]["object"], tmp_path / "forged.json")
+    result = run_audit(small_chain.chain.settings.rpc_url, tmp_path / "forged.json")
+    assert result.code == 4
+    assert any("another metadata hash" in f["message"] for f in result.findings("contracts.bytecode"))
+
+
+def deploy_code(chain: AuditedChain, creation: str, record: Path) -> Deployment:
+    """Deploys `creation` with the real deployment's constructor arguments; writes its record."""
+    config = chain.deployment.config
+    grants = [(role_id(name), address) for name, addresses in config["roles"].items() for address in addresses]
+    args = encode(["address", "(bytes32,address)[]", "uint256"], [config["admin"], grants, config["fee_bps"]])
+    receipt = send(chain.w3, chain.operator, {"data": creation + args.hex(), "gas": 8_000_000})
+    block = chain.w3.eth.get_block(receipt["blockNumber"])
+    deployment = Deployment(
+        chain_id=chain.deployment.chain_id,
+        ledger=receipt["contractAddress"],
+        deploy_block=receipt["blockNumber"],
+        deploy_block_hash=block["hash"].to_0x_hex(),
+        deploy_tx=receipt["transactionHash"].to_0x_hex(),
+        deployer=chain.operator,
+        config=config,
+        artifacts={LEDGER: artifact_hashes(load_artifact(LEDGER))},
+    )
+    deployment.write(record)
+    return deployment
+
+
+def test_the_auditor_shares_no_code_with_the_gateway() -> None:
+    code = (
+        "import sys, next_audit.cli, next_audit.chain, next_audit.replay, next_audit.state, next_audit.gateway; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('next_node', 'sqlmodel', 'sqlalchemy', 'fastapi')))"
+    )
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert completed.stdout.strip() == "[]"
+
+
+def test_exit_codes_when_the_audit_cannot_run(small_chain: AuditedChain, tmp_path) -> None:
+    unreachable = run_audit("http://127.0.0.1:9", small_chain.deployment_file)
+    assert unreachable.code == 1 and "does not answer" in unreachable.err
+    no_record = run_audit(small_chain.chain.settings.rpc_url, tmp_path / "none.json")
+    assert no_record.code == 1 and "cannot read the deployment record" in no_record.err
+    beyond = small_chain.audit("--at", str(10**9))
+    assert beyond.code == 1 and "is not between" in beyond.err
+    usage = small_chain.audit("--at", "soon")
+    assert usage.code == 2

@@ -54,7 +54,7 @@ test: setup postgres
 	@# Two sessions: ape's test isolation (a chain snapshot per test) takes fixtures by name, and the
 	@# gateway's and wallet's tests, which run chains of their own, reuse names like chain and w3.
 	$(BIN)/ape test tests/contracts -q -p no:warnings
-	$(BIN)/python -m pytest tests/node tests/wallet -q -p no:warnings -p no:ape_test
+	$(BIN)/python -m pytest tests/node tests/wallet tests/audit -q -p no:warnings -p no:ape_test
 
 # The deeper fuzzing run: many more examples of the stateful ledger test.
 test-deep: setup postgres

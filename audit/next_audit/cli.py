@@ -10,11 +10,14 @@ Exit codes (their sum when several kinds fail; see next_audit.report): 0 everyth
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from eth_account import Account
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -27,6 +30,7 @@ from next_audit.rpc import Rpc, RpcError
 from next_audit.state import StateReader, compare
 from next_contracts import LEDGER, load_artifact
 from next_contracts.deploy import Deployment
+from next_contracts.login import LoginError, login
 
 
 class AuditError(Exception):
@@ -37,7 +41,9 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="next-audit", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--rpc", required=True, help="JSON-RPC URL of a node of your own")
     p.add_argument("--gateway", help="gateway URL to cross-check (the audit then runs at its indexed block)")
-    p.add_argument("--token", help="gateway access token (see `next-audit login`); default: none")
+    p.add_argument("--token", help="a gateway access token, if you have one already")
+    p.add_argument("--keystore", type=Path, help="an auditor's keystore: sign in to the gateway with it (EIP-4361)")
+    p.add_argument("--password-env", metavar="VAR", default="NEXT_AUDIT_PASSWORD", help="the keystore's password")
     p.add_argument("--deployment", type=Path, default=Path("data/deployment.json"), help="the deployment record")
     p.add_argument("--at", type=int, metavar="BLOCK", help="the block to audit (default: the head, or the gateway's)")
     p.add_argument("--json", metavar="FILE", help="write the JSON report there (- for standard output)")
@@ -73,7 +79,7 @@ def audit(args: argparse.Namespace, progress_console: Console) -> Report:
     chain_id, head = (int(x, 16) for x in rpc.batch([("eth_chainId", []), ("eth_blockNumber", [])]))
     if chain_id != deployment.chain_id:
         raise AuditError(f"the node is on chain {chain_id}, the deployment on chain {deployment.chain_id}")
-    gateway = Gateway(args.gateway, args.token) if args.gateway else None
+    gateway = Gateway(args.gateway, args.token or _login(args)) if args.gateway else None
     block = args.at if args.at is not None else (gateway.indexed_block() if gateway else head)
     if not deployment.deploy_block <= block <= head:
         raise AuditError(f"block {block} is not between the deployment's {deployment.deploy_block} and the head {head}")
@@ -126,6 +132,21 @@ def audit(args: argparse.Namespace, progress_console: Console) -> Report:
     report.events = ledger.events
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _login(args: argparse.Namespace) -> str | None:
+    """Signs in to the gateway with the auditor's key: the gateway shows every account only to a
+    holder of AUDITOR_ROLE (or of another staff role), read from the chain."""
+    if args.keystore is None:
+        return None
+    try:
+        key = Account.decrypt(json.loads(args.keystore.read_text()), os.environ.get(args.password_env, ""))
+    except (OSError, ValueError) as error:
+        raise AuditError(f"cannot open the keystore {args.keystore}: {error}") from error
+    try:
+        return login(args.gateway, Account.from_key(key)).token
+    except LoginError as error:
+        raise AuditError(str(error)) from error
 
 
 if __name__ == "__main__":

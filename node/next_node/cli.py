@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import sys
 import threading
 from pathlib import Path
@@ -21,6 +22,7 @@ from next_contracts.deploy import DeployConfig, Deployment
 from next_contracts.rpc import connect
 from next_node import demo
 from next_node.api.app import create_app
+from next_node.api.auth import AuthSettings
 from next_node.chain.embedded import CHAIN_ID, ChainSettings, EmbeddedChain
 from next_node.config import Settings
 from next_node.db.engine import make_engine
@@ -133,6 +135,13 @@ def _database(args: argparse.Namespace) -> str:
     return args.database or Settings(data_dir=args.data_dir).database
 
 
+def _auth(args: argparse.Namespace) -> AuthSettings:
+    """The domain members sign in to (NEXT_PUBLIC_DOMAIN, default this loopback address and port)
+    and the token-signing key, kept in the data directory."""
+    domain = os.environ.get("NEXT_PUBLIC_DOMAIN") or f"127.0.0.1:{args.api_port}"
+    return AuthSettings(domain=domain, secret=AuthSettings.secret_from_file(args.data_dir / "auth.key"))
+
+
 def _serve(app: object, port: int) -> None:
     """Runs the API until Ctrl-C or SIGTERM: the normal way to stop, so not an error. (uvicorn shuts
     down cleanly, then raises the Ctrl-C again for the caller.)"""
@@ -155,7 +164,7 @@ def up(args: argparse.Namespace) -> int:
         thread = threading.Thread(target=indexer.run, args=(stop.is_set,), name="indexer", daemon=True)
         thread.start()
         try:
-            app = create_app(engine, deployment, w3)
+            app = create_app(engine, deployment, w3, _auth(args))
             print(f"chain     {settings.rpc_url}  (chain id {w3.eth.chain_id}; loopback only)")
             print(f"ledger    {deployment.ledger}  ({'deployed now' if fresh else 'resumed'})")
             print(f"api       http://127.0.0.1:{args.api_port}  (docs: http://127.0.0.1:{args.api_port}/docs)")
@@ -211,7 +220,7 @@ def index(args: argparse.Namespace) -> int:
 
 def serve(args: argparse.Namespace) -> int:
     deployment = Deployment.read(args.deployment or args.data_dir / "deployment.json")
-    _serve(create_app(make_engine(_database(args)), deployment, connect(args.rpc_url)), args.api_port)
+    _serve(create_app(make_engine(_database(args)), deployment, connect(args.rpc_url), _auth(args)), args.api_port)
     return 0
 
 

@@ -3,12 +3,14 @@ the check that should catch it, and named."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from eth_abi import encode
+from eth_account import Account
 from sqlalchemy import update
 from web3 import Web3
 
@@ -64,18 +66,31 @@ def test_the_readable_summary_names_each_check(demo_chain: AuditedChain) -> None
         assert name in completed.stdout
 
 
-def test_the_gateway_cross_check_passes_then_names_a_tampered_balance(demo_chain: AuditedChain, tmp_path) -> None:
+def test_the_gateway_cross_check_passes_then_names_a_tampered_balance(
+    demo_chain: AuditedChain, tmp_path, monkeypatch
+) -> None:
+    # An auditor of its own: a key in a keystore, granted AUDITOR_ROLE on the chain by the admin.
+    auditor = Account.create()
+    ledger = ledger_of(demo_chain)
+    grant = ledger.encode_abi("grantRole", [role_id("AUDITOR_ROLE"), auditor.address])
+    send(demo_chain.w3, demo_chain.operator, {"to": ledger.address, "data": grant})
+    keystore = tmp_path / "auditor.json"
+    keystore.write_text(json.dumps(Account.encrypt(auditor.key, "audit pass")))
+    monkeypatch.setenv("NEXT_AUDIT_PASSWORD", "audit pass")
     engine = make_engine(f"sqlite:///{tmp_path / 'index.db'}")
     index_to_head(engine, demo_chain.w3, demo_chain.deployment)
     with running_gateway(engine, demo_chain.deployment, demo_chain.w3) as url:
-        clean = demo_chain.audit("--gateway", url)
+        anonymous = demo_chain.audit("--gateway", url)
+        assert anonymous.code == 64 and "HTTP 401" in anonymous.findings("gateway.accounts")[0]["message"]
+        login = ("--gateway", url, "--keystore", str(keystore))
+        clean = demo_chain.audit(*login)
         assert clean.code == 0, clean.out
         assert {"gateway.accounts", "gateway.stats"} <= {c["name"] for c in clean.report["checks"]}
 
         victim = demo_chain.community.citizens[3].address.lower()
         with engine.begin() as connection:
             connection.execute(update(Member).where(Member.address == victim).values(balance=Member.balance + 10_000))
-        tampered = demo_chain.audit("--gateway", url)
+        tampered = demo_chain.audit(*login)
     assert tampered.code == 64, tampered.out
     assert tampered.failed() == {"gateway.accounts"}
     [finding] = tampered.findings("gateway.accounts")

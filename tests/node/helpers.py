@@ -17,6 +17,7 @@ from web3 import Web3
 from next_contracts import LEDGER, load_artifact
 from next_contracts.deploy import Deployment
 from next_node.api.app import create_app
+from next_node.api.auth import AuthSettings
 from next_node.db.models import (
     Block,
     FeeChange,
@@ -103,12 +104,13 @@ def assert_index_matches_chain(engine: Engine, w3: Web3, deployment: Deployment)
 
 
 @contextmanager
-def running_gateway(engine: Engine, deployment: Deployment, w3: Web3) -> Iterator[str]:
+def running_gateway(
+    engine: Engine, deployment: Deployment, w3: Web3, auth: AuthSettings | None = None
+) -> Iterator[str]:
     """The gateway's app served by uvicorn on a free loopback port; yields its URL."""
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(engine, deployment, w3), host="127.0.0.1", port=port, log_level="warning")
-    )
+    app = create_app(engine, deployment, w3, auth or AuthSettings(domain=f"127.0.0.1:{port}"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:

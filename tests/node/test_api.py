@@ -10,6 +10,7 @@ from web3 import Web3
 from next_contracts import LEDGER, load_artifact
 from next_node import demo
 from next_node.api.app import create_app
+from next_node.api.auth import AuthSettings, issue_token
 from next_node.db.engine import make_engine
 from next_node.db.models import Transfer
 from scripts._postgres import create_database
@@ -36,8 +37,12 @@ def engine(request, tmp_path_factory, community, w3, deployment):
 
 
 @pytest.fixture(scope="module")
-def client(engine, deployment, w3):
-    return TestClient(create_app(engine, deployment, w3))
+def client(engine, deployment, w3, operator):
+    """A client signed in as the operator, who holds every staff role on this chain."""
+    settings = AuthSettings()
+    client = TestClient(create_app(engine, deployment, w3, settings))
+    client.headers["Authorization"] = f"Bearer {issue_token(settings, operator, deployment.chain_id).token}"
+    return client
 
 
 def ledger_of(w3, deployment):

@@ -13,9 +13,10 @@ from eth_account import Account
 
 from next_contracts import load_artifact
 from next_contracts.deploy import Deployment
+from next_contracts.login import login
 from next_contracts.rpc import connect
 from next_contracts.transact import send
-from next_node.chain.embedded import CHAIN_ID
+from next_node.chain.embedded import CHAIN_ID, dev_mnemonic
 from scripts._postgres import free_port
 
 NODE = [sys.executable, "-m", "next_node.cli"]
@@ -139,12 +140,20 @@ def test_up_demo_serves_a_seeded_community(tmp_path):
                 break
             assert time.monotonic() < deadline, head
             time.sleep(0.5)
-        stats = httpx.get(f"{api}/stats").json()
+        public = httpx.get(f"{api}/stats").json()
+        # One council: hidden from the public, and the next smallest group with it.
+        assert public["members_by_kind"] == {"business": None, "council": None, "individual": 40}
+        assert httpx.get(f"{api}/members").status_code == 401
+        # The operator (every staff role on a dev chain) signs in with its dev key, as a member would.
+        Account.enable_unaudited_hdwallet_features()
+        operator = Account.from_mnemonic(dev_mnemonic(tmp_path))
+        auth = {"Authorization": f"Bearer {login(api, operator).token}"}
+        stats = httpx.get(f"{api}/stats", headers=auth).json()
         assert stats["members_by_kind"] == {"business": 17, "council": 1, "individual": 40}
         assert stats["reserve"] > 0 and stats["debt_covered"] > 0
         assert stats["circulation"] - stats["credit_in_use"] + stats["reserve"] == 0
-        council = httpx.get(f"{api}/members", params={"kind": "council"}).json()["items"][0]["address"]
-        history = httpx.get(f"{api}/accounts/{council}/transfers").json()["items"]
+        council = httpx.get(f"{api}/members", params={"kind": "council"}, headers=auth).json()["items"][0]["address"]
+        history = httpx.get(f"{api}/accounts/{council}/transfers", headers=auth).json()["items"]
         assert len(history) == 20 and all(t["direction"] == "out" for t in history)  # the bonus run
     finally:
         stop(node)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -36,6 +37,12 @@ def test_history_pages_through_the_gateway(wallet, w3, deployment, operator, gat
         assert wallet("pay", "alice", payee.address, amount, "--yes", *PW).code == 0
     gateway.refresh()
     use_gateway(tmp_path, gateway.url)
+    refused = wallet("history", "alice")
+    assert refused.code == ExitStatus.NOT_SIGNED_IN and "next-wallet login alice" in refused.err
+    signed_in = wallet("--json", "login", "alice", *PW)
+    assert signed_in.code == 0, signed_in.err
+    token_file = Path(json.loads(signed_in.out)["token_file"])
+    assert token_file.stat().st_mode & 0o777 == 0o600
     first = json.loads(wallet("--json", "history", "alice", "--limit", "2").out)
     assert [t["amount"] for t in first["items"]] == [300, 200]
     second = json.loads(wallet("--json", "history", "alice", "--limit", "2", "--cursor", first["next_cursor"]).out)
@@ -48,3 +55,16 @@ def test_gateway_unreachable(wallet, tmp_path):
     use_gateway(tmp_path, "http://127.0.0.1:9")  # nothing listens there
     result = wallet("history", "alice")
     assert result.code == ExitStatus.UNREACHABLE and "the gateway does not answer" in result.err
+
+
+def test_login_refuses_a_non_member_and_history_of_another_member(wallet, w3, deployment, operator, gateway, tmp_path):
+    create(wallet, "stranger")
+    use_gateway(tmp_path, gateway.url)
+    refused = wallet("login", "stranger", *PW)
+    assert refused.code == ExitStatus.NOT_SIGNED_IN and "is not a member" in refused.err
+    address = create(wallet, "bob")
+    admit(w3, deployment, operator, address)
+    other = new_member(w3, deployment, operator)
+    gateway.refresh()
+    assert wallet("login", "bob", *PW).code == 0
+    assert wallet("history", "--address", other.address).code == ExitStatus.NOT_SIGNED_IN

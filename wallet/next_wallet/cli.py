@@ -3,7 +3,8 @@
 Exit codes (also in the README): 0 ok; 1 other error; 2 usage; 3 keystore missing, corrupted or
 already there; 4 wrong password; 5 node or gateway unreachable; 6 wrong chain; 7 you are not an
 active member; 8 payee not an active member; 9 insufficient credit; 10 payee over its ceiling;
-11 malformed amount, address or file; 12 aborted; 13 refused by the ledger for another reason.
+11 malformed amount, address or file; 12 aborted; 13 refused by the ledger for another reason;
+14 the gateway wants you to log in (`next-wallet login LABEL`) or refuses that account.
 """
 
 from __future__ import annotations
@@ -20,14 +21,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from web3 import Web3
 
 from next_contracts import LEDGER, load_artifact
+from next_contracts.login import LoginError, login
 from next_contracts.rawtx import RawTransactionError, decode_raw_transaction
-from next_wallet import batch, keystore
+from next_wallet import batch, keystore, tokens
 from next_wallet.amounts import format_amount, parse_amount
 from next_wallet.config import Config, checked_address
 from next_wallet.errors import (
     AbortedError,
     BadInputError,
     ExitStatus,
+    NotSignedInError,
     UnreachableError,
     WalletError,
     WrongChainError,
@@ -178,17 +181,43 @@ def cmd_pay(args: argparse.Namespace, out: Output) -> None:
     )
 
 
+def cmd_login(args: argparse.Namespace, out: Output) -> None:
+    """Signs in to the gateway (EIP-4361) with the keystore's key; keeps the token, mode 0600."""
+    config = Config.load()
+    if not config.gateway_url:
+        raise BadInputError("no gateway configured: next-wallet init --gateway URL ...")
+    account = _unlock(args, args.label)
+    try:
+        session = login(config.gateway_url, account)
+    except LoginError as error:
+        if error.status is None:
+            raise UnreachableError("gateway", config.gateway_url) from error
+        raise NotSignedInError(str(error)) from error
+    path = tokens.save(session, config.gateway_url)
+    out.result(
+        {"address": session.address, "expires_at": session.expires_at, "token_file": str(path)},
+        f"signed in as {session.address} until {session.expires_at}",
+    )
+
+
 def cmd_history(args: argparse.Namespace, out: Output) -> None:
     config = Config.load()
     address = _who(args)
     if config.gateway_url:
         params: dict[str, Any] = {"limit": args.limit} | ({"cursor": args.cursor} if args.cursor else {})
+        token = tokens.load(address, config.gateway_url)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        url = f"{config.gateway_url}/accounts/{address}/transfers"
         try:
-            response = requests.get(f"{config.gateway_url}/accounts/{address}/transfers", params=params, timeout=15)
+            response = requests.get(url, params=params, headers=headers, timeout=15)
         except (requests.ConnectionError, requests.Timeout) as error:
             raise UnreachableError("gateway", config.gateway_url) from error
         if response.status_code == 404:
             raise WalletError(f"the gateway knows no member {address}")
+        if response.status_code == 401:
+            raise NotSignedInError(f"log in to the gateway first: next-wallet login {args.label or 'LABEL'}")
+        if response.status_code == 403:
+            raise NotSignedInError(f"the gateway does not show {address} to you: {response.json().get('detail')}")
         response.raise_for_status()
         page = response.json()
         items, next_cursor = page["items"], page["next_cursor"]
@@ -366,6 +395,8 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "history":
             sub.add_argument("--limit", type=int, default=20, choices=range(1, 201), metavar="1..200")
             sub.add_argument("--cursor", help="the page after this one (from the previous page)")
+    sub = add("login", "sign in to the gateway with a keystore's key (for history)", secret=True)
+    sub.add_argument("label")
     sub = add("pay", "pay a member: shows the fee and total, asks, checks, signs, sends", secret=True, confirm=True)
     sub.add_argument("label", help="the paying keystore")
     sub.add_argument("to", help="the payee's address")
@@ -397,6 +428,7 @@ COMMANDS = {
     "list": cmd_list,
     "address": cmd_address,
     "balance": cmd_balance,
+    "login": cmd_login,
     "pay": cmd_pay,
     "history": cmd_history,
     "batch-pay": cmd_batch_pay,

@@ -24,6 +24,7 @@ class ExitStatus(IntEnum):
     BAD_INPUT = 11  # a malformed amount, address or file
     ABORTED = 12  # the user said no, or pressed Ctrl-C
     REFUSED = 13  # the ledger refused for another reason (paused, ...)
+    NOT_SIGNED_IN = 14  # the gateway wants a login (no token, or expired), or refuses this account
 
 
 class WalletError(Exception):
@@ -81,3 +82,7 @@ class AbortedError(WalletError):
 
 class RefusedError(WalletError):
     exit_status = ExitStatus.REFUSED
+
+
+class NotSignedInError(WalletError):
+    exit_status = ExitStatus.NOT_SIGNED_IN

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query
 from sqlalchemy import select as sa_select
@@ -10,6 +10,7 @@ from sqlalchemy import union_all
 from sqlmodel import col, select
 from web3 import Web3
 
+from next_node.api.access import OwnerOrStaff, Staff
 from next_node.api.deps import SessionDep
 from next_node.api.schemas import AccountPage, AccountPublic, MemberPage, MemberPublic, TransferPage, TransferPublic
 from next_node.db.models import Member, SyncState, Transfer
@@ -48,13 +49,20 @@ def get_member(session: SessionDep, address: str) -> Member:
     return member
 
 
-@router.get("/accounts")
+DENIED: dict[int | str, dict[str, Any]] = {
+    401: {"description": "no valid token"},
+    403: {"description": "not allowed to see this"},
+}
+
+
+@router.get("/accounts", responses=DENIED)
 def list_accounts(
     session: SessionDep,
+    _viewer: Staff,
     limit: Annotated[int, Query(ge=1, le=1_000, description="items per page (1 to 1000)")] = 200,
     cursor: Annotated[str | None, Query(pattern=ADDRESS, description="next_cursor of the previous page")] = None,
 ) -> AccountPage:
-    """Every account, in full, by address: what an auditor compares with its own replay."""
+    """STAFF. Every account, in full, by address: what an auditor compares with its own replay."""
     query = select(Member)
     if cursor is not None:
         query = query.where(col(Member.address) > cursor.lower())
@@ -67,22 +75,23 @@ def list_accounts(
     )
 
 
-@router.get("/accounts/{address}", responses={404: {"description": "not a member"}})
-def read_account(session: SessionDep, address: AddressPath) -> AccountPublic:
-    """Balance, credit limit, available credit, ceiling, status, kind and region of a member."""
+@router.get("/accounts/{address}", responses={404: {"description": "not a member"}, **DENIED})
+def read_account(session: SessionDep, address: AddressPath, _viewer: OwnerOrStaff) -> AccountPublic:
+    """OWNER_OR_STAFF. Balance, credit limit, available credit, ceiling, status, kind and region of a member."""
     return account_public(get_member(session, address))
 
 
-@router.get("/accounts/{address}/transfers", responses={404: {"description": "not a member"}})
+@router.get("/accounts/{address}/transfers", responses={404: {"description": "not a member"}, **DENIED})
 def read_transfers(
     session: SessionDep,
     address: AddressPath,
+    _viewer: OwnerOrStaff,
     limit: Limit = 50,
     cursor: Annotated[
         str | None, Query(pattern=r"^[1-9][0-9]{0,17}$", description="next_cursor of the previous page")
     ] = None,
 ) -> TransferPage:
-    """The account's transfers, in and out, newest first; `next_cursor` fetches the next page."""
+    """OWNER_OR_STAFF. The account's transfers, in and out, newest first; `next_cursor` fetches the next page."""
     member = get_member(session, address)
     before = int(cursor) if cursor else None
     sides = []
@@ -109,16 +118,17 @@ def read_transfers(
     return TransferPage(items=items, next_cursor=next_cursor)
 
 
-@router.get("/members")
+@router.get("/members", responses=DENIED)
 def list_members(
     session: SessionDep,
+    _viewer: Staff,
     kind: Kind | None = None,
     region: Annotated[int | None, Query(ge=0, le=65_535)] = None,
     status: Status | None = None,
     limit: Limit = 50,
     cursor: Annotated[str | None, Query(pattern=ADDRESS, description="next_cursor of the previous page")] = None,
 ) -> MemberPage:
-    """Members, by address, filtered by kind, region and status."""
+    """STAFF. Members, by address, filtered by kind, region and status."""
     query = select(Member)
     if kind is not None:
         query = query.where(Member.kind == kind)

@@ -11,21 +11,35 @@ from sqlalchemy.exc import OperationalError
 from web3 import Web3
 
 from next_contracts.deploy import Deployment
-from next_node.api import accounts, chain, stats
+from next_node.api import accounts, auth, chain, stats
+from next_node.api.access import PrincipalCache
+from next_node.api.auth import AuthSettings, Nonces
 from next_node.api.deps import Context
+from next_node.api.ratelimit import new_limiter
 
 log = logging.getLogger("next_node.api")
 
 
-def create_app(engine: Engine, deployment: Deployment, w3: Web3) -> FastAPI:
+def create_app(engine: Engine, deployment: Deployment, w3: Web3, auth_settings: AuthSettings | None = None) -> FastAPI:
     app = FastAPI(
         title="NExT gateway",
         version="0.1.0",
         description="The community currency's ledger, indexed: accounts, transfers, members, public "
-        "figures, and a relay for members' signed transactions. Amounts are in hundredths of a unit.",
+        "figures, and a relay for members' signed transactions. Amounts are in hundredths of a unit. "
+        "A member signs in with Sign-In with Ethereum (GET /auth/nonce, POST /auth/login) and sees its "
+        "own account; registrars, the credit committee and auditors see every account; the public "
+        "sees aggregates (next_node/api/access.py).",
     )
-    app.state.context = Context(engine=engine, deployment=deployment, w3=w3)
-    for router in (accounts.router, stats.router, chain.router):
+    app.state.context = Context(
+        engine=engine,
+        deployment=deployment,
+        w3=w3,
+        auth=auth_settings or AuthSettings(),
+        nonces=Nonces(),
+        principals=PrincipalCache(),
+    )
+    app.state.limiter = new_limiter()
+    for router in (auth.router, accounts.router, stats.router, chain.router):
         app.include_router(router)
 
     @app.exception_handler(OperationalError)

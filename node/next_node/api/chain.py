@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, HTTPException
+from fastapi import APIRouter, Body, HTTPException, Request
 from hexbytes import HexBytes
 from sqlalchemy import text
 from web3.exceptions import ContractCustomError, ContractLogicError, Web3RPCError
 
 from next_contracts.errors import error_from_exception
 from next_contracts.rawtx import RawTransactionError, decode_raw_transaction
+from next_node.api.access import principal
 from next_node.api.deps import ContextDep, SessionDep
+from next_node.api.ratelimit import limit
 from next_node.api.schemas import ErrorDetail, Head, Health, RawTx, TxAccepted
 from next_node.db.models import SyncState
 
@@ -55,11 +57,20 @@ def head(session: SessionDep, context: ContextDep) -> Head:
 @router.post(
     "/tx",
     status_code=202,
-    responses={400: {"model": ErrorDetail}, 409: {"model": ErrorDetail}, 503: {"model": ErrorDetail}},
+    responses={
+        400: {"model": ErrorDetail},
+        403: {"model": ErrorDetail},
+        409: {"model": ErrorDetail},
+        429: {"model": ErrorDetail},
+        503: {"model": ErrorDetail},
+    },
 )
-def relay(context: ContextDep, body: Annotated[RawTx, Body()]) -> TxAccepted:
-    """Relays a signed raw transaction to the chain, after checking that it is for this chain and
-    this ledger (400 otherwise), and that it would not revert (409, with the ledger's typed error)."""
+def relay(request: Request, context: ContextDep, body: Annotated[RawTx, Body()]) -> TxAccepted:
+    """Relays a transaction signed by an active member (403 otherwise: its signature names its
+    sender, no token is needed), after checking that it is for this chain and this ledger (400
+    otherwise), and that it would not revert (409, with the ledger's typed error). Rate-limited by
+    IP and by sender (429)."""
+    limit(request, context.auth.relay_rate, "relay")
     raw_hex = body.raw
     if not raw_hex.startswith("0x") or len(raw_hex) % 2 or len(raw_hex) > 2 + 2 * MAX_RAW_BYTES:
         raise HTTPException(400, "raw must be 0x-prefixed hex of a signed transaction, at most 128 KiB")
@@ -75,6 +86,11 @@ def relay(context: ContextDep, body: Annotated[RawTx, Body()]) -> TxAccepted:
         )
     if tx.to is None or tx.to.lower() != deployment.ledger.lower():
         raise HTTPException(400, f"the transaction is for {tx.to}, not for this system's ledger {deployment.ledger}")
+    limit(request, context.auth.relay_rate, "relay", address=tx.sender)
+    sender = principal(context, tx.sender.lower())
+    if sender.status != "active":
+        what = "not a member" if sender.status == "none" else sender.status
+        raise HTTPException(403, f"the relay carries only transactions of active members; {tx.sender} is {what}")
     w3 = context.w3
     try:
         # Pre-flight: the same call, from the same sender, on the latest state.

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Annotated
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from web3 import Web3
 
-from next_contracts.deploy import Deployment
+from next_contracts import LEDGER, load_artifact
+from next_contracts.deploy import Deployment, role_id
+
+if TYPE_CHECKING:
+    from next_node.api.access import PrincipalCache
+    from next_node.api.auth import AuthSettings, Nonces
 
 
 @dataclass(frozen=True)
@@ -19,6 +24,17 @@ class Context:
     engine: Engine
     deployment: Deployment
     w3: Web3
+    auth: AuthSettings
+    nonces: Nonces
+    principals: PrincipalCache
+    ledger: Any = field(init=False)  # web3's contract object for the ledger
+    role_ids: dict[str, bytes] = field(init=False)
+
+    def __post_init__(self) -> None:
+        ledger = self.w3.eth.contract(Web3.to_checksum_address(self.deployment.ledger), abi=load_artifact(LEDGER).abi)
+        object.__setattr__(self, "ledger", ledger)
+        names = ("REGISTRAR_ROLE", "CREDIT_COMMITTEE_ROLE", "AUDITOR_ROLE")
+        object.__setattr__(self, "role_ids", {name: role_id(name) for name in names})
 
 
 def get_context(request: Request) -> Context:

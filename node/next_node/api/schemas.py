@@ -63,8 +63,9 @@ class DailyActivity(BaseModel):
 
 class Stats(BaseModel):
     indexed_block: int
-    members_by_kind: dict[str, int]
-    members_by_status: dict[str, int]
+    # null: a group of fewer than 5 members, hidden from the public (staff see every figure)
+    members_by_kind: dict[str, int | None]
+    members_by_status: dict[str, int | None]
     circulation: int
     credit_in_use: int
     reserve: int
@@ -73,7 +74,7 @@ class Stats(BaseModel):
     paused: bool
     fees_collected: int
     debt_covered: int
-    debt_uncovered: int  # still owed by excluded members, after write-offs
+    debt_uncovered: int | None  # still owed by excluded members, after write-offs; null as above
     daily: list[DailyActivity]
     velocity_30d: float | None  # payment volume over the last 30 days / money in circulation
 

@@ -1,0 +1,138 @@
+"""Who sees what: every access rule of the gateway, in one place.
+
+- PUBLIC: anyone. /health, /blocks/head, /auth/*, and /stats with small groups suppressed.
+- SIGNED_IN: a valid token (auth.py): a member, whatever its status, or a staff role holder.
+- OWNER_OR_STAFF: an account and its history, to that account's own key or to staff.
+- STAFF: registrars, the credit committee and auditors: every account, the member directory,
+  and /stats in full.
+- The relay (POST /tx) takes no token: the transaction's own signature names its sender, who must
+  be an active member (chain.py).
+
+Roles and statuses are read from the chain (hasRole, accountOf), cached for a few seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Path
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from web3 import Web3
+
+from next_node.api.auth import address_of_token, unauthorized
+from next_node.api.deps import Context, ContextDep
+
+STAFF_ROLES = ("REGISTRAR_ROLE", "CREDIT_COMMITTEE_ROLE", "AUDITOR_ROLE")
+STATUSES = ("none", "active", "frozen", "excluded", "migrated")
+CACHE_SECONDS = 5.0
+MIN_GROUP = 5  # a public breakdown never shows a group of fewer members than this
+
+log = logging.getLogger("next_node.api")
+_bearer = HTTPBearer(auto_error=False, description="the token of POST /auth/login")
+
+
+@dataclass(frozen=True)
+class Principal:
+    address: str  # lowercase
+    status: str  # the member status on the chain; "none" for a non-member
+    roles: frozenset[str]
+
+    @property
+    def member(self) -> bool:
+        return self.status != "none"
+
+    @property
+    def staff(self) -> bool:
+        return bool(self.roles)
+
+
+class PrincipalCache:
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[float, Principal]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, address: str) -> Principal | None:
+        with self._lock:
+            entry = self._entries.get(address)
+        return entry[1] if entry and entry[0] > time.monotonic() else None
+
+    def put(self, principal: Principal) -> None:
+        with self._lock:
+            if len(self._entries) > 100_000:
+                self._entries.clear()
+            self._entries[principal.address] = (time.monotonic() + CACHE_SECONDS, principal)
+
+
+def principal(context: Context, address: str) -> Principal:
+    """The address's status and staff roles, as the ledger holds them now."""
+    cached = context.principals.get(address)
+    if cached is not None:
+        return cached
+    ledger, checksummed = context.ledger, Web3.to_checksum_address(address)
+    try:
+        status = STATUSES[ledger.functions.accountOf(checksummed).call()[3]]
+        roles = frozenset(
+            name for name in STAFF_ROLES if ledger.functions.hasRole(context.role_ids[name], checksummed).call()
+        )
+    except Exception as error:  # the chain is down: no decision on access without it
+        log.warning("cannot read the roles of %s: %s", address, error)
+        raise HTTPException(503, "the chain does not answer; try again later") from error
+    who = Principal(address, status, roles)
+    context.principals.put(who)
+    return who
+
+
+def optional_viewer(
+    context: ContextDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal | None:
+    """PUBLIC: the caller if it sent a token (which must then be valid), else None."""
+    if credentials is None:
+        return None
+    address = address_of_token(context.auth, credentials.credentials, context.deployment.chain_id)
+    return principal(context, address)
+
+
+def signed_in(viewer: Annotated[Principal | None, Depends(optional_viewer)]) -> Principal:
+    """SIGNED_IN: a member or staff with a valid token."""
+    if viewer is None:
+        raise unauthorized("sign in first: GET /auth/nonce, then POST /auth/login")
+    if not viewer.member and not viewer.staff:
+        raise HTTPException(403, f"{viewer.address} is no longer a member or staff")
+    return viewer
+
+
+def staff(viewer: Annotated[Principal, Depends(signed_in)]) -> Principal:
+    """STAFF: a registrar, the credit committee or an auditor."""
+    if not viewer.staff:
+        raise HTTPException(403, "only registrars, the credit committee and auditors see this")
+    return viewer
+
+
+def owner_or_staff(
+    viewer: Annotated[Principal, Depends(signed_in)],
+    address: Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{40}$", description="an account address")],
+) -> Principal:
+    """OWNER_OR_STAFF: the account's own key, or staff."""
+    if viewer.address != address.lower() and not viewer.staff:
+        raise HTTPException(403, "a member sees its own account only")
+    return viewer
+
+
+def suppress_small_groups(counts: dict[str, int | None]) -> dict[str, int | None]:
+    """A breakdown with every group of fewer than MIN_GROUP members shown as null. When only one
+    group is hidden, the next smallest is hidden too, so that the total cannot give it away."""
+    sizes = {name: n or 0 for name, n in counts.items()}
+    hidden = {name for name, n in sizes.items() if n < MIN_GROUP}
+    if len(hidden) == 1 and len(sizes) > 1:
+        hidden.add(min((n, name) for name, n in sizes.items() if name not in hidden)[1])
+    return {name: (None if name in hidden else n) for name, n in sizes.items()}
+
+
+Viewer = Annotated[Principal | None, Depends(optional_viewer)]
+SignedIn = Annotated[Principal, Depends(signed_in)]
+Staff = Annotated[Principal, Depends(staff)]
+OwnerOrStaff = Annotated[Principal, Depends(owner_or_staff)]

@@ -8,10 +8,12 @@ from types import SimpleNamespace
 
 import pytest
 
+from next_contracts.deploy import role_id
+from next_contracts.transact import send
 from next_node.db.engine import make_engine
 from next_wallet.errors import ExitStatus
 from tests.node.helpers import index_to_head, running_gateway
-from tests.wallet.conftest import admit, new_member
+from tests.wallet.conftest import admit, ledger_of, new_member
 from tests.wallet.test_cli import PW, create
 
 
@@ -68,3 +70,38 @@ def test_login_refuses_a_non_member_and_history_of_another_member(wallet, w3, de
     gateway.refresh()
     assert wallet("login", "bob", *PW).code == 0
     assert wallet("history", "--address", other.address).code == ExitStatus.NOT_SIGNED_IN
+
+
+def test_balance_and_bonus_runs_through_the_gateway(wallet, w3, deployment, operator, gateway, tmp_path):
+    council = create(wallet, "council")
+    admit(w3, deployment, operator, council, kind=2, limit=10_000_000)
+    staff = [new_member(w3, deployment, operator).address for _ in range(3)]
+    csv = tmp_path / "bonus.csv"
+    csv.write_text("address,amount\n" + "".join(f"{a},1{i}.00\n" for i, a in enumerate(staff)))
+    assert wallet("batch-pay", "council", str(csv), "--yes", *PW).code == 0
+    gateway.refresh()
+    use_gateway(tmp_path, gateway.url)
+    assert wallet("balance", "council").code == ExitStatus.NOT_SIGNED_IN
+    assert wallet("login", "council", *PW).code == 0
+    balance = json.loads(wallet("--json", "balance", "council").out)
+    assert balance["balance"] == ledger_of(w3, deployment).functions.balanceOf(council).call() < 0
+    runs = json.loads(wallet("--json", "bonus-runs", "council").out)
+    [run] = runs["items"]
+    assert run["lines"] == 3 and run["total"] == 1_000 + 1_100 + 1_200 and run["fees"] > 0
+
+    # The council sees its own runs; a registrar signed in with its own key sees them; a member does not.
+    assert wallet("bonus-runs", "--address", council, "--as", "council").code == 0
+    create(wallet, "registrar")
+    registrar = json.loads(wallet("--json", "address", "registrar").out)["address"]
+    ledger = ledger_of(w3, deployment)
+    grant = ledger.encode_abi("grantRole", [role_id("REGISTRAR_ROLE"), registrar])
+    send(w3, operator, {"to": ledger.address, "data": grant})
+    assert wallet("login", "registrar", *PW).code == 0
+    seen = json.loads(wallet("--json", "bonus-runs", "--address", council, "--as", "registrar").out)
+    assert seen["items"] == runs["items"]
+    shown = json.loads(wallet("--json", "balance", "--address", council, "--as", "registrar").out)
+    assert shown["balance"] == balance["balance"]
+    worker = create(wallet, "worker")
+    admit(w3, deployment, operator, worker)
+    assert wallet("login", "worker", *PW).code == 0
+    assert wallet("bonus-runs", "--address", council, "--as", "worker").code == ExitStatus.NOT_SIGNED_IN

@@ -132,31 +132,81 @@ def _who(args: argparse.Namespace) -> str:
     raise BadInputError("name a keystore LABEL or give --address")
 
 
+def _from_gateway(
+    config: Config, args: argparse.Namespace, path: str, address: str, params: dict[str, Any] | None = None
+) -> Any:
+    """GET a gateway route with the token of `--as LABEL`, or else of the address asked about."""
+    if not config.gateway_url:
+        raise BadInputError("no gateway configured: next-wallet init --gateway URL ...")
+    signer = keystore.address_of(args.as_label) if getattr(args, "as_label", None) else address
+    token = tokens.load(signer, config.gateway_url)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    try:
+        response = requests.get(f"{config.gateway_url}{path}", params=params, headers=headers, timeout=15)
+    except (requests.ConnectionError, requests.Timeout) as error:
+        raise UnreachableError("gateway", config.gateway_url) from error
+    if response.status_code == 404:
+        raise WalletError(f"the gateway knows no member {address}")
+    if response.status_code == 401:
+        raise NotSignedInError(
+            f"log in to the gateway first: next-wallet login {args.as_label or args.label or 'LABEL'}"
+        )
+    if response.status_code == 403:
+        raise NotSignedInError(f"the gateway does not show {address} to you: {response.json().get('detail')}")
+    response.raise_for_status()
+    return response.json()
+
+
 def cmd_balance(args: argparse.Namespace, out: Output) -> None:
-    view = Ledger(Config.load()).account(_who(args))
-    data = {
-        "address": view.address,
-        "balance": view.balance,
-        "credit_limit": view.credit_limit,
-        "available_credit": view.available,
-        "ceiling": view.ceiling,
-        "status": view.status,
-        "kind": view.kind,
-        "region": view.region,
-    }
+    """From the gateway when one is configured (with the token of `login`), else from the node."""
+    config = Config.load()
+    address = _who(args)
+    if config.gateway_url:
+        data = _from_gateway(config, args, f"/accounts/{address}", address)
+        data.pop("successor", None)
+    else:
+        view = Ledger(config).account(address)
+        data = {
+            "address": view.address,
+            "balance": view.balance,
+            "credit_limit": view.credit_limit,
+            "available_credit": view.available,
+            "ceiling": view.ceiling,
+            "status": view.status,
+            "kind": view.kind,
+            "region": view.region,
+        }
     out.result(
         data,
         "\n".join(
             [
-                f"account           {view.address}",
-                f"balance           {out.amount(view.balance)}",
-                f"credit limit      {out.amount(view.credit_limit)}",
-                f"available credit  {out.amount(view.available)}",
-                f"ceiling           {out.amount(view.ceiling)}",
-                f"status            {view.status} ({view.kind}, region {view.region})",
+                f"account           {data['address']}",
+                f"balance           {out.amount(data['balance'])}",
+                f"credit limit      {out.amount(data['credit_limit'])}",
+                f"available credit  {out.amount(data['available_credit'])}",
+                f"ceiling           {out.amount(data['ceiling'])}",
+                f"status            {data['status']} ({data['kind']}, region {data['region']})",
             ]
         ),
     )
+
+
+def cmd_bonus_runs(args: argparse.Namespace, out: Output) -> None:
+    """The batch payments an account made, from the gateway."""
+    config = Config.load()
+    if not config.gateway_url:
+        raise BadInputError("bonus runs come from the gateway: next-wallet init --gateway URL ...")
+    address = _who(args)
+    params: dict[str, Any] = {"limit": args.limit} | ({"cursor": args.cursor} if args.cursor else {})
+    page = _from_gateway(config, args, f"/accounts/{address}/bonus-runs", address, params)
+    lines = [
+        f"{r['lines']} payments, {out.amount(r['total'])} (fees {out.amount(r['fees'])})\tblock {r['block_number']}"
+        f"\t{r['tx_hash']}"
+        for r in page["items"]
+    ]
+    if page["next_cursor"]:
+        lines.append(f"more: --cursor {page['next_cursor']}")
+    out.result(page, "\n".join(lines) or "no bonus run yet")
 
 
 def cmd_pay(args: argparse.Namespace, out: Output) -> None:
@@ -205,21 +255,7 @@ def cmd_history(args: argparse.Namespace, out: Output) -> None:
     address = _who(args)
     if config.gateway_url:
         params: dict[str, Any] = {"limit": args.limit} | ({"cursor": args.cursor} if args.cursor else {})
-        token = tokens.load(address, config.gateway_url)
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        url = f"{config.gateway_url}/accounts/{address}/transfers"
-        try:
-            response = requests.get(url, params=params, headers=headers, timeout=15)
-        except (requests.ConnectionError, requests.Timeout) as error:
-            raise UnreachableError("gateway", config.gateway_url) from error
-        if response.status_code == 404:
-            raise WalletError(f"the gateway knows no member {address}")
-        if response.status_code == 401:
-            raise NotSignedInError(f"log in to the gateway first: next-wallet login {args.label or 'LABEL'}")
-        if response.status_code == 403:
-            raise NotSignedInError(f"the gateway does not show {address} to you: {response.json().get('detail')}")
-        response.raise_for_status()
-        page = response.json()
+        page = _from_gateway(config, args, f"/accounts/{address}/transfers", address, params)
         items, next_cursor = page["items"], page["next_cursor"]
     else:
         items, next_cursor = _history_from_logs(Ledger(config), address, args.limit), None
@@ -388,11 +424,15 @@ def build_parser() -> argparse.ArgumentParser:
     for name, help_text in (
         ("balance", "balance, credit limit, available credit, ceiling and status"),
         ("history", "payments in and out, newest first"),
+        ("bonus-runs", "the batch payments an account made (a council's staff bonuses), from the gateway"),
     ):
         sub = add(name, help_text)
         sub.add_argument("label", nargs="?", help="a keystore's label")
         sub.add_argument("--address", help="any member's address instead")
-        if name == "history":
+        sub.add_argument(
+            "--as", dest="as_label", metavar="LABEL", help="use this keystore's gateway sign-in (staff: any account)"
+        )
+        if name in ("history", "bonus-runs"):
             sub.add_argument("--limit", type=int, default=20, choices=range(1, 201), metavar="1..200")
             sub.add_argument("--cursor", help="the page after this one (from the previous page)")
     sub = add("login", "sign in to the gateway with a keystore's key (for history)", secret=True)
@@ -429,6 +469,7 @@ COMMANDS = {
     "address": cmd_address,
     "balance": cmd_balance,
     "login": cmd_login,
+    "bonus-runs": cmd_bonus_runs,
     "pay": cmd_pay,
     "history": cmd_history,
     "batch-pay": cmd_batch_pay,

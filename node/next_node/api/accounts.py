@@ -5,14 +5,23 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query
+from sqlalchemy import func, union_all
 from sqlalchemy import select as sa_select
-from sqlalchemy import union_all
 from sqlmodel import col, select
 from web3 import Web3
 
 from next_node.api.access import OwnerOrStaff, Staff
 from next_node.api.deps import SessionDep
-from next_node.api.schemas import AccountPage, AccountPublic, MemberPage, MemberPublic, TransferPage, TransferPublic
+from next_node.api.schemas import (
+    AccountPage,
+    AccountPublic,
+    BonusRun,
+    BonusRunPage,
+    MemberPage,
+    MemberPublic,
+    TransferPage,
+    TransferPublic,
+)
 from next_node.db.models import Member, SyncState, Transfer
 
 router = APIRouter(tags=["accounts"])
@@ -116,6 +125,45 @@ def read_transfers(
     ]
     next_cursor = str(items[-1].id) if len(rows) > limit else None
     return TransferPage(items=items, next_cursor=next_cursor)
+
+
+@router.get("/accounts/{address}/bonus-runs", responses={404: {"description": "not a member"}, **DENIED})
+def read_bonus_runs(
+    session: SessionDep,
+    address: AddressPath,
+    _viewer: OwnerOrStaff,
+    limit: Limit = 50,
+    cursor: Annotated[
+        str | None, Query(pattern=r"^[1-9][0-9]{0,17}$", description="next_cursor of the previous page")
+    ] = None,
+) -> BonusRunPage:
+    """OWNER_OR_STAFF. The batch payments the account made (a council's staff bonuses), newest
+    first: one line per transaction that paid several members, with their count and total."""
+    member = get_member(session, address)
+    first_id = func.min(Transfer.id).label("first_id")
+    query = (
+        sa_select(
+            first_id,
+            col(Transfer.tx_hash),
+            func.min(Transfer.block_number),
+            func.min(Transfer.block_time),
+            func.min(Transfer.ref),
+            func.count(),
+            func.sum(Transfer.amount),
+            func.sum(Transfer.fee),
+        )
+        .where(col(Transfer.from_address) == member.address, col(Transfer.kind) == "payment")
+        .group_by(col(Transfer.tx_hash))
+        .having(func.count() > 1)
+    )
+    if cursor is not None:
+        query = query.having(func.min(Transfer.id) < int(cursor))
+    rows = session.execute(query.order_by(first_id.desc()).limit(limit + 1)).all()
+    items = [
+        BonusRun(tx_hash=tx, block_number=n, block_time=t, ref=ref, lines=lines, total=int(total), fees=int(fees))
+        for _id, tx, n, t, ref, lines, total, fees in rows[:limit]
+    ]
+    return BonusRunPage(items=items, next_cursor=str(rows[limit - 1][0]) if len(rows) > limit else None)
 
 
 @router.get("/members", responses=DENIED)

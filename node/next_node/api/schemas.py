@@ -43,6 +43,23 @@ class TransferPage(BaseModel):
     next_cursor: str | None
 
 
+class BonusRun(BaseModel):
+    """A batch payment: one transaction that paid several members under one reference."""
+
+    tx_hash: str
+    block_number: int
+    block_time: int
+    ref: str
+    lines: int
+    total: int
+    fees: int
+
+
+class BonusRunPage(BaseModel):
+    items: list[BonusRun]
+    next_cursor: str | None
+
+
 class MemberPublic(BaseModel):
     address: str
     kind: str

@@ -75,6 +75,24 @@ def test_access_matrix(gateway, people, deployment, route, caller):
     assert response.status_code == MATRIX[route][CALLERS.index(caller)], response.text
 
 
+PREFLIGHT = (401, 200, 403, 403, 403, 403)  # the account's own key only: staff cannot pay for a member
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_a_preflight_is_for_the_owner_only(gateway, people, deployment, w3, caller):
+    headers = {} if caller == "public" else bearer(gateway, getattr(people, caller), deployment)
+    data = ledger_of(w3, deployment).encode_abi("pay", [people.other.address, 100, b"\x00" * 32])
+    response = gateway.client.post(f"/accounts/{people.member.address}/preflight", json={"data": data}, headers=headers)
+    assert response.status_code == PREFLIGHT[CALLERS.index(caller)], response.text
+
+
+def test_the_ledger_and_a_transactions_fate_are_public(gateway, deployment):
+    info = gateway.client.get("/ledger").json()
+    assert info["chain_id"] == deployment.chain_id and info["ledger"] == deployment.ledger
+    unknown = gateway.client.get("/tx/0x" + "ab" * 32).json()
+    assert unknown["status"] == "unknown" and unknown["block_number"] is None
+
+
 def test_the_frozen_member_still_sees_its_own_account(gateway, people, deployment):
     response = gateway.client.get(
         f"/accounts/{people.frozen.address}", headers=bearer(gateway, people.frozen, deployment)

@@ -4,6 +4,7 @@ with the ledger deployed, in a wallet home of their own."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import pytest
 from eth_account import Account
@@ -11,8 +12,10 @@ from web3 import Web3
 
 from next_contracts import LEDGER, load_artifact
 from next_contracts.transact import send
+from next_node.db.engine import make_engine
 from next_wallet import cli
 from tests.node.conftest import chain, deployment, operator, w3  # noqa: F401  (the same real chain)
+from tests.node.helpers import index_to_head, running_gateway
 
 PASSWORD = "correct horse battery staple"
 
@@ -63,3 +66,11 @@ def new_member(w3, deployment, operator, **kwargs):  # noqa: F811
     account = Account.create()
     admit(w3, deployment, operator, account.address, **kwargs)
     return account
+
+
+@pytest.fixture
+def gateway(w3, deployment, tmp_path):  # noqa: F811
+    """A gateway on a free port; `refresh()` brings its index up to the chain's head."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'index.db'}")
+    with running_gateway(engine, deployment, w3) as url:
+        yield SimpleNamespace(url=url, refresh=lambda: index_to_head(engine, w3, deployment))

@@ -4,25 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from types import SimpleNamespace
-
-import pytest
 
 from next_contracts.deploy import role_id
 from next_contracts.transact import send
-from next_node.db.engine import make_engine
 from next_wallet.errors import ExitStatus
-from tests.node.helpers import index_to_head, running_gateway
 from tests.wallet.conftest import admit, ledger_of, new_member
 from tests.wallet.test_cli import PW, create
-
-
-@pytest.fixture
-def gateway(w3, deployment, tmp_path):
-    """A gateway on a free port; `refresh()` brings its index up to the chain's head."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'index.db'}")
-    with running_gateway(engine, deployment, w3) as url:
-        yield SimpleNamespace(url=url, refresh=lambda: index_to_head(engine, w3, deployment))
 
 
 def use_gateway(tmp_path, url: str) -> None:

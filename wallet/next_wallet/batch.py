@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
-from web3.exceptions import TransactionNotFound
 
 from next_wallet.amounts import format_amount, parse_amount
 from next_wallet.config import checked_address
@@ -103,9 +102,9 @@ def check(ledger: Ledger, sender: str, lines: list[Line]) -> tuple[list[str], in
     sender's available credit. Returns (problems, total, fees)."""
     problems = []
     for line in lines:
-        payee = ledger.account(line.address)
-        if payee.status != "active":
-            problems.append(f"line {line.number}: {line.address} cannot be paid: it is {payee.status}")
+        status = ledger.payee_status(line.address)
+        if status != "active":
+            problems.append(f"line {line.number}: {line.address} cannot be paid: it is {status}")
     me = ledger.account(sender)
     if me.status != "active":
         raise NotMemberError(f"your account {sender} cannot pay: it is {me.status}")
@@ -166,9 +165,7 @@ def pay(
 
 def _settle(ledger: Ledger, chunk: dict[str, Any]) -> None:
     """Brings a signed chunk to a mined receipt, broadcasting its bytes again if needed."""
-    try:
-        ledger.w3.eth.get_transaction_receipt(chunk["tx_hash"])
-    except TransactionNotFound:
+    if not ledger.known(chunk["tx_hash"]):
         try:
             ledger.send_signed(bytes.fromhex(chunk["raw"][2:]))
         except WalletError:

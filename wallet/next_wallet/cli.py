@@ -35,7 +35,7 @@ from next_wallet.errors import (
     WalletError,
     WrongChainError,
 )
-from next_wallet.ledger import Ledger
+from next_wallet.ledger import Ledger, open_ledger
 from next_wallet.passwords import password
 
 
@@ -80,11 +80,20 @@ def _confirm(args: argparse.Namespace, question: str) -> None:
 
 
 def cmd_init(args: argparse.Namespace, out: Output) -> None:
+    if not args.rpc and not args.gateway:
+        raise BadInputError("give --gateway URL (a member's wallet), or --rpc URL (next to a node), or both")
     if args.deployment:
         record = json.loads(Path(args.deployment).read_text())
         chain_id, ledger = int(record["chain_id"]), record["ledger"]
     elif args.chain_id is not None and args.ledger:
         chain_id, ledger = args.chain_id, args.ledger
+    elif args.gateway:
+        # Trust on first use: the gateway names its chain and ledger; later runs hold it to them.
+        try:
+            info = requests.get(f"{args.gateway}/ledger", timeout=15).json()
+        except (requests.RequestException, ValueError) as error:
+            raise UnreachableError("gateway", args.gateway) from error
+        chain_id, ledger = int(info["chain_id"]), info["ledger"]
     else:
         raise BadInputError("give --deployment FILE, or --chain-id and --ledger")
     config = Config(args.rpc, chain_id, checked_address(ledger, "ledger address"), args.gateway)
@@ -212,7 +221,7 @@ def cmd_bonus_runs(args: argparse.Namespace, out: Output) -> None:
 def cmd_pay(args: argparse.Namespace, out: Output) -> None:
     payee = checked_address(args.to, "payee address")
     amount = parse_amount(args.amount)
-    ledger = Ledger(Config.load())
+    ledger = open_ledger(Config.load())
     ledger.check_chain()  # before a password is even asked
     sender = keystore.address_of(args.label)
     fee = ledger.fee(amount)
@@ -298,7 +307,7 @@ def _history_from_logs(ledger: Ledger, address: str, limit: int) -> list[dict[st
 def cmd_batch_pay(args: argparse.Namespace, out: Output) -> None:
     path = Path(args.file)
     lines, problems = batch.read_lines(path)
-    ledger = Ledger(Config.load())
+    ledger = open_ledger(Config.load())
     sender = keystore.address_of(args.label)
     if lines and not problems:
         chain_problems, total, fees = batch.check(ledger, sender, lines)
@@ -368,7 +377,7 @@ def cmd_broadcast(args: argparse.Namespace, out: Output) -> None:
         raise BadInputError(f"{args.file} holds no signed transaction: {error}") from None
     if tx.chain_id != config.chain_id:
         raise WrongChainError(config.chain_id, tx.chain_id or 0)
-    ledger = Ledger(config)
+    ledger = open_ledger(config)
     if (tx.to or "").lower() != config.ledger.lower():
         raise BadInputError(f"the transaction is for {tx.to}, not for the configured ledger")
     tx_hash = ledger.send_signed(raw)
@@ -404,8 +413,8 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     sub = add("init", "configure the node (and gateway) this wallet talks to")
-    sub.add_argument("--rpc", required=True, help="the node's JSON-RPC URL")
-    sub.add_argument("--gateway", help="the gateway's URL, for history")
+    sub.add_argument("--rpc", help="a node's JSON-RPC URL (a wallet next to a node); else all goes through the gateway")
+    sub.add_argument("--gateway", help="the gateway's URL: sign-in, balance, history, bonus runs, and payments")
     sub.add_argument("--deployment", help="the ledger's deployment record (gives chain id and ledger)")
     sub.add_argument("--chain-id", type=int, help="the chain id to expect")
     sub.add_argument("--ledger", help="the ledger's address")

@@ -20,7 +20,7 @@ def home() -> Path:
 
 @dataclass(frozen=True)
 class Config:
-    rpc_url: str
+    rpc_url: str | None  # None: everything goes through the gateway
     chain_id: int
     ledger: str
     gateway_url: str | None = None
@@ -33,7 +33,7 @@ class Config:
         try:
             data = tomllib.loads(path.read_text())
             return cls(
-                rpc_url=str(data["rpc_url"]),
+                rpc_url=data.get("rpc_url") or None,
                 chain_id=int(data["chain_id"]),
                 ledger=to_checksum_address(data["ledger"]),
                 gateway_url=data.get("gateway_url") or None,

@@ -11,7 +11,7 @@ from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
 from hexbytes import HexBytes
 from web3 import Web3
-from web3.exceptions import ContractCustomError, ContractLogicError
+from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound
 
 from next_contracts import LEDGER, load_artifact
 from next_contracts.errors import DecodedError, error_from_exception
@@ -51,7 +51,11 @@ class AccountView:
 
 
 class Ledger:
+    """The ledger through a node's JSON-RPC (a cashier's or operator's wallet next to a node)."""
+
     def __init__(self, config: Config) -> None:
+        if not config.rpc_url:
+            raise BadInputError("this needs a node: next-wallet init --rpc URL ...")
         self.config = config
         self.w3: Web3 = connect(config.rpc_url, timeout=30)
         self.contract = self.w3.eth.contract(Web3.to_checksum_address(config.ledger), abi=load_artifact(LEDGER).abi)
@@ -61,7 +65,7 @@ class Ledger:
         try:
             return call()
         except NETWORK_ERRORS as error:
-            raise UnreachableError("node", self.config.rpc_url) from error
+            raise UnreachableError("node", self.config.rpc_url or "") from error
 
     def check_chain(self) -> None:
         """Refuses to go on when the node is not on the configured chain."""
@@ -78,6 +82,18 @@ class Ledger:
 
     def fee(self, amount: int) -> int:
         return int(self._node(lambda: self.contract.functions.quoteFee(amount).call()))
+
+    def payee_status(self, address: str) -> str:
+        """Whether `address` can be paid, in words: "active", "frozen", ..."""
+        return self.account(address).status
+
+    def known(self, tx_hash: str) -> bool:
+        """Whether the chain has the transaction, mined or waiting in the pool."""
+        try:
+            self._node(lambda: self.w3.eth.get_transaction(HexBytes(tx_hash)))
+        except TransactionNotFound:
+            return False
+        return True
 
     def build(
         self, sender: ChecksumAddress, call: Any, *, nonce: int | None = None, gas: int | None = None
@@ -145,3 +161,13 @@ class Ledger:
         if decoded.name in ("LedgerInvalidAmount", "LedgerInvalidBatch"):
             return BadInputError(f"the ledger refused the amounts: {decoded}")
         return RefusedError(f"the ledger refused: {decoded}")
+
+
+def open_ledger(config: Config) -> Ledger:
+    """Through the node when one is configured, else through the gateway alone (a member's wallet:
+    a production node's RPC is never public)."""
+    if config.rpc_url:
+        return Ledger(config)
+    from next_wallet.gateway_ledger import GatewayLedger
+
+    return GatewayLedger(config)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 from web3 import Web3
 
 from next_contracts.deploy import Deployment
-from next_node.api import accounts, auth, chain, stats
+from next_node.api import accounts, auth, chain, payments, stats
 from next_node.api.access import PrincipalCache
 from next_node.api.auth import AuthSettings, Nonces
 from next_node.api.deps import Context
@@ -39,7 +39,7 @@ def create_app(engine: Engine, deployment: Deployment, w3: Web3, auth_settings: 
         principals=PrincipalCache(),
     )
     app.state.limiter = new_limiter()
-    for router in (auth.router, accounts.router, stats.router, chain.router):
+    for router in (auth.router, accounts.router, stats.router, chain.router, payments.router):
         app.include_router(router)
 
     @app.exception_handler(OperationalError)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Body, HTTPException, Request
+from fastapi.responses import JSONResponse
 from hexbytes import HexBytes
 from sqlalchemy import text
 from web3.exceptions import ContractCustomError, ContractLogicError, Web3RPCError
@@ -13,6 +14,7 @@ from next_contracts.errors import error_from_exception
 from next_contracts.rawtx import RawTransactionError, decode_raw_transaction
 from next_node.api.access import principal
 from next_node.api.deps import ContextDep, SessionDep
+from next_node.api.payments import Refusal
 from next_node.api.ratelimit import limit
 from next_node.api.schemas import ErrorDetail, Head, Health, RawTx, TxAccepted
 from next_node.db.models import SyncState
@@ -60,7 +62,7 @@ def head(session: SessionDep, context: ContextDep) -> Head:
     responses={
         400: {"model": ErrorDetail},
         403: {"model": ErrorDetail},
-        409: {"model": ErrorDetail},
+        409: {"model": Refusal},
         429: {"model": ErrorDetail},
         503: {"model": ErrorDetail},
     },
@@ -97,8 +99,15 @@ def relay(request: Request, context: ContextDep, body: Annotated[RawTx, Body()])
         w3.eth.call({"from": tx.sender, "to": tx.to, "data": HexBytes(tx.data)})
     except (ContractCustomError, ContractLogicError) as error:
         decoded = error_from_exception(error)
-        # 409: well-formed, but the ledger's current state refuses it (credit, ceiling, status ...).
-        raise HTTPException(409, f"the ledger would refuse it: {decoded or error}") from error
+        # 409: well-formed, but the ledger's current state refuses it (credit, ceiling, status ...);
+        # with the typed error's bytes, for a wallet to put in its own words.
+        return JSONResponse(  # type: ignore[return-value]
+            {
+                "detail": f"the ledger would refuse it: {decoded or error}",
+                "error_data": error.data if decoded else None,
+            },
+            status_code=409,
+        )
     except Web3RPCError as error:
         raise HTTPException(400, f"the chain refused the call: {error}") from error
     except Exception as error:

@@ -1,0 +1,135 @@
+"""What a wallet needs to pay through the gateway alone, without a node's JSON-RPC of its own (a
+production node's RPC is never public): the ledger's parameters, a pre-flight with the gas and
+nonce to sign with, and the fate of a relayed transaction. The relay itself is POST /tx (chain.py).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, HTTPException, Path
+from fastapi.responses import JSONResponse
+from hexbytes import HexBytes
+from pydantic import BaseModel
+from web3 import Web3
+from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound, Web3RPCError
+
+from next_contracts.errors import error_from_exception
+from next_contracts.transact import gas_price
+from next_node.api.access import OwnerOrStaff
+from next_node.api.deps import ContextDep
+
+router = APIRouter(tags=["payments"])
+GAS_MARGIN = 4  # sign with the estimate plus a quarter: a payee's slot may be cold by then
+
+
+class LedgerInfo(BaseModel):
+    chain_id: int
+    ledger: str
+    fee_bps: int
+    paused: bool
+    gas_price: int
+
+
+class Preflight(BaseModel):
+    data: str  # 0x-prefixed calldata for the ledger
+
+
+class Prepared(BaseModel):
+    gas: int
+    nonce: int
+    gas_price: int
+
+
+class Refusal(BaseModel):
+    detail: str
+    error_data: str | None  # the ledger's typed error (selector and arguments), for the wallet to decode
+
+
+class TxStatus(BaseModel):
+    tx_hash: str
+    status: str  # unknown, pending, success, reverted
+    block_number: int | None
+
+
+def _chain(call: Any) -> Any:
+    try:
+        return call()
+    except (ContractCustomError, ContractLogicError, TransactionNotFound):
+        raise
+    except Exception as error:
+        raise HTTPException(503, "the chain does not answer; try again later") from error
+
+
+@router.get("/ledger", responses={503: {"description": "the chain does not answer"}})
+def ledger_info(context: ContextDep) -> LedgerInfo:
+    """PUBLIC. The chain id and ledger to sign for, the fee in basis points, whether payments are
+    paused, and the gas price to sign with."""
+    ledger = context.ledger
+    return LedgerInfo(
+        chain_id=context.deployment.chain_id,
+        ledger=Web3.to_checksum_address(context.deployment.ledger),
+        fee_bps=_chain(lambda: ledger.functions.feeBps().call()),
+        paused=_chain(lambda: ledger.functions.paused().call()),
+        gas_price=_chain(lambda: gas_price(context.w3)),
+    )
+
+
+@router.post(
+    "/accounts/{address}/preflight",
+    responses={
+        400: {"description": "not calldata"},
+        401: {"description": "no valid token"},
+        403: {"description": "another member's account"},
+        409: {"model": Refusal, "description": "the ledger would refuse it"},
+    },
+)
+def preflight(
+    context: ContextDep,
+    address: Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{40}$")],
+    viewer: OwnerOrStaff,
+    body: Annotated[Preflight, Body()],
+) -> Any:
+    """OWNER only. Runs a call to the ledger from the member's own address on the latest state:
+    the gas and nonce to sign it with, or the ledger's refusal (409, with its typed error)."""
+    if viewer.address != address.lower():
+        raise HTTPException(403, "a pre-flight is for one's own account")
+    if not body.data.startswith("0x") or len(body.data) % 2 or len(body.data) > 2 + 2 * 128 * 1024:
+        raise HTTPException(400, "data must be 0x-prefixed calldata, at most 128 KiB")
+    try:
+        data = HexBytes(body.data)
+    except ValueError as error:
+        raise HTTPException(400, "data must be hexadecimal") from error
+    sender = Web3.to_checksum_address(address)
+    tx = {"from": sender, "to": context.ledger.address, "data": data}
+    w3 = context.w3
+    try:
+        estimate = _chain(lambda: w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
+    except (ContractCustomError, ContractLogicError) as error:
+        decoded = error_from_exception(error)
+        raw = getattr(error, "data", None)
+        return JSONResponse(
+            {"detail": f"the ledger would refuse it: {decoded or error}", "error_data": raw if decoded else None},
+            status_code=409,
+        )
+    except Web3RPCError as error:
+        raise HTTPException(400, f"the chain refused the call: {error}") from error
+    nonce = _chain(lambda: w3.eth.get_transaction_count(sender, "pending"))
+    return Prepared(gas=estimate + estimate // GAS_MARGIN, nonce=nonce, gas_price=_chain(lambda: gas_price(w3)))
+
+
+@router.get("/tx/{tx_hash}", responses={503: {"description": "the chain does not answer"}})
+def tx_status(context: ContextDep, tx_hash: Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{64}$")]) -> TxStatus:
+    """PUBLIC. Whether a transaction is unknown, pending, or mined with success or reverted; only
+    that, and its block."""
+    w3 = context.w3
+    try:
+        receipt = _chain(lambda: w3.eth.get_transaction_receipt(HexBytes(tx_hash)))
+    except TransactionNotFound:
+        try:
+            _chain(lambda: w3.eth.get_transaction(HexBytes(tx_hash)))
+        except TransactionNotFound:
+            return TxStatus(tx_hash=tx_hash, status="unknown", block_number=None)
+        return TxStatus(tx_hash=tx_hash, status="pending", block_number=None)
+    status = "success" if receipt["status"] == 1 else "reverted"
+    return TxStatus(tx_hash=tx_hash, status=status, block_number=receipt["blockNumber"])

@@ -1,0 +1,149 @@
+"""The ledger through the gateway alone: what a member's wallet uses, since a production node's
+JSON-RPC is never public. The wallet still signs locally; the gateway gives the ledger's
+parameters (GET /ledger), pre-flights a call from the member's own account with its sign-in token
+(gas, nonce, or the ledger's typed refusal), relays the signed bytes (POST /tx) and tells their fate
+(GET /tx/{hash})."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import requests
+from eth_typing import ChecksumAddress
+from web3 import Web3
+
+from next_contracts import LEDGER, load_artifact
+from next_contracts.errors import decode_error
+from next_wallet import tokens
+from next_wallet.config import Config
+from next_wallet.errors import NotSignedInError, RefusedError, UnreachableError, WalletError, WrongChainError
+from next_wallet.ledger import KINDS, STATUSES, AccountView, Ledger
+
+WAIT_SECONDS = 120
+GATEWAY_STATUSES = dict(zip(("none", "active", "frozen", "excluded", "migrated"), STATUSES, strict=True))
+
+
+class GatewayLedger(Ledger):
+    def __init__(self, config: Config) -> None:  # no super().__init__: there is no node to connect to
+        if not config.gateway_url:
+            raise WalletError("no node and no gateway configured: next-wallet init --gateway URL ...")
+        self.config = config
+        self.url: str = config.gateway_url
+        self.w3 = Web3()  # offline: only encodes calls for the ledger
+        self.contract = self.w3.eth.contract(Web3.to_checksum_address(config.ledger), abi=load_artifact(LEDGER).abi)
+        self.http = requests.Session()
+        self.http.trust_env = False
+        self._checked = False
+        self._info: dict[str, Any] | None = None
+
+    def _request(self, method: str, path: str, *, signer: str | None = None, **kwargs: Any) -> requests.Response:
+        token = tokens.load(signer, self.url) if signer else None
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        try:
+            response = self.http.request(method, self.url + path, headers=headers, timeout=30, **kwargs)
+        except (requests.ConnectionError, requests.Timeout) as error:
+            raise UnreachableError("gateway", self.url) from error
+        if response.status_code == 401:
+            raise NotSignedInError(f"sign in to the gateway first: next-wallet login (as {signer})")
+        if response.status_code == 503:
+            raise UnreachableError("gateway's chain", self.url)
+        return response
+
+    def info(self) -> dict[str, Any]:
+        if self._info is None:
+            response = self._request("GET", "/ledger")
+            response.raise_for_status()
+            self._info = response.json()
+        return self._info
+
+    def check_chain(self) -> None:
+        if not self._checked:
+            info = self.info()
+            if info["chain_id"] != self.config.chain_id:
+                raise WrongChainError(self.config.chain_id, info["chain_id"])
+            if info["ledger"].lower() != self.config.ledger.lower():
+                raise WalletError(
+                    f"the gateway serves ledger {info['ledger']}, not the configured {self.config.ledger}"
+                )
+            self._checked = True
+
+    def account(self, address: str) -> AccountView:
+        self.check_chain()
+        response = self._request("GET", f"/accounts/{address}", signer=address)
+        if response.status_code == 404:
+            return AccountView(address, 0, 0, 0, STATUSES[0], KINDS[0], 0)
+        if response.status_code == 403:
+            raise NotSignedInError(f"the gateway does not show {address} to you")
+        response.raise_for_status()
+        a = response.json()
+        status = GATEWAY_STATUSES[a["status"]]
+        return AccountView(a["address"], a["balance"], a["credit_limit"], a["ceiling"], status, a["kind"], a["region"])
+
+    def fee(self, amount: int) -> int:
+        bps = int(self.info()["fee_bps"])
+        return (amount * bps + 9_999) // 10_000  # rounded up, as the ledger's FeeMath does
+
+    def payee_status(self, address: str) -> str:
+        """Payees' accounts are private; the pre-flight of the payment names any that cannot be paid."""
+        return "active"
+
+    def build(
+        self, sender: ChecksumAddress, call: Any, *, nonce: int | None = None, gas: int | None = None
+    ) -> dict[str, Any]:
+        self.check_chain()
+        data = call._encode_transaction_data()
+        response = self._request("POST", f"/accounts/{sender}/preflight", signer=sender, json={"data": data})
+        if response.status_code == 409:
+            body = response.json()
+            raw = body.get("error_data")
+            if raw:
+                raise self.explain(decode_error(raw), sender)
+            raise RefusedError(body.get("detail", "the ledger refused the transaction"))
+        if response.status_code == 403:
+            raise NotSignedInError(f"sign in as {sender} to pay from it: next-wallet login LABEL")
+        response.raise_for_status()
+        prepared = response.json()
+        return {
+            "to": self.contract.address,
+            "data": data,
+            "value": 0,
+            "chainId": self.config.chain_id,
+            "gas": gas or prepared["gas"],
+            "gasPrice": prepared["gas_price"],
+            "nonce": nonce if nonce is not None else prepared["nonce"],
+        }
+
+    def send_signed(self, raw: bytes) -> str:
+        self.check_chain()
+        response = self._request("POST", "/tx", json={"raw": "0x" + raw.hex()})
+        if response.status_code == 202:
+            return str(response.json()["tx_hash"])
+        body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
+        detail = body.get("detail", response.text)
+        if response.status_code == 409 and body.get("error_data"):
+            raise self.explain(decode_error(body["error_data"]), "")
+        if response.status_code == 429:
+            raise RefusedError(f"the gateway asks to slow down; retry in {response.headers.get('Retry-After')} s")
+        raise RefusedError(f"the gateway refused the transaction: {detail}")
+
+    def known(self, tx_hash: str) -> bool:
+        return bool(self._status(tx_hash)["status"] != "unknown")
+
+    def wait(self, tx_hash: str) -> dict[str, Any]:
+        deadline = time.monotonic() + WAIT_SECONDS
+        while True:
+            status = self._status(tx_hash)
+            if status["status"] == "success":
+                return status
+            if status["status"] == "reverted":
+                raise RefusedError(f"the transaction {tx_hash} was mined but reverted")
+            if time.monotonic() > deadline:
+                raise UnreachableError(f"chain (transaction {tx_hash} still {status['status']})", self.url)
+            time.sleep(0.2)
+
+    def _status(self, tx_hash: str) -> dict[str, Any]:
+        response = self._request("GET", f"/tx/{tx_hash}")
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        return result

@@ -16,14 +16,16 @@ import threading
 from pathlib import Path
 
 import uvicorn
+from eth_account import Account
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from next_contracts.deploy import DeployConfig, Deployment
+from next_contracts.login import LoginError, login
 from next_contracts.rpc import connect
 from next_node import demo
 from next_node.api.app import create_app
 from next_node.api.auth import AuthSettings
-from next_node.chain.embedded import CHAIN_ID, ChainSettings, EmbeddedChain
+from next_node.chain.embedded import CHAIN_ID, MNEMONIC_FILE, ChainSettings, EmbeddedChain, dev_mnemonic
 from next_node.config import Settings
 from next_node.db.engine import make_engine
 from next_node.deployment import ensure_deployed
@@ -124,6 +126,16 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serves the REST API (docs at /docs) from the index.",
     )
     _common(serve)
+
+    token = commands.add_parser(
+        "dev-token",
+        help="sign in to a running dev node's API as its operator, and print the token",
+        description="Signs in (EIP-4361) to the API with the dev operator's key, the first of the data "
+        "directory's dev mnemonic, which holds every staff role on a dev chain; prints the token for "
+        "`curl -H 'Authorization: Bearer ...'`. A production deployment has no dev mnemonic.",
+    )
+    token.add_argument("--data-dir", type=Path, default=Settings().data_dir, help="the dev node's data directory")
+    token.add_argument("--api-port", type=int, default=8000, help="the API's port on 127.0.0.1 (default: 8000)")
     return parser
 
 
@@ -224,11 +236,24 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def dev_token(args: argparse.Namespace) -> int:
+    if not (args.data_dir / MNEMONIC_FILE).exists():
+        raise NodeError(f"no dev mnemonic in {args.data_dir}: dev-token is for a dev node's data directory")
+    Account.enable_unaudited_hdwallet_features()
+    operator = Account.from_mnemonic(dev_mnemonic(args.data_dir))
+    try:
+        session = login(f"http://127.0.0.1:{args.api_port}", operator)
+    except LoginError as error:
+        raise NodeError(str(error)) from error
+    print(session.token)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:
-        return {"up": up, "index": index, "serve": serve}[args.command](args)
+        return {"up": up, "index": index, "serve": serve, "dev-token": dev_token}[args.command](args)
     except (NodeError, FileNotFoundError) as error:
         print(f"next-node: {error}", file=sys.stderr)
         return 1

@@ -13,10 +13,9 @@ from eth_account import Account
 
 from next_contracts import load_artifact
 from next_contracts.deploy import Deployment
-from next_contracts.login import login
 from next_contracts.rpc import connect
 from next_contracts.transact import send
-from next_node.chain.embedded import CHAIN_ID, dev_mnemonic
+from next_node.chain.embedded import CHAIN_ID
 from scripts._postgres import free_port
 
 NODE = [sys.executable, "-m", "next_node.cli"]
@@ -145,9 +144,13 @@ def test_up_demo_serves_a_seeded_community(tmp_path):
         assert public["members_by_kind"] == {"business": None, "council": None, "individual": 40}
         assert httpx.get(f"{api}/members").status_code == 401
         # The operator (every staff role on a dev chain) signs in with its dev key, as a member would.
-        Account.enable_unaudited_hdwallet_features()
-        operator = Account.from_mnemonic(dev_mnemonic(tmp_path))
-        auth = {"Authorization": f"Bearer {login(api, operator).token}"}
+        token = subprocess.run(
+            [*NODE, "dev-token", "--data-dir", str(tmp_path), "--api-port", str(api_port)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        auth = {"Authorization": f"Bearer {token}"}
         stats = httpx.get(f"{api}/stats", headers=auth).json()
         assert stats["members_by_kind"] == {"business": 17, "council": 1, "individual": 40}
         assert stats["reserve"] > 0 and stats["debt_covered"] > 0

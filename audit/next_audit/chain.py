@@ -20,7 +20,7 @@ from eth_utils.crypto import keccak
 from trie import HexaryTrie
 
 from next_audit.report import Check
-from next_audit.rpc import Rpc
+from next_audit.rpc import Rpc, RpcError
 
 BLOCKS_PER_BATCH = 100
 EMPTY_TRIE_ROOT = HexaryTrie(db={}).root_hash
@@ -49,6 +49,9 @@ class LedgerTransaction:
     sender: str  # lowercase 0x address
     to: str | None
     logs: list[tuple[list[bytes], bytes]]  # (topics, data), in log order
+    # The ledger's msg.sender: the sender when it called the ledger itself; through another
+    # contract (a multisig, say), the caller the call trace shows, or None if it cannot tell.
+    caller: str | None
 
 
 def hexbytes(value: str) -> bytes:
@@ -227,11 +230,30 @@ class ChainVerifier:
                 if log["address"].lower() == self.ledger
             ]
             if logs:
+                to = tx["to"].lower() if tx.get("to") else None
+                sender = tx["from"].lower()
                 yield LedgerTransaction(
                     block_number=number,
                     block_time=integer(block["timestamp"]),
                     tx_hash=tx["hash"],
-                    sender=tx["from"].lower(),
-                    to=tx["to"].lower() if tx.get("to") else None,
+                    sender=sender,
+                    to=to,
                     logs=logs,
+                    caller=sender if to in (self.ledger, None) else self._traced_caller(tx["hash"]),
                 )
+
+    def _traced_caller(self, tx_hash: str) -> str | None:
+        """Who called the ledger inside a transaction sent to another contract, by the node's call
+        tracer: the one caller of every call frame into the ledger, or None."""
+        try:
+            trace = self.rpc.call("debug_traceTransaction", tx_hash, {"tracer": "callTracer"})
+        except RpcError:
+            return None  # the node does not trace: the authority check reports the caller unknown
+        callers = set()
+        frames = [trace]
+        while frames:
+            frame = frames.pop()
+            if (frame.get("to") or "").lower() == self.ledger and frame.get("type") == "CALL":
+                callers.add(frame["from"].lower())
+            frames.extend(frame.get("calls", []))
+        return callers.pop() if len(callers) == 1 else None

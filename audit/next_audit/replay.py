@@ -130,8 +130,7 @@ class Replayer:
     def apply(self, tx: LedgerTransaction) -> None:
         self.tx = tx
         self.in_constructor = tx.tx_hash.lower() == self.deploy_tx
-        # msg.sender is the transaction's sender when the transaction calls the ledger directly.
-        self.caller = tx.sender if tx.to == self.ledger.address else None
+        self.caller = tx.caller  # the ledger's msg.sender, when known
         for index, (topics, data) in enumerate(tx.logs):
             self.ledger.events += 1
             entry = self.handlers.get(topics[0]) if topics else None
@@ -156,7 +155,10 @@ class Replayer:
         if caller is not None:  # the state check then asks the contract whether it holds the role
             self.ledger.role_named.setdefault(role, set()).add(caller)
         if caller is None:
-            self.authority.fail(self.tx.tx_hash, f"{what}: sent through contract {self.tx.to}; its caller is unknown")
+            self.authority.fail(
+                self.tx.tx_hash,
+                f"{what}: sent through contract {self.tx.to}; the node's trace does not name its caller",
+            )
         elif not self.ledger.has_role(role, caller):
             self.authority.fail(
                 caller, f"{what} in {self.tx.tx_hash} without {ROLES[role]} at block {self.tx.block_number}"

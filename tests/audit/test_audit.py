@@ -222,3 +222,28 @@ def test_exit_codes_when_the_audit_cannot_run(small_chain: AuditedChain, tmp_pat
     assert beyond.code == 1 and "is not between" in beyond.err
     usage = small_chain.audit("--at", "soon")
     assert usage.code == 2
+
+
+def forwarder_code(target: str) -> str:
+    """Creation code of the smallest forwarder: it calls `target` with its own calldata (as a
+    multisig executing a proposal would). Runtime: CALLDATACOPY to memory, then CALL(gas, target,
+    0, 0, CALLDATASIZE, 0, 0), and stop; written in bytecode to need no Solidity of its own."""
+    runtime = bytes.fromhex("365f5f37" + "5f5f365f5f" + "73" + target[2:].lower() + "5af1" + "5000")
+    init = bytes.fromhex(f"60{len(runtime):02x}8060095f395ff3")
+    return "0x" + (init + runtime).hex()
+
+
+def test_a_registrar_that_is_a_contract_is_attributed_by_the_call_trace(small_chain: AuditedChain) -> None:
+    w3, ledger = small_chain.w3, ledger_of(small_chain)
+    receipt = send(w3, small_chain.operator, {"data": forwarder_code(ledger.address), "gas": 200_000})
+    forwarder = receipt["contractAddress"]
+    grant = ledger.encode_abi("grantRole", [role_id("REGISTRAR_ROLE"), forwarder])
+    send(w3, small_chain.operator, {"to": ledger.address, "data": grant})
+    newcomer = w3.eth.account.create().address
+    admit = ledger.encode_abi("admit", [newcomer, 0, 2, b"\x03" * 32])
+    send(w3, w3.eth.accounts[7], {"to": forwarder, "data": admit, "gas": 300_000})  # anyone may ask the forwarder
+    assert ledger.functions.accountOf(newcomer).call()[3] == 1  # admitted, by the forwarder's role
+
+    result = small_chain.audit()
+    assert result.code == 0, result.out
+    assert result.report["figures"]["members"] == ledger.functions.memberCount().call()

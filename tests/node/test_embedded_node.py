@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -160,3 +161,28 @@ def test_up_demo_serves_a_seeded_community(tmp_path):
         assert len(history) == 20 and all(t["direction"] == "out" for t in history)  # the bonus run
     finally:
         stop(node)
+
+
+def test_the_chain_rpc_listens_on_loopback_only(chain):
+    """Reached on 127.0.0.1, refused on every other address of this machine: the JSON-RPC of the
+    embedded node is never public (members reach the chain through the gateway)."""
+    port = chain.settings.rpc_port
+    with socket.create_connection(("127.0.0.1", port), timeout=5):
+        pass
+    assert chain.process is not None and "127.0.0.1" in chain.process.args  # type: ignore[operator]
+    for address in _non_loopback_addresses():
+        with pytest.raises(OSError), socket.create_connection((address, port), timeout=5):
+            pass
+
+
+def _non_loopback_addresses() -> set[str]:
+    """This machine's IPv4 addresses other than loopback: its name's, and the one it would route
+    from (a UDP socket's connect sends nothing)."""
+    found = {info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)}
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))
+            found.add(probe.getsockname()[0])
+        except OSError:
+            pass  # no route off the machine: then only loopback answers anything
+    return {address for address in found if not address.startswith("127.") and address != "0.0.0.0"}

@@ -5,8 +5,9 @@
 - OWNER_OR_STAFF: an account and its history, to that account's own key or to staff.
 - STAFF: registrars, the credit committee and auditors: every account, the member directory,
   and /stats in full.
-- The relay (POST /tx) takes no token: the transaction's own signature names its sender, who must
-  be an active member (chain.py).
+- OWNER (payments.py): a pre-flight, from one's own account only; staff cannot pay for a member.
+- ACTIVE MEMBERS, by signature: the relay (POST /tx) takes no token, since the transaction's own
+  signature names its sender, who must be an active member (chain.py).
 
 Roles and statuses are read from the chain (hasRole, accountOf), cached for a few seconds.
 """

@@ -32,7 +32,7 @@ def chain_head(context: ContextDep) -> int | None:
 
 @router.get("/health")
 def health(session: SessionDep, context: ContextDep) -> Health:
-    """Whether the database and the chain answer."""
+    """PUBLIC. Whether the database and the chain answer."""
     try:
         session.exec(text("SELECT 1"))  # type: ignore[call-overload]
         database = "ok"
@@ -44,7 +44,7 @@ def health(session: SessionDep, context: ContextDep) -> Health:
 
 @router.get("/blocks/head")
 def head(session: SessionDep, context: ContextDep) -> Head:
-    """The chain's head against the indexed head, and the lag between them in blocks."""
+    """PUBLIC. The chain's head against the indexed head, and the lag between them in blocks."""
     sync = session.get(SyncState, 1)
     indexed = sync.last_block if sync else 0
     latest = chain_head(context)
@@ -68,8 +68,8 @@ def head(session: SessionDep, context: ContextDep) -> Head:
     },
 )
 def relay(request: Request, context: ContextDep, body: Annotated[RawTx, Body()]) -> TxAccepted:
-    """Relays a transaction signed by an active member (403 otherwise: its signature names its
-    sender, no token is needed), after checking that it is for this chain and this ledger (400
+    """ACTIVE MEMBERS, by signature (403 otherwise; the signature names the sender, so no token is
+    needed). Relays the transaction after checking that it is for this chain and this ledger (400
     otherwise), and that it would not revert (409, with the ledger's typed error). Rate-limited by
     IP and by sender (429)."""
     limit(request, context.auth.relay_rate, "relay")

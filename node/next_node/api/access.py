@@ -20,12 +20,13 @@ import time
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path
+from fastapi import Depends, HTTPException
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from web3 import Web3
 
 from next_node.api.auth import address_of_token, unauthorized
 from next_node.api.deps import Context, ContextDep
+from next_node.api.params import AddressPath
 
 STAFF_ROLES = ("REGISTRAR_ROLE", "CREDIT_COMMITTEE_ROLE", "AUDITOR_ROLE")
 STATUSES = ("none", "active", "frozen", "excluded", "migrated")
@@ -115,7 +116,7 @@ def staff(viewer: Annotated[Principal, Depends(signed_in)]) -> Principal:
 
 def owner_or_staff(
     viewer: Annotated[Principal, Depends(signed_in)],
-    address: Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{40}$", description="an account address")],
+    address: AddressPath,
 ) -> Principal:
     """OWNER_OR_STAFF: the account's own key, or staff."""
     if viewer.address != address.lower() and not viewer.staff:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import func, union_all
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
@@ -12,6 +12,7 @@ from web3 import Web3
 
 from next_node.api.access import OwnerOrStaff, Staff
 from next_node.api.deps import SessionDep
+from next_node.api.params import AddressCursor, AddressPath, IdCursor, Limit
 from next_node.api.schemas import (
     AccountPage,
     AccountPublic,
@@ -26,9 +27,6 @@ from next_node.db.models import Member, SyncState, Transfer
 
 router = APIRouter(tags=["accounts"])
 
-ADDRESS = r"^0x[0-9a-fA-F]{40}$"
-AddressPath = Annotated[str, Path(pattern=ADDRESS, description="an account address, 0x and 40 hex digits")]
-Limit = Annotated[int, Query(ge=1, le=200, description="items per page (1 to 200)")]
 Kind = Literal["individual", "business", "council", "system"]
 Status = Literal["active", "frozen", "excluded", "migrated"]
 
@@ -62,6 +60,7 @@ DENIED: dict[int | str, dict[str, Any]] = {
     401: {"description": "no valid token"},
     403: {"description": "not allowed to see this"},
 }
+MEMBER_DENIED: dict[int | str, dict[str, Any]] = {404: {"description": "not a member"}, **DENIED}
 
 
 @router.get("/accounts", responses=DENIED)
@@ -69,7 +68,7 @@ def list_accounts(
     session: SessionDep,
     _viewer: Staff,
     limit: Annotated[int, Query(ge=1, le=1_000, description="items per page (1 to 1000)")] = 200,
-    cursor: Annotated[str | None, Query(pattern=ADDRESS, description="next_cursor of the previous page")] = None,
+    cursor: AddressCursor = None,
 ) -> AccountPage:
     """STAFF. Every account, in full, by address: what an auditor compares with its own replay."""
     query = select(Member)
@@ -84,21 +83,19 @@ def list_accounts(
     )
 
 
-@router.get("/accounts/{address}", responses={404: {"description": "not a member"}, **DENIED})
+@router.get("/accounts/{address}", responses=MEMBER_DENIED)
 def read_account(session: SessionDep, address: AddressPath, _viewer: OwnerOrStaff) -> AccountPublic:
     """OWNER_OR_STAFF. Balance, credit limit, available credit, ceiling, status, kind and region of a member."""
     return account_public(get_member(session, address))
 
 
-@router.get("/accounts/{address}/transfers", responses={404: {"description": "not a member"}, **DENIED})
+@router.get("/accounts/{address}/transfers", responses=MEMBER_DENIED)
 def read_transfers(
     session: SessionDep,
     address: AddressPath,
     _viewer: OwnerOrStaff,
     limit: Limit = 50,
-    cursor: Annotated[
-        str | None, Query(pattern=r"^[1-9][0-9]{0,17}$", description="next_cursor of the previous page")
-    ] = None,
+    cursor: IdCursor = None,
 ) -> TransferPage:
     """OWNER_OR_STAFF. The account's transfers, in and out, newest first; `next_cursor` fetches the next page."""
     member = get_member(session, address)
@@ -127,15 +124,13 @@ def read_transfers(
     return TransferPage(items=items, next_cursor=next_cursor)
 
 
-@router.get("/accounts/{address}/bonus-runs", responses={404: {"description": "not a member"}, **DENIED})
+@router.get("/accounts/{address}/bonus-runs", responses=MEMBER_DENIED)
 def read_bonus_runs(
     session: SessionDep,
     address: AddressPath,
     _viewer: OwnerOrStaff,
     limit: Limit = 50,
-    cursor: Annotated[
-        str | None, Query(pattern=r"^[1-9][0-9]{0,17}$", description="next_cursor of the previous page")
-    ] = None,
+    cursor: IdCursor = None,
 ) -> BonusRunPage:
     """OWNER_OR_STAFF. The batch payments the account made (a council's staff bonuses), newest
     first: one line per transaction that paid several members, with their count and total."""
@@ -174,7 +169,7 @@ def list_members(
     region: Annotated[int | None, Query(ge=0, le=65_535)] = None,
     status: Status | None = None,
     limit: Limit = 50,
-    cursor: Annotated[str | None, Query(pattern=ADDRESS, description="next_cursor of the previous page")] = None,
+    cursor: AddressCursor = None,
 ) -> MemberPage:
     """STAFF. Members, by address, filtered by kind, region and status."""
     query = select(Member)

@@ -5,16 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Body, HTTPException, Request
-from fastapi.responses import JSONResponse
 from hexbytes import HexBytes
 from sqlalchemy import text
 from web3.exceptions import ContractCustomError, ContractLogicError, Web3RPCError
 
-from next_contracts.errors import error_from_exception
 from next_contracts.rawtx import RawTransactionError, decode_raw_transaction
 from next_node.api.access import principal
 from next_node.api.deps import ContextDep, SessionDep
-from next_node.api.payments import Refusal
+from next_node.api.payments import Refusal, refusal
 from next_node.api.ratelimit import limit
 from next_node.api.schemas import ErrorDetail, Head, Health, RawTx, TxAccepted
 from next_node.db.models import SyncState
@@ -98,16 +96,7 @@ def relay(request: Request, context: ContextDep, body: Annotated[RawTx, Body()])
         # Pre-flight: the same call, from the same sender, on the latest state.
         w3.eth.call({"from": tx.sender, "to": tx.to, "data": HexBytes(tx.data)})
     except (ContractCustomError, ContractLogicError) as error:
-        decoded = error_from_exception(error)
-        # 409: well-formed, but the ledger's current state refuses it (credit, ceiling, status ...);
-        # with the typed error's bytes, for a wallet to put in its own words.
-        return JSONResponse(  # type: ignore[return-value]
-            {
-                "detail": f"the ledger would refuse it: {decoded or error}",
-                "error_data": error.data if decoded else None,
-            },
-            status_code=409,
-        )
+        return refusal(error)  # type: ignore[return-value]
     except Web3RPCError as error:
         raise HTTPException(400, f"the chain refused the call: {error}") from error
     except Exception as error:

@@ -18,6 +18,7 @@ from next_contracts.errors import error_from_exception
 from next_contracts.transact import gas_price
 from next_node.api.access import OwnerOrStaff
 from next_node.api.deps import ContextDep
+from next_node.api.params import AddressPath
 
 router = APIRouter(tags=["payments"])
 GAS_MARGIN = 4  # sign with the estimate plus a quarter: a payee's slot may be cold by then
@@ -50,6 +51,16 @@ class TxStatus(BaseModel):
     tx_hash: str
     status: str  # unknown, pending, success, reverted
     block_number: int | None
+
+
+def refusal(error: ContractCustomError | ContractLogicError) -> JSONResponse:
+    """409: well-formed, but the ledger's current state refuses it (credit, ceiling, status ...);
+    in words, and with the typed error's bytes for a wallet to put in its own words."""
+    decoded = error_from_exception(error)
+    return JSONResponse(
+        {"detail": f"the ledger would refuse it: {decoded or error}", "error_data": error.data if decoded else None},
+        status_code=409,
+    )
 
 
 def _chain(call: Any) -> Any:
@@ -86,7 +97,7 @@ def ledger_info(context: ContextDep) -> LedgerInfo:
 )
 def preflight(
     context: ContextDep,
-    address: Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{40}$")],
+    address: AddressPath,
     viewer: OwnerOrStaff,
     body: Annotated[Preflight, Body()],
 ) -> Any:
@@ -106,12 +117,7 @@ def preflight(
     try:
         estimate = _chain(lambda: w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
     except (ContractCustomError, ContractLogicError) as error:
-        decoded = error_from_exception(error)
-        raw = getattr(error, "data", None)
-        return JSONResponse(
-            {"detail": f"the ledger would refuse it: {decoded or error}", "error_data": raw if decoded else None},
-            status_code=409,
-        )
+        return refusal(error)
     except Web3RPCError as error:
         raise HTTPException(400, f"the chain refused the call: {error}") from error
     nonce = _chain(lambda: w3.eth.get_transaction_count(sender, "pending"))

@@ -27,7 +27,7 @@ from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 from web3 import Web3
 
-from next_contracts import LEDGER, load_artifact
+from next_contracts import LEDGER, fee_for, load_artifact
 from next_contracts.deploy import Deployment
 from next_contracts.transact import Sender, submit
 
@@ -92,16 +92,13 @@ class _Book:
         self.fee_bps = fee_bps
         self.balances: dict[str, int] = {}
 
-    def fee(self, amount: int) -> int:
-        return -(-amount * self.fee_bps // 10_000)  # rounded up, as the ledger does
-
     def can_pay(self, payer: str, payee: str, amount: int, lines: dict[str, tuple[int, int]]) -> bool:
-        after_payer = self.balances.get(payer, 0) - amount - self.fee(amount)
+        after_payer = self.balances.get(payer, 0) - amount - fee_for(amount, self.fee_bps)
         after_payee = self.balances.get(payee, 0) + amount
         return after_payer >= -lines[payer][0] and after_payee <= lines[payee][1]
 
     def pay(self, payer: str, payee: str, amount: int) -> None:
-        self.balances[payer] = self.balances.get(payer, 0) - amount - self.fee(amount)
+        self.balances[payer] = self.balances.get(payer, 0) - amount - fee_for(amount, self.fee_bps)
         self.balances[payee] = self.balances.get(payee, 0) + amount
 
 

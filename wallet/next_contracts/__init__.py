@@ -14,6 +14,13 @@ from typing import Any
 
 ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
 LEDGER = "MutualCreditLedger"
+BPS = 10_000
+
+
+def fee_for(amount: int, fee_bps: int) -> int:
+    """The fee the ledger charges on a payment of `amount` at `fee_bps`: rounded up, as its
+    FeeMath.fee. For clients that know the rate already; `quoteFee` asks the ledger itself."""
+    return (amount * fee_bps + BPS - 1) // BPS
 
 
 @dataclass(frozen=True)

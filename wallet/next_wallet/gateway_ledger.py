@@ -13,7 +13,7 @@ import requests
 from eth_typing import ChecksumAddress
 from web3 import Web3
 
-from next_contracts import LEDGER, load_artifact
+from next_contracts import LEDGER, fee_for, load_artifact
 from next_contracts.errors import decode_error
 from next_wallet import tokens
 from next_wallet.config import Config
@@ -81,8 +81,7 @@ class GatewayLedger(Ledger):
         return AccountView(a["address"], a["balance"], a["credit_limit"], a["ceiling"], status, a["kind"], a["region"])
 
     def fee(self, amount: int) -> int:
-        bps = int(self.info()["fee_bps"])
-        return (amount * bps + 9_999) // 10_000  # rounded up, as the ledger's FeeMath does
+        return fee_for(amount, int(self.info()["fee_bps"]))
 
     def payee_status(self, address: str) -> str:
         """Payees' accounts are private; the pre-flight of the payment names any that cannot be paid."""

@@ -35,6 +35,7 @@ from next_wallet.errors import (
     WalletError,
     WrongChainError,
 )
+from next_wallet.gateway_ledger import GatewayLedger
 from next_wallet.ledger import Ledger, open_ledger
 from next_wallet.passwords import password
 
@@ -148,18 +149,10 @@ def _from_gateway(
     if not config.gateway_url:
         raise BadInputError("no gateway configured: next-wallet init --gateway URL ...")
     signer = keystore.address_of(args.as_label) if getattr(args, "as_label", None) else address
-    token = tokens.load(signer, config.gateway_url)
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    try:
-        response = requests.get(f"{config.gateway_url}{path}", params=params, headers=headers, timeout=15)
-    except (requests.ConnectionError, requests.Timeout) as error:
-        raise UnreachableError("gateway", config.gateway_url) from error
+    hint = args.as_label or args.label or "LABEL"
+    response = GatewayLedger(config).request("GET", path, signer=signer, login_hint=hint, params=params)
     if response.status_code == 404:
         raise WalletError(f"the gateway knows no member {address}")
-    if response.status_code == 401:
-        raise NotSignedInError(
-            f"log in to the gateway first: next-wallet login {args.as_label or args.label or 'LABEL'}"
-        )
     if response.status_code == 403:
         raise NotSignedInError(f"the gateway does not show {address} to you: {response.json().get('detail')}")
     response.raise_for_status()

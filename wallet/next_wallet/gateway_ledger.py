@@ -37,7 +37,10 @@ class GatewayLedger(Ledger):
         self._checked = False
         self._info: dict[str, Any] | None = None
 
-    def _request(self, method: str, path: str, *, signer: str | None = None, **kwargs: Any) -> requests.Response:
+    def request(
+        self, method: str, path: str, *, signer: str | None = None, login_hint: str = "LABEL", **kwargs: Any
+    ) -> requests.Response:
+        """A gateway request with `signer`'s sign-in token, if any; a 401 says how to sign in."""
         token = tokens.load(signer, self.url) if signer else None
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         try:
@@ -45,14 +48,14 @@ class GatewayLedger(Ledger):
         except (requests.ConnectionError, requests.Timeout) as error:
             raise UnreachableError("gateway", self.url) from error
         if response.status_code == 401:
-            raise NotSignedInError(f"sign in to the gateway first: next-wallet login (as {signer})")
+            raise NotSignedInError(f"sign in to the gateway first: next-wallet login {login_hint} (for {signer})")
         if response.status_code == 503:
             raise UnreachableError("gateway's chain", self.url)
         return response
 
     def info(self) -> dict[str, Any]:
         if self._info is None:
-            response = self._request("GET", "/ledger")
+            response = self.request("GET", "/ledger")
             response.raise_for_status()
             self._info = response.json()
         return self._info
@@ -70,7 +73,7 @@ class GatewayLedger(Ledger):
 
     def account(self, address: str) -> AccountView:
         self.check_chain()
-        response = self._request("GET", f"/accounts/{address}", signer=address)
+        response = self.request("GET", f"/accounts/{address}", signer=address)
         if response.status_code == 404:
             return AccountView(address, 0, 0, 0, STATUSES[0], KINDS[0], 0)
         if response.status_code == 403:
@@ -92,7 +95,7 @@ class GatewayLedger(Ledger):
     ) -> dict[str, Any]:
         self.check_chain()
         data = call._encode_transaction_data()
-        response = self._request("POST", f"/accounts/{sender}/preflight", signer=sender, json={"data": data})
+        response = self.request("POST", f"/accounts/{sender}/preflight", signer=sender, json={"data": data})
         if response.status_code == 409:
             body = response.json()
             raw = body.get("error_data")
@@ -115,7 +118,7 @@ class GatewayLedger(Ledger):
 
     def send_signed(self, raw: bytes) -> str:
         self.check_chain()
-        response = self._request("POST", "/tx", json={"raw": "0x" + raw.hex()})
+        response = self.request("POST", "/tx", json={"raw": "0x" + raw.hex()})
         if response.status_code == 202:
             return str(response.json()["tx_hash"])
         body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
@@ -142,7 +145,7 @@ class GatewayLedger(Ledger):
             time.sleep(0.2)
 
     def _status(self, tx_hash: str) -> dict[str, Any]:
-        response = self._request("GET", f"/tx/{tx_hash}")
+        response = self.request("GET", f"/tx/{tx_hash}")
         response.raise_for_status()
         result: dict[str, Any] = response.json()
         return result

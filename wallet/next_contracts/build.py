@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from next_contracts import ARTIFACTS_DIR
+from next_contracts.errors import NextContractsError
 
 SOLC_VERSION = "0.8.30"
 SETTINGS: dict[str, Any] = {
@@ -37,7 +38,7 @@ SHIPPED = {
 IMPORT_ROOT = "node_modules"
 
 
-class BuildError(Exception):
+class BuildError(NextContractsError, RuntimeError):
     """The compiler failed or reported errors."""
 
 

@@ -19,13 +19,14 @@ from hexbytes import HexBytes
 from web3 import Web3
 
 from next_contracts import LEDGER, Artifact, load_artifact
+from next_contracts.errors import NextContractsError
 from next_contracts.transact import Sender, gas_price, send, sender_address
 
 ROLE_NAMES = ("REGISTRAR_ROLE", "CREDIT_COMMITTEE_ROLE", "GOVERNANCE_ROLE", "PAUSER_ROLE", "AUDITOR_ROLE")
 DEFAULT_FEE_BPS = 20  # 0.2% of each payment goes to the insurance reserve
 
 
-class DeployError(Exception):
+class DeployError(NextContractsError):
     """The deployment could not be made, or what was deployed is not what was built."""
 
 

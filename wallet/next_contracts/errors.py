@@ -7,6 +7,7 @@ follow ABI-encoded.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -16,6 +17,11 @@ from eth_utils.abi import function_signature_to_4byte_selector
 from hexbytes import HexBytes
 
 from next_contracts import LEDGER, load_artifact
+
+
+class NextContractsError(Exception):
+    """The one root of this package's errors: building, deploying, signing in, reading raw
+    transactions and sending them. Each kind also derives from its builtin twin where one fits."""
 
 
 @dataclass(frozen=True)
@@ -65,3 +71,56 @@ def error_from_exception(error: BaseException, contract: str = LEDGER) -> Decode
     if isinstance(data, str | bytes) and len(HexBytes(data)) >= 4:
         return decode_error(data, contract)
     return None
+
+
+STATUSES = ("not a member", "active", "frozen", "excluded", "moved to a new key")
+ROLES = (
+    "DEFAULT_ADMIN_ROLE",
+    "REGISTRAR_ROLE",
+    "CREDIT_COMMITTEE_ROLE",
+    "GOVERNANCE_ROLE",
+    "PAUSER_ROLE",
+    "AUDITOR_ROLE",
+)
+
+
+def role_name(role: bytes) -> str:
+    """The name of a role id (keccak256 of its name; the admin role is zero), else its hex."""
+    from eth_utils.crypto import keccak
+
+    for name in ROLES:
+        if bytes(role) == (b"\x00" * 32 if name == "DEFAULT_ADMIN_ROLE" else keccak(text=name)):
+            return name
+    return HexBytes(role).to_0x_hex()
+
+
+def describe(decoded: DecodedError, amount: Callable[[int], str] = lambda v: f"{v / 100:.2f} NXT") -> str:
+    """A typed error of the ledger in words, with its facts; `amount` formats hundredths."""
+    a, name = decoded.args, decoded.name
+    words: dict[str, Callable[[], str]] = {
+        "AccessControlUnauthorizedAccount": lambda: f"{a['account']} does not hold {role_name(a['neededRole'])}",
+        "MembershipInvalidAccount": lambda: (
+            f"{a['account']} cannot be a member (the zero address, the reserve, or a key already used)"
+        ),
+        "MembershipInvalidStatus": lambda: f"{a['account']} is {STATUSES[a['status']]}: not possible in that state",
+        "LedgerAccountNotActive": lambda: f"{a['account']} is {STATUSES[a['status']]}, not active",
+        "LedgerInsufficientCredit": lambda: (
+            f"{a['account']} would have {amount(a['balanceAfter'])}, below its limit of -{amount(a['creditLimit'])}"
+        ),
+        "LedgerCeilingExceeded": lambda: (
+            f"{a['account']} would have {amount(a['balanceAfter'])}, above its ceiling of {amount(a['ceiling'])}"
+        ),
+        "LedgerInvalidAmount": lambda: f"the amount {amount(a['amount'])} is not allowed",
+        "LedgerSelfPayment": lambda: f"{a['account']} cannot pay itself",
+        "LedgerInvalidBatch": lambda: f"a batch of {a['recipients']} payees and {a['amounts']} amounts",
+        "LedgerFeeTooHigh": lambda: f"a fee of {a['feeBps']} bps is above the maximum of {a['maxFeeBps']} bps",
+        "LedgerCreditLineTooLarge": lambda: f"{amount(a['value'])} is above the maximum of {amount(a['max'])}",
+        "LedgerEnforcedPause": lambda: "payments are paused",
+        "LedgerExpectedPause": lambda: "payments are not paused",
+        "LedgerNoDebt": lambda: f"{a['account']} has no debt to write off (balance {amount(a['balance'])})",
+        "LedgerReserveEmpty": lambda: (
+            f"the reserve is empty: nothing can cover the debt of {amount(a['debt'])} of {a['account']}"
+        ),
+        "AccessControlBadConfirmation": lambda: "a role can only be renounced by its holder",
+    }
+    return words[name]() if name in words else str(decoded)

@@ -12,10 +12,12 @@ from eth_account.messages import encode_defunct
 from eth_account.signers.local import LocalAccount
 from siwe import SiweMessage
 
+from next_contracts.errors import NextContractsError
+
 STATEMENT = "Sign in to the NExT gateway to see my own account."
 
 
-class LoginError(Exception):
+class LoginError(NextContractsError):
     """The gateway refused the login, or did not answer; `status` is its HTTP status, if any."""
 
     def __init__(self, message: str, status: int | None = None) -> None:

@@ -13,8 +13,10 @@ from eth_typing import ChecksumAddress
 from eth_utils.address import to_checksum_address
 from hexbytes import HexBytes
 
+from next_contracts.errors import NextContractsError
 
-class RawTransactionError(ValueError):
+
+class RawTransactionError(NextContractsError, ValueError):
     """Bytes that are not a signed transaction this tool can read."""
 
 

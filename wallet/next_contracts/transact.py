@@ -15,10 +15,12 @@ from hexbytes import HexBytes
 from web3 import Web3
 from web3.types import TxParams, TxReceipt
 
+from next_contracts.errors import NextContractsError
+
 Sender = LocalAccount | ChecksumAddress
 
 
-class TransactionFailed(Exception):
+class TransactionFailed(NextContractsError, RuntimeError):
     """A transaction was mined but reverted."""
 
     def __init__(self, tx_hash: HexBytes, receipt: TxReceipt) -> None:

@@ -8,23 +8,26 @@ from web3 import Web3
 
 from next_contracts import LEDGER, load_artifact
 from next_contracts.deploy import DeployConfig, Deployment, deploy
+from next_contracts.transact import Sender, sender_address
 from next_node.errors import DeploymentMismatchError
 
 RECORD_FILE = "deployment.json"
 
 
-def ensure_deployed(w3: Web3, data_dir: Path, config: DeployConfig | None = None) -> tuple[Deployment, bool]:
-    """The data directory's deployment, deploying it first if there is none; True if just deployed.
+def ensure_deployed(
+    w3: Web3, data_dir: Path, operator: Sender, config: DeployConfig | None = None
+) -> tuple[Deployment, bool]:
+    """The data directory's deployment, deploying it first (from `operator`) if there is none;
+    True if just deployed.
 
-    Without a config, every role goes to the node's first dev account (a demo or developer chain).
+    Without a config, every role goes to the operator (a demo or developer chain).
     """
     path = data_dir / RECORD_FILE
     if path.exists():
         deployment = Deployment.read(path)
         check_deployment(w3, deployment)
         return deployment, False
-    operator = w3.eth.accounts[0]
-    deployment = deploy(w3, operator, config or DeployConfig.single_operator(operator))
+    deployment = deploy(w3, operator, config or DeployConfig.single_operator(sender_address(operator)))
     deployment.write(path)
     return deployment, True
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import signal
 import socket
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from eth_account import Account
@@ -16,31 +13,9 @@ from next_contracts import load_artifact
 from next_contracts.deploy import Deployment
 from next_contracts.rpc import connect
 from next_contracts.transact import send
-from next_node.chain.embedded import CHAIN_ID
+from next_node.chain.embedded import CHAIN_ID, STATE_FILE, dev_operator
 from scripts._postgres import free_port
-
-NODE = [sys.executable, "-m", "next_node.cli"]
-
-
-def start(data_dir: Path, port: int) -> subprocess.Popen[str]:
-    process = subprocess.Popen(
-        [*NODE, "up", "--data-dir", str(data_dir), "--rpc-port", str(port), "--api-port", str(free_port())],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    for line in process.stdout:  # the banner ends with the Ctrl-C hint
-        if "Ctrl-C" in line:
-            return process
-    pytest.fail(f"next-node exited with {process.wait()}")
-
-
-def stop(process: subprocess.Popen[str]) -> str:
-    process.send_signal(signal.SIGINT)
-    out, _ = process.communicate(timeout=60)
-    assert process.returncode == 0, out
-    return out
+from tests.node.node_process import NODE, start, stop
 
 
 def test_up_deploys_then_resumes_the_same_chain(tmp_path):
@@ -52,7 +27,8 @@ def test_up_deploys_then_resumes_the_same_chain(tmp_path):
         assert w3.eth.gas_price == 0
         deployment = Deployment.read(tmp_path / "deployment.json")
         ledger = w3.eth.contract(deployment.ledger, abi=load_artifact().abi)
-        operator = w3.eth.accounts[0]
+        operator = dev_operator(tmp_path)  # the data directory's own key: anvil unlocks none
+        assert w3.eth.accounts == []
         alice, bob = Account.create(), Account.create()
         for member in (alice, bob):
             call = ledger.functions.admit(member.address, 0, 1, b"\x01" * 32)
@@ -95,7 +71,7 @@ def test_up_refuses_a_record_for_another_chain(tmp_path):
     port = free_port()
     node = start(tmp_path, port)
     stop(node)
-    (tmp_path / "chain-state.json").unlink()  # the chain is lost, the record is not
+    (tmp_path / STATE_FILE).unlink()  # the chain is lost, the record is not
     process = subprocess.run(
         [*NODE, "up", "--data-dir", str(tmp_path), "--rpc-port", str(port), "--api-port", str(free_port())],
         capture_output=True,

@@ -1,0 +1,91 @@
+"""`next-node up` as a subprocess, and a small community on its chain, for the embedded node's tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from web3 import Web3
+
+from next_contracts import load_artifact
+from next_contracts.deploy import Deployment
+from next_contracts.transact import send
+from next_node.chain.embedded import dev_operator
+from next_node.chain.guard import LOCK_FILE
+from scripts._postgres import free_port
+
+NODE = [sys.executable, "-m", "next_node.cli"]
+
+
+def start(data_dir: Path, port: int, *extra: str) -> subprocess.Popen[str]:
+    """Starts `next-node up` and returns once it printed its banner."""
+    process = subprocess.Popen(
+        [*NODE, "up", "--data-dir", str(data_dir), "--rpc-port", str(port), "--api-port", str(free_port()), *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    for line in process.stdout:  # the banner ends with the Ctrl-C hint
+        if "Ctrl-C" in line:
+            return process
+    pytest.fail(f"next-node exited with {process.wait()}")
+
+
+def stop(process: subprocess.Popen[str], how: signal.Signals = signal.SIGINT) -> str:
+    process.send_signal(how)
+    out, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, out
+    return out
+
+
+def anvil_pid(data_dir: Path) -> int:
+    """The running node's anvil, as the data directory's lock file names it."""
+    return int(json.loads((data_dir / LOCK_FILE).read_text())["anvil"])
+
+
+def alive(pid: int) -> bool:
+    """True while `pid` runs (a zombie, dead but not yet reaped, counts as gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "not within the time allowed"
+        time.sleep(0.1)
+
+
+class Community:
+    """Alice and Bob, admitted with credit lines by the node's operator; Alice pays Bob."""
+
+    def __init__(self, w3: Web3, data_dir: Path) -> None:
+        self.w3 = w3
+        self.operator = dev_operator(data_dir)
+        self.deployment = Deployment.read(data_dir / "deployment.json")
+        self.ledger = w3.eth.contract(self.deployment.ledger, abi=load_artifact().abi)
+        self.alice: LocalAccount = Account.create()
+        self.bob: LocalAccount = Account.create()
+
+    def admit(self) -> None:
+        for member in (self.alice, self.bob):
+            self._send(self.operator, self.ledger.functions.admit(member.address, 0, 1, b"\x01" * 32))
+            self._send(self.operator, self.ledger.functions.setCreditLine(member.address, 50_000, 50_000))
+
+    def pay(self, amount: int = 1_000) -> None:
+        self._send(self.alice, self.ledger.functions.pay(self.bob.address, amount, os.urandom(32)))
+
+    def _send(self, sender: LocalAccount, call: object) -> None:
+        send(self.w3, sender, {"to": self.deployment.ledger, "data": call._encode_transaction_data()})  # type: ignore[attr-defined]

@@ -26,6 +26,7 @@ from next_node import demo
 from next_node.api.app import create_app
 from next_node.api.auth import AuthSettings
 from next_node.chain.embedded import CHAIN_ID, MNEMONIC_FILE, ChainSettings, EmbeddedChain, dev_mnemonic
+from next_node.chain.signals import stop_signals_as_interrupt
 from next_node.config import Settings
 from next_node.db.engine import make_engine
 from next_node.deployment import ensure_deployed
@@ -162,14 +163,18 @@ def _serve(app: object, port: int) -> None:
 
 
 def up(args: argparse.Namespace) -> int:
-    settings = ChainSettings(args.data_dir, args.rpc_port, args.chain_id, args.block_time)
+    # No unlocked account: the operator is the data directory's own key, signing here.
+    settings = ChainSettings(args.data_dir, args.rpc_port, args.chain_id, args.block_time, unlocked_accounts=0)
     config = DeployConfig.from_toml(args.deploy_config) if args.deploy_config else None
-    with EmbeddedChain(settings) as chain:
+    # SIGTERM and SIGHUP stop the node as Ctrl-C does: the chain state saved, anvil stopped.
+    with stop_signals_as_interrupt(), EmbeddedChain(settings) as chain:
         w3 = chain.start()
-        deployment, fresh = ensure_deployed(w3, args.data_dir, config)
+        deployment, fresh = ensure_deployed(w3, args.data_dir, chain.operator, config)
         if args.demo and fresh:
             print("seeding the demo community ...", flush=True)
-            demo.seed(w3, deployment, w3.eth.accounts[0])
+            demo.seed(w3, deployment, chain.operator)
+        if fresh:  # saved at once: a crash now must not leave a record of a ledger the chain lost
+            chain.save()
         engine = make_engine(_database(args))
         indexer = Indexer(engine, connect(settings.rpc_url, trust_env=False), deployment, _indexer_settings(args))
         stop = threading.Event()

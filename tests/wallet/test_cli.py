@@ -136,7 +136,8 @@ def test_malformed_amounts_and_addresses(wallet, w3, deployment, operator):
     admit(w3, deployment, operator, create(wallet, "alice"))
     payee = new_member(w3, deployment, operator)
     for amount, words in (
-        ("12.345", "more than 2 decimals"),
+        ("12.345", "at most 2 decimals"),  # ambiguous: thousands or decimals?
+        ("12.3456", "more than 2 decimals"),
         ("-3", "not an amount"),
         ("0", "more than 0"),
         ("abc", "not an amount"),
@@ -203,9 +204,16 @@ def test_no_secret_ever_shows(wallet, w3, deployment, operator):
     wallet("import", "alice", *PW, stdin=key.key.hex())
     admit(w3, deployment, operator, key.address)
     payee = new_member(w3, deployment, operator)
-    wallet("pay", "alice", payee.address, "1.00", "--yes", *PW)
-    wallet("pay", "alice", payee.address, "99999.00", "--yes", *PW)
-    wallet("--traceback", "pay", "alice", "0x" + "44" * 20, "1.00", "--yes", *PW)
+    ledger = ledger_of(w3, deployment)
+    # A payment that goes through, and two the ledger refuses (one with a whole traceback): the
+    # outputs checked below are those of real payments and refusals.
+    assert wallet("pay", "alice", payee.address, "1.00", "--yes", *PW).code == 0
+    assert ledger.functions.balanceOf(payee.address).call() == 100
+    assert wallet("pay", "alice", payee.address, "99999.00", "--yes", *PW).code == ExitStatus.INSUFFICIENT_CREDIT
+    stranger = "0x" + "44" * 20
+    assert wallet("--traceback", "pay", "alice", stranger, "1.00", "--yes", *PW).code == ExitStatus.PAYEE_NOT_MEMBER
+    assert ledger.functions.balanceOf(payee.address).call() == 100
+    assert ledger.functions.balanceOf(stranger).call() == 0  # digits only: already checksummed
     everything = "".join(wallet.outputs)
     assert key.key.hex() not in everything and key.key.hex()[2:] not in everything
     assert PASSWORD not in everything

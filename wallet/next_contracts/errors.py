@@ -14,6 +14,7 @@ from typing import Any
 
 from eth_abi.abi import decode
 from eth_utils.abi import function_signature_to_4byte_selector
+from eth_utils.address import is_hex_address, to_checksum_address
 from hexbytes import HexBytes
 
 from next_contracts import LEDGER, load_artifact
@@ -96,7 +97,8 @@ def role_name(role: bytes) -> str:
 
 def describe(decoded: DecodedError, amount: Callable[[int], str] = lambda v: f"{v / 100:.2f} NXT") -> str:
     """A typed error of the ledger in words, with its facts; `amount` formats hundredths."""
-    a, name = decoded.args, decoded.name
+    name = decoded.name
+    a = {k: to_checksum_address(v) if isinstance(v, str) and is_hex_address(v) else v for k, v in decoded.args.items()}
     words: dict[str, Callable[[], str]] = {
         "AccessControlUnauthorizedAccount": lambda: f"{a['account']} does not hold {role_name(a['neededRole'])}",
         "MembershipInvalidAccount": lambda: (

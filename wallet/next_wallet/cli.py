@@ -23,13 +23,13 @@ from web3 import Web3
 from next_contracts import LEDGER, load_artifact
 from next_contracts.login import LoginError, login
 from next_contracts.rawtx import RawTransactionError, decode_raw_transaction
-from next_wallet import batch, keystore, tokens
+from next_wallet import batch, key_commands, keystore, staff, tokens
 from next_wallet.amounts import format_amount, parse_amount
 from next_wallet.config import Config, checked_address
 from next_wallet.errors import (
-    AbortedError,
     BadInputError,
     ExitStatus,
+    GatewayFailedError,
     NotSignedInError,
     UnreachableError,
     WalletError,
@@ -37,7 +37,8 @@ from next_wallet.errors import (
 )
 from next_wallet.gateway_ledger import GatewayLedger
 from next_wallet.ledger import Ledger, open_ledger
-from next_wallet.passwords import password
+from next_wallet.passwords import password, private_key_text
+from next_wallet.prompts import confirm
 
 
 class Output:
@@ -64,17 +65,7 @@ def _unlock(args: argparse.Namespace, label: str) -> Any:
     return keystore.unlock(label, secret)
 
 
-def _confirm(args: argparse.Namespace, question: str) -> None:
-    if args.yes:
-        return
-    if not sys.stdin.isatty():
-        raise AbortedError("not confirmed: no terminal to ask on (add --yes to confirm in scripts)")
-    try:
-        answer = input(f"{question} [y/N] ")
-    except EOFError:
-        answer = ""
-    if answer.strip().lower() not in ("y", "yes", "o", "oui"):
-        raise AbortedError("nothing was sent")
+_confirm = confirm  # one confirmation for every command (prompts.py)
 
 
 # commands ---------------------------------------------------------------------------------------
@@ -112,7 +103,8 @@ def cmd_create(args: argparse.Namespace, out: Output) -> None:
 
 
 def cmd_import(args: argparse.Namespace, out: Output) -> None:
-    key_text = Path(args.key_file).read_text() if args.key_file else sys.stdin.readline()
+    keystore.check_free(args.label)  # a bad or taken label is said before anything secret is typed
+    key_text = private_key_text(file=args.key_file)
     secret = password(env=args.password_env, file=args.password_file, confirm=True, label=args.label)
     imported = keystore.import_key(args.label, key_text, secret)
     out.result(
@@ -130,8 +122,9 @@ def cmd_list(args: argparse.Namespace, out: Output) -> None:
 
 
 def cmd_address(args: argparse.Namespace, out: Output) -> None:
-    address = keystore.address_of(args.label)
-    out.result({"label": args.label, "address": address}, address)
+    """The address the keystore states; with --verify, the key's own (asks the password)."""
+    address = _unlock(args, args.label).address if args.verify else keystore.address_of(args.label)
+    out.result({"label": args.label, "address": address, "verified": args.verify}, address)
 
 
 def _who(args: argparse.Namespace) -> str:
@@ -178,6 +171,7 @@ def cmd_balance(args: argparse.Namespace, out: Output) -> None:
             "kind": view.kind,
             "region": view.region,
         }
+    nonce = data["nonce"] = key_commands.nonce_for_balance(config, args, address)
     out.result(
         data,
         "\n".join(
@@ -188,6 +182,7 @@ def cmd_balance(args: argparse.Namespace, out: Output) -> None:
                 f"available credit  {out.amount(data['available_credit'])}",
                 f"ceiling           {out.amount(data['ceiling'])}",
                 f"status            {data['status']} ({data['kind']}, region {data['region']})",
+                *([f"next nonce        {nonce}"] if nonce is not None else []),
             ]
         ),
     )
@@ -244,6 +239,8 @@ def cmd_login(args: argparse.Namespace, out: Output) -> None:
     except LoginError as error:
         if error.status is None:
             raise UnreachableError("gateway", config.gateway_url) from error
+        if error.status >= 500:
+            raise GatewayFailedError(config.gateway_url, error.status) from error
         raise NotSignedInError(str(error)) from error
     path = tokens.save(session, config.gateway_url)
     out.result(
@@ -381,6 +378,15 @@ def cmd_broadcast(args: argparse.Namespace, out: Output) -> None:
 # parser -----------------------------------------------------------------------------------------
 
 
+def global_flags(parser: argparse.ArgumentParser, style: Any, flag: Any) -> None:
+    """--json, --style and --traceback, accepted before and after the command."""
+    parser.add_argument("--json", action="store_true", default=flag, help="answer in JSON, for scripts")
+    parser.add_argument(
+        "--style", choices=("fr", "plain"), default=style, help="amounts as 1 234,50 NXT (fr) or 1234.50"
+    )
+    parser.add_argument("--traceback", action="store_true", default=flag, help="show the whole error, for a bug report")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="next-wallet",
@@ -388,15 +394,15 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=__doc__.split("\n\n", 1)[1],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--json", action="store_true", help="answer in JSON, for scripts")
-    parser.add_argument(
-        "--style", choices=("fr", "plain"), default="fr", help="amounts as 1 234,50 NXT (fr) or 1234.50"
-    )
-    parser.add_argument("--traceback", action="store_true", help="show the whole error, for a bug report")
+    global_flags(parser, "fr", False)
+    # The same flags after the command too; there they default to nothing, so as not to undo a flag
+    # given before the command.
+    after = argparse.ArgumentParser(add_help=False)
+    global_flags(after, argparse.SUPPRESS, argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, help_text: str, *, secret: bool = False, confirm: bool = False) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub = commands.add_parser(name, help=help_text, description=help_text, parents=[after])
         if secret:
             group = sub.add_mutually_exclusive_group()
             group.add_argument("--password-env", metavar="VAR", help="read the password from this environment variable")
@@ -421,8 +427,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("label")
     sub.add_argument("--key-file", help="read the private key from this file")
     add("list", "the keystores and their addresses")
-    sub = add("address", "the address of a keystore")
+    sub = add("address", "the address a keystore states; --verify derives it from the key", secret=True)
     sub.add_argument("label")
+    sub.add_argument("--verify", action="store_true", help="unlock the key (asks its password) and derive it")
     for name, help_text in (
         ("balance", "balance, credit limit, available credit, ceiling and status"),
         ("history", "payments in and out, newest first"),
@@ -454,12 +461,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("label")
     sub.add_argument("to")
     sub.add_argument("amount")
-    sub.add_argument("--nonce", type=int, required=True, help="the account's next nonce (from `balance --json` online)")
+    sub.add_argument(
+        "--nonce",
+        type=int,
+        required=True,
+        help="the account's next nonce (online: `next-wallet nonce LABEL`, or `nonce` in `balance --json`)",
+    )
     sub.add_argument("--gas", type=int, default=150_000)
     sub.add_argument("--ref")
     sub.add_argument("--out", required=True, help="where to write the signed transaction")
     sub = add("broadcast", "send a transaction signed offline")
     sub.add_argument("file")
+    key_commands.add_commands(add)
+    staff.add_commands(add)
     return parser
 
 
@@ -484,7 +498,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     out = Output(args.json, args.style)
     try:
-        COMMANDS[args.command](args, out)
+        (getattr(args, "run", None) or COMMANDS[args.command])(args, out)
         return ExitStatus.OK
     except KeyboardInterrupt:
         print("next-wallet: interrupted", file=sys.stderr)

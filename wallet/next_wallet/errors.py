@@ -25,6 +25,9 @@ class ExitStatus(IntEnum):
     ABORTED = 12  # the user said no, or pressed Ctrl-C
     REFUSED = 13  # the ledger refused for another reason (paused, ...)
     NOT_SIGNED_IN = 14  # the gateway wants a login (no token, or expired), or refuses this account
+    GATEWAY_FAILED = 15  # the gateway answered with a server error (HTTP 5xx): not the user's input
+    NOT_STAFF = 16  # a staff command from a key that does not hold the role it needs
+    SENT_UNCONFIRMED = 17  # a transaction was sent, its fate is not known yet: the message names its hash
 
 
 class WalletError(Exception):
@@ -47,6 +50,13 @@ class UnreachableError(WalletError, ConnectionError):
 
     def __init__(self, what: str, url: str) -> None:
         super().__init__(f"the {what} does not answer at {url}")
+
+
+class GatewayFailedError(WalletError):
+    exit_status = ExitStatus.GATEWAY_FAILED
+
+    def __init__(self, url: str, status: int) -> None:
+        super().__init__(f"the gateway at {url} failed (HTTP {status}): try again later, or tell its operator")
 
 
 class WrongChainError(WalletError):
@@ -80,9 +90,23 @@ class AbortedError(WalletError):
     exit_status = ExitStatus.ABORTED
 
 
+class SentUnconfirmedError(WalletError):
+    """Something was sent before the command stopped: never "aborted", always the hash(es)."""
+
+    exit_status = ExitStatus.SENT_UNCONFIRMED
+
+
 class RefusedError(WalletError):
     exit_status = ExitStatus.REFUSED
 
 
 class NotSignedInError(WalletError):
     exit_status = ExitStatus.NOT_SIGNED_IN
+
+
+class NotStaffError(WalletError):
+    exit_status = ExitStatus.NOT_STAFF
+
+
+class NeedsNodeError(WalletError):
+    exit_status = ExitStatus.USAGE

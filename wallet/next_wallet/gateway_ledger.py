@@ -17,7 +17,14 @@ from next_contracts import LEDGER, fee_for, load_artifact
 from next_contracts.errors import decode_error
 from next_wallet import tokens
 from next_wallet.config import Config
-from next_wallet.errors import NotSignedInError, RefusedError, UnreachableError, WalletError, WrongChainError
+from next_wallet.errors import (
+    GatewayFailedError,
+    NotSignedInError,
+    RefusedError,
+    UnreachableError,
+    WalletError,
+    WrongChainError,
+)
 from next_wallet.ledger import KINDS, STATUSES, AccountView, Ledger
 
 WAIT_SECONDS = 120
@@ -51,6 +58,8 @@ class GatewayLedger(Ledger):
             raise NotSignedInError(f"sign in to the gateway first: next-wallet login {login_hint} (for {signer})")
         if response.status_code == 503:
             raise UnreachableError("gateway's chain", self.url)
+        if response.status_code >= 500:  # the gateway's fault, never the user's input
+            raise GatewayFailedError(self.url, response.status_code)
         return response
 
     def info(self) -> dict[str, Any]:

@@ -1,5 +1,8 @@
 """Keystores: Web3 Secret Storage v3 (scrypt, eth-account's defaults), one file per key, mode 0600,
-named by a label. Keys and passwords never leave this module in clear except to sign."""
+named by a label. Keys and passwords never leave this module in clear except to sign.
+
+A keystore's `address` field is only what the file says: it is checked against the key each time
+the key is unlocked, and a keystore without one (the spec's own test vectors) is said to be so."""
 
 from __future__ import annotations
 
@@ -13,12 +16,14 @@ from typing import Any
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
-from eth_utils.address import to_checksum_address
+from eth_utils.address import is_hex_address, to_checksum_address
 
 from next_wallet.config import home
 from next_wallet.errors import BadInputError, KeystoreDecryptError, KeystoreError
 
 LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+KDFS = ("scrypt", "pbkdf2")
+NO_ADDRESS = "(no address stated)"
 
 
 @dataclass(frozen=True)
@@ -38,16 +43,28 @@ def _path(label: str) -> Path:
     return directory() / f"{label}.json"
 
 
-def _write(label: str, private_key: bytes, password: str) -> Keystore:
+def check_free(label: str) -> Path:
+    """The path for a new keystore named `label`; refuses an invalid or taken label before any
+    key or password is asked."""
     path = _path(label)
     if path.exists():
         raise KeystoreError(f"a keystore named {label!r} exists already")
-    encrypted = Account.encrypt(private_key, password)
+    return path
+
+
+def _save(label: str, data: dict[str, Any]) -> Path:
+    path = check_free(label)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     # Created with 0600 from the start: never readable by others, not even for an instant.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as file:
-        json.dump(encrypted, file)
+        json.dump(data, file)
+    return path
+
+
+def _write(label: str, private_key: bytes, password: str) -> Keystore:
+    check_free(label)
+    path = _save(label, Account.encrypt(private_key, password))
     return Keystore(label, Account.from_key(private_key).address, path)
 
 
@@ -62,41 +79,105 @@ def import_key(label: str, key_text: str, password: str) -> Keystore:
     return _write(label, bytes.fromhex(text), password)
 
 
+def parse(text: str, what: str) -> dict[str, Any]:
+    """A Web3 Secret Storage v3 document (geth, MetaMask, ethers.js, eth-account), scrypt or pbkdf2."""
+    try:
+        data: dict[str, Any] = json.loads(text)
+    except ValueError:
+        raise KeystoreError(f"{what} is not a keystore: not JSON") from None
+    crypto = data.get("crypto", data.get("Crypto")) if isinstance(data, dict) else None
+    if not isinstance(crypto, dict) or data.get("version") != 3:
+        raise KeystoreError(f"{what} is not a Web3 Secret Storage v3 keystore (no crypto section, or not version 3)")
+    if crypto.get("kdf") not in KDFS:
+        raise KeystoreError(f"{what} uses the key derivation {crypto.get('kdf')!r}; known: {', '.join(KDFS)}")
+    return data
+
+
 def _read(label: str) -> dict[str, Any]:
     path = _path(label)
     if not path.exists():
         raise KeystoreError(f"no keystore named {label!r} in {directory()}")
     try:
-        data = json.loads(path.read_text())
-        if not isinstance(data, dict) or ("crypto" not in data and "Crypto" not in data):
-            raise ValueError("no crypto section")
-        return data
-    except (ValueError, OSError) as error:
-        raise KeystoreError(f"the keystore {label!r} is corrupted: {type(error).__name__}") from None
+        text = path.read_text()
+    except OSError as error:
+        raise KeystoreError(f"the keystore {label!r} cannot be read: {error.strerror}") from None
+    try:
+        return parse(text, f"the keystore {label!r}")
+    except KeystoreError:
+        raise KeystoreError(f"the keystore {label!r} is corrupted") from None
+
+
+def _stated(data: dict[str, Any]) -> ChecksumAddress | None:
+    """The address the file states, if it states a valid one."""
+    stated = data.get("address")
+    if not isinstance(stated, str) or not is_hex_address("0x" + stated.removeprefix("0x")):
+        return None
+    return to_checksum_address("0x" + stated.removeprefix("0x"))
 
 
 def listing() -> list[Keystore]:
     found = []
     for path in sorted(directory().glob("*.json")) if directory().exists() else []:
         try:
-            address = "0x" + str(json.loads(path.read_text())["address"]).removeprefix("0x")
-            found.append(Keystore(path.stem, to_checksum_address(address), path))
-        except (ValueError, KeyError, OSError):
+            stated = _stated(parse(path.read_text(), path.name))
+            found.append(Keystore(path.stem, stated or NO_ADDRESS, path))
+        except (KeystoreError, OSError):
             found.append(Keystore(path.stem, "(corrupted)", path))
     return found
 
 
+def stated_address(label: str) -> ChecksumAddress | None:
+    return _stated(_read(label))
+
+
 def address_of(label: str) -> ChecksumAddress:
-    return to_checksum_address("0x" + str(_read(label).get("address", "")).removeprefix("0x"))
+    """The address the keystore states (checked against the key whenever it is unlocked)."""
+    stated = stated_address(label)
+    if stated is None:
+        raise KeystoreError(
+            f"the keystore {label!r} does not state its address: "
+            f"`next-wallet address {label} --verify` derives it from the key (asks its password)"
+        )
+    return stated
 
 
-def unlock(label: str, password: str) -> LocalAccount:
-    data = _read(label)
+def _decrypt(data: dict[str, Any], password: str, what: str) -> LocalAccount:
     try:
         key = Account.decrypt(data, password)
     except ValueError as error:
         if "MAC mismatch" in str(error):
-            raise KeystoreDecryptError(label) from None
-        raise KeystoreError(f"the keystore {label!r} is corrupted") from None
+            raise KeystoreDecryptError(what) from None
+        raise KeystoreError(f"the keystore {what!r} is corrupted") from None
+    except (KeyError, TypeError):
+        raise KeystoreError(f"the keystore {what!r} is corrupted") from None
     account: LocalAccount = Account.from_key(key)
+    stated = _stated(data)
+    if data.get("address") is not None and stated != account.address:
+        raise KeystoreError(
+            f"the keystore {what!r} states the address {data.get('address')} but its key is "
+            f"{account.address}'s: refusing to use it"
+        )
     return account
+
+
+def unlock(label: str, password: str) -> LocalAccount:
+    """The key, once it decrypts with `password` and belongs to the address the file states."""
+    return _decrypt(_read(label), password, label)
+
+
+def read_external(file: Path) -> dict[str, Any]:
+    """Another wallet's keystore file, checked for shape before any password is asked."""
+    try:
+        text = file.read_text()
+    except OSError as error:
+        raise KeystoreError(f"cannot read {file}: {error.strerror}") from None
+    return parse(text, str(file))
+
+
+def import_keystore(label: str, data: dict[str, Any], password: str, what: str) -> Keystore:
+    """Stores a copy of another wallet's keystore once it decrypts with `password` and its stated
+    address (if any) is its key's; a copy without an address gets the derived one."""
+    check_free(label)
+    account = _decrypt(data, password, what)
+    path = _save(label, {**data, "address": account.address[2:].lower()})
+    return Keystore(label, account.address, path)

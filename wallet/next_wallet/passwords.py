@@ -33,3 +33,19 @@ def password(*, env: str | None, file: Path | None, confirm: bool = False, label
     if confirm and len(first) < 8:
         raise BadInputError("choose a password of at least 8 characters")
     return first
+
+
+def private_key_text(*, file: str | None) -> str:
+    """A private key, read like a password: from `file`, else hidden at a prompt on a terminal, else
+    one line of stdin (a pipe). Never from the command line, never echoed."""
+    if file:
+        try:
+            return Path(file).read_text()
+        except OSError as error:
+            raise BadInputError(f"cannot read the key file {file}: {error.strerror}") from None
+    if sys.stdin.isatty():
+        try:
+            return getpass.getpass("Private key (hidden, 64 hexadecimal digits): ")
+        except (EOFError, KeyboardInterrupt):
+            raise AbortedError("aborted") from None
+    return sys.stdin.readline()

@@ -1,0 +1,184 @@
+"""Keys: importing a key like a password, keystores checked against their keys, keystores made by
+other wallets (the Web3 Secret Storage spec's vectors, ethers.js), global flags anywhere, and the
+nonce for offline signing. Through the real entry point, on a real chain."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pexpect
+from eth_account import Account
+
+from next_wallet.errors import ExitStatus
+from tests.wallet.conftest import PASSWORD, admit, ledger_of, new_member
+
+PW = ("--password-env", "WALLET_PASSWORD")
+VECTORS = Path(__file__).parent / "keystores"  # the Web3 Secret Storage Definition's test vectors
+VECTOR_ADDRESS = "0x008AeEda4D805471dF9b2A5B0f38A0C3bCBA786b"  # their key 7a28b5ba...fe9d
+NEXT_WALLET = str(Path(sys.executable).parent / "next-wallet")
+
+
+def create(wallet, label: str) -> str:
+    result = wallet("--json", "create", label, *PW)
+    assert result.code == 0, result.err
+    return json.loads(result.out)["address"]
+
+
+# import: the label first, the key like a password ------------------------------------------------
+
+
+def test_import_checks_the_label_before_reading_any_key(wallet):
+    create(wallet, "alice")
+    result = wallet("import", "alice", *PW, stdin="")  # nothing typed: the label alone is refused
+    assert result.code == ExitStatus.KEYSTORE and "exists already" in result.err
+    result = wallet("import", "not a label", *PW, stdin="")
+    assert result.code == ExitStatus.BAD_INPUT and "not a valid label" in result.err
+
+
+def test_import_on_a_terminal_prompts_and_never_echoes_the_key(wallet, tmp_path):
+    key = Account.create()
+    env = {**os.environ, "NEXT_WALLET_HOME": str(tmp_path / "home"), "WALLET_PASSWORD": PASSWORD}
+    child = pexpect.spawn(NEXT_WALLET, ["import", "bob", *PW], env=env, encoding="utf-8", timeout=60)
+    try:
+        child.expect("Private key")  # a prompt, on the terminal
+        child.sendline(key.key.hex())
+        child.expect(pexpect.EOF)
+        seen = child.before
+    finally:
+        child.close()
+    assert child.exitstatus == 0, seen
+    assert f"imported bob: {key.address}" in seen
+    assert key.key.hex() not in seen and key.key.hex()[2:] not in seen  # not echoed
+
+
+# keystores are checked against their keys --------------------------------------------------------
+
+
+def test_a_keystore_claiming_another_address_is_refused_on_unlock(wallet, w3, deployment, operator, tmp_path):
+    real = create(wallet, "alice")
+    admit(w3, deployment, operator, real)
+    other = new_member(w3, deployment, operator)
+    path = tmp_path / "home" / "keystores" / "alice.json"
+    forged = json.loads(path.read_text()) | {"address": other.address[2:].lower()}
+    path.write_text(json.dumps(forged))
+    assert wallet("address", "alice").out.strip() == other.address  # what the file states ...
+    for command in (
+        ("address", "alice", "--verify"),  # ... is not what the key is
+        ("sign", "alice", real, "1.00", "--nonce", "0", "--out", str(tmp_path / "x.tx")),
+        ("pay", "alice", real, "1.00", "--yes"),
+    ):
+        result = wallet(*command, *PW)
+        assert result.code == ExitStatus.KEYSTORE, (command, result.err)
+        assert f"states the address {other.address[2:].lower()} but its key is {real}'s" in result.err
+    assert not (tmp_path / "x.tx").exists()
+    assert ledger_of(w3, deployment).functions.balanceOf(real).call() == 0
+
+
+def test_a_keystore_without_address_is_said_so_and_derived_with_its_password(wallet, tmp_path, monkeypatch):
+    (tmp_path / "home" / "keystores").mkdir(parents=True)
+    shutil.copy(VECTORS / "spec-scrypt.json", tmp_path / "home" / "keystores" / "spec.json")
+    for command in (("address", "spec"), ("balance", "spec"), ("pay", "spec", VECTOR_ADDRESS, "1.00", "--yes")):
+        result = wallet(*command)
+        assert result.code == ExitStatus.KEYSTORE, (command, result.err)
+        assert "does not state its address" in result.err and "--verify" in result.err
+        assert "Traceback" not in result.err
+    listed = json.loads(wallet("--json", "list").out)["keystores"]
+    assert listed == [{"label": "spec", "address": "(no address stated)"}]
+    monkeypatch.setenv("KS_PASSWORD", "testpassword")
+    result = wallet("--json", "address", "spec", "--verify", "--password-env", "KS_PASSWORD")
+    assert result.code == 0, result.err
+    assert json.loads(result.out) == {"label": "spec", "address": VECTOR_ADDRESS, "verified": True}
+
+
+# import-keystore ---------------------------------------------------------------------------------
+
+
+def test_import_keystore_takes_the_spec_vectors_pbkdf2_and_scrypt(wallet, tmp_path, monkeypatch):
+    monkeypatch.setenv("KS_PASSWORD", "testpassword")
+    for kdf in ("pbkdf2", "scrypt"):
+        result = wallet(
+            "--json", "import-keystore", str(VECTORS / f"spec-{kdf}.json"), kdf, "--password-env", "KS_PASSWORD"
+        )
+        assert result.code == 0, result.err
+        assert json.loads(result.out) | {"keystore": None} == {
+            "label": kdf,
+            "address": VECTOR_ADDRESS,
+            "keystore": None,
+            "kdf": kdf,
+        }
+        stored = json.loads((tmp_path / "home" / "keystores" / f"{kdf}.json").read_text())
+        assert stored["crypto"]["kdf"] == kdf and stored["address"] == VECTOR_ADDRESS[2:].lower()
+        assert wallet("address", kdf).out.strip() == VECTOR_ADDRESS
+        assert wallet("address", kdf, "--verify", "--password-env", "KS_PASSWORD").out.strip() == VECTOR_ADDRESS
+    # The default label is the file's name.
+    result = wallet("import-keystore", str(VECTORS / "spec-pbkdf2.json"), "--password-env", "KS_PASSWORD")
+    assert result.code == 0 and "imported spec-pbkdf2" in result.out
+
+
+def test_import_keystore_refuses_a_wrong_password_a_lying_address_and_a_taken_label(wallet, tmp_path, monkeypatch):
+    monkeypatch.setenv("KS_PASSWORD", "not the password")
+    result = wallet("import-keystore", str(VECTORS / "spec-pbkdf2.json"), "v", "--password-env", "KS_PASSWORD")
+    assert result.code == ExitStatus.WRONG_PASSWORD
+    monkeypatch.setenv("KS_PASSWORD", "testpassword")
+    lying = tmp_path / "lying.json"
+    lying.write_text(json.dumps(json.loads((VECTORS / "spec-pbkdf2.json").read_text()) | {"address": "11" * 20}))
+    result = wallet("import-keystore", str(lying), "v", "--password-env", "KS_PASSWORD")
+    assert result.code == ExitStatus.KEYSTORE and f"but its key is {VECTOR_ADDRESS}'s" in result.err
+    assert not (tmp_path / "home" / "keystores" / "v.json").exists()
+    create(wallet, "alice")
+    monkeypatch.delenv("KS_PASSWORD")  # the taken label is said before the password is looked for
+    result = wallet("import-keystore", str(VECTORS / "spec-pbkdf2.json"), "alice", "--password-env", "KS_PASSWORD")
+    assert result.code == ExitStatus.KEYSTORE and "exists already" in result.err
+    (tmp_path / "junk.json").write_text('{"version": 3}')
+    result = wallet("import-keystore", str(tmp_path / "junk.json"), "junk", *PW)
+    assert result.code == ExitStatus.KEYSTORE and "not a Web3 Secret Storage v3 keystore" in result.err
+
+
+def test_import_keystore_made_by_ethers(wallet, tmp_path, monkeypatch):
+    made = subprocess.run(
+        ["node", str(Path(__file__).parent / "ethers_keystore.cjs"), PASSWORD],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    out = json.loads(made.stdout)
+    file = tmp_path / "UTC--2026-11-23--ethers.json"
+    file.write_text(json.dumps(out["keystore"]))
+    assert "Crypto" in out["keystore"] and out["keystore"]["x-ethers"]["client"].startswith("ethers/6")
+    result = wallet("--json", "import-keystore", str(file), "js", *PW)
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["address"] == out["address"]
+    assert wallet("address", "js", "--verify", *PW).out.strip() == out["address"]
+
+
+# global flags, nonce -----------------------------------------------------------------------------
+
+
+def test_global_flags_work_after_the_command_too(wallet):
+    address = create(wallet, "alice")
+    assert json.loads(wallet("list", "--json").out)["keystores"] == [{"label": "alice", "address": address}]
+    assert json.loads(wallet("address", "alice", "--json").out)["address"] == address
+    assert "Traceback" in wallet("address", "nobody", "--traceback").err
+    assert "Traceback" not in wallet("address", "nobody").err
+    assert "balance           0.00 NXT" in wallet("balance", "alice", "--style", "plain").out
+    assert "balance           0,00 NXT" in wallet("--style", "fr", "balance", "alice").out
+
+
+def test_the_nonce_for_sign_comes_from_nonce_and_balance(wallet, w3, deployment, operator, tmp_path):
+    address = create(wallet, "alice")
+    admit(w3, deployment, operator, address)
+    payee = new_member(w3, deployment, operator)
+    assert wallet("pay", "alice", payee.address, "1.00", "--yes", *PW).code == 0
+    assert wallet("nonce", "alice").out.strip() == "1"
+    assert json.loads(wallet("--json", "balance", "alice").out)["nonce"] == 1
+    assert "next nonce        1" in wallet("balance", "alice").out
+    signed = tmp_path / "payment.tx"
+    assert wallet("sign", "alice", payee.address, "3.00", "--nonce", "1", "--out", str(signed), *PW).code == 0
+    assert wallet("broadcast", str(signed)).code == 0
+    assert ledger_of(w3, deployment).functions.balanceOf(payee.address).call() == 400

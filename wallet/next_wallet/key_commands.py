@@ -1,0 +1,72 @@
+"""Commands about keys that are not in cli.py: `import-keystore` (a keystore made by geth,
+MetaMask or ethers.js) and `nonce` (the next nonce, for `sign --nonce` on an offline machine)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from next_wallet import keystore
+from next_wallet.config import Config
+from next_wallet.errors import BadInputError
+from next_wallet.ledger import open_ledger
+from next_wallet.passwords import password
+
+if TYPE_CHECKING:
+    from next_wallet.cli import Output
+
+Add = Callable[..., argparse.ArgumentParser]
+
+
+def cmd_import_keystore(args: argparse.Namespace, out: Output) -> None:
+    """Checks the label, then the file's shape, then asks its password: it must decrypt, and the
+    address it states (if any) must be its key's. A copy (its own KDF kept) goes to keystores/."""
+    file = Path(args.file)
+    label = args.label or file.stem
+    if not keystore.LABEL.match(label):
+        raise BadInputError(f"{file.name} is no valid label: name it, next-wallet import-keystore {file} LABEL")
+    keystore.check_free(label)
+    data = keystore.read_external(file)
+    secret = password(env=args.password_env, file=args.password_file, label=str(file))
+    imported = keystore.import_keystore(label, data, secret, str(file))
+    kdf = data.get("crypto", data.get("Crypto", {})).get("kdf")
+    out.result(
+        {"label": imported.label, "address": imported.address, "keystore": str(imported.path), "kdf": kdf},
+        f"imported {imported.label}: {imported.address} ({kdf} keystore, checked with its password)",
+    )
+
+
+def next_nonce(config: Config, address: str) -> int:
+    """The nonce the account's next transaction must carry: from the node, or from the gateway's
+    pre-flight of a read-only call from one's own account (it needs the sign-in)."""
+    ledger = open_ledger(config)
+    return int(ledger.build(address, ledger.contract.functions.balanceOf(address))["nonce"])  # type: ignore[arg-type]
+
+
+def nonce_for_balance(config: Config, args: argparse.Namespace, address: str) -> int | None:
+    """The next nonce for `balance`, when it is the user's own account or a node is at hand."""
+    own = bool(args.label) and not args.address and not args.as_label
+    return next_nonce(config, address) if config.rpc_url or own else None
+
+
+def cmd_nonce(args: argparse.Namespace, out: Output) -> None:
+    address = keystore.address_of(args.label)
+    nonce = next_nonce(Config.load(), address)
+    out.result({"label": args.label, "address": address, "nonce": nonce}, str(nonce))
+
+
+def add_commands(add: Add) -> None:
+    """Adds the commands to the parser; each names its function as `run`."""
+    sub = add(
+        "import-keystore",
+        "import a keystore made by geth, MetaMask or ethers.js (v3, scrypt or pbkdf2): checked with its password",
+        secret=True,
+    )
+    sub.add_argument("file", help="the keystore file (JSON)")
+    sub.add_argument("label", nargs="?", help="its label here (default: the file's name)")
+    sub.set_defaults(run=cmd_import_keystore)
+    sub = add("nonce", "the account's next nonce, for `sign --nonce` on an offline machine")
+    sub.add_argument("label")
+    sub.set_defaults(run=cmd_nonce)

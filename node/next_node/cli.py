@@ -25,6 +25,7 @@ from next_contracts.rpc import connect
 from next_node import demo
 from next_node.api.app import create_app
 from next_node.api.auth import AuthSettings
+from next_node.api.ratelimit import parse_networks
 from next_node.chain.embedded import CHAIN_ID, MNEMONIC_FILE, ChainSettings, EmbeddedChain, dev_mnemonic
 from next_node.chain.signals import stop_signals_as_interrupt
 from next_node.config import Settings
@@ -152,14 +153,22 @@ def _auth(args: argparse.Namespace) -> AuthSettings:
     """The domain members sign in to (NEXT_PUBLIC_DOMAIN, default this loopback address and port)
     and the token-signing key, kept in the data directory."""
     domain = os.environ.get("NEXT_PUBLIC_DOMAIN") or f"127.0.0.1:{args.api_port}"
-    return AuthSettings(domain=domain, secret=AuthSettings.secret_from_file(args.data_dir / "auth.key"))
+    try:  # the proxies whose X-Forwarded-For the rate limits believe; none by default
+        proxies = parse_networks(Settings().trusted_proxies)
+    except ValueError as error:
+        raise NodeError(f"NEXT_TRUSTED_PROXIES: {error}") from error
+    secret = AuthSettings.secret_from_file(args.data_dir / "auth.key")
+    return AuthSettings(domain=domain, secret=secret, trusted_proxies=proxies)
 
 
 def _serve(app: object, port: int) -> None:
     """Runs the API until Ctrl-C or SIGTERM: the normal way to stop, so not an error. (uvicorn shuts
     down cleanly, then raises the Ctrl-C again for the caller.)"""
     with contextlib.suppress(KeyboardInterrupt):
-        uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")).run()  # type: ignore[arg-type]
+        # proxy_headers off: uvicorn would believe X-Forwarded-For from any local peer; the rate
+        # limits read it themselves, from NEXT_TRUSTED_PROXIES only (api/ratelimit.py).
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", proxy_headers=False)  # type: ignore[arg-type]
+        uvicorn.Server(config).run()
 
 
 def up(args: argparse.Namespace) -> int:

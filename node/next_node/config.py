@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     api_port: int = 8000
     batch_blocks: int = 2_000
     confirmations: int = 0
+    # Comma-separated IPs or CIDRs of the reverse proxies in front of the API, whose X-Forwarded-For
+    # names the client for the rate limits; empty: the TCP peer is the client, the header is ignored.
+    trusted_proxies: str = ""
 
     @property
     def database(self) -> str:

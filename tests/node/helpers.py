@@ -110,7 +110,8 @@ def running_gateway(
     """The gateway's app served by uvicorn on a free loopback port; yields its URL."""
     port = free_port()
     app = create_app(engine, deployment, w3, auth or AuthSettings(domain=f"127.0.0.1:{port}"))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    # as next-node serves it: X-Forwarded-For is the app's to judge (NEXT_TRUSTED_PROXIES), not uvicorn's
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", proxy_headers=False))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:

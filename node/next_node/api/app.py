@@ -1,4 +1,5 @@
-"""The gateway's FastAPI application. OpenAPI docs at /docs."""
+"""The gateway's FastAPI application. OpenAPI docs at /docs and /redoc, served offline (docs.py);
+every request body bounded before it is parsed (bodylimit.py)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from sqlalchemy.exc import OperationalError
 from web3 import Web3
 
 from next_contracts.deploy import Deployment
-from next_node.api import accounts, auth, chain, payments, stats
+from next_node.api import accounts, auth, chain, payments, relay, stats
 from next_node.api.access import PrincipalCache
 from next_node.api.auth import AuthSettings, Nonces
+from next_node.api.bodylimit import BodyLimit
 from next_node.api.deps import Context
+from next_node.api.docs import install_docs
 from next_node.api.ratelimit import new_limiter
 
 log = logging.getLogger("next_node.api")
@@ -29,6 +32,8 @@ def create_app(engine: Engine, deployment: Deployment, w3: Web3, auth_settings: 
         "A member signs in with Sign-In with Ethereum (GET /auth/nonce, POST /auth/login) and sees its "
         "own account; registrars, the credit committee and auditors see every account; the public "
         "sees aggregates (next_node/api/access.py).",
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.context = Context(
         engine=engine,
@@ -41,6 +46,9 @@ def create_app(engine: Engine, deployment: Deployment, w3: Web3, auth_settings: 
     app.state.limiter = new_limiter()
     for router in (auth.router, accounts.router, stats.router, chain.router, payments.router):
         app.include_router(router)
+    app.include_router(relay.router)
+    install_docs(app)
+    app.add_middleware(BodyLimit)
 
     @app.exception_handler(OperationalError)
     async def database_unavailable(request: Request, error: OperationalError) -> JSONResponse:

@@ -12,6 +12,7 @@ access.py), so that a frozen member or a revoked auditor loses access at once.
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 import time
@@ -22,15 +23,20 @@ from typing import Annotated, Any
 
 import jwt
 from fastapi import APIRouter, Body, HTTPException, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, ValidationError
 from siwe import SiweMessage, VerificationError
 from web3 import Web3
 
 from next_node.api.deps import ContextDep
-from next_node.api.ratelimit import limit
+from next_node.api.ratelimit import Network, limit
 
 router = APIRouter(tags=["auth"])
 ALGORITHM = "HS256"
+# An EIP-4361 message is a few hundred bytes: refused above these bounds before anything parses it.
+MAX_MESSAGE = 2048
+MAX_MESSAGE_LINES = 24
+MAX_LINE = 512
+ADDRESS_SUBJECT = re.compile(r"0x[0-9a-f]{40}")
 
 
 @dataclass
@@ -43,6 +49,7 @@ class AuthSettings:
     nonce_seconds: int = 5 * 60
     login_rate: str = "20/minute"  # per IP and per address
     relay_rate: str = "120/minute"  # per IP and per sender
+    trusted_proxies: tuple[Network, ...] = ()  # whose X-Forwarded-For names the client (ratelimit.py)
 
     @property
     def uri(self) -> str:
@@ -89,8 +96,8 @@ class NonceOffer(BaseModel):
 
 
 class Login(BaseModel):
-    message: str
-    signature: str
+    message: str = Field(max_length=MAX_MESSAGE, description="the signed EIP-4361 message, at most 2048 characters")
+    signature: str = Field(max_length=200, description="0x and the 65-byte signature in hex")
 
 
 class Token(BaseModel):
@@ -127,8 +134,35 @@ def address_of_token(settings: AuthSettings, token: str, chain_id: int) -> str:
     except jwt.InvalidTokenError as error:
         raise unauthorized("the token is not valid") from error
     if claims.get("chain_id") != chain_id:
-        raise unauthorized(f"the token is for chain {claims.get('chain_id')}, this ledger is on chain {chain_id}")
-    return str(claims["sub"])
+        theirs = claims.get("chain_id")
+        named = f"chain {theirs}" if isinstance(theirs, int) else "another chain"
+        raise unauthorized(f"the token is for {named}, this ledger is on chain {chain_id}")
+    subject = claims["sub"]
+    if not isinstance(subject, str) or not ADDRESS_SUBJECT.fullmatch(subject):
+        raise unauthorized("the token does not name an account")
+    return subject
+
+
+def parse_message(text: str) -> SiweMessage:
+    """The EIP-4361 message, parsed by siwe's regular-expression parser (its ABNF parser takes
+    seconds on a few kilobytes), after bounding its lines; HTTPException 400 when it is not one."""
+    lines = text.split("\n")
+    if len(lines) > MAX_MESSAGE_LINES or max(len(line) for line in lines) > MAX_LINE:
+        raise HTTPException(400, f"not an EIP-4361 message: more than {MAX_MESSAGE_LINES} lines or a line over "
+                                 f"{MAX_LINE} characters")  # fmt: skip
+    try:
+        return SiweMessage.from_message(text, abnf=False)
+    except Exception as error:
+        raise HTTPException(400, f"not an EIP-4361 message: {_first_reason(error)}") from error
+
+
+def _first_reason(error: Exception) -> str:
+    """A parse error in words: pydantic's first message, without its repr of the input."""
+    if isinstance(error, ValidationError):
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        return f"{where}: {first['msg']}" if where else str(first["msg"])
+    return str(error).splitlines()[0][:200] if str(error) else type(error).__name__
 
 
 def unauthorized(detail: str) -> HTTPException:
@@ -164,11 +198,7 @@ def login(request: Request, context: ContextDep, body: Annotated[Login, Body()])
 
     auth = context.auth
     limit(request, auth.login_rate, "login")
-    try:
-        message = SiweMessage.from_message(body.message)
-    except Exception as error:
-        raise HTTPException(400, f"not an EIP-4361 message: {str(error)[:200]}") from error
-    limit(request, auth.login_rate, "login", address=message.address)
+    message = parse_message(body.message)
     if not context.nonces.spend(message.nonce):
         raise unauthorized("the nonce is unknown, expired or already used; ask for a new one")
     if message.chain_id != context.deployment.chain_id:
@@ -180,6 +210,9 @@ def login(request: Request, context: ContextDep, body: Annotated[Login, Body()])
         raise unauthorized(f"the message does not verify: {type(error).__name__}") from error
     except Exception as error:
         raise unauthorized("the signature is malformed") from error
+    # Counted per address only now that the signer is known: bogus logins naming a member, from
+    # anywhere, must not lock that member out (they count against their own IP above).
+    limit(request, auth.login_rate, "login", address=message.address)
     who = principal(context, message.address.lower())
     if not who.member and not who.staff:
         raise HTTPException(403, f"{message.address} is not a member of this ledger")

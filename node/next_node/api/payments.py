@@ -1,6 +1,6 @@
 """What a wallet needs to pay through the gateway alone, without a node's JSON-RPC of its own (a
 production node's RPC is never public): the ledger's parameters, a pre-flight with the gas and
-nonce to sign with, and the fate of a relayed transaction. The relay itself is POST /tx (chain.py).
+nonce to sign with, and the fate of a relayed transaction. The relay itself is POST /tx (relay.py).
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from pydantic import BaseModel
 from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound, Web3RPCError
 
-from next_contracts.errors import error_from_exception
+from next_contracts.deploy import role_id
+from next_contracts.errors import DecodedError, error_from_exception
 from next_contracts.transact import gas_price
 from next_node.api.access import OwnerOrStaff
 from next_node.api.deps import ContextDep
@@ -22,6 +23,8 @@ from next_node.api.params import AddressPath
 
 router = APIRouter(tags=["payments"])
 GAS_MARGIN = 4  # sign with the estimate plus a quarter: a payee's slot may be cold by then
+ROLES = ("REGISTRAR_ROLE", "CREDIT_COMMITTEE_ROLE", "GOVERNANCE_ROLE", "PAUSER_ROLE", "AUDITOR_ROLE")
+ROLE_NAMES = {bytes(role_id(name)): name for name in ROLES} | {b"\x00" * 32: "DEFAULT_ADMIN_ROLE"}
 
 
 class LedgerInfo(BaseModel):
@@ -53,14 +56,34 @@ class TxStatus(BaseModel):
     block_number: int | None
 
 
+def in_words(decoded: DecodedError) -> str:
+    """A typed error with its facts in clean words: a role by its name (REGISTRAR_ROLE), other
+    bytes in hex, never Python's repr of them."""
+
+    def word(value: object) -> str:
+        if isinstance(value, bytes):
+            return ROLE_NAMES.get(value) or HexBytes(value).to_0x_hex()
+        return str(value)
+
+    return f"{decoded.name}({', '.join(f'{k}={word(v)}' for k, v in decoded.args.items())})"
+
+
+def chain_reason(error: Web3RPCError) -> str:
+    """The node's own message in a JSON-RPC error ("nonce too low"), without web3's dict text."""
+    response = error.rpc_response or {}
+    reason = response.get("error", {}).get("message") if isinstance(response.get("error"), dict) else None
+    return str(reason) if reason else "the node gave no reason"
+
+
 def refusal(error: ContractCustomError | ContractLogicError) -> JSONResponse:
     """409: well-formed, but the ledger's current state refuses it (credit, ceiling, status ...);
     in words, and with the typed error's bytes for a wallet to put in its own words."""
     decoded = error_from_exception(error)
-    return JSONResponse(
-        {"detail": f"the ledger would refuse it: {decoded or error}", "error_data": error.data if decoded else None},
-        status_code=409,
-    )
+    if decoded is not None:
+        detail, data = in_words(decoded), error.data
+    else:  # a revert without one of the ledger's typed errors: the node's reason string, if any
+        detail, data = (error.message or "no reason given"), None
+    return JSONResponse({"detail": f"the ledger would refuse it: {detail}", "error_data": data}, status_code=409)
 
 
 def _chain(call: Any) -> Any:
@@ -119,7 +142,7 @@ def preflight(
     except (ContractCustomError, ContractLogicError) as error:
         return refusal(error)
     except Web3RPCError as error:
-        raise HTTPException(400, f"the chain refused the call: {error}") from error
+        raise HTTPException(400, f"the chain refused the call: {chain_reason(error)}") from error
     nonce = _chain(lambda: w3.eth.get_transaction_count(sender, "pending"))
     return Prepared(gas=estimate + estimate // GAS_MARGIN, nonce=nonce, gas_price=_chain(lambda: gas_price(w3)))
 

@@ -23,7 +23,8 @@ from next_node.api.schemas import (
     TransferPage,
     TransferPublic,
 )
-from next_node.db.models import Member, SyncState, Transfer
+from next_node.api.snapshot import CONFLICT, accounts_at, begin_snapshot, require_indexed
+from next_node.db.models import Member, Transfer
 
 router = APIRouter(tags=["accounts"])
 
@@ -63,23 +64,32 @@ DENIED: dict[int | str, dict[str, Any]] = {
 MEMBER_DENIED: dict[int | str, dict[str, Any]] = {404: {"description": "not a member"}, **DENIED}
 
 
-@router.get("/accounts", responses=DENIED)
+@router.get("/accounts", responses={**DENIED, **CONFLICT})
 def list_accounts(
     session: SessionDep,
     _viewer: Staff,
     limit: Annotated[int, Query(ge=1, le=1_000, description="items per page (1 to 1000)")] = 200,
     cursor: AddressCursor = None,
+    at_block: Annotated[
+        int | None, Query(ge=0, le=2**63 - 1, description="every page as it was at this block (409 if not indexed)")
+    ] = None,
 ) -> AccountPage:
-    """STAFF. Every account, in full, by address: what an auditor compares with its own replay."""
+    """STAFF. Every account, in full, by address: what an auditor compares with its own replay.
+    With `at_block`, each page describes that block, however far the index has gone since, so
+    that the pages of a live gateway make one snapshot (next_node/api/snapshot.py)."""
+    indexed = begin_snapshot(session)
+    if at_block is not None:
+        require_indexed(indexed, at_block)
     query = select(Member)
     if cursor is not None:
         query = query.where(col(Member.address) > cursor.lower())
     members = session.exec(query.order_by(col(Member.address)).limit(limit + 1)).all()
-    sync = session.get(SyncState, 1)
+    block = indexed if at_block is None else at_block
+    accounts = accounts_at(session, list(members[:limit]), block, indexed)
     return AccountPage(
-        items=[account_public(m) for m in members[:limit]],
+        items=[account_public(Member.model_construct(**a)) for a in accounts],
         next_cursor=members[limit - 1].address if len(members) > limit else None,
-        indexed_block=sync.last_block if sync else 0,
+        indexed_block=block,
     )
 
 

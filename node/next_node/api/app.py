@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 from web3 import Web3
 
 from next_contracts.deploy import Deployment
-from next_node.api import accounts, auth, chain, payments, relay, stats
+from next_node.api import accounts, audit_routes, auth, chain, payments, relay, stats
 from next_node.api.access import PrincipalCache
 from next_node.api.auth import AuthSettings, Nonces
 from next_node.api.bodylimit import BodyLimit
@@ -44,7 +44,7 @@ def create_app(engine: Engine, deployment: Deployment, w3: Web3, auth_settings: 
         principals=PrincipalCache(),
     )
     app.state.limiter = new_limiter()
-    for router in (auth.router, accounts.router, stats.router, chain.router, payments.router):
+    for router in (auth.router, accounts.router, stats.router, chain.router, payments.router, audit_routes.router):
         app.include_router(router)
     app.include_router(relay.router)
     install_docs(app)

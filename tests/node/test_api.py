@@ -259,10 +259,16 @@ def test_relay_says_why_the_ledger_would_refuse(client, w3, deployment, communit
     assert "LedgerInsufficientCredit" in response.json()["detail"]
 
 
-def test_relay_refuses_a_used_nonce(client, w3, deployment, community):
+def test_relay_answers_a_retry_as_the_first_time_and_refuses_a_used_nonce(client, w3, deployment, community):
     payer = community.citizens[12]
     raw = signed_payment(w3, deployment, payer, community.citizens[13].address, 5)
-    assert client.post("/tx", json={"raw": raw}).status_code == 202
+    first = client.post("/tx", json={"raw": raw})
+    assert first.status_code == 202
     w3.eth.wait_for_transaction_receipt(Web3.keccak(hexstr=raw))  # mined; now the same bytes again
     again = client.post("/tx", json={"raw": raw})
-    assert again.status_code == 400, again.text
+    assert again.status_code == 202 and again.json() == first.json(), again.text
+    used = w3.eth.get_transaction_count(payer.address) - 1
+    other = signed_payment(w3, deployment, payer, community.citizens[13].address, 6, nonce=used)
+    refused = client.post("/tx", json={"raw": other})
+    detail = refused.json()["detail"]
+    assert refused.status_code == 400 and "nonce" in detail and "{" not in detail and "'" not in detail, detail

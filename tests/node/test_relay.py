@@ -1,0 +1,76 @@
+"""The relay on a chain that does not mine at once: a retry of a pending transaction, then of the
+mined one, answers as the first did; and the ledger's refusals say a role by its name."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from eth_account import Account
+from fastapi.testclient import TestClient
+from web3 import Web3
+
+from next_contracts.transact import send
+from next_node.api.app import create_app
+from next_node.api.auth import AuthSettings, issue_token
+from next_node.db.engine import make_engine
+from tests.node.test_api import ledger_of, signed_payment
+
+
+@pytest.fixture(scope="module")
+def members(w3, deployment, operator):
+    ledger = ledger_of(w3, deployment)
+    send(w3, operator, {"to": ledger.address, "data": ledger.encode_abi("setDefaultCreditLine", [0, 100_000, 10**9])})
+    alice, bob = Account.create(), Account.create()
+    for member in (alice, bob):
+        send(w3, operator, {"to": ledger.address, "data": ledger.encode_abi("admit", [member.address, 0, 1, b"\x07" * 32])})
+    return alice, bob
+
+
+@pytest.fixture(scope="module")
+def gateway(w3, deployment, members, tmp_path_factory):
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('relay') / 'index.db'}")
+    settings = AuthSettings(domain="gateway.test")
+    return TestClient(create_app(engine, deployment, w3, settings)), settings
+
+
+@pytest.fixture
+def manual_mining(w3) -> Iterator[None]:
+    w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
+    try:
+        yield
+    finally:
+        w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+
+
+def test_a_retry_of_a_pending_then_mined_transaction_answers_202_with_its_hash(
+    gateway, w3, deployment, members, manual_mining
+):
+    client, _ = gateway
+    alice, bob = members
+    raw = signed_payment(w3, deployment, alice, bob.address, 250)
+    first = client.post("/tx", json={"raw": raw})
+    assert first.status_code == 202, first.text
+    assert first.json()["tx_hash"] == Web3.keccak(hexstr=raw).to_0x_hex()
+    pending = client.post("/tx", json={"raw": raw})
+    assert (pending.status_code, pending.json()) == (202, first.json())
+    assert client.get(f"/tx/{first.json()['tx_hash']}").json()["status"] == "pending"
+    w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    assert client.get(f"/tx/{first.json()['tx_hash']}").json()["status"] == "success"
+    mined = client.post("/tx", json={"raw": raw})
+    assert (mined.status_code, mined.json()) == (202, first.json())
+    assert ledger_of(w3, deployment).functions.balanceOf(bob.address).call() == 250  # paid once
+
+
+def test_a_refusal_names_the_role_the_sender_lacks(gateway, w3, deployment, members):
+    client, settings = gateway
+    alice, _ = members
+    token = issue_token(settings, alice.address, deployment.chain_id).token
+    data = ledger_of(w3, deployment).encode_abi("admit", [Account.create().address, 0, 1, b"\x01" * 32])
+    response = client.post(
+        f"/accounts/{alice.address}/preflight", json={"data": data}, headers={"Authorization": f"Bearer {token}"}
+    )
+    detail = response.json()["detail"]
+    assert response.status_code == 409 and "REGISTRAR_ROLE" in detail, detail
+    assert "b'" not in detail and "\\x" not in detail
+    assert response.json()["error_data"].startswith("0x")

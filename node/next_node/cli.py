@@ -13,13 +13,14 @@ import logging
 import os
 import sys
 import threading
+import tomllib
 from pathlib import Path
 
 import uvicorn
 from eth_account import Account
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from next_contracts.deploy import DeployConfig, Deployment
+from next_contracts.deploy import DeployConfig, DeployError, Deployment
+from next_contracts.errors import NextContractsError
 from next_contracts.login import LoginError, login
 from next_contracts.rpc import connect
 from next_node import demo
@@ -31,9 +32,10 @@ from next_node.chain.signals import stop_signals_as_interrupt
 from next_node.config import Settings
 from next_node.db.engine import make_engine
 from next_node.deployment import ensure_deployed
-from next_node.errors import NodeError
+from next_node.errors import ChainUnavailableError, ConfigError, ExitStatus, NodeError
+from next_node.indexer.supervisor import IndexStatus, Supervisor
 from next_node.indexer.sync import Indexer, IndexerSettings
-from next_node.indexer.sync import Progress as Step
+from next_node.progress import catch_up
 
 log = logging.getLogger("next_node")
 
@@ -171,10 +173,19 @@ def _serve(app: object, port: int) -> None:
         uvicorn.Server(config).run()
 
 
+def _deploy_config(path: Path | None) -> DeployConfig | None:
+    if path is None:
+        return None
+    try:
+        return DeployConfig.from_toml(path)
+    except (OSError, tomllib.TOMLDecodeError, DeployError) as error:
+        raise ConfigError(f"the deploy config {path} cannot be used: {error}") from error
+
+
 def up(args: argparse.Namespace) -> int:
     # No unlocked account: the operator is the data directory's own key, signing here.
     settings = ChainSettings(args.data_dir, args.rpc_port, args.chain_id, args.block_time, unlocked_accounts=0)
-    config = DeployConfig.from_toml(args.deploy_config) if args.deploy_config else None
+    config = _deploy_config(args.deploy_config)
     # SIGTERM and SIGHUP stop the node as Ctrl-C does: the chain state saved, anvil stopped.
     with stop_signals_as_interrupt(), EmbeddedChain(settings) as chain:
         w3 = chain.start()
@@ -186,11 +197,16 @@ def up(args: argparse.Namespace) -> int:
             chain.save()
         engine = make_engine(_database(args))
         indexer = Indexer(engine, connect(settings.rpc_url, trust_env=False), deployment, _indexer_settings(args))
+        status = IndexStatus(args.confirmations)  # the supervised indexer's state, which /health reports
+        if indexer.rebuild is not None:
+            print(f"{indexer.rebuild} ...", flush=True)
+            catch_up(indexer, status=status)
         stop = threading.Event()
-        thread = threading.Thread(target=indexer.run, args=(stop.is_set,), name="indexer", daemon=True)
+        supervisor = Supervisor(indexer, status, wait=stop.wait)
+        thread = threading.Thread(target=supervisor.run, args=(stop.is_set,), name="indexer", daemon=True)
         thread.start()
         try:
-            app = create_app(engine, deployment, w3, _auth(args))
+            app = create_app(engine, deployment, w3, _auth(args), index_status=status)
             print(f"chain     {settings.rpc_url}  (chain id {w3.eth.chain_id}; loopback only)")
             print(f"ledger    {deployment.ledger}  ({'deployed now' if fresh else 'resumed'})")
             print(f"api       http://127.0.0.1:{args.api_port}  (docs: http://127.0.0.1:{args.api_port}/docs)")
@@ -214,32 +230,9 @@ def _open(args: argparse.Namespace) -> tuple[Indexer, Deployment]:
 
 def index(args: argparse.Namespace) -> int:
     indexer, _ = _open(args)
-    first, _ = indexer.cursor()
-    target = indexer.head()
-    columns = (
-        TextColumn("indexing"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("blocks"),
-        TextColumn("{task.fields[rate]} events/s"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, disable=not sys.stderr.isatty(), transient=False) as bar:
-        task = bar.add_task("index", total=max(target - first, 0), rate="0")
-        events = 0
-
-        def on_step(step: Step) -> None:
-            nonlocal events
-            events += step.events
-            elapsed = bar.tasks[task].elapsed or 1e-9
-            bar.update(
-                task,
-                completed=step.last_block - first,
-                total=max(step.head - first, 1),
-                rate=f"{events / elapsed:,.0f}",
-            )
-
-        indexer.run(lambda: not args.follow and indexer.cursor()[0] >= indexer.head(), on_step)
+    if indexer.rebuild is not None:
+        print(f"{indexer.rebuild} ...", file=sys.stderr, flush=True)
+    events = catch_up(indexer, follow=args.follow)
     print(f"indexed up to block {indexer.cursor()[0]} ({events} events)")
     return 0
 
@@ -268,11 +261,21 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return {"up": up, "index": index, "serve": serve, "dev-token": dev_token}[args.command](args)
-    except (NodeError, FileNotFoundError) as error:
+    except (NodeError, NextContractsError, FileNotFoundError) as error:
+        # Every error of this package and of next_contracts (a failed deploy or sign-in) is one
+        # line, never a traceback; the exit code says which kind.
         print(f"next-node: {error}", file=sys.stderr)
-        return 1
+        return _exit_status(error)
     except KeyboardInterrupt:
-        return 130
+        return ExitStatus.INTERRUPTED
+
+
+def _exit_status(error: Exception) -> ExitStatus:
+    if isinstance(error, ConfigError):
+        return ExitStatus.CONFIG
+    if isinstance(error, ChainUnavailableError):
+        return ExitStatus.CHAIN_UNAVAILABLE
+    return ExitStatus.ERROR
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 """The gateway's errors: one root, so the CLI maps them to exit codes in one place."""
 
+from enum import IntEnum
+
 
 class NodeError(Exception):
     """Anything the node cannot do, said in one line."""
@@ -11,3 +13,18 @@ class ChainUnavailableError(NodeError, ConnectionError):
 
 class DeploymentMismatchError(NodeError):
     """The deployment record and the chain disagree (another chain, or other code)."""
+
+
+class ConfigError(NodeError, ValueError):
+    """A configuration file cannot be read or says something impossible."""
+
+
+class ExitStatus(IntEnum):
+    """`next-node`'s exit codes; only its `main` maps errors to them."""
+
+    OK = 0
+    ERROR = 1  # any other NodeError, or an error of next_contracts (a deploy, a sign-in)
+    USAGE = 2  # argparse: a bad command line
+    CONFIG = 3  # ConfigError
+    CHAIN_UNAVAILABLE = 4  # ChainUnavailableError
+    INTERRUPTED = 130  # Ctrl-C

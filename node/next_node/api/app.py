@@ -19,11 +19,20 @@ from next_node.api.bodylimit import BodyLimit
 from next_node.api.deps import Context
 from next_node.api.docs import install_docs
 from next_node.api.ratelimit import new_limiter
+from next_node.indexer.supervisor import IndexStatus
 
 log = logging.getLogger("next_node.api")
 
 
-def create_app(engine: Engine, deployment: Deployment, w3: Web3, auth_settings: AuthSettings | None = None) -> FastAPI:
+def create_app(
+    engine: Engine,
+    deployment: Deployment,
+    w3: Web3,
+    auth_settings: AuthSettings | None = None,
+    index_status: IndexStatus | None = None,
+) -> FastAPI:
+    """The app; `index_status` is the state of an indexer in the same process (`next-node up`),
+    which /health reports (without it, /health compares the index's cursor with the chain)."""
     app = FastAPI(
         title="NExT gateway",
         version="0.1.0",
@@ -44,6 +53,7 @@ def create_app(engine: Engine, deployment: Deployment, w3: Web3, auth_settings: 
         principals=PrincipalCache(),
     )
     app.state.limiter = new_limiter()
+    app.state.index_status = index_status
     for router in (auth.router, accounts.router, stats.router, chain.router, payments.router, audit_routes.router):
         app.include_router(router)
     app.include_router(relay.router)

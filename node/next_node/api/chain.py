@@ -3,12 +3,16 @@ POST /tx, is in relay.py.)"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from sqlalchemy import text
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy.exc import SQLAlchemyError
 
 from next_node.api.deps import ContextDep, SessionDep
+from next_node.api.index_health import index_report
 from next_node.api.schemas import Head, Health
 from next_node.db.models import SyncState
+from next_node.indexer.supervisor import IndexStatus
 
 router = APIRouter(tags=["chain"])
 
@@ -20,21 +24,41 @@ def chain_head(context: ContextDep) -> int | None:
         return None
 
 
-@router.get("/health")
-def health(session: SessionDep, context: ContextDep) -> Health:
-    """PUBLIC. Whether the database and the chain answer."""
+def index_status(request: Request) -> IndexStatus | None:
+    """The state of an indexer in this process (`next-node up`); None under `next-node serve`."""
+    status: IndexStatus | None = getattr(request.app.state, "index_status", None)
+    return status
+
+
+IndexStatusDep = Annotated[IndexStatus | None, Depends(index_status)]
+
+
+@router.get("/health", responses={503: {"model": Health, "description": "the index is failing"}})
+def health(session: SessionDep, context: ContextDep, status: IndexStatusDep, response: Response) -> Health:
+    """PUBLIC. Whether the database and the chain answer, and how the index keeps up with the
+    chain: ok, behind (its lag over the threshold) or failing (its indexer's last attempts failed,
+    with the last error in words). 503 when the index is failing or the database does not answer;
+    200 otherwise, with status "degraded" when the index is behind or the chain unreachable."""
+    latest = chain_head(context)
     try:
-        session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+        sync = session.get(SyncState, 1)
         database = "ok"
-    except Exception:
-        database = "unavailable"
-    chain = "ok" if chain_head(context) is not None else "unreachable"
-    return Health(status="ok" if database == chain == "ok" else "degraded", database=database, chain=chain)
+    except SQLAlchemyError:
+        sync, database = None, "unavailable"
+    report = index_report(sync, latest, status.snapshot() if status else None)
+    chain = "ok" if latest is not None else "unreachable"
+    if database != "ok" or report.state == "failing":
+        response.status_code = 503
+        overall = "failing"
+    else:
+        overall = "ok" if chain == "ok" and report.state == "ok" else "degraded"
+    return Health(status=overall, database=database, chain=chain, index=report)
 
 
 @router.get("/blocks/head")
-def head(session: SessionDep, context: ContextDep) -> Head:
-    """PUBLIC. The chain's head against the indexed head, and the lag between them in blocks."""
+def head(session: SessionDep, context: ContextDep, status: IndexStatusDep) -> Head:
+    """PUBLIC. The chain's head against the indexed head, the lag between them in blocks, and
+    whether the index is ok, behind or failing (as in /health)."""
     sync = session.get(SyncState, 1)
     indexed = sync.last_block if sync else 0
     latest = chain_head(context)
@@ -43,4 +67,5 @@ def head(session: SessionDep, context: ContextDep) -> Head:
         indexed_block=indexed,
         indexed_hash=sync.last_block_hash if sync else None,
         lag=max(latest - indexed, 0) if latest is not None else None,
+        index=index_report(sync, latest, status.snapshot() if status else None),
     )

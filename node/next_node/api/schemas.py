@@ -96,17 +96,35 @@ class Stats(BaseModel):
     velocity_30d: float | None  # payment volume over the last 30 days / money in circulation
 
 
+class IndexReport(BaseModel):
+    """How the index keeps up: `state` is ok, behind (lag over the threshold) or failing (the
+    indexer's last attempts failed: `last_error` says why), and `detail` says it in words."""
+
+    state: str
+    detail: str
+    indexed_block: int | None
+    chain_head: int | None
+    lag: int | None
+    lag_threshold: int
+    supervised: bool  # an indexer runs in this process (next-node up) and reports here
+    last_success_age: float | None = None  # seconds since its last successful step
+    last_error: str | None = None
+    consecutive_failures: int = 0
+
+
 class Head(BaseModel):
     chain_head: int | None
     indexed_block: int
     indexed_hash: str | None
     lag: int | None
+    index: IndexReport | None = None
 
 
 class Health(BaseModel):
-    status: str
+    status: str  # ok; degraded (the index is behind or the chain unreachable); failing (answered with 503)
     database: str
     chain: str
+    index: IndexReport | None = None
 
 
 class RawTx(BaseModel):

@@ -11,10 +11,12 @@ from sqlmodel import SQLModel, create_engine
 from next_node.db import models  # noqa: F401  (registers the tables)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for `url` (sqlite:///path or postgresql+psycopg://...), tables created."""
+def make_engine(url: str, *, sqlite_busy_timeout: float = 30.0, **kwargs: Any) -> Engine:
+    """An engine for `url` (sqlite:///path or postgresql+psycopg://...), tables created. On SQLite,
+    a write waits up to `sqlite_busy_timeout` seconds for a lock another process holds."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+        connect_args = {"check_same_thread": False, "timeout": sqlite_busy_timeout}
+        engine = create_engine(url, connect_args=connect_args, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = create_engine(url, pool_pre_ping=True, **kwargs)

@@ -176,3 +176,17 @@ class SyncState(SQLModel, table=True):
 
 # Every table that keeps the ledger's events (the rest is derived from them, or is the cursor).
 EVENT_TABLES: tuple[type[SQLModel], ...] = (Transfer, MemberEvent, WriteOff, FeeChange, RoleChange, LedgerEvent)
+
+
+# The shape of the tables above, and of what the indexer derives into them. Bump it with any change
+# to either: on start, an index of another (or no) version is rebuilt from the chain (db/schema.py).
+SCHEMA_VERSION = 1
+
+
+class SchemaVersion(SQLModel, table=True):
+    """The version of the index's schema, one row; written when the tables are created."""
+
+    __tablename__ = "schema_version"
+
+    id: int = Field(default=1, primary_key=True)
+    version: int

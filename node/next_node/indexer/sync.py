@@ -7,18 +7,17 @@
   the chain was rewound: the index goes back to the common ancestor (the newest stored block whose
   hash the chain still has), drops what came after, and rebuilds the derived tables from the
   events it kept. Confirmations (0 by default: QBFT's finality is instant) hold back the head.
-- When the node does not answer, the indexer waits and tries again.
+- Whatever fails (the node, the database), the Supervisor (supervisor.py) logs it, backs off and
+  tries again; its IndexStatus is what /health reports.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import requests
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -32,17 +31,24 @@ from next_node.db.models import (
     Member,
     SyncState,
 )
+from next_node.db.schema import ensure_schema
 from next_node.errors import DeploymentMismatchError, NodeError
 from next_node.indexer.apply import Batch
 from next_node.indexer.decode import Event, decode_log
 from next_node.indexer.replay import stored_events
+from next_node.indexer.supervisor import IndexStatus, Supervisor
 
 log = logging.getLogger("next_node.indexer")
 REPLAY_CHUNK = 50_000
+STEP_ATTEMPTS = 5  # reads of one batch while the head keeps moving
 
 
 class RpcError(NodeError):
     """The node answered a JSON-RPC request with an error."""
+
+
+class ChainMovedError(RpcError):
+    """The chain changed under a read (a block replaced or not there yet): read again."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,8 @@ class IndexerSettings:
     batch_blocks: int = 2_000
     confirmations: int = 0
     poll_interval: float = 1.0
-    retry_interval: float = 1.0
+    retry_interval: float = 0.5  # the first wait after a failure; it doubles up to retry_max
+    retry_max: float = 30.0
     until_block: int | None = None  # stop there (tests, and re-indexing a range)
 
 
@@ -73,6 +80,9 @@ class Indexer:
         self.deployment = deployment
         self.ledger = deployment.ledger.lower()
         self.settings = settings or IndexerSettings()
+        self.last_head: int | None = None  # the head as the last step read it
+        # An index of another schema version is dropped here, to be indexed again from the chain.
+        self.rebuild = ensure_schema(engine, chain_id=deployment.chain_id, ledger=self.ledger)
         self._init_cursor()
 
     # JSON-RPC, raw: web3's result formatting is not needed here and costs more than the decoding.
@@ -85,7 +95,7 @@ class Indexer:
     def _header(self, number: int) -> dict[str, Any]:
         header = self._rpc("eth_getBlockByNumber", [hex(number), False])
         if header is None:
-            raise RpcError(f"block {number} is not on the chain (yet)")
+            raise ChainMovedError(f"block {number} is not on the chain (yet)")
         return dict(header)
 
     def _init_cursor(self) -> None:
@@ -117,28 +127,48 @@ class Indexer:
     def head(self) -> int:
         head = int(self._rpc("eth_blockNumber", []), 16) - self.settings.confirmations
         until = self.settings.until_block
-        return head if until is None else min(head, until)
+        self.last_head = head if until is None else min(head, until)
+        return self.last_head
 
     # ---------------------------------------------------------------------------------------------
 
     def step(self) -> Progress | None:
-        """Indexes the next batch of blocks; None when caught up with the head."""
+        """Indexes the next batch of blocks; None when caught up with the head.
+
+        The head may move while a batch is read (a block replaced between eth_blockNumber and
+        eth_getLogs, or a rewind): the batch is then read again, from a fresh head, at most
+        STEP_ATTEMPTS times; past that, ChainMovedError for the caller to retry later."""
+        for _ in range(STEP_ATTEMPTS):
+            try:
+                return self._step()
+            except ChainMovedError as error:
+                log.info("%s; reading the range again", error)
+        raise ChainMovedError(f"the chain kept moving during {STEP_ATTEMPTS} attempts to read a batch")
+
+    def _step(self) -> Progress | None:
         head = self.head()
         last, last_hash = self.cursor()
         if head <= last:
+            if last_hash is not None and self._hash_of(last) != last_hash:
+                self.rewind()  # the indexed head was replaced (or the chain is now shorter)
+                raise ChainMovedError(f"block {last} was replaced")
             return None
         start, end = last + 1, min(head, last + self.settings.batch_blocks)
         if last_hash is not None and self._header(start)["parentHash"] != last_hash:
             self.rewind()
-            return self.step()
+            raise ChainMovedError(f"the parent of block {start} was replaced")
         logs = self._rpc("eth_getLogs", [{"address": self.ledger, "fromBlock": hex(start), "toBlock": hex(end)}])
         end_header = self._header(end)
         events = [e for e in (decode_log(entry) for entry in logs if not entry.get("removed")) if e is not None]
         if any(e.block_number == end and e.block_hash != end_header["hash"] for e in events):
-            return self.step()  # the chain moved between the two requests: take the range again
+            raise ChainMovedError(f"block {end} changed while the batch was read")
         events, blocks = self._blocks(events)
         self._write(events, blocks, end, end_header["hash"])
         return Progress(start, end, len(events), head)
+
+    def _hash_of(self, number: int) -> str | None:
+        header = self._rpc("eth_getBlockByNumber", [hex(number), False])
+        return None if header is None else str(header["hash"])
 
     def _headers(self, numbers: list[int]) -> dict[int, dict[str, Any]]:
         """Block headers by number, in one batched JSON-RPC request."""
@@ -147,8 +177,10 @@ class Indexer:
         responses = self.w3.provider.make_batch_request(  # type: ignore[attr-defined]
             [("eth_getBlockByNumber", [hex(n), False]) for n in numbers]
         )
-        if isinstance(responses, dict) or any("error" in r or r.get("result") is None for r in responses):
+        if isinstance(responses, dict) or any("error" in r for r in responses):
             raise RpcError(f"could not read the headers of blocks {numbers[0]}..{numbers[-1]}")
+        if any(r.get("result") is None for r in responses):
+            raise ChainMovedError(f"a block of {numbers[0]}..{numbers[-1]} is no longer on the chain")
         return {int(r["result"]["number"], 16): r["result"] for r in responses}
 
     def _blocks(self, events: list[Event]) -> tuple[list[Event], list[dict[str, Any]]]:
@@ -157,7 +189,7 @@ class Indexer:
         headers = self._headers(sorted({e.block_number for e in events}))
         for event in events:
             if headers[event.block_number]["hash"] != event.block_hash:
-                raise RpcError("the chain moved while the batch was read")
+                raise ChainMovedError("the chain moved while the batch was read")
         blocks = [
             {
                 "number": n,
@@ -231,16 +263,12 @@ class Indexer:
 
     # ---------------------------------------------------------------------------------------------
 
-    def run(self, should_stop: Callable[[], bool], on_progress: Callable[[Progress], None] | None = None) -> None:
-        """Indexes until `should_stop()`, following the head; waits out an unreachable node."""
-        while not should_stop():
-            try:
-                progress = self.step()
-            except (requests.ConnectionError, requests.Timeout, ConnectionError) as error:
-                log.warning("the chain does not answer (%s); trying again", type(error).__name__)
-                time.sleep(self.settings.retry_interval)
-                continue
-            if progress is None:
-                time.sleep(self.settings.poll_interval)
-            elif on_progress is not None:
-                on_progress(progress)
+    def run(
+        self,
+        should_stop: Callable[[], bool],
+        on_progress: Callable[[Progress], None] | None = None,
+        status: IndexStatus | None = None,
+    ) -> None:
+        """Indexes until `should_stop()`, following the head, under a Supervisor: whatever fails
+        is logged and retried after a backoff; `status` says how it goes (supervisor.py)."""
+        Supervisor(self, status).run(should_stop, on_progress)

@@ -192,7 +192,17 @@ def up(args: argparse.Namespace) -> int:
         deployment, fresh = ensure_deployed(w3, args.data_dir, chain.operator, config)
         if args.demo and fresh:
             print("seeding the demo community ...", flush=True)
-            demo.seed(w3, deployment, chain.operator)
+            community = demo.seed(w3, deployment, chain.operator)
+            home = demo.keep_wallet(
+                w3,
+                deployment,
+                chain.operator,
+                community,
+                args.data_dir / "wallet",
+                rpc_url=settings.rpc_url,
+                gateway_url=f"http://127.0.0.1:{args.api_port}",
+            )
+            print(f"demo wallet: NEXT_WALLET_HOME={home} next-wallet list  (password {demo.DEMO_PASSWORD})")
         if fresh:  # saved at once: a crash now must not leave a record of a ledger the chain lost
             chain.save()
         engine = make_engine(_database(args))

@@ -10,6 +10,10 @@ roles (a demo; production gives them to distinct people). Then:
 6. a citizen who lost their phone gets their account moved to a new key (key recovery), and the
    credit committee raises the bakery's credit line.
 
+`keep_wallet` then makes the demo playable: a ready wallet home (config and keystores, dev password
+"demo") for a few named members (a citizen, a business, the council) and staff keys that hold
+their roles (a registrar, a credit committee, an auditor), with a sample bonus CSV for the council.
+
 Each phase's transactions are submitted together and waited for once, so the demo takes seconds
 even on a chain that makes one block a second.
 """
@@ -20,6 +24,7 @@ import csv
 import io
 import random
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from eth_account import Account
@@ -28,8 +33,10 @@ from hexbytes import HexBytes
 from web3 import Web3
 
 from next_contracts import LEDGER, fee_for, load_artifact
-from next_contracts.deploy import Deployment
+from next_contracts.deploy import Deployment, role_id
 from next_contracts.transact import Sender, submit
+from next_wallet import keystore
+from next_wallet.config import Config
 
 INDIVIDUAL, BUSINESS, COUNCIL = 0, 1, 2
 DEFAULT_LINES = {
@@ -206,3 +213,53 @@ def seed(
     transactions += phase.wait()
     people[-1] = new_key
     return Community(council, businesses, people, defaulter, sheet, (lost.address, new_key), transactions)
+
+
+DEMO_PASSWORD = "demo"  # a dev password for a dev chain, documented in the README: never for real keys
+STAFF_ROLES = {
+    "registrar": "REGISTRAR_ROLE",
+    "committee": "CREDIT_COMMITTEE_ROLE",
+    "auditor": "AUDITOR_ROLE",
+}
+
+
+def keep_wallet(
+    w3: Web3,
+    deployment: Deployment,
+    operator: Sender,
+    community: Community,
+    home: Path,
+    *,
+    rpc_url: str,
+    gateway_url: str,
+    password: str = DEMO_PASSWORD,
+) -> Path:
+    """A ready wallet home for the demo (`NEXT_WALLET_HOME=home next-wallet ...`): config.toml for
+    this node and gateway; keystores for `citizen` (one of the council's staff), `business` (the
+    bakery), `council`, and staff keys `registrar`, `committee`, `auditor` that the operator (the
+    admin) grants their roles now; and bonus.csv, a few citizens' bonuses for the council to pay.
+    Returns `home`. `operator` must hold the admin role."""
+    ledger = w3.eth.contract(Web3.to_checksum_address(deployment.ledger), abi=load_artifact(LEDGER).abi)
+    staff = {label: Account.create() for label in STAFF_ROLES}
+    phase = _Phase(w3, ledger)
+    for label, role in STAFF_ROLES.items():
+        phase.send(operator, ledger.functions.grantRole(role_id(role), staff[label].address))
+    community.transactions.extend(phase.wait())
+    named = {
+        "citizen": community.citizens[0],
+        "business": community.businesses["bakery (1)"],
+        "council": community.council,
+        **staff,
+    }
+    Config(rpc_url, deployment.chain_id, Web3.to_checksum_address(deployment.ledger), gateway_url).save(
+        home / "config.toml"
+    )
+    for label, account in named.items():
+        keystore.write_new(home / "keystores" / f"{label}.json", Account.encrypt(account.key, password))
+    sheet = io.StringIO()
+    writer = csv.writer(sheet)
+    writer.writerow(["address", "amount", "name"])
+    for i, member in enumerate(community.citizens[1:4]):
+        writer.writerow([member.address, f"{25 * (i + 1)}.50", f"agent {i + 1}"])
+    (home / "bonus.csv").write_text(sheet.getvalue())
+    return home

@@ -52,13 +52,18 @@ def check_free(label: str) -> Path:
     return path
 
 
-def _save(label: str, data: dict[str, Any]) -> Path:
-    path = check_free(label)
+def write_new(path: Path, data: dict[str, Any]) -> None:
+    """Writes a keystore document to a new file, never over an existing one."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     # Created with 0600 from the start: never readable by others, not even for an instant.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as file:
         json.dump(data, file)
+
+
+def _save(label: str, data: dict[str, Any]) -> Path:
+    path = check_free(label)
+    write_new(path, data)
     return path
 
 

@@ -98,7 +98,9 @@ def role_name(role: bytes) -> str:
 def describe(decoded: DecodedError, amount: Callable[[int], str] = lambda v: f"{v / 100:.2f} NXT") -> str:
     """A typed error of the ledger in words, with its facts; `amount` formats hundredths."""
     name = decoded.name
-    a = {k: to_checksum_address(v) if isinstance(v, str) and is_hex_address(v) else v for k, v in decoded.args.items()}
+    a: dict[str, Any] = {
+        k: to_checksum_address(v) if isinstance(v, str) and is_hex_address(v) else v for k, v in decoded.args.items()
+    }
     words: dict[str, Callable[[], str]] = {
         "AccessControlUnauthorizedAccount": lambda: f"{a['account']} does not hold {role_name(a['neededRole'])}",
         "MembershipInvalidAccount": lambda: (

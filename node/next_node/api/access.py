@@ -1,6 +1,7 @@
 """Who sees what: every access rule of the gateway, in one place.
 
-- PUBLIC: anyone. /health, /blocks/head, /auth/*, and /stats with small groups suppressed.
+- PUBLIC: anyone. /health, /blocks/head, /auth/*, and /stats with small groups suppressed and
+  every public figure derived from what it shows (stats.py).
 - SIGNED_IN: a valid token (auth.py): a member, whatever its status, or a staff role holder.
 - OWNER_OR_STAFF: an account and its history, to that account's own key or to staff.
 - STAFF: registrars, the credit committee and auditors: every account, the member directory,
@@ -125,11 +126,18 @@ def owner_or_staff(
 
 
 def suppress_small_groups(counts: dict[str, int | None]) -> dict[str, int | None]:
-    """A breakdown with every group of fewer than MIN_GROUP members shown as null. When only one
-    group is hidden, the next smallest is hidden too, so that the total cannot give it away."""
+    """A breakdown with every group of fewer than MIN_GROUP members shown as null, and next smallest
+    groups hidden with them until the hidden groups, taken together, are at least two and hold at
+    least MIN_GROUP members (and more than one each): the breakdown's total may be known from
+    elsewhere, and then only the hidden groups' sum can be derived, never one of them."""
     sizes = {name: n or 0 for name, n in counts.items()}
     hidden = {name for name, n in sizes.items() if n < MIN_GROUP}
-    if len(hidden) == 1 and len(sizes) > 1:
+
+    def exposed() -> bool:
+        total = sum(sizes[name] for name in hidden)
+        return bool(hidden) and (len(hidden) < 2 or total < max(MIN_GROUP, len(hidden) + 1))
+
+    while exposed() and len(hidden) < len(sizes):
         hidden.add(min((n, name) for name, n in sizes.items() if name not in hidden)[1])
     return {name: (None if name in hidden else n) for name, n in sizes.items()}
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from fastapi import APIRouter
 from sqlalchemy import func
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from next_node.api.access import MIN_GROUP, Viewer, suppress_small_groups
 from next_node.api.deps import SessionDep
 from next_node.api.schemas import DailyActivity, Stats
-from next_node.db.models import LedgerState, Member, SyncState, Transfer
+from next_node.db.models import LedgerState, Member, SyncState, Transfer, WriteOff
 
 router = APIRouter(tags=["stats"])
 DAY = 86_400
@@ -24,7 +25,9 @@ def read_stats(session: SessionDep, viewer: Viewer) -> Stats:
     """PUBLIC, in aggregate; in full to STAFF. Members by kind, money in circulation (the sum of
     positive balances) and credit in use (minus the sum of negative ones), the reserve and its
     coverage ratio, the fee, daily payment counts and volumes over the last 30 days, and velocity
-    (that volume over the money in circulation)."""
+    (that volume over the money in circulation). The public sees no group of fewer than 5 members,
+    and every public figure is derived from what the public sees, so that no hidden figure can be
+    computed back from the others."""
     state = session.get(LedgerState, 1) or LedgerState()
     sync = session.get(SyncState, 1)
     # A migrated address is the same member under its new key: counted once, by kind, under the new one.
@@ -37,30 +40,19 @@ def read_stats(session: SessionDep, viewer: Viewer) -> Stats:
     uncovered = session.exec(
         select(func.coalesce(func.sum(Member.balance), 0)).where(Member.status == "excluded", col(Member.balance) < 0)
     ).one()
-
-    since = (int(time.time()) // DAY - WINDOW_DAYS + 1) * DAY
-    day = (col(Transfer.block_time) // DAY).label("day")
-    daily_rows = session.exec(
-        select(day, func.count(), func.coalesce(func.sum(Transfer.amount), 0))
-        .where(Transfer.kind == "payment", col(Transfer.block_time) >= since)
-        .group_by(day)
-        .order_by(day)
-    ).all()
-    daily = [
-        DailyActivity(day=datetime.fromtimestamp(int(d) * DAY, UTC).date().isoformat(), transfers=n, volume=int(v))
-        for d, n, v in daily_rows
-    ]
-    volume = sum(d.volume for d in daily)
     excluded_in_debt = session.exec(
         select(func.count()).where(Member.status == "excluded", col(Member.balance) < 0)
     ).one()
+    written_off = session.exec(select(func.count(func.distinct(WriteOff.account)))).one()
+    daily = _daily(session)
     full = viewer is not None and viewer.staff
     if not full:
-        # Aggregates only: no figure that covers fewer than MIN_GROUP members, so that no one's
-        # membership, debt or payment can be inferred from them.
         by_kind = suppress_small_groups(by_kind)
-        by_status = suppress_small_groups(by_status)
-        daily = [d for d in daily if d.transfers >= MIN_GROUP]
+        by_status = _public_statuses(by_status)
+        daily = [d for d in daily if d.payers >= MIN_GROUP]
+    # The reserve is fees collected minus debt covered: with fewer than MIN_GROUP members ever
+    # written off, debt covered would show theirs, so both are hidden (the reserve stays public).
+    write_offs_shown = full or written_off == 0 or written_off >= MIN_GROUP
     return Stats(
         indexed_block=sync.last_block if sync else 0,
         members_by_kind=by_kind,
@@ -71,9 +63,49 @@ def read_stats(session: SessionDep, viewer: Viewer) -> Stats:
         coverage_ratio=state.reserve / state.credit_in_use if state.credit_in_use else None,
         fee_bps=state.fee_bps,
         paused=state.paused,
-        fees_collected=state.fees_collected,
-        debt_covered=state.debt_covered,
+        fees_collected=state.fees_collected if write_offs_shown else None,
+        debt_covered=state.debt_covered if write_offs_shown else None,
         debt_uncovered=-int(uncovered) if full or excluded_in_debt >= MIN_GROUP else None,
-        daily=daily,
-        velocity_30d=volume / state.circulation if state.circulation else None,
+        daily=[DailyActivity(day=d.day, transfers=d.transfers, volume=d.volume) for d in daily],
+        # From the days shown only: over all 30, it would give away the hidden days' volume.
+        velocity_30d=sum(d.volume for d in daily) / state.circulation if state.circulation else None,
     )
+
+
+@dataclass(frozen=True)
+class _Day:
+    day: str
+    transfers: int
+    volume: int
+    payers: int  # distinct: a day is a group of the members who paid on it
+
+
+def _daily(session: Session) -> list[_Day]:
+    since = (int(time.time()) // DAY - WINDOW_DAYS + 1) * DAY
+    day = (col(Transfer.block_time) // DAY).label("day")
+    rows = session.exec(
+        select(
+            day,
+            func.count(),
+            func.coalesce(func.sum(Transfer.amount), 0),
+            func.count(func.distinct(Transfer.from_address)),
+        )
+        .where(Transfer.kind == "payment", col(Transfer.block_time) >= since)
+        .group_by(day)
+        .order_by(day)
+    ).all()
+    return [
+        _Day(datetime.fromtimestamp(int(d) * DAY, UTC).date().isoformat(), int(n), int(v), int(p))
+        for d, n, v, p in rows
+    ]
+
+
+def _public_statuses(by_status: dict[str, int | None]) -> dict[str, int | None]:
+    """Members' statuses and migrated keys suppressed apart: active, frozen and excluded sum to the
+    members by kind, which the public may know; migrated keys are no members and sum to nothing
+    public, so that alone they give nothing away."""
+    members = suppress_small_groups({k: v for k, v in by_status.items() if k != "migrated"})
+    if "migrated" in by_status:
+        migrated = by_status["migrated"] or 0
+        members["migrated"] = migrated if migrated >= MIN_GROUP else None
+    return members

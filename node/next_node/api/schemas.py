@@ -89,11 +89,14 @@ class Stats(BaseModel):
     coverage_ratio: float | None  # reserve / credit in use; None while no credit is in use
     fee_bps: int
     paused: bool
-    fees_collected: int
-    debt_covered: int
+    # null to the public while fewer than 5 members were ever written off: the reserve is fees
+    # collected minus debt covered, so debt covered would show theirs, and fees would give it away
+    fees_collected: int | None
+    debt_covered: int | None
     debt_uncovered: int | None  # still owed by excluded members, after write-offs; null as above
-    daily: list[DailyActivity]
-    velocity_30d: float | None  # payment volume over the last 30 days / money in circulation
+    daily: list[DailyActivity]  # to the public, only days on which 5 members or more paid
+    # payment volume of the days shown over the last 30 / money in circulation
+    velocity_30d: float | None
 
 
 class IndexReport(BaseModel):

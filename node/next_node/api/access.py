@@ -8,7 +8,7 @@
   and /stats in full.
 - OWNER (payments.py): a pre-flight, from one's own account only; staff cannot pay for a member.
 - ACTIVE MEMBERS, by signature: the relay (POST /tx) takes no token, since the transaction's own
-  signature names its sender, who must be an active member (chain.py).
+  signature names its sender, who must be an active member (relay.py).
 
 Roles and statuses are read from the chain (hasRole, accountOf), cached for a few seconds.
 """

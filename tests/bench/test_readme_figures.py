@@ -1,0 +1,37 @@
+"""The README's gas table is the committed snapshot's, figure for figure (a figure re-measured
+into snapshots/gas.json must not leave an older one in the README)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+# README row label -> snapshots/gas.json key
+ROWS = {
+    "OpenZeppelin ERC20 `transfer` (reference)": "erc20_transfer",
+    "`pay` with a 32-byte reference": "pay",
+    "`pay` with a zero reference": "pay_zero_ref",
+    "`payBatch`, per recipient (200 recipients)": "pay_batch_per_recipient",
+    "`payBatch` of 200": "pay_batch_200",
+    "`admit`": "admit",
+    "`migrate`": "migrate",
+    "`writeOff`": "write_off",
+}
+
+
+def _gas_table() -> dict[str, str]:
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("### Gas (`make bench-gas`)") :]
+    section = section[: section.index("\n### ")]
+    return {m[1].strip(): m[2].strip() for m in re.finditer(r"^\| (.+?) \| (.+?) \|$", section, re.M)}
+
+
+def test_the_readme_gas_table_is_the_snapshot():
+    snapshot = json.loads((ROOT / "snapshots" / "gas.json").read_text())
+    table = _gas_table()
+    for label, key in ROWS.items():
+        assert table[label] == f"{snapshot[key]:,}", f"README's {label} is not snapshots/gas.json's {key}"
+    ratio = snapshot["pay"] / snapshot["erc20_transfer"]
+    assert table["**`gas_ratio_pay_vs_erc20`**"] == f"**{ratio:.3f}**"

@@ -1,0 +1,98 @@
+"""A bonus run's file, as a French or an English spreadsheet exports it, read without guessing.
+
+What is accepted:
+- UTF-8 text, with or without a byte-order mark (Excel's "CSV UTF-8");
+- a first line naming the columns: `address` (or `adresse`) and `amount` (or `montant`), in any
+  order, any case, with any other columns (a name ...); their separator, `;` or `,`, is read from
+  that line and holds for the whole file;
+- fields in double quotes, as spreadsheets write them when a field holds the separator;
+- amounts as `next_wallet.amounts.parse_amount` reads them: a decimal point or comma, thousands
+  grouped by spaces (incl. U+00A0, U+202F). In a `,`-separated file a decimal comma must be quoted
+  ("12,50"), as spreadsheets do; unquoted, it makes one field too many and the line is refused;
+- empty lines (or lines of empty fields) are skipped.
+What is refused, every bad line named by its number (the header is line 1): a line whose number
+of fields is not the header's, a bad address or amount, a payee twice in the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from next_wallet.amounts import parse_amount
+from next_wallet.config import checked_address
+from next_wallet.errors import BadInputError
+
+COLUMNS = {"address": ("address", "adresse"), "amount": ("amount", "montant")}
+SEPARATORS = (";", ",")
+QUOTE_HINT = ' (a decimal comma must be quoted, "12,50", in a ,-separated file)'
+
+
+@dataclass(frozen=True)
+class Line:
+    number: int  # in the file, the header being line 1
+    address: str
+    amount: int
+
+
+def read_lines(path: Path) -> tuple[list[Line], list[str]]:
+    """The file's lines, and a message for every bad one (with its line number)."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as error:
+        return [], [f"{path}: cannot read it: {error.strerror or error}"]
+    except UnicodeDecodeError:
+        return [], [f'{path}: not UTF-8 text (save it as "CSV UTF-8")']
+    header_line = text.splitlines()[0] if text else ""
+    try:
+        separator, columns = _header(header_line)
+    except BadInputError as error:
+        return [], [f"{path}: line 1: {error}"]
+    lines: list[Line] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, quotechar='"', strict=True)
+    try:
+        next(reader)
+        for row in reader:
+            number = reader.line_num
+            if not any(field.strip() for field in row):
+                continue
+            if len(row) != len(columns):
+                problems.append(
+                    f"line {number}: {len(row)} fields where the first line names {len(columns)}"
+                    + (QUOTE_HINT if separator == "," else "")
+                )
+                continue
+            fields = dict(zip(columns, row, strict=True))
+            try:
+                address = checked_address(fields["address"], "payee address")
+                amount = parse_amount(fields["amount"])
+            except BadInputError as error:
+                problems.append(f"line {number}: {error}")
+                continue
+            if address in seen:
+                problems.append(f"line {number}: {address} is already on line {seen[address]}")
+                continue
+            seen[address] = number
+            lines.append(Line(number, address, amount))
+    except csv.Error as error:
+        problems.append(f"line {reader.line_num}: {error} (the file stops being readable here)")
+    if not lines and not problems:
+        problems.append(f"{path}: no payment in it")
+    return lines, problems
+
+
+def _header(line: str) -> tuple[str, list[str]]:
+    """The separator and the column names (address, amount, or another name kept as it is)."""
+    found = []
+    for separator in SEPARATORS:
+        names = [name.strip().lower() for name in next(csv.reader([line], delimiter=separator))]
+        columns = [next((key for key, aliases in COLUMNS.items() if name in aliases), name) for name in names]
+        if all(columns.count(key) == 1 for key in COLUMNS):
+            found.append((separator, columns))
+    if len(found) != 1:
+        raise BadInputError("the first line must name the columns address and amount, separated by ; or , (not both)")
+    return found[0]

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from next_wallet import batch
+from next_contracts.transact import send
 from next_wallet.errors import ExitStatus
 from tests.wallet.conftest import admit, ledger_of, new_member
 from tests.wallet.test_cli import PW, create
@@ -74,7 +74,7 @@ def test_every_bad_line_is_reported_and_nothing_is_sent(wallet, w3, deployment, 
     assert result.code == ExitStatus.BAD_INPUT
     for line in ("line 3:", "line 4:", "line 5:", "line 6:"):
         assert line in result.err
-    assert "line 2:" not in result.err and "nothing was sent" in result.err
+    assert "line 2:" not in result.err and "nothing was signed or sent" in result.err
     path.write_text(f"address,amount\n{staff[0]},10.00\n{stranger},1.00\n")
     result = wallet("batch-pay", "council", str(path), "--yes", *PW)
     assert result.code == ExitStatus.BAD_INPUT and "line 3:" in result.err and "not a member" in result.err
@@ -100,55 +100,43 @@ def test_500_lines_paid_in_chunks(wallet, w3, deployment, operator, staff, tmp_p
     assert [b - a for a, b in zip(before, after, strict=True)] == amounts
 
 
-@pytest.mark.parametrize("crash", ["before_broadcast", "after_broadcast"])
-def test_interrupted_run_pays_each_line_exactly_once(
-    wallet, w3, deployment, operator, staff, tmp_path, monkeypatch, crash
-):
+def test_every_bad_line_against_the_chain_is_named_in_one_run(wallet, w3, deployment, operator, staff, tmp_path):
+    """Format errors, a non-member, a frozen payee and one past its ceiling on line 501: all in one
+    run, each with its number, and nothing signed (400 lines were paid before line 501 failed)."""
     council(wallet, w3, deployment, operator)
-    amounts = [200 + i for i in range(STAFF)]
-    before = balances(w3, deployment, staff)
-    path = sheet(tmp_path, [(a, f"{m / 100:.2f}") for a, m in zip(staff, amounts, strict=True)])
-
-    settle, calls = batch._settle, {"n": 0}
-
-    def interrupted(ledger, chunk):
-        calls["n"] += 1
-        if calls["n"] == 2:  # the second chunk: signed and journaled, then the power goes
-            if crash == "after_broadcast":
-                ledger.send_signed(bytes.fromhex(chunk["raw"][2:]))
-            raise KeyboardInterrupt
-        settle(ledger, chunk)
-
-    monkeypatch.setattr(batch, "_settle", interrupted)
+    frozen = new_member(w3, deployment, operator).address
+    near_ceiling = new_member(w3, deployment, operator, ceiling=1_000).address
+    call(w3, deployment, operator, ledger_of(w3, deployment).functions.freeze(frozen))
+    rows = [(a, "1.00") for a in staff[:497]] + [("0x" + "77" * 20, "1.00"), (frozen, "1.00"), (near_ceiling, "10.01")]
+    path = sheet(tmp_path, rows)
+    with path.open("a") as file:
+        file.write(f"{staff[497]},1.234,agent\n")  # line 502: ambiguous
+    before = balances(w3, deployment, staff[:497])
     result = wallet("batch-pay", "council", str(path), "--yes", *PW)
-    assert result.code == ExitStatus.ABORTED
-    journal = json.loads((tmp_path / "bonus.csv.journal.json").read_text())
-    assert [c["status"] for c in journal["chunks"]] == ["confirmed", "signed"]
-
-    monkeypatch.setattr(batch, "_settle", settle)
-    result = wallet("batch-pay", "council", str(path), "--yes", *PW)
-    assert result.code == 0, result.err
-    after = balances(w3, deployment, staff)
-    assert [b - a for a, b in zip(before, after, strict=True)] == amounts  # each line exactly once
-
-    # A third run finds everything done and pays nothing more.
-    assert wallet("batch-pay", "council", str(path), "--yes", *PW).code == 0
-    assert balances(w3, deployment, staff) == after
+    assert result.code == ExitStatus.BAD_INPUT, result.err
+    assert "line 499: 0x7777777777777777777777777777777777777777 cannot be paid: it is not a member" in result.err
+    assert f"line 500: {frozen} cannot be paid: it is frozen" in result.err
+    assert f"line 501: {near_ceiling} cannot be paid: it would pass its ceiling" in result.err
+    assert "line 502: ambiguous amount" in result.err
+    assert "4 bad line(s)" in result.err
+    assert balances(w3, deployment, staff[:497]) == before
 
 
-def test_journal_of_another_file_is_refused(wallet, w3, deployment, operator, staff, tmp_path):
+def test_an_over_ceiling_line_is_refused_before_the_file_is_paid(wallet, w3, deployment, operator, tmp_path):
     council(wallet, w3, deployment, operator)
-    path = sheet(tmp_path, [(staff[0], "1.00")])
-    journal = tmp_path / "other.json"
-    journal.write_text(json.dumps({"file_sha256": "00", "sender": "x", "chunks": []}))
-    result = wallet("batch-pay", "council", str(path), "--journal", str(journal), "--yes", *PW)
-    assert result.code == ExitStatus.ERROR and "another file" in result.err
+    payees = [new_member(w3, deployment, operator, ceiling=5_000).address for _ in range(3)]
+    path = sheet(tmp_path, [(payees[0], "10.00"), (payees[1], "20.00"), (payees[2], "50.01")])
+    result = wallet("batch-pay", "council", str(path), "--chunk", "1", "--yes", *PW)
+    assert result.code == ExitStatus.BAD_INPUT and "line 4:" in result.err and "ceiling" in result.err
+    assert balances(w3, deployment, payees) == [0, 0, 0]
 
 
-def test_payee_unknown_gets_line_number(wallet, w3, deployment, operator, tmp_path):
-    council(wallet, w3, deployment, operator)
-    member = new_member(w3, deployment, operator)
-    result = wallet(
-        "batch-pay", "council", str(sheet(tmp_path, [(member.address, "1.00"), ("0x" + "66" * 20, "2")])), "--yes", *PW
-    )
-    assert result.code == ExitStatus.BAD_INPUT and "line 3:" in result.err
+def call(w3, deployment, operator, fn):
+    send(w3, operator, {"to": ledger_of(w3, deployment).address, "data": fn._encode_transaction_data()})
+
+
+def test_a_sender_that_is_not_a_member_is_refused_before_signing(wallet, w3, deployment, operator, tmp_path):
+    create(wallet, "nobody")
+    payee = new_member(w3, deployment, operator).address
+    result = wallet("batch-pay", "nobody", str(sheet(tmp_path, [(payee, "1.00")])), "--yes", *PW)
+    assert result.code == ExitStatus.NOT_MEMBER and "not a member" in result.err

@@ -5,6 +5,8 @@ already there; 4 wrong password; 5 node or gateway unreachable; 6 wrong chain; 7
 active member; 8 payee not an active member; 9 insufficient credit; 10 payee over its ceiling;
 11 malformed amount, address or file; 12 aborted; 13 refused by the ledger for another reason;
 14 the gateway wants you to log in (`next-wallet login LABEL`) or refuses that account.
+17 a payment was sent but is not confirmed yet (interrupted, or the chain stopped answering):
+the message names its hash; `batch-pay` run again pays only what the chain shows unpaid.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from next_wallet.errors import (
     ExitStatus,
     GatewayFailedError,
     NotSignedInError,
+    SentUnconfirmedError,
     UnreachableError,
     WalletError,
     WrongChainError,
@@ -219,12 +222,27 @@ def cmd_pay(args: argparse.Namespace, out: Output) -> None:
         print(f"pay {out.amount(amount)} to {payee}\nfee {out.amount(fee)}, total {out.amount(amount + fee)}")
     _confirm(args, "Send this payment?")
     account = _unlock(args, args.label)
-    tx_hash = ledger.sign_and_send(account, call)
-    ledger.wait(tx_hash)
-    after = ledger.account(sender)
+    signed = account.sign_transaction(ledger.build(sender, call))
+    tx_hash = signed.hash.to_0x_hex()
+    look = f"look for it in `next-wallet history {args.label}` before paying again"
+    try:
+        ledger.send_signed(signed.raw_transaction)
+    except (KeyboardInterrupt, UnreachableError) as error:  # it may have left: say so, with its hash
+        raise SentUnconfirmedError(f"{tx_hash} may have been sent ({str(error) or 'interrupted'}): {look}") from None
+    try:
+        receipt = ledger.wait(tx_hash)
+    except (KeyboardInterrupt, UnreachableError) as error:
+        why = str(error) or "interrupted"
+        raise SentUnconfirmedError(f"sent {tx_hash} (not yet confirmed), then {why}: {look}") from None
+    after, block = ledger.account_after(sender, receipt)
     out.result(
-        {"tx_hash": tx_hash, "amount": amount, "fee": fee, "balance": after.balance},
-        f"paid: {tx_hash}\nnew balance {out.amount(after.balance)}",
+        {"tx_hash": tx_hash, "amount": amount, "fee": fee, "balance": after and after.balance, "balance_block": block},
+        f"paid: {tx_hash}\n"
+        + (
+            f"new balance {out.amount(after.balance)}"
+            if after
+            else f"new balance not shown yet: the gateway has indexed up to block {block} only"
+        ),
     )
 
 
@@ -295,40 +313,45 @@ def _history_from_logs(ledger: Ledger, address: str, limit: int) -> list[dict[st
 
 
 def cmd_batch_pay(args: argparse.Namespace, out: Output) -> None:
+    """Checks the whole file against the chain, then pays only what the chain shows unpaid under
+    the run's reference (batch.py): any re-run, of the same or a corrected file, pays each line once."""
     path = Path(args.file)
     lines, problems = batch.read_lines(path)
     ledger = open_ledger(Config.load())
+    ledger.check_chain()
     sender = keystore.address_of(args.label)
-    if lines and not problems:
-        chain_problems, total, fees = batch.check(ledger, sender, lines)
-        problems += chain_problems
-    if problems:
-        for problem in problems:
-            print(problem, file=sys.stderr)
-        raise BadInputError(f"{len(problems)} bad line(s) in {path}: nothing was sent")
-    journal = batch.Journal.open(Path(args.journal or f"{path}.journal.json"), batch.sha256(path), sender)
+    ref_text = args.ref or path.name
+    ref = reference(ref_text)
+    journal = batch.Journal.open(Path(args.journal or f"{path}.journal.json"), sender, ref)
+    prepared = batch.prepare(ledger, sender, lines, problems, journal, ref, ref_text)
+    todo, done = prepared.plan.todo, prepared.plan.done
     if not out.as_json:
+        if prepared.plan.others:
+            others = len(prepared.plan.others)
+            print(f"note: {others} payment(s) under ref {ref_text!r} went to payees not in this file")
         print(
-            f"{len(lines)} payments, {out.amount(total)} plus {out.amount(fees)} of fees"
-            + (f"; {journal.lines_done} already sent by an earlier run" if journal.chunks else "")
+            f"{len(done)} line(s) already paid under ref {ref_text!r}, {len(todo)} to pay"
+            + (f": {out.amount(prepared.total)} plus {out.amount(prepared.fees)} of fees" if todo else "")
         )
-    _confirm(args, "Send them?")
-    account = _unlock(args, args.label)
-    columns = (TextColumn("paying"), BarColumn(), MofNCompleteColumn(), TextColumn("lines"))
-    with Progress(*columns, disable=out.as_json or not sys.stderr.isatty()) as bar:
-        task = bar.add_task("batch", total=len(lines))
-        hashes = batch.pay(
-            ledger,
-            account,
-            lines,
-            journal,
-            reference(args.ref or path.name),
-            args.chunk,
-            lambda n: bar.advance(task, n),
-        )
+    hashes: list[str] = []
+    if todo:
+        _confirm(args, "Send them?")
+        account = _unlock(args, args.label)
+        columns = (TextColumn("paying"), BarColumn(), MofNCompleteColumn(), TextColumn("lines"))
+        with Progress(*columns, disable=out.as_json or not sys.stderr.isatty()) as bar:
+            task = bar.add_task("batch", total=len(todo))
+            hashes = batch.pay(ledger, account, todo, journal, ref, args.chunk, lambda n: bar.advance(task, n))
     out.result(
-        {"lines": len(lines), "total": total, "fees": fees, "transactions": hashes},
-        f"paid {len(lines)} lines in {len(hashes)} transaction(s)\n" + "\n".join(hashes),
+        {
+            "lines": len(lines),
+            "already_paid": len(done),
+            "paid": len(todo),
+            "total": prepared.total,
+            "fees": prepared.fees,
+            "ref": ref_text,
+            "transactions": hashes,
+        },
+        f"paid {len(todo)} line(s) in {len(hashes)} transaction(s)\n" + "\n".join(hashes),
     )
 
 
@@ -376,6 +399,21 @@ def cmd_broadcast(args: argparse.Namespace, out: Output) -> None:
 
 
 # parser -----------------------------------------------------------------------------------------
+
+BATCH_HELP = """\
+The file, as a French or English spreadsheet exports it (CSV UTF-8, with or without BOM):
+  - a first line naming the columns address (or adresse) and amount (or montant), and any others;
+    its separator, ; or , is the file's;
+  - amounts like 12.50, 12,50, 1 234,50 (thousands grouped by spaces only); in a ,-separated file a
+    decimal comma is quoted: "12,50". Refused, with the line's number: 1,234 or 1.234 (thousands or
+    decimals?), 1.234,5, more than 2 decimals, digits other than 0-9, a line with more or fewer
+    fields than the first line, a payee twice.
+Before anything is signed, the whole file is checked against the chain (members, status, each
+payee's ceiling after all its lines, your credit for the total with fees): every bad line is named.
+Each line is paid once under the run's --ref: a re-run, of this file or a corrected one, pays only
+the lines the chain shows unpaid under it. A payee paid under the ref with another amount is
+refused (its line named), never guessed.
+"""
 
 
 def global_flags(parser: argparse.ArgumentParser, style: Any, flag: Any) -> None:
@@ -451,11 +489,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("to", help="the payee's address")
     sub.add_argument("amount", help="in units, e.g. 12.50")
     sub.add_argument("--ref", help="a payment reference (an invoice number ...)")
-    sub = add("batch-pay", "pay every line of a CSV (address,amount[,name]); resumable", secret=True, confirm=True)
+    sub = add("batch-pay", "pay each line of a CSV (address;amount[;name]) exactly once", secret=True, confirm=True)
+    sub.formatter_class, sub.epilog = argparse.RawDescriptionHelpFormatter, BATCH_HELP
     sub.add_argument("label", help="the paying keystore")
     sub.add_argument("file", help="the CSV file")
-    sub.add_argument("--ref", help="the batch's reference (default: the file's name)")
-    sub.add_argument("--chunk", type=int, default=200, help="lines per transaction (default 200)")
+    sub.add_argument("--ref", help="the on-chain reference (default: the file's name): one payment per line and ref")
+    sub.add_argument(
+        "--chunk", type=int, default=200, choices=range(1, 501), metavar="1..500", help="lines per transaction (200)"
+    )
     sub.add_argument("--journal", help="the journal file (default: FILE.journal.json)")
     sub = add("sign", "sign a payment offline, into a file", secret=True)
     sub.add_argument("label")

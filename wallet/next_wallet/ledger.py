@@ -3,10 +3,12 @@ into words a citizen understands."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import requests
+from eth_abi.abi import decode as abi_decode
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
 from hexbytes import HexBytes
@@ -17,6 +19,7 @@ from next_contracts import LEDGER, load_artifact
 from next_contracts.errors import DecodedError, error_from_exception
 from next_contracts.rpc import connect
 from next_wallet.amounts import format_amount
+from next_wallet.batch_check import BatchCheck, Paid, judge
 from next_wallet.config import Config
 from next_wallet.errors import (
     BadInputError,
@@ -33,6 +36,7 @@ from next_wallet.errors import (
 STATUSES = ("not a member", "active", "frozen", "excluded", "moved to a new key")
 KINDS = ("individual", "business", "council", "system")
 NETWORK_ERRORS = (requests.ConnectionError, requests.Timeout, ConnectionError)
+BATCH_CALLS = 500  # eth_calls per JSON-RPC batch
 
 
 @dataclass(frozen=True)
@@ -77,15 +81,65 @@ class Ledger:
 
     def account(self, address: str) -> AccountView:
         self.check_chain()
-        state = self._node(lambda: self.contract.functions.accountOf(address).call())
-        return AccountView(address, state[0], state[1], state[2], STATUSES[state[3]], KINDS[state[4]], state[5])
+        return _view(address, self._node(lambda: self.contract.functions.accountOf(address).call()))
 
     def fee(self, amount: int) -> int:
         return int(self._node(lambda: self.contract.functions.quoteFee(amount).call()))
 
-    def payee_status(self, address: str) -> str:
-        """Whether `address` can be paid, in words: "active", "frozen", ..."""
-        return self.account(address).status
+    def account_after(self, address: str, receipt: dict[str, Any]) -> tuple[AccountView | None, int]:
+        """The account as of the block of `receipt` or later, and that block."""
+        block = int(receipt["blockNumber"])
+        state = self._node(lambda: self.contract.functions.accountOf(address).call(block_identifier=block))
+        return _view(address, state), block
+
+    def check_batch(self, sender: str, lines: Sequence[tuple[str, int]]) -> BatchCheck:
+        """`lines` ((payee, amount) pairs) against one block's state, read in JSON-RPC batches."""
+        self.check_chain()
+        block = int(self._node(lambda: self.w3.eth.block_number))
+        addresses = list(dict.fromkeys([sender.lower()] + [to.lower() for to, _amount in lines]))
+        views: dict[str, AccountView] = {}
+        functions = self.contract.functions
+        for start in range(0, len(addresses), BATCH_CALLS):
+            part = addresses[start : start + BATCH_CALLS]
+            with self.w3.batch_requests() as batch:
+                for address in part:
+                    batch.add(functions.accountOf(Web3.to_checksum_address(address)).call(block_identifier=block))
+                states = self._node(batch.execute)
+            for address, state in zip(part, states, strict=True):
+                views[address] = _view(address, state)
+        fee_bps = int(self._node(lambda: functions.feeBps().call(block_identifier=block)))
+        paused = bool(self._node(lambda: functions.paused().call(block_identifier=block)))
+        return judge(views[sender.lower()], views, lines, fee_bps, paused)
+
+    def payments_under(self, sender: str, ref: bytes) -> list[Paid]:
+        """The sender's payments whose reference is `ref`, from the chain's logs (up to its head)."""
+        self.check_chain()
+        event = self.contract.events.Transferred()
+        topics = [event.topic, "0x" + sender.lower()[2:].rjust(64, "0")]
+        logs = self._node(
+            lambda: self.w3.eth.get_logs({"address": self.contract.address, "fromBlock": 0, "topics": topics})
+        )
+        paid = []
+        for log in logs:
+            amount, _fee, log_ref = abi_decode(["uint256", "uint256", "bytes32"], bytes(log["data"]))
+            if log_ref == ref:
+                to = Web3.to_checksum_address(bytes(log["topics"][2])[-20:])
+                paid.append(Paid(to, amount, log["transactionHash"].to_0x_hex()))
+        return paid
+
+    def pending_transactions(self, sender: str) -> int:
+        """How many of the sender's transactions wait in the node's pool, not yet mined."""
+        address = Web3.to_checksum_address(sender)
+        pending = self._node(lambda: self.w3.eth.get_transaction_count(address, "pending"))
+        return int(pending) - int(self._node(lambda: self.w3.eth.get_transaction_count(address, "latest")))
+
+    def state(self, tx_hash: str) -> str:
+        """unknown (the node never saw it, or dropped it), pending, success or reverted."""
+        try:
+            receipt = self._node(lambda: self.w3.eth.get_transaction_receipt(HexBytes(tx_hash)))
+        except TransactionNotFound:
+            return "pending" if self.known(tx_hash) else "unknown"
+        return "success" if receipt["status"] == 1 else "reverted"
 
     def known(self, tx_hash: str) -> bool:
         """Whether the chain has the transaction, mined or waiting in the pool."""
@@ -161,6 +215,10 @@ class Ledger:
         if decoded.name in ("LedgerInvalidAmount", "LedgerInvalidBatch"):
             return BadInputError(f"the ledger refused the amounts: {decoded}")
         return RefusedError(f"the ledger refused: {decoded}")
+
+
+def _view(address: str, state: Any) -> AccountView:
+    return AccountView(address, state[0], state[1], state[2], STATUSES[state[3]], KINDS[state[4]], state[5])
 
 
 def open_ledger(config: Config) -> Ledger:

@@ -15,6 +15,7 @@ from next_contracts.deploy import Deployment
 from next_node.api import accounts, audit_routes, auth, chain, payments, relay, stats
 from next_node.api.access import PrincipalCache
 from next_node.api.auth import AuthSettings, Nonces
+from next_node.api.batch_check import router as batch_check_router
 from next_node.api.bodylimit import BodyLimit
 from next_node.api.deps import Context
 from next_node.api.docs import install_docs
@@ -56,6 +57,7 @@ def create_app(
     app.state.index_status = index_status
     for router in (auth.router, accounts.router, stats.router, chain.router, payments.router, audit_routes.router):
         app.include_router(router)
+    app.include_router(batch_check_router)
     app.include_router(relay.router)
     install_docs(app)
     app.add_middleware(BodyLimit)

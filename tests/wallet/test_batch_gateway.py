@@ -1,0 +1,136 @@
+"""A wallet with the gateway alone checks its payees too, pays each line once across re-runs, and
+shows a balance only once the gateway's index has reached the payment's block."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from next_contracts.transact import send
+from next_wallet import gateway_ledger
+from next_wallet.errors import ExitStatus
+from next_wallet.gateway_ledger import GatewayLedger
+from tests.wallet.conftest import admit, ledger_of, new_member
+from tests.wallet.test_batch_rerun import Killed, balances
+from tests.wallet.test_cli import PW, create
+from tests.wallet.test_gateway_wallet import gateway_only
+
+
+@pytest.fixture
+def council(wallet, w3, deployment, operator):
+    address = create(wallet, "council")
+    admit(w3, deployment, operator, address, kind=2, limit=10_000_000, ceiling=10**9)
+    return address
+
+
+def signed_in(wallet, gateway, tmp_path):
+    gateway.refresh()
+    gateway_only(wallet, tmp_path, gateway.url)
+    assert wallet("login", "council", *PW).code == 0
+
+
+def test_every_bad_payee_is_named_through_the_gateway_alone(
+    wallet, w3, deployment, operator, gateway, tmp_path, council
+):
+    """The gateway-only wallet used to check no payee at all (payee_status answered "active")."""
+    ledger = ledger_of(w3, deployment)
+    good = new_member(w3, deployment, operator).address
+    frozen = new_member(w3, deployment, operator).address
+    near_ceiling = new_member(w3, deployment, operator, ceiling=1_000).address
+    send(w3, operator, {"to": ledger.address, "data": ledger.functions.freeze(frozen)._encode_transaction_data()})
+    stranger = "0x" + "88" * 20
+    sheet = tmp_path / "bonus.csv"
+    sheet.write_text(
+        f"address;amount\n{good};5,00\n{frozen};1,00\n{stranger};1,00\n{near_ceiling};10,01\n{good.lower()};1,00\n"
+    )
+    signed_in(wallet, gateway, tmp_path)
+    result = wallet("batch-pay", "council", str(sheet), "--yes", *PW)
+    assert result.code == ExitStatus.BAD_INPUT, result.err
+    assert f"line 3: {frozen} cannot be paid: it is frozen" in result.err
+    assert "line 4: 0x8888888888888888888888888888888888888888 cannot be paid: it is not a member" in result.err
+    assert f"line 5: {near_ceiling} cannot be paid: it would pass its ceiling" in result.err
+    assert "line 6:" in result.err and "already on line 2" in result.err
+    assert "line 2:" not in result.err
+    assert balances(w3, deployment, [good, frozen, near_ceiling]) == [0, 0, 0]
+
+
+@pytest.mark.parametrize("stage", ["before_broadcast", "after_broadcast"])
+def test_a_rerun_through_the_gateway_pays_each_line_once(
+    wallet, w3, deployment, operator, gateway, tmp_path, council, monkeypatch, capsys, stage
+):
+    staff = [new_member(w3, deployment, operator).address for _ in range(5)]
+    sheet = tmp_path / "bonus.csv"
+    sheet.write_text("address,amount\n" + "".join(f"{a},{10 + i}.00\n" for i, a in enumerate(staff)))
+    signed_in(wallet, gateway, tmp_path)
+    calls = {"n": 0}
+    name = "send_signed" if stage == "before_broadcast" else "wait"
+    real = getattr(GatewayLedger, name)
+
+    def killed_at_second_chunk(self, arg):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise Killed
+        return real(self, arg)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(GatewayLedger, name, killed_at_second_chunk)
+        with pytest.raises(Killed):
+            wallet("batch-pay", "council", str(sheet), "--chunk", "2", "--yes", *PW)
+    capsys.readouterr()  # what the killed run printed
+    result = wallet("--json", "batch-pay", "council", str(sheet), "--chunk", "2", "--yes", *PW)
+    assert result.code == 0, result.err
+    already = 2 if stage == "before_broadcast" else 4
+    assert json.loads(result.out)["already_paid"] == already
+    assert balances(w3, deployment, staff) == [1_000, 1_100, 1_200, 1_300, 1_400]
+
+
+@pytest.fixture
+def indexer(gateway):
+    """start(): the gateway's index follows the chain in the background, as under `next-node up`
+    (the only indexer from then on)."""
+    stop = threading.Event()
+    threads = []
+
+    def follow():
+        while not stop.is_set():
+            gateway.refresh()
+            stop.wait(0.1)
+
+    def start():
+        threads.append(threading.Thread(target=follow, daemon=True))
+        threads[0].start()
+
+    yield start
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=30)
+
+
+def test_the_balance_after_a_payment_is_read_at_its_block(
+    wallet, w3, deployment, operator, gateway, tmp_path, council, indexer
+):
+    payee = new_member(w3, deployment, operator).address
+    signed_in(wallet, gateway, tmp_path)
+    indexer()
+    ledger = ledger_of(w3, deployment)
+    for amount in ("1.00", "2.00", "3.00"):
+        paid = wallet("--json", "pay", "council", payee, amount, "--yes", *PW)
+        assert paid.code == 0, paid.err
+        body = json.loads(paid.out)
+        block = w3.eth.get_transaction_receipt(body["tx_hash"])["blockNumber"]
+        assert body["balance_block"] >= block
+        assert body["balance"] == ledger.functions.balanceOf(council).call(block_identifier=body["balance_block"])
+
+
+def test_the_balance_is_not_shown_while_the_index_is_behind(
+    wallet, w3, deployment, operator, gateway, tmp_path, council, monkeypatch
+):
+    payee = new_member(w3, deployment, operator).address
+    signed_in(wallet, gateway, tmp_path)  # indexed once; nothing indexes after this
+    monkeypatch.setattr(gateway_ledger, "INDEX_WAIT_SECONDS", 0.5)
+    paid = wallet("pay", "council", payee, "1.00", "--yes", *PW)
+    assert paid.code == 0, paid.err
+    assert "new balance not shown yet" in paid.out
+    assert ledger_of(w3, deployment).functions.balanceOf(payee).call() == 100

@@ -4,7 +4,8 @@ Exit codes (also in the README): 0 ok; 1 other error; 2 usage; 3 keystore missin
 already there; 4 wrong password; 5 node or gateway unreachable; 6 wrong chain; 7 you are not an
 active member; 8 payee not an active member; 9 insufficient credit; 10 payee over its ceiling;
 11 malformed amount, address or file; 12 aborted; 13 refused by the ledger for another reason;
-14 the gateway wants you to log in (`next-wallet login LABEL`) or refuses that account.
+14 the gateway wants you to log in (`next-wallet login LABEL`) or refuses that account;
+15 the gateway failed (HTTP 5xx); 16 a staff command from a key without the role it needs;
 17 a payment was sent but is not confirmed yet (interrupted, or the chain stopped answering):
 the message names its hash; `batch-pay` run again pays only what the chain shows unpaid.
 """
@@ -459,7 +460,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("label")
     sub = add(
         "import",
-        "import a private key read from stdin (or --key-file), never from the command line",
+        "import a private key: asked hidden on a terminal, else from stdin or --key-file; never from argv",
         secret=True,
     )
     sub.add_argument("label")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from next_wallet import keystore
 from next_wallet.config import Config
-from next_wallet.errors import BadInputError
+from next_wallet.errors import BadInputError, NotSignedInError
 from next_wallet.ledger import open_ledger
 from next_wallet.passwords import password
 
@@ -47,8 +47,14 @@ def next_nonce(config: Config, address: str) -> int:
 
 def nonce_for_balance(config: Config, args: argparse.Namespace, address: str) -> int | None:
     """The next nonce for `balance`, when it is the user's own account or a node is at hand."""
-    own = bool(args.label) and not args.address and not args.as_label
-    return next_nonce(config, address) if config.rpc_url or own else None
+    if config.rpc_url:
+        return next_nonce(config, address)
+    if not args.label or args.address or args.as_label:
+        return None  # the gateway pre-flights only one's own account
+    try:
+        return next_nonce(config, address)
+    except NotSignedInError:
+        return None  # the balance was shown with a token; the nonce is not worth failing for
 
 
 def cmd_nonce(args: argparse.Namespace, out: Output) -> None:

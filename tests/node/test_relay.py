@@ -23,7 +23,8 @@ def members(w3, deployment, operator):
     send(w3, operator, {"to": ledger.address, "data": ledger.encode_abi("setDefaultCreditLine", [0, 100_000, 10**9])})
     alice, bob = Account.create(), Account.create()
     for member in (alice, bob):
-        send(w3, operator, {"to": ledger.address, "data": ledger.encode_abi("admit", [member.address, 0, 1, b"\x07" * 32])})
+        admit = ledger.encode_abi("admit", [member.address, 0, 1, b"\x07" * 32])
+        send(w3, operator, {"to": ledger.address, "data": admit})
     return alice, bob
 
 

@@ -158,7 +158,7 @@ def _auth(args: argparse.Namespace) -> AuthSettings:
     try:  # the proxies whose X-Forwarded-For the rate limits believe; none by default
         proxies = parse_networks(Settings().trusted_proxies)
     except ValueError as error:
-        raise NodeError(f"NEXT_TRUSTED_PROXIES: {error}") from error
+        raise ConfigError(f"NEXT_TRUSTED_PROXIES: {error}") from error
     secret = AuthSettings.secret_from_file(args.data_dir / "auth.key")
     return AuthSettings(domain=domain, secret=secret, trusted_proxies=proxies)
 

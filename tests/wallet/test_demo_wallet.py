@@ -82,6 +82,14 @@ def test_a_citizen_logs_in_and_pays_and_the_council_pays_the_bonus_csv(demo_home
     after = [ledger.functions.balanceOf(m.address).call() for m in staff]
     assert [a - b for a, b in zip(after, before, strict=True)] == [2550, 5050, 7550]
 
+    # The demo's auditor (AUDITOR_ROLE, not a member) signs in and reads the bakery's history.
+    code, _, err = run(capsys, "login", "auditor", *PW)
+    assert code == 0, err
+    gateway.refresh()
+    code, out, err = run(capsys, "--json", "history", "--address", bakery, "--as", "auditor")
+    assert code == 0, err
+    assert next(t["amount"] for t in json.loads(out)["items"] if t["direction"] == "in") == 450
+
 
 def test_staff_admit_a_member_and_a_citizen_cannot(demo_home, capsys, w3, deployment):
     newcomer = Account.create().address

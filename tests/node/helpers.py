@@ -114,7 +114,10 @@ def running_gateway(
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", proxy_headers=False))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
+    deadline = time.monotonic() + 30
     while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"the gateway did not start on port {port} within 30 s")
         time.sleep(0.05)
     try:
         yield f"http://127.0.0.1:{port}"

@@ -2,9 +2,12 @@
 
 1. GET /auth/nonce gives a single-use nonce, with the domain, URI and chain id the message must name.
 2. The member signs the standard EIP-4361 message with its wallet key (personal_sign).
-3. POST /auth/login checks the message and signature (siwe, the reference implementation), spends
-   the nonce, checks on the chain that the signer is a member or holds a staff role, and answers
-   a short-lived token (HS256 JWT) bound to the address, the chain id, this domain and an expiry.
+3. POST /auth/login bounds the message (2 KiB, 24 lines of 512 characters: an EIP-4361 message is
+   a few hundred bytes, and parsing kilobytes of junk cost seconds), checks the message and
+   signature (siwe, the reference implementation), spends the nonce, checks on the chain that the
+   signer is a member or holds a staff role, and answers a short-lived token (HS256 JWT) bound to
+   the address, the chain id, this domain and an expiry. Logins count per IP, and per address only
+   once the signature is valid (ratelimit.py).
 
 Roles and statuses are not put in the token: they are read from the chain on each request (see
 access.py), so that a frozen member or a revoked auditor loses access at once.
@@ -186,9 +189,11 @@ def nonce(request: Request, context: ContextDep) -> NonceOffer:
 @router.post(
     "/auth/login",
     responses={
-        400: {"description": "not an EIP-4361 message"},
+        400: {"description": "not an EIP-4361 message, or one with more than 24 lines or a line over 512"},
         401: {"description": "bad signature, nonce, domain, chain or expiry"},
         403: {"description": "not a member"},
+        413: {"description": "a body over 64 KiB"},
+        422: {"description": "a message over 2 KiB or a signature over 200 characters"},
         429: {"description": "too many requests"},
     },
 )

@@ -38,6 +38,8 @@ def test_import_checks_the_label_before_reading_any_key(wallet):
     assert result.code == ExitStatus.KEYSTORE and "exists already" in result.err
     result = wallet("import", "not a label", *PW, stdin="")
     assert result.code == ExitStatus.BAD_INPUT and "not a valid label" in result.err
+    result = wallet("create", "alice")  # no password to give: the taken label is said first
+    assert result.code == ExitStatus.KEYSTORE and "exists already" in result.err
 
 
 def test_import_on_a_terminal_prompts_and_never_echoes_the_key(wallet, tmp_path):

@@ -98,6 +98,7 @@ def cmd_init(args: argparse.Namespace, out: Output) -> None:
 
 
 def cmd_create(args: argparse.Namespace, out: Output) -> None:
+    keystore.check_free(args.label)  # before a password is chosen for nothing
     secret = password(env=args.password_env, file=args.password_file, confirm=True, label=args.label)
     created = keystore.create(args.label, secret)
     out.result(

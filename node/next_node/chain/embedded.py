@@ -134,6 +134,8 @@ class EmbeddedChain:
         except BaseException:
             self._end(save=False)
             raise
+        finally:
+            self.state.discard_unpacked()  # anvil read it before it answered
 
     def _command(self) -> list[str]:
         settings = self.settings
@@ -156,13 +158,14 @@ class EmbeddedChain:
         ]
         if not settings.persist:
             return [*command, *mining]
-        # The same block 0 on every start; no block until the saved state is loaded (see _resume).
-        return [*command, "--timestamp", str(self.state.genesis_timestamp()), "--no-mining"]
+        # The same block 0 on every start; no block until the clock is right (see _resume).
+        command += ["--timestamp", str(self.state.genesis_timestamp()), "--no-mining"]
+        saved = self.state.unpack()
+        return command if saved is None else [*command, "--load-state", str(saved)]
 
     def _resume(self, w3: Web3) -> None:
-        """Loads the saved state, sets the clock back to the present (the pinned genesis timestamp
-        set it to block 0's time) and never behind the last block, then starts mining."""
-        self.state.load(w3)
+        """Sets the clock back to the present (the pinned genesis timestamp set it to block 0's
+        time), never behind the last block, then starts mining."""
         head = w3.eth.get_block("latest")
         _rpc(w3, "anvil_setTime", max(int(time.time()), int(head["timestamp"]) + 1))
         if self.settings.block_time:

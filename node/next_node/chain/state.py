@@ -5,7 +5,8 @@ What anvil must be given again on restart:
   time unless told, and the header hash covers the timestamp. A second block 0 in the saved blocks
   then takes the number 0 at random on a later load, and block 1's parent no longer is block 0;
 - the blocks, transactions with their receipts and call traces, and the current accounts
-  (`chain-state.json.gz`, anvil's own dump, gzip-compressed by anvil: about 1/25 of the JSON).
+  (`chain-state.json.gz`, anvil's own dump, gzip-compressed by anvil: about 1/25 of the JSON;
+  unpacked for anvil's --load-state at start).
   Not the state at every past block (`--preserve-historical-states`): that copy of every account
   per block is what grew to hundreds of megabytes and took seconds to write at each dump.
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -30,6 +32,7 @@ from next_node.errors import NodeError
 STATE_FILE = "chain-state.json.gz"
 LEGACY_STATE_FILE = "chain-state.json"  # anvil's --state file, written by next-node before this format
 GENESIS_FILE = "chain.json"
+UNPACKED_FILE = "chain-state.loading.json"  # for anvil to read at start only
 
 
 class ChainStateError(NodeError):
@@ -59,6 +62,7 @@ class ChainState:
         self.path = data_dir / STATE_FILE
         self.legacy_path = data_dir / LEGACY_STATE_FILE
         self.genesis_path = data_dir / GENESIS_FILE
+        self.unpacked_path = data_dir / UNPACKED_FILE
         self._writing = threading.Lock()  # the periodic saver and an explicit save share one temporary file
 
     def genesis_timestamp(self) -> int:
@@ -74,19 +78,20 @@ class ChainState:
         self._record_genesis(timestamp)
         return timestamp
 
-    def saved(self) -> bytes | None:
-        """The last save, gzip-compressed as anvil_loadState takes it; None on a new chain."""
-        return self.path.read_bytes() if self.path.exists() else None
+    def unpack(self) -> Path | None:
+        """The last save as the JSON file anvil's --load-state reads (its RPC takes no more than
+        2 MB); None on a new chain. Delete it with `discard_unpacked` once anvil has started."""
+        if not self.path.exists():
+            return None
+        try:
+            with gzip.open(self.path) as packed, self.unpacked_path.open("wb") as unpacked:
+                shutil.copyfileobj(packed, unpacked, 1 << 20)
+        except (OSError, EOFError) as error:
+            raise ChainStateError(f"{self.path} cannot be read: {error}") from error
+        return self.unpacked_path
 
-    def load(self, w3: Web3) -> bool:
-        """Loads the last save into a chain that has mined nothing yet; False if there is none."""
-        saved = self.saved()
-        if saved is None:
-            return False
-        answer = w3.provider.make_request("anvil_loadState", ["0x" + saved.hex()])  # type: ignore[arg-type]
-        if "error" in answer or answer.get("result") is not True:
-            raise ChainStateError(f"anvil could not load {self.path.name}: {answer.get('error', answer)}")
-        return True
+    def discard_unpacked(self) -> None:
+        self.unpacked_path.unlink(missing_ok=True)
 
     def save(self, w3: Web3) -> int:
         """Saves what a restart needs; returns the size written. (One save at a time: a dump is

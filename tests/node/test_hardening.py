@@ -21,6 +21,7 @@ from siwe import SiweMessage
 from next_contracts.transact import send
 from next_node.api.app import create_app
 from next_node.api.auth import ALGORITHM, AuthSettings
+from next_node.api.bodylimit import BodyLimit
 from next_node.api.ratelimit import parse_networks
 from next_node.db.engine import make_engine
 from tests.node.helpers import index_to_head, running_gateway
@@ -111,6 +112,15 @@ def test_the_relay_takes_a_larger_body_than_the_default(served):
     raw = "0x" + "ab" * (100 * 1024)  # 200 KiB of hex: over the default, within the relay's bound
     response = httpx.post(f"{served}/tx", json={"raw": raw}, timeout=10)
     assert response.status_code == 400 and "cannot decode" in response.json()["detail"]
+
+
+def test_each_route_has_its_body_limit():
+    limits = BodyLimit(app=None)  # type: ignore[arg-type]
+    address = "0x" + "ab" * 20
+    assert limits.limit_of("/auth/login") == limits.limit_of("/stats") == 64 * 1024
+    assert limits.limit_of("/tx") == limits.limit_of(f"/accounts/{address}/preflight") == 300 * 1024
+    assert limits.limit_of(f"/accounts/{address}/batch-check") == 2 * MB  # 10,000 lines fit
+    assert limits.limit_of(f"/accounts/{address}/batch-check/x") == 64 * 1024
 
 
 # the sign-in message --------------------------------------------------------------------------

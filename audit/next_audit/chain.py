@@ -10,7 +10,7 @@ is bound to a block hash that was checked here.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -52,6 +52,7 @@ class LedgerTransaction:
     # The ledger's msg.sender: the sender when it called the ledger itself; through another
     # contract (a multisig, say), the caller the call trace shows, or None if it cannot tell.
     caller: str | None
+    log_indexes: list[int] = field(default_factory=list)  # each log's index in its block
 
 
 def hexbytes(value: str) -> bytes:
@@ -224,11 +225,8 @@ class ChainVerifier:
         self, number: int, block: dict[str, Any], receipts: list[dict[str, Any]]
     ) -> Iterator[LedgerTransaction]:
         for tx, receipt in zip(block["transactions"], receipts, strict=False):
-            logs = [
-                ([hexbytes(t) for t in log["topics"]], hexbytes(log["data"]))
-                for log in receipt["logs"]
-                if log["address"].lower() == self.ledger
-            ]
+            mine = [log for log in receipt["logs"] if log["address"].lower() == self.ledger]
+            logs = [([hexbytes(t) for t in log["topics"]], hexbytes(log["data"])) for log in mine]
             if logs:
                 to = tx["to"].lower() if tx.get("to") else None
                 sender = tx["from"].lower()
@@ -240,6 +238,7 @@ class ChainVerifier:
                     to=to,
                     logs=logs,
                     caller=sender if to in (self.ledger, None) else self._traced_caller(tx["hash"]),
+                    log_indexes=[integer(log["logIndex"]) for log in mine],
                 )
 
     def _traced_caller(self, tx_hash: str) -> str | None:

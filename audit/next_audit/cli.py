@@ -14,8 +14,10 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from eth_account import Account
 from rich.console import Console
@@ -23,24 +25,24 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from next_audit.chain import ChainVerifier
 from next_audit.contracts import verify_contracts
-from next_audit.gateway import Gateway, GatewayError, cross_check
-from next_audit.replay import Replayer
-from next_audit.report import Failure, Report
-from next_audit.rpc import Rpc, RpcError
+from next_audit.errors import AuditError, GatewayError, GatewayUnavailable
+from next_audit.gateway import Gateway, compare_accounts, compare_history, compare_stats
+from next_audit.history import HistoryRecorder
+from next_audit.replay import Ledger, Replayer
+from next_audit.report import Check, Failure, Report
+from next_audit.rpc import Rpc
 from next_audit.state import StateReader, compare
 from next_contracts import LEDGER, load_artifact
 from next_contracts.deploy import Deployment
 from next_contracts.login import LoginError, login
 
-
-class AuditError(Exception):
-    """The audit cannot run at all."""
+NODE_CATCH_UP_SECONDS = 60.0  # how long the auditor's node may take to reach the gateway's block
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="next-audit", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--rpc", required=True, help="JSON-RPC URL of a node of your own")
-    p.add_argument("--gateway", help="gateway URL to cross-check (the audit then runs at its indexed block)")
+    p.add_argument("--gateway", help="gateway URL to cross-check (the audit then runs at the block of its /stats)")
     p.add_argument("--token", help="a gateway access token, if you have one already")
     p.add_argument("--keystore", type=Path, help="an auditor's keystore: sign in to the gateway with it (EIP-4361)")
     p.add_argument("--password-env", metavar="VAR", default="NEXT_AUDIT_PASSWORD", help="the keystore's password")
@@ -58,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(stderr=args.json == "-", highlight=False)
     try:
         report = audit(args, Console(stderr=True, quiet=args.quiet))
-    except (AuditError, RpcError, GatewayError) as error:
+    except AuditError as error:
         print(f"next-audit: {error}", file=sys.stderr)
         return int(Failure.NOT_RUN)
     if args.json == "-":
@@ -76,42 +78,54 @@ def audit(args: argparse.Namespace, progress_console: Console) -> Report:
     except (OSError, ValueError, TypeError) as error:
         raise AuditError(f"cannot read the deployment record {args.deployment}: {error}") from error
     rpc = Rpc(args.rpc)
-    chain_id, head = (int(x, 16) for x in rpc.batch([("eth_chainId", []), ("eth_blockNumber", [])]))
+    chain_id = int(rpc.call("eth_chainId"), 16)
     if chain_id != deployment.chain_id:
         raise AuditError(f"the node is on chain {chain_id}, the deployment on chain {deployment.chain_id}")
-    gateway = Gateway(args.gateway, args.token or _login(args)) if args.gateway else None
-    block = args.at if args.at is not None else (gateway.indexed_block() if gateway else head)
+    # One block B for the whole run, chosen once: --at, else the block of the gateway's /stats (its
+    # first read), else the head. Nothing below reads "latest" again.
+    link = GatewayLink(args)
+    block = args.at if args.at is not None else link.block
+    head = _head_reaching(rpc, block if args.at is None and block is not None else 0)
+    block = head if block is None else block
     if not deployment.deploy_block <= block <= head:
         raise AuditError(f"block {block} is not between the deployment's {deployment.deploy_block} and the head {head}")
 
     head_block = rpc.call("eth_getBlockByNumber", hex(block), False)
     report = Report(chain_id, deployment.ledger, deployment.deploy_block, block, head_block["hash"])
-    contracts = report.check("contracts.bytecode", Failure.CONTRACTS, "deployed code = code rebuilt from source")
-    chain = report.check("chain.integrity", Failure.CHAIN, "parent links, header hashes, tx and receipt roots")
-    rules = report.check("ledger.rules", Failure.LEDGER_RULES, "limits, ceilings, fees, statuses, write-offs")
-    authority = report.check("ledger.authority", Failure.LEDGER_RULES, "each change made by a holder of its role")
-    reserve = report.check("ledger.reserve", Failure.LEDGER_RULES, "reserve = fees - debt covered")
-    zero_sum = report.check("ledger.zero_sum", Failure.LEDGER_RULES, "balances and reserve sum to zero")
-    state = report.check("ledger.state", Failure.LEDGER_STATE, "each account = contract state by eth_call")
+    check = report.check
+    contracts = check("contracts.bytecode", Failure.CONTRACTS, "deployed code = code rebuilt from source", "codes")
+    chain = check("chain.integrity", Failure.CHAIN, "parent links, header hashes, tx and receipt roots", "blocks")
+    rules = check("ledger.rules", Failure.LEDGER_RULES, "limits, ceilings, fees, statuses, write-offs", "events")
+    authority = check("ledger.authority", Failure.LEDGER_RULES, "each change made by a holder of its role", "changes")
+    reserve = check("ledger.reserve", Failure.LEDGER_RULES, "reserve = fees - debt covered", "figures")
+    zero_sum = check("ledger.zero_sum", Failure.LEDGER_RULES, "balances and reserve sum to zero", "sums")
+    state = check("ledger.state", Failure.LEDGER_STATE, "each account = contract state by eth_call", "values")
 
     # The rebuild runs the compiler for seconds in a process of its own: let it overlap the replay.
     pool = ThreadPoolExecutor(max_workers=1)
     build = pool.submit(verify_contracts, Rpc(args.rpc), deployment, block, contracts, args.sources, args.solc)
-    replayer = Replayer(load_artifact(LEDGER).abi, deployment.ledger, deployment.deploy_tx, rules, authority)
+    abi = load_artifact(LEDGER).abi
+    replayer = Replayer(abi, deployment.ledger, deployment.deploy_tx, rules, authority)
+    history = HistoryRecorder(abi, deployment.ledger) if link.gateway else None
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=progress_console, transient=True) as bars:
         blocks_task = bars.add_task("blocks", total=block + 1)
         verifier = ChainVerifier(rpc, deployment.ledger, chain, lambda _n: bars.advance(blocks_task))
         for tx in verifier.walk(block, deployment.deploy_block):
             replayer.apply(tx)
+            if history is not None:
+                history.apply(tx)
         if verifier.hashes.get(deployment.deploy_block) != deployment.deploy_block_hash:
             chain.fail(f"block {deployment.deploy_block}", "is not the deployment block the record names")
+        if verifier.hashes.get(block) != head_block["hash"]:
+            chain.fail(f"block {block}", f"was {head_block['hash']} when the audit began, then "
+                       f"{verifier.hashes.get(block)}: the chain was rewound during the audit")  # fmt: skip
         ledger = replayer.ledger
         accounts_task = bars.add_task("accounts", total=len(ledger.accounts))
         try:
             compare(ledger, StateReader(rpc, deployment.ledger, block), state, zero_sum,
                     lambda n: bars.advance(accounts_task, n))  # fmt: skip
-        except RpcError as error:
+        except AuditError as error:
             state.fail(f"block {block}", f"the node does not serve the ledger's state there: {error}")
     report.build = build.result()
     pool.shutdown()
@@ -121,17 +135,88 @@ def audit(args: argparse.Namespace, progress_console: Console) -> Report:
             "reserve",
             f"{ledger.reserve}, not the fees {ledger.fees_collected} less the debt covered {ledger.debt_covered}",
         )
-    if gateway is not None:
-        accounts = report.check("gateway.accounts", Failure.GATEWAY, "each account served = the replay")
-        stats = report.check("gateway.stats", Failure.GATEWAY, "/stats = the replay's figures")
-        try:
-            cross_check(gateway, ledger, block, accounts, stats)
-        except GatewayError as error:
-            accounts.fail(args.gateway, str(error))
+    if args.gateway:
+        link.cross_check(report, replayer.ledger, history, block)
     report.figures.update(ledger.figures())
     report.events = ledger.events
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _head_reaching(rpc: Rpc, block: int) -> int:
+    """The node's head, once it has reached `block` (a gateway may read a node ahead of the
+    auditor's own); polled with a bounded deadline."""
+    deadline = time.monotonic() + NODE_CATCH_UP_SECONDS
+    while True:
+        head = int(rpc.call("eth_blockNumber"), 16)
+        if head >= block or time.monotonic() > deadline:
+            return head
+        time.sleep(0.5)
+
+
+class GatewayLink:
+    """The gateway side of an audit: the sign-in, the first read that fixes the audited block, and
+    the three gateway checks, each reported as not run (with the reason) when it cannot be."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.url: str | None = args.gateway
+        self.gateway: Gateway | None = None
+        self.stats: dict[str, Any] | None = None
+        self.block: int | None = None
+        self.unavailable: str | None = None
+        if self.url is None:
+            return
+        token = args.token or _login(args)
+        if token is None:
+            self.unavailable = "no token: sign in with --keystore (a key holding AUDITOR_ROLE) or pass --token"
+            return
+        self.gateway = Gateway(self.url, token)
+        try:
+            self.stats = self.gateway.settled_stats()
+        except GatewayError as error:
+            self.unavailable = str(error)
+            return
+        self.block = int(self.stats["indexed_block"])
+
+    def cross_check(self, report: Report, replayed: Ledger, history: HistoryRecorder | None, block: int) -> None:
+        accounts = report.check("gateway.accounts", Failure.GATEWAY, "each account served = the replay", "accounts")
+        stats = report.check("gateway.stats", Failure.GATEWAY, "/stats = the replay's figures", "figures")
+        rows = report.check("gateway.history", Failure.GATEWAY, "each event row served = the chain's events", "rows")
+        gateway, served_stats = self.gateway, self.stats
+        if gateway is None or history is None or served_stats is None:
+            for check in (accounts, stats, rows):
+                check.skip(self.unavailable or "no gateway")
+            return
+        indexed = served_stats["indexed_block"]
+        if indexed < block:
+            for check in (accounts, stats, rows):
+                check.skip(f"the gateway has indexed up to block {indexed} only, below the audited block {block}")
+            return
+        if indexed != block:
+            stats.skip(f"the gateway's /stats describes block {indexed}, the audit block {block}")
+        steps: list[tuple[Check, Callable[[], None]]] = [
+            (accounts, lambda: compare_accounts(gateway, replayed, block, accounts)),
+            (stats, lambda: compare_stats(served_stats, replayed, stats)),
+            (rows, lambda: compare_history(gateway, history, block, rows)),
+        ]
+        for position, (check, step) in enumerate(steps):
+            if check.not_run is not None:
+                continue
+            try:
+                step()
+            except GatewayUnavailable as error:
+                reason = str(error)
+                if "HTTP 409" in reason:
+                    reason = (
+                        f"the gateway's index went back below block {block} during the audit (a rewound "
+                        f"chain?); audit it again. {reason}"
+                    )
+                for later, _ in steps[position:]:
+                    if later.not_run is None:
+                        later.skip(reason)
+                return
+            except GatewayError as error:
+                check.fail(self.url, str(error))
 
 
 def _login(args: argparse.Namespace) -> str | None:

@@ -11,12 +11,14 @@ deployment record states.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
 from eth_abi.abi import decode
 from eth_utils.crypto import keccak
 
+from next_audit.errors import CompilerUnavailable
 from next_audit.report import Check
 from next_audit.rpc import Rpc
 from next_contracts import ARTIFACTS_DIR, LEDGER, load_artifact
@@ -28,7 +30,7 @@ CONSTRUCTOR_TYPES = ["address", "(bytes32,address)[]", "uint256"]
 
 def rebuild(sources: Path | None, solc: Path | None) -> dict[str, Any]:
     """The compiler's output for the ledger: from a checkout at `sources`, or from the shipped
-    build input. Raises BuildError."""
+    build input. Raises BuildError, or CompilerUnavailable when Node.js is missing."""
     root = project_root()
     if sources is None:
         standard = json.loads((ARTIFACTS_DIR / "build-input.json").read_text())
@@ -36,6 +38,11 @@ def rebuild(sources: Path | None, solc: Path | None) -> dict[str, Any]:
         standard = standard_input(sources)
         root = sources
     compiler = solc or solc_path(project_root())
+    if solc is None and shutil.which("node") is None:
+        raise CompilerUnavailable(
+            "Node.js (`node`) is not on PATH: the pinned compiler is solcjs, which runs on it; "
+            "install Node.js 20 or later (or pass --solc) to rebuild the contracts"
+        )
     if not compiler.exists():
         raise BuildError(f"the pinned compiler is not at {compiler} (run `make setup`, or pass --solc)")
     output = compile_standard(root, standard, compiler)
@@ -69,6 +76,9 @@ def verify_contracts(
     check.checked += 1
     try:
         contract = rebuild(sources, solc)
+    except CompilerUnavailable as error:
+        check.skip(str(error))
+        return facts
     except (BuildError, OSError, KeyError) as error:
         check.fail(LEDGER, f"cannot rebuild the sources: {error}")
         return facts

@@ -4,13 +4,19 @@ The exit code is the sum of one bit per kind of failure, so that a script learns
 failed from the code alone:
 
      0  everything holds
-     1  the audit could not run (node unreachable, unreadable deployment record, ...)
+     1  the audit, or a check that was asked for, could not run (node unreachable, unreadable
+        deployment record, no gateway token, no Node.js for the compiler, ...)
      2  bad command line
      4  contracts: the deployed code is not the code rebuilt from source
      8  chain: a block's links, hash, transactions or receipts do not hold
     16  ledger state: an account, the reserve or a role on-chain differs from the replay of events
     32  ledger rules: zero sum, a limit or ceiling, the reserve, or a role holder's authority broken
-    64  gateway: the gateway serves an account or a figure that differs from the replay
+    64  gateway: the gateway serves an account, a figure or a history row that differs from the
+        replay
+
+Each check ends in one of three states: "pass" (it covered `checked` items and found nothing),
+"fail" (findings), or "not run" (it could not run, and says why): a check that compared nothing
+never passes, and a requested check that did not run sets bit 1.
 """
 
 from __future__ import annotations
@@ -48,17 +54,26 @@ class Check:
     kind: Failure
     description: str
     findings: list[Finding] = field(default_factory=list)
-    checked: int = 0  # how many items (blocks, accounts, events ...) the check covered
-    skipped: str | None = None  # why the check did not run, if it did not
+    unit: str = "items"  # what `checked` counts: blocks, accounts, events, figures, rows
+    checked: int = 0  # how many of them the check covered
+    not_run: str | None = None  # why the check could not run, if it did not
 
     def fail(self, subject: object, message: str) -> None:
         self.findings.append(Finding(str(subject), message))
 
+    def skip(self, reason: str) -> None:
+        """The check could not run: it neither passes nor fails, and the report says why."""
+        self.not_run = reason
+
     @property
     def status(self) -> str:
-        if self.skipped is not None:
-            return "skipped"
-        return "fail" if self.findings else "pass"
+        if self.findings:
+            return "fail"
+        return "not run" if self.not_run is not None else "pass"
+
+    @property
+    def covered(self) -> str:
+        return f"{self.checked:,} {self.unit}"
 
 
 @dataclass
@@ -74,8 +89,8 @@ class Report:
     events: int = 0
     seconds: float = 0.0
 
-    def check(self, name: str, kind: Failure, description: str) -> Check:
-        check = Check(name, kind, description)
+    def check(self, name: str, kind: Failure, description: str, unit: str = "items") -> Check:
+        check = Check(name, kind, description, unit=unit)
         self.checks.append(check)
         return check
 
@@ -85,7 +100,15 @@ class Report:
         for check in self.checks:
             if check.findings:
                 code |= int(check.kind)
+            elif check.not_run is not None:
+                code |= int(Failure.NOT_RUN)
         return code
+
+    @property
+    def result(self) -> str:
+        """pass; fail (a check found something); incomplete (nothing found, but a check did not run)."""
+        code = self.exit_code
+        return "pass" if code == 0 else "incomplete" if code == int(Failure.NOT_RUN) else "fail"
 
     def to_json(self) -> str:
         data = {
@@ -103,11 +126,12 @@ class Report:
                     **asdict(c),
                     "kind": c.kind.name.lower(),
                     "status": c.status,
+                    "covered": c.covered,
                     "findings": [asdict(f) for f in c.findings],
                 }
                 for c in self.checks
             ],
-            "result": "pass" if self.exit_code == 0 else "fail",
+            "result": self.result,
             "exit_code": self.exit_code,
         }
         return json.dumps(data, indent=2) + "\n"
@@ -131,8 +155,13 @@ class Report:
         for column in ("check", "result", "covered", "what it verifies"):
             checks.add_column(column)
         for c in self.checks:
-            result = {"pass": "[green]pass[/]", "fail": f"[red]FAIL ({len(c.findings)})[/]", "skipped": "skipped"}
-            checks.add_row(c.name, result[c.status], f"{c.checked:,}", c.skipped or c.description)
+            result = {
+                "pass": "[green]pass[/]",
+                "fail": f"[red]FAIL ({len(c.findings)})[/]",
+                "not run": "[yellow]not run[/]",
+            }
+            what = f"not run: {c.not_run}" if c.status == "not run" else c.description
+            checks.add_row(c.name, result[c.status], c.covered, what)
         console.print(checks)
         for c in self.checks:
             for finding in c.findings[:MAX_FINDINGS_SHOWN]:
@@ -141,7 +170,12 @@ class Report:
                 console.print(
                     f"[red]{c.name}[/]: and {len(c.findings) - MAX_FINDINGS_SHOWN} more (see the JSON report)"
                 )
-        verdict = "[green]all checks pass[/]" if self.exit_code == 0 else f"[red]audit failed, exit {self.exit_code}[/]"
+        if self.exit_code == 0:
+            verdict = "[green]all checks pass[/]"
+        elif self.exit_code == int(Failure.NOT_RUN):
+            verdict = f"[yellow]audit incomplete: a check did not run, exit {self.exit_code}[/]"
+        else:
+            verdict = f"[red]audit failed, exit {self.exit_code}[/]"
         console.print(verdict)
 
 

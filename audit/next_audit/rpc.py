@@ -7,11 +7,11 @@ from typing import Any
 
 from web3 import HTTPProvider
 
+from next_audit.errors import RpcError
+
+__all__ = ["BATCH", "Rpc", "RpcError"]
+
 BATCH = 200  # calls per HTTP request: large enough to amortise the round trip, small enough for any node
-
-
-class RpcError(Exception):
-    """The node refused or failed a call, or could not be reached."""
 
 
 class Rpc:

@@ -4,6 +4,7 @@ a clean demo chain shared by a module, and fresh small chains for each tampering
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,15 +13,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eth_account import Account
 from web3 import Web3
 
-from next_contracts.deploy import DeployConfig, Deployment, deploy
+from next_contracts import LEDGER, load_artifact
+from next_contracts.deploy import DeployConfig, Deployment, deploy, role_id
 from next_contracts.rpc import connect
+from next_contracts.transact import send
 from next_node import demo
 from next_node.chain.embedded import ChainSettings, EmbeddedChain
 from scripts._postgres import free_port
+from tests.node.conftest import database_url, postgres  # noqa: F401  (the gateway's databases, both backends)
 
 NEXT_AUDIT = str(Path(sys.executable).with_name("next-audit"))
+AUDITOR_PASSWORD = "audit pass"
 
 
 @dataclass
@@ -30,21 +36,25 @@ class Audit:
     out: str
     err: str
 
+    def check(self, name: str) -> dict[str, Any]:
+        (found,) = [c for c in self.report["checks"] if c["name"] == name]
+        return found  # type: ignore[no-any-return]
+
     def findings(self, check: str) -> list[dict[str, str]]:
-        (found,) = [c for c in self.report["checks"] if c["name"] == check]
-        findings: list[dict[str, str]] = found["findings"]
+        findings: list[dict[str, str]] = self.check(check)["findings"]
         return findings
 
     def failed(self) -> set[str]:
         return {c["name"] for c in self.report["checks"] if c["status"] != "pass"}
 
 
-def run_audit(rpc_url: str, deployment_file: Path, *args: str) -> Audit:
+def run_audit(rpc_url: str, deployment_file: Path, *args: str, env: dict[str, str] | None = None) -> Audit:
     completed = subprocess.run(
         [NEXT_AUDIT, "--rpc", rpc_url, "--deployment", str(deployment_file), "--json", "-", "--quiet", *args],
         capture_output=True,
         text=True,
         timeout=600,
+        env={**os.environ, **(env or {})},
     )
     report = json.loads(completed.stdout) if completed.stdout.startswith("{") else {}
     return Audit(completed.returncode, report, completed.stdout, completed.stderr)
@@ -59,8 +69,21 @@ class AuditedChain:
     deployment_file: Path
     community: demo.Community
 
-    def audit(self, *args: str) -> Audit:
-        return run_audit(self.chain.settings.rpc_url, self.deployment_file, *args)
+    def audit(self, *args: str, env: dict[str, str] | None = None) -> Audit:
+        return run_audit(self.chain.settings.rpc_url, self.deployment_file, *args, env=env)
+
+    def ledger(self) -> Any:
+        return self.w3.eth.contract(self.deployment.ledger, abi=load_artifact(LEDGER).abi)
+
+    def auditor_keystore(self, folder: Path) -> Path:
+        """An auditor of its own: a key in a keystore (password in NEXT_AUDIT_PASSWORD, set by the
+        caller), granted AUDITOR_ROLE on the chain by the admin."""
+        auditor = Account.create()
+        grant = self.ledger().encode_abi("grantRole", [role_id("AUDITOR_ROLE"), auditor.address])
+        send(self.w3, self.operator, {"to": self.deployment.ledger, "data": grant})
+        keystore = folder / "auditor.json"
+        keystore.write_text(json.dumps(Account.encrypt(auditor.key, AUDITOR_PASSWORD)))
+        return keystore
 
 
 @pytest.fixture

@@ -3,14 +3,12 @@ the check that should catch it, and named."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from eth_abi import encode
-from eth_account import Account
 from sqlalchemy import update
 from web3 import Web3
 
@@ -20,7 +18,7 @@ from next_contracts.deploy import Deployment, artifact_hashes, role_id
 from next_contracts.transact import send
 from next_node.db.engine import make_engine
 from next_node.db.models import Member
-from tests.audit.conftest import NEXT_AUDIT, AuditedChain, run_audit
+from tests.audit.conftest import AUDITOR_PASSWORD, NEXT_AUDIT, AuditedChain, run_audit
 from tests.node.helpers import index_to_head, running_gateway
 
 ALL_CHECKS = {
@@ -32,6 +30,7 @@ ALL_CHECKS = {
     "ledger.zero_sum",
     "ledger.state",
 }
+GATEWAY_CHECKS = {"gateway.accounts", "gateway.stats", "gateway.history"}
 
 
 def ledger_of(chain: AuditedChain):  # type: ignore[no-untyped-def]
@@ -69,23 +68,17 @@ def test_the_readable_summary_names_each_check(demo_chain: AuditedChain) -> None
 def test_the_gateway_cross_check_passes_then_names_a_tampered_balance(
     demo_chain: AuditedChain, tmp_path, monkeypatch
 ) -> None:
-    # An auditor of its own: a key in a keystore, granted AUDITOR_ROLE on the chain by the admin.
-    auditor = Account.create()
-    ledger = ledger_of(demo_chain)
-    grant = ledger.encode_abi("grantRole", [role_id("AUDITOR_ROLE"), auditor.address])
-    send(demo_chain.w3, demo_chain.operator, {"to": ledger.address, "data": grant})
-    keystore = tmp_path / "auditor.json"
-    keystore.write_text(json.dumps(Account.encrypt(auditor.key, "audit pass")))
-    monkeypatch.setenv("NEXT_AUDIT_PASSWORD", "audit pass")
+    keystore = demo_chain.auditor_keystore(tmp_path)
+    monkeypatch.setenv("NEXT_AUDIT_PASSWORD", AUDITOR_PASSWORD)
     engine = make_engine(f"sqlite:///{tmp_path / 'index.db'}")
     index_to_head(engine, demo_chain.w3, demo_chain.deployment)
     with running_gateway(engine, demo_chain.deployment, demo_chain.w3) as url:
-        anonymous = demo_chain.audit("--gateway", url)
-        assert anonymous.code == 64 and "HTTP 401" in anonymous.findings("gateway.accounts")[0]["message"]
         login = ("--gateway", url, "--keystore", str(keystore))
         clean = demo_chain.audit(*login)
         assert clean.code == 0, clean.out
-        assert {"gateway.accounts", "gateway.stats"} <= {c["name"] for c in clean.report["checks"]}
+        assert {c["name"] for c in clean.report["checks"]} >= GATEWAY_CHECKS and not clean.failed()
+        assert clean.check("gateway.accounts")["checked"] == clean.report["figures"]["members"] + 1  # + the lost key
+        assert clean.check("gateway.history")["checked"] > clean.report["figures"]["payments"]
 
         victim = demo_chain.community.citizens[3].address.lower()
         with engine.begin() as connection:

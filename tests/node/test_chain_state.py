@@ -1,0 +1,73 @@
+"""The embedded chain's saved state: a save larger than anvil's RPC accepts still loads, and a data
+directory from before (anvil's own --state file, one block 0 per start) is taken over intact."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import time
+
+from next_contracts.rpc import connect
+from next_node.chain.embedded import STATE_FILE, ChainSettings, EmbeddedChain, find_anvil
+from next_node.chain.state import LEGACY_STATE_FILE
+from scripts._postgres import free_port
+from tests.node.node_process import wait_until
+
+
+def test_a_save_larger_than_the_rpc_accepts_is_loaded(tmp_path):
+    """anvil's JSON-RPC refuses requests over 2 MB; a long chain's save is larger than that."""
+    settings = ChainSettings(tmp_path, free_port(), block_time=0)
+    codes = {f"0x{i:040x}": "0x" + os.urandom(40_000).hex() for i in range(1, 61)}  # does not compress
+    with EmbeddedChain(settings) as chain:
+        w3 = chain.start()
+        for address, code in codes.items():
+            w3.provider.make_request("anvil_setCode", [address, code])  # type: ignore[arg-type]
+        w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        head = w3.eth.get_block("latest")
+    assert (tmp_path / STATE_FILE).stat().st_size > 2_000_000
+    with EmbeddedChain(settings) as chain:
+        w3 = chain.start()
+        assert w3.eth.get_block(head["number"])["hash"] == head["hash"]
+        for address, code in codes.items():
+            assert w3.eth.get_code(w3.to_checksum_address(address)).to_0x_hex() == code
+
+
+def test_an_anvil_state_file_from_before_is_taken_over_with_its_own_block_0(tmp_path):
+    legacy = tmp_path / LEGACY_STATE_FILE
+    port = free_port()
+    started = 0
+    for _ in range(3):  # as next-node ran anvil before: each start added a block 0 to the file
+        wait_until(lambda started=started: int(time.time()) > started)  # a block 0 of another second, so another hash
+        started = int(time.time())
+        anvil = subprocess.Popen(
+            [find_anvil(), "--port", str(port), "--state", str(legacy)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        w3 = connect(f"http://127.0.0.1:{port}", trust_env=False, timeout=2)
+        wait_until(lambda w3=w3: _answers(w3))
+        w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        anvil.terminate()
+        anvil.wait()
+    blocks = json.loads(legacy.read_text())["blocks"]
+    geneses = [b["header"] for b in blocks if int(b["header"]["number"], 16) == 0]
+    assert len(geneses) == 3
+    first = min(int(header["timestamp"], 16) for header in geneses)
+    with EmbeddedChain(ChainSettings(tmp_path, free_port(), block_time=0)) as chain:
+        w3 = chain.start()
+        chain_blocks = [w3.eth.get_block(n) for n in range(w3.eth.block_number + 1)]
+        assert len(chain_blocks) >= 4
+        assert chain_blocks[0]["timestamp"] == first
+        for parent, block in itertools.pairwise(chain_blocks):
+            assert block["parentHash"] == parent["hash"]
+    assert not legacy.exists()  # its content is in the new save
+    assert (tmp_path / STATE_FILE).exists()
+
+
+def _answers(w3: object) -> bool:
+    try:
+        return bool(w3.eth.chain_id)  # type: ignore[attr-defined]
+    except Exception:
+        return False

@@ -62,10 +62,11 @@ def postgres_server() -> Iterator[str]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-def create_database(server: str, name: str) -> str:
+def create_database(server: str, name: str, template: str | None = None) -> str:
+    """A new database `name` on `server`, empty or a copy of the database `template`."""
     admin = sqlalchemy.create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.exec_driver_sql(f"CREATE DATABASE {name}")
+        connection.exec_driver_sql(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
     admin.dispose()
     return f"{server}/{name}"
 

@@ -1,6 +1,7 @@
 """`make bench-audit`: the auditor's rate over 100,000 payments, beside the gateway's indexer.
 
-On one chain of 100,000 payments (PAYMENTS to change it) and 1,000 members, in one run:
+On one chain of 100,000 payments and 1,000 members (PAYMENTS and MEMBERS in the environment;
+`make bench-smoke` runs it tiny), in one run:
 - the full audit, as `next-audit` runs it: the rebuild of the contracts, every block's header hash,
   transactions and receipts roots, the replay of every event with its rules, and every account
   compared with the contract by eth_call;
@@ -26,7 +27,8 @@ from scripts._bench_chain import busy_chain
 
 def main() -> None:
     payments = int(os.environ.get("PAYMENTS", "100000"))
-    with busy_chain(members=1_000, payments=payments) as chain, tempfile.TemporaryDirectory() as work:
+    members = int(os.environ.get("MEMBERS", "1000"))
+    with busy_chain(members=members, payments=payments) as chain, tempfile.TemporaryDirectory() as work:
         record = Path(work) / "deployment.json"
         chain.deployment.write(record)
         report_file = Path(work) / "report.json"

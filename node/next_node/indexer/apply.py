@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from next_node.db.bulk import insert_rows, update_rows
 from next_node.db.models import (
     EVENT_TABLES,
     FeeChange,
@@ -29,6 +30,19 @@ from next_node.indexer.decode import MEMBER_KINDS, MEMBER_STATUSES, ROLE_NAMES, 
 
 MEMBERS = Member.__table__  # type: ignore[attr-defined]
 STATE = LedgerState.__table__  # type: ignore[attr-defined]
+# What a batch may change in a stored member (its admission block stays).
+UPDATED_FIELDS = (
+    "address",
+    "balance",
+    "credit_limit",
+    "ceiling",
+    "status",
+    "kind",
+    "region",
+    "kyc_hash",
+    "updated_block",
+    "successor",
+)
 STATE_FIELDS = (
     "reserve",
     "fee_bps",
@@ -76,30 +90,18 @@ class Batch:
                 handler(event, record)
 
     def write(self) -> None:
+        """Writes the batch: new members, changed members, event rows and the totals, in bulk
+        (COPY on PostgreSQL, db/bulk.py), in the caller's transaction."""
         new = [m for a, m in self.members.items() if a not in self.existing and m["status"] != "none"]
-        updated = [m for a, m in self.members.items() if a in self.existing and a in self.changed]
-        if new:
-            self.session.execute(insert(MEMBERS), new)
-        if updated:
-            values: dict[str, Any] = {
-                c: bindparam(f"v_{c}")
-                for c in (
-                    "balance",
-                    "credit_limit",
-                    "ceiling",
-                    "status",
-                    "kind",
-                    "region",
-                    "kyc_hash",
-                    "updated_block",
-                    "successor",
-                )
-            }
-            statement = update(MEMBERS).where(MEMBERS.c.address == bindparam("v_address")).values(values)
-            self.session.execute(statement, [{f"v_{k}": v for k, v in m.items()} for m in updated])
+        updated = [
+            {c: m[c] for c in UPDATED_FIELDS}
+            for a, m in self.members.items()
+            if a in self.existing and a in self.changed
+        ]
+        insert_rows(self.session, MEMBERS, new)
+        update_rows(self.session, MEMBERS, "address", updated)
         for table, rows in self.rows.items():
-            if rows:
-                self.session.execute(insert(table.__table__), rows)  # type: ignore[attr-defined]
+            insert_rows(self.session, table.__table__, rows)  # type: ignore[attr-defined]
         if self.state_exists:
             self.session.execute(update(STATE).where(STATE.c.id == 1).values(**self.state))
         else:

@@ -166,6 +166,11 @@ class EmbeddedChain:
     def _resume(self, w3: Web3) -> None:
         """Sets the clock back to the present (the pinned genesis timestamp set it to block 0's
         time), never behind the last block, then starts mining."""
+        if w3.eth.get_block(0)["timestamp"] != self.state.genesis_timestamp():
+            raise NodeError(  # another process answered on the port before this node's anvil
+                f"the chain on {self.settings.rpc_url} is not this node's (another block 0): "
+                "is another node running there?"
+            )
         head = w3.eth.get_block("latest")
         _rpc(w3, "anvil_setTime", max(int(time.time()), int(head["timestamp"]) + 1))
         if self.settings.block_time:

@@ -12,7 +12,7 @@ export PATH := $(BIN):$(PATH)
 PY_STAMP := $(VENV)/.installed
 JS_STAMP := node_modules/.installed
 
-.PHONY: setup postgres run demo test test-deep lint artifacts bench-gas gas-snapshot bench-index bench-api bench-e2e bench-sign bench-audit clean
+.PHONY: setup postgres run demo test test-deep lint artifacts bench-gas gas-snapshot bench-index bench-api bench-e2e bench-sign bench-audit bench-smoke clean
 
 setup: $(PY_STAMP) $(JS_STAMP) $(BIN)/anvil
 
@@ -54,7 +54,9 @@ test: setup postgres
 	@# Two sessions: ape's test isolation (a chain snapshot per test) takes fixtures by name, and the
 	@# gateway's and wallet's tests, which run chains of their own, reuse names like chain and w3.
 	$(BIN)/ape test tests/contracts -q -p no:warnings
-	$(BIN)/python -m pytest tests/node tests/wallet tests/audit -q -p no:warnings -p no:ape_test
+	$(BIN)/python -m pytest tests/node tests/wallet tests/audit tests/bench -q -p no:warnings -p no:ape_test
+	@# Last, every benchmark once at a tiny size, so that none can silently break.
+	$(MAKE) --no-print-directory bench-smoke
 
 # The deeper fuzzing run: many more examples of the stateful ledger test.
 test-deep: setup postgres
@@ -91,6 +93,16 @@ bench-audit: setup
 # Signing rate with coincurve against the pure-Python backend, one core.
 bench-sign: setup
 	$(BIN)/python -m scripts.bench_sign
+
+# Every benchmark once at a tiny size (a few seconds each): they must run, not measure. `make test`
+# ends with it. Each benchmark takes its size from the environment, as here.
+bench-smoke: setup postgres
+	PAYMENTS=1000 MEMBERS=20 STORE_MEMBERS=1000 NAIVE_EVENTS=500 $(BIN)/python -m scripts.bench_index
+	MEMBERS=2000 TRANSFERS=10000 REQUESTS=50 $(BIN)/python -m scripts.bench_api
+	PAYMENTS=20 $(BIN)/python -m scripts.bench_e2e
+	PAYMENTS=1000 MEMBERS=20 $(BIN)/python -m scripts.bench_audit
+	SECONDS_PER_SIDE=0.2 $(BIN)/python -m scripts.bench_sign
+	$(BIN)/ape run bench_gas
 
 # Rewrites snapshots/gas.json after a deliberate change in gas.
 gas-snapshot: setup

@@ -7,6 +7,7 @@ import itertools
 import json
 import os
 import subprocess
+import sys
 import time
 
 from next_contracts.rpc import connect
@@ -71,3 +72,30 @@ def _answers(w3: object) -> bool:
         return bool(w3.eth.chain_id)  # type: ignore[attr-defined]
     except Exception:
         return False
+
+
+def test_a_save_killed_in_the_middle_leaves_the_previous_save_whole(tmp_path):
+    """SIGKILL while a save is being written (its temporary file exists): the state file still holds
+    a whole earlier save, never a cut one (anvil's own --state file was rewritten in place)."""
+    target = tmp_path / STATE_FILE
+    writer = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, itertools; from pathlib import Path\n"
+            "from next_node.chain.state import write_atomically\n"
+            "for n in itertools.count():\n"
+            "    write_atomically(Path(sys.argv[1]), bytes([n % 256]) * 30_000_000)\n",
+            str(target),
+        ]
+    )
+    try:
+        wait_until(target.exists)  # one whole save made
+        temporary = target.with_name(target.name + ".tmp")
+        wait_until(temporary.exists)  # and the next one under way
+        writer.kill()
+        writer.wait()
+    finally:
+        writer.kill()
+    saved = target.read_bytes()
+    assert len(saved) == 30_000_000 and saved.count(saved[:1]) == len(saved)

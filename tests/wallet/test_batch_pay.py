@@ -140,3 +140,21 @@ def test_a_sender_that_is_not_a_member_is_refused_before_signing(wallet, w3, dep
     payee = new_member(w3, deployment, operator).address
     result = wallet("batch-pay", "nobody", str(sheet(tmp_path, [(payee, "1.00")])), "--yes", *PW)
     assert result.code == ExitStatus.NOT_MEMBER and "not a member" in result.err
+
+
+def test_a_10000_line_file_is_checked_whole_against_the_chain(wallet, w3, deployment, operator, staff, tmp_path):
+    """10,000 payees read in JSON-RPC batches of eth_calls: the 9,500 that are not members are all
+    named, each with its line, in one run, and nothing is signed."""
+    from eth_account import Account
+
+    council(wallet, w3, deployment, operator)
+    strangers = [Account.create().address for _ in range(10_000 - STAFF)]
+    path = sheet(tmp_path, [(a, "1.00") for a in staff + strangers])
+    before = balances(w3, deployment, staff)
+    result = wallet("batch-pay", "council", str(path), "--yes", *PW)
+    assert result.code == ExitStatus.BAD_INPUT
+    assert "9500 bad line(s)" in result.err
+    assert f"line 502: {strangers[0]} cannot be paid: it is not a member" in result.err
+    assert f"line 10001: {strangers[-1]} cannot be paid: it is not a member" in result.err
+    assert "line 501:" not in result.err
+    assert balances(w3, deployment, staff) == before

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 from eth_abi.abi import decode as abi_decode
 from fastapi import APIRouter, Body, HTTPException, Query
+from hexbytes import HexBytes
 from pydantic import BaseModel, Field
 from web3 import Web3
 
@@ -27,6 +28,10 @@ router = APIRouter(tags=["payments"])
 MAX_LINES = 10_000
 MAX_AMOUNT = 2**63 - 1
 BATCH_CALLS = 500  # eth_calls per JSON-RPC batch
+# accountOf(address), encoded and decoded by hand: web3's contract calls cost some 9 ms each in ABI
+# lookups; 10,000 reads in raw JSON-RPC batches take well under a second.
+ACCOUNT_OF = bytes(Web3.keccak(text="accountOf(address)")[:4])
+ACCOUNT_STATE = ("int256", "uint256", "uint256", "uint8", "uint8", "uint16")
 PAYEE_STATUSES = {"none": "not a member", "frozen": "frozen", "excluded": "excluded", "migrated": "moved to a new key"}
 DENIED: dict[int | str, dict[str, Any]] = {
     401: {"description": "no valid token"},
@@ -89,13 +94,22 @@ def _owner(viewer: OwnerOrStaff, address: str) -> None:
 
 
 def _states(context: ContextDep, addresses: list[str], block: int) -> dict[str, Any]:
-    ledger, states = context.ledger, dict[str, Any]()
+    """accountOf for each address at `block`, in JSON-RPC batches of eth_calls."""
+    ledger, states = context.ledger.address, dict[str, Any]()
     for start in range(0, len(addresses), BATCH_CALLS):
         part = addresses[start : start + BATCH_CALLS]
-        with context.w3.batch_requests() as batch:
-            for address in part:
-                batch.add(ledger.functions.accountOf(Web3.to_checksum_address(address)).call(block_identifier=block))
-            states |= dict(zip(part, _chain(batch.execute), strict=True))
+        calls = [
+            (
+                "eth_call",
+                [{"to": ledger, "data": "0x" + (ACCOUNT_OF + bytes(12) + bytes.fromhex(a[2:])).hex()}, hex(block)],
+            )
+            for a in part
+        ]
+        answers = _chain(lambda calls=calls: context.w3.provider.make_batch_request(calls))  # type: ignore[attr-defined]
+        if not isinstance(answers, list) or any("error" in answer for answer in answers):
+            raise HTTPException(503, "the chain refused a batch of reads; try again later")
+        for address, answer in zip(part, answers, strict=True):
+            states[address] = abi_decode(ACCOUNT_STATE, HexBytes(answer["result"]))
     return states
 
 

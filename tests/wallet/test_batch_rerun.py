@@ -189,6 +189,26 @@ def test_ctrl_c_after_the_broadcast_says_sent_with_its_hash(run, w3, deployment,
     assert balances(w3, deployment, run.staff) == run.amounts
 
 
+def test_ctrl_c_between_chunks_says_what_was_paid(run, w3, deployment, monkeypatch):
+    sign, calls = batch._sign, {"n": 0}
+
+    def interrupted(account, tx):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return sign(account, tx)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(batch, "_sign", interrupted)
+        result = run.pay()
+    [chunks] = [r["chunks"] for r in run.journal().values()]
+    assert result.code == ExitStatus.SENT_UNCONFIRMED, result.err
+    assert f"stopped (interrupted) after 2 of 6 line(s) paid and confirmed ({chunks[0]['tx_hash']})" in result.err
+    result = run.pay()
+    assert result.code == 0 and "2 line(s) already paid" in result.out
+    assert balances(w3, deployment, run.staff) == run.amounts
+
+
 def test_a_journal_of_an_older_wallet_or_another_file_is_no_obstacle(run, w3, deployment):
     journal = run.path.parent / "bonus.csv.journal.json"
     journal.write_text(json.dumps({"file_sha256": "00", "sender": "x", "chunks": []}))

@@ -211,14 +211,16 @@ def pay(
             paid_lines += len(part)
             on_chunk(len(part))
     except (KeyboardInterrupt, WalletError) as error:
+        why = str(error) or "interrupted"
+        done = f"{paid_lines} of {len(todo)} line(s) paid and confirmed" + (f" ({', '.join(hashes)})" if hashes else "")
+        again = "run the same command again: it pays only the lines the chain shows unpaid"
+        if in_flight is not None:
+            raise SentUnconfirmedError(f"sent {in_flight} (not yet confirmed), then {why}; {done}: {again}") from None
+        if hashes and isinstance(error, KeyboardInterrupt):
+            raise SentUnconfirmedError(f"stopped ({why}) after {done}: {again}") from None
         if hashes:
-            print(f"next-wallet: {paid_lines} line(s) paid and confirmed: {', '.join(hashes)}", file=sys.stderr)
-        if in_flight is None:
-            raise
-        raise SentUnconfirmedError(
-            f"sent {in_flight} (not yet confirmed), then {str(error) or 'interrupted'}: run the same command "
-            "again, it pays only the lines the chain shows unpaid"
-        ) from None
+            print(f"next-wallet: {done}", file=sys.stderr)
+        raise
     return hashes
 
 

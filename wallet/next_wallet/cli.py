@@ -6,8 +6,9 @@ active member; 8 payee not an active member; 9 insufficient credit; 10 payee ove
 11 malformed amount, address or file; 12 aborted; 13 refused by the ledger for another reason;
 14 the gateway wants you to log in (`next-wallet login LABEL`) or refuses that account;
 15 the gateway failed (HTTP 5xx); 16 a staff command from a key without the role it needs;
-17 a payment was sent but is not confirmed yet (interrupted, or the chain stopped answering):
-the message names its hash; `batch-pay` run again pays only what the chain shows unpaid.
+17 a payment was sent and the command stopped before seeing it through (Ctrl-C, the chain stopped
+answering), or a batch stopped part-way: the message names the hash(es); `batch-pay` run again
+pays only what the chain shows unpaid.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ class ExitStatus(IntEnum):
     NOT_SIGNED_IN = 14  # the gateway wants a login (no token, or expired), or refuses this account
     GATEWAY_FAILED = 15  # the gateway answered with a server error (HTTP 5xx): not the user's input
     NOT_STAFF = 16  # a staff command from a key that does not hold the role it needs
-    SENT_UNCONFIRMED = 17  # a transaction was sent, its fate is not known yet: the message names its hash
+    SENT_UNCONFIRMED = 17  # sent, then stopped before seeing it through (or a batch part-way): hashes named
 
 
 class WalletError(Exception):

@@ -134,3 +134,38 @@ def test_the_balance_is_not_shown_while_the_index_is_behind(
     assert paid.code == 0, paid.err
     assert "new balance not shown yet" in paid.out
     assert ledger_of(w3, deployment).functions.balanceOf(payee).call() == 100
+
+
+def test_a_chunk_the_relay_refuses_is_never_sent_and_paid_once_later(
+    wallet, w3, deployment, operator, gateway, tmp_path, council, monkeypatch
+):
+    """Frozen between signing and broadcast: the gateway's relay refuses the chunk (409), the
+    journal marks it refused, and once the payee is active again a re-run pays its lines once."""
+    ledger = ledger_of(w3, deployment)
+    staff = [new_member(w3, deployment, operator).address for _ in range(4)]
+    sheet = tmp_path / "bonus.csv"
+    sheet.write_text("address,amount\n" + "".join(f"{a},{10 + i}.00\n" for i, a in enumerate(staff)))
+    signed_in(wallet, gateway, tmp_path)
+    sent, calls = GatewayLedger.send_signed, {"n": 0}
+
+    def operate(fn):
+        send(w3, operator, {"to": ledger.address, "data": fn._encode_transaction_data()})
+
+    def freeze_then_send(self, raw):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            operate(ledger.functions.freeze(staff[2]))
+        return sent(self, raw)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(GatewayLedger, "send_signed", freeze_then_send)
+        result = wallet("batch-pay", "council", str(sheet), "--chunk", "2", "--yes", *PW)
+    assert result.code == ExitStatus.PAYEE_NOT_MEMBER, result.err
+    assert "2 of 4 line(s) paid and confirmed" in result.err
+    runs = json.loads((tmp_path / "bonus.csv.journal.json").read_text())["runs"]
+    assert [c["status"] for c in next(iter(runs.values()))["chunks"]] == ["confirmed", "refused"]
+    operate(ledger.functions.unfreeze(staff[2]))
+    result = wallet("--json", "batch-pay", "council", str(sheet), "--chunk", "2", "--yes", *PW)
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["already_paid"] == 2
+    assert balances(w3, deployment, staff) == [1_000, 1_100, 1_200, 1_300]

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -34,11 +35,29 @@ def start(data_dir: Path, port: int, *extra: str) -> subprocess.Popen[str]:
         stderr=subprocess.STDOUT,
         text=True,
     )
+    if read_banner(process) is None:
+        pytest.fail(f"next-node printed no banner within {BANNER_SECONDS} s, or exited ({process.wait()})")
+    return process
+
+
+BANNER_SECONDS = 120
+
+
+def read_banner(process: subprocess.Popen[str]) -> list[str] | None:
+    """The lines up to the banner's Ctrl-C hint, or None if the node exits first. A node that
+    prints nothing for BANNER_SECONDS is killed, so that a hang fails instead of stalling."""
     assert process.stdout is not None
-    for line in process.stdout:  # the banner ends with the Ctrl-C hint
-        if "Ctrl-C" in line:
-            return process
-    pytest.fail(f"next-node exited with {process.wait()}")
+    watchdog = threading.Timer(BANNER_SECONDS, process.kill)
+    watchdog.start()
+    try:
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if "Ctrl-C" in line:
+                return lines
+        return None
+    finally:
+        watchdog.cancel()
 
 
 def stop(process: subprocess.Popen[str], how: signal.Signals = signal.SIGINT) -> str:

@@ -15,7 +15,7 @@ from next_contracts.rpc import connect
 from next_contracts.transact import send
 from next_node.chain.embedded import CHAIN_ID, STATE_FILE, dev_operator
 from scripts._postgres import free_port
-from tests.node.node_process import NODE, start, stop
+from tests.node.node_process import NODE, read_banner, start, stop
 
 
 def test_up_deploys_then_resumes_the_same_chain(tmp_path):
@@ -103,12 +103,8 @@ def test_up_demo_serves_a_seeded_community(tmp_path):
         stderr=subprocess.STDOUT,
         text=True,
     )
-    assert node.stdout is not None
-    banner = []
-    for line in node.stdout:
-        banner.append(line)
-        if "Ctrl-C" in line:
-            break
+    banner = read_banner(node)
+    assert banner is not None, "next-node up --demo exited or printed no banner"
     assert any(f"http://127.0.0.1:{api_port}/docs" in line for line in banner), banner
     try:
         api = f"http://127.0.0.1:{api_port}"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
+import sqlalchemy
 from eth_account import Account
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +21,7 @@ from next_node.db.models import LedgerState, Member, SyncState, Transfer
 from next_node.errors import DeploymentMismatchError
 from next_node.indexer.decode import decode_log
 from next_node.indexer.sync import Indexer, IndexerSettings
+from scripts._postgres import create_database
 from tests.node.helpers import assert_index_matches_chain, dump, index_to_head
 
 
@@ -89,6 +93,30 @@ def test_resume_after_a_stop_continues_exactly(database_url, w3, deployment, com
         sync = session.get(SyncState, 1)
         assert sync is not None and sync.last_block == middle
     index_to_head(engine, w3, deployment)
+    reference = make_engine(f"sqlite:///{tmp_path / 'reference.db'}")
+    index_to_head(reference, w3, deployment)
+    assert dump(engine) == dump(reference)
+
+
+def test_postgres_takes_the_rows_by_copy_and_holds_the_same_index(postgres, w3, deployment, community, tmp_path):
+    """On PostgreSQL the event rows and the members go in by COPY (db/bulk.py), not by one INSERT or
+    UPDATE per row; the index is row for row the one SQLite gets by plain INSERTs. The rewind's
+    replay, which updates members twice in one transaction, is covered by the rewind test."""
+    engine = make_engine(create_database(postgres, f"t_copy_{uuid.uuid4().hex[:8]}"))
+    statements: list[tuple[str, int]] = []
+
+    @sqlalchemy.event.listens_for(engine, "before_cursor_execute")
+    def record(connection, cursor, statement, parameters, context, executemany):
+        statements.append((statement, len(parameters) if executemany else 1))
+
+    index_to_head(engine, w3, deployment)
+    per_row = [
+        (statement.split("(")[0].strip(), rows)
+        for statement, rows in statements
+        if rows > 1 and statement.lstrip().upper().startswith(("INSERT INTO", "UPDATE"))
+    ]
+    table_rows = [statement for statement, _ in per_row if "members" in statement or "transfers" in statement]
+    assert not table_rows, f"statements run once per row: {per_row}"
     reference = make_engine(f"sqlite:///{tmp_path / 'reference.db'}")
     index_to_head(reference, w3, deployment)
     assert dump(engine) == dump(reference)

@@ -13,7 +13,8 @@ from sqlmodel import Session, col, select
 from next_node.api.access import MIN_GROUP, Viewer, suppress_small_groups
 from next_node.api.deps import SessionDep
 from next_node.api.schemas import DailyActivity, Stats
-from next_node.db.models import LedgerState, Member, SyncState, Transfer, WriteOff
+from next_node.api.snapshot import begin_snapshot
+from next_node.db.models import LedgerState, Member, Transfer, WriteOff
 
 router = APIRouter(tags=["stats"])
 DAY = 86_400
@@ -27,9 +28,10 @@ def read_stats(session: SessionDep, viewer: Viewer) -> Stats:
     coverage ratio, the fee, daily payment counts and volumes over the last 30 days, and velocity
     (that volume over the money in circulation). The public sees no group of fewer than 5 members,
     and every public figure is derived from what the public sees, so that no hidden figure can be
-    computed back from the others."""
+    computed back from the others. Every figure is read from one snapshot of the index, at one block
+    (snapshot.py), however the indexer moves meanwhile."""
+    indexed = begin_snapshot(session)
     state = session.get(LedgerState, 1) or LedgerState()
-    sync = session.get(SyncState, 1)
     # A migrated address is the same member under its new key: counted once, by kind, under the new one.
     by_kind: dict[str, int | None] = dict(
         session.exec(select(Member.kind, func.count()).where(Member.status != "migrated").group_by(Member.kind)).all()
@@ -54,7 +56,7 @@ def read_stats(session: SessionDep, viewer: Viewer) -> Stats:
     # written off, debt covered would show theirs, so both are hidden (the reserve stays public).
     write_offs_shown = full or written_off == 0 or written_off >= MIN_GROUP
     return Stats(
-        indexed_block=sync.last_block if sync else 0,
+        indexed_block=indexed,
         members_by_kind=by_kind,
         members_by_status=by_status,
         circulation=state.circulation,

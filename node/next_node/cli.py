@@ -13,7 +13,6 @@ import logging
 import os
 import sys
 import threading
-import tomllib
 from pathlib import Path
 
 import uvicorn
@@ -178,7 +177,7 @@ def _deploy_config(path: Path | None) -> DeployConfig | None:
         return None
     try:
         return DeployConfig.from_toml(path)
-    except (OSError, tomllib.TOMLDecodeError, DeployError) as error:
+    except DeployError as error:  # unreadable, not TOML, or not a deploy config
         raise ConfigError(f"the deploy config {path} cannot be used: {error}") from error
 
 

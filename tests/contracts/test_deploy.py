@@ -62,6 +62,15 @@ def test_deploy_config_without_admin_is_refused(tmp_path):
         DeployConfig.from_toml(path)
 
 
+@pytest.mark.parametrize("content", ["admin = [unclosed\n", None], ids=["not TOML", "missing"])
+def test_deploy_config_unreadable_is_a_deploy_error(tmp_path, content):
+    path = tmp_path / "deploy.toml"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(DeployError, match=r"deploy\.toml"):
+        DeployConfig.from_toml(path)
+
+
 def test_deploy_with_fee_above_maximum_fails(w3, stranger):
     from web3.exceptions import ContractCustomError
 

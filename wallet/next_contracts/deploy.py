@@ -60,8 +60,8 @@ class DeployConfig:
     @classmethod
     def from_toml(cls, path: Path) -> DeployConfig:
         """Reads `admin = "0x.."`, `fee_bps = 20` and a `[roles]` table of address lists."""
-        data = tomllib.loads(path.read_text())
         try:
+            data = tomllib.loads(path.read_text())  # TOMLDecodeError is a ValueError
             roles = {
                 name: tuple(Web3.to_checksum_address(a) for a in addresses)
                 for name, addresses in data.get("roles", {}).items()
@@ -71,7 +71,7 @@ class DeployConfig:
                 roles=roles,
                 fee_bps=int(data.get("fee_bps", DEFAULT_FEE_BPS)),
             )
-        except (KeyError, ValueError) as error:
+        except (OSError, KeyError, ValueError) as error:
             raise DeployError(f"{path}: {error}") from error
 
 

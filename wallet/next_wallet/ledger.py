@@ -16,6 +16,7 @@ from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound
 
 from next_contracts import LEDGER, load_artifact
+from next_contracts.deploy import role_id
 from next_contracts.errors import DecodedError, error_from_exception
 from next_contracts.rpc import connect
 from next_wallet.amounts import format_amount
@@ -156,6 +157,16 @@ class Ledger:
             return False
         return True
 
+    def has_role(self, role: str, account: str) -> bool:
+        """Whether `account` holds `role` (its name, e.g. "REGISTRAR_ROLE") on the latest state."""
+        return bool(self._node(lambda: self.contract.functions.hasRole(role_id(role), account).call()))
+
+    def estimate_gas(self, sender: str, call: Any) -> int:
+        """The gas `call` from `sender` takes on the latest state; the ledger's refusal is raised as
+        web3 raises it (ContractCustomError, ContractLogicError), for the caller to put in words."""
+        tx = {"from": sender, "to": self.contract.address, "data": call._encode_transaction_data()}
+        return int(self._node(lambda: self.w3.eth.estimate_gas(tx)))  # type: ignore[arg-type]
+
     def build(
         self, sender: ChecksumAddress, call: Any, *, nonce: int | None = None, gas: int | None = None
     ) -> dict[str, Any]:
@@ -163,9 +174,8 @@ class Ledger:
         ledger's refusal, in words, before anything is signed."""
         self.check_chain()
         data = call._encode_transaction_data()
-        tx = {"from": sender, "to": self.contract.address, "data": data}
         try:
-            estimate = self._node(lambda: self.w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
+            estimate = self.estimate_gas(sender, call)
         except (ContractCustomError, ContractLogicError) as error:
             raise self.explain(error_from_exception(error), sender) from None
         return {

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError
 
-from next_contracts.deploy import role_id
 from next_contracts.errors import describe, error_from_exception
 from next_wallet import keystore
 from next_wallet.amounts import format_amount, parse_amount
@@ -57,12 +56,10 @@ def _needs_node(args: argparse.Namespace, config: Config) -> Ledger:
 def preflight(ledger: Ledger, staff: str, action: Action) -> None:
     """The role, then the ledger's own verdict on the latest state, in words; nothing is signed."""
     ledger.check_chain()
-    holds = ledger._node(lambda: ledger.contract.functions.hasRole(role_id(action.role), staff).call())
-    if not holds:
+    if not ledger.has_role(action.role, staff):
         raise NotStaffError(f"you ({staff}) do not hold {action.role}: you cannot {action.summary}")
-    tx = {"from": staff, "to": ledger.contract.address, "data": action.call._encode_transaction_data()}
     try:
-        ledger._node(lambda: ledger.w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
+        ledger.estimate_gas(staff, action.call)
     except (ContractCustomError, ContractLogicError) as error:
         decoded = error_from_exception(error)
         why = describe(decoded, format_amount) if decoded else "it did not say why"

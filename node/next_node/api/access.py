@@ -1,12 +1,19 @@
 """Who sees what: every access rule of the gateway, in one place.
 
-- PUBLIC: anyone. /health, /blocks/head, /auth/*, and /stats with small groups suppressed and
-  every public figure derived from what it shows (stats.py).
-- SIGNED_IN: a valid token (auth.py): a member, whatever its status, or a staff role holder.
-- OWNER_OR_STAFF: an account and its history, to that account's own key or to staff.
-- STAFF: registrars, the credit committee and auditors: every account, the member directory,
-  and /stats in full.
-- OWNER (payments.py): a pre-flight, from one's own account only; staff cannot pay for a member.
+- PUBLIC: anyone. /health, /blocks/head, /ledger, GET /tx/{tx_hash}, /auth/nonce and
+  POST /auth/login, /openapi.json, /docs, /redoc and /docs-assets/* (docs.py), and /stats with
+  small groups suppressed and every public figure derived from what it shows (stats.py).
+- SIGNED_IN: a valid token (auth.py): a member, whatever its status, or a staff role holder; every
+  rule below but the relay's starts with it.
+- OWNER_OR_STAFF: an account and its history, to that account's own key or to staff:
+  /accounts/{address}, its /transfers and /bonus-runs, and its /batch-payments (its payments under
+  a reference, and its transactions waiting in the pool: batch_check.py).
+- STAFF: registrars, the credit committee and auditors: every account (/accounts), the member
+  directory (/members), the index's event rows (/audit/events/{table}, audit_routes.py), and
+  /stats in full.
+- OWNER: from one's own account only, staff cannot act for a member (403): the pre-flight
+  (POST /accounts/{address}/preflight, payments.py) and the batch check
+  (POST /accounts/{address}/batch-check, batch_check.py).
 - ACTIVE MEMBERS, by signature: the relay (POST /tx) takes no token, since the transaction's own
   signature names its sender, who must be an active member (relay.py).
 

@@ -57,6 +57,8 @@ def test_ctrl_c_at_the_confirmation_is_aborted(wallet, w3, deployment, operator,
     alice = create(wallet, "alice")
     admit(w3, deployment, operator, alice)
     payee = new_member(w3, deployment, operator).address
-    monkeypatch.setattr("next_wallet.cli._unlock", lambda args, label: (_ for _ in ()).throw(KeyboardInterrupt()))
+    monkeypatch.setattr(
+        "next_wallet.pay_commands.unlock", lambda args, label: (_ for _ in ()).throw(KeyboardInterrupt())
+    )
     result = wallet("pay", "alice", payee, "4.00", "--yes", *PW)
     assert result.code == ExitStatus.ABORTED

@@ -66,6 +66,28 @@ class GatewayLedger(Ledger):
             raise GatewayFailedError(self.url, response.status_code)
         return response
 
+    def fetch_json(
+        self,
+        method: str,
+        path: str,
+        *,
+        signer: str,
+        forbidden: str,
+        not_found: str,
+        login_hint: str = "LABEL",
+        with_detail: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        """A route's JSON answer with `signer`'s token; its 403 and 404 said in the caller's words
+        (with the gateway's own reason after a 403, `with_detail`)."""
+        response = self.request(method, path, signer=signer, login_hint=login_hint, **kwargs)
+        if response.status_code == 403:
+            raise NotSignedInError(f"{forbidden}: {response.json().get('detail')}" if with_detail else forbidden)
+        if response.status_code == 404:
+            raise WalletError(not_found)
+        response.raise_for_status()
+        return response.json()
+
     def info(self) -> dict[str, Any]:
         if self._info is None:
             response = self.request("GET", "/ledger")
@@ -115,13 +137,14 @@ class GatewayLedger(Ledger):
             time.sleep(0.2)
 
     def _owner_route(self, method: str, path: str, sender: str, **kwargs: Any) -> Any:
-        response = self.request(method, f"/accounts/{sender}/{path}", signer=sender, **kwargs)
-        if response.status_code == 403:
-            raise NotSignedInError(f"sign in as {sender} to pay from it: next-wallet login LABEL")
-        if response.status_code == 404:
-            raise WalletError(f"this gateway has no /accounts/{{address}}/{path}: it is older than this wallet")
-        response.raise_for_status()
-        return response.json()
+        return self.fetch_json(
+            method,
+            f"/accounts/{sender}/{path}",
+            signer=sender,
+            forbidden=f"sign in as {sender} to pay from it: next-wallet login LABEL",
+            not_found=f"this gateway has no /accounts/{{address}}/{path}: it is older than this wallet",
+            **kwargs,
+        )
 
     def check_batch(self, sender: str, lines: Sequence[tuple[str, int]]) -> BatchCheck:
         """POST /accounts/{sender}/batch-check, in parts of the gateway's bound."""

@@ -1,5 +1,6 @@
-"""Commands about keys that are not in cli.py: `import-keystore` (a keystore made by geth,
-MetaMask or ethers.js) and `nonce` (the next nonce, for `sign --nonce` on an offline machine)."""
+"""Commands about keys: `create`, `import` (a private key), `list`, `address`, `import-keystore`
+(a keystore made by geth, MetaMask or ethers.js) and `nonce` (the next nonce, for `sign --nonce` on
+an offline machine)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,48 @@ from next_wallet import keystore
 from next_wallet.config import Config
 from next_wallet.errors import BadInputError, NotSignedInError
 from next_wallet.ledger import open_ledger
-from next_wallet.passwords import password
+from next_wallet.passwords import password, private_key_text
+from next_wallet.prompts import unlock
 
 if TYPE_CHECKING:
     from next_wallet.cli import Output
 
 Add = Callable[..., argparse.ArgumentParser]
+
+
+def cmd_create(args: argparse.Namespace, out: Output) -> None:
+    keystore.check_free(args.label)  # before a password is chosen for nothing
+    secret = password(env=args.password_env, file=args.password_file, confirm=True, label=args.label)
+    created = keystore.create(args.label, secret)
+    out.result(
+        {"label": created.label, "address": created.address, "keystore": str(created.path)},
+        f"created {created.label}: {created.address}\nkeystore: {created.path} (keep a copy somewhere safe)",
+    )
+
+
+def cmd_import(args: argparse.Namespace, out: Output) -> None:
+    keystore.check_free(args.label)  # a bad or taken label is said before anything secret is typed
+    key_text = private_key_text(file=args.key_file)
+    secret = password(env=args.password_env, file=args.password_file, confirm=True, label=args.label)
+    imported = keystore.import_key(args.label, key_text, secret)
+    out.result(
+        {"label": imported.label, "address": imported.address},
+        f"imported {imported.label}: {imported.address}",
+    )
+
+
+def cmd_list(args: argparse.Namespace, out: Output) -> None:
+    found = keystore.listing()
+    out.result(
+        {"keystores": [{"label": k.label, "address": k.address} for k in found]},
+        "\n".join(f"{k.label}\t{k.address}" for k in found) or "no keystore yet: `next-wallet create LABEL`",
+    )
+
+
+def cmd_address(args: argparse.Namespace, out: Output) -> None:
+    """The address the keystore states; with --verify, the key's own (asks the password)."""
+    address = unlock(args, args.label).address if args.verify else keystore.address_of(args.label)
+    out.result({"label": args.label, "address": address, "verified": args.verify}, address)
 
 
 def cmd_import_keystore(args: argparse.Namespace, out: Output) -> None:

@@ -1,11 +1,16 @@
-"""Asking the user to confirm before anything is signed: on a terminal, or `--yes` in scripts."""
+"""What a command asks the user before anything is signed: a confirmation (on a terminal, or
+`--yes` in scripts), and the password that unlocks a keystore."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+from eth_account.signers.local import LocalAccount
+
+from next_wallet import keystore
 from next_wallet.errors import AbortedError
+from next_wallet.passwords import password
 
 
 def confirm(args: argparse.Namespace, question: str) -> None:
@@ -19,3 +24,8 @@ def confirm(args: argparse.Namespace, question: str) -> None:
         answer = ""
     if answer.strip().lower() not in ("y", "yes", "o", "oui"):
         raise AbortedError("nothing was sent")
+
+
+def unlock(args: argparse.Namespace, label: str) -> LocalAccount:
+    """The keystore's key, with the password of --password-env, --password-file, or asked hidden."""
+    return keystore.unlock(label, password(env=args.password_env, file=args.password_file, label=label))

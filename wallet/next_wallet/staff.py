@@ -25,8 +25,7 @@ from next_wallet.amounts import format_amount, parse_amount
 from next_wallet.config import Config, checked_address
 from next_wallet.errors import BadInputError, NeedsNodeError, NotStaffError, RefusedError
 from next_wallet.ledger import KINDS, Ledger
-from next_wallet.passwords import password
-from next_wallet.prompts import confirm
+from next_wallet.prompts import confirm, unlock
 
 if TYPE_CHECKING:
     from next_wallet.cli import Output
@@ -74,7 +73,7 @@ def run(args: argparse.Namespace, out: Output, make: Callable[[Ledger, argparse.
     if not out.as_json:
         print(f"{args.label} ({staff}) will {action.summary}")
     confirm(args, "Send it?")
-    account = keystore.unlock(args.label, password(env=args.password_env, file=args.password_file, label=args.label))
+    account = unlock(args, args.label)
     tx_hash = ledger.sign_and_send(account, action.call)
     ledger.wait(tx_hash)
     out.result({"tx_hash": tx_hash, "staff": staff, **action.facts}, f"done: {tx_hash}")

@@ -3,7 +3,8 @@
 Exit codes (also in the README): 0 ok; 1 other error; 2 usage; 3 keystore missing, corrupted or
 already there; 4 wrong password; 5 node or gateway unreachable; 6 wrong chain; 7 you are not an
 active member; 8 payee not an active member; 9 insufficient credit; 10 payee over its ceiling;
-11 malformed amount, address or file; 12 aborted; 13 refused by the ledger for another reason;
+11 malformed amount, address or file; 12 aborted (or another batch-pay runs on the same
+journal); 13 refused by the ledger for another reason;
 14 the gateway wants you to log in (`next-wallet login LABEL`) or refuses that account;
 15 the gateway failed (HTTP 5xx); 16 a staff command from a key without the role it needs;
 17 a payment was sent and the command stopped before seeing it through (Ctrl-C, the chain stopped

@@ -22,7 +22,7 @@ class ExitStatus(IntEnum):
     INSUFFICIENT_CREDIT = 9
     OVER_CEILING = 10  # the payee would go above its ceiling
     BAD_INPUT = 11  # a malformed amount, address or file
-    ABORTED = 12  # the user said no, or pressed Ctrl-C
+    ABORTED = 12  # the user said no, pressed Ctrl-C, or another batch-pay runs on the same journal
     REFUSED = 13  # the ledger refused for another reason (paused, ...)
     NOT_SIGNED_IN = 14  # the gateway wants a login (no token, or expired), or refuses this account
     GATEWAY_FAILED = 15  # the gateway answered with a server error (HTTP 5xx): not the user's input
@@ -88,6 +88,10 @@ class BadInputError(WalletError, ValueError):
 
 class AbortedError(WalletError):
     exit_status = ExitStatus.ABORTED
+
+
+class BusyError(AbortedError):
+    """Another run holds the lock this one needs: this one stopped before anything was sent."""
 
 
 class SentUnconfirmedError(WalletError):

@@ -15,6 +15,7 @@ from next_contracts import LEDGER, load_artifact
 from next_contracts.rawtx import RawTransactionError, decode_raw_transaction
 from next_wallet import batch, keystore
 from next_wallet.amounts import parse_amount
+from next_wallet.batch_journal import exclusive_run
 from next_wallet.config import Config, checked_address
 from next_wallet.errors import BadInputError, SentUnconfirmedError, UnreachableError, WrongChainError
 from next_wallet.ledger import open_ledger
@@ -86,15 +87,24 @@ def cmd_pay(args: argparse.Namespace, out: Output) -> None:
 
 def cmd_batch_pay(args: argparse.Namespace, out: Output) -> None:
     """Checks the whole file against the chain, then pays only what the chain shows unpaid under
-    the run's reference (batch.py): any re-run, of the same or a corrected file, pays each line once."""
+    the run's reference (batch.py): any re-run, of the same or a corrected file, pays each line once.
+    One run at a time on a journal: a second one started meanwhile is refused (exit 12)."""
     path = Path(args.file)
-    lines, problems = batch.read_lines(path)
+    lines, problems = batch.read_lines(path)  # a file that cannot be read leaves no lock file beside it
+    journal_path = Path(args.journal or f"{path}.journal.json")
+    with exclusive_run(journal_path):
+        _batch_pay(args, out, path, journal_path, lines, problems)
+
+
+def _batch_pay(
+    args: argparse.Namespace, out: Output, path: Path, journal_path: Path, lines: list[batch.Line], problems: list[str]
+) -> None:
     ledger = open_ledger(Config.load())
     ledger.check_chain()
     sender = keystore.address_of(args.label)
     ref_text = args.ref or path.name
     ref = reference(ref_text)
-    journal = batch.Journal.open(Path(args.journal or f"{path}.journal.json"), sender, ref)
+    journal = batch.Journal.open(journal_path, sender, ref)
     prepared = batch.prepare(ledger, sender, lines, problems, journal, ref, ref_text)
     todo, done = prepared.plan.todo, prepared.plan.done
     if not out.as_json:

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from next_audit.errors import GatewayError, GatewayUnavailable
 from next_audit.history import TABLES, HistoryRecorder, compare_table
@@ -38,6 +40,11 @@ class Gateway:
         self.url = url.rstrip("/")
         self.session = requests.Session()
         self.session.trust_env = False
+        # The auditor reads only (GET), so a read that met a connection the gateway had just closed
+        # (its keep-alive ends while the audit works on the chain) is simply asked again.
+        retry = Retry(total=3, connect=3, read=3, status=0, backoff_factor=0.5, allowed_methods={"GET"})
+        self.session.mount("http://", HTTPAdapter(max_retries=retry))
+        self.session.mount("https://", HTTPAdapter(max_retries=retry))
         self.session.headers["Authorization"] = f"Bearer {token}"
         self.timeout = timeout
 

@@ -54,7 +54,10 @@ test: setup postgres
 	@# Two sessions: ape's test isolation (a chain snapshot per test) takes fixtures by name, and the
 	@# gateway's and wallet's tests, which run chains of their own, reuse names like chain and w3.
 	$(BIN)/ape test tests/contracts -q -p no:warnings
-	$(BIN)/python -m pytest tests/node tests/wallet tests/audit tests/bench -q -p no:warnings -p no:ape_test
+	@# Three workers on two cores: most of these tests wait on one-second blocks, not on the CPU.
+	@# By file, so that a module's chain and database stay in one worker.
+	$(BIN)/python -m pytest tests/node tests/wallet tests/audit tests/bench -q -p no:warnings -p no:ape_test \
+	  -n 3 --dist loadfile
 	@# Last, every benchmark once at a tiny size, so that none can silently break.
 	$(MAKE) --no-print-directory bench-smoke
 

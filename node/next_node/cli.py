@@ -257,9 +257,12 @@ def dev_token(args: argparse.Namespace) -> int:
         raise NodeError(f"no dev mnemonic in {args.data_dir}: dev-token is for a dev node's data directory")
     Account.enable_unaudited_hdwallet_features()
     operator = Account.from_mnemonic(dev_mnemonic(args.data_dir))
+    url = f"http://127.0.0.1:{args.api_port}"
     try:
-        session = login(f"http://127.0.0.1:{args.api_port}", operator)
+        session = login(url, operator)
     except LoginError as error:
+        if error.status is None:  # nothing answered: say what to do, not the HTTP library's words
+            raise NodeError(f"no gateway answers at {url}: is the node running? (its port: --api-port)") from error
         raise NodeError(str(error)) from error
     print(session.token)
     return 0

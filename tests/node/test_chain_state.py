@@ -9,9 +9,13 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+import pytest
 
 from next_contracts.rpc import connect
 from next_node.chain.embedded import STATE_FILE, ChainSettings, EmbeddedChain, find_anvil
+from next_node.chain.guard import LOCK_FILE, DataDirInUseError, DataDirLock
 from next_node.chain.state import LEGACY_STATE_FILE
 from scripts._postgres import free_port
 from tests.node.node_process import wait_until
@@ -99,3 +103,17 @@ def test_a_save_killed_in_the_middle_leaves_the_previous_save_whole(tmp_path):
         writer.kill()
     saved = target.read_bytes()
     assert len(saved) == 30_000_000 and saved.count(saved[:1]) == len(saved)
+
+
+def test_the_lock_names_the_node_and_its_anvil_to_a_second_node(tmp_path: Path) -> None:
+    (tmp_path / LOCK_FILE).write_text('{"node": 1, "anvil": 2}')  # left by a node long stopped
+    lock = DataDirLock(tmp_path)
+    lock.acquire()
+    assert lock.holder() == {"node": os.getpid()}
+    lock.record(anvil=4242)
+    assert lock.holder() == {"node": os.getpid(), "anvil": 4242}
+    try:
+        with pytest.raises(DataDirInUseError, match=rf"next-node pid {os.getpid()}, anvil pid 4242"):
+            DataDirLock(tmp_path).acquire()
+    finally:
+        lock.release()

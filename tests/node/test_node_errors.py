@@ -54,3 +54,21 @@ def test_a_missing_deployment_record_is_one_line(tmp_path: Path) -> None:
     )
     assert done.returncode == ExitStatus.ERROR and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_dev_token_without_a_running_gateway_says_what_to_do(tmp_path: Path) -> None:
+    from next_node.chain.embedded import MNEMONIC_FILE
+    from scripts._postgres import free_port
+
+    (tmp_path / MNEMONIC_FILE).write_text("test test test test test test test test test test test junk\n")
+    port = free_port()  # nothing listens there
+    done = subprocess.run(
+        [sys.executable, "-m", "next_node.cli", "dev-token", "--data-dir", str(tmp_path), "--api-port", str(port)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert done.stderr.strip() == (
+        f"next-node: no gateway answers at http://127.0.0.1:{port}: is the node running? (its port: --api-port)"
+    )

@@ -195,6 +195,16 @@ def test_sign_offline_then_broadcast(wallet, w3, deployment, operator, tmp_path)
     assert result.code == 0, result.err
     assert json.loads(result.out)["sender"] == address
     assert ledger_of(w3, deployment).functions.balanceOf(payee.address).call() == 300
+    # The same file broadcast again (mined already): its hash, not a traceback, and no second payment.
+    again = wallet("--json", "broadcast", str(signed))
+    assert again.code == 0, again.err
+    assert json.loads(again.out)["tx_hash"] == json.loads(result.out)["tx_hash"]
+    assert ledger_of(w3, deployment).functions.balanceOf(payee.address).call() == 300
+    # Another payment signed with the spent nonce: the node's refusal in one line.
+    assert wallet("sign", "alice", payee.address, "4.00", "--nonce", nonce, "--out", str(signed), *PW).code == 0
+    stale = wallet("broadcast", str(signed))
+    assert stale.code == ExitStatus.REFUSED, stale.err
+    assert "nonce" in stale.err and "Traceback" not in stale.err and len(stale.err.strip().splitlines()) == 1
     signed.write_text("0xdeadbeef")
     assert wallet("broadcast", str(signed)).code == ExitStatus.BAD_INPUT
 

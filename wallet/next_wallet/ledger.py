@@ -11,9 +11,10 @@ import requests
 from eth_abi.abi import decode as abi_decode
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
+from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 from web3 import Web3
-from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound
+from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound, Web3RPCError
 
 from next_contracts import LEDGER, load_artifact
 from next_contracts.deploy import role_id
@@ -191,8 +192,18 @@ class Ledger:
         }
 
     def send_signed(self, raw: bytes) -> str:
+        """Sends signed bytes; the same bytes sent before (mined, or waiting in the pool) are not an
+        error: their hash is answered, as the gateway's relay does."""
         self.check_chain()
-        return str(self._node(lambda: self.w3.eth.send_raw_transaction(raw)).to_0x_hex())
+        try:
+            return str(self._node(lambda: self.w3.eth.send_raw_transaction(raw)).to_0x_hex())
+        except Web3RPCError as error:
+            tx_hash = HexBytes(keccak(raw)).to_0x_hex()
+            if self.known(tx_hash):
+                return tx_hash
+            response: dict[str, Any] = dict(error.rpc_response or {})
+            reason = (response.get("error") or {}).get("message") or str(error)
+            raise RefusedError(f"the node refused the transaction: {reason}") from None
 
     def wait(self, tx_hash: str) -> dict[str, Any]:
         receipt = self._node(lambda: self.w3.eth.wait_for_transaction_receipt(HexBytes(tx_hash), timeout=120))

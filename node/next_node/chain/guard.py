@@ -54,6 +54,7 @@ class DataDirLock:
                 "stop it first, or choose another --data-dir"
             ) from None
         self.fd = fd
+        os.ftruncate(fd, 0)  # what a stopped node left there names processes of the past
         self.record(node=os.getpid())
         return fd
 
@@ -61,8 +62,9 @@ class DataDirLock:
         """Writes the holders' process ids (for the refusal message, and for tests)."""
         if self.fd is None:
             return
+        holders = {**self.holder(), **pids}  # read before the truncation, or each write drops the last
         os.ftruncate(self.fd, 0)
-        os.pwrite(self.fd, json.dumps({**self.holder(), **pids}).encode(), 0)
+        os.pwrite(self.fd, json.dumps(holders).encode(), 0)
 
     def holder(self) -> dict[str, int]:
         try:

@@ -133,7 +133,7 @@ def _batch_pay(
             "ref": ref_text,
             "transactions": hashes,
         },
-        f"paid {len(todo)} line(s) in {len(hashes)} transaction(s)\n" + "\n".join(hashes),
+        "\n".join([f"paid {len(todo)} line(s) in {len(hashes)} transaction(s)", *hashes]),
     )
 
 

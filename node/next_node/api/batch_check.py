@@ -20,7 +20,7 @@ from hexbytes import HexBytes
 from pydantic import BaseModel, Field
 from web3 import Web3
 
-from next_node.api.access import STATUSES, OwnerOrStaff
+from next_node.api.access import ACCOUNT_STATE, STATUSES, OwnerOrStaff
 from next_node.api.deps import ContextDep
 from next_node.api.params import ADDRESS, AddressPath
 
@@ -31,7 +31,6 @@ BATCH_CALLS = 500  # eth_calls per JSON-RPC batch
 # accountOf(address), encoded and decoded by hand: web3's contract calls cost some 9 ms each in ABI
 # lookups; 10,000 reads in raw JSON-RPC batches take well under a second.
 ACCOUNT_OF = bytes(Web3.keccak(text="accountOf(address)")[:4])
-ACCOUNT_STATE = ("int256", "uint256", "uint256", "uint8", "uint8", "uint16")
 PAYEE_STATUSES = {"none": "not a member", "frozen": "frozen", "excluded": "excluded", "migrated": "moved to a new key"}
 DENIED: dict[int | str, dict[str, Any]] = {
     401: {"description": "no valid token"},

@@ -59,13 +59,16 @@ def test_accounts_at_an_earlier_block_are_the_chain_s_accounts_there(small_chain
     client, staff = staff_client(engine, small_chain)
 
     served, cursor = [], None
-    while True:  # pages of 7, so that the rollback works page by page
+    for _ in range(1_000):  # pages of 7, so that the rollback works page by page; bounded: a cursor
+        # that never ends fails the test instead of hanging the run
         params: dict[str, Any] = {"at_block": block, "limit": 7, **({"cursor": cursor} if cursor else {})}
         page = client.get("/accounts", params=params, headers=staff).json()
         assert page["indexed_block"] == block
         served += page["items"]
         if (cursor := page["next_cursor"]) is None:
             break
+    else:
+        raise AssertionError("the /accounts pages never end")
     addresses = {a["address"].lower() for a in served}
     assert newcomer.address.lower() not in addresses and new_key.address.lower() not in addresses
     assert citizens[2].address.lower() in addresses
@@ -96,13 +99,15 @@ def test_history_pages_are_every_event_row_in_chain_order(small_chain: AuditedCh
             select(Transfer.block_number, Transfer.log_index).where(Transfer.block_number <= block)
         ).all()
     rows, cursor = [], None
-    while True:
+    for _ in range(1_000):
         params: dict[str, Any] = {"to_block": block, "limit": 9, **({"cursor": cursor} if cursor else {})}
         page = client.get("/audit/events/transfers", params=params, headers=staff)
         assert page.status_code == 200, page.text
         rows += page.json()["items"]
         if (cursor := page.json()["next_cursor"]) is None:
             break
+    else:
+        raise AssertionError("the /audit/events pages never end")
     assert [(r["block_number"], r["log_index"]) for r in rows] == sorted(stored)
     assert "id" not in rows[0] and rows[0]["from_address"] == rows[0]["from_address"].lower()
     assert client.get("/audit/events/transfers", params={"to_block": block}).status_code == 401

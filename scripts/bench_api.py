@@ -19,18 +19,15 @@ import shutil
 import statistics
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 from eth_account import Account
-from eth_account.messages import encode_defunct
 from eth_account.signers.local import LocalAccount
 from fastapi.testclient import TestClient
-from siwe import SiweMessage
 from sqlalchemy import text
 
 from next_contracts.deploy import DeployConfig, deploy
-from next_contracts.login import STATEMENT
+from next_contracts.login import signed_login
 from next_node.api.app import create_app
 from next_node.chain.embedded import ChainSettings, EmbeddedChain
 from next_node.db.engine import make_engine
@@ -110,18 +107,7 @@ def sign_in(client: TestClient, account: LocalAccount) -> None:
     """The gateway's EIP-4361 sign-in, as `next_contracts.login` does it, through the in-process
     client; the token then goes with every request."""
     offer = client.get("/auth/nonce").json()
-    message = SiweMessage(
-        domain=offer["domain"],
-        address=account.address,
-        statement=STATEMENT,
-        uri=offer["uri"],
-        version="1",
-        chain_id=offer["chain_id"],
-        nonce=offer["nonce"],
-        issued_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-    ).prepare_message()
-    signature = account.sign_message(encode_defunct(text=message)).signature.to_0x_hex()
-    answer = client.post("/auth/login", json={"message": message, "signature": signature})
+    answer = client.post("/auth/login", json=signed_login(offer, account))
     if answer.status_code != 200:
         raise SystemExit(f"the sign-in was refused: {answer.text}")
     client.headers["Authorization"] = f"Bearer {answer.json()['token']}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import requests
 from eth_account.messages import encode_defunct
@@ -38,23 +39,27 @@ def login(gateway_url: str, account: LocalAccount, *, timeout: float = 30.0) -> 
     http.trust_env = False
     try:
         offer = _json(http.get(f"{base}/auth/nonce", timeout=timeout))
-        message = SiweMessage(
-            domain=offer["domain"],
-            address=account.address,
-            statement=STATEMENT,
-            uri=offer["uri"],
-            version="1",
-            chain_id=offer["chain_id"],
-            nonce=offer["nonce"],
-            issued_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-        ).prepare_message()
-        signature = account.sign_message(encode_defunct(text=message)).signature.to_0x_hex()
-        answer = _json(
-            http.post(f"{base}/auth/login", json={"message": message, "signature": signature}, timeout=timeout)
-        )
+        answer = _json(http.post(f"{base}/auth/login", json=signed_login(offer, account), timeout=timeout))
     except requests.RequestException as error:
         raise LoginError(f"the gateway at {base} does not answer: {error}") from error
     return Session(token=answer["token"], address=answer["address"], expires_at=answer["expires_at"])
+
+
+def signed_login(offer: dict[str, Any], account: LocalAccount) -> dict[str, str]:
+    """The body of POST /auth/login for the gateway's nonce offer (GET /auth/nonce): the standard
+    EIP-4361 message for it, signed by `account`."""
+    message = SiweMessage(
+        domain=offer["domain"],
+        address=account.address,
+        statement=STATEMENT,
+        uri=offer["uri"],
+        version="1",
+        chain_id=offer["chain_id"],
+        nonce=offer["nonce"],
+        issued_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+    ).prepare_message()
+    signature = account.sign_message(encode_defunct(text=message)).signature.to_0x_hex()
+    return {"message": message, "signature": signature}
 
 
 def _json(response: requests.Response) -> dict:  # type: ignore[type-arg]

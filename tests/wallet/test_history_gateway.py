@@ -39,6 +39,24 @@ def test_history_pages_through_the_gateway(wallet, w3, deployment, operator, gat
     assert "more: --cursor" in wallet("history", "alice", "--limit", "2").out
 
 
+def test_history_in_words_says_when_the_fee_and_the_reference(wallet, w3, deployment, operator, gateway, tmp_path):
+    address = create(wallet, "alice")
+    admit(w3, deployment, operator, address)
+    payee = new_member(w3, deployment, operator)
+    assert wallet("pay", "alice", payee.address, "12.50", "--ref", "facture 7", "--yes", *PW).code == 0
+    from_node = wallet("--style", "plain", "history", "alice").out.splitlines()
+    assert len(from_node) == 1  # without a gateway: from the node's logs, with the block number
+    assert from_node[0].startswith("block ") and "-12.50 NXT (fee 0.03 NXT)" in from_node[0]
+    assert from_node[0].endswith(f'to {payee.address}\t"facture 7"')
+    gateway.refresh()
+    use_gateway(tmp_path, gateway.url)
+    assert wallet("login", "alice", *PW).code == 0
+    [line] = wallet("--style", "plain", "history", "alice").out.splitlines()
+    when, amount, other, ref = line.split("\t")
+    assert when.endswith(" UTC") and amount == "-12.50 NXT (fee 0.03 NXT)"
+    assert other == f"to {payee.address}" and ref == '"facture 7"'
+
+
 def test_gateway_unreachable(wallet, tmp_path):
     create(wallet, "alice")
     use_gateway(tmp_path, "http://127.0.0.1:9")  # nothing listens there

@@ -4,6 +4,7 @@ is configured (with the token of `login`), else straight from the node."""
 from __future__ import annotations
 
 import argparse
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from next_wallet import key_commands, keystore
@@ -106,15 +107,38 @@ def cmd_history(args: argparse.Namespace, out: Output) -> None:
         items, next_cursor = page["items"], page["next_cursor"]
     else:
         items, next_cursor = _history_from_logs(Ledger(config), address, args.limit), None
-    lines = [
-        f"{'-' if t['direction'] == 'out' else '+'}{out.amount(t['amount'])}\t"
-        f"{'to' if t['direction'] == 'out' else 'from'} "
-        f"{t['to_address'] if t['direction'] == 'out' else t['from_address']}\tblock {t['block_number']}"
-        for t in items
-    ]
+    lines = [_history_line(t, out) for t in items]
     if next_cursor:
         lines.append(f"more: --cursor {next_cursor}")
     out.result({"items": items, "next_cursor": next_cursor}, "\n".join(lines) or "no payment yet")
+
+
+def _history_line(t: dict[str, Any], out: Output) -> str:
+    """When, how much (the fee the payer paid with it), with whom, and the reference in words."""
+    when = (
+        datetime.fromtimestamp(t["block_time"], UTC).strftime("%Y-%m-%d %H:%M UTC")
+        if t.get("block_time")
+        else f"block {t['block_number']}"
+    )
+    outgoing = t["direction"] == "out"
+    amount = f"{'-' if outgoing else '+'}{out.amount(t['amount'])}"
+    if outgoing and t.get("fee"):
+        amount += f" (fee {out.amount(t['fee'])})"
+    other = f"to {t['to_address']}" if outgoing else f"from {t['from_address']}"
+    return "\t".join(part for part in (when, amount, other, ref_words(t.get("ref"))) if part)
+
+
+def ref_words(ref: str | None) -> str:
+    """A payment reference as its payer wrote it (`pay --ref` keeps up to 32 bytes of text), else
+    the start of its hash; nothing for the empty reference."""
+    raw = bytes.fromhex((ref or "").removeprefix("0x")).rstrip(b"\x00")
+    if not raw:
+        return ""
+    try:
+        text = raw.decode()
+    except UnicodeDecodeError:
+        text = ""
+    return f'"{text}"' if text and text.isprintable() else f"ref {raw.hex()[:12]}…"
 
 
 def _history_from_logs(ledger: Ledger, address: str, limit: int) -> list[dict[str, Any]]:
@@ -135,6 +159,7 @@ def _history_from_logs(ledger: Ledger, address: str, limit: int) -> list[dict[st
                     "to_address": event.args["to"],
                     "amount": event.args["amount"],
                     "fee": event.args["fee"],
+                    "ref": "0x" + bytes(event.args["ref"]).hex(),
                     "direction": "out" if event.args["from"] == address else "in",
                 }
             )

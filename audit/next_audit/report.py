@@ -147,9 +147,10 @@ class Report:
                 f"rebuilt with solc {self.build.get('compiler')}, {len(self.build.get('sources', {}))} sources, "
                 f"metadata {self.build.get('metadata_ipfs')}; deployed code keccak256 {self.build['runtime_keccak256']}"
             )
-        figures = Table(title="Figures at the audited block (hundredths of a unit)", show_header=False)
+        figures = Table(title="Figures at the audited block", show_header=False)
         for name, value in self.figures.items():
-            figures.add_row(name.replace("_", " "), _figure(value))
+            shown = _units(value) if name in AMOUNTS and isinstance(value, int) else _figure(value)
+            figures.add_row(name.replace("_", " "), shown)
         console.print(figures)
         checks = Table(title="Checks")
         for column in ("check", "result", "covered", "what it verifies"):
@@ -177,6 +178,17 @@ class Report:
         else:
             verdict = f"[red]audit failed, exit {self.exit_code}[/]"
         console.print(verdict)
+
+
+# Figures that are amounts (integers in hundredths in the JSON report), shown in units.
+AMOUNTS = frozenset({"circulation", "credit_in_use", "reserve", "fees_collected", "debt_covered", "debt_uncovered"})
+
+
+def _units(hundredths: int) -> str:
+    """An amount as a reader of either language cannot misread: 1 234 567.89 NXT (thin grouping by
+    spaces, a point for the cents), never "5,226" for 52.26."""
+    sign, units, cents = "-" if hundredths < 0 else "", abs(hundredths) // 100, abs(hundredths) % 100
+    return f"{sign}{units:,}.{cents:02d} NXT".replace(",", " ")
 
 
 def _figure(value: Any) -> str:

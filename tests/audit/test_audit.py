@@ -3,6 +3,7 @@ the check that should catch it, and named."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -61,6 +62,7 @@ def test_the_readable_summary_names_each_check(demo_chain: AuditedChain) -> None
     completed = subprocess.run([*command, "--quiet", "--at", at], capture_output=True, text=True, timeout=300)
     assert completed.returncode == 0, completed.stdout
     assert "all checks pass" in completed.stdout
+    assert re.search(r"circulation\W+\d[\d ]*\.\d\d NXT", completed.stdout), completed.stdout  # units
     for name in ALL_CHECKS:
         assert name in completed.stdout
 
@@ -240,3 +242,14 @@ def test_a_registrar_that_is_a_contract_is_attributed_by_the_call_trace(small_ch
     result = small_chain.audit()
     assert result.code == 0, result.out
     assert result.report["figures"]["members"] == ledger.functions.memberCount().call()
+
+
+def test_amounts_read_in_units_whatever_the_readers_language() -> None:
+    from next_audit.report import _units
+
+    assert [_units(v) for v in (522_600, 5_226, -123_456_789, 7)] == [
+        "5 226.00 NXT",
+        "52.26 NXT",
+        "-1 234 567.89 NXT",
+        "0.07 NXT",
+    ]

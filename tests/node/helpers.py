@@ -16,6 +16,7 @@ from web3 import Web3
 
 from next_contracts import LEDGER, load_artifact
 from next_contracts.deploy import Deployment
+from next_contracts.transact import send
 from next_node.api.app import create_app
 from next_node.api.auth import AuthSettings
 from next_node.db.models import (
@@ -46,6 +47,11 @@ TABLES = (
     LedgerState,
     SyncState,
 )
+
+
+def call(w3: Web3, sender: str, ledger: Any, fn: Any) -> Any:
+    """Sends one of the ledger's functions from `sender` and waits for it (next_contracts.transact)."""
+    return send(w3, sender, {"to": ledger.address, "data": fn._encode_transaction_data()})
 
 
 def index_to_head(engine: Engine, w3: Web3, deployment: Deployment, **settings: Any) -> Indexer:

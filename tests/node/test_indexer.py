@@ -14,7 +14,6 @@ from web3 import Web3
 
 from next_contracts import LEDGER, load_artifact
 from next_contracts.deploy import DeployConfig, deploy
-from next_contracts.transact import send
 from next_node import demo
 from next_node.db.engine import make_engine
 from next_node.db.models import LedgerState, Member, SyncState, Transfer
@@ -22,11 +21,7 @@ from next_node.errors import DeploymentMismatchError
 from next_node.indexer.decode import decode_log
 from next_node.indexer.sync import Indexer, IndexerSettings
 from scripts._postgres import create_database
-from tests.node.helpers import assert_index_matches_chain, dump, index_to_head
-
-
-def call(w3, sender, ledger, fn):
-    return send(w3, sender, {"to": ledger.address, "data": fn._encode_transaction_data()})
+from tests.node.helpers import assert_index_matches_chain, call, dump, index_to_head
 
 
 @pytest.fixture(scope="module")

@@ -16,20 +16,15 @@ from sqlalchemy.orm import Session
 from next_contracts import LEDGER, load_artifact
 from next_contracts.deploy import DeployConfig, deploy
 from next_contracts.rpc import connect
-from next_contracts.transact import send
 from next_node.chain.embedded import ChainSettings, EmbeddedChain
 from next_node.db.engine import make_engine
 from next_node.db.models import SyncState
 from next_node.indexer.supervisor import IndexStatus
 from next_node.indexer.sync import Indexer, IndexerSettings
 from tests.node.conftest import free_port
-from tests.node.helpers import assert_index_matches_chain, dump, index_to_head
+from tests.node.helpers import assert_index_matches_chain, call, dump, index_to_head
 
 STAFF, BATCHES = 200, 52  # 10,400 payment events, and the admissions and credit lines around them
-
-
-def call(w3, sender, ledger, fn):
-    return send(w3, sender, {"to": ledger.address, "data": fn._encode_transaction_data()})
 
 
 @pytest.fixture(scope="module")

@@ -17,18 +17,13 @@ from sqlalchemy.engine import Engine
 
 from next_contracts import LEDGER, load_artifact
 from next_contracts.deploy import DeployConfig, deploy
-from next_contracts.transact import send
 from next_node.db.engine import make_engine
 from next_node.db.models import SCHEMA_VERSION
 from next_node.db.schema import ensure_schema, schema_version
 from next_node.errors import DeploymentMismatchError
-from tests.node.helpers import assert_index_matches_chain, dump, index_to_head
+from tests.node.helpers import assert_index_matches_chain, call, dump, index_to_head
 
 MEMBERS, PAYMENTS = 30, 90  # some 125 blocks: a rebuild one block per batch takes a few seconds
-
-
-def call(w3, sender, ledger, fn):
-    return send(w3, sender, {"to": ledger.address, "data": fn._encode_transaction_data()})
 
 
 @pytest.fixture(scope="module")

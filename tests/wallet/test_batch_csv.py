@@ -8,6 +8,7 @@ import json
 import pytest
 
 from next_wallet.amounts import parse_amount
+from next_wallet.batch_csv import read_lines
 from next_wallet.errors import BadInputError, ExitStatus
 from tests.wallet.conftest import admit, ledger_of, new_member
 from tests.wallet.test_cli import PW, create
@@ -154,3 +155,57 @@ def test_batch_pay_help_says_what_is_accepted(capsys):
         cli.main(["batch-pay", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "1,234 or 1.234" in text and '"12,50"' in text and "pays only the lines the chain shows unpaid" in text
+
+
+PAYEE = "0x" + "ab" * 20
+LAYOUTS = [  # (header, a line with the amount 12,50 unquoted, then the same line with it quoted)
+    ("address,amount,name", f"{PAYEE},12,50", f'{PAYEE},"12,50",'),  # the name left empty
+    ("address,amount,name", f"{PAYEE},12,50,Jeanne", f'{PAYEE},"12,50",Jeanne'),  # one field too many
+    ("name,address,amount", f",{PAYEE},12,50", f',{PAYEE},"12,50"'),
+    ("name,address,amount", f"Jeanne,{PAYEE},12,50", f'Jeanne,{PAYEE},"12,50"'),
+    ("amount,name,address", f"12,50,{PAYEE}", f'"12,50",,{PAYEE}'),  # name empty: 12, then 50 as the name
+    ("amount,name,address", f"12,50,Jeanne,{PAYEE}", f'"12,50",Jeanne,{PAYEE}'),
+    ("name,amount,address", f"12,50,{PAYEE}", f',"12,50",{PAYEE}'),  # 12 as the name, 50 as the amount
+    ("name,amount,address", f"Jeanne,12,50,{PAYEE}", f'Jeanne,"12,50",{PAYEE}'),
+    ("address,amount", f"{PAYEE},12,50", f'{PAYEE},"12,50"'),
+    ("amount,address", f"12,50,{PAYEE}", f'"12,50",{PAYEE}'),
+]
+
+
+@pytest.mark.parametrize(("header", "unquoted", "quoted"), LAYOUTS)
+def test_read_lines_never_pays_a_decimal_comma_split_in_two_columns(tmp_path, header, unquoted, quoted):
+    path = tmp_path / "bonus.csv"
+    path.write_text(f"{header}\n{unquoted}\n")
+    lines, problems = read_lines(path)
+    assert lines == [] and len(problems) == 1 and problems[0].startswith("line 2: ")
+    path.write_text(f"{header}\n{quoted}\n")
+    lines, problems = read_lines(path)
+    assert problems == [] and [(line.number, line.amount) for line in lines] == [(2, 1_250)]
+
+
+@pytest.mark.parametrize(
+    ("header", "line", "hundredths"),
+    [
+        ("address,amount,name", f"{PAYEE},12,Jeanne", 1_200),  # a name, not digits, after the amount
+        ("address,amount,name", f"{PAYEE},12.50,50", 1_250),  # a point: no French reading of 12.50,50
+        ("address,amount,staff id", f"{PAYEE},12,4521", 1_200),  # 12,4521 is no amount to anyone
+        ("address,amount,name", f'{PAYEE},12,"50"', 1_200),  # the 50 quoted: a field of its own
+        ("address;amount;name", f"{PAYEE};12,50;", 1_250),  # ;-separated: the comma is the decimal mark
+    ],
+)
+def test_read_lines_pays_what_only_reads_one_way(tmp_path, header, line, hundredths):
+    path = tmp_path / "bonus.csv"
+    path.write_text(f"{header}\n{line}\n")
+    lines, problems = read_lines(path)
+    assert problems == [] and [line.amount for line in lines] == [hundredths]
+
+
+def test_read_lines_names_the_french_reading_in_its_refusal(tmp_path):
+    path = tmp_path / "bonus.csv"
+    path.write_text(f'address,amount,name\n{PAYEE},"3,00",Zoé\n{PAYEE.replace("ab", "cd")},12,50\n')
+    lines, problems = read_lines(path)
+    assert [line.number for line in lines] == [2]
+    assert problems == [
+        "line 3: '12' and '50' in two columns read as the amount 12,50 to a French reader: "
+        'quote it ("12,50") or write it with a point'
+    ]

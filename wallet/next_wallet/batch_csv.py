@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,8 @@ from next_wallet.errors import BadInputError
 
 COLUMNS = {"address": ("address", "adresse"), "amount": ("amount", "montant")}
 SEPARATORS = (";", ",")
+_WHOLE = re.compile(r"[0-9]{1,3}(?:[ \u00a0\u202f]?[0-9]{3})*")
+_CENTS = re.compile(r"[0-9]{1,2}")
 QUOTE_HINT = ' (a decimal comma must be quoted, "12,50", in a ,-separated file)'
 
 
@@ -53,11 +56,13 @@ def read_lines(path: Path) -> tuple[list[Line], list[str]]:
     lines: list[Line] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
+    raw_lines = io.StringIO(text, newline="").readlines()  # split as the reader splits them
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, quotechar='"', strict=True)
     try:
         next(reader)
+        start = reader.line_num
         for row in reader:
-            number = reader.line_num
+            number, record, start = reader.line_num, "".join(raw_lines[start : reader.line_num]), reader.line_num
             if not any(field.strip() for field in row):
                 continue
             if len(row) != len(columns):
@@ -68,6 +73,8 @@ def read_lines(path: Path) -> tuple[list[Line], list[str]]:
                 continue
             fields = dict(zip(columns, row, strict=True))
             try:
+                if separator == ",":
+                    _refuse_a_split_decimal_comma(row, _quoted(record, separator), columns.index("amount"))
                 address = checked_address(fields["address"], "payee address")
                 amount = parse_amount(fields["amount"])
             except BadInputError as error:
@@ -83,6 +90,43 @@ def read_lines(path: Path) -> tuple[list[Line], list[str]]:
     if not lines and not problems:
         problems.append(f"{path}: no payment in it")
     return lines, problems
+
+
+def _refuse_a_split_decimal_comma(row: list[str], quoted: list[bool], at: int) -> None:
+    """In a ,-separated file, `12,50` unquoted is two fields to the program and 12.50 to a French
+    reader: refused wherever the amount's column is, since the program cannot know which was meant.
+    A field of digits before the amount (`12,50` read as name 12, amount 50) counts as after it."""
+    for left, right in ((at, at + 1), (at - 1, at)):
+        if left < 0 or right >= len(row) or quoted[left] or quoted[right]:
+            continue
+        if _WHOLE.fullmatch(row[left].strip()) and _CENTS.fullmatch(row[right].strip()):
+            joined = f"{row[left].strip()},{row[right].strip()}"
+            raise BadInputError(
+                f"{row[left].strip()!r} and {row[right].strip()!r} in two columns read as the amount {joined} "
+                f'to a French reader: quote it ("{joined}") or write it with a point'
+            )
+
+
+def _quoted(record: str, separator: str) -> list[bool]:
+    """For each field of one raw record (already read by csv, so well-formed), whether it was quoted."""
+    flags: list[bool] = []
+    quoted = in_quotes = closed = False
+    at_start = True
+    for char in record.rstrip("\r\n"):
+        if in_quotes:
+            in_quotes, closed = char != '"', char == '"'
+            continue
+        if char == '"' and (at_start or closed):  # a field's opening quote, or a doubled one
+            quoted, in_quotes, at_start, closed = quoted or at_start, True, False, False
+            continue
+        closed = False
+        if char == separator:
+            flags.append(quoted)
+            quoted, at_start = False, True
+            continue
+        at_start = False
+    flags.append(quoted)
+    return flags
 
 
 def _header(line: str) -> tuple[str, list[str]]:

@@ -20,7 +20,7 @@ from siwe import SiweMessage
 
 from next_contracts.transact import send
 from next_node.api.app import create_app
-from next_node.api.auth import ALGORITHM, AuthSettings
+from next_node.api.auth import ALGORITHM, AuthSettings, issue_token
 from next_node.api.bodylimit import BodyLimit
 from next_node.api.ratelimit import parse_networks
 from next_node.db.engine import make_engine
@@ -220,3 +220,41 @@ def test_the_docs_need_nothing_but_the_gateway(engine, deployment, w3, page):
     assert urls and not re.search(r"https?://", html.text), html.text
     for url in urls:
         assert url.startswith("/") and client.get(url).status_code == 200, url
+
+
+# malformed bodies -----------------------------------------------------------------------------
+
+MALFORMED_BODIES = {
+    "a number too large for a float": b"1e999999",
+    "one inside an object": b'{"message": 1e999999, "signature": 1e999999, "raw": 1e999999}',
+    "bytes that are not UTF-8": b"\xff\xfe\xfa\x00{",
+    "a lone surrogate": b'"\\ud800"',
+    "a lone surrogate as a key": b'{"\\udfff": 1}',
+    "lone surrogates in every field": b'{"message": "\\ud800", "signature": "\\ud800", "raw": "\\ud800", '
+    b'"data": "\\ud800", "to": "\\ud800", "lines": [{"address": "\\ud800", "amount": "\\ud800"}]}',
+    "not JSON": b"{'message': ",
+    "nothing": b"",
+}
+
+
+@pytest.mark.parametrize("body", MALFORMED_BODIES.values(), ids=MALFORMED_BODIES.keys())
+def test_every_route_answers_a_malformed_body_with_a_4xx(engine, deployment, w3, operator, body):
+    gateway = app_with(engine, deployment, w3)
+    client = TestClient(gateway.app, raise_server_exceptions=False)
+    staff = {"Authorization": f"Bearer {issue_token(gateway.settings, operator, deployment.chain_id).token}"}
+    routes = [
+        (method.upper(), path.replace("{address}", operator))
+        for path, item in gateway.app.openapi()["paths"].items()
+        for method, operation in item.items()
+        if "requestBody" in operation
+    ]
+    assert {"/tx", "/auth/login", f"/accounts/{operator}/preflight", f"/accounts/{operator}/batch-check"} <= {
+        path for _, path in routes
+    }
+    for method, path in routes:
+        for headers in ({}, staff):
+            response = client.request(
+                method, path, content=body, headers={"Content-Type": "application/json"} | headers
+            )
+            assert 400 <= response.status_code < 500, f"{method} {path} -> {response.status_code}: {response.text}"
+            assert isinstance(response.json()["detail"], str | list)

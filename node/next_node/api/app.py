@@ -3,12 +3,8 @@ every request body bounded before it is parsed (bodylimit.py)."""
 
 from __future__ import annotations
 
-import logging
-
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
 from web3 import Web3
 
 from next_contracts.deploy import Deployment
@@ -19,10 +15,9 @@ from next_node.api.batch_check import router as batch_check_router
 from next_node.api.bodylimit import BodyLimit
 from next_node.api.deps import Context
 from next_node.api.docs import install_docs
+from next_node.api.errors import SafeJSONResponse, install_error_handlers
 from next_node.api.ratelimit import new_limiter
 from next_node.indexer.supervisor import IndexStatus
-
-log = logging.getLogger("next_node.api")
 
 
 def create_app(
@@ -44,6 +39,7 @@ def create_app(
         "sees aggregates (next_node/api/access.py).",
         docs_url=None,
         redoc_url=None,
+        default_response_class=SafeJSONResponse,
     )
     app.state.context = Context(
         engine=engine,
@@ -62,9 +58,5 @@ def create_app(
     install_docs(app)
     app.add_middleware(BodyLimit)
 
-    @app.exception_handler(OperationalError)
-    async def database_unavailable(request: Request, error: OperationalError) -> JSONResponse:
-        log.error("database error on %s: %s", request.url.path, error)
-        return JSONResponse({"detail": "the index database does not answer; try again later"}, status_code=503)
-
+    install_error_handlers(app)
     return app

@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Path
-from fastapi.responses import JSONResponse
 from hexbytes import HexBytes
 from pydantic import BaseModel
 from web3 import Web3
@@ -19,6 +18,7 @@ from next_contracts.errors import DecodedError, error_from_exception
 from next_contracts.transact import gas_price
 from next_node.api.access import OwnerOrStaff
 from next_node.api.deps import ContextDep
+from next_node.api.errors import SafeJSONResponse
 from next_node.api.params import AddressPath
 
 router = APIRouter(tags=["payments"])
@@ -75,7 +75,7 @@ def chain_reason(error: Web3RPCError) -> str:
     return str(reason) if reason else "the node gave no reason"
 
 
-def refusal(error: ContractCustomError | ContractLogicError) -> JSONResponse:
+def refusal(error: ContractCustomError | ContractLogicError) -> SafeJSONResponse:
     """409: well-formed, but the ledger's current state refuses it (credit, ceiling, status ...);
     in words, and with the typed error's bytes for a wallet to put in its own words."""
     decoded = error_from_exception(error)
@@ -83,7 +83,7 @@ def refusal(error: ContractCustomError | ContractLogicError) -> JSONResponse:
         detail, data = in_words(decoded), error.data
     else:  # a revert without one of the ledger's typed errors: the node's reason string, if any
         detail, data = (error.message or "no reason given"), None
-    return JSONResponse({"detail": f"the ledger would refuse it: {detail}", "error_data": data}, status_code=409)
+    return SafeJSONResponse({"detail": f"the ledger would refuse it: {detail}", "error_data": data}, status_code=409)
 
 
 def _chain(call: Any) -> Any:

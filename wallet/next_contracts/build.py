@@ -23,7 +23,9 @@ from next_contracts.errors import NextContractsError
 
 SOLC_VERSION = "0.8.30"
 SETTINGS: dict[str, Any] = {
-    "evmVersion": "cancun",
+    # London: the newest fork that geth's clique seals (peers reject Shanghai blocks) and that Besu
+    # runs too, so one build serves every engine. No PUSH0, no MCOPY (hence OpenZeppelin 5.3.0).
+    "evmVersion": "london",
     "optimizer": {"enabled": True, "runs": 10_000},
     "metadata": {"bytecodeHash": "ipfs"},
     "outputSelection": {

@@ -13,6 +13,8 @@ import logging
 import os
 import sys
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import uvicorn
@@ -31,7 +33,7 @@ from next_node.chain.signals import stop_signals_as_interrupt
 from next_node.config import Settings
 from next_node.db.engine import make_engine
 from next_node.deployment import ensure_deployed
-from next_node.errors import ChainUnavailableError, ConfigError, ExitStatus, NodeError
+from next_node.errors import ChainExitedError, ChainUnavailableError, ConfigError, ExitStatus, NodeError
 from next_node.indexer.supervisor import IndexStatus, Supervisor
 from next_node.indexer.sync import Indexer, IndexerSettings
 from next_node.progress import catch_up
@@ -162,14 +164,25 @@ def _auth(args: argparse.Namespace) -> AuthSettings:
     return AuthSettings(domain=domain, secret=secret, trusted_proxies=proxies)
 
 
-def _serve(app: object, port: int) -> None:
+def _serve(app: object, port: int, stop_if: Callable[[], bool] | None = None) -> None:
     """Runs the API until Ctrl-C or SIGTERM: the normal way to stop, so not an error. (uvicorn shuts
-    down cleanly, then raises the Ctrl-C again for the caller.)"""
+    down cleanly, then raises the Ctrl-C again for the caller.) `stop_if`, checked twice a second,
+    ends it too (the embedded chain died)."""
     with contextlib.suppress(KeyboardInterrupt):
         # proxy_headers off: uvicorn would believe X-Forwarded-For from any local peer; the rate
         # limits read it themselves, from NEXT_TRUSTED_PROXIES only (api/ratelimit.py).
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", proxy_headers=False)  # type: ignore[arg-type]
-        uvicorn.Server(config).run()
+        server = uvicorn.Server(config)
+        if stop_if is not None:
+
+            def watch() -> None:
+                while not server.should_exit:
+                    if stop_if():
+                        server.should_exit = True
+                    time.sleep(0.5)
+
+            threading.Thread(target=watch, name="stop-if", daemon=True).start()
+        server.run()
 
 
 def _deploy_config(path: Path | None) -> DeployConfig | None:
@@ -205,11 +218,16 @@ def up(args: argparse.Namespace) -> int:
         if fresh:  # saved at once: a crash now must not leave a record of a ledger the chain lost
             chain.save()
         engine = make_engine(_database(args))
-        indexer = Indexer(engine, connect(settings.rpc_url, trust_env=False), deployment, _indexer_settings(args))
+        # No web3 retries: the supervisor retries the indexer's steps itself, with its back-off.
+        indexer_w3 = connect(settings.rpc_url, trust_env=False, retries=False)
+        indexer = Indexer(engine, indexer_w3, deployment, _indexer_settings(args))
         status = IndexStatus(args.confirmations)  # the supervised indexer's state, which /health reports
         if indexer.rebuild is not None:
             print(f"{indexer.rebuild} ...", flush=True)
             catch_up(indexer, status=status)
+        # The chain restarts from its last save, up to ~10 s behind what was indexed before a
+        # crash: the index goes back to the chain's blocks before it serves anything.
+        indexer.reconcile()
         stop = threading.Event()
         supervisor = Supervisor(indexer, status, wait=stop.wait)
         thread = threading.Thread(target=supervisor.run, args=(stop.is_set,), name="indexer", daemon=True)
@@ -221,13 +239,22 @@ def up(args: argparse.Namespace) -> int:
             print(f"api       http://127.0.0.1:{args.api_port}  (docs: http://127.0.0.1:{args.api_port}/docs)")
             print(f"data      {args.data_dir.resolve()}")
             print("Ctrl-C stops the node.", flush=True)
-            _serve(app, args.api_port)
+            _serve(app, args.api_port, stop_if=lambda: chain.exit_code() is not None)
         except KeyboardInterrupt:
             pass  # Ctrl-C before the server took over the signal: the same normal stop
         finally:
             stop.set()
             thread.join(timeout=30)
-            print("stopping: saving the chain state ...", flush=True)
+            if chain.exit_code() is None:
+                print("stopping: saving the chain state ...", flush=True)
+        if chain.exit_code() is not None:
+            # A node serving a dead chain's index would answer stale data and fail every payment;
+            # restarting anvil here would hide the crash. Stop, and let the service manager (or the
+            # person at `make run`) start the node again: the chain loads its last save.
+            raise ChainExitedError(
+                f"the chain (anvil) exited with {chain.exit_code()} under the node (see "
+                f"{settings.data_dir / 'anvil.log'}); start the node again: it resumes from the last saved state"
+            )
     return 0
 
 
@@ -285,6 +312,8 @@ def main(argv: list[str] | None = None) -> int:
 def _exit_status(error: Exception) -> ExitStatus:
     if isinstance(error, ConfigError):
         return ExitStatus.CONFIG
+    if isinstance(error, ChainExitedError):
+        return ExitStatus.CHAIN_EXITED
     if isinstance(error, ChainUnavailableError):
         return ExitStatus.CHAIN_UNAVAILABLE
     return ExitStatus.ERROR

@@ -11,6 +11,11 @@ class ChainUnavailableError(NodeError, ConnectionError):
     """The chain's JSON-RPC does not answer."""
 
 
+class ChainExitedError(ChainUnavailableError):
+    """The node's embedded chain process exited under it: the node stops too (exit 5), for its
+    service manager to start it again (the chain then loads its last saved state)."""
+
+
 class DeploymentMismatchError(NodeError):
     """The deployment record and the chain disagree (another chain, or other code)."""
 
@@ -27,4 +32,5 @@ class ExitStatus(IntEnum):
     USAGE = 2  # argparse: a bad command line
     CONFIG = 3  # ConfigError
     CHAIN_UNAVAILABLE = 4  # ChainUnavailableError
+    CHAIN_EXITED = 5  # ChainExitedError: the embedded chain died under a running node
     INTERRUPTED = 130  # Ctrl-C

@@ -35,8 +35,10 @@ def start(data_dir: Path, port: int, *extra: str) -> subprocess.Popen[str]:
         stderr=subprocess.STDOUT,
         text=True,
     )
-    if read_banner(process) is None:
+    banner = read_banner(process)
+    if banner is None:
         pytest.fail(f"next-node printed no banner within {BANNER_SECONDS} s, or exited ({process.wait()})")
+    process.api_url = next(line.split()[1] for line in banner if line.startswith("api "))  # type: ignore[attr-defined]
     return process
 
 

@@ -111,12 +111,12 @@ def test_the_public_sees_small_groups_suppressed_and_staff_sees_them(gateway, pe
 # the sign-in ----------------------------------------------------------------------------------
 
 
-def siwe_message(gateway, account, *, nonce=None, domain=None, chain_id=None) -> str:
+def siwe_message(gateway, account, *, nonce=None, domain=None, chain_id=None, uri=None) -> str:
     offer = gateway.client.get("/auth/nonce").json()
     return SiweMessage(
         domain=domain or offer["domain"],
         address=account.address,
-        uri=offer["uri"],
+        uri=uri or offer["uri"],
         version="1",
         chain_id=chain_id or offer["chain_id"],
         nonce=nonce or offer["nonce"],
@@ -154,6 +154,23 @@ def test_a_message_for_another_domain_or_chain_is_refused(gateway, people):
     assert other_domain.status_code == 401 and "DomainMismatch" in other_domain.json()["detail"]
     other_chain = sign_in(gateway, people.member, siwe_message(gateway, people.member, chain_id=1))
     assert other_chain.status_code == 401 and "chain 1" in other_chain.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "uri",
+    ["http://evil.example/", "https://127.0.0.1:8000/", "http://127.0.0.1:8001/", "http://127.0.0.1.evil.example/"],
+)
+def test_a_message_for_another_uri_is_refused(gateway, people, uri):
+    assert gateway.client.get("/auth/nonce").json()["uri"] == "https://gateway.test"
+    response = sign_in(gateway, people.member, siwe_message(gateway, people.member, uri=uri))
+    assert response.status_code == 401 and "is not this gateway's" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("path", ["", "/", "/login?next=/accounts"])
+def test_a_message_for_a_page_of_this_gateway_is_accepted(gateway, people, path):
+    uri = "HTTPS://Gateway.Test:443" + path  # scheme and host in any case, the default port named
+    response = sign_in(gateway, people.member, siwe_message(gateway, people.member, uri=uri))
+    assert response.status_code == 200, response.text
 
 
 def test_a_signature_by_another_key_is_refused(gateway, people):

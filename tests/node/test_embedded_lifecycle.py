@@ -4,11 +4,13 @@ anvil, no attach to a chain the node did not start, no secret on anvil's command
 from __future__ import annotations
 
 import itertools
+import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 from eth_account import Account
 
@@ -183,3 +185,32 @@ def _answers(port: int) -> bool:
         return connect(f"http://127.0.0.1:{port}", trust_env=False, timeout=1).eth.chain_id > 0
     except Exception:
         return False
+
+
+def test_a_node_whose_chain_dies_stops_with_exit_5_and_resumes_on_the_chains_blocks(tmp_path):
+    """anvil killed under a running node: the node does not serve a dead chain's index; it stops
+    with exit 5, saying so, for its service manager to start it again. The chain then loads its last
+    save, some blocks behind what was indexed: the index goes back to the chain's blocks before it
+    serves, and never reports itself ahead of the chain."""
+    port = free_port()
+    w3 = connect(f"http://127.0.0.1:{port}", trust_env=False)
+    node = start(tmp_path, port)
+    community = Community(w3, tmp_path)
+    community.admit()
+    community.pay()
+    head = w3.eth.block_number
+    with httpx.Client(base_url=node.api_url, timeout=10) as client:
+        wait_until(lambda: client.get("/blocks/head").json()["indexed_block"] >= head, timeout=60)
+    os.kill(anvil_pid(tmp_path), signal.SIGKILL)  # saved every 10 s: the last blocks are lost with it
+    out, _ = node.communicate(timeout=60)
+    assert node.returncode == 5, out
+    assert "next-node: the chain (anvil) exited with -9 under the node" in out and "Traceback" not in out
+    node = start(tmp_path, port)
+    try:
+        with httpx.Client(base_url=node.api_url, timeout=10) as client:
+            report = client.get("/blocks/head").json()
+            assert report["indexed_block"] <= report["chain_head"] and report["index"]["state"] == "ok", report
+            assert client.get("/health").json()["status"] == "ok"
+            wait_until(lambda: w3.eth.block_number > report["chain_head"], timeout=30)  # and it goes on from there
+    finally:
+        stop(node)

@@ -3,6 +3,8 @@ every request body bounded before it is parsed (bodylimit.py)."""
 
 from __future__ import annotations
 
+import weakref
+
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 from web3 import Web3
@@ -17,6 +19,7 @@ from next_node.api.deps import Context
 from next_node.api.docs import install_docs
 from next_node.api.errors import SafeJSONResponse, install_error_handlers
 from next_node.api.ratelimit import new_limiter
+from next_node.chain.watch import ChainWatch
 from next_node.indexer.supervisor import IndexStatus
 
 
@@ -41,10 +44,15 @@ def create_app(
         redoc_url=None,
         default_response_class=SafeJSONResponse,
     )
+    # The API's chain calls are bounded by a watch of the chain: a short timeout, no retries, and
+    # none at all while the chain does not answer (chain/watch.py); /health reads the watch.
+    watch = ChainWatch(w3.provider.endpoint_uri).start()  # type: ignore[attr-defined]
+    weakref.finalize(app, watch.stop)
+    app.state.chain_watch = watch
     app.state.context = Context(
         engine=engine,
         deployment=deployment,
-        w3=w3,
+        w3=watch.client(),
         auth=auth_settings or AuthSettings(),
         nonces=Nonces(),
         principals=PrincipalCache(),

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import SplitResult, urlsplit
 
 import jwt
 from fastapi import APIRouter, Body, HTTPException, Request
@@ -159,6 +160,20 @@ def parse_message(text: str) -> SiweMessage:
         raise HTTPException(400, f"not an EIP-4361 message: {_first_reason(error)}") from error
 
 
+def same_origin(uri: str, origin: str) -> bool:
+    """EIP-4361: the URI a member signed must be the gateway's own (its scheme, host and port; any
+    path under it), or a message signed for another site would open a session here."""
+    try:
+        signed, ours = urlsplit(uri), urlsplit(origin)
+        return (signed.scheme.lower(), signed.hostname, _port(signed)) == (ours.scheme, ours.hostname, _port(ours))
+    except ValueError:  # a port that is not a number, a bad IPv6 host
+        return False
+
+
+def _port(url: SplitResult) -> int | None:
+    return url.port or {"http": 80, "https": 443}.get(url.scheme.lower())
+
+
 def _first_reason(error: Exception) -> str:
     """A parse error in words: pydantic's first message, without its repr of the input."""
     if isinstance(error, ValidationError):
@@ -209,6 +224,8 @@ def login(request: Request, context: ContextDep, body: Annotated[Login, Body()])
     if message.chain_id != context.deployment.chain_id:
         raise unauthorized(f"the message is for chain {message.chain_id}, this ledger is on chain "
                            f"{context.deployment.chain_id}")  # fmt: skip
+    if not same_origin(str(message.uri), auth.uri):
+        raise unauthorized(f"the message's URI {str(message.uri)[:100]!r} is not this gateway's ({auth.uri})")
     try:
         message.verify(body.signature, domain=auth.domain)
     except VerificationError as error:

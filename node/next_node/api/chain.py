@@ -8,20 +8,24 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.exc import SQLAlchemyError
 
-from next_node.api.deps import ContextDep, SessionDep
+from next_node.api.deps import SessionDep
 from next_node.api.index_health import index_report
 from next_node.api.schemas import Head, Health
+from next_node.chain.watch import ChainStatus, ChainWatch
 from next_node.db.models import SyncState
 from next_node.indexer.supervisor import IndexStatus
 
 router = APIRouter(tags=["chain"])
 
 
-def chain_head(context: ContextDep) -> int | None:
-    try:
-        return int(context.w3.eth.block_number)
-    except Exception:  # the chain is down or unreachable: the API still answers from the index
-        return None
+def chain_state(request: Request) -> ChainStatus:
+    """What the chain watch last saw: never a call to the chain, so that a hung chain cannot hang
+    /health (chain/watch.py)."""
+    watch: ChainWatch = request.app.state.chain_watch
+    return watch.state()
+
+
+ChainStateDep = Annotated[ChainStatus, Depends(chain_state)]
 
 
 def index_status(request: Request) -> IndexStatus | None:
@@ -34,34 +38,36 @@ IndexStatusDep = Annotated[IndexStatus | None, Depends(index_status)]
 
 
 @router.get("/health", responses={503: {"model": Health, "description": "the index is failing"}})
-def health(session: SessionDep, context: ContextDep, status: IndexStatusDep, response: Response) -> Health:
+def health(session: SessionDep, chain: ChainStateDep, status: IndexStatusDep, response: Response) -> Health:
     """PUBLIC. Whether the database and the chain answer, and how the index keeps up with the
     chain: ok, behind (its lag over the threshold) or failing (its indexer's last attempts failed,
     with the last error in words). 503 when the index is failing or the database does not answer;
-    200 otherwise, with status "degraded" when the index is behind or the chain unreachable."""
-    latest = chain_head(context)
+    200 otherwise, with status "degraded" when the index is behind or ahead of a rewound chain,
+    or the chain unreachable. It answers at once, from the chain watch and the indexer's state,
+    whatever the chain does."""
+    latest = chain.head
     try:
         sync = session.get(SyncState, 1)
         database = "ok"
     except SQLAlchemyError:
         sync, database = None, "unavailable"
     report = index_report(sync, latest, status.snapshot() if status else None)
-    chain = "ok" if latest is not None else "unreachable"
+    reach = "ok" if chain.reachable else "unreachable"
     if database != "ok" or report.state == "failing":
         response.status_code = 503
         overall = "failing"
     else:
-        overall = "ok" if chain == "ok" and report.state == "ok" else "degraded"
-    return Health(status=overall, database=database, chain=chain, index=report)
+        overall = "ok" if reach == "ok" and report.state == "ok" else "degraded"
+    return Health(status=overall, database=database, chain=reach, index=report)
 
 
 @router.get("/blocks/head")
-def head(session: SessionDep, context: ContextDep, status: IndexStatusDep) -> Head:
+def head(session: SessionDep, chain: ChainStateDep, status: IndexStatusDep) -> Head:
     """PUBLIC. The chain's head against the indexed head, the lag between them in blocks, and
     whether the index is ok, behind or failing (as in /health)."""
     sync = session.get(SyncState, 1)
     indexed = sync.last_block if sync else 0
-    latest = chain_head(context)
+    latest = chain.head
     return Head(
         chain_head=latest,
         indexed_block=indexed,

@@ -1,5 +1,5 @@
 """How the gateway answers what goes wrong, in one place: any body a client sends gets a 4xx, never
-a 500, and an index database that does not answer is a 503.
+a 500, and an index database or a chain that does not answer is a 503.
 
 FastAPI's own validation answer echoes the client's input back, and its JSON encoder then fails on
 what a client can put in a body (a lone surrogate, `1e999999` parsed as infinity, bytes that are not
@@ -17,6 +17,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
+
+from next_node.errors import ChainUnavailableError
 
 log = logging.getLogger("next_node.api")
 
@@ -50,7 +52,13 @@ async def database_unavailable(request: Request, error: Exception) -> JSONRespon
     return SafeJSONResponse({"detail": "the index database does not answer; try again later"}, status_code=503)
 
 
+async def chain_unavailable(request: Request, error: Exception) -> JSONResponse:
+    """A chain call refused by the chain watch (down, or too many calls waiting) that no route caught."""
+    return SafeJSONResponse({"detail": f"the chain does not answer ({error}); try again later"}, status_code=503)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, invalid_request)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(OperationalError, database_unavailable)
+    app.add_exception_handler(ChainUnavailableError, chain_unavailable)

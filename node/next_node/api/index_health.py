@@ -24,6 +24,17 @@ def index_report(sync: SyncState | None, chain_head: int | None, health: IndexHe
     lag = max(chain_head - indexed, 0) if chain_head is not None and indexed is not None else None
     age = time.time() - health.last_success if health is not None and health.last_success is not None else None
     state, detail = _judge(indexed, lag, threshold, health, age)
+    if state == "ok" and chain_head is not None and indexed is not None and indexed > chain_head:
+        # The chain went back (restarted from an older save, or reorganised): what the index holds
+        # past its head is no longer on it. The indexer rewinds at its next step; until then the
+        # index must not be called up to date.
+        state, detail = (
+            "ahead",
+            (
+                f"the index (block {indexed}) is past the chain's head ({chain_head}): the chain went "
+                "back, and the indexer is going back to their common block"
+            ),
+        )
     return IndexReport(
         state=state,
         detail=detail,

@@ -100,8 +100,9 @@ class Stats(BaseModel):
 
 
 class IndexReport(BaseModel):
-    """How the index keeps up: `state` is ok, behind (lag over the threshold) or failing (the
-    indexer's last attempts failed: `last_error` says why), and `detail` says it in words."""
+    """How the index keeps up: `state` is ok, behind (lag over the threshold), ahead (past the head
+    of a chain that went back: the indexer is rewinding), unknown (the chain does not answer) or
+    failing (the indexer's last attempts failed: `last_error` says why); `detail` says it in words."""
 
     state: str
     detail: str

@@ -227,6 +227,10 @@ class EmbeddedChain:
                 + f" (see {log_path})"
             )
 
+    def exit_code(self) -> int | None:
+        """anvil's exit code once it has exited (under a running node: it died), else None."""
+        return self.process.poll() if self.process is not None else None
+
     def save(self) -> None:
         """Saves the state now (besides the periodic saves and the one on stop)."""
         if self.settings.persist:

@@ -221,6 +221,14 @@ class Indexer:
 
     # ---------------------------------------------------------------------------------------------
 
+    def reconcile(self) -> int | None:
+        """If the indexed head is no longer the chain's (a chain restarted from an older save is
+        shorter), back to their common block now; returns it, or None when nothing was to undo."""
+        last, last_hash = self.cursor()
+        if last_hash is None or self._hash_of(last) == last_hash:
+            return None
+        return self.rewind()
+
     def rewind(self) -> int:
         """Back to the common ancestor with the chain; returns its number."""
         with Session(self.engine) as session:

@@ -132,6 +132,8 @@ def test_a_corrected_file_pays_only_what_the_chain_shows_unpaid(run, w3, deploym
     assert refused.code == ExitStatus.BAD_INPUT
     assert f"line 3: {staff[1]} was already paid 10,01 NXT under ref 'bonus.csv'" in refused.err
     assert "not 99,99 NXT" in refused.err
+    plain = run.pay("--style", "plain")  # every amount of the run in the style asked for
+    assert f"{staff[1]} was already paid 10.01 NXT under ref" in plain.err and "not 99.99 NXT:" in plain.err
     assert balances(w3, deployment, staff) == [*amounts[:4], 0, 0]
 
     # The corrected file: line 6 (unpaid) corrected, line 7 gone, a newcomer added.

@@ -73,6 +73,7 @@ def test_a_keystore_claiming_another_address_is_refused_on_unlock(wallet, w3, de
         ("address", "alice", "--verify"),  # ... is not what the key is
         ("sign", "alice", real, "1.00", "--nonce", "0", "--out", str(tmp_path / "x.tx")),
         ("pay", "alice", real, "1.00", "--yes"),
+        ("pay", "alice", other.address, "1.00", "--yes"),  # to the address it lies about: the key first
     ):
         result = wallet(*command, *PW)
         assert result.code == ExitStatus.KEYSTORE, (command, result.err)
@@ -94,7 +95,17 @@ def test_a_keystore_without_address_is_said_so_and_derived_with_its_password(wal
     monkeypatch.setenv("KS_PASSWORD", "testpassword")
     result = wallet("--json", "address", "spec", "--verify", "--password-env", "KS_PASSWORD")
     assert result.code == 0, result.err
-    assert json.loads(result.out) == {"label": "spec", "address": VECTOR_ADDRESS, "verified": True}
+    assert json.loads(result.out) == {"label": "spec", "address": VECTOR_ADDRESS, "verified": True, "recorded": True}
+    # Recorded: what was refused for want of an address now reads it, and the key still checks it.
+    assert wallet("address", "spec").out.strip() == VECTOR_ADDRESS
+    stored = json.loads((tmp_path / "home" / "keystores" / "spec.json").read_text())
+    assert (
+        stored["address"] == VECTOR_ADDRESS[2:].lower()
+        and stored["crypto"] == json.loads((VECTORS / "spec-scrypt.json").read_text())["crypto"]
+    )
+    assert sorted(p.name for p in (tmp_path / "home" / "keystores").iterdir()) == ["spec.json"]
+    again = wallet("address", "spec", "--verify", "--password-env", "KS_PASSWORD")
+    assert again.code == 0 and again.out.strip() == VECTOR_ADDRESS  # nothing more to record
 
 
 # import-keystore ---------------------------------------------------------------------------------

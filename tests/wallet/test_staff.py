@@ -93,6 +93,7 @@ def test_the_registrar_admits_sets_a_line_freezes_and_recovers(wallet, registrar
 
     result = wallet("write-off", "registrar", new_key, "--yes")
     assert result.code == ExitStatus.REFUSED and f"{new_key} is active" in result.err
+    assert f"write off the debt of {new_key} against the reserve (an excluded member's only)" in result.err
     assert wallet("exclude", "registrar", new_key, "--yes", *PW).code == 0
     result = wallet("write-off", "registrar", new_key, "--yes")
     assert result.code == ExitStatus.REFUSED and f"{new_key} has no debt to write off (balance 0,00 NXT)" in result.err

@@ -54,8 +54,22 @@ def parse_amount(text: str) -> int:
     return hundredths
 
 
-def format_amount(hundredths: int, *, style: str = "fr", symbol: bool = True) -> str:
-    """`fr`: 1 234,50 NXT (narrow spaces between thousands, a comma for decimals); `plain`: 1234.50."""
+STYLES = ("fr", "plain")
+_style = "fr"  # the process's own: next-wallet's --style, set once by its main (use_style)
+
+
+def use_style(style: str) -> None:
+    """Every amount this process writes, in its messages and its errors alike, in `style`."""
+    global _style
+    if style not in STYLES:
+        raise ValueError(f"no amount style {style!r}: one of {', '.join(STYLES)}")
+    _style = style
+
+
+def format_amount(hundredths: int, *, style: str | None = None, symbol: bool = True) -> str:
+    """`fr`: 1 234,50 NXT (narrow spaces between thousands, a comma for decimals); `plain`: 1234.50.
+    Without `style`, the one of `use_style`."""
+    style = style or _style
     sign = "-" if hundredths < 0 else ""
     units, cents = divmod(abs(hundredths), 10**DECIMALS)
     if style == "plain":

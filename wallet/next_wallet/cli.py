@@ -25,7 +25,7 @@ import requests
 
 from next_contracts.login import LoginError, login
 from next_wallet import key_commands, pay_commands, read_commands, staff, tokens
-from next_wallet.amounts import format_amount
+from next_wallet.amounts import STYLES, format_amount, use_style
 from next_wallet.config import Config, checked_address
 from next_wallet.errors import (
     BadInputError,
@@ -101,9 +101,7 @@ def cmd_login(args: argparse.Namespace, out: Output) -> None:
 def global_flags(parser: argparse.ArgumentParser, style: Any, flag: Any) -> None:
     """--json, --style and --traceback, accepted before and after the command."""
     parser.add_argument("--json", action="store_true", default=flag, help="answer in JSON, for scripts")
-    parser.add_argument(
-        "--style", choices=("fr", "plain"), default=style, help="amounts as 1 234,50 NXT (fr) or 1234.50"
-    )
+    parser.add_argument("--style", choices=STYLES, default=style, help="amounts as 1 234,50 NXT (fr) or 1234.50")
     parser.add_argument("--traceback", action="store_true", default=flag, help="show the whole error, for a bug report")
 
 
@@ -219,6 +217,7 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    use_style(args.style)  # the already-paid refusal, a pre-flight's words: every amount in it
     out = Output(args.json, args.style)
     try:
         (getattr(args, "run", None) or COMMANDS[args.command])(args, out)

@@ -14,7 +14,6 @@ from next_wallet.config import Config
 from next_wallet.errors import BadInputError, NotSignedInError
 from next_wallet.ledger import open_ledger
 from next_wallet.passwords import password, private_key_text
-from next_wallet.prompts import unlock
 
 if TYPE_CHECKING:
     from next_wallet.cli import Output
@@ -52,9 +51,19 @@ def cmd_list(args: argparse.Namespace, out: Output) -> None:
 
 
 def cmd_address(args: argparse.Namespace, out: Output) -> None:
-    """The address the keystore states; with --verify, the key's own (asks the password)."""
-    address = unlock(args, args.label).address if args.verify else keystore.address_of(args.label)
-    out.result({"label": args.label, "address": address, "verified": args.verify}, address)
+    """The address the keystore states; with --verify, the key's own (asks the password), which is
+    then written into a keystore that stated none."""
+    if not args.verify:
+        address = keystore.address_of(args.label)
+        out.result({"label": args.label, "address": address, "verified": False}, address)
+        return
+    secret = password(env=args.password_env, file=args.password_file, label=args.label)
+    account, recorded = keystore.unlock_and_record(args.label, secret)
+    note = f"\n(recorded in the keystore {args.label!r}, which did not state it)" if recorded else ""
+    out.result(
+        {"label": args.label, "address": account.address, "verified": True, "recorded": recorded},
+        account.address + note,
+    )
 
 
 def cmd_import_keystore(args: argparse.Namespace, out: Output) -> None:

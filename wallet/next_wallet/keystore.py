@@ -170,6 +170,20 @@ def unlock(label: str, password: str) -> LocalAccount:
     return _decrypt(_read(label), password, label)
 
 
+def unlock_and_record(label: str, password: str) -> tuple[LocalAccount, bool]:
+    """Unlocks the key, and writes its address into a keystore that stated none (as some wallets
+    write them), so that the commands that read it before asking a password can: True if it did."""
+    data = _read(label)
+    account = _decrypt(data, password, label)
+    if _stated(data) is not None:
+        return account, False
+    path, spare = _path(label), _path(label).with_suffix(".json.new")
+    spare.unlink(missing_ok=True)  # a spare left by an earlier crash here
+    write_new(spare, {**data, "address": account.address[2:].lower()})
+    os.replace(spare, path)  # whole or not at all: the keystore is never half-written
+    return account, True
+
+
 def read_external(file: Path) -> dict[str, Any]:
     """Another wallet's keystore file, checked for shape before any password is asked."""
     try:

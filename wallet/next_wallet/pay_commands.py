@@ -53,14 +53,17 @@ def cmd_pay(args: argparse.Namespace, out: Output) -> None:
     amount = parse_amount(args.amount)
     ledger = open_ledger(Config.load())
     ledger.check_chain()  # before a password is even asked
-    sender = keystore.address_of(args.label)
+    keystore.address_of(args.label)  # a keystore stating no address is refused before the password
+    # The key first: the pre-flight's verdict must be about the key's own address, not about an
+    # address that a keystore's file states (and may state falsely).
+    account = unlock(args, args.label)
+    sender = account.address
     fee = ledger.fee(amount)
     call = ledger.contract.functions.pay(payee, amount, reference(args.ref))
-    ledger.build(sender, call)  # pre-flight: the ledger's refusal, in words, before anything else
+    ledger.build(sender, call)  # pre-flight: the ledger's refusal, in words, before anything is signed
     if not out.as_json:
         print(f"pay {out.amount(amount)} to {payee}\nfee {out.amount(fee)}, total {out.amount(amount + fee)}")
     confirm(args, "Send this payment?")
-    account = unlock(args, args.label)
     signed = account.sign_transaction(ledger.build(sender, call))
     tx_hash = signed.hash.to_0x_hex()
     look = f"look for it in `next-wallet history {args.label}` before paying again"

@@ -128,7 +128,7 @@ def _write_off(ledger: Ledger, args: argparse.Namespace) -> Action:
     return Action(
         "CREDIT_COMMITTEE_ROLE",
         ledger.contract.functions.writeOff(address, ref),
-        f"write off the debt of the excluded member {address} against the reserve",
+        f"write off the debt of {address} against the reserve (an excluded member's only)",
         {"action": "write-off", "address": address},
     )
 

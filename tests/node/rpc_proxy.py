@@ -19,6 +19,10 @@ class RpcProxy:
         self.upstream = upstream
         self.mode = "pass"  # "pass", "rpc-error" (every call answers an error) or "http-500"
         self.before_answer: dict[str, Callable[[], None]] = {}  # method -> action, run once
+        # method -> how many of its calls pass; every later one answers an error (a chain that
+        # stops answering at a chosen point, whatever the timing)
+        self.pass_only: dict[str, int] = {}
+        self.refused = 0
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
 
@@ -30,6 +34,13 @@ class RpcProxy:
         if self.mode == "http-500":
             return 500, b"injected fault: internal server error"
         payload: Any = json.loads(body)
+        method = payload.get("method") if isinstance(payload, dict) else None
+        if method in self.pass_only:
+            self.pass_only[method] -= 1
+            if self.pass_only[method] < 0:
+                self.refused += 1
+                error = {"code": -32603, "message": "injected fault"}
+                return 200, json.dumps({"jsonrpc": "2.0", "id": payload.get("id"), "error": error}).encode()
         if self.mode == "rpc-error":
             calls = payload if isinstance(payload, list) else [payload]
             errors = [
@@ -38,7 +49,6 @@ class RpcProxy:
             ]
             return 200, json.dumps(errors if isinstance(payload, list) else errors[0]).encode()
         response = requests.post(self.upstream, data=body, headers={"Content-Type": "application/json"}, timeout=10)
-        method = payload.get("method") if isinstance(payload, dict) else None
         action = self.before_answer.pop(method, None) if method else None
         if action is not None:
             action()

@@ -42,10 +42,11 @@ def test_a_save_larger_than_the_rpc_accepts_is_loaded(tmp_path):
 def test_an_anvil_state_file_from_before_is_taken_over_with_its_own_block_0(tmp_path):
     legacy = tmp_path / LEGACY_STATE_FILE
     port = free_port()
-    started = 0
     for _ in range(3):  # as next-node ran anvil before: each start added a block 0 to the file
-        wait_until(lambda started=started: int(time.time()) > started)  # a block 0 of another second, so another hash
-        started = int(time.time())
+        # A block 0 of a later second than every one in the file, so another hash: the start of the
+        # anvil before may have stamped its block 0 seconds after it was launched, on a loaded machine.
+        stamped = max(map(_timestamp, _geneses(legacy)), default=0)
+        wait_until(lambda stamped=stamped: int(time.time()) > stamped)
         anvil = subprocess.Popen(
             [find_anvil(), "--port", str(port), "--state", str(legacy)],
             stdout=subprocess.DEVNULL,
@@ -56,10 +57,9 @@ def test_an_anvil_state_file_from_before_is_taken_over_with_its_own_block_0(tmp_
         w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
         anvil.terminate()
         anvil.wait()
-    blocks = json.loads(legacy.read_text())["blocks"]
-    geneses = [b["header"] for b in blocks if int(b["header"]["number"], 16) == 0]
+    geneses = _geneses(legacy)
     assert len(geneses) == 3
-    first = min(int(header["timestamp"], 16) for header in geneses)
+    first = min(map(_timestamp, geneses))
     with EmbeddedChain(ChainSettings(tmp_path, free_port(), block_time=0)) as chain:
         w3 = chain.start()
         chain_blocks = [w3.eth.get_block(n) for n in range(w3.eth.block_number + 1)]
@@ -69,6 +69,18 @@ def test_an_anvil_state_file_from_before_is_taken_over_with_its_own_block_0(tmp_
             assert block["parentHash"] == parent["hash"]
     assert not legacy.exists()  # its content is in the new save
     assert (tmp_path / STATE_FILE).exists()
+
+
+def _geneses(state_file: Path) -> list[dict[str, str]]:
+    """The headers of the blocks 0 in an anvil --state file (none if there is no file yet)."""
+    if not state_file.exists():
+        return []
+    blocks = json.loads(state_file.read_text())["blocks"]
+    return [b["header"] for b in blocks if int(b["header"]["number"], 16) == 0]
+
+
+def _timestamp(header: dict[str, str]) -> int:
+    return int(header["timestamp"], 16)
 
 
 def _answers(w3: object) -> bool:

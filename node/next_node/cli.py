@@ -27,7 +27,7 @@ from next_contracts.rpc import connect
 from next_node import demo
 from next_node.api.app import create_app
 from next_node.api.auth import AuthSettings
-from next_node.api.ratelimit import parse_networks
+from next_node.api.ratelimit import parse_networks, parse_rate
 from next_node.chain.embedded import CHAIN_ID, MNEMONIC_FILE, ChainSettings, EmbeddedChain, dev_mnemonic
 from next_node.chain.signals import stop_signals_as_interrupt
 from next_node.config import Settings
@@ -156,12 +156,24 @@ def _auth(args: argparse.Namespace) -> AuthSettings:
     """The domain members sign in to (NEXT_PUBLIC_DOMAIN, default this loopback address and port)
     and the token-signing key, kept in the data directory."""
     domain = os.environ.get("NEXT_PUBLIC_DOMAIN") or f"127.0.0.1:{args.api_port}"
+    settings = Settings()
     try:  # the proxies whose X-Forwarded-For the rate limits believe; none by default
-        proxies = parse_networks(Settings().trusted_proxies)
+        proxies = parse_networks(settings.trusted_proxies)
     except ValueError as error:
         raise ConfigError(f"NEXT_TRUSTED_PROXIES: {error}") from error
+    for name in ("login_rate", "relay_rate"):
+        try:
+            parse_rate(getattr(settings, name))
+        except ValueError as error:
+            raise ConfigError(f"NEXT_{name.upper()}: {error}") from error
     secret = AuthSettings.secret_from_file(args.data_dir / "auth.key")
-    return AuthSettings(domain=domain, secret=secret, trusted_proxies=proxies)
+    return AuthSettings(
+        domain=domain,
+        secret=secret,
+        trusted_proxies=proxies,
+        login_rate=settings.login_rate,
+        relay_rate=settings.relay_rate,
+    )
 
 
 def _serve(app: object, port: int, stop_if: Callable[[], bool] | None = None) -> None:
@@ -171,7 +183,14 @@ def _serve(app: object, port: int, stop_if: Callable[[], bool] | None = None) ->
     with contextlib.suppress(KeyboardInterrupt):
         # proxy_headers off: uvicorn would believe X-Forwarded-For from any local peer; the rate
         # limits read it themselves, from NEXT_TRUSTED_PROXIES only (api/ratelimit.py).
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", proxy_headers=False)  # type: ignore[arg-type]
+        config = uvicorn.Config(
+            app,  # type: ignore[arg-type]
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            access_log=False,
+            proxy_headers=False,
+        )
         server = uvicorn.Server(config)
         if stop_if is not None:
 
@@ -198,6 +217,7 @@ def up(args: argparse.Namespace) -> int:
     # No unlocked account: the operator is the data directory's own key, signing here.
     settings = ChainSettings(args.data_dir, args.rpc_port, args.chain_id, args.block_time, unlocked_accounts=0)
     config = _deploy_config(args.deploy_config)
+    auth = _auth(args)  # a bad setting is said before anything starts
     # SIGTERM and SIGHUP stop the node as Ctrl-C does: the chain state saved, anvil stopped.
     with stop_signals_as_interrupt(), EmbeddedChain(settings) as chain:
         w3 = chain.start()
@@ -233,7 +253,7 @@ def up(args: argparse.Namespace) -> int:
         thread = threading.Thread(target=supervisor.run, args=(stop.is_set,), name="indexer", daemon=True)
         thread.start()
         try:
-            app = create_app(engine, deployment, w3, _auth(args), index_status=status)
+            app = create_app(engine, deployment, w3, auth, index_status=status)
             print(f"chain     {settings.rpc_url}  (chain id {w3.eth.chain_id}; loopback only)")
             print(f"ledger    {deployment.ledger}  ({'deployed now' if fresh else 'resumed'})")
             print(f"api       http://127.0.0.1:{args.api_port}  (docs: http://127.0.0.1:{args.api_port}/docs)")

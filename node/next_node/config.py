@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     # Comma-separated IPs or CIDRs of the reverse proxies in front of the API, whose X-Forwarded-For
     # names the client for the rate limits; empty: the TCP peer is the client, the header is ignored.
     trusted_proxies: str = ""
+    # The rate limits, per IP and per address, in the `limits` notation ("120/minute").
+    login_rate: str = "20/minute"
+    relay_rate: str = "120/minute"
 
     @property
     def database(self) -> str:

@@ -3,6 +3,7 @@ node's root (NodeError) and next_contracts' root (NextContractsError) in one pla
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -34,6 +35,21 @@ def test_up_with_a_bad_deploy_config_says_so_in_one_line(tmp_path: Path, content
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("next-node: the deploy config") and str(config) in lines[0]
     assert not (tmp_path / "data" / "deployment.json").exists()  # nothing was deployed
+
+
+@pytest.mark.parametrize(("name", "value"), [("NEXT_RELAY_RATE", "many"), ("NEXT_LOGIN_RATE", "0/minute")])
+def test_up_with_a_bad_rate_limit_says_so_before_starting(tmp_path: Path, name: str, value: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "next_node.cli", "up", "--data-dir", str(tmp_path / "data")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=os.environ | {name: value},
+    )
+    assert done.returncode == ExitStatus.CONFIG, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"next-node: {name}: ") and "Traceback" not in done.stderr
+    assert not (tmp_path / "data" / "deployment.json").exists()  # no chain was started, nothing deployed
 
 
 def test_a_missing_deployment_record_is_one_line(tmp_path: Path) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import requests
+import requests.adapters
 from web3 import HTTPProvider, Web3
 from web3.types import RPCEndpoint
 
+POOL_SIZE = 64
 NEVER_CHANGING = {RPCEndpoint("eth_chainId"), RPCEndpoint("net_version"), RPCEndpoint("web3_clientVersion")}
 
 
@@ -30,6 +32,11 @@ def connect(
     time, or that retries itself, wants one attempt."""
     session = requests.Session()
     session.trust_env = trust_env
+    # As many kept-alive connections as a gateway's worker threads may use at once (requests keeps
+    # 10: beyond, each call opened and dropped a connection, and urllib3 warned on every one).
+    adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=POOL_SIZE)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
     if not retries:
         provider_options["exception_retry_configuration"] = None
     provider = provider_class(

@@ -19,7 +19,7 @@ from next_node.api.deps import Context
 from next_node.api.docs import install_docs
 from next_node.api.errors import SafeJSONResponse, install_error_handlers
 from next_node.api.ratelimit import new_limiter
-from next_node.chain.watch import ChainWatch
+from next_node.chain.watch import AsyncChainClient, ChainWatch
 from next_node.indexer.supervisor import IndexStatus
 
 
@@ -56,6 +56,7 @@ def create_app(
         auth=auth_settings or AuthSettings(),
         nonces=Nonces(),
         principals=PrincipalCache(),
+        chain=AsyncChainClient(watch),
     )
     app.state.limiter = new_limiter()
     app.state.index_status = index_status

@@ -17,6 +17,7 @@ from next_contracts.deploy import Deployment, role_id
 if TYPE_CHECKING:
     from next_node.api.access import PrincipalCache
     from next_node.api.auth import AuthSettings, Nonces
+    from next_node.chain.watch import AsyncChainClient
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Context:
     auth: AuthSettings
     nonces: Nonces
     principals: PrincipalCache
+    chain: AsyncChainClient  # the async JSON-RPC client of routes on the event loop (the relay)
     ledger: Any = field(init=False)  # web3's contract object for the ledger
     role_ids: dict[str, bytes] = field(init=False)
 
@@ -37,7 +39,7 @@ class Context:
         object.__setattr__(self, "role_ids", {name: role_id(name) for name in names})
 
 
-def get_context(request: Request) -> Context:
+async def get_context(request: Request) -> Context:  # async: no worker thread just to read it
     context: Context = request.app.state.context
     return context
 

@@ -27,6 +27,12 @@ def new_limiter() -> MovingWindowRateLimiter:
     return MovingWindowRateLimiter(MemoryStorage())
 
 
+def parse_rate(spec: str) -> None:
+    """Refuses a rate that `limits` cannot read, or one that lets nothing through."""
+    if parse(spec).amount < 1:
+        raise ValueError(f"{spec!r} lets no request through")
+
+
 def parse_networks(spec: str) -> tuple[Network, ...]:
     """Comma-separated IPs and CIDRs (`10.0.0.1, 192.168.0.0/24`); ValueError names a bad one."""
     networks = []

@@ -8,21 +8,25 @@ request sent to it holds one of the API's worker threads for its whole timeout. 
 - the API's own calls go through `WatchedProvider`: a short timeout and no retries (web3 retries an
   allow-listed call 5 times by default, which made one request of the API take 66 s); while the
   watch has had no answer for `stale_after` seconds they fail at once, and no more than
-  `max_calls` of them wait on the chain together (the rest fail at once): a sick chain cannot take
-  every worker thread. A failed call is a ChainUnavailableError, which the routes answer with 503.
+  `max_calls` of them wait on the chain together (others wait up to 2 s for a slot, then fail): a
+  sick chain cannot take every worker thread. A failed call is a ChainUnavailableError, which the
+  routes answer with 503.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
+import aiohttp
 from web3 import HTTPProvider, Web3
 
 from next_contracts.rpc import connect
@@ -34,7 +38,8 @@ POLL_SECONDS = 1.0
 PROBE_TIMEOUT = 2.0  # one poll of the head
 CALL_TIMEOUT = 5.0  # one call of the API's (a pre-flight, a relayed transaction, a role read)
 STALE_AFTER = 4.0  # no answer for this long: the chain is taken as down
-MAX_CALLS = 16  # of the API's 40 worker threads, at most this many wait on the chain together
+MAX_CALLS = 24  # of the API's 40 worker threads, at most this many wait on the chain together
+SLOT_WAIT = 2.0  # how long a call waits for one of them before its request gets 503
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,7 @@ class ChainWatch:
         self.stale_after = stale_after
         self.call_timeout = call_timeout
         self._probe = connect(url, timeout=PROBE_TIMEOUT, trust_env=not _loopback(url), retries=False)
+        self.max_calls = max_calls
         self._calls = threading.BoundedSemaphore(max_calls)
         self._head: int | None = None
         self._answered_at: float | None = None
@@ -108,8 +114,8 @@ class ChainWatch:
         if not state.reachable:
             since = f" for {state.silent_for:.0f} s" if state.silent_for is not None else ""
             raise ChainUnavailableError(f"the chain has not answered{since}")
-        if not self._calls.acquire(blocking=False):
-            raise ChainUnavailableError("too many requests are waiting on the chain")
+        if not self._calls.acquire(timeout=SLOT_WAIT):  # a busy chain: wait a little, never long
+            raise ChainUnavailableError(f"the chain is slow: {self.max_calls} calls already wait on it")
         try:
             yield
         finally:
@@ -125,6 +131,67 @@ class ChainWatch:
             provider_class=WatchedProvider,
             watch=self,
         )
+
+
+class AsyncChainClient:
+    """The API's asynchronous JSON-RPC client, for routes that run on the event loop (the relay):
+    no worker thread per call, the same bounds as WatchedProvider (refused while the watch sees the
+    chain down; at most `max_calls` connections, a call waiting up to SLOT_WAIT for one). aiohttp,
+    which web3 itself uses for its async provider: httpx's async pool cost the relay more CPU than
+    the rest of its work together.
+
+    One session per event loop: uvicorn runs one loop, while a test client may start a loop per
+    request, whose connections cannot serve another loop."""
+
+    def __init__(self, watch: ChainWatch) -> None:
+        self.watch = watch
+        self._sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def _session(self) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        session = self._sessions.get(loop)
+        if session is None or session.closed:
+            watch = self.watch
+            session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=watch.max_calls),
+                # `connect` covers the wait for a free connection of the pool, then the connecting.
+                timeout=aiohttp.ClientTimeout(total=watch.call_timeout, connect=SLOT_WAIT),
+                trust_env=not _loopback(watch.url),
+            )
+            self._sessions[loop] = session
+        return session
+
+    async def _post(self, payload: object) -> Any:
+        state = self.watch.state()
+        if not state.reachable:
+            since = f" for {state.silent_for:.0f} s" if state.silent_for is not None else ""
+            raise ChainUnavailableError(f"the chain has not answered{since}")
+        try:
+            async with self._session().post(self.watch.url, json=payload) as response:
+                response.raise_for_status()
+                return await response.json(content_type=None)
+        except aiohttp.ConnectionTimeoutError as error:
+            busy = f"the chain is slow: {self.watch.max_calls} calls already wait on it"
+            raise ChainUnavailableError(busy) from error
+        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+            raise ChainUnavailableError(f"the chain's JSON-RPC failed: {error!r}") from error
+
+    async def request(self, method: str, params: list[object]) -> dict[str, Any]:
+        """The JSON-RPC answer ({"result": ...} or {"error": ...})."""
+        answer = await self._post({"jsonrpc": "2.0", "id": 0, "method": method, "params": params})
+        if not isinstance(answer, dict):
+            raise ChainUnavailableError(f"the chain answered {answer!r:.100}")
+        return answer
+
+    async def batch(self, calls: list[tuple[str, list[object]]]) -> list[dict[str, Any]]:
+        """The answers to `calls`, in their order, from one batch request."""
+        payload = [{"jsonrpc": "2.0", "id": n, "method": m, "params": p} for n, (m, p) in enumerate(calls)]
+        answers = await self._post(payload)
+        if not isinstance(answers, list) or len(answers) != len(calls):
+            raise ChainUnavailableError(f"the chain answered the batch with {answers!r:.100}")
+        return sorted(answers, key=lambda answer: int(answer["id"]))
 
 
 class WatchedProvider(HTTPProvider):

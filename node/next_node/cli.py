@@ -11,14 +11,17 @@ import argparse
 import contextlib
 import logging
 import os
+import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
 
 import uvicorn
 from eth_account import Account
+from web3 import Web3
 
 from next_contracts.deploy import DeployConfig, DeployError, Deployment
 from next_contracts.errors import NextContractsError
@@ -176,32 +179,49 @@ def _auth(args: argparse.Namespace) -> AuthSettings:
     )
 
 
-def _serve(app: object, port: int, stop_if: Callable[[], bool] | None = None) -> None:
-    """Runs the API until Ctrl-C or SIGTERM: the normal way to stop, so not an error. (uvicorn shuts
-    down cleanly, then raises the Ctrl-C again for the caller.) `stop_if`, checked twice a second,
-    ends it too (the embedded chain died)."""
-    with contextlib.suppress(KeyboardInterrupt):
-        # proxy_headers off: uvicorn would believe X-Forwarded-For from any local peer; the rate
-        # limits read it themselves, from NEXT_TRUSTED_PROXIES only (api/ratelimit.py).
-        config = uvicorn.Config(
-            app,  # type: ignore[arg-type]
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            access_log=False,
-            proxy_headers=False,
-        )
-        server = uvicorn.Server(config)
-        if stop_if is not None:
+def _server(app: object, port: int) -> uvicorn.Server:
+    # proxy_headers off: uvicorn would believe X-Forwarded-For from any local peer; the rate
+    # limits read it themselves, from NEXT_TRUSTED_PROXIES only (api/ratelimit.py).
+    config = uvicorn.Config(
+        app,  # type: ignore[arg-type]
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=False,
+    )
+    return uvicorn.Server(config)
 
-            def watch() -> None:
-                while not server.should_exit:
-                    if stop_if():
-                        server.should_exit = True
-                    time.sleep(0.5)
 
-            threading.Thread(target=watch, name="stop-if", daemon=True).start()
-        server.run()
+@contextlib.contextmanager
+def _stops(server: uvicorn.Server) -> Iterator[None]:
+    """Within the block, Ctrl-C (and SIGTERM and SIGHUP, which act as Ctrl-C) asks the server to
+    stop, even before uvicorn has put its own handler in place: a KeyboardInterrupt raised there
+    could land anywhere (once in a weakref callback, which swallowed it: the node ran on)."""
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        server.should_exit = True
+
+    previous = signal.signal(signal.SIGINT, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _serve(server: uvicorn.Server, stop_if: Callable[[], bool] | None = None) -> None:
+    """Runs the API until Ctrl-C or SIGTERM, the normal way to stop (so not an error); `stop_if`,
+    checked twice a second, ends it too (the embedded chain died)."""
+    if stop_if is not None:
+
+        def watch() -> None:
+            while not server.should_exit:
+                if stop_if():
+                    server.should_exit = True
+                time.sleep(0.5)
+
+        threading.Thread(target=watch, name="stop-if", daemon=True).start()
+    server.run()
 
 
 def _deploy_config(path: Path | None) -> DeployConfig | None:
@@ -253,13 +273,14 @@ def up(args: argparse.Namespace) -> int:
         thread = threading.Thread(target=supervisor.run, args=(stop.is_set,), name="indexer", daemon=True)
         thread.start()
         try:
-            app = create_app(engine, deployment, w3, auth, index_status=status)
-            print(f"chain     {settings.rpc_url}  (chain id {w3.eth.chain_id}; loopback only)")
-            print(f"ledger    {deployment.ledger}  ({'deployed now' if fresh else 'resumed'})")
-            print(f"api       http://127.0.0.1:{args.api_port}  (docs: http://127.0.0.1:{args.api_port}/docs)")
-            print(f"data      {args.data_dir.resolve()}")
-            print("Ctrl-C stops the node.", flush=True)
-            _serve(app, args.api_port, stop_if=lambda: chain.exit_code() is not None)
+            server = _server(create_app(engine, deployment, w3, auth, index_status=status), args.api_port)
+        except KeyboardInterrupt:
+            server = None  # Ctrl-C before the server existed: the same normal stop
+        try:
+            if server is not None:
+                with _stops(server):
+                    _banner(settings, w3, deployment, fresh, args)
+                    _serve(server, stop_if=lambda: chain.exit_code() is not None)
         except KeyboardInterrupt:
             pass  # Ctrl-C before the server took over the signal: the same normal stop
         finally:
@@ -276,6 +297,14 @@ def up(args: argparse.Namespace) -> int:
                 f"{settings.data_dir / 'anvil.log'}); start the node again: it resumes from the last saved state"
             )
     return 0
+
+
+def _banner(settings: ChainSettings, w3: Web3, deployment: Deployment, fresh: bool, args: argparse.Namespace) -> None:
+    print(f"chain     {settings.rpc_url}  (chain id {w3.eth.chain_id}; loopback only)")
+    print(f"ledger    {deployment.ledger}  ({'deployed now' if fresh else 'resumed'})")
+    print(f"api       http://127.0.0.1:{args.api_port}  (docs: http://127.0.0.1:{args.api_port}/docs)")
+    print(f"data      {args.data_dir.resolve()}")
+    print("Ctrl-C stops the node.", flush=True)
 
 
 def _open(args: argparse.Namespace) -> tuple[Indexer, Deployment]:
@@ -295,7 +324,11 @@ def index(args: argparse.Namespace) -> int:
 
 def serve(args: argparse.Namespace) -> int:
     deployment = Deployment.read(args.deployment or args.data_dir / "deployment.json")
-    _serve(create_app(make_engine(_database(args)), deployment, connect(args.rpc_url), _auth(args)), args.api_port)
+    server = _server(
+        create_app(make_engine(_database(args)), deployment, connect(args.rpc_url), _auth(args)), args.api_port
+    )
+    with _stops(server):
+        _serve(server)
     return 0
 
 

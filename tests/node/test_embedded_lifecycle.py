@@ -214,3 +214,14 @@ def test_a_node_whose_chain_dies_stops_with_exit_5_and_resumes_on_the_chains_blo
             wait_until(lambda: w3.eth.block_number > report["chain_head"], timeout=30)  # and it goes on from there
     finally:
         stop(node)
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_signal_right_after_the_banner_stops_the_node(tmp_path, how):
+    """The signal lands while uvicorn starts, before its own handler is in place: it must still
+    stop the node (a KeyboardInterrupt raised there was once swallowed, and the node ran on)."""
+    port = free_port()
+    for _ in range(2):
+        node = start(tmp_path, port)
+        out = stop(node, how)  # at once: no request in between
+        assert "stopping: saving the chain state" in out and "Traceback" not in out

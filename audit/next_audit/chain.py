@@ -10,6 +10,7 @@ is bound to a block hash that was checked here.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import rlp
 from eth_bloom.bloom import BloomFilter
 from eth_utils.crypto import keccak
+from rlp.codec import encode_raw
 from trie import HexaryTrie
 
 from next_audit.report import Check
@@ -61,6 +63,12 @@ def hexbytes(value: str) -> bytes:
 
 def integer(value: str | int) -> int:
     return value if isinstance(value, int) else int(value, 16)
+
+
+def _rlp_int(value: str | int) -> bytes:
+    """A non-negative integer as RLP serializes it: big-endian, no leading zero byte (0 is empty)."""
+    number = integer(value)
+    return number.to_bytes((number.bit_length() + 7) // 8, "big")
 
 
 def header_hash(block: dict[str, Any]) -> bytes:
@@ -128,8 +136,11 @@ def encode_receipt(receipt: dict[str, Any]) -> tuple[bytes, bytes]:
             bloom |= bloom_bits(topic)
         logs.append([address, topics, hexbytes(log["data"])])
     bloom_bytes = bloom.to_bytes(256, "big")
-    status = integer(receipt["status"])
-    body = rlp.encode([status, integer(receipt["cumulativeGasUsed"]), hexbytes(receipt["logsBloom"]), logs])
+    # Every item is bytes already (the integers as RLP writes them, big-endian without leading
+    # zeros): rlp's encode_raw skips the type inference of rlp.encode, half its cost on a block of
+    # batch payments, for the same bytes.
+    fields = [_rlp_int(receipt["status"]), _rlp_int(receipt["cumulativeGasUsed"]), hexbytes(receipt["logsBloom"])]
+    body = encode_raw([*fields, logs])
     kind = integer(receipt.get("type", "0x0"))
     return (bytes([kind]) + body if kind else body), bloom_bytes
 
@@ -153,27 +164,48 @@ class ChainVerifier:
         self.hashes: dict[int, str] = {}
 
     def walk(self, to_block: int, ledger_from: int) -> Iterator[LedgerTransaction]:
-        parent: str | None = None
-        for start in range(0, to_block + 1, BLOCKS_PER_BATCH):
-            numbers = range(start, min(start + BLOCKS_PER_BATCH, to_block + 1))
-            blocks = self.rpc.batch([("eth_getBlockByNumber", [hex(n), True]) for n in numbers])
-            busy = [b for b in blocks if b and b["transactions"]]
-            all_receipts = self.rpc.batch([("eth_getBlockReceipts", [b["hash"]]) for b in busy])
-            receipts_of = {b["hash"]: r for b, r in zip(busy, all_receipts, strict=True)}
-            for number, block in zip(numbers, blocks, strict=True):
-                if block is None:
-                    self.check.fail(f"block {number}", "the node does not serve this block")
-                    parent = None
-                    continue
-                self._verify_header(number, block, parent)
-                parent = block["hash"]
-                self.hashes[number] = block["hash"]
-                receipts = receipts_of.get(block["hash"], [])
-                self._verify_bodies(number, block, receipts)
-                if number >= ledger_from:
-                    yield from self._ledger_transactions(number, block, receipts)
-                self.check.checked += 1
-                self.on_block(number)
+        self._parent: str | None = None  # the hash of the block before the next one checked
+        ranges = [range(s, min(s + BLOCKS_PER_BATCH, to_block + 1)) for s in range(0, to_block + 1, BLOCKS_PER_BATCH)]
+        # The next range is fetched while this one is checked: the node serialises its blocks and
+        # receipts (about 1 KB of JSON per event) in its own process meanwhile.
+        with ThreadPoolExecutor(1, thread_name_prefix="audit-fetch") as fetcher:
+            ahead = fetcher.submit(self._fetch, ranges[0]) if ranges else None
+            for index, numbers in enumerate(ranges):
+                assert ahead is not None
+                blocks, receipts_of = ahead.result()
+                if index + 1 < len(ranges):
+                    ahead = fetcher.submit(self._fetch, ranges[index + 1])
+                yield from self._check_range(numbers, blocks, receipts_of, ledger_from)
+
+    def _fetch(self, numbers: range) -> tuple[list[Any], dict[str, list[dict[str, Any]]]]:
+        """The blocks of `numbers` with their transactions, and the receipts of those that have any."""
+        blocks = self.rpc.batch([("eth_getBlockByNumber", [hex(n), True]) for n in numbers])
+        busy = [b for b in blocks if b and b["transactions"]]
+        all_receipts = self.rpc.batch([("eth_getBlockReceipts", [b["hash"]]) for b in busy])
+        return blocks, {b["hash"]: r for b, r in zip(busy, all_receipts, strict=True)}
+
+    def _check_range(
+        self,
+        numbers: range,
+        blocks: list[Any],
+        receipts_of: dict[str, list[dict[str, Any]]],
+        ledger_from: int,
+    ) -> Iterator[LedgerTransaction]:
+        """Checks each block of a range, yielding the ledger's transactions."""
+        for number, block in zip(numbers, blocks, strict=True):
+            if block is None:
+                self.check.fail(f"block {number}", "the node does not serve this block")
+                self._parent = None
+                continue
+            self._verify_header(number, block, self._parent)
+            self._parent = block["hash"]
+            self.hashes[number] = block["hash"]
+            receipts = receipts_of.get(block["hash"], [])
+            self._verify_bodies(number, block, receipts)
+            if number >= ledger_from:
+                yield from self._ledger_transactions(number, block, receipts)
+            self.check.checked += 1
+            self.on_block(number)
 
     def _verify_header(self, number: int, block: dict[str, Any], parent: str | None) -> None:
         if integer(block["number"]) != number:

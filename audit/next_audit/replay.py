@@ -9,6 +9,7 @@ and every registry, committee, governance and role event against the roles its s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -117,7 +118,7 @@ class Replayer:
         self.deploy_tx = deploy_tx.lower()
         self.rules = rules
         self.authority = authority
-        self.handlers: dict[bytes, tuple[str, list[str], Any]] = {}
+        self.handlers: dict[bytes, tuple[str, list[str], Any, list[Callable[[bytes], Any]] | None]] = {}
         for item in abi:
             if item["type"] == "event":
                 data_types = [i["type"] for i in item["inputs"] if not i["indexed"]]
@@ -125,7 +126,7 @@ class Replayer:
                 if handler is None:
                     raise ValueError(f"the auditor does not know the ledger event {item['name']}")
                 topic = event_abi_to_log_topic(item)  # type: ignore[arg-type]
-                self.handlers[topic] = (item["name"], data_types, handler)
+                self.handlers[topic] = (item["name"], data_types, handler, _static_words(data_types))
 
     def apply(self, tx: LedgerTransaction) -> None:
         self.tx = tx
@@ -139,8 +140,10 @@ class Replayer:
                     tx.tx_hash, f"an event the ledger does not declare: topic {topics[0].hex() if topics else '-'}"
                 )
                 continue
-            _name, data_types, handler = entry
-            values = decode(data_types, data) if data_types else ()
+            _name, data_types, handler, words = entry
+            values = _read_words(words, data) if words is not None else None
+            if values is None:  # dynamic types, or anything malformed: eth_abi's strict decoder says what
+                values = decode(data_types, data) if data_types else ()
             following = tx.logs[index + 1] if index + 1 < len(tx.logs) else None
             handler(topics[1:], values, following)
         self.rules.checked += len(tx.logs)
@@ -317,3 +320,59 @@ class Replayer:
 
 _DEBT_WRITTEN_OFF = keccak(text="DebtWrittenOff(address,uint256,uint256,uint256,bytes32)")
 _ACCOUNT_MIGRATED = keccak(text="AccountMigrated(address,address)")
+
+
+def _static_words(types: list[str]) -> list[Callable[[bytes], Any]] | None:
+    """For event data of static types only, how to read each 32-byte word into what eth_abi's
+    decode answers for it (an int, bytes, a lowercase hex address, a bool); None otherwise."""
+    words = [_word(kind) for kind in types]
+    return None if any(word is None for word in words) else words  # type: ignore[return-value]
+
+
+def _read_words(words: list[Callable[[bytes], Any]], data: bytes) -> tuple[Any, ...] | None:
+    """Each static field read from its 32-byte word, as eth_abi reads it at a fraction of its
+    general decoder's cost (all of the ledger's events are static); None when the data is not
+    exactly those words or a word is not padded as the ABI pads it."""
+    if len(data) != 32 * len(words):
+        return None
+    try:
+        return tuple(convert(data[32 * i : 32 * i + 32]) for i, convert in enumerate(words))
+    except ValueError:
+        return None
+
+
+def _word(kind: str) -> Callable[[bytes], Any] | None:
+    """A reader of one static type's word, strict as eth_abi is on padding (ValueError)."""
+    if kind == "address":
+        return lambda word: "0x" + _padded(word, 20).hex()
+    if kind == "bool":
+        return lambda word: bool(_unsigned(word, 1))
+    if kind == "bytes32":
+        return bytes
+    if kind.startswith("uint"):
+        bits = int(kind[4:] or 256)
+        return lambda word: _unsigned(word, bits)
+    if kind.startswith("int"):
+        bits = int(kind[3:] or 256)
+        return lambda word: _signed(word, bits)
+    return None
+
+
+def _padded(word: bytes, size: int) -> bytes:
+    if any(word[: 32 - size]):
+        raise ValueError("padding bytes are not zero")
+    return word[32 - size :]
+
+
+def _unsigned(word: bytes, bits: int) -> int:
+    value = int.from_bytes(word, "big")
+    if value >> bits:
+        raise ValueError(f"{value} does not fit uint{bits}")
+    return value
+
+
+def _signed(word: bytes, bits: int) -> int:
+    value = int.from_bytes(word, "big", signed=True)
+    if not -(1 << (bits - 1)) <= value < 1 << (bits - 1):
+        raise ValueError(f"{value} does not fit int{bits}")
+    return value

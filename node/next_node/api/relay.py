@@ -22,7 +22,6 @@ from next_node.api.errors import SafeJSONResponse
 from next_node.api.payments import Refusal, refusal
 from next_node.api.ratelimit import limit
 from next_node.api.schemas import ErrorDetail, RawTx, TxAccepted
-from next_node.errors import ChainUnavailableError
 
 router = APIRouter(tags=["chain"])
 log = logging.getLogger("next_node.api")
@@ -100,7 +99,7 @@ async def relay(request: Request, context: ContextDep, body: Annotated[RawTx, Bo
         if await _known(context, tx_hash):
             return accepted
         return _refused_call(answers[-1]["error"])  # type: ignore[return-value]
-    sent = await _rpc(context, "eth_sendRawTransaction", [raw.to_0x_hex()])
+    sent = await context.chain.request("eth_sendRawTransaction", [raw.to_0x_hex()])
     if "error" in sent:  # a copy that arrived meanwhile, or one mined before; else nonce too low, ...
         if await _known(context, tx_hash):
             return accepted
@@ -109,23 +108,14 @@ async def relay(request: Request, context: ContextDep, body: Annotated[RawTx, Bo
 
 
 async def _batch(context: Context, calls: list[tuple[str, list[object]]]) -> list[dict[str, Any]]:
-    """The answers to `calls`, in their order; 503 when the chain does not answer."""
-    try:
-        return await context.chain.batch(calls)
-    except ChainUnavailableError as error:
-        raise HTTPException(503, f"the chain does not answer ({error}); try again later") from error
+    """The answers to `calls`, in their order (a chain that does not answer: ChainUnavailableError,
+    which api/errors.py answers with 503)."""
+    return await context.chain.batch(calls)
 
 
 async def _known(context: Context, tx_hash: str) -> bool:
     """Whether the chain knows the transaction, pending or mined."""
-    return (await _rpc(context, "eth_getTransactionByHash", [tx_hash])).get("result") is not None
-
-
-async def _rpc(context: Context, method: str, params: list[object]) -> dict[str, Any]:
-    try:
-        return await context.chain.request(method, params)
-    except ChainUnavailableError as error:
-        raise HTTPException(503, f"the chain does not answer ({error}); try again later") from error
+    return (await context.chain.request("eth_getTransactionByHash", [tx_hash])).get("result") is not None
 
 
 def _refused_call(error: dict[str, Any]) -> SafeJSONResponse:

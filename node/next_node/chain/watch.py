@@ -106,14 +106,18 @@ class ChainWatch:
         reachable = silent_for is not None and silent_for <= self.stale_after
         return ChainStatus(self._head if reachable else None, reachable, silent_for, self._error)
 
-    @contextmanager
-    def call(self) -> Iterator[None]:
-        """Around each of the API's chain calls: refused at once while the chain is down or while
-        `max_calls` others already wait on it."""
+    def require_reachable(self) -> None:
+        """ChainUnavailableError at once while the chain has been silent for `stale_after`."""
         state = self.state()
         if not state.reachable:
             since = f" for {state.silent_for:.0f} s" if state.silent_for is not None else ""
             raise ChainUnavailableError(f"the chain has not answered{since}")
+
+    @contextmanager
+    def call(self) -> Iterator[None]:
+        """Around each of the API's chain calls: refused at once while the chain is down or while
+        `max_calls` others already wait on it."""
+        self.require_reachable()
         if not self._calls.acquire(timeout=SLOT_WAIT):  # a busy chain: wait a little, never long
             raise ChainUnavailableError(f"the chain is slow: {self.max_calls} calls already wait on it")
         try:
@@ -164,10 +168,7 @@ class AsyncChainClient:
         return session
 
     async def _post(self, payload: object) -> Any:
-        state = self.watch.state()
-        if not state.reachable:
-            since = f" for {state.silent_for:.0f} s" if state.silent_for is not None else ""
-            raise ChainUnavailableError(f"the chain has not answered{since}")
+        self.watch.require_reachable()
         try:
             async with self._session().post(self.watch.url, json=payload) as response:
                 response.raise_for_status()

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +42,10 @@ from next_node.indexer.supervisor import IndexStatus, Supervisor
 log = logging.getLogger("next_node.indexer")
 REPLAY_CHUNK = 50_000
 STEP_ATTEMPTS = 5  # reads of one batch while the head keeps moving
+# A step's phases: eth_getLogs and the end block's header (the node's work, the transfer and
+# web3's JSON parsing), decoding the logs, the headers of the blocks with events, and applying
+# and writing them with the cursor in one transaction.
+PHASES = ("fetch", "decode", "headers", "write")
 
 
 class RpcError(NodeError):
@@ -81,6 +86,8 @@ class Indexer:
         self.ledger = deployment.ledger.lower()
         self.settings = settings or IndexerSettings()
         self.last_head: int | None = None  # the head as the last step read it
+        # Where a catch-up's time goes, summed over its steps (bench-index prints it).
+        self.phase_seconds = dict.fromkeys(PHASES, 0.0)
         # An index of another schema version is dropped here, to be indexed again from the chain.
         self.rebuild = ensure_schema(engine, chain_id=deployment.chain_id, ledger=self.ledger)
         self._init_cursor()
@@ -157,13 +164,20 @@ class Indexer:
         if last_hash is not None and self._header(start)["parentHash"] != last_hash:
             self.rewind()
             raise ChainMovedError(f"the parent of block {start} was replaced")
+        began = time.perf_counter()
         logs = self._rpc("eth_getLogs", [{"address": self.ledger, "fromBlock": hex(start), "toBlock": hex(end)}])
         end_header = self._header(end)
+        fetched = time.perf_counter()
         events = [e for e in (decode_log(entry) for entry in logs if not entry.get("removed")) if e is not None]
         if any(e.block_number == end and e.block_hash != end_header["hash"] for e in events):
             raise ChainMovedError(f"block {end} changed while the batch was read")
+        decoded = time.perf_counter()
         events, blocks = self._blocks(events)
+        headed = time.perf_counter()
         self._write(events, blocks, end, end_header["hash"])
+        for phase, seconds in zip(PHASES, (fetched - began, decoded - fetched, headed - decoded,
+                                           time.perf_counter() - headed), strict=True):  # fmt: skip
+            self.phase_seconds[phase] += seconds
         return Progress(start, end, len(events), head)
 
     def _hash_of(self, number: int) -> str | None:

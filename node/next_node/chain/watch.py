@@ -190,9 +190,12 @@ class AsyncChainClient:
         """The answers to `calls`, in their order, from one batch request."""
         payload = [{"jsonrpc": "2.0", "id": n, "method": m, "params": p} for n, (m, p) in enumerate(calls)]
         answers = await self._post(payload)
-        if not isinstance(answers, list) or len(answers) != len(calls):
-            raise ChainUnavailableError(f"the chain answered the batch with {answers!r:.100}")
-        return sorted(answers, key=lambda answer: int(answer["id"]))
+        try:
+            if not isinstance(answers, list) or len(answers) != len(calls):
+                raise TypeError("not one answer per call")
+            return sorted(answers, key=lambda answer: int(answer["id"]))
+        except (KeyError, TypeError, ValueError) as error:
+            raise ChainUnavailableError(f"the chain answered the batch with {answers!r:.100}") from error
 
 
 class WatchedProvider(HTTPProvider):

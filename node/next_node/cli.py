@@ -274,13 +274,9 @@ def up(args: argparse.Namespace) -> int:
         thread.start()
         try:
             server = _server(create_app(engine, deployment, w3, auth, index_status=status), args.api_port)
-        except KeyboardInterrupt:
-            server = None  # Ctrl-C before the server existed: the same normal stop
-        try:
-            if server is not None:
-                with _stops(server):
-                    _banner(settings, w3, deployment, fresh, args)
-                    _serve(server, stop_if=lambda: chain.exit_code() is not None)
+            with _stops(server):
+                _banner(settings, w3, deployment, fresh, args)
+                _serve(server, stop_if=lambda: chain.exit_code() is not None)
         except KeyboardInterrupt:
             pass  # Ctrl-C before the server took over the signal: the same normal stop
         finally:

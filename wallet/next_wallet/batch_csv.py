@@ -56,13 +56,14 @@ def read_lines(path: Path) -> tuple[list[Line], list[str]]:
     lines: list[Line] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
-    raw_lines = io.StringIO(text, newline="").readlines()  # split as the reader splits them
+    # The rows as written (split as the reader splits them), for the quotes of a ,-separated file.
+    raw_lines = io.StringIO(text, newline="").readlines() if separator == "," else []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, quotechar='"', strict=True)
     try:
         next(reader)
         start = reader.line_num
         for row in reader:
-            number, record, start = reader.line_num, "".join(raw_lines[start : reader.line_num]), reader.line_num
+            number, first, start = reader.line_num, start, reader.line_num
             if not any(field.strip() for field in row):
                 continue
             if len(row) != len(columns):
@@ -74,6 +75,7 @@ def read_lines(path: Path) -> tuple[list[Line], list[str]]:
             fields = dict(zip(columns, row, strict=True))
             try:
                 if separator == ",":
+                    record = "".join(raw_lines[first:number])  # the row as written, quotes included
                     _refuse_a_split_decimal_comma(row, _quoted(record, separator), columns.index("amount"))
                 address = checked_address(fields["address"], "payee address")
                 amount = parse_amount(fields["amount"])

@@ -84,7 +84,7 @@ async def relay(request: Request, context: ContextDep, body: Annotated[RawTx, Bo
     calls = [] if sender is not None else principal_calls(context, tx.sender)
     call = {"from": tx.sender, "to": context.ledger.address, "data": HexBytes(tx.data).to_0x_hex()}
     calls.append(("eth_call", [call, "latest"]))
-    answers = await _batch(context, calls)
+    answers = await context.chain.batch(calls)  # ChainUnavailableError: 503 (api/errors.py)
     if sender is None:
         try:
             sender = principal_from(context, tx.sender.lower(), answers[:-1])
@@ -105,12 +105,6 @@ async def relay(request: Request, context: ContextDep, body: Annotated[RawTx, Bo
             return accepted
         raise HTTPException(400, f"the chain refused the transaction: {_message(sent['error'])}")
     return accepted
-
-
-async def _batch(context: Context, calls: list[tuple[str, list[object]]]) -> list[dict[str, Any]]:
-    """The answers to `calls`, in their order (a chain that does not answer: ChainUnavailableError,
-    which api/errors.py answers with 503)."""
-    return await context.chain.batch(calls)
 
 
 async def _known(context: Context, tx_hash: str) -> bool:

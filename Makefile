@@ -9,12 +9,18 @@ SOLC_BIN := $(CURDIR)/scripts/solc/bin
 export SOLCX_BINARY_PATH := $(SOLC_BIN)
 export PATH := $(BIN):$(PATH)
 
+# geth v1.13.15, the last release that seals clique, built once from the Go module proxy into a
+# cache outside the repository (next_node/chain/geth.py looks there too), rebuilt where missing.
+GETH_VERSION := 1.13.15
+GETH_DIR := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/next-node/geth-v$(GETH_VERSION)
+GETH := $(GETH_DIR)/geth
+
 PY_STAMP := $(VENV)/.installed
 JS_STAMP := node_modules/.installed
 
-.PHONY: setup postgres run demo test test-deep lint artifacts bench-gas gas-snapshot bench-index bench-api bench-e2e bench-sign bench-audit bench-smoke clean
+.PHONY: setup geth postgres run demo test test-deep lint artifacts bench-gas gas-snapshot bench-index bench-api bench-e2e bench-sign bench-audit bench-smoke clean
 
-setup: $(PY_STAMP) $(JS_STAMP) $(BIN)/anvil
+setup: $(PY_STAMP) $(JS_STAMP) $(BIN)/anvil geth
 
 $(PY_STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +40,15 @@ $(BIN)/anvil: $(JS_STAMP) $(PY_STAMP)
 	@anvil=$$(ls $(CURDIR)/node_modules/@foundry-rs/anvil-*/bin/anvil 2>/dev/null | head -n 1); \
 	  test -n "$$anvil" || { echo "no anvil binary for this platform in node_modules/@foundry-rs" >&2; exit 1; }; \
 	  ln -sf "$$anvil" $@
+
+# -checklinkname=0: geth's memsize dependency links a runtime symbol that Go 1.23 and later refuse.
+geth:
+	@$(GETH) version 2>/dev/null | grep -q '^Version: $(GETH_VERSION)-stable' || { \
+	  command -v go >/dev/null || { echo "Go is needed once, to build geth v$(GETH_VERSION)" >&2; exit 1; }; \
+	  echo "building geth v$(GETH_VERSION) into $(GETH_DIR) (once; a few minutes) ..."; \
+	  GOBIN=$(GETH_DIR) GOFLAGS=-buildvcs=false go install -ldflags='-checklinkname=0 -s -w' \
+	    github.com/ethereum/go-ethereum/cmd/geth@v$(GETH_VERSION) && \
+	  $(GETH) version | grep -q '^Version: $(GETH_VERSION)-stable'; }
 
 run: setup
 	$(BIN)/next-node up

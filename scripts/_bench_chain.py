@@ -16,7 +16,7 @@ from web3 import Web3
 from next_contracts import LEDGER, load_artifact
 from next_contracts.deploy import DeployConfig, Deployment, deploy
 from next_contracts.transact import send, submit
-from next_node.chain.embedded import ChainSettings, EmbeddedChain
+from next_node.chain.anvil import AnvilChain, AnvilSettings
 from scripts._postgres import free_port
 
 LINES_PER_BATCH = 500
@@ -32,8 +32,8 @@ class BusyChain:
 @contextmanager
 def busy_chain(members: int, payments: int) -> Iterator[BusyChain]:
     with tempfile.TemporaryDirectory(prefix="next-bench-") as data:
-        settings = ChainSettings(Path(data), free_port(), block_time=0, persist=False)
-        with EmbeddedChain(settings) as chain:
+        settings = AnvilSettings(Path(data), free_port(), block_time=0)
+        with AnvilChain(settings) as chain:
             w3 = chain.start()
             operator = w3.eth.accounts[0]
             deployment = deploy(w3, operator, DeployConfig.single_operator(operator))

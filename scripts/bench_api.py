@@ -29,7 +29,7 @@ from sqlalchemy import text
 from next_contracts.deploy import DeployConfig, deploy
 from next_contracts.login import signed_login
 from next_node.api.app import create_app
-from next_node.chain.embedded import ChainSettings, EmbeddedChain
+from next_node.chain.anvil import AnvilChain, AnvilSettings
 from next_node.db.engine import make_engine
 from next_node.db.models import Member, Transfer
 from scripts._postgres import free_port
@@ -122,7 +122,7 @@ def main() -> None:
     print(f"api_members={MEMBERS}")
     print(f"api_transfers={TRANSFERS}")
     print(f"api_load_s={time.perf_counter() - started:.0f}", flush=True)
-    with EmbeddedChain(ChainSettings(folder, free_port(), block_time=0, persist=False)) as chain:
+    with AnvilChain(AnvilSettings(folder, free_port(), block_time=0)) as chain:
         w3 = chain.start()
         # The ledger on a real chain, where an auditor holds AUDITOR_ROLE: the gateway reads that
         # role from the chain (cached 5 s) as it does in production. The index rows are synthetic.

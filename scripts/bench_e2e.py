@@ -38,7 +38,7 @@ from next_contracts import LEDGER, load_artifact
 from next_contracts.deploy import DeployConfig, deploy
 from next_contracts.rpc import connect
 from next_contracts.transact import send, submit
-from next_node.chain.embedded import ChainSettings, EmbeddedChain
+from next_node.chain.anvil import AnvilChain, AnvilSettings
 from next_node.db.engine import make_engine
 from next_node.db.models import Transfer
 from next_node.indexer.sync import Indexer, IndexerSettings
@@ -53,8 +53,8 @@ INDEX_TIMEOUT_S = 600.0  # a run that has not indexed every payment by then fail
 
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="next-bench-e2e-") as folder:
-        settings = ChainSettings(Path(folder), free_port(), block_time=1, persist=False)
-        with EmbeddedChain(settings) as chain:
+        settings = AnvilSettings(Path(folder), free_port(), block_time=1)
+        with AnvilChain(settings) as chain:
             w3 = chain.start()
             operator = w3.eth.accounts[0]
             deployment = deploy(w3, operator, DeployConfig.single_operator(operator))

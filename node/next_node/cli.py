@@ -95,8 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     up = commands.add_parser(
         "up",
         help="run the embedded node until Ctrl-C",
-        description="Starts the embedded chain (anvil, on 127.0.0.1 only), deploys the ledger on first "
-        "start, indexes it and serves the API. A second run resumes the same chain and index.",
+        description="Starts the embedded chain (one geth node sealing a clique chain, on 127.0.0.1 only), "
+        "deploys the ledger on first start, indexes it and serves the API. A second run resumes the same "
+        "chain and index.",
     )
     _common(up, rpc=False)
     up.add_argument("--rpc-port", type=int, default=8545, help="the chain's JSON-RPC port on 127.0.0.1 (default: 8545)")
@@ -106,7 +107,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=CHAIN_ID,
         help=f"the chain id of a new chain (default: {CHAIN_ID}, 'NXT' in ASCII)",
     )
-    up.add_argument("--block-time", type=int, default=1, help="seconds between blocks (default: 1)")
+    up.add_argument(
+        "--block-time",
+        type=int,
+        default=1,
+        help="seconds between blocks of a new chain; 0: a block as soon as a transaction waits (default: 1)",
+    )
     up.add_argument(
         "--deploy-config",
         type=Path,
@@ -234,11 +240,10 @@ def _deploy_config(path: Path | None) -> DeployConfig | None:
 
 
 def up(args: argparse.Namespace) -> int:
-    # No unlocked account: the operator is the data directory's own key, signing here.
-    settings = ChainSettings(args.data_dir, args.rpc_port, args.chain_id, args.block_time, unlocked_accounts=0)
+    settings = ChainSettings(args.data_dir, args.rpc_port, args.chain_id, args.block_time)
     config = _deploy_config(args.deploy_config)
     auth = _auth(args)  # a bad setting is said before anything starts
-    # SIGTERM and SIGHUP stop the node as Ctrl-C does: the chain state saved, anvil stopped.
+    # SIGTERM and SIGHUP stop the node as Ctrl-C does: geth stopped cleanly.
     with stop_signals_as_interrupt(), EmbeddedChain(settings) as chain:
         w3 = chain.start()
         deployment, fresh = ensure_deployed(w3, args.data_dir, chain.operator, config)
@@ -255,8 +260,6 @@ def up(args: argparse.Namespace) -> int:
                 gateway_url=f"http://127.0.0.1:{args.api_port}",
             )
             print(f"demo wallet: NEXT_WALLET_HOME={home} next-wallet list  (password {demo.DEMO_PASSWORD})")
-        if fresh:  # saved at once: a crash now must not leave a record of a ledger the chain lost
-            chain.save()
         engine = make_engine(_database(args))
         # No web3 retries: the supervisor retries the indexer's steps itself, with its back-off.
         indexer_w3 = connect(settings.rpc_url, trust_env=False, retries=False)
@@ -265,8 +268,8 @@ def up(args: argparse.Namespace) -> int:
         if indexer.rebuild is not None:
             print(f"{indexer.rebuild} ...", flush=True)
             catch_up(indexer, status=status)
-        # The chain restarts from its last save, up to ~10 s behind what was indexed before a
-        # crash: the index goes back to the chain's blocks before it serves anything.
+        # A chain killed with the machine may restart a few blocks behind what was indexed (geth
+        # writes its head lazily): the index goes back to the chain's blocks before serving.
         indexer.reconcile()
         stop = threading.Event()
         supervisor = Supervisor(indexer, status, wait=stop.wait)
@@ -283,14 +286,14 @@ def up(args: argparse.Namespace) -> int:
             stop.set()
             thread.join(timeout=30)
             if chain.exit_code() is None:
-                print("stopping: saving the chain state ...", flush=True)
+                print("stopping the chain ...", flush=True)
         if chain.exit_code() is not None:
             # A node serving a dead chain's index would answer stale data and fail every payment;
-            # restarting anvil here would hide the crash. Stop, and let the service manager (or the
-            # person at `make run`) start the node again: the chain loads its last save.
+            # restarting geth here would hide the crash. Stop, and let the service manager (or the
+            # person at `make run`) start the node again: geth resumes from its database.
             raise ChainExitedError(
-                f"the chain (anvil) exited with {chain.exit_code()} under the node (see "
-                f"{settings.data_dir / 'anvil.log'}); start the node again: it resumes from the last saved state"
+                f"the chain (geth) exited with {chain.exit_code()} under the node (see {chain.log_file}); "
+                "start the node again: it resumes the same chain"
             )
     return 0
 

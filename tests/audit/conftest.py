@@ -21,7 +21,7 @@ from next_contracts.deploy import DeployConfig, Deployment, deploy, role_id
 from next_contracts.rpc import connect
 from next_contracts.transact import send
 from next_node import demo
-from next_node.chain.embedded import ChainSettings, EmbeddedChain
+from next_node.chain.anvil import AnvilChain, AnvilSettings
 from scripts._postgres import free_port
 from tests.node.conftest import database_url, postgres  # noqa: F401  (the gateway's databases, both backends)
 
@@ -62,7 +62,7 @@ def run_audit(rpc_url: str, deployment_file: Path, *args: str, env: dict[str, st
 
 @dataclass
 class AuditedChain:
-    chain: EmbeddedChain
+    chain: AnvilChain
     w3: Web3
     operator: str
     deployment: Deployment
@@ -99,7 +99,7 @@ def demo_chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuditedChai
 
 
 def _seeded_chain(data: Path, *, citizens: int, payments: int) -> Iterator[AuditedChain]:
-    with EmbeddedChain(ChainSettings(data / "chain", free_port(), block_time=0, persist=False)) as chain:
+    with AnvilChain(AnvilSettings(data / "chain", free_port(), block_time=0)) as chain:
         chain.start()
         w3 = connect(chain.settings.rpc_url, trust_env=False)
         operator = w3.eth.accounts[0]

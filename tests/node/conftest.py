@@ -11,7 +11,7 @@ import pytest
 from web3 import Web3
 
 from next_contracts.deploy import DeployConfig, Deployment, deploy
-from next_node.chain.embedded import ChainSettings, EmbeddedChain
+from next_node.chain.anvil import AnvilChain, AnvilSettings
 from scripts._postgres import PostgresMissingError, create_database, drop_database, free_port, postgres_server
 
 
@@ -38,16 +38,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture(scope="module")
-def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedChain]:
+def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AnvilChain]:
     """An anvil chain of the module's own, mining a block per transaction (block time 0)."""
-    node = EmbeddedChain(ChainSettings(tmp_path_factory.mktemp("chain"), free_port(), block_time=0, persist=False))
+    node = AnvilChain(AnvilSettings(tmp_path_factory.mktemp("chain"), free_port(), block_time=0))
     node.start()
     yield node
     node.stop()
 
 
 @pytest.fixture(scope="module")
-def w3(chain: EmbeddedChain) -> Web3:
+def w3(chain: AnvilChain) -> Web3:
     from next_contracts.rpc import connect
 
     return connect(chain.settings.rpc_url, trust_env=False)

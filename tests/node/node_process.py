@@ -69,9 +69,9 @@ def stop(process: subprocess.Popen[str], how: signal.Signals = signal.SIGINT) ->
     return out
 
 
-def anvil_pid(data_dir: Path) -> int:
-    """The running node's anvil, as the data directory's lock file names it."""
-    return int(json.loads((data_dir / LOCK_FILE).read_text())["anvil"])
+def chain_pid(data_dir: Path) -> int:
+    """The running node's chain (geth), as the data directory's lock file names it."""
+    return int(json.loads((data_dir / LOCK_FILE).read_text())["chain"])
 
 
 def alive(pid: int) -> bool:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from eth_account import Account
@@ -12,8 +15,8 @@ from eth_account import Account
 from next_contracts import load_artifact
 from next_contracts.deploy import Deployment
 from next_contracts.rpc import connect
-from next_contracts.transact import send
-from next_node.chain.embedded import CHAIN_ID, STATE_FILE, dev_operator
+from next_contracts.transact import gas_price, send
+from next_node.chain.embedded import CHAIN_ID, ChainSettings, EmbeddedChain, dev_operator
 from scripts._postgres import free_port
 from tests.node.node_process import NODE, read_banner, start, stop
 
@@ -24,11 +27,13 @@ def test_up_deploys_then_resumes_the_same_chain(tmp_path):
     try:
         w3 = connect(f"http://127.0.0.1:{port}", trust_env=False)
         assert w3.eth.chain_id == CHAIN_ID
-        assert w3.eth.gas_price == 0
+        # geth's eth_gasPrice still suggests 1 gwei (its price oracle's floor); what every part of
+        # this project pays is what the base fee says: nothing.
+        assert w3.eth.get_block("latest")["baseFeePerGas"] == 0 and gas_price(w3) == 0
         deployment = Deployment.read(tmp_path / "deployment.json")
         ledger = w3.eth.contract(deployment.ledger, abi=load_artifact().abi)
-        operator = dev_operator(tmp_path)  # the data directory's own key: anvil unlocks none
-        assert w3.eth.accounts == []
+        operator = dev_operator(tmp_path)  # the data directory's own key, signing here
+        assert operator.address not in w3.eth.accounts
         alice, bob = Account.create(), Account.create()
         for member in (alice, bob):
             call = ledger.functions.admit(member.address, 0, 1, b"\x01" * 32)
@@ -49,7 +54,7 @@ def test_up_deploys_then_resumes_the_same_chain(tmp_path):
         head_before = w3.eth.block_number
         logs_before = w3.eth.get_logs({"address": deployment.ledger, "fromBlock": 0})
     finally:
-        assert "saving the chain state" in stop(node)
+        assert "stopping the chain" in stop(node)
 
     node = start(tmp_path, port)
     try:
@@ -74,7 +79,7 @@ def test_up_refuses_a_record_for_another_chain(tmp_path):
     port = free_port()
     node = start(tmp_path, port)
     stop(node)
-    (tmp_path / STATE_FILE).unlink()  # the chain is lost, the record is not
+    shutil.rmtree(tmp_path / "chain")  # the chain is lost, the record is not
     process = subprocess.run(
         [*NODE, "up", "--data-dir", str(tmp_path), "--rpc-port", str(port), "--api-port", str(free_port())],
         capture_output=True,
@@ -138,16 +143,37 @@ def test_up_demo_serves_a_seeded_community(tmp_path):
         stop(node)
 
 
-def test_the_chain_rpc_listens_on_loopback_only(chain):
-    """Reached on 127.0.0.1, refused on every other address of this machine: the JSON-RPC of the
-    embedded node is never public (members reach the chain through the gateway)."""
-    port = chain.settings.rpc_port
-    with socket.create_connection(("127.0.0.1", port), timeout=5):
-        pass
-    assert chain.process is not None and "127.0.0.1" in chain.process.args  # type: ignore[operator]
-    for address in _non_loopback_addresses():
-        with pytest.raises(OSError), socket.create_connection((address, port), timeout=5):
-            pass
+def test_the_chain_listens_on_loopback_only(tmp_path):
+    """geth's RPC and its peer port are reached on 127.0.0.1 and refused on every other address of
+    this machine: the embedded node's chain is never public (members reach it through the gateway)."""
+    settings = ChainSettings(tmp_path, free_port(), block_time=0)
+    with EmbeddedChain(settings) as chain:
+        chain.start()
+        assert chain.geth is not None
+        ports = _listening_ports(chain.geth.pid)
+        assert settings.rpc_port in ports and len(ports) >= 2, ports  # the RPC, the peer port (and geth's auth RPC)
+        for port in ports:
+            with socket.create_connection(("127.0.0.1", port), timeout=5):
+                pass
+            for address in _non_loopback_addresses():
+                with pytest.raises(OSError), socket.create_connection((address, port), timeout=5):
+                    pass
+
+
+def _listening_ports(pid: int) -> set[int]:
+    """The TCP ports a process listens on, from /proc (its sockets' inodes in /proc/net/tcp)."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        target = os.readlink(fd)
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
+                ports.add(int(fields[1].split(":")[1], 16))
+    return ports
 
 
 def _non_loopback_addresses() -> set[str]:

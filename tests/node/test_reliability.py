@@ -105,10 +105,10 @@ def test_sigkill_after_each_kth_commit_never_corrupts_the_index(database_url, ch
 
 def test_indexer_waits_for_a_chain_that_stops_and_continues(database_url, tmp_path):
     settings = ChainSettings(tmp_path / "chain", free_port(), block_time=0)
-    chain = EmbeddedChain(settings)
+    chain = EmbeddedChain(settings)  # geth: stopped and started again, it resumes its chain
     w3 = chain.start()
-    operator = w3.eth.accounts[0]
-    deployment = deploy(w3, operator, DeployConfig.single_operator(operator))
+    operator = chain.operator
+    deployment = deploy(w3, operator, DeployConfig.single_operator(operator.address))
     ledger = w3.eth.contract(deployment.ledger, abi=load_artifact(LEDGER).abi)
     call(w3, operator, ledger, ledger.functions.setDefaultCreditLine(0, 50_000, 50_000))
     alice, bob = Account.create(), Account.create()

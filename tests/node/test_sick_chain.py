@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from next_node.chain.embedded import ChainSettings, EmbeddedChain
+from next_node.chain.anvil import AnvilChain, AnvilSettings
 from next_node.db.engine import make_engine
 from scripts._postgres import free_port
 from tests.node.helpers import index_to_head, running_gateway
@@ -28,7 +28,7 @@ CLIENT_TIMEOUT = 3.0
 @pytest.fixture(scope="module")
 def chain(tmp_path_factory):
     """This module's own chain: the tests stop its process."""
-    node = EmbeddedChain(ChainSettings(tmp_path_factory.mktemp("chain"), free_port(), block_time=0, persist=False))
+    node = AnvilChain(AnvilSettings(tmp_path_factory.mktemp("chain"), free_port(), block_time=0))
     node.start()
     yield node
     os.kill(node.process.pid, signal.SIGCONT)

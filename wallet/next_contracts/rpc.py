@@ -7,6 +7,7 @@ from typing import Any
 import requests
 import requests.adapters
 from web3 import HTTPProvider, Web3
+from web3.middleware import ExtraDataToPOAMiddleware
 from web3.types import RPCEndpoint
 
 POOL_SIZE = 64
@@ -29,7 +30,11 @@ def connect(
     form (no block number yet) web3's cache validation fails on. `trust_env=False` skips proxy
     settings, for loopback nodes. `retries=False` turns off web3's own retries (5, with back-off,
     of each read that met a connection error or a timeout): a caller that must answer in bounded
-    time, or that retries itself, wants one attempt."""
+    time, or that retries itself, wants one attempt.
+
+    Blocks of a proof-of-authority chain (geth's clique, Besu's QBFT) carry more than 32 bytes of
+    extraData (the signers, the seals), which web3 refuses by default: the POA middleware moves
+    them to `proofOfAuthorityData`."""
     session = requests.Session()
     session.trust_env = trust_env
     # As many kept-alive connections as a gateway's worker threads may use at once (requests keeps
@@ -47,4 +52,6 @@ def connect(
         cacheable_requests=NEVER_CHANGING,
         **provider_options,
     )
-    return Web3(provider)
+    w3 = Web3(provider)
+    w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
+    return w3

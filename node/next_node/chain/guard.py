@@ -1,10 +1,10 @@
 """What keeps a node from attaching to a chain it did not start.
 
 - one node per data directory: an exclusive flock on `node.lock`, held as long as the node (and
-  its anvil, which inherits the lock) lives; the file names their process ids;
-- the RPC port must be free before anvil starts: a process already listening there (another
-  node, an orphaned anvil, anything) is refused in words, never taken for this node's chain;
-- anvil dies with the node, whatever kills the node (Linux's parent-death signal).
+  its chain, which inherits the lock) lives; the file names their process ids;
+- the RPC port must be free before the chain starts: a process already listening there (another
+  node, an orphaned chain, anything) is refused in words, never taken for this node's chain;
+- the chain dies with the node, whatever kills the node (Linux's parent-death signal).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ class DataDirLock:
         except BlockingIOError:
             holder = self.holder()
             os.close(fd)
-            who = f"next-node pid {holder.get('node')}, anvil pid {holder.get('anvil')}" if holder else "a process"
+            who = f"next-node pid {holder.get('node')}, chain pid {holder.get('chain')}" if holder else "a process"
             raise DataDirInUseError(
                 f"the data directory {self.path.parent} is in use by another node ({who}): "
                 "stop it first, or choose another --data-dir"
@@ -75,13 +75,13 @@ class DataDirLock:
 
     def release(self) -> None:
         if self.fd is not None:
-            os.close(self.fd)  # anvil, if still alive, holds its own copy until it exits
+            os.close(self.fd)  # the chain, if still alive, holds its own copy until it exits
             self.fd = None
 
 
 def ensure_port_free(host: str, port: int) -> None:
     """Raises PortInUseError if a process listens on host:port (connections of a stopped node
-    lingering in TIME_WAIT do not count: anvil binds past them too)."""
+    lingering in TIME_WAIT do not count: the chain binds past them too)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -90,8 +90,8 @@ def ensure_port_free(host: str, port: int) -> None:
             if error.errno != errno.EADDRINUSE:
                 raise PortInUseError(f"cannot use the RPC port {host}:{port}: {error.strerror}") from error
             raise PortInUseError(
-                f"the RPC port {host}:{port} is already in use by another process (another node, or an "
-                "anvil left running?): stop it, or choose another --rpc-port"
+                f"the RPC port {host}:{port} is already in use by another process (another node, or a "
+                "chain left running?): stop it, or choose another --rpc-port"
             ) from error
 
 

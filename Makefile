@@ -18,7 +18,7 @@ GETH := $(GETH_DIR)/geth
 PY_STAMP := $(VENV)/.installed
 JS_STAMP := node_modules/.installed
 
-.PHONY: setup geth postgres run demo test test-deep lint artifacts bench-gas gas-snapshot bench-index bench-api bench-e2e bench-sign bench-audit bench-smoke clean
+.PHONY: setup geth postgres run demo network test test-deep lint artifacts bench-gas gas-snapshot bench-index bench-api bench-e2e bench-sign bench-audit bench-smoke clean
 
 setup: $(PY_STAMP) $(JS_STAMP) $(BIN)/anvil geth
 
@@ -56,6 +56,12 @@ run: setup
 # The same node, seeded on its first start with a small community (see node/next_node/demo.py).
 demo: setup
 	$(BIN)/next-node up --demo --data-dir data-demo
+
+# Three geth validators on loopback (RPC 8545-8547, peers 30303-30305), written once into
+# ./network, and the node following the first; see the README's operator guide.
+network: setup
+	test -f network/network.json || $(BIN)/next-node network init --data-dir network --validators 3
+	$(BIN)/next-node network up --data-dir network
 
 # The gateway's tests run on PostgreSQL too: Debian's server, started by the tests on loopback.
 postgres:

@@ -156,11 +156,19 @@ def trie_root(leaves: list[bytes]) -> bytes:
 class ChainVerifier:
     """Walks blocks 0..`to_block`, checks each, and yields the ledger's transactions in order."""
 
-    def __init__(self, rpc: Rpc, ledger: str, check: Check, on_block: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self,
+        rpc: Rpc,
+        ledger: str,
+        check: Check,
+        on_block: Callable[[int], None] | None = None,
+        on_header: Callable[[int, dict[str, Any]], None] | None = None,
+    ) -> None:
         self.rpc = rpc
         self.ledger = ledger.lower()
         self.check = check
         self.on_block = on_block or (lambda _n: None)
+        self.on_header = on_header or (lambda _n, _b: None)  # the consensus check, block by block
         self.hashes: dict[int, str] = {}
 
     def walk(self, to_block: int, ledger_from: int) -> Iterator[LedgerTransaction]:
@@ -198,6 +206,7 @@ class ChainVerifier:
                 self._parent = None
                 continue
             self._verify_header(number, block, self._parent)
+            self.on_header(number, block)
             self._parent = block["hash"]
             self.hashes[number] = block["hash"]
             receipts = receipts_of.get(block["hash"], [])

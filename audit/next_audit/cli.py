@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from next_audit.chain import ChainVerifier
+from next_audit.consensus import CliqueVerifier, is_clique
 from next_audit.contracts import verify_contracts
 from next_audit.errors import AuditError, GatewayError, GatewayUnavailable
 from next_audit.gateway import Gateway, compare_accounts, compare_history, compare_stats
@@ -100,6 +101,7 @@ def audit(args: argparse.Namespace, progress_console: Console) -> Report:
     reserve = check("ledger.reserve", Failure.LEDGER_RULES, "reserve = fees - debt covered", "figures")
     zero_sum = check("ledger.zero_sum", Failure.LEDGER_RULES, "balances and reserve sum to zero", "sums")
     state = check("ledger.state", Failure.LEDGER_STATE, "each account = contract state by eth_call", "values")
+    consensus = _consensus(rpc, report)
 
     # The rebuild runs the compiler for seconds in a process of its own: let it overlap the replay.
     pool = ThreadPoolExecutor(max_workers=1)
@@ -110,7 +112,13 @@ def audit(args: argparse.Namespace, progress_console: Console) -> Report:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=progress_console, transient=True) as bars:
         blocks_task = bars.add_task("blocks", total=block + 1)
-        verifier = ChainVerifier(rpc, deployment.ledger, chain, lambda _n: bars.advance(blocks_task))
+        verifier = ChainVerifier(
+            rpc,
+            deployment.ledger,
+            chain,
+            lambda _n: bars.advance(blocks_task),
+            consensus.apply if consensus is not None else None,
+        )
         for tx in verifier.walk(block, deployment.deploy_block):
             replayer.apply(tx)
             if history is not None:
@@ -138,9 +146,24 @@ def audit(args: argparse.Namespace, progress_console: Console) -> Report:
     if args.gateway:
         link.cross_check(report, replayer.ledger, history, block)
     report.figures.update(ledger.figures())
+    if consensus is not None:
+        report.figures["signers"] = consensus.signers
+        report.figures["blocks_sealed"] = consensus.sealed
     report.events = ledger.events
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _consensus(rpc: Rpc, report: Report) -> CliqueVerifier | None:
+    """The seal check of a clique chain, told by its block 0; a development chain (anvil) has no
+    seal to check, and the report says so."""
+    genesis = rpc.call("eth_getBlockByNumber", "0x0", False)
+    if not is_clique(genesis):
+        report.figures["consensus"] = "none: a development chain without seals"
+        return None
+    report.figures["consensus"] = "clique"
+    check = report.check("chain.consensus", Failure.CONSENSUS, "each block sealed by a signer in its rights", "blocks")
+    return CliqueVerifier(genesis, check)
 
 
 def _head_reaching(rpc: Rpc, block: int) -> int:

@@ -13,6 +13,8 @@ failed from the code alone:
     32  ledger rules: zero sum, a limit or ceiling, the reserve, or a role holder's authority broken
     64  gateway: the gateway serves an account, a figure or a history row that differs from the
         replay
+   128  consensus: a block sealed by a key outside the signer set of its time, or against the
+        engine's rules (clique: turn, frequency, votes, checkpoints)
 
 Each check ends in one of three states: "pass" (it covered `checked` items and found nothing),
 "fail" (findings), or "not run" (it could not run, and says why): a check that compared nothing
@@ -40,6 +42,7 @@ class Failure(IntEnum):
     LEDGER_STATE = 16
     LEDGER_RULES = 32
     GATEWAY = 64
+    CONSENSUS = 128
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """`next-node`: the community-currency node.
 
 next-node up [--demo]   the embedded node: chain, indexer and API on 127.0.0.1, until Ctrl-C
+next-node network ...   a network of geth validators on this machine (network_commands.py)
 next-node index         index a chain into the database (catch up, or --follow)
 next-node serve         serve the API from an index another process keeps up to date
 """
@@ -27,11 +28,12 @@ from next_contracts.deploy import DeployConfig, DeployError, Deployment
 from next_contracts.errors import NextContractsError
 from next_contracts.login import LoginError, login
 from next_contracts.rpc import connect
-from next_node import demo
+from next_node import demo, network_commands
 from next_node.api.app import create_app
 from next_node.api.auth import AuthSettings
 from next_node.api.ratelimit import parse_networks, parse_rate
 from next_node.chain.embedded import CHAIN_ID, MNEMONIC_FILE, ChainSettings, EmbeddedChain, dev_mnemonic
+from next_node.chain.network import NetworkChain
 from next_node.chain.signals import stop_signals_as_interrupt
 from next_node.config import Settings
 from next_node.db.engine import make_engine
@@ -44,13 +46,14 @@ from next_node.progress import catch_up
 log = logging.getLogger("next_node")
 
 
-def _common(parser: argparse.ArgumentParser, *, rpc: bool = True) -> None:
+def _common(parser: argparse.ArgumentParser, *, rpc: bool = True, data_dir: Path | None = None) -> None:
     defaults = Settings()
+    data_dir = data_dir or defaults.data_dir
     parser.add_argument(
         "--data-dir",
         type=Path,
-        default=defaults.data_dir,
-        help=f"where the chain state, deployment record and index live (default: ./{defaults.data_dir})",
+        default=data_dir,
+        help=f"where the chain, deployment record and index live (default: ./{data_dir})",
     )
     parser.add_argument(
         "--database",
@@ -113,17 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
         default=1,
         help="seconds between blocks of a new chain; 0: a block as soon as a transaction waits (default: 1)",
     )
-    up.add_argument(
-        "--deploy-config",
-        type=Path,
-        help="TOML of roles and fee for the first deployment (default: every role to the first dev account)",
-    )
-    up.add_argument(
-        "--demo",
-        action="store_true",
-        help="on a new chain, seed a small community: businesses and citizens in two regions, "
-        "a council's bonus run, payments, a default written off",
-    )
+    _first_start(up)
+    network_up = network_commands.add_parsers(commands)
+    _common(network_up, rpc=False, data_dir=network_commands.DEFAULT_DIR)
+    _first_start(network_up)
 
     index = commands.add_parser(
         "index",
@@ -151,6 +147,20 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--data-dir", type=Path, default=Settings().data_dir, help="the dev node's data directory")
     token.add_argument("--api-port", type=int, default=8000, help="the API's port on 127.0.0.1 (default: 8000)")
     return parser
+
+
+def _first_start(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--deploy-config",
+        type=Path,
+        help="TOML of roles and fee for the first deployment (default: every role to the first dev account)",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="on a new chain, seed a small community: businesses and citizens in two regions, "
+        "a council's bonus run, payments, a default written off",
+    )
 
 
 def _indexer_settings(args: argparse.Namespace) -> IndexerSettings:
@@ -241,10 +251,16 @@ def _deploy_config(path: Path | None) -> DeployConfig | None:
 
 def up(args: argparse.Namespace) -> int:
     settings = ChainSettings(args.data_dir, args.rpc_port, args.chain_id, args.block_time)
+    return _run_node(EmbeddedChain(settings), args)
+
+
+def _run_node(chain: EmbeddedChain | NetworkChain, args: argparse.Namespace) -> int:
+    """The chain started, the ledger deployed (first start) or checked, indexed and served until
+    Ctrl-C; `chain` is the embedded geth or a network's validators."""
     config = _deploy_config(args.deploy_config)
     auth = _auth(args)  # a bad setting is said before anything starts
     # SIGTERM and SIGHUP stop the node as Ctrl-C does: geth stopped cleanly.
-    with stop_signals_as_interrupt(), EmbeddedChain(settings) as chain:
+    with stop_signals_as_interrupt(), chain:
         w3 = chain.start()
         deployment, fresh = ensure_deployed(w3, args.data_dir, chain.operator, config)
         if args.demo and fresh:
@@ -256,20 +272,21 @@ def up(args: argparse.Namespace) -> int:
                 chain.operator,
                 community,
                 args.data_dir / "wallet",
-                rpc_url=settings.rpc_url,
+                rpc_url=chain.rpc_url,
                 gateway_url=f"http://127.0.0.1:{args.api_port}",
             )
             print(f"demo wallet: NEXT_WALLET_HOME={home} next-wallet list  (password {demo.DEMO_PASSWORD})")
         engine = make_engine(_database(args))
         # No web3 retries: the supervisor retries the indexer's steps itself, with its back-off.
-        indexer_w3 = connect(settings.rpc_url, trust_env=False, retries=False)
+        indexer_w3 = connect(chain.rpc_url, trust_env=False, retries=False)
         indexer = Indexer(engine, indexer_w3, deployment, _indexer_settings(args))
         status = IndexStatus(args.confirmations)  # the supervised indexer's state, which /health reports
         if indexer.rebuild is not None:
             print(f"{indexer.rebuild} ...", flush=True)
             catch_up(indexer, status=status)
         # A chain killed with the machine may restart a few blocks behind what was indexed (geth
-        # writes its head lazily): the index goes back to the chain's blocks before serving.
+        # writes its head lazily), and clique replaces a block now and then: the index goes back
+        # to the chain's blocks before serving.
         indexer.reconcile()
         stop = threading.Event()
         supervisor = Supervisor(indexer, status, wait=stop.wait)
@@ -278,7 +295,7 @@ def up(args: argparse.Namespace) -> int:
         try:
             server = _server(create_app(engine, deployment, w3, auth, index_status=status), args.api_port)
             with _stops(server):
-                _banner(settings, w3, deployment, fresh, args)
+                _banner(chain.rpc_url, w3, deployment, fresh, args)
                 _serve(server, stop_if=lambda: chain.exit_code() is not None)
         except KeyboardInterrupt:
             pass  # Ctrl-C before the server took over the signal: the same normal stop
@@ -298,8 +315,15 @@ def up(args: argparse.Namespace) -> int:
     return 0
 
 
-def _banner(settings: ChainSettings, w3: Web3, deployment: Deployment, fresh: bool, args: argparse.Namespace) -> None:
-    print(f"chain     {settings.rpc_url}  (chain id {w3.eth.chain_id}; loopback only)")
+def network(args: argparse.Namespace) -> int:
+    if args.network_command == "up":
+        return _run_node(NetworkChain(args.data_dir, args.follow), args)
+    commands = {"init": network_commands.init, "add": network_commands.add, "vote": network_commands.vote}
+    return commands[args.network_command](args)
+
+
+def _banner(rpc_url: str, w3: Web3, deployment: Deployment, fresh: bool, args: argparse.Namespace) -> None:
+    print(f"chain     {rpc_url}  (chain id {w3.eth.chain_id}; loopback only)")
     print(f"ledger    {deployment.ledger}  ({'deployed now' if fresh else 'resumed'})")
     print(f"api       http://127.0.0.1:{args.api_port}  (docs: http://127.0.0.1:{args.api_port}/docs)")
     print(f"data      {args.data_dir.resolve()}")
@@ -351,7 +375,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:
-        return {"up": up, "index": index, "serve": serve, "dev-token": dev_token}[args.command](args)
+        commands = {"up": up, "network": network, "index": index, "serve": serve, "dev-token": dev_token}
+        return commands[args.command](args)
     except (NodeError, NextContractsError, FileNotFoundError) as error:
         # Every error of this package and of next_contracts (a failed deploy or sign-in) is one
         # line, never a traceback; the exit code says which kind.

@@ -95,6 +95,10 @@ class EmbeddedChain:
     def log_file(self) -> Path:
         return self.settings.data_dir / LOG_FILE
 
+    @property
+    def rpc_url(self) -> str:
+        return self.settings.rpc_url
+
     def start(self, timeout: float = 60.0) -> Web3:
         """Starts geth on the data directory's chain, made first if there is none; returns a client
         for it. Raises NodeError if another node holds the data directory or anything listens on

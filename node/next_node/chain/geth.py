@@ -178,6 +178,16 @@ class GethNode:
         return GethProcess(self, process)
 
 
+def ipc_call(path: Path, method: str, *params: Any) -> Any:
+    """A call on a node's IPC socket (the miner, clique and admin namespaces)."""
+    if not path.exists():
+        raise ChainUnavailableError(f"no geth listens on {path}: is the node running?")
+    answer = Web3(IPCProvider(str(path), timeout=30)).provider.make_request(method, list(params))  # type: ignore[arg-type]
+    if "error" in answer:
+        raise ChainUnavailableError(f"geth refused {method}: {answer['error']}")
+    return answer["result"]
+
+
 class GethProcess:
     """A running geth node."""
 
@@ -218,14 +228,7 @@ class GethProcess:
         self.set_free_gas()
 
     def admin(self, method: str, *params: Any) -> Any:
-        """A call on the node's IPC socket (miner, clique, admin namespaces)."""
-        answer = Web3(IPCProvider(str(self.node.ipc_path), timeout=30)).provider.make_request(
-            method,  # type: ignore[arg-type]
-            list(params),
-        )
-        if "error" in answer:
-            raise ChainUnavailableError(f"geth refused {method}: {answer['error']}")
-        return answer["result"]
+        return ipc_call(self.node.ipc_path, method, *params)
 
     def set_free_gas(self) -> None:
         self.admin("miner_setGasPrice", "0x0")

@@ -1,0 +1,291 @@
+"""A network of geth clique validators on one machine: what `next-node network` writes and runs.
+
+`init` writes, under one directory, everything N validators need: the genesis naming them as
+signers, and per validator its keys (the validator's in a keystore, its peer identity), a password
+file (mode 0600) and its ports. `network.json` records the layout. Each validator dials every
+other as a static peer, on loopback only.
+
+Clique seals a block in turn, and a signer may seal at most one block in any SIGNER_LIMIT
+consecutive ones: with 3 signers, 2 keep the chain going and 1 alone cannot. Validators are added
+and removed by a vote of more than half of the current signers (`propose`), taken block by block.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from eth_utils.address import to_checksum_address
+from web3 import Web3
+
+from next_contracts.rpc import connect
+from next_node.chain import clique
+from next_node.chain.embedded import dev_operator
+from next_node.chain.geth import GethNode, GethProcess, enode, ipc_call, write_node_key, write_validator_key
+from next_node.chain.guard import DataDirLock, die_with_parent, ensure_port_free
+from next_node.chain.signals import signals_deferred
+from next_node.errors import ChainUnavailableError, NodeError
+
+LAYOUT_FILE = "network.json"
+GENESIS_FILE = "genesis.json"
+
+
+@dataclass(frozen=True)
+class Validator:
+    name: str
+    address: str
+    rpc_port: int
+    p2p_port: int
+    enode: str
+
+
+@dataclass(frozen=True)
+class Layout:
+    chain_id: int
+    period: int
+    validators: tuple[Validator, ...]
+
+    @classmethod
+    def read(cls, directory: Path) -> Layout:
+        path = directory / LAYOUT_FILE
+        try:
+            data = json.loads(path.read_text())
+            return cls(data["chain_id"], data["period"], tuple(Validator(**v) for v in data["validators"]))
+        except FileNotFoundError:
+            raise NodeError(f"no network in {directory}: run `next-node network init` first") from None
+        except (ValueError, KeyError, TypeError) as error:
+            raise NodeError(f"{path} is not a network layout: {error}") from error
+
+    def write(self, directory: Path) -> None:
+        data = {"chain_id": self.chain_id, "period": self.period, "validators": [asdict(v) for v in self.validators]}
+        (directory / LAYOUT_FILE).write_text(json.dumps(data, indent=2) + "\n")
+
+    def index(self, name: str) -> int:
+        for i, validator in enumerate(self.validators):
+            if validator.name == name:
+                return i
+        raise NodeError(f"no validator named {name} (they are {', '.join(v.name for v in self.validators)})")
+
+
+def signer_limit(signers: int) -> int:
+    """clique: a signer seals at most one block in any `signers // 2 + 1` consecutive blocks."""
+    return signers // 2 + 1
+
+
+def _new_validator(directory: Path, name: str, rpc_port: int, p2p_port: int) -> Validator:
+    home = directory / name
+    account = Account.create()
+    password = secrets.token_hex(32)
+    home.mkdir(parents=True)
+    password_file = home / "password"
+    password_file.touch(mode=0o600)
+    password_file.write_text(password)
+    write_validator_key(home, account, password)
+    node_key = secrets.token_bytes(32)
+    write_node_key(home, node_key)
+    return Validator(name, account.address, rpc_port, p2p_port, enode(node_key, p2p_port))
+
+
+def init(
+    directory: Path,
+    validators: int,
+    *,
+    chain_id: int,
+    period: int = 1,
+    rpc_ports: Iterable[int] | None = None,
+    p2p_ports: Iterable[int] | None = None,
+) -> Layout:
+    """Writes a new network of `validators` signers into `directory` (which must not hold one)."""
+    if validators < 1:
+        raise NodeError("a network needs at least one validator")
+    if (directory / LAYOUT_FILE).exists():
+        raise NodeError(f"{directory} already holds a network: choose another directory")
+    directory.mkdir(parents=True, exist_ok=True)
+    rpcs = list(rpc_ports) if rpc_ports is not None else [8545 + i for i in range(validators)]
+    p2ps = list(p2p_ports) if p2p_ports is not None else [30303 + i for i in range(validators)]
+    members = tuple(_new_validator(directory, f"validator-{i}", rpcs[i], p2ps[i]) for i in range(validators))
+    spec = clique.genesis(chain_id, [v.address for v in members], period=period)
+    clique.write_genesis(directory / GENESIS_FILE, spec)
+    layout = Layout(chain_id, period, members)
+    for validator in members:
+        node(directory, layout, validator).init(directory / GENESIS_FILE)
+    layout.write(directory)
+    return layout
+
+
+def add_validator(directory: Path, rpc_port: int, p2p_port: int) -> Validator:
+    """A new node with its keys, on the network's genesis, following the chain: it seals only once
+    the signers voted it in (`propose`)."""
+    layout = Layout.read(directory)
+    name = f"validator-{len(layout.validators)}"
+    validator = _new_validator(directory, name, rpc_port, p2p_port)
+    layout = Layout(layout.chain_id, layout.period, (*layout.validators, validator))
+    node(directory, layout, validator).init(directory / GENESIS_FILE)
+    layout.write(directory)
+    return validator
+
+
+def node(directory: Path, layout: Layout, validator: Validator) -> GethNode:
+    home = directory / validator.name
+    return GethNode(
+        home=home,
+        chain_id=layout.chain_id,
+        rpc_port=validator.rpc_port,
+        log_file=directory / f"{validator.name}.log",
+        signer=validator.address,
+        password_file=home / "password",
+        p2p_port=validator.p2p_port,
+        static_peers=tuple(v.enode for v in layout.validators if v is not validator),
+    )
+
+
+class Network:
+    """The validators of a network directory as child processes."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.layout = Layout.read(directory)
+        self.processes: dict[str, GethProcess] = {}
+
+    def start(self, names: Iterable[str] | None = None, timeout: float = 60.0) -> None:
+        """Starts the named validators (all by default) and waits until each answers."""
+        chosen = [v for v in self.layout.validators if names is None or v.name in set(names)]
+        for validator in chosen:
+            running = self.processes.get(validator.name)
+            if running is not None and running.exit_code() is None:
+                continue
+            ensure_port_free("127.0.0.1", validator.rpc_port)
+            ensure_port_free("127.0.0.1", validator.p2p_port)
+            # Each dies with this process, whatever kills it (started from the main thread).
+            geth = node(self.directory, self.layout, validator)
+            self.processes[validator.name] = geth.start(preexec_fn=die_with_parent())
+        for validator in chosen:
+            self.processes[validator.name].wait_ready(timeout)
+
+    def rpc_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.layout.validators[self.layout.index(name)].rpc_port}"
+
+    def w3(self, name: str, timeout: float = 10.0) -> Web3:
+        return connect(self.rpc_url(name), trust_env=False, timeout=timeout)
+
+    def running(self) -> list[str]:
+        return [name for name, p in self.processes.items() if p.exit_code() is None]
+
+    def kill(self, name: str) -> None:
+        """SIGKILL, as a crash or a pulled cable would stop it."""
+        process = self.processes[name].process
+        process.kill()
+        process.wait()
+
+    def stop(self, names: Iterable[str] | None = None) -> None:
+        for name in list(self.processes) if names is None else list(names):
+            self.processes[name].stop()
+
+    def propose(self, address: str, authorize: bool) -> list[str]:
+        """Each running validator votes to add (or drop) `address` as a signer; the change takes
+        effect once more than half of the signers voted, block by block. Returns who voted."""
+        voters = []
+        for name in self.running():
+            self.processes[name].admin("clique_propose", to_checksum_address(address), authorize)
+            voters.append(name)
+        return voters
+
+    def signers(self, name: str) -> list[str]:
+        return [to_checksum_address(a) for a in self.processes[name].admin("clique_getSigners", None)]
+
+    def wait_synced(self, timeout: float = 60.0) -> int:
+        """Waits until every running node has the same hash at the lowest head among them;
+        returns that height."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                clients = [self.w3(name, timeout=5) for name in self.running()]
+                height = min(c.eth.block_number for c in clients)
+                hashes = {c.eth.get_block(height)["hash"] for c in clients}
+                if len(hashes) == 1:
+                    return height
+            except Exception as error:  # a node between blocks or restarting
+                last: Any = error
+            else:
+                last = f"{len(hashes)} different blocks at height {height}"
+            if time.monotonic() > deadline:
+                raise ChainUnavailableError(f"the nodes did not agree within {timeout:.0f} s: {last}")
+            time.sleep(0.5)
+
+    def __enter__(self) -> Network:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def propose(directory: Path, address: str, authorize: bool) -> list[str]:
+    """Every validator of the directory that runs (another process's, over their IPC sockets)
+    votes to add (or drop) `address`; returns who voted."""
+    layout = Layout.read(directory)
+    voters = []
+    for validator in layout.validators:
+        geth = node(directory, layout, validator)
+        try:
+            ipc_call(geth.ipc_path, "clique_propose", to_checksum_address(address), authorize)
+        except ChainUnavailableError:
+            continue  # not running: it votes when the operator runs the command again
+        voters.append(validator.name)
+    if not voters:
+        raise ChainUnavailableError(f"no validator of {directory} is running: start the network first")
+    return voters
+
+
+class NetworkChain:
+    """The validators of a network directory under `next-node network up`, with the gateway
+    following one of them: the embedded chain's interface (cli.run_node), for a network."""
+
+    def __init__(self, directory: Path, follow: str = "validator-0") -> None:
+        self.network = Network(directory)
+        self.follow = follow
+        self.network.layout.index(follow)  # a name of the layout, or NodeError
+        self._lock = DataDirLock(directory)
+
+    @property
+    def operator(self) -> LocalAccount:
+        return dev_operator(self.network.directory)
+
+    @property
+    def rpc_url(self) -> str:
+        return self.network.rpc_url(self.follow)
+
+    @property
+    def log_file(self) -> Path:
+        return self.network.directory / f"{self.follow}.log"
+
+    def start(self, timeout: float = 60.0) -> Web3:
+        self._lock.acquire()
+        try:
+            self.network.start(timeout=timeout)
+            self._lock.record(chain=self.network.processes[self.follow].pid)
+            return connect(self.rpc_url, trust_env=False, timeout=60)
+        except BaseException:
+            self.stop()
+            raise
+
+    def exit_code(self) -> int | None:
+        process = self.network.processes.get(self.follow)
+        return process.exit_code() if process is not None else None
+
+    def stop(self) -> None:
+        with signals_deferred():
+            self.network.stop()
+            self._lock.release()
+
+    def __enter__(self) -> NetworkChain:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

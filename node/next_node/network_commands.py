@@ -1,0 +1,99 @@
+"""`next-node network ...`: a network of geth clique validators on this machine.
+
+next-node network init  [--validators N]   the genesis, keys and node settings, in one directory
+next-node network up                        every validator, and the node following one of them
+next-node network add                       a new validator's keys and node (it follows the chain)
+next-node network vote --add|--remove ADDR  the running validators vote a signer in or out
+
+`up` is in cli.py (it runs the node as `next-node up` does); the others are here.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from next_node.chain import network
+from next_node.chain.embedded import CHAIN_ID
+
+DEFAULT_DIR = Path("network")
+
+
+def add_parsers(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
+    """Adds `network` and its subcommands; returns the `up` parser, for cli.py to complete."""
+    parser = commands.add_parser(
+        "network",
+        help="a network of geth clique validators on this machine",
+        description="Writes and runs a network of geth validators (clique proof of authority) on "
+        "127.0.0.1, each with its own keys, database and ports, and votes validators in and out.",
+    )
+    sub = parser.add_subparsers(dest="network_command", required=True)
+
+    init = sub.add_parser("init", help="write a new network's genesis, keys and node settings")
+    _directory(init)
+    init.add_argument("--validators", type=int, default=3, help="how many validators (default: 3)")
+    init.add_argument("--chain-id", type=int, default=CHAIN_ID, help=f"the chain id (default: {CHAIN_ID})")
+    init.add_argument("--block-time", type=int, default=1, help="seconds between blocks (default: 1)")
+    init.add_argument("--rpc-port", type=int, default=8545, help="the first validator's RPC port; the next follow")
+    init.add_argument("--p2p-port", type=int, default=30303, help="the first validator's peer port; the next follow")
+
+    up = sub.add_parser(
+        "up",
+        help="run every validator and the node (indexer and API) following one of them, until Ctrl-C",
+        description="Starts each validator of the directory, deploys the ledger on first start, "
+        "indexes the chain from one validator and serves the API.",
+    )
+    up.add_argument("--follow", default="validator-0", help="the validator the node reads (default: validator-0)")
+
+    add = sub.add_parser("add", help="a new validator: keys and node settings; it seals once voted in")
+    _directory(add)
+    add.add_argument("--rpc-port", type=int, required=True, help="its RPC port on 127.0.0.1")
+    add.add_argument("--p2p-port", type=int, required=True, help="its peer port on 127.0.0.1")
+
+    vote = sub.add_parser(
+        "vote",
+        help="the running validators vote a signer in (--add) or out (--remove)",
+        description="Each running validator proposes the change; clique applies it once more than "
+        "half of the signers voted, over the next blocks (check with the auditor's report).",
+    )
+    _directory(vote)
+    choice = vote.add_mutually_exclusive_group(required=True)
+    choice.add_argument("--add", metavar="ADDRESS", help="the validator address to make a signer")
+    choice.add_argument("--remove", metavar="ADDRESS", help="the signer to drop")
+    return up  # type: ignore[no-any-return]
+
+
+def _directory(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir", type=Path, default=DEFAULT_DIR, help=f"the network's directory (default: ./{DEFAULT_DIR})"
+    )
+
+
+def init(args: argparse.Namespace) -> int:
+    count = args.validators
+    layout = network.init(
+        args.data_dir,
+        count,
+        chain_id=args.chain_id,
+        period=args.block_time,
+        rpc_ports=range(args.rpc_port, args.rpc_port + count),
+        p2p_ports=range(args.p2p_port, args.p2p_port + count),
+    )
+    for v in layout.validators:
+        print(f"{v.name}  {v.address}  rpc 127.0.0.1:{v.rpc_port}  peers 127.0.0.1:{v.p2p_port}")
+    print(f"network of {count} validators in {args.data_dir}: `next-node network up --data-dir {args.data_dir}`")
+    return 0
+
+
+def add(args: argparse.Namespace) -> int:
+    validator = network.add_validator(args.data_dir, args.rpc_port, args.p2p_port)
+    print(f"{validator.name}  {validator.address}  rpc 127.0.0.1:{validator.rpc_port}")
+    print(f"it starts with the next `network up`; vote it in: next-node network vote --add {validator.address}")
+    return 0
+
+
+def vote(args: argparse.Namespace) -> int:
+    address, authorize = (args.add, True) if args.add else (args.remove, False)
+    voters = network.propose(args.data_dir, address, authorize)
+    print(f"{'add' if authorize else 'remove'} {address}: proposed by {', '.join(voters)}")
+    return 0

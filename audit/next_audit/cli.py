@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from next_audit.chain import ChainVerifier
-from next_audit.consensus import CliqueVerifier, is_clique
+from next_audit.consensus import CliqueVerifier, QbftVerifier, is_clique, is_qbft
 from next_audit.contracts import verify_contracts
 from next_audit.errors import AuditError, GatewayError, GatewayUnavailable
 from next_audit.gateway import Gateway, compare_accounts, compare_history, compare_stats
@@ -154,16 +154,17 @@ def audit(args: argparse.Namespace, progress_console: Console) -> Report:
     return report
 
 
-def _consensus(rpc: Rpc, report: Report) -> CliqueVerifier | None:
-    """The seal check of a clique chain, told by its block 0; a development chain (anvil) has no
-    seal to check, and the report says so."""
+def _consensus(rpc: Rpc, report: Report) -> CliqueVerifier | QbftVerifier | None:
+    """The seal check of a clique or QBFT chain, told by its block 0; a development chain (anvil)
+    has no seal to check, and the report says so."""
     genesis = rpc.call("eth_getBlockByNumber", "0x0", False)
-    if not is_clique(genesis):
+    engine = "qbft" if is_qbft(genesis) else "clique" if is_clique(genesis) else None
+    if engine is None:
         report.figures["consensus"] = "none: a development chain without seals"
         return None
-    report.figures["consensus"] = "clique"
+    report.figures["consensus"] = engine
     check = report.check("chain.consensus", Failure.CONSENSUS, "each block sealed by a signer in its rights", "blocks")
-    return CliqueVerifier(genesis, check)
+    return QbftVerifier(genesis, check) if engine == "qbft" else CliqueVerifier(genesis, check)
 
 
 def _head_reaching(rpc: Rpc, block: int) -> int:

@@ -1,4 +1,5 @@
-"""Who sealed each block, and whether they had the right to: clique (geth's proof of authority).
+"""Who sealed each block, and whether they had the right to: clique (geth's proof of authority)
+and QBFT (Besu's, in production).
 
 Replays clique's own rules from block 0 (geth's consensus/clique/snapshot.go), trusting nothing the
 node says about its signers:
@@ -10,6 +11,11 @@ node says about its signers:
 - a vote is the block's coinbase (the candidate) and nonce (all ones: add, zero: drop); a change
   takes effect when more than half of the signers voted for it.
 A block sealed by an outsider, or by a signer out of its rights, is named with the rule it broke.
+
+QBFT (Besu's BftBlockHashing and QbftExtraDataCodec): extraData is RLP([vanity, validators, vote,
+round, commit seals]); each commit seal signs the header whose extraData has no seals (round
+kept). A block needs seals from at least two thirds of the validators its parent lists, each from a
+distinct validator of that list; the list changes by one validator at most from block to block.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from eth_keys.datatypes import Signature
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
-from next_audit.chain import BASE_FIELDS, FORK_FIELDS, INTEGER_FIELDS, hexbytes, integer
+from next_audit.chain import BASE_FIELDS, BFT_MIX_HASH, FORK_FIELDS, INTEGER_FIELDS, hexbytes, integer
 from next_audit.report import Check
 
 VANITY, SEAL = 32, 65
@@ -47,8 +53,7 @@ def signers_in(extra: bytes) -> list[str]:
     return [to_checksum_address(body[i : i + 20]) for i in range(0, len(body), 20)]
 
 
-def seal_hash(block: dict[str, Any]) -> bytes:
-    """keccak256 of the header without its seal, as the signer signed it (geth's SealHash)."""
+def _header_fields(block: dict[str, Any]) -> list[Any]:
     fields: list[Any] = []
     for name in BASE_FIELDS + FORK_FIELDS:
         if name not in block:
@@ -57,6 +62,12 @@ def seal_hash(block: dict[str, Any]) -> bytes:
             raise SealError(f"header field {name} missing")
         value = block[name]
         fields.append(integer(value) if name in INTEGER_FIELDS else hexbytes(value))
+    return fields
+
+
+def seal_hash(block: dict[str, Any]) -> bytes:
+    """keccak256 of the header without its seal, as the signer signed it (geth's SealHash)."""
+    fields = _header_fields(block)
     extra = fields[12]
     if len(extra) < VANITY + SEAL:
         raise SealError(f"extraData of {len(extra)} bytes holds no seal")
@@ -64,16 +75,79 @@ def seal_hash(block: dict[str, Any]) -> bytes:
     return bytes(keccak(rlp.encode(fields)))
 
 
-def clique_signer(block: dict[str, Any]) -> str:
-    """The address whose key sealed the block."""
-    seal = hexbytes(block["extraData"])[-SEAL:]
+def recover(seal: bytes, message_hash: bytes) -> str:
+    """The address whose key made a 65-byte seal (r, s, recovery id 0 or 1) of a hash."""
+    if len(seal) != SEAL:
+        raise SealError(f"a seal of {len(seal)} bytes, not {SEAL}")
     if seal[64] > 1:
         raise SealError(f"seal recovery id {seal[64]} is not 0 or 1")
     try:
-        signature = Signature(seal)
-        return str(signature.recover_public_key_from_msg_hash(seal_hash(block)).to_checksum_address())
+        return str(Signature(seal).recover_public_key_from_msg_hash(message_hash).to_checksum_address())
     except Exception as error:  # eth_keys raises several kinds for a bad signature
         raise SealError(f"the seal does not recover to a key: {error}") from error
+
+
+def clique_signer(block: dict[str, Any]) -> str:
+    """The address whose key sealed the block."""
+    return recover(hexbytes(block["extraData"])[-SEAL:], seal_hash(block))
+
+
+def is_qbft(genesis: dict[str, Any]) -> bool:
+    return hexbytes(genesis["mixHash"]) == BFT_MIX_HASH
+
+
+def qbft_validators(extra: bytes) -> list[str]:
+    return [to_checksum_address(v) for v in rlp.decode(extra)[1]]
+
+
+def commit_seal_hash(block: dict[str, Any]) -> bytes:
+    """What each QBFT commit seal signs: the header with its extraData's seals emptied."""
+    fields = _header_fields(block)
+    vanity, validators, vote, round_number, _seals = rlp.decode(fields[12])
+    fields[12] = rlp.encode([vanity, validators, vote, round_number, []])
+    return bytes(keccak(rlp.encode(fields)))
+
+
+def qbft_committers(block: dict[str, Any]) -> list[str]:
+    """The validators whose commit seals the block carries, in order."""
+    message = commit_seal_hash(block)
+    return [recover(seal, message) for seal in rlp.decode(hexbytes(block["extraData"]))[4]]
+
+
+class QbftVerifier:
+    """Each block's commit seals against the validators of its parent."""
+
+    def __init__(self, genesis: dict[str, Any], check: Check) -> None:
+        self.check = check
+        self.signers = qbft_validators(hexbytes(genesis["extraData"]))
+        self.sealed: dict[str, int] = {}  # validator -> commit seals given (a figure)
+
+    def apply(self, number: int, block: dict[str, Any]) -> None:
+        if number == 0:
+            return
+        subject = f"block {number}"
+        self.check.checked += 1
+        try:
+            listed = qbft_validators(hexbytes(block["extraData"]))
+            committers = qbft_committers(block)
+        except (SealError, rlp.DecodingError, ValueError, IndexError) as error:
+            self.check.fail(subject, f"its QBFT extraData or a commit seal cannot be read: {error}")
+            return
+        outsiders = [c for c in committers if c not in self.signers]
+        if outsiders:
+            self.check.fail(subject, f"commit sealed by {', '.join(outsiders)}, not a validator of its parent")
+        valid = set(committers) - set(outsiders)
+        if len(valid) != len(committers) - len(outsiders):
+            self.check.fail(subject, "a validator's commit seal is there twice")
+        quorum = -(-2 * len(self.signers) // 3)  # ceil(2n/3), Besu's BftHelpers
+        if len(valid) < quorum:
+            self.check.fail(subject, f"{len(valid)} commit seals of validators, below the quorum of {quorum} "
+                            f"of {len(self.signers)}")  # fmt: skip
+        if len(set(listed) ^ set(self.signers)) > 1:
+            self.check.fail(subject, f"the validators change by more than one: {self.signers} to {listed}")
+        for committer in valid:
+            self.sealed[committer] = self.sealed.get(committer, 0) + 1
+        self.signers = listed
 
 
 class CliqueVerifier:

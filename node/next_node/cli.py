@@ -4,6 +4,7 @@ next-node up [--demo]   the embedded node: chain, indexer and API on 127.0.0.1, 
 next-node network ...   a network of geth validators on this machine (network_commands.py)
 next-node index         index a chain into the database (catch up, or --follow)
 next-node serve         serve the API from an index another process keeps up to date
+next-node allowlist     Besu's accounts-allowlist from the index
 """
 
 from __future__ import annotations
@@ -136,6 +137,18 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serves the REST API (docs at /docs) from the index.",
     )
     _common(serve)
+
+    allowlist = commands.add_parser(
+        "allowlist",
+        help="rewrite Besu's accounts-allowlist from the index (active members and role holders)",
+        description="Besu's local permissioning must follow the membership registry: this rewrites the "
+        "accounts-allowlist of a permissions_config.toml from the gateway's index (its nodes-allowlist "
+        "is kept), whole, then renamed. Run it after each indexing (a timer), then "
+        "perm_reloadPermissionsFromFile on each validator.",
+    )
+    allowlist.add_argument("--data-dir", type=Path, default=Settings().data_dir, help="the node's data directory")
+    allowlist.add_argument("--database", default=Settings().database_url, help="the index (default: DATA_DIR/index.db)")
+    allowlist.add_argument("--permissions", type=Path, required=True, help="Besu's permissions_config.toml")
 
     token = commands.add_parser(
         "dev-token",
@@ -318,7 +331,12 @@ def _run_node(chain: EmbeddedChain | NetworkChain, args: argparse.Namespace) -> 
 def network(args: argparse.Namespace) -> int:
     if args.network_command == "up":
         return _run_node(NetworkChain(args.data_dir, args.follow), args)
-    commands = {"init": network_commands.init, "add": network_commands.add, "vote": network_commands.vote}
+    commands = {
+        "init": network_commands.init,
+        "add": network_commands.add,
+        "vote": network_commands.vote,
+        "besu": network_commands.besu_files,
+    }
     return commands[args.network_command](args)
 
 
@@ -355,6 +373,14 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def allowlist(args: argparse.Namespace) -> int:
+    from next_node import allowlist as accounts
+
+    count, nodes = accounts.update(make_engine(_database(args)), args.permissions)
+    print(f"{args.permissions}: {count} accounts allowed, {nodes} nodes kept")
+    return 0
+
+
 def dev_token(args: argparse.Namespace) -> int:
     if not (args.data_dir / MNEMONIC_FILE).exists():
         raise NodeError(f"no dev mnemonic in {args.data_dir}: dev-token is for a dev node's data directory")
@@ -375,7 +401,14 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:
-        commands = {"up": up, "network": network, "index": index, "serve": serve, "dev-token": dev_token}
+        commands = {
+            "up": up,
+            "network": network,
+            "index": index,
+            "serve": serve,
+            "allowlist": allowlist,
+            "dev-token": dev_token,
+        }
         return commands[args.command](args)
     except (NodeError, NextContractsError, FileNotFoundError) as error:
         # Every error of this package and of next_contracts (a failed deploy or sign-in) is one

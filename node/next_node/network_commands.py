@@ -4,6 +4,7 @@ next-node network init  [--validators N]   the genesis, keys and node settings, 
 next-node network up                        every validator, and the node following one of them
 next-node network add                       a new validator's keys and node (it follows the chain)
 next-node network vote --add|--remove ADDR  the running validators vote a signer in or out
+next-node network besu --hosts H1,H2,...    the production files of a Besu QBFT network
 
 `up` is in cli.py (it runs the node as `next-node up` does); the others are here.
 """
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from next_node.chain import network
 from next_node.chain.embedded import CHAIN_ID
+from next_node.errors import NodeError
 
 DEFAULT_DIR = Path("network")
 
@@ -60,6 +62,20 @@ def add_parsers(commands: argparse._SubParsersAction) -> argparse.ArgumentParser
     choice = vote.add_mutually_exclusive_group(required=True)
     choice.add_argument("--add", metavar="ADDRESS", help="the validator address to make a signer")
     choice.add_argument("--remove", metavar="ADDRESS", help="the signer to drop")
+
+    besu = sub.add_parser(
+        "besu",
+        help="write the production files of a Hyperledger Besu QBFT network",
+        description="Genesis (QBFT, London, zero base fee), static nodes, local permissioning and a "
+        "directory per validator (config.toml and its key) for Besu; the accounts allowed are the "
+        "index's active members and role holders when --database is given (else none yet: run "
+        "`next-node allowlist` once the gateway indexes the ledger).",
+    )
+    besu.add_argument("--out", type=Path, required=True, help="a new directory for the files")
+    besu.add_argument("--hosts", required=True, help="the validators' hosts, comma-separated (one validator each)")
+    besu.add_argument("--chain-id", type=int, default=CHAIN_ID, help=f"the chain id (default: {CHAIN_ID})")
+    besu.add_argument("--block-time", type=int, default=1, help="seconds between blocks (default: 1)")
+    besu.add_argument("--database", help="the gateway's index, to allow its members and staff at once")
     return up  # type: ignore[no-any-return]
 
 
@@ -96,4 +112,23 @@ def vote(args: argparse.Namespace) -> int:
     address, authorize = (args.add, True) if args.add else (args.remove, False)
     voters = network.propose(args.data_dir, address, authorize)
     print(f"{'add' if authorize else 'remove'} {address}: proposed by {', '.join(voters)}")
+    return 0
+
+
+def besu_files(args: argparse.Namespace) -> int:
+    from next_node.allowlist import allowed_accounts
+    from next_node.chain import besu
+    from next_node.db.engine import make_engine
+
+    hosts = [h.strip() for h in args.hosts.split(",") if h.strip()]
+    if not hosts:
+        raise NodeError("--hosts names no host")
+    if args.out.exists() and any(args.out.iterdir()):
+        raise NodeError(f"{args.out} is not empty: choose a new directory (keys are never overwritten)")
+    accounts = allowed_accounts(make_engine(args.database)) if args.database else set()
+    validators = besu.new_validators(hosts)
+    besu.write_network(args.out, validators, args.chain_id, accounts, block_period=args.block_time)
+    for v in validators:
+        print(f"{v.name}  {v.address}  {v.host}:{v.p2p_port}  ({args.out / v.name})")
+    print(f"Besu QBFT network of {len(validators)} validators in {args.out}; {len(accounts)} accounts allowed")
     return 0

@@ -1,4 +1,4 @@
-"""clique's rules as the auditor replays them, on headers sealed here: each rule broken once, and
+"""clique's and QBFT's rules as the auditor replays them, on headers sealed here: each rule broken once, and
 named. (The same verifier passes on real geth chains: tests/node/test_network.py.)"""
 
 from __future__ import annotations
@@ -8,7 +8,17 @@ import os
 import pytest
 from eth_keys.datatypes import PrivateKey
 
-from next_audit.consensus import NONCE_AUTHORIZE, NONCE_DROP, VANITY, CliqueVerifier, clique_signer, seal_hash
+from next_audit.consensus import (
+    NONCE_AUTHORIZE,
+    NONCE_DROP,
+    VANITY,
+    CliqueVerifier,
+    QbftVerifier,
+    clique_signer,
+    commit_seal_hash,
+    qbft_committers,
+    seal_hash,
+)
 from next_audit.report import Check, Failure
 
 ZERO = "0x" + "00" * 20
@@ -143,3 +153,56 @@ def test_a_seal_that_is_not_a_signature_is_named(keys):
     block = header(1, keys[0], difficulty=2)
     block["extraData"] = block["extraData"][:-2] + "07"  # recovery id 7
     assert run(verifier(keys), [block]) == ["block 1: seal recovery id 7 is not 0 or 1"]
+
+
+# QBFT (Besu): commit seals from two thirds of the parent's validators.
+
+
+def qbft_block(number: int, listed: list[PrivateKey], committers: list[PrivateKey], round_number: int = 0) -> dict:
+    from next_node.chain.besu import BFT_MIX_HASH, QbftExtra, encode_extra
+
+    validators = tuple(sorted((address(k) for k in listed), key=str.lower))
+    block = header(number, listed[0], difficulty=1)
+    block["mixHash"] = BFT_MIX_HASH
+    block["extraData"] = "0x" + encode_extra(QbftExtra(bytes(32), validators, None, round_number, ())).hex()
+    message = commit_seal_hash(block)
+    seals = tuple(k.sign_msg_hash(message).to_bytes() for k in committers)
+    block["extraData"] = "0x" + encode_extra(QbftExtra(bytes(32), validators, None, round_number, seals)).hex()
+    return block
+
+
+def qbft_verifier(validators: list[PrivateKey]) -> QbftVerifier:
+    from next_node.chain.besu import genesis as besu_genesis
+
+    spec = besu_genesis(1, [address(k) for k in validators])
+    return QbftVerifier(spec, Check("chain.consensus", Failure.CONSENSUS, ""))
+
+
+def test_qbft_commit_seals_of_a_quorum_pass_and_are_counted():
+    four = [key() for _ in range(4)]
+    v = qbft_verifier(four)
+    assert run(v, [qbft_block(1, four, four[:3], round_number=2), qbft_block(2, four, four)]) == []
+    assert qbft_committers(qbft_block(3, four, four[1:3])) == [address(k) for k in four[1:3]]
+    assert sum(v.sealed.values()) == 7
+
+
+def test_qbft_below_quorum_an_outsider_and_a_seal_twice_are_named():
+    four, outsider = [key() for _ in range(4)], key()
+    assert run(qbft_verifier(four), [qbft_block(1, four, four[:2])]) == [
+        "block 1: 2 commit seals of validators, below the quorum of 3 of 4"
+    ]
+    findings = run(qbft_verifier(four), [qbft_block(1, four, [*four[:3], outsider])])
+    assert findings == [f"block 1: commit sealed by {address(outsider)}, not a validator of its parent"]
+    findings = run(qbft_verifier(four), [qbft_block(1, four, [four[0], four[0], four[1]])])
+    assert "block 1: a validator's commit seal is there twice" in findings
+
+
+def test_qbft_the_block_hash_leaves_out_the_round_and_the_seals():
+    """Two copies of block 1 committed in different rounds by different quorums: one hash."""
+    from next_audit.chain import header_hash
+
+    four = [key() for _ in range(4)]
+    first, second = qbft_block(1, four, four[:3], round_number=0), qbft_block(1, four, four[1:], round_number=5)
+    second["parentHash"] = first["parentHash"]
+    assert header_hash(first) == header_hash(second)
+    assert commit_seal_hash(first) != commit_seal_hash(second)  # the seals sign the round

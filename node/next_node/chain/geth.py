@@ -96,6 +96,7 @@ class GethNode:
     static_peers: Sequence[str] = field(default_factory=tuple)
     host: str = HOST  # where its RPC and peer port listen (a test host's address in a namespace)
     netrestrict: str = "127.0.0.0/8"  # the only network its peers may be on
+    netns: str | None = None  # a network namespace to run in (the tests' hosts), else this host's
 
     @property
     def rpc_url(self) -> str:
@@ -123,7 +124,9 @@ class GethNode:
             raise NodeError(f"geth init failed: {result.stderr.strip().splitlines()[-1:]}")
 
     def command(self) -> list[str]:
+        inside = ["ip", "netns", "exec", self.netns] if self.netns else []  # it execs geth: same pid
         command = [
+            *inside,
             find_geth(),
             "--datadir", str(self.home),
             "--config", str(self.write_config()),

@@ -15,8 +15,9 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,12 @@ class Validator:
     rpc_port: int
     p2p_port: int
     enode: str
+    host: str = "127.0.0.1"  # where it listens: loopback, or a test host's address
+    netns: str | None = None  # the network namespace of that test host
+
+    @property
+    def rpc_url(self) -> str:
+        return f"http://{self.host}:{self.rpc_port}"
 
 
 @dataclass(frozen=True)
@@ -79,7 +86,9 @@ def signer_limit(signers: int) -> int:
     return signers // 2 + 1
 
 
-def _new_validator(directory: Path, name: str, rpc_port: int, p2p_port: int) -> Validator:
+def _new_validator(
+    directory: Path, name: str, rpc_port: int, p2p_port: int, host: str = "127.0.0.1", netns: str | None = None
+) -> Validator:
     home = directory / name
     account = Account.create()
     password = secrets.token_hex(32)
@@ -90,7 +99,7 @@ def _new_validator(directory: Path, name: str, rpc_port: int, p2p_port: int) -> 
     write_validator_key(home, account, password)
     node_key = secrets.token_bytes(32)
     write_node_key(home, node_key)
-    return Validator(name, account.address, rpc_port, p2p_port, enode(node_key, p2p_port))
+    return Validator(name, account.address, rpc_port, p2p_port, enode(node_key, p2p_port, host), host, netns)
 
 
 def init(
@@ -101,8 +110,10 @@ def init(
     period: int = 1,
     rpc_ports: Iterable[int] | None = None,
     p2p_ports: Iterable[int] | None = None,
+    hosts: Sequence[tuple[str, str]] | None = None,
 ) -> Layout:
-    """Writes a new network of `validators` signers into `directory` (which must not hold one)."""
+    """Writes a new network of `validators` signers into `directory` (which must not hold one);
+    `hosts`, (address, network namespace) per validator, puts each on a test host of its own."""
     if validators < 1:
         raise NodeError("a network needs at least one validator")
     if (directory / LAYOUT_FILE).exists():
@@ -110,7 +121,10 @@ def init(
     directory.mkdir(parents=True, exist_ok=True)
     rpcs = list(rpc_ports) if rpc_ports is not None else [8545 + i for i in range(validators)]
     p2ps = list(p2p_ports) if p2p_ports is not None else [30303 + i for i in range(validators)]
-    members = tuple(_new_validator(directory, f"validator-{i}", rpcs[i], p2ps[i]) for i in range(validators))
+    places = list(hosts) if hosts is not None else [("127.0.0.1", None)] * validators
+    members = tuple(
+        _new_validator(directory, f"validator-{i}", rpcs[i], p2ps[i], *places[i]) for i in range(validators)
+    )
     spec = clique.genesis(chain_id, [v.address for v in members], period=period)
     clique.write_genesis(directory / GENESIS_FILE, spec)
     layout = Layout(chain_id, period, members)
@@ -143,6 +157,9 @@ def node(directory: Path, layout: Layout, validator: Validator) -> GethNode:
         password_file=home / "password",
         p2p_port=validator.p2p_port,
         static_peers=tuple(v.enode for v in layout.validators if v is not validator),
+        host=validator.host,
+        netrestrict="127.0.0.0/8" if validator.netns is None else str(ip_network(f"{validator.host}/24", strict=False)),
+        netns=validator.netns,
     )
 
 
@@ -161,8 +178,9 @@ class Network:
             running = self.processes.get(validator.name)
             if running is not None and running.exit_code() is None:
                 continue
-            ensure_port_free("127.0.0.1", validator.rpc_port)
-            ensure_port_free("127.0.0.1", validator.p2p_port)
+            if validator.netns is None:  # a test host's ports are its own
+                ensure_port_free("127.0.0.1", validator.rpc_port)
+                ensure_port_free("127.0.0.1", validator.p2p_port)
             # Each dies with this process, whatever kills it (started from the main thread).
             geth = node(self.directory, self.layout, validator)
             self.processes[validator.name] = geth.start(preexec_fn=die_with_parent())
@@ -170,7 +188,7 @@ class Network:
             self.processes[validator.name].wait_ready(timeout)
 
     def rpc_url(self, name: str) -> str:
-        return f"http://127.0.0.1:{self.layout.validators[self.layout.index(name)].rpc_port}"
+        return self.layout.validators[self.layout.index(name)].rpc_url
 
     def w3(self, name: str, timeout: float = 10.0) -> Web3:
         return connect(self.rpc_url(name), trust_env=False, timeout=timeout)

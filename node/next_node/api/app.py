@@ -12,7 +12,7 @@ from web3 import Web3
 from next_contracts.deploy import Deployment
 from next_node.api import accounts, audit_routes, auth, chain, payments, relay, stats
 from next_node.api.access import PrincipalCache
-from next_node.api.auth import AuthSettings, Nonces
+from next_node.api.auth import AuthSettings
 from next_node.api.batch_check import router as batch_check_router
 from next_node.api.bodylimit import BodyLimit
 from next_node.api.deps import Context
@@ -20,6 +20,7 @@ from next_node.api.docs import install_docs
 from next_node.api.errors import SafeJSONResponse, install_error_handlers
 from next_node.api.ratelimit import new_limiter
 from next_node.chain.watch import AsyncChainClient, ChainWatch
+from next_node.db.shared import Nonces
 from next_node.indexer.supervisor import IndexStatus
 
 
@@ -54,11 +55,11 @@ def create_app(
         deployment=deployment,
         w3=watch.client(),
         auth=auth_settings or AuthSettings(),
-        nonces=Nonces(),
+        nonces=Nonces(engine),  # in the database: shared by the gateway processes on it
         principals=PrincipalCache(),
         chain=AsyncChainClient(watch),
     )
-    app.state.limiter = new_limiter()
+    app.state.limiter = new_limiter(engine)
     app.state.index_status = index_status
     for router in (auth.router, accounts.router, stats.router, chain.router, payments.router, audit_routes.router):
         app.include_router(router)

@@ -15,10 +15,9 @@ access.py), so that a frozen member or a revoked auditor loses access at once.
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
-import threading
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -61,34 +60,21 @@ class AuthSettings:
 
     @staticmethod
     def secret_from_file(path: Path) -> bytes:
-        """The signing key kept in the data directory (mode 0600), so that tokens survive a restart."""
+        """The signing key kept in the data directory (mode 0600), so that tokens survive a restart
+        and every gateway process on the directory signs alike. Made whole beside it, then linked
+        into place: a process starting at the same moment reads the one key, never half of it."""
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.touch(mode=0o600)
-            path.write_bytes(secrets.token_bytes(32))
+            fresh = path.with_name(f".{path.name}.{os.getpid()}")
+            fresh.touch(mode=0o600)
+            fresh.write_bytes(secrets.token_bytes(32))
+            try:
+                os.link(fresh, path)  # fails if another process made it first: theirs stands
+            except FileExistsError:
+                pass
+            finally:
+                fresh.unlink()
         return path.read_bytes()
-
-
-class Nonces:
-    """Issued nonces until used or expired. In memory: one gateway process serves the API."""
-
-    def __init__(self) -> None:
-        self._expiry: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def issue(self, seconds: int) -> str:
-        nonce = secrets.token_hex(16)
-        now = time.monotonic()
-        with self._lock:
-            self._expiry = {n: t for n, t in self._expiry.items() if t > now}  # forget the expired
-            self._expiry[nonce] = now + seconds
-        return nonce
-
-    def spend(self, nonce: str) -> bool:
-        """True once for a live nonce; a nonce used twice, never issued or expired gives False."""
-        with self._lock:
-            expiry = self._expiry.pop(nonce, None)
-        return expiry is not None and expiry > time.monotonic()
 
 
 class NonceOffer(BaseModel):

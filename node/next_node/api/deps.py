@@ -16,8 +16,9 @@ from next_contracts.deploy import Deployment, role_id
 
 if TYPE_CHECKING:
     from next_node.api.access import PrincipalCache
-    from next_node.api.auth import AuthSettings, Nonces
+    from next_node.api.auth import AuthSettings
     from next_node.chain.watch import AsyncChainClient
+    from next_node.db.shared import Nonces
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
-"""Rate limits of the login endpoints and the relay: by client IP and by address, a moving window
-(the `limits` library, in memory: one gateway process serves the API), answering 429 with
-Retry-After.
+"""Rate limits of the login endpoints and the relay: by client IP and by address, a fixed window
+(the `limits` library, its counters in the database: every gateway process on one database counts
+against the same limits, db/shared.py), answering 429 with Retry-After.
 
 The client IP is the TCP peer's, unless that peer is one of the trusted proxies
 (NEXT_TRUSTED_PROXIES, none by default): then it is the right-most hop of X-Forwarded-For that is
@@ -16,15 +16,17 @@ from collections.abc import Iterable
 
 from fastapi import HTTPException, Request
 from limits import parse
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import FixedWindowRateLimiter, RateLimiter
+from sqlalchemy.engine import Engine
+
+from next_node.db.shared import SqlStorage
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-def new_limiter() -> MovingWindowRateLimiter:
-    """A limiter of each app's own, so that two gateways (or two tests) never share counts."""
-    return MovingWindowRateLimiter(MemoryStorage())
+def new_limiter(engine: Engine) -> RateLimiter:
+    """The limiter of the gateway processes on this database."""
+    return FixedWindowRateLimiter(SqlStorage(engine))
 
 
 def parse_rate(spec: str) -> None:
@@ -69,7 +71,7 @@ def limit(request: Request, rate: str, scope: str, address: str | None = None) -
     item = parse(rate)
     proxies = request.app.state.context.auth.trusted_proxies
     key = f"address:{address.lower()}" if address else f"ip:{client_ip(request, proxies)}"
-    limiter: MovingWindowRateLimiter = request.app.state.limiter
+    limiter: RateLimiter = request.app.state.limiter
     if not limiter.hit(item, scope, key):
         reset, _remaining = limiter.get_window_stats(item, scope, key)
         retry = max(1, math.ceil(reset - time.time()))

@@ -137,6 +137,10 @@ class GethNode:
             "--syncmode", "full", "--gcmode", "archive",
             "--nat", "none", "--netrestrict", self.netrestrict,
             "--miner.gaslimit", str(GAS_LIMIT),
+            # A council's run or a busy hour sends thousands at once: room for them in the pool
+            # (geth keeps 5,120 by default, then refuses zero-priced transactions as underpriced).
+            "--txpool.globalslots", "131072", "--txpool.accountslots", "4096",
+            "--txpool.globalqueue", "16384", "--txpool.accountqueue", "1024",
             "--rpc.txfeecap", "0",  # fees are zero: no cap to apply
             "--verbosity", "3",
         ]  # fmt: skip

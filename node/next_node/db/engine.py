@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel, create_engine
 
 from next_node.db import models  # noqa: F401  (registers the tables)
+
+CREATE_LOCK = 0x4E5854  # the advisory lock of table creation ("NXT")
 
 
 def make_engine(url: str, *, sqlite_busy_timeout: float = 30.0, **kwargs: Any) -> Engine:
@@ -20,8 +23,24 @@ def make_engine(url: str, *, sqlite_busy_timeout: float = 30.0, **kwargs: Any) -
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = create_engine(url, pool_pre_ping=True, **kwargs)
-    SQLModel.metadata.create_all(engine)
+    _create_tables(engine)
     return engine
+
+
+def _create_tables(engine: Engine) -> None:
+    """Creates what is missing. Processes starting together on a new database (an indexer and two
+    gateways) each find the tables missing and create them: on PostgreSQL one at a time, under a
+    lock of the transaction; elsewhere, the loser of a race finds them there on a second look."""
+    for attempt in range(3):
+        try:
+            with engine.begin() as connection:
+                if engine.dialect.name == "postgresql":
+                    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CREATE_LOCK})
+                SQLModel.metadata.create_all(connection)
+            return
+        except DBAPIError:
+            if attempt == 2:
+                raise
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

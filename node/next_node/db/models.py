@@ -190,3 +190,26 @@ class SchemaVersion(SQLModel, table=True):
 
     id: int = Field(default=1, primary_key=True)
     version: int
+
+
+# What the gateway processes serving one database share (not the index: never rebuilt from the
+# chain), so that behind a load balancer they answer as one (db/shared.py).
+
+
+class AuthNonce(SQLModel, table=True):
+    """A sign-in nonce issued by any gateway process, until spent or expired."""
+
+    __tablename__ = "auth_nonces"
+
+    nonce: str = Field(primary_key=True, max_length=64)
+    expires_at: float = Field(index=True)  # Unix time: the processes share no monotonic clock
+
+
+class RateCounter(SQLModel, table=True):
+    """A rate limit's counter (a client IP's or an address's, in one window), for every process."""
+
+    __tablename__ = "rate_counters"
+
+    key: str = Field(primary_key=True, max_length=200)
+    count: int
+    expires_at: float

@@ -1,0 +1,138 @@
+"""Two gateway processes (`next-node serve`) on one PostgreSQL database, each following its own
+validator, behind what would be one load balancer: they answer as one. A nonce issued by one is
+spent once on either, a token of one is good on the other, a client's requests count against one
+limit, and a payment relayed through one is seen through the other."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+import uuid
+
+import httpx
+import pytest
+from eth_account import Account
+
+from next_contracts import LEDGER, load_artifact
+from next_contracts.deploy import DeployConfig, deploy
+from next_contracts.login import signed_login
+from next_node.chain.embedded import CHAIN_ID
+from scripts._postgres import create_database, drop_database
+from tests.node.conftest import free_port
+from tests.node.helpers import call
+from tests.node.node_process import NODE
+from tests.node.test_network import three  # noqa: F401  (the fixture: three validators)
+
+DOMAIN = "gateway.test"  # the public name both answer for
+
+
+@pytest.fixture
+def shared_database(postgres):
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    yield create_database(postgres, name)
+    drop_database(postgres, name)
+
+
+def _spawn(*args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "NEXT_PUBLIC_DOMAIN": DOMAIN, "NEXT_RELAY_RATE": "6/minute"}
+    return subprocess.Popen([*NODE, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/health", timeout=2).json()["status"] == "ok"
+    except (httpx.HTTPError, ValueError, KeyError):
+        return False
+
+
+def _health(url: str) -> object:
+    try:
+        return httpx.get(f"{url}/health", timeout=2).json()
+    except (httpx.HTTPError, ValueError) as error:
+        return error
+
+
+def test_two_gateways_on_one_database_answer_as_one(three, shared_database, tmp_path):  # noqa: F811
+    net = three
+    w3 = net.w3("validator-0", timeout=30)
+    operator, alice, bob = Account.create(), Account.create(), Account.create()
+    deployment = deploy(w3, operator, DeployConfig.single_operator(operator.address))
+    ledger = w3.eth.contract(deployment.ledger, abi=load_artifact(LEDGER).abi)
+    for member in (alice, bob):
+        call(w3, operator, ledger, ledger.functions.admit(member.address, 0, 1, b"\x01" * 32))
+        call(w3, operator, ledger, ledger.functions.setCreditLine(member.address, 10_000, 10_000))
+    deployment.write(tmp_path / "deployment.json")
+    common = ["--data-dir", str(tmp_path), "--database", shared_database]
+    indexer = _spawn("index", "--follow", "--rpc-url", net.rpc_url("validator-0"), *common)
+    ports = [free_port(), free_port()]
+    gateways = [
+        _spawn("serve", "--rpc-url", net.rpc_url(f"validator-{i}"), "--api-port", str(port), *common)
+        for i, port in enumerate(ports)
+    ]
+    a, b = (f"http://127.0.0.1:{port}" for port in ports)
+    try:
+        deadline = time.monotonic() + 60
+        while not (_healthy(a) and _healthy(b)):
+            exited = [g.communicate()[0] for g in gateways if g.poll() is not None]
+            assert not exited and time.monotonic() < deadline, f"not healthy: {_health(a)} {_health(b)} {exited}"
+            time.sleep(0.5)
+
+        # A nonce from A signs in at B, once; the token works on A.
+        offer = httpx.get(f"{a}/auth/nonce").json()
+        login = signed_login(offer, alice)
+        answer = httpx.post(f"{b}/auth/login", json=login)
+        assert answer.status_code == 200, answer.text
+        token = answer.json()["token"]
+        me = httpx.get(f"{a}/accounts/{alice.address}", headers={"Authorization": f"Bearer {token}"})
+        assert me.status_code == 200, me.text
+        again = httpx.post(f"{a}/auth/login", json=login)
+        assert again.status_code == 401 and "already used" in again.json()["detail"]
+
+        # A payment relayed through A is seen through B.
+        data = ledger.functions.pay(bob.address, 1_234, os.urandom(32))._encode_transaction_data()
+        tx = {"to": deployment.ledger, "data": data, "gas": 200_000, "gasPrice": 0, "nonce": 0, "chainId": CHAIN_ID}
+        relayed = httpx.post(f"{a}/tx", json={"raw": alice.sign_transaction(tx).raw_transaction.to_0x_hex()})
+        assert relayed.status_code == 202, relayed.text
+        tx_hash = relayed.json()["tx_hash"]
+        deadline = time.monotonic() + 60
+        while httpx.get(f"{b}/tx/{tx_hash}").json()["status"] != "success":
+            assert time.monotonic() < deadline, "B never saw the payment relayed through A"
+            time.sleep(0.5)
+        head = w3.eth.block_number
+        deadline = time.monotonic() + 60
+        while min(httpx.get(f"{g}/blocks/head").json()["indexed_block"] for g in (a, b)) < head:
+            assert time.monotonic() < deadline, "the index did not catch up"
+            time.sleep(0.5)
+        assert httpx.get(f"{a}/stats").json() == httpx.get(f"{b}/stats").json()
+
+        # One limit for the client across both: 6 relay requests a minute from this IP (the
+        # payment above was 1), whichever gateway takes them.
+        codes = [httpx.post(f"{g}/tx", json={"raw": "0x00"}).status_code for g in (a, b, a, b, a, b)]
+        assert codes == [400] * 5 + [429], codes
+    finally:
+        for process in (*gateways, indexer):
+            process.terminate()
+        for process in (*gateways, indexer):
+            process.wait(timeout=30)
+
+
+def test_a_nonce_is_spent_once_and_a_counter_counts_every_hit_under_concurrency(database_url):
+    """20 threads race to spend one nonce: one wins. 50 hits race on one counter: each gets its own
+    count, 1 to 50, and a new window starts once the last one expired."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from next_node.db.engine import make_engine
+    from next_node.db.shared import Nonces, SqlStorage
+
+    engine = make_engine(database_url, pool_size=20) if "postgresql" in database_url else make_engine(database_url)
+    nonces = Nonces(engine)
+    nonce = nonces.issue(60)
+    with ThreadPoolExecutor(20) as pool:
+        assert sorted(pool.map(lambda _: nonces.spend(nonce), range(20))) == [False] * 19 + [True]
+    assert not nonces.spend(nonces.issue(-1))  # expired at once
+    storage = SqlStorage(engine)
+    with ThreadPoolExecutor(10) as pool:
+        assert sorted(pool.map(lambda _: storage.incr("relay/ip:1", 60), range(50))) == list(range(1, 51))
+    assert storage.get("relay/ip:1") == 50
+    assert storage.incr("short", -1) == 1 and storage.incr("short", 60) == 1  # the old window had expired

@@ -18,7 +18,7 @@ GETH := $(GETH_DIR)/geth
 PY_STAMP := $(VENV)/.installed
 JS_STAMP := node_modules/.installed
 
-.PHONY: setup geth postgres run demo network test test-deep lint artifacts bench-gas gas-snapshot bench-index bench-api bench-e2e bench-sign bench-audit bench-smoke clean
+.PHONY: setup geth postgres run demo network test test-deep lint artifacts bench-gas gas-snapshot bench-index bench-api bench-e2e bench-network bench-sign bench-audit bench-smoke clean
 
 setup: $(PY_STAMP) $(JS_STAMP) $(BIN)/anvil geth
 
@@ -114,6 +114,10 @@ bench-e2e: setup
 bench-audit: setup
 	$(BIN)/python -m scripts.bench_audit
 
+# Payments per second from signed to indexed on 3 geth validators, and through the relay.
+bench-network: setup
+	$(BIN)/python -m scripts.bench_network
+
 # Signing rate with coincurve against the pure-Python backend, one core.
 bench-sign: setup
 	$(BIN)/python -m scripts.bench_sign
@@ -126,6 +130,7 @@ bench-smoke: setup postgres
 	PAYMENTS=20 $(BIN)/python -m scripts.bench_e2e
 	PAYMENTS=1000 MEMBERS=20 $(BIN)/python -m scripts.bench_audit
 	SECONDS_PER_SIDE=0.2 $(BIN)/python -m scripts.bench_sign
+	PAYMENTS=300 RELAY_PAYMENTS=40 PAYERS=30 $(BIN)/python -m scripts.bench_network
 	$(BIN)/ape run bench_gas
 
 # Rewrites snapshots/gas.json after a deliberate change in gas.

@@ -1,5 +1,8 @@
-"""The auditor's tests run `next-audit`, the installed console script, against real anvil chains:
-a clean demo chain shared by a module, and fresh small chains for each tampering scenario."""
+"""The auditor's tests run `next-audit`, the installed console script, against real chains: a clean
+demo chain shared by a module on geth (the node's engine, so the consensus check runs too), and
+fresh small anvil chains for each tampering scenario (rewriting storage, rewinding the chain and
+tracing a contract's call need a simulator's cheats or debug namespace, which geth's RPC keeps
+closed)."""
 
 from __future__ import annotations
 
@@ -19,9 +22,10 @@ from web3 import Web3
 from next_contracts import LEDGER, load_artifact
 from next_contracts.deploy import DeployConfig, Deployment, deploy, role_id
 from next_contracts.rpc import connect
-from next_contracts.transact import send
+from next_contracts.transact import Sender, send, sender_address
 from next_node import demo
 from next_node.chain.anvil import AnvilChain, AnvilSettings
+from next_node.chain.embedded import ChainSettings, EmbeddedChain
 from scripts._postgres import free_port
 from tests.node.conftest import database_url, postgres  # noqa: F401  (the gateway's databases, both backends)
 
@@ -62,9 +66,9 @@ def run_audit(rpc_url: str, deployment_file: Path, *args: str, env: dict[str, st
 
 @dataclass
 class AuditedChain:
-    chain: AnvilChain
+    chain: AnvilChain | EmbeddedChain
     w3: Web3
-    operator: str
+    operator: Sender
     deployment: Deployment
     deployment_file: Path
     community: demo.Community
@@ -95,15 +99,23 @@ def small_chain(tmp_path: Path) -> Iterator[AuditedChain]:
 @pytest.fixture(scope="module")
 def demo_chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuditedChain]:
     """The demo community with thousands of payments, a write-off and a key recovery."""
-    yield from _seeded_chain(tmp_path_factory.mktemp("demo"), citizens=60, payments=2_400)
+    data = tmp_path_factory.mktemp("demo")
+    with EmbeddedChain(ChainSettings(data / "chain", free_port(), block_time=0)) as chain:
+        chain.start()
+        yield from _seeded(chain, chain.operator, data, citizens=60, payments=2_400)
 
 
 def _seeded_chain(data: Path, *, citizens: int, payments: int) -> Iterator[AuditedChain]:
     with AnvilChain(AnvilSettings(data / "chain", free_port(), block_time=0)) as chain:
-        chain.start()
-        w3 = connect(chain.settings.rpc_url, trust_env=False)
-        operator = w3.eth.accounts[0]
-        deployment = deploy(w3, operator, DeployConfig.single_operator(operator))
-        deployment.write(data / "deployment.json")
-        community = demo.seed(w3, deployment, operator, citizens=citizens, payments=payments)
-        yield AuditedChain(chain, w3, operator, deployment, data / "deployment.json", community)
+        w3 = chain.start()
+        yield from _seeded(chain, w3.eth.accounts[0], data, citizens=citizens, payments=payments)
+
+
+def _seeded(
+    chain: AnvilChain | EmbeddedChain, operator: Sender, data: Path, *, citizens: int, payments: int
+) -> Iterator[AuditedChain]:
+    w3 = connect(chain.settings.rpc_url, trust_env=False)
+    deployment = deploy(w3, operator, DeployConfig.single_operator(sender_address(operator)))
+    deployment.write(data / "deployment.json")
+    community = demo.seed(w3, deployment, operator, citizens=citizens, payments=payments)
+    yield AuditedChain(chain, w3, operator, deployment, data / "deployment.json", community)

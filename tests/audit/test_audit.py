@@ -25,6 +25,7 @@ from tests.node.helpers import index_to_head, running_gateway
 ALL_CHECKS = {
     "contracts.bytecode",
     "chain.integrity",
+    "chain.consensus",
     "ledger.rules",
     "ledger.authority",
     "ledger.reserve",
@@ -53,6 +54,9 @@ def test_a_clean_demo_chain_passes_every_check(demo_chain: AuditedChain) -> None
     assert figures["members"] == ledger.functions.memberCount().call()
     chain_check = next(c for c in report["checks"] if c["name"] == "chain.integrity")
     assert chain_check["checked"] == head + 1  # every block from genesis
+    # geth's clique chain: every block after block 0 sealed by the node's one validator.
+    assert result.check("chain.consensus")["checked"] == head and figures["consensus"] == "clique"
+    assert list(figures["blocks_sealed"].values()) == [head]
     assert report["build"]["runtime_keccak256"] == demo_chain.deployment.artifacts[LEDGER]["runtime_keccak256"]
 
 

@@ -42,6 +42,7 @@ from next_node.indexer.supervisor import IndexStatus, Supervisor
 log = logging.getLogger("next_node.indexer")
 REPLAY_CHUNK = 50_000
 STEP_ATTEMPTS = 5  # reads of one batch while the head keeps moving
+HEADERS_PER_BATCH = 500
 # A step's phases: eth_getLogs and the end block's header (the node's work, the transfer and
 # web3's JSON parsing), decoding the logs, the headers of the blocks with events, and applying
 # and writing them with the cursor in one transaction.
@@ -185,17 +186,20 @@ class Indexer:
         return None if header is None else str(header["hash"])
 
     def _headers(self, numbers: list[int]) -> dict[int, dict[str, Any]]:
-        """Block headers by number, in one batched JSON-RPC request."""
-        if not numbers:
-            return {}
-        responses = self.w3.provider.make_batch_request(  # type: ignore[attr-defined]
-            [("eth_getBlockByNumber", [hex(n), False]) for n in numbers]
-        )
-        if isinstance(responses, dict) or any("error" in r for r in responses):
-            raise RpcError(f"could not read the headers of blocks {numbers[0]}..{numbers[-1]}")
-        if any(r.get("result") is None for r in responses):
-            raise ChainMovedError(f"a block of {numbers[0]}..{numbers[-1]} is no longer on the chain")
-        return {int(r["result"]["number"], 16): r["result"] for r in responses}
+        """Block headers by number, in batched JSON-RPC requests of at most HEADERS_PER_BATCH (geth
+        refuses a batch of more than 1,000 calls, Besu of more than 1,024)."""
+        headers: dict[int, dict[str, Any]] = {}
+        for start in range(0, len(numbers), HEADERS_PER_BATCH):
+            chunk = numbers[start : start + HEADERS_PER_BATCH]
+            responses = self.w3.provider.make_batch_request(  # type: ignore[attr-defined]
+                [("eth_getBlockByNumber", [hex(n), False]) for n in chunk]
+            )
+            if isinstance(responses, dict) or any("error" in r for r in responses):
+                raise RpcError(f"could not read the headers of blocks {chunk[0]}..{chunk[-1]}")
+            if any(r.get("result") is None for r in responses):
+                raise ChainMovedError(f"a block of {chunk[0]}..{chunk[-1]} is no longer on the chain")
+            headers.update((int(r["result"]["number"], 16), r["result"]) for r in responses)
+        return headers
 
     def _blocks(self, events: list[Event]) -> tuple[list[Event], list[dict[str, Any]]]:
         """The blocks that hold events (number, hash, parent hash, time), and the events with their

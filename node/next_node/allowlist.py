@@ -13,9 +13,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from next_node.chain.besu import read_permissions, write_permissions
-from next_node.db.models import Member, RoleChange
+from next_node.db.models import Member, RoleChange, SyncState
+from next_node.errors import NodeError
 
 
 def allowed_accounts(engine: Engine) -> set[str]:
@@ -35,7 +37,15 @@ def allowed_accounts(engine: Engine) -> set[str]:
 
 def update(engine: Engine, permissions: Path) -> tuple[int, int]:
     """Rewrites the file's accounts-allowlist from the index; returns (accounts, nodes) written."""
-    nodes = read_permissions(permissions)[0] if permissions.exists() else []
+    if not permissions.parent.is_dir():
+        raise NodeError(f"no directory {permissions.parent} for the permissions file")
+    with Session(engine) as session:
+        if session.get(SyncState, 1) is None:  # an empty index would allow no one: say so instead
+            raise NodeError("the index holds no ledger yet: run `next-node index` (or the node) first")
+    try:
+        nodes = read_permissions(permissions)[0] if permissions.exists() else []
+    except (OSError, ValueError) as error:
+        raise NodeError(f"{permissions} cannot be read as Besu's permissions file: {error}") from error
     accounts = allowed_accounts(engine)
     write_permissions(permissions, nodes, accounts)
     return len(accounts), len(nodes)

@@ -23,6 +23,7 @@ from types import FrameType
 
 import uvicorn
 from eth_account import Account
+from sqlalchemy.exc import OperationalError
 from web3 import Web3
 
 from next_contracts.deploy import DeployConfig, DeployError, Deployment
@@ -376,6 +377,8 @@ def serve(args: argparse.Namespace) -> int:
 def allowlist(args: argparse.Namespace) -> int:
     from next_node import allowlist as accounts
 
+    if not args.permissions.parent.is_dir():  # said before the database is opened
+        raise NodeError(f"no directory {args.permissions.parent} for the permissions file")
     count, nodes = accounts.update(make_engine(_database(args)), args.permissions)
     print(f"{args.permissions}: {count} accounts allowed, {nodes} nodes kept")
     return 0
@@ -415,6 +418,9 @@ def main(argv: list[str] | None = None) -> int:
         # line, never a traceback; the exit code says which kind.
         print(f"next-node: {error}", file=sys.stderr)
         return _exit_status(error)
+    except OperationalError as error:  # the database cannot be opened or reached
+        print(f"next-node: the database cannot be used: {error.orig}", file=sys.stderr)
+        return ExitStatus.ERROR
     except KeyboardInterrupt:
         return ExitStatus.INTERRUPTED
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from eth_utils.address import is_address, to_checksum_address
+
 from next_node.chain import network
 from next_node.chain.embedded import CHAIN_ID
 from next_node.errors import NodeError
@@ -60,8 +62,8 @@ def add_parsers(commands: argparse._SubParsersAction) -> argparse.ArgumentParser
     )
     _directory(vote)
     choice = vote.add_mutually_exclusive_group(required=True)
-    choice.add_argument("--add", metavar="ADDRESS", help="the validator address to make a signer")
-    choice.add_argument("--remove", metavar="ADDRESS", help="the signer to drop")
+    choice.add_argument("--add", metavar="ADDRESS", type=_address, help="the validator address to make a signer")
+    choice.add_argument("--remove", metavar="ADDRESS", type=_address, help="the signer to drop")
 
     besu = sub.add_parser(
         "besu",
@@ -77,6 +79,12 @@ def add_parsers(commands: argparse._SubParsersAction) -> argparse.ArgumentParser
     besu.add_argument("--block-time", type=int, default=1, help="seconds between blocks (default: 1)")
     besu.add_argument("--database", help="the gateway's index, to allow its members and staff at once")
     return up  # type: ignore[no-any-return]
+
+
+def _address(text: str) -> str:
+    if not is_address(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an address (0x and 40 hex digits)")
+    return str(to_checksum_address(text))
 
 
 def _directory(parser: argparse.ArgumentParser) -> None:

@@ -141,3 +141,20 @@ def test_the_allowlist_follows_the_membership_registry(chain, w3, deployment, op
     index_to_head(make_engine(database), w3, deployment)
     subprocess.run(run, check=True, capture_output=True)
     assert clerk.address.lower() not in tomllib.loads(permissions.read_text())["accounts-allowlist"]
+
+
+def test_the_allowlist_refuses_an_empty_index_a_bad_file_and_a_missing_folder(tmp_path):
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    permissions = tmp_path / "permissions_config.toml"
+    permissions.write_text('nodes-allowlist=["enode://ab@10.0.0.1:30303"]\naccounts-allowlist=["0xdead"]\n')
+    before = permissions.read_text()
+    result = subprocess.run([*NODE, "allowlist", "--database", empty, "--permissions", str(permissions)],
+                            capture_output=True, text=True)  # fmt: skip
+    assert result.returncode == 1 and "holds no ledger yet" in result.stderr
+    assert permissions.read_text() == before  # an empty index never empties Besu's list
+    missing = subprocess.run([*NODE, "allowlist", "--permissions", str(tmp_path / "nope" / "p.toml")],
+                             capture_output=True, text=True)  # fmt: skip
+    assert missing.returncode == 1 and "no directory" in missing.stderr and "Traceback" not in missing.stderr
+    vote = subprocess.run([*NODE, "network", "vote", "--data-dir", str(tmp_path), "--add", "nonsense"],
+                          capture_output=True, text=True)  # fmt: skip
+    assert vote.returncode == 2 and "is not an address" in vote.stderr

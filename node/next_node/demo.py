@@ -32,7 +32,7 @@ from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 from web3 import Web3
 
-from next_contracts import LEDGER, fee_for, load_artifact
+from next_contracts import LEDGER, fee_for, keyfile, load_artifact
 from next_contracts.deploy import Deployment, role_id
 from next_contracts.transact import Sender, submit
 from next_wallet import keystore
@@ -255,7 +255,7 @@ def keep_wallet(
         home / "config.toml"
     )
     for label, account in named.items():
-        keystore.write_new(home / "keystores" / f"{label}.json", Account.encrypt(account.key, password))
+        keystore.write_new(home / "keystores" / f"{label}.json", keyfile.encrypt(account.key, password))
     sheet = io.StringIO()
     writer = csv.writer(sheet)
     writer.writerow(["address", "amount", "name"])

@@ -18,6 +18,7 @@ from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
 from eth_utils.address import is_hex_address, to_checksum_address
 
+from next_contracts import keyfile
 from next_wallet.config import home
 from next_wallet.errors import BadInputError, KeystoreDecryptError, KeystoreError
 
@@ -69,7 +70,7 @@ def _save(label: str, data: dict[str, Any]) -> Path:
 
 def _write(label: str, private_key: bytes, password: str) -> Keystore:
     check_free(label)
-    path = _save(label, Account.encrypt(private_key, password))
+    path = _save(label, keyfile.encrypt(private_key, password))
     return Keystore(label, Account.from_key(private_key).address, path)
 
 

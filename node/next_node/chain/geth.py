@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_keys.datatypes import PrivateKey
 from web3 import IPCProvider, Web3
 
+from next_contracts import keyfile
 from next_node.chain.clique import GAS_LIMIT
 from next_node.errors import ChainUnavailableError, NodeError
 
@@ -63,7 +63,7 @@ def write_validator_key(home: Path, account: LocalAccount, password: str) -> Non
     """The validator's key in geth's keystore (Web3 Secret Storage) under `home`."""
     keystore = home / "keystore"
     keystore.mkdir(parents=True, exist_ok=True)
-    encrypted = Account.encrypt(account.key, password, kdf="scrypt", iterations=LIGHT_SCRYPT)
+    encrypted = keyfile.encrypt(account.key, password, kdf="scrypt", iterations=LIGHT_SCRYPT)
     path = keystore / f"validator--{account.address[2:].lower()}.json"
     path.touch(mode=0o600)
     path.write_text(json.dumps(encrypted))

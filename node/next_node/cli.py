@@ -48,9 +48,12 @@ from next_node.progress import catch_up
 log = logging.getLogger("next_node")
 
 
-def _common(parser: argparse.ArgumentParser, *, rpc: bool = True, data_dir: Path | None = None) -> None:
+def _common(
+    parser: argparse.ArgumentParser, *, rpc: bool = True, data_dir: Path | None = None, confirmations: int | None = None
+) -> None:
     defaults = Settings()
     data_dir = data_dir or defaults.data_dir
+    confirmations = defaults.confirmations if confirmations is None else confirmations
     parser.add_argument(
         "--data-dir",
         type=Path,
@@ -88,8 +91,9 @@ def _common(parser: argparse.ArgumentParser, *, rpc: bool = True, data_dir: Path
     parser.add_argument(
         "--confirmations",
         type=int,
-        default=defaults.confirmations,
-        help="blocks to stay behind the head (default: 0: QBFT's finality is instant)",
+        default=confirmations,
+        help=f"blocks to stay behind the head (default: {confirmations}; "
+        + ("clique replaces a block at the head now and then)" if confirmations else "final at once)"),
     )
 
 
@@ -120,7 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _first_start(up)
     network_up = network_commands.add_parsers(commands)
-    _common(network_up, rpc=False, data_dir=network_commands.DEFAULT_DIR)
+    # Several clique signers replace a block at the head now and then: two blocks behind, the index
+    # is spared almost every rewind (one signer alone, or QBFT, never replaces one).
+    _common(network_up, rpc=False, data_dir=network_commands.DEFAULT_DIR, confirmations=2)
     _first_start(network_up)
 
     index = commands.add_parser(

@@ -71,8 +71,8 @@ def _rlp_int(value: str | int) -> bytes:
     return number.to_bytes((number.bit_length() + 7) // 8, "big")
 
 
-def header_hash(block: dict[str, Any]) -> bytes:
-    """keccak256 of the RLP header, as execution clients compute it, or as Besu's BFT does."""
+def header_fields(block: dict[str, Any]) -> list[Any]:
+    """The header's fields in RLP order, as bytes and integers; ValueError if one is missing."""
     fields: list[Any] = []
     for name in BASE_FIELDS + FORK_FIELDS:
         if name not in block:
@@ -81,6 +81,12 @@ def header_hash(block: dict[str, Any]) -> bytes:
             raise ValueError(f"header field {name} missing")
         value = block[name]
         fields.append(integer(value) if name in INTEGER_FIELDS else hexbytes(value))
+    return fields
+
+
+def header_hash(block: dict[str, Any]) -> bytes:
+    """keccak256 of the RLP header, as execution clients compute it, or as Besu's BFT does."""
+    fields = header_fields(block)
     if fields[13] == BFT_MIX_HASH and integer(block["number"]) > 0:
         fields[12] = _bft_extra_data_for_hash(fields[12])
     return bytes(keccak(rlp.encode(fields)))

@@ -27,7 +27,7 @@ from eth_keys.datatypes import Signature
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
-from next_audit.chain import BASE_FIELDS, BFT_MIX_HASH, FORK_FIELDS, INTEGER_FIELDS, hexbytes, integer
+from next_audit.chain import BFT_MIX_HASH, header_fields, hexbytes, integer
 from next_audit.report import Check
 
 VANITY, SEAL = 32, 65
@@ -53,21 +53,9 @@ def signers_in(extra: bytes) -> list[str]:
     return [to_checksum_address(body[i : i + 20]) for i in range(0, len(body), 20)]
 
 
-def _header_fields(block: dict[str, Any]) -> list[Any]:
-    fields: list[Any] = []
-    for name in BASE_FIELDS + FORK_FIELDS:
-        if name not in block:
-            if name in FORK_FIELDS:
-                break
-            raise SealError(f"header field {name} missing")
-        value = block[name]
-        fields.append(integer(value) if name in INTEGER_FIELDS else hexbytes(value))
-    return fields
-
-
 def seal_hash(block: dict[str, Any]) -> bytes:
     """keccak256 of the header without its seal, as the signer signed it (geth's SealHash)."""
-    fields = _header_fields(block)
+    fields = header_fields(block)
     extra = fields[12]
     if len(extra) < VANITY + SEAL:
         raise SealError(f"extraData of {len(extra)} bytes holds no seal")
@@ -102,7 +90,7 @@ def qbft_validators(extra: bytes) -> list[str]:
 
 def commit_seal_hash(block: dict[str, Any]) -> bytes:
     """What each QBFT commit seal signs: the header with its extraData's seals emptied."""
-    fields = _header_fields(block)
+    fields = header_fields(block)
     vanity, validators, vote, round_number, _seals = rlp.decode(fields[12])
     fields[12] = rlp.encode([vanity, validators, vote, round_number, []])
     return bytes(keccak(rlp.encode(fields)))
@@ -180,7 +168,7 @@ class CliqueVerifier:
         self.recents.pop(number - limit, None)
         try:
             signer = clique_signer(block)
-        except SealError as error:
+        except ValueError as error:  # a SealError, or a header field missing
             self.check.fail(subject, str(error))
             return
         if signer not in self.signers:

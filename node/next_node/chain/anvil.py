@@ -21,7 +21,7 @@ from web3 import Web3
 
 from next_contracts.rpc import connect
 from next_node.chain.embedded import CHAIN_ID, HOST
-from next_node.chain.guard import DataDirLock, die_with_parent, ensure_port_free
+from next_node.chain.guard import DataDirLock, die_with_parent, ensure_port_free, stop_process
 from next_node.errors import ChainUnavailableError, NodeError
 
 __all__ = ["AnvilChain", "AnvilSettings", "find_anvil"]
@@ -119,13 +119,8 @@ class AnvilChain:
         return self.process.poll() if self.process is not None else None
 
     def stop(self, timeout: float = 30.0) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            stop_process(self.process, timeout)
         self._lock.release()
 
     def __enter__(self) -> AnvilChain:

@@ -31,6 +31,7 @@ from web3 import IPCProvider, Web3
 
 from next_contracts import keyfile
 from next_node.chain.clique import GAS_LIMIT
+from next_node.chain.guard import stop_process
 from next_node.errors import ChainUnavailableError, NodeError
 
 GETH_VERSION = "1.13.15"
@@ -253,10 +254,4 @@ class GethProcess:
 
     def stop(self, timeout: float = 60.0) -> None:
         """SIGTERM (geth writes its caches and closes its database), SIGKILL past the timeout."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, timeout)

@@ -219,3 +219,20 @@ def test_a_keystore_whose_iv_starts_with_a_zero_byte_is_written_whole_and_read_b
     )
     read = subprocess.run(["node", "-e", script, str(file), PASSWORD], capture_output=True, text=True, timeout=120)
     assert read.returncode == 0 and read.stdout == account.address, read.stderr
+
+
+def test_a_reader_that_stops_reading_ends_the_wallet_quietly(tmp_path):
+    """`next-wallet list | head -0`: the pipe is closed before anything is written; the wallet
+    ends as a tool killed by SIGPIPE does (141), without a word, not as "malformed input"."""
+    env = {**os.environ, "NEXT_WALLET_HOME": str(tmp_path)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "next_wallet.cli", "list"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # the reader is gone before the wallet writes
+    err = process.stderr.read()
+    assert process.wait(timeout=60) == 141, err
+    assert err == b""

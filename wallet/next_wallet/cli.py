@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -215,6 +216,9 @@ COMMANDS = {
 }
 
 
+BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool its reader stopped
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     use_style(args.style)  # the already-paid refusal, a pre-flight's words: every amount in it
@@ -230,6 +234,11 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         print(f"next-wallet: {error}", file=sys.stderr)
         return error.exit_status
+    except BrokenPipeError:
+        # The reader stopped reading (`history | head`): quiet, as a tool killed by SIGPIPE is,
+        # and stdout pointed away so that the interpreter's last flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return BROKEN_PIPE
     except OSError as error:
         if args.traceback:
             traceback.print_exc()

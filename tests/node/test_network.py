@@ -260,3 +260,17 @@ def _signers_at_head(w3: Web3) -> set[str]:
         verifier.apply(number, dict(w3.provider.make_request("eth_getBlockByNumber", [hex(number), False])["result"]))  # type: ignore[arg-type]
     assert verifier.check.findings == []
     return set(verifier.signers)
+
+
+def test_a_long_ipc_path_is_the_same_from_every_process(tmp_path):
+    """`network vote` runs in another process than `network up`: a validator's IPC socket, moved to
+    /tmp when its path is too long for a Unix socket, must be named alike in both."""
+    home = tmp_path / ("deep" * 40)
+    script = (
+        "import sys; from pathlib import Path; from next_node.chain.geth import GethNode; "
+        "print(GethNode(home=Path(sys.argv[1]), chain_id=1, rpc_port=1, log_file=Path('l')).ipc_path)"
+    )
+    paths = {subprocess.run([sys.executable, "-c", script, str(home)], capture_output=True, text=True,
+                            check=True).stdout for _ in range(2)}  # fmt: skip
+    (path,) = paths
+    assert path.startswith("/tmp/next-geth-") and len(path.strip()) < 100

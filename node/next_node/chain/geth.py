@@ -15,6 +15,7 @@ proxy into a cache outside the repository (`GETH_CACHE`). Each node:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -106,8 +107,8 @@ class GethNode:
     @property
     def ipc_path(self) -> Path:
         path = self.home / "geth.ipc"
-        if len(str(path)) > IPC_PATH_MAX:
-            return Path("/tmp") / f"next-geth-{abs(hash(str(self.home))):x}.ipc"
+        if len(str(path)) > IPC_PATH_MAX:  # the same name from every process (not hash(): salted)
+            return Path("/tmp") / f"next-geth-{hashlib.sha256(str(self.home.resolve()).encode()).hexdigest()[:16]}.ipc"
         return path
 
     def initialised(self) -> bool:
@@ -122,7 +123,8 @@ class GethNode:
             check=False,
         )
         if result.returncode != 0:
-            raise NodeError(f"geth init failed: {result.stderr.strip().splitlines()[-1:]}")
+            last = (result.stderr.strip().splitlines() or ["no message"])[-1]
+            raise NodeError(f"geth init failed: {last}")
 
     def command(self) -> list[str]:
         inside = ["ip", "netns", "exec", self.netns] if self.netns else []  # it execs geth: same pid

@@ -44,7 +44,7 @@ from next_node.indexer.sync import Indexer, IndexerSettings
 from scripts._bench_chain import BusyChain, busy_chain
 from scripts._postgres import create_database, postgres_server
 
-BATCH_BLOCKS = 2_000  # both paths read the same ranges
+BATCH_BLOCKS = int(os.environ.get("BATCH_BLOCKS", "2000"))  # the node's default (--batch-blocks)
 
 
 def ours(engine: Engine, chain: BusyChain) -> int:

@@ -3,6 +3,9 @@
 - The cursor (`sync_state`: last block and its hash) is written in the transaction of the batch it
   ends, so a crash at any instant resumes exactly where the last commit stopped; events are also
   unique on (tx_hash, log_index), so nothing is ever counted twice.
+- The next range's logs are fetched while this one is decoded and written (the node serialises them
+  in its own process meanwhile); they are used only if the range's last block still has the hash
+  read before them.
 - Before each batch, the parent hash of its first block must be the cursor's hash. If it is not,
   the chain was rewound: the index goes back to the common ancestor (the newest stored block whose
   hash the chain still has), drops what came after, and rebuilds the derived tables from the
@@ -16,8 +19,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
@@ -68,6 +72,15 @@ class IndexerSettings:
 
 
 @dataclass(frozen=True)
+class FetchedRange:
+    start: int
+    end: int
+    logs: list[dict[str, Any]]
+    end_header: dict[str, Any]
+    headers: dict[int, dict[str, Any]]  # of the blocks with logs
+
+
+@dataclass(frozen=True)
 class Progress:
     """What one step did: the block range written and the events in it."""
 
@@ -87,6 +100,8 @@ class Indexer:
         self.ledger = deployment.ledger.lower()
         self.settings = settings or IndexerSettings()
         self.last_head: int | None = None  # the head as the last step read it
+        self._ahead: Future[FetchedRange] | None = None  # the next range, fetched while one is written
+        self._executor: ThreadPoolExecutor | None = None
         # Where a catch-up's time goes, summed over its steps (bench-index prints it).
         self.phase_seconds = dict.fromkeys(PHASES, 0.0)
         # An index of another schema version is dropped here, to be indexed again from the chain.
@@ -150,6 +165,7 @@ class Indexer:
             try:
                 return self._step()
             except ChainMovedError as error:
+                self._ahead = None
                 log.info("%s; reading the range again", error)
         raise ChainMovedError(f"the chain kept moving during {STEP_ATTEMPTS} attempts to read a batch")
 
@@ -158,28 +174,62 @@ class Indexer:
         last, last_hash = self.cursor()
         if head <= last:
             if last_hash is not None and self._hash_of(last) != last_hash:
-                self.rewind()  # the indexed head was replaced (or the chain is now shorter)
-                raise ChainMovedError(f"block {last} was replaced")
+                self._rewind_and_move_on(f"block {last} was replaced")  # or the chain is now shorter
             return None
-        start, end = last + 1, min(head, last + self.settings.batch_blocks)
+        start = last + 1
         if last_hash is not None and self._header(start)["parentHash"] != last_hash:
-            self.rewind()
-            raise ChainMovedError(f"the parent of block {start} was replaced")
+            self._rewind_and_move_on(f"the parent of block {start} was replaced")
         began = time.perf_counter()
-        logs = self._rpc("eth_getLogs", [{"address": self.ledger, "fromBlock": hex(start), "toBlock": hex(end)}])
-        end_header = self._header(end)
+        batch = self._take_ahead(start) or self._fetch(start, min(head, last + self.settings.batch_blocks))
+        end, end_hash = batch.end, batch.end_header["hash"]
+        if self._hash_of(end) != end_hash:  # replaced since: the logs may be another chain's
+            raise ChainMovedError(f"block {end} changed while the batch was read")
+        if head > end:  # the node serialises the next range while this one is decoded and written
+            self._ahead = self._prefetcher().submit(self._fetch, end + 1, min(head, end + self.settings.batch_blocks))
         fetched = time.perf_counter()
-        events = [e for e in (decode_log(entry) for entry in logs if not entry.get("removed")) if e is not None]
-        if any(e.block_number == end and e.block_hash != end_header["hash"] for e in events):
+        events = [e for e in (decode_log(entry) for entry in batch.logs if not entry.get("removed")) if e is not None]
+        if any(e.block_number == end and e.block_hash != end_hash for e in events):
             raise ChainMovedError(f"block {end} changed while the batch was read")
         decoded = time.perf_counter()
-        events, blocks = self._blocks(events)
+        events, blocks = self._blocks(events, batch.headers)
         headed = time.perf_counter()
-        self._write(events, blocks, end, end_header["hash"])
+        self._write(events, blocks, end, end_hash)
         for phase, seconds in zip(PHASES, (fetched - began, decoded - fetched, headed - decoded,
                                            time.perf_counter() - headed), strict=True):  # fmt: skip
             self.phase_seconds[phase] += seconds
         return Progress(start, end, len(events), head)
+
+    def _fetch(self, start: int, end: int) -> FetchedRange:
+        """The ledger's logs of blocks start..end, with their blocks' headers, and block `end`'s
+        header read before them: they are that chain's as long as block `end` still has that hash
+        (its hash covers every block before it), which the step checks when it uses them."""
+        end_header = self._header(end)
+        logs = self._rpc("eth_getLogs", [{"address": self.ledger, "fromBlock": hex(start), "toBlock": hex(end)}])
+        # and the headers of the blocks that hold them (their times, hashes and parents)
+        headers = self._headers(sorted({int(entry["blockNumber"], 16) for entry in logs if not entry.get("removed")}))
+        return FetchedRange(start, end, logs, end_header, headers)
+
+    def _take_ahead(self, start: int) -> FetchedRange | None:
+        """The range fetched ahead, if it begins at `start` and its fetch succeeded."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is None:
+            return None
+        try:
+            batch = ahead.result()
+        except Exception as error:  # fetched again now, where its error (if it lasts) is raised
+            log.info("the range fetched ahead failed (%s); fetching it again", error)
+            return None
+        return batch if batch.start == start else None
+
+    def _prefetcher(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="index-fetch")
+        return self._executor
+
+    def _rewind_and_move_on(self, why: str) -> NoReturn:
+        self._ahead = None
+        self.rewind()
+        raise ChainMovedError(why)
 
     def _hash_of(self, number: int) -> str | None:
         header = self._rpc("eth_getBlockByNumber", [hex(number), False])
@@ -201,10 +251,15 @@ class Indexer:
             headers.update((int(r["result"]["number"], 16), r["result"]) for r in responses)
         return headers
 
-    def _blocks(self, events: list[Event]) -> tuple[list[Event], list[dict[str, Any]]]:
-        """The blocks that hold events (number, hash, parent hash, time), and the events with their
-        block times filled in where the node's logs carry no blockTimestamp (anvil's do)."""
-        headers = self._headers(sorted({e.block_number for e in events}))
+    def _blocks(
+        self, events: list[Event], fetched: dict[int, dict[str, Any]]
+    ) -> tuple[list[Event], list[dict[str, Any]]]:
+        """The blocks that hold events (number, hash, parent hash, time), from the headers fetched
+        with the logs, and the events with their block times filled in where the node's logs carry
+        no blockTimestamp (anvil's do)."""
+        numbers = sorted({e.block_number for e in events})
+        missing = [n for n in numbers if n not in fetched]
+        headers = {n: fetched[n] for n in numbers if n in fetched} | self._headers(missing)
         for event in events:
             if headers[event.block_number]["hash"] != event.block_hash:
                 raise ChainMovedError("the chain moved while the batch was read")
@@ -249,6 +304,7 @@ class Indexer:
 
     def rewind(self) -> int:
         """Back to the common ancestor with the chain; returns its number."""
+        self._ahead = None
         with Session(self.engine) as session:
             blocks = Block.__table__  # type: ignore[attr-defined]
             stored = session.execute(select(blocks.c.number, blocks.c.hash).order_by(blocks.c.number.desc())).all()

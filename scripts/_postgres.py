@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import glob
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -24,9 +25,18 @@ class PostgresMissingError(RuntimeError):
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A free port below Linux's ephemeral range (32768-60999): a port the kernel hands out for
+    port 0 may be taken, before the server binds it, as the local end of any outgoing connection
+    or by a geth's own port-0 listener (seen: a validator's RPC port taken under a full test run)."""
+    for _ in range(200):
+        port = random.randrange(20_000, 32_768)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise OSError("no free port between 20000 and 32767 on 127.0.0.1")
 
 
 def _tool(name: str) -> str:

@@ -222,13 +222,15 @@ class GethProcess:
             self._ensure_running()
             try:
                 chain_id = w3.eth.chain_id
-                break
+                if self.node.ipc_path.exists():  # its own socket: the answer was this node's
+                    break
             except Exception:  # not listening yet
-                if time.monotonic() > deadline:
-                    raise ChainUnavailableError(
-                        f"geth did not answer on {self.node.rpc_url} within {timeout:.0f} s (see {self.node.log_file})"
-                    ) from None
-                time.sleep(0.1)
+                pass
+            if time.monotonic() > deadline:
+                raise ChainUnavailableError(
+                    f"geth did not answer on {self.node.rpc_url} within {timeout:.0f} s (see {self.node.log_file})"
+                )
+            time.sleep(0.1)
         self._ensure_running()  # the answer came from this node, not another process on the port
         if chain_id != self.node.chain_id:
             raise NodeError(

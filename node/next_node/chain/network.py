@@ -81,11 +81,6 @@ class Layout:
         raise NodeError(f"no validator named {name} (they are {', '.join(v.name for v in self.validators)})")
 
 
-def signer_limit(signers: int) -> int:
-    """clique: a signer seals at most one block in any `signers // 2 + 1` consecutive blocks."""
-    return signers // 2 + 1
-
-
 def _new_validator(
     directory: Path, name: str, rpc_port: int, p2p_port: int, host: str = "127.0.0.1", netns: str | None = None
 ) -> Validator:
@@ -207,13 +202,8 @@ class Network:
             self.processes[name].stop()
 
     def propose(self, address: str, authorize: bool) -> list[str]:
-        """Each running validator votes to add (or drop) `address` as a signer; the change takes
-        effect once more than half of the signers voted, block by block. Returns who voted."""
-        voters = []
-        for name in self.running():
-            self.processes[name].admin("clique_propose", to_checksum_address(address), authorize)
-            voters.append(name)
-        return voters
+        """Each running validator votes to add (or drop) `address` as a signer (module `propose`)."""
+        return propose(self.directory, address, authorize)
 
     def signers(self, name: str) -> list[str]:
         return [to_checksum_address(a) for a in self.processes[name].admin("clique_getSigners", None)]

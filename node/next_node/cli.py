@@ -14,6 +14,7 @@ import contextlib
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -35,6 +36,7 @@ from next_node.api.app import create_app
 from next_node.api.auth import AuthSettings
 from next_node.api.ratelimit import parse_networks, parse_rate
 from next_node.chain.embedded import CHAIN_ID, MNEMONIC_FILE, ChainSettings, EmbeddedChain, dev_mnemonic
+from next_node.chain.guard import listen
 from next_node.chain.network import NetworkChain
 from next_node.chain.signals import stop_signals_as_interrupt
 from next_node.config import Settings
@@ -245,9 +247,9 @@ def _stops(server: uvicorn.Server) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _serve(server: uvicorn.Server, stop_if: Callable[[], bool] | None = None) -> None:
-    """Runs the API until Ctrl-C or SIGTERM, the normal way to stop (so not an error); `stop_if`,
-    checked twice a second, ends it too (the embedded chain died)."""
+def _serve(server: uvicorn.Server, sock: socket.socket, stop_if: Callable[[], bool] | None = None) -> None:
+    """Runs the API on `sock` (already listening) until Ctrl-C or SIGTERM, the normal way to stop
+    (so not an error); `stop_if`, checked twice a second, ends it too (the embedded chain died)."""
     if stop_if is not None:
 
         def watch() -> None:
@@ -257,7 +259,7 @@ def _serve(server: uvicorn.Server, stop_if: Callable[[], bool] | None = None) ->
                 time.sleep(0.5)
 
         threading.Thread(target=watch, name="stop-if", daemon=True).start()
-    server.run()
+    server.run(sockets=[sock])
 
 
 def _deploy_config(path: Path | None) -> DeployConfig | None:
@@ -279,8 +281,11 @@ def _run_node(chain: EmbeddedChain | NetworkChain, args: argparse.Namespace) -> 
     Ctrl-C; `chain` is the embedded geth or a network's validators."""
     config = _deploy_config(args.deploy_config)
     auth = _auth(args)  # a bad setting is said before anything starts
+    # The API's port is taken first: a port in use is said before the chain starts, and the
+    # banner's address answers (connections wait in the backlog) from the moment it is printed.
+    api_socket = listen("127.0.0.1", args.api_port)
     # SIGTERM and SIGHUP stop the node as Ctrl-C does: geth stopped cleanly.
-    with stop_signals_as_interrupt(), chain:
+    with contextlib.closing(api_socket), stop_signals_as_interrupt(), chain:
         w3 = chain.start()
         deployment, fresh = ensure_deployed(w3, args.data_dir, chain.operator, config)
         if args.demo and fresh:
@@ -316,7 +321,7 @@ def _run_node(chain: EmbeddedChain | NetworkChain, args: argparse.Namespace) -> 
             server = _server(create_app(engine, deployment, w3, auth, index_status=status), args.api_port)
             with _stops(server):
                 _banner(chain.rpc_url, w3, deployment, fresh, args)
-                _serve(server, stop_if=lambda: chain.exit_code() is not None)
+                _serve(server, api_socket, stop_if=lambda: chain.exit_code() is not None)
         except KeyboardInterrupt:
             pass  # Ctrl-C before the server took over the signal: the same normal stop
         finally:
@@ -375,8 +380,8 @@ def serve(args: argparse.Namespace) -> int:
     server = _server(
         create_app(make_engine(_database(args)), deployment, connect(args.rpc_url), _auth(args)), args.api_port
     )
-    with _stops(server):
-        _serve(server)
+    with contextlib.closing(listen("127.0.0.1", args.api_port)) as sock, _stops(server):
+        _serve(server, sock)
     return 0
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -147,6 +148,21 @@ def test_a_second_node_on_the_same_data_directory_is_refused(tmp_path):
         assert first.poll() is None
     finally:
         stop(first)
+
+
+def test_a_taken_api_port_is_said_before_the_chain_starts(tmp_path):
+    api_port = free_port()
+    with socket.create_server(("127.0.0.1", api_port)):
+        process = subprocess.run(
+            [*NODE, "up", "--data-dir", str(tmp_path), "--rpc-port", str(free_port()), "--api-port", str(api_port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert process.returncode == 1
+    assert f"the API port 127.0.0.1:{api_port} is already in use" in process.stderr
+    assert "--api-port" in process.stderr and "Traceback" not in process.stderr
+    assert not (tmp_path / "chain").exists()  # nothing started, nothing to clean up
 
 
 def _answers(port: int) -> bool:

@@ -164,7 +164,10 @@ def _listening_ports(pid: int) -> set[int]:
     """The TCP ports a process listens on, from /proc (its sockets' inodes in /proc/net/tcp)."""
     inodes = set()
     for fd in Path(f"/proc/{pid}/fd").iterdir():
-        target = os.readlink(fd)
+        try:
+            target = os.readlink(fd)
+        except FileNotFoundError:
+            continue  # closed since the listing (geth opens and closes files all the time)
         if target.startswith("socket:["):
             inodes.add(target[8:-1])
     ports = set()

@@ -83,17 +83,27 @@ class DataDirLock:
 def ensure_port_free(host: str, port: int) -> None:
     """Raises PortInUseError if a process listens on host:port (connections of a stopped node
     lingering in TIME_WAIT do not count: the chain binds past them too)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as error:
-            if error.errno != errno.EADDRINUSE:
-                raise PortInUseError(f"cannot use the RPC port {host}:{port}: {error.strerror}") from error
-            raise PortInUseError(
-                f"the RPC port {host}:{port} is already in use by another process (another node, or a "
-                "chain left running?): stop it, or choose another --rpc-port"
-            ) from error
+    listen(host, port, "RPC port", "--rpc-port").close()
+
+
+def listen(host: str, port: int, what: str = "API port", option: str = "--api-port") -> socket.socket:
+    """A socket listening on host:port, for a server to take over: bound before the node says
+    where it listens, so that a client told the address never finds it closed. PortInUseError,
+    in words naming the option to change, if another process holds the port."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        if error.errno != errno.EADDRINUSE:
+            raise PortInUseError(f"cannot use the {what} {host}:{port}: {error.strerror}") from error
+        raise PortInUseError(
+            f"the {what} {host}:{port} is already in use by another process (another node, or a "
+            f"chain left running?): stop it, or choose another {option}"
+        ) from error
+    sock.listen(2048)
+    return sock
 
 
 def die_with_parent() -> Callable[[], None]:

@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 SOLC_BIN := $(CURDIR)/scripts/solc/bin
+NPM_BIN := $(CURDIR)/node_modules/.bin
 
 # py-solc-x and ape-solidity find the solcjs wrapper here; ape-foundry finds anvil on PATH.
 export SOLCX_BINARY_PATH := $(SOLC_BIN)
@@ -53,7 +54,7 @@ geth:
 run: setup
 	$(BIN)/next-node up
 
-# The same node, seeded on its first start with a small community (see node/next_node/demo.py).
+# The same node, seeded on its first start with a small community (see src/next_node/demo.py).
 demo: setup
 	$(BIN)/next-node up --demo --data-dir data-demo
 
@@ -69,9 +70,12 @@ postgres:
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
 test: setup postgres
-	$(BIN)/ruff check wallet node audit scripts tests
-	$(BIN)/ruff format --check wallet node audit scripts tests
+	$(BIN)/ruff check src scripts tests
+	$(BIN)/ruff format --check src scripts tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(NPM_BIN)/solhint --max-warnings 0 'contracts/**/*.sol'
+	$(NPM_BIN)/prettier --check 'contracts/**/*.sol'
 	@# Two sessions: ape's test isolation (a chain snapshot per test) takes fixtures by name, and the
 	@# gateway's and wallet's tests, which run chains of their own, reuse names like chain and w3.
 	$(BIN)/ape test tests/contracts -q -p no:warnings
@@ -87,9 +91,12 @@ test-deep: setup postgres
 	HYPOTHESIS_PROFILE=deep $(BIN)/ape test tests/contracts -q -p no:warnings -m deep
 
 lint: setup
-	$(BIN)/ruff check --fix wallet node audit scripts tests
-	$(BIN)/ruff format wallet node audit scripts tests
+	$(BIN)/ruff check --fix src scripts tests
+	$(BIN)/ruff format src scripts tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(NPM_BIN)/prettier --write --log-level warn 'contracts/**/*.sol'
+	$(NPM_BIN)/solhint --max-warnings 0 'contracts/**/*.sol'
 
 # Rebuilds the committed artifacts from contracts/ with the pinned compiler.
 artifacts: setup

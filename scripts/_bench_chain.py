@@ -15,7 +15,7 @@ from web3 import Web3
 
 from next_contracts import LEDGER, load_artifact
 from next_contracts.deploy import DeployConfig, Deployment, deploy
-from next_contracts.transact import send, submit
+from next_contracts.transact import calldata, send, submit
 from next_node.chain.anvil import AnvilChain, AnvilSettings
 from scripts._postgres import free_port
 
@@ -40,7 +40,7 @@ def busy_chain(members: int, payments: int) -> Iterator[BusyChain]:
             ledger = w3.eth.contract(deployment.ledger, abi=load_artifact(LEDGER).abi)
 
             def call(sender: object, fn: object) -> None:
-                send(w3, sender, {"to": ledger.address, "data": fn._encode_transaction_data()})  # type: ignore[arg-type, attr-defined]
+                send(w3, sender, {"to": ledger.address, "data": calldata(fn)})  # type: ignore[arg-type, attr-defined]
 
             call(operator, ledger.functions.setDefaultCreditLine(0, 10**9, 10**15))
             call(operator, ledger.functions.setDefaultCreditLine(2, 10**15, 10**15))
@@ -49,7 +49,7 @@ def busy_chain(members: int, payments: int) -> Iterator[BusyChain]:
             staff = [Account.create().address for _ in range(members)]
             nonce = w3.eth.get_transaction_count(operator)
             for i, member in enumerate(staff):  # submitted together, mined one a block
-                data = ledger.functions.admit(member, 0, 1 + i % 2, b"\x02" * 32)._encode_transaction_data()
+                data = ledger.encode_abi("admit", args=[member, 0, 1 + i % 2, b"\x02" * 32])
                 last = submit(w3, operator, {"to": ledger.address, "data": data, "nonce": nonce + i, "gas": 200_000})
             w3.eth.wait_for_transaction_receipt(last, timeout=600)
             made, batch = 0, 0

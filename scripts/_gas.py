@@ -12,7 +12,7 @@ from web3 import Web3
 
 from next_contracts import load_artifact
 from next_contracts.deploy import DeployConfig, deploy
-from next_contracts.transact import send
+from next_contracts.transact import calldata, send
 
 BATCH_SIZE = 200
 SNAPSHOT = "snapshots/gas.json"
@@ -20,7 +20,7 @@ TOLERANCE = 0.02  # the snapshot test fails when any figure grows by more than t
 
 
 def _gas(w3: Web3, sender: str, contract, call) -> int:
-    receipt = send(w3, sender, {"to": contract.address, "data": call._encode_transaction_data()})
+    receipt = send(w3, sender, {"to": contract.address, "data": calldata(call)})
     return int(receipt["gasUsed"])
 
 

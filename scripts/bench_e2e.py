@@ -41,6 +41,7 @@ from next_contracts.transact import send, submit
 from next_node.chain.anvil import AnvilChain, AnvilSettings
 from next_node.db.engine import make_engine
 from next_node.db.models import Transfer
+from next_node.indexer.supervisor import Supervisor
 from next_node.indexer.sync import Indexer, IndexerSettings
 from scripts._postgres import free_port
 
@@ -64,13 +65,13 @@ def main() -> None:
                 operator,
                 {
                     "to": ledger.address,
-                    "data": ledger.functions.setDefaultCreditLine(0, 10**9, 10**12)._encode_transaction_data(),
+                    "data": ledger.encode_abi("setDefaultCreditLine", args=[0, 10**9, 10**12]),
                 },
             )
             payers = [Account.create() for _ in range(PAYERS)]
             nonce = w3.eth.get_transaction_count(operator)
             for i, payer in enumerate(payers):  # submitted together: a few blocks, not one each
-                data = ledger.functions.admit(payer.address, 0, 1, b"\x01" * 32)._encode_transaction_data()
+                data = ledger.encode_abi("admit", args=[payer.address, 0, 1, b"\x01" * 32])
                 last = submit(w3, operator, {"to": ledger.address, "data": data, "nonce": nonce + i, "gas": 200_000})
             w3.eth.wait_for_transaction_receipt(last, timeout=120)
 
@@ -79,7 +80,7 @@ def main() -> None:
                 engine, connect(settings.rpc_url, trust_env=False), deployment, IndexerSettings(poll_interval=0.05)
             )
             stop = threading.Event()
-            thread = threading.Thread(target=indexer.run, args=(stop.is_set,), daemon=True)
+            thread = threading.Thread(target=Supervisor(indexer).run, args=(stop.is_set,), daemon=True)
             thread.start()
             record = Path(folder) / "deployment.json"
             deployment.write(record)
@@ -95,9 +96,7 @@ def main() -> None:
                     "chainId": deployment.chain_id,
                     "nonce": nonces[payer.address],
                     "value": 0,
-                    "data": ledger.functions.pay(
-                        payee.address, 100 + n, n.to_bytes(32, "big")
-                    )._encode_transaction_data(),
+                    "data": ledger.encode_abi("pay", args=[payee.address, 100 + n, n.to_bytes(32, "big")]),
                 }
                 nonces[payer.address] += 1
                 return payer.sign_transaction(tx).raw_transaction.to_0x_hex()

@@ -36,10 +36,10 @@ from web3 import Web3
 
 from next_contracts import LEDGER, load_artifact
 from next_contracts.rpc import connect
+from next_contracts.vocabulary import MemberKind
 from next_node.db.bulk import insert_rows
 from next_node.db.engine import make_engine
 from next_node.db.models import Member, SyncState, Transfer
-from next_node.indexer.decode import MEMBER_KINDS
 from next_node.indexer.sync import Indexer, IndexerSettings
 from scripts._bench_chain import BusyChain, busy_chain
 from scripts._postgres import create_database, postgres_server
@@ -94,7 +94,7 @@ def naive(engine: Engine, chain: BusyChain, limit: int) -> int:
                     session.add(
                         Member(
                             address=a.account.lower(),
-                            kind=MEMBER_KINDS[a.kind],
+                            kind=MemberKind.of(a.kind).value,
                             region=a.region,
                             status="active",
                             kyc_hash="0x" + a.kycHash.hex(),

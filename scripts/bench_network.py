@@ -33,6 +33,7 @@ from next_node.chain import network
 from next_node.chain.embedded import CHAIN_ID
 from next_node.db.engine import make_engine
 from next_node.db.models import Transfer
+from next_node.indexer.supervisor import Supervisor
 from next_node.indexer.sync import Indexer, IndexerSettings
 from scripts._postgres import free_port
 from scripts.bench_e2e import RELAY_RATE, _session, start_gateway
@@ -66,12 +67,12 @@ def run(net: network.Network, folder: Path) -> None:
     operator = Account.create()
     deployment = deploy(w3, operator, DeployConfig.single_operator(operator.address))
     ledger = w3.eth.contract(deployment.ledger, abi=load_artifact(LEDGER).abi)
-    line = ledger.functions.setDefaultCreditLine(0, 10**12, 10**12)._encode_transaction_data()
+    line = ledger.encode_abi("setDefaultCreditLine", args=[0, 10**12, 10**12])
     send(w3, operator, {"to": ledger.address, "data": line})
     payers = [Account.create() for _ in range(PAYERS)]
     nonce = w3.eth.get_transaction_count(operator.address)
     for i, payer in enumerate(payers):  # submitted together: a few blocks, not one each
-        data = ledger.functions.admit(payer.address, 0, 1, b"\x01" * 32)._encode_transaction_data()
+        data = ledger.encode_abi("admit", args=[payer.address, 0, 1, b"\x01" * 32])
         last = submit(w3, operator, {"to": ledger.address, "data": data, "nonce": nonce + i, "gas": 200_000})
     w3.eth.wait_for_transaction_receipt(last, timeout=300)
 
@@ -79,13 +80,13 @@ def run(net: network.Network, folder: Path) -> None:
     indexer = Indexer(engine, connect(net.rpc_url("validator-0"), trust_env=False, timeout=60), deployment,
                       IndexerSettings(poll_interval=0.05, confirmations=CONFIRMATIONS))  # fmt: skip
     stop = threading.Event()
-    thread = threading.Thread(target=indexer.run, args=(stop.is_set,), daemon=True)
+    thread = threading.Thread(target=Supervisor(indexer).run, args=(stop.is_set,), daemon=True)
     thread.start()
     nonces = dict.fromkeys((p.address for p in payers), 0)
 
     def signed(n: int) -> tuple[LocalAccount, str]:
         payer, payee = payers[n % PAYERS], payers[(n + 1) % PAYERS]
-        data = ledger.functions.pay(payee.address, 100 + n % 997, n.to_bytes(32, "big"))._encode_transaction_data()
+        data = ledger.encode_abi("pay", args=[payee.address, 100 + n % 997, n.to_bytes(32, "big")])
         tx = {"to": ledger.address, "gas": 120_000, "gasPrice": 0, "chainId": CHAIN_ID,
               "nonce": nonces[payer.address], "value": 0, "data": data}  # fmt: skip
         nonces[payer.address] += 1

@@ -57,9 +57,9 @@ def main() -> None:
             "gasPrice": 0,
             "chainId": 5134420,
             "nonce": n,
-            "data": ledger.functions.pay(
-                Web3.to_checksum_address(f"0x{n + 1:040x}"), 1_250 + n, n.to_bytes(32, "big")
-            )._encode_transaction_data(),
+            "data": ledger.encode_abi(
+                "pay", args=[Web3.to_checksum_address(f"0x{n + 1:040x}"), 1_250 + n, n.to_bytes(32, "big")]
+            ),
         }
         for n in range(100)
     ]

@@ -3,6 +3,13 @@ same deploy library that `ape run deploy` and the embedded node use."""
 
 from __future__ import annotations
 
+import os
+
+from tests.paths import SOLC_BIN
+
+# The Makefile points py-solc-x (and next_contracts.build) at the pinned solcjs; a bare pytest too.
+os.environ.setdefault("SOLCX_BINARY_PATH", str(SOLC_BIN))
+
 import ape
 import pytest
 from hypothesis import HealthCheck, settings

@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-
-import {MemberKind, MemberStatus} from "../interfaces/IMembershipRegistry.sol";
-import {AccountState, IMutualCreditLedger} from "../interfaces/IMutualCreditLedger.sol";
-import {FeeMath} from "../libraries/FeeMath.sol";
-import {LedgerState} from "../libraries/LedgerState.sol";
-import {PackedAccount} from "../libraries/PackedAccount.sol";
+import {MemberKind, MemberStatus} from "../membership/IMembershipRegistry.sol";
+import {AccountState, IMutualCreditLedger} from "./IMutualCreditLedger.sol";
+import {FeeMath} from "./FeeMath.sol";
+import {LedgerState} from "./LedgerState.sol";
+import {PackedAccount} from "../membership/PackedAccount.sol";
 import {MembershipRegistry} from "../membership/MembershipRegistry.sol";
 
 /// @title The assured mutual-credit ledger of the exchange cooperative
@@ -16,9 +14,13 @@ import {MembershipRegistry} from "../membership/MembershipRegistry.sol";
 /// defaults; governance sets the fee; pausers stop payments in an emergency; auditors hold a role
 /// with no power on-chain, which the gateway reads to let them see every account.
 contract MutualCreditLedger is IMutualCreditLedger, MembershipRegistry {
+    /// @notice Sets credit lines and writes off the debts of excluded members.
     bytes32 public constant CREDIT_COMMITTEE_ROLE = keccak256("CREDIT_COMMITTEE_ROLE");
+    /// @notice Sets the payment fee.
     bytes32 public constant GOVERNANCE_ROLE = keccak256("GOVERNANCE_ROLE");
+    /// @notice Stops and restarts payments in an emergency.
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
+    /// @notice No power on-chain: the gateway shows every account to its holders.
     bytes32 public constant AUDITOR_ROLE = keccak256("AUDITOR_ROLE");
 
     /// @notice The hard maximum of the payment fee: 5%.
@@ -37,9 +39,11 @@ contract MutualCreditLedger is IMutualCreditLedger, MembershipRegistry {
 
     LedgerState private _state;
 
+    /// @notice Deploys the ledger with its roles granted and its fee set.
     /// @param admin Holds DEFAULT_ADMIN_ROLE: grants and revokes every role.
     /// @param grants The other roles, granted in the same transaction so that the deployment is
     /// complete and replayable from its own block.
+    /// @param initialFeeBps The payment fee, in basis points, at most `MAX_FEE_BPS`.
     constructor(address admin, RoleGrant[] memory grants, uint256 initialFeeBps) {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         for (uint256 i = 0; i < grants.length; ++i) {
@@ -127,10 +131,11 @@ contract MutualCreditLedger is IMutualCreditLedger, MembershipRegistry {
     // Credit committee
 
     /// @inheritdoc IMutualCreditLedger
-    function setCreditLine(address account, uint256 creditLimit, uint256 ceiling)
-        external
-        onlyRole(CREDIT_COMMITTEE_ROLE)
-    {
+    function setCreditLine(
+        address account,
+        uint256 creditLimit,
+        uint256 ceiling
+    ) external onlyRole(CREDIT_COMMITTEE_ROLE) {
         _requireCreditLine(creditLimit, ceiling);
         AccountSlot storage slot = _accountSlot(account);
         PackedAccount packed = slot.packed;
@@ -145,10 +150,11 @@ contract MutualCreditLedger is IMutualCreditLedger, MembershipRegistry {
     }
 
     /// @inheritdoc IMutualCreditLedger
-    function setDefaultCreditLine(MemberKind kind, uint256 creditLimit, uint256 ceiling)
-        external
-        onlyRole(CREDIT_COMMITTEE_ROLE)
-    {
+    function setDefaultCreditLine(
+        MemberKind kind,
+        uint256 creditLimit,
+        uint256 ceiling
+    ) external onlyRole(CREDIT_COMMITTEE_ROLE) {
         _requireCreditLine(creditLimit, ceiling);
         _setDefaultCreditLine(kind, creditLimit, ceiling);
         emit DefaultCreditLineSet(kind, creditLimit, ceiling);
@@ -198,14 +204,15 @@ contract MutualCreditLedger is IMutualCreditLedger, MembershipRegistry {
     /// @inheritdoc IMutualCreditLedger
     function accountOf(address account) external view returns (AccountState memory) {
         PackedAccount packed = _account(account);
-        return AccountState({
-            balance: packed.balance(),
-            creditLimit: packed.creditLimit(),
-            ceiling: packed.ceiling(),
-            status: packed.status(),
-            kind: packed.kind(),
-            region: packed.region()
-        });
+        return
+            AccountState({
+                balance: packed.balance(),
+                creditLimit: packed.creditLimit(),
+                ceiling: packed.ceiling(),
+                status: packed.status(),
+                kind: packed.kind(),
+                region: packed.region()
+            });
     }
 
     /// @inheritdoc IMutualCreditLedger

@@ -3,14 +3,15 @@ pragma solidity 0.8.30;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 
-import {IMembershipRegistry, MemberKind, MemberStatus} from "../interfaces/IMembershipRegistry.sol";
-import {PackedAccount, PackedAccountLibrary} from "../libraries/PackedAccount.sol";
+import {IMembershipRegistry, MemberKind, MemberStatus} from "./IMembershipRegistry.sol";
+import {PackedAccount, PackedAccountLibrary} from "./PackedAccount.sol";
 
 /// @title The membership part of the ledger
 /// @notice Membership lives in the same storage slot as the balance (see PackedAccount), so that a
 /// payment checks both parties' status without reading anything more: this is why the registry is
 /// a base of the ledger and not a contract of its own.
 abstract contract MembershipRegistry is IMembershipRegistry, AccessControl {
+    /// @notice Admits members, freezes, unfreezes and excludes them, and migrates lost keys.
     bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
 
     /// @dev A one-field struct, so that the hook can hold a storage pointer and hash the key once.
@@ -25,14 +26,16 @@ abstract contract MembershipRegistry is IMembershipRegistry, AccessControl {
     uint256 private _memberCount;
 
     /// @inheritdoc IMembershipRegistry
-    function admit(address account, MemberKind kind, uint16 region, bytes32 kycHash)
-        external
-        onlyRole(REGISTRAR_ROLE)
-    {
+    function admit(address account, MemberKind kind, uint16 region, bytes32 kycHash) external onlyRole(REGISTRAR_ROLE) {
         _requireAdmissible(account);
         PackedAccount line = _defaultCreditLines[kind];
         _accounts[account].packed = PackedAccountLibrary.pack(
-            0, line.creditLimit(), line.ceiling(), MemberStatus.Active, kind, region
+            0,
+            line.creditLimit(),
+            line.ceiling(),
+            MemberStatus.Active,
+            kind,
+            region
         );
         _kycHashes[account] = kycHash;
         unchecked {

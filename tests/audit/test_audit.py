@@ -14,13 +14,14 @@ from sqlalchemy import update
 from web3 import Web3
 
 from next_contracts import LEDGER, load_artifact
-from next_contracts.build import compile_standard, project_root, solc_path, standard_input
+from next_contracts.build import compile_standard, standard_input
 from next_contracts.deploy import Deployment, artifact_hashes, role_id
 from next_contracts.transact import send
 from next_node.db.engine import make_engine
 from next_node.db.models import Member
 from tests.audit.conftest import AUDITOR_PASSWORD, NEXT_AUDIT, AuditedChain, run_audit
 from tests.node.helpers import index_to_head, running_gateway
+from tests.paths import ROOT
 
 ALL_CHECKS = {
     "contracts.bytecode",
@@ -150,12 +151,11 @@ def account_slot(w3: Web3, ledger: str, account: str) -> int:
 
 def test_a_contract_built_from_modified_source_fails_the_bytecode_check(small_chain: AuditedChain, tmp_path) -> None:
     # The same ledger with one rule changed (a 50% fee cap), deployed like the real one.
-    root = project_root()
-    shutil.copytree(root / "contracts", tmp_path / "contracts")
-    (tmp_path / "node_modules").symlink_to(root / "node_modules")
+    shutil.copytree(ROOT / "contracts", tmp_path / "contracts")
+    (tmp_path / "node_modules").symlink_to(ROOT / "node_modules")
     source = tmp_path / "contracts" / "ledger" / "MutualCreditLedger.sol"
     source.write_text(source.read_text().replace("MAX_FEE_BPS = 500;", "MAX_FEE_BPS = 5000;"))
-    output = compile_standard(tmp_path, standard_input(tmp_path), solc_path(root))
+    output = compile_standard(tmp_path, standard_input(tmp_path))
     forged = output["contracts"]["contracts/ledger/MutualCreditLedger.sol"][LEDGER]
     deployment = deploy_code(small_chain, "0x" + forged["evm"]["bytecode"]["object"], tmp_path / "forged.json")
 
@@ -169,12 +169,11 @@ def test_a_contract_built_from_modified_source_fails_the_bytecode_check(small_ch
 
 def test_a_source_changed_in_a_comment_only_is_told_apart(small_chain: AuditedChain, tmp_path) -> None:
     """Same executable code, another metadata hash: the report says the sources differ."""
-    root = project_root()
-    shutil.copytree(root / "contracts", tmp_path / "contracts")
-    (tmp_path / "node_modules").symlink_to(root / "node_modules")
+    shutil.copytree(ROOT / "contracts", tmp_path / "contracts")
+    (tmp_path / "node_modules").symlink_to(ROOT / "node_modules")
     source = tmp_path / "contracts" / "ledger" / "MutualCreditLedger.sol"
     source.write_text(source.read_text() + "\n// an innocent-looking comment\n")
-    output = compile_standard(tmp_path, standard_input(tmp_path), solc_path(root))
+    output = compile_standard(tmp_path, standard_input(tmp_path))
     forged = output["contracts"]["contracts/ledger/MutualCreditLedger.sol"][LEDGER]
     deploy_code(small_chain, "0x" + forged["evm"]["bytecode"]["object"], tmp_path / "forged.json")
     result = run_audit(small_chain.chain.settings.rpc_url, tmp_path / "forged.json")

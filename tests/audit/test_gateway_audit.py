@@ -16,11 +16,12 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Engine
 
 from next_contracts.transact import send
+from next_contracts.vocabulary import MemberKind, MemberStatus
 from next_node.api.app import create_app
-from next_node.api.auth import AuthSettings, issue_token
+from next_node.api.tokens import AuthSettings, issue_token
 from next_node.db.engine import make_engine
 from next_node.db.models import FeeChange, Transfer, WriteOff
-from next_node.indexer.decode import MEMBER_KINDS, MEMBER_STATUSES
+from next_node.indexer.supervisor import Supervisor
 from next_node.indexer.sync import Indexer, IndexerSettings
 from tests.audit.conftest import AUDITOR_PASSWORD, AuditedChain
 from tests.node.helpers import index_to_head, running_gateway
@@ -76,7 +77,7 @@ def test_accounts_at_an_earlier_block_are_the_chain_s_accounts_there(small_chain
         state = ledger.functions.accountOf(account["address"]).call(block_identifier=block)
         successor = ledger.functions.successorOf(account["address"]).call(block_identifier=block)
         successor = None if int(successor, 16) == 0 else successor
-        status, kind = MEMBER_STATUSES[state[3]], MEMBER_KINDS[state[4]]
+        status, kind = MemberStatus.of(state[3]).value, MemberKind.of(state[4]).value
         expected = (state[0], state[1], state[2], status, kind, state[5], successor)
         got = tuple(account[k] for k in ("balance", "credit_limit", "ceiling", "status", "kind", "region", "successor"))
         assert got == expected, account["address"]
@@ -123,7 +124,7 @@ def live_gateway(chain: AuditedChain, tmp_path: Path) -> Iterator[tuple[str, Eng
     index_to_head(engine, chain.w3, chain.deployment)
     stop = threading.Event()
     indexer = Indexer(engine, chain.w3, chain.deployment, IndexerSettings(poll_interval=0.1))
-    following = threading.Thread(target=indexer.run, args=(stop.is_set,), daemon=True)
+    following = threading.Thread(target=Supervisor(indexer).run, args=(stop.is_set,), daemon=True)
     following.start()
     try:
         with running_gateway(engine, chain.deployment, chain.w3) as url:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.paths import ROOT
+
 # README row label -> snapshots/gas.json key
 ROWS = {
     "OpenZeppelin ERC20 `transfer` (reference)": "erc20_transfer",

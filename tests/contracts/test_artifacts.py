@@ -3,10 +3,11 @@
 import json
 
 from next_contracts import ARTIFACTS_DIR, LEDGER, build, load_artifact
+from tests.paths import ROOT
 
 
 def test_artifacts_rebuild_byte_for_byte():
-    fresh = build.build()
+    fresh = build.build(ROOT)
     assert sorted(fresh) == sorted(p.name for p in ARTIFACTS_DIR.glob("*.json"))
     for name, text in fresh.items():
         assert (ARTIFACTS_DIR / name).read_text() == text, f"{name} differs: run `make artifacts`"
@@ -24,7 +25,7 @@ def test_artifact_records_compiler_and_settings():
 def test_build_input_rebuilds_runtime_code_with_its_metadata_hash():
     """An auditor's path: the shipped standard-JSON input alone gives the shipped runtime code."""
     standard = json.loads((ARTIFACTS_DIR / "build-input.json").read_text())
-    output = build.compile_standard(build.project_root(), standard)
+    output = build.compile_standard(None, standard)
     runtime = output["contracts"]["contracts/ledger/MutualCreditLedger.sol"][LEDGER]["evm"]["deployedBytecode"]
     assert "0x" + runtime["object"] == load_artifact(LEDGER).deployed_bytecode
     # The code ends with the CBOR metadata, whose IPFS hash covers every source text.
@@ -33,9 +34,9 @@ def test_build_input_rebuilds_runtime_code_with_its_metadata_hash():
 
 def test_changed_source_changes_artifact(tmp_path):
     """The check can fail: one changed comment changes the metadata hash, hence the bytecode."""
-    standard = build.standard_input(build.project_root())
-    source = "contracts/libraries/FeeMath.sol"
+    standard = build.standard_input(ROOT)
+    source = "contracts/ledger/FeeMath.sol"
     standard["sources"][source]["content"] += "\n// a comment\n"
-    output = build.compile_standard(build.project_root(), standard)
+    output = build.compile_standard(ROOT, standard)
     runtime = output["contracts"]["contracts/ledger/MutualCreditLedger.sol"][LEDGER]["evm"]["deployedBytecode"]
     assert "0x" + runtime["object"] != load_artifact(LEDGER).deployed_bytecode

@@ -4,14 +4,12 @@ After a deliberate change, `make gas-snapshot` rewrites the snapshot, and the di
 """
 
 import json
-from pathlib import Path
 
 import ape
 
 from next_contracts.rpc import connect
 from scripts._gas import SNAPSHOT, TOLERANCE, measure, regressions
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.paths import ROOT
 
 
 def test_gas_within_snapshot(accounts):

@@ -31,7 +31,7 @@ from web3.exceptions import ContractCustomError
 from next_contracts import LEDGER, load_artifact
 from next_contracts.errors import error_from_exception
 from next_contracts.rpc import connect
-from next_contracts.transact import send
+from next_contracts.transact import calldata, send
 from tests.conftest import ACTIVE, EXCLUDED, FROZEN, MIGRATED, NONE
 
 MAX_AMOUNT = 2**63 - 1
@@ -139,7 +139,7 @@ class LedgerMachine(RuleBasedStateMachine):
         """Sends `call` and checks that it succeeds, or fails with `expected_error`."""
         event(f"{call.fn_name}: {expected_error or 'ok'}")  # the mix shows with --hypothesis-show-statistics
         try:
-            send(self.w3, sender, {"to": self.ledger_address, "data": call._encode_transaction_data()})
+            send(self.w3, sender, {"to": self.ledger_address, "data": calldata(call)})
         except ContractCustomError as error:
             decoded = error_from_exception(error)
             assert decoded is not None, f"undecodable revert {error!r}"
@@ -356,8 +356,8 @@ class LedgerMachine(RuleBasedStateMachine):
     def chain_state(self) -> tuple[dict[str, Member], int]:
         """Every account and the reserve, read in one JSON-RPC batch."""
         addresses = list(self.model)
-        calls = [self.ledger.functions.accountOf(a)._encode_transaction_data() for a in addresses]
-        calls.append(self.ledger.functions.reserveBalance()._encode_transaction_data())
+        calls = [self.ledger.encode_abi("accountOf", args=[a]) for a in addresses]
+        calls.append(self.ledger.encode_abi("reserveBalance"))
         with self.w3.batch_requests() as batch:
             for data in calls:
                 batch.add(self.w3.eth.call({"to": self.ledger_address, "data": data}))

@@ -16,9 +16,10 @@ from web3 import Web3
 
 from next_contracts import LEDGER, load_artifact
 from next_contracts.deploy import Deployment
-from next_contracts.transact import send
+from next_contracts.transact import calldata, send
+from next_contracts.vocabulary import MemberKind, MemberStatus
 from next_node.api.app import create_app
-from next_node.api.auth import AuthSettings
+from next_node.api.tokens import AuthSettings
 from next_node.db.models import (
     Block,
     FeeChange,
@@ -31,7 +32,6 @@ from next_node.db.models import (
     Transfer,
     WriteOff,
 )
-from next_node.indexer.decode import MEMBER_KINDS, MEMBER_STATUSES
 from next_node.indexer.sync import Indexer, IndexerSettings
 from scripts._postgres import free_port
 
@@ -51,7 +51,7 @@ TABLES = (
 
 def call(w3: Web3, sender: str, ledger: Any, fn: Any) -> Any:
     """Sends one of the ledger's functions from `sender` and waits for it (next_contracts.transact)."""
-    return send(w3, sender, {"to": ledger.address, "data": fn._encode_transaction_data()})
+    return send(w3, sender, {"to": ledger.address, "data": calldata(fn)})
 
 
 def index_to_head(engine: Engine, w3: Web3, deployment: Deployment, **settings: Any) -> Indexer:
@@ -94,8 +94,8 @@ def assert_index_matches_chain(engine: Engine, w3: Web3, deployment: Deployment)
             on_chain[0],
             on_chain[1],
             on_chain[2],
-            MEMBER_STATUSES[on_chain[3]],
-            MEMBER_KINDS[on_chain[4]],
+            MemberStatus.of(on_chain[3]).value,
+            MemberKind.of(on_chain[4]).value,
             on_chain[5],
         ), m["address"]
     assert state["reserve"] == ledger.functions.reserveBalance().call(block_identifier=block)

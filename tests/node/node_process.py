@@ -19,7 +19,7 @@ from web3 import Web3
 
 from next_contracts import load_artifact
 from next_contracts.deploy import Deployment
-from next_contracts.transact import send
+from next_contracts.transact import calldata, send
 from next_node.chain.embedded import dev_operator
 from next_node.chain.guard import LOCK_FILE
 from scripts._postgres import free_port
@@ -109,4 +109,4 @@ class Community:
         self._send(self.alice, self.ledger.functions.pay(self.bob.address, amount, os.urandom(32)))
 
     def _send(self, sender: LocalAccount, call: object) -> None:
-        send(self.w3, sender, {"to": self.deployment.ledger, "data": call._encode_transaction_data()})  # type: ignore[attr-defined]
+        send(self.w3, sender, {"to": self.deployment.ledger, "data": calldata(call)})  # type: ignore[attr-defined]

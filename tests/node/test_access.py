@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 from siwe import SiweMessage
 
 from next_contracts.deploy import role_id
-from next_contracts.transact import send
+from next_contracts.transact import calldata, send
 from next_node.api.app import create_app
-from next_node.api.auth import AuthSettings, issue_token
+from next_node.api.tokens import AuthSettings, issue_token
 from next_node.db.engine import make_engine
 from tests.node.helpers import index_to_head
 from tests.node.test_api import ledger_of, signed_payment
@@ -27,7 +27,7 @@ def people(w3, deployment, operator):
     ledger = ledger_of(w3, deployment)
 
     def call(fn) -> None:
-        send(w3, operator, {"to": ledger.address, "data": fn._encode_transaction_data()})
+        send(w3, operator, {"to": ledger.address, "data": calldata(fn)})
 
     call(ledger.functions.setDefaultCreditLine(0, 100_000, 10_000_000))
     who = SimpleNamespace(**{name: Account.create() for name in ("member", "other", "frozen", "registrar", "auditor")})

@@ -10,7 +10,7 @@ from web3 import Web3
 from next_contracts import LEDGER, load_artifact
 from next_node import demo
 from next_node.api.app import create_app
-from next_node.api.auth import AuthSettings, issue_token
+from next_node.api.tokens import AuthSettings, issue_token
 from next_node.db.engine import make_engine
 from next_node.db.models import Transfer
 from scripts._postgres import create_database
@@ -207,7 +207,7 @@ def signed_payment(w3, deployment, payer, payee, amount, *, chain_id=None, to=No
     ledger = ledger_of(w3, deployment)
     tx = {
         "to": to or ledger.address,
-        "data": ledger.functions.pay(payee, amount, b"\x05" * 32)._encode_transaction_data(),
+        "data": ledger.encode_abi("pay", args=[payee, amount, b"\x05" * 32]),
         "gas": 200_000,
         "gasPrice": 0,
         "chainId": chain_id or w3.eth.chain_id,

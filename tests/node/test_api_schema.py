@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from next_node import demo
 from next_node.api.app import create_app
-from next_node.api.auth import AuthSettings, issue_token
+from next_node.api.tokens import AuthSettings, issue_token
 from next_node.db.engine import make_engine
 from tests.node.helpers import index_to_head
 

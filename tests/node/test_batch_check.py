@@ -10,11 +10,11 @@ import pytest
 from eth_account import Account
 from fastapi.testclient import TestClient
 
-from next_contracts import fee_for
 from next_contracts.deploy import role_id
-from next_contracts.transact import send
+from next_contracts.transact import calldata, send
+from next_contracts.vocabulary import fee_for
 from next_node.api.app import create_app
-from next_node.api.auth import AuthSettings, issue_token
+from next_node.api.tokens import AuthSettings, issue_token
 from next_node.db.engine import make_engine
 from tests.node.helpers import index_to_head
 from tests.node.test_api import ledger_of
@@ -26,7 +26,7 @@ def people(w3, deployment, operator):
     ledger = ledger_of(w3, deployment)
 
     def call(fn) -> None:
-        send(w3, operator, {"to": ledger.address, "data": fn._encode_transaction_data()})
+        send(w3, operator, {"to": ledger.address, "data": calldata(fn)})
 
     names = ("council", "active", "near_ceiling", "frozen", "excluded", "registrar", "stranger")
     who = SimpleNamespace(**{name: Account.create() for name in names})
@@ -133,7 +133,7 @@ def test_batch_payments_lists_the_owners_payments_under_a_ref(gateway, people, d
     ledger = ledger_of(w3, deployment)
     ref = b"bonus 2026".ljust(32, b"\x00")
     for to, amount, r in ((people.active, 700, ref), (people.active, 800, b"\x00" * 32)):
-        data = ledger.functions.pay(to.address, amount, r)._encode_transaction_data()
+        data = ledger.encode_abi("pay", args=[to.address, amount, r])
         tx = {"to": ledger.address, "data": data, "gas": 200_000, "gasPrice": 0, "chainId": deployment.chain_id}
         tx["nonce"] = w3.eth.get_transaction_count(people.council.address)
         w3.eth.wait_for_transaction_receipt(

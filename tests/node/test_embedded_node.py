@@ -15,7 +15,7 @@ from eth_account import Account
 from next_contracts import load_artifact
 from next_contracts.deploy import Deployment
 from next_contracts.rpc import connect
-from next_contracts.transact import gas_price, send
+from next_contracts.transact import calldata, gas_price, send
 from next_node.chain.embedded import CHAIN_ID, ChainSettings, EmbeddedChain, dev_operator
 from scripts._postgres import free_port
 from tests.node.node_process import NODE, read_banner, start, stop
@@ -37,18 +37,18 @@ def test_up_deploys_then_resumes_the_same_chain(tmp_path):
         alice, bob = Account.create(), Account.create()
         for member in (alice, bob):
             call = ledger.functions.admit(member.address, 0, 1, b"\x01" * 32)
-            send(w3, operator, {"to": deployment.ledger, "data": call._encode_transaction_data()})
+            send(w3, operator, {"to": deployment.ledger, "data": calldata(call)})
         call = ledger.functions.setCreditLine(alice.address, 5_000, 5_000)
-        send(w3, operator, {"to": deployment.ledger, "data": call._encode_transaction_data()})
+        send(w3, operator, {"to": deployment.ledger, "data": calldata(call)})
         call = ledger.functions.setCreditLine(bob.address, 5_000, 5_000)
-        send(w3, operator, {"to": deployment.ledger, "data": call._encode_transaction_data()})
+        send(w3, operator, {"to": deployment.ledger, "data": calldata(call)})
         # Alice pays from a fresh key that holds no native coin at all: gas is free.
         receipt = send(
             w3,
             alice,
             {
                 "to": deployment.ledger,
-                "data": ledger.functions.pay(bob.address, 1_000, b"\x02" * 32)._encode_transaction_data(),
+                "data": ledger.encode_abi("pay", args=[bob.address, 1_000, b"\x02" * 32]),
             },
         )
         head_before = w3.eth.block_number

@@ -20,9 +20,9 @@ from siwe import SiweMessage
 
 from next_contracts.transact import send
 from next_node.api.app import create_app
-from next_node.api.auth import ALGORITHM, AuthSettings, issue_token
 from next_node.api.bodylimit import BodyLimit
 from next_node.api.ratelimit import parse_networks
+from next_node.api.tokens import ALGORITHM, AuthSettings, issue_token
 from next_node.db.engine import make_engine
 from tests.node.helpers import index_to_head, running_gateway
 from tests.node.test_api import ledger_of

@@ -22,7 +22,7 @@ from next_contracts.rpc import connect
 from next_node.chain import network
 from next_node.chain.embedded import CHAIN_ID
 from next_node.db.engine import make_engine
-from next_node.indexer.supervisor import IndexStatus
+from next_node.indexer.supervisor import IndexStatus, Supervisor
 from next_node.indexer.sync import Indexer, IndexerSettings
 from tests.node.conftest import free_port
 from tests.node.helpers import assert_index_matches_chain, call, dump, index_to_head
@@ -58,7 +58,7 @@ class Payer:
     def _run(self) -> None:
         nonce = self.w3.eth.get_transaction_count(self.alice.address)
         while not self.stop.is_set():
-            data = self.ledger.functions.pay(self.bob, 1, os.urandom(32))._encode_transaction_data()  # type: ignore[attr-defined]
+            data = self.ledger.encode_abi("pay", args=[self.bob, 1, os.urandom(32)])  # type: ignore[attr-defined]
             tx = {"to": self.ledger.address, "data": data, "gas": 200_000, "gasPrice": 0,  # type: ignore[attr-defined]
                   "nonce": nonce, "chainId": CHAIN_ID}  # fmt: skip
             self.w3.eth.send_raw_transaction(self.alice.sign_transaction(tx).raw_transaction)
@@ -101,7 +101,7 @@ def test_validators_die_and_return_and_nothing_is_lost(three, database_url, tmp_
     )
     stop_indexing = threading.Event()
     status = IndexStatus()
-    indexing = threading.Thread(target=indexer.run, args=(stop_indexing.is_set, None, status), daemon=True)
+    indexing = threading.Thread(target=Supervisor(indexer, status).run, args=(stop_indexing.is_set,), daemon=True)
     indexing.start()
     try:
         with Payer(w3, ledger, alice, bob.address) as payer:

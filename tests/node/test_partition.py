@@ -22,7 +22,7 @@ from next_contracts.rpc import connect
 from next_node.chain import network
 from next_node.chain.embedded import CHAIN_ID
 from next_node.db.engine import make_engine
-from next_node.indexer.supervisor import IndexStatus
+from next_node.indexer.supervisor import IndexStatus, Supervisor
 from next_node.indexer.sync import Indexer, IndexerSettings
 from tests.node.helpers import assert_index_matches_chain, call, dump, index_to_head, running_gateway
 from tests.node.netns import namespaces
@@ -61,7 +61,7 @@ def _split_and_heal(net: network.Network, hosts: object, tmp_path: Path) -> None
     indexer = Indexer(engine, connect(net.rpc_url("validator-0"), trust_env=False, timeout=5, retries=False),
                       deployment, IndexerSettings(poll_interval=0.2, retry_interval=0.2, retry_max=1))  # fmt: skip
     stop = threading.Event()
-    indexing = threading.Thread(target=indexer.run, args=(stop.is_set, None, IndexStatus()), daemon=True)
+    indexing = threading.Thread(target=Supervisor(indexer, IndexStatus()).run, args=(stop.is_set,), daemon=True)
     indexing.start()
     try:
         split_at = w3.eth.block_number

@@ -12,7 +12,7 @@ from web3 import Web3
 
 from next_contracts.transact import send
 from next_node.api.app import create_app
-from next_node.api.auth import AuthSettings, issue_token
+from next_node.api.tokens import AuthSettings, issue_token
 from next_node.db.engine import make_engine
 from tests.node.test_api import ledger_of, signed_payment
 

@@ -19,7 +19,7 @@ from next_contracts.rpc import connect
 from next_node.chain.embedded import ChainSettings, EmbeddedChain
 from next_node.db.engine import make_engine
 from next_node.db.models import SyncState
-from next_node.indexer.supervisor import IndexStatus
+from next_node.indexer.supervisor import IndexStatus, Supervisor
 from next_node.indexer.sync import Indexer, IndexerSettings
 from tests.node.conftest import free_port
 from tests.node.helpers import assert_index_matches_chain, call, dump, index_to_head
@@ -124,7 +124,7 @@ def test_indexer_waits_for_a_chain_that_stops_and_continues(database_url, tmp_pa
     )
     status = IndexStatus()
     stop = threading.Event()
-    thread = threading.Thread(target=indexer.run, args=(stop.is_set, None, status), daemon=True)
+    thread = threading.Thread(target=Supervisor(indexer, status).run, args=(stop.is_set,), daemon=True)
     thread.start()
     try:
         _wait_for(lambda: indexer.cursor()[0] >= w3.eth.block_number)

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from next_contracts.transact import send
 from next_node.api.app import create_app
-from next_node.api.auth import AuthSettings, issue_token
+from next_node.api.tokens import AuthSettings, issue_token
 from next_node.db.engine import make_engine
 from tests.node.helpers import index_to_head
 from tests.node.test_api import ledger_of

@@ -24,9 +24,9 @@ from web3 import Web3
 from next_contracts import LEDGER, load_artifact
 from next_contracts.deploy import DeployConfig, Deployment, deploy
 from next_contracts.rpc import connect
-from next_contracts.transact import send
+from next_contracts.transact import calldata, send
 from next_node.api.app import create_app
-from next_node.api.auth import AuthSettings
+from next_node.api.tokens import AuthSettings
 from next_node.db.engine import make_engine
 from next_node.indexer.supervisor import IndexStatus, Supervisor
 from next_node.indexer.sync import Indexer, IndexerSettings
@@ -52,7 +52,7 @@ class Community:
             self._call(operator, self.ledger.functions.admit(member.address, 0, 1, b"\x01" * 32))
 
     def _call(self, sender: Any, fn: Any) -> None:
-        send(self.w3, sender, {"to": self.ledger.address, "data": fn._encode_transaction_data()})
+        send(self.w3, sender, {"to": self.ledger.address, "data": calldata(fn)})
 
     def pay(self, amount: int = 100, ref: bytes = b"\x02" * 32) -> None:
         self._call(self.alice, self.ledger.functions.pay(self.bob.address, amount, ref))

@@ -90,7 +90,7 @@ def test_two_gateways_on_one_database_answer_as_one(three, shared_database, tmp_
         assert again.status_code == 401 and "already used" in again.json()["detail"]
 
         # A payment relayed through A is seen through B.
-        data = ledger.functions.pay(bob.address, 1_234, os.urandom(32))._encode_transaction_data()
+        data = ledger.encode_abi("pay", args=[bob.address, 1_234, os.urandom(32)])
         tx = {"to": deployment.ledger, "data": data, "gas": 200_000, "gasPrice": 0, "nonce": 0, "chainId": CHAIN_ID}
         relayed = httpx.post(f"{a}/tx", json={"raw": alice.sign_transaction(tx).raw_transaction.to_0x_hex()})
         assert relayed.status_code == 202, relayed.text

@@ -11,7 +11,7 @@ from eth_account import Account
 from web3 import Web3
 
 from next_contracts import LEDGER, load_artifact
-from next_contracts.transact import send
+from next_contracts.transact import calldata, send
 from next_node.db.engine import make_engine
 from next_wallet import cli
 from tests.node.conftest import chain, deployment, operator, w3  # noqa: F401  (the same real chain)
@@ -59,7 +59,7 @@ def admit(w3, deployment, operator, address, *, limit=100_000, ceiling=10_000_00
         ledger.functions.admit(address, kind, 1, b"\x01" * 32),
         ledger.functions.setCreditLine(address, limit, ceiling),
     ):
-        send(w3, operator, {"to": ledger.address, "data": call._encode_transaction_data()})
+        send(w3, operator, {"to": ledger.address, "data": calldata(call)})
 
 
 def new_member(w3, deployment, operator, **kwargs):  # noqa: F811

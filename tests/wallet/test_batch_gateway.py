@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from next_contracts.transact import send
+from next_contracts.transact import calldata, send
 from next_wallet import gateway_ledger
 from next_wallet.errors import ExitStatus
 from next_wallet.gateway_ledger import GatewayLedger
@@ -39,7 +39,7 @@ def test_every_bad_payee_is_named_through_the_gateway_alone(
     good = new_member(w3, deployment, operator).address
     frozen = new_member(w3, deployment, operator).address
     near_ceiling = new_member(w3, deployment, operator, ceiling=1_000).address
-    send(w3, operator, {"to": ledger.address, "data": ledger.functions.freeze(frozen)._encode_transaction_data()})
+    send(w3, operator, {"to": ledger.address, "data": ledger.encode_abi("freeze", args=[frozen])})
     stranger = "0x" + "88" * 20
     sheet = tmp_path / "bonus.csv"
     sheet.write_text(
@@ -149,7 +149,7 @@ def test_a_chunk_the_relay_refuses_is_never_sent_and_paid_once_later(
     sent, calls = GatewayLedger.send_signed, {"n": 0}
 
     def operate(fn):
-        send(w3, operator, {"to": ledger.address, "data": fn._encode_transaction_data()})
+        send(w3, operator, {"to": ledger.address, "data": calldata(fn)})
 
     def freeze_then_send(self, raw):
         calls["n"] += 1

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from next_contracts.transact import send
+from next_contracts.transact import calldata, send
 from next_wallet.errors import ExitStatus
 from tests.wallet.conftest import admit, ledger_of, new_member
 from tests.wallet.test_cli import PW, create
@@ -25,14 +25,12 @@ def staff(w3, deployment, operator):
     for kind, line in ((0, 10**10), (2, 10**10)):  # staff may hold their bonuses; councils have a large line
         call = ledger.functions.setDefaultCreditLine(kind, 0 if kind == 0 else line, line)
         w3.eth.wait_for_transaction_receipt(
-            w3.eth.send_transaction(
-                {"from": operator, "to": ledger.address, "data": call._encode_transaction_data(), "gasPrice": 0}
-            )
+            w3.eth.send_transaction({"from": operator, "to": ledger.address, "data": calldata(call), "gasPrice": 0})
         )
     nonce = w3.eth.get_transaction_count(operator)
     last = None
     for i, member in enumerate(members):  # submitted together, mined one a block
-        data = ledger.functions.admit(member, 0, 1, b"\x02" * 32)._encode_transaction_data()
+        data = ledger.encode_abi("admit", args=[member, 0, 1, b"\x02" * 32])
         last = w3.eth.send_transaction(
             {"from": operator, "to": ledger.address, "data": data, "nonce": nonce + i, "gas": 200_000, "gasPrice": 0}
         )
@@ -132,7 +130,7 @@ def test_an_over_ceiling_line_is_refused_before_the_file_is_paid(wallet, w3, dep
 
 
 def call(w3, deployment, operator, fn):
-    send(w3, operator, {"to": ledger_of(w3, deployment).address, "data": fn._encode_transaction_data()})
+    send(w3, operator, {"to": ledger_of(w3, deployment).address, "data": calldata(fn)})
 
 
 def test_a_sender_that_is_not_a_member_is_refused_before_signing(wallet, w3, deployment, operator, tmp_path):

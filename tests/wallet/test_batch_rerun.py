@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from next_contracts.transact import send
+from next_contracts.transact import calldata, send
 from next_wallet import batch
 from next_wallet.errors import ExitStatus
 from next_wallet.ledger import Ledger
@@ -26,7 +26,7 @@ def balances(w3, deployment, members):
 
 
 def operate(w3, deployment, operator, fn):
-    send(w3, operator, {"to": ledger_of(w3, deployment).address, "data": fn._encode_transaction_data()})
+    send(w3, operator, {"to": ledger_of(w3, deployment).address, "data": calldata(fn)})
 
 
 @pytest.fixture

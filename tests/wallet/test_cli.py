@@ -106,7 +106,7 @@ def test_sender_not_member_and_frozen(wallet, w3, deployment, operator):
     address = create(wallet, "alice")
     admit(w3, deployment, operator, address)
     ledger = ledger_of(w3, deployment)
-    send(w3, operator, {"to": ledger.address, "data": ledger.functions.freeze(address)._encode_transaction_data()})
+    send(w3, operator, {"to": ledger.address, "data": ledger.encode_abi("freeze", args=[address])})
     result = wallet("pay", "alice", payee.address, "1.00", "--yes", *PW)
     assert result.code == ExitStatus.NOT_MEMBER and "it is frozen" in result.err
 

@@ -101,3 +101,39 @@ def test_a_gateway_server_error_is_the_gateway_failing_not_bad_input(failing_gat
             err.strip()
             == f"next-wallet: the gateway at {failing_gateway} failed (HTTP 500): try again later, or tell its operator"
         )
+
+
+class _RefusingGateway(_FailingGateway):
+    """A gateway that refuses every request with a 400 and its reason in words, as FastAPI does."""
+
+    def _fail(self) -> None:
+        body = b'{"detail": "the ledger on this gateway is being migrated; use gateway B"}'
+        self.send_response(400)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _fail
+
+
+def test_a_gateway_refusal_shows_its_reason_with_its_own_exit_code(tmp_path, monkeypatch, capsys):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _RefusingGateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        home = tmp_path / "home"
+        home.mkdir()
+        (home / "config.toml").write_text(f'chain_id = 5134420\nledger = "0x{"22" * 20}"\ngateway_url = "{url}"\n')
+        monkeypatch.setenv("NEXT_WALLET_HOME", str(home))
+        code = cli.main(["balance", "--address", "0x" + "33" * 20])
+        err = capsys.readouterr().err
+        assert code == ExitStatus.GATEWAY_REFUSED == 18, err
+        assert err.strip() == (
+            f"next-wallet: the gateway at {url} refused the request (HTTP 400): "
+            "the ledger on this gateway is being migrated; use gateway B"
+        )
+        assert "malformed" not in err
+    finally:
+        server.shutdown()
+        server.server_close()

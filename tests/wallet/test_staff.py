@@ -10,7 +10,7 @@ from eth_account import Account
 from web3 import Web3
 
 from next_contracts.deploy import role_id
-from next_contracts.transact import send
+from next_contracts.transact import calldata, send
 from next_wallet.errors import ExitStatus
 from tests.wallet.conftest import admit, ledger_of
 
@@ -27,7 +27,7 @@ def create(wallet, label: str) -> str:
 def grant(w3, deployment, operator, role: str, address: str) -> None:
     ledger = ledger_of(w3, deployment)
     call = ledger.functions.grantRole(role_id(role), address)
-    send(w3, operator, {"to": ledger.address, "data": call._encode_transaction_data()})
+    send(w3, operator, {"to": ledger.address, "data": calldata(call)})
 
 
 @pytest.fixture
@@ -104,7 +104,7 @@ def test_an_excluded_debtor_is_written_off(wallet, registrar, w3, deployment, op
     debtor, shop = Account.create(), Account.create()
     admit(w3, deployment, operator, debtor.address)
     admit(w3, deployment, operator, shop.address)
-    pay = ledger.functions.pay(shop.address, 10_000, b"\x00" * 32)._encode_transaction_data()
+    pay = ledger.encode_abi("pay", args=[shop.address, 10_000, b"\x00" * 32])
     send(w3, debtor, {"to": ledger.address, "data": pay, "gasPrice": 0})
     assert wallet("exclude", "registrar", debtor.address, "--yes", *PW).code == 0
     reserve = ledger.functions.reserveBalance().call()  # the fees so far: less than the debt

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IMembershipRegistry, MemberKind, MemberStatus} from "../membership/IMembershipRegistry.sol";
+
+/// @notice An account as the views return it.
+struct AccountState {
+    int256 balance;
+    uint256 creditLimit;
+    uint256 ceiling;
+    MemberStatus status;
+    MemberKind kind;
+    uint16 region;
+}
+
+/// @title The assured mutual-credit ledger
+/// @notice Members pay each other in a non-convertible unit with 2 decimals. A payer may go below
+/// zero down to its credit limit (that is how money is created); a payee may not rise above its
+/// ceiling. Every payment carries a fee, in basis points, credited to the insurance reserve: an
+/// account inside this ledger at the ledger's own address. The credit committee writes off the debt
+/// of an excluded member against the reserve.
+/// @dev Zero-sum invariant: at every block, the balances of all accounts plus the reserve sum to 0.
+interface IMutualCreditLedger is IMembershipRegistry {
+    /// @notice Paying would leave `account` at `balanceAfter`, below minus its `creditLimit`.
+    error LedgerInsufficientCredit(address account, int256 balanceAfter, uint256 creditLimit);
+
+    /// @notice Being paid would leave `account` at `balanceAfter`, above its `ceiling`.
+    error LedgerCeilingExceeded(address account, int256 balanceAfter, uint256 ceiling);
+
+    /// @notice A payment, paying or receiving member is not active (frozen, excluded, or unknown).
+    error LedgerAccountNotActive(address account, MemberStatus status);
+
+    /// @notice An amount is zero or above `MAX_AMOUNT`.
+    error LedgerInvalidAmount(uint256 amount);
+
+    /// @notice A member tried to pay itself.
+    error LedgerSelfPayment(address account);
+
+    /// @notice A batch has `recipients` payees but `amounts` amounts, or none at all.
+    error LedgerInvalidBatch(uint256 recipients, uint256 amounts);
+
+    /// @notice The fee asked for is above the hard maximum.
+    error LedgerFeeTooHigh(uint256 feeBps, uint256 maxFeeBps);
+
+    /// @notice A credit limit or ceiling above `MAX_AMOUNT`.
+    error LedgerCreditLineTooLarge(uint256 value, uint256 max);
+
+    /// @notice Payments are paused.
+    error LedgerEnforcedPause();
+
+    /// @notice Unpause was asked while not paused.
+    error LedgerExpectedPause();
+
+    /// @notice A write-off of an account that owes nothing.
+    error LedgerNoDebt(address account, int256 balance);
+
+    /// @notice A write-off while the reserve holds nothing to cover it with.
+    error LedgerReserveEmpty(address account, uint256 debt);
+
+    /// @notice The one movement event: `from` lost `amount + fee`, `to` gained `amount`, and the
+    /// reserve (the ledger's own address) gained `fee`. Payments, batch payments, write-offs (from
+    /// the reserve) and key migrations all emit it, so replaying it alone rebuilds every balance.
+    /// @param from The payer (the reserve for a write-off, the lost key for a migration).
+    /// @param to The payee.
+    /// @param amount What `to` gained, in hundredths.
+    /// @param fee What the reserve gained on top, paid by `from`.
+    /// @param ref The payment's reference, as the payer gave it.
+    event Transferred(address indexed from, address indexed to, uint256 amount, uint256 fee, bytes32 ref);
+
+    /// @notice The credit committee set the credit line of `account`.
+    /// @param account The member.
+    /// @param creditLimit How far below zero it may go now.
+    /// @param ceiling The highest balance it may hold now.
+    event CreditLineSet(address indexed account, uint256 creditLimit, uint256 ceiling);
+
+    /// @notice The credit committee set the credit line that newly admitted members of `kind` get.
+    /// @param kind The kind of member it applies to.
+    /// @param creditLimit The credit limit new members of that kind get.
+    /// @param ceiling The ceiling new members of that kind get.
+    event DefaultCreditLineSet(MemberKind indexed kind, uint256 creditLimit, uint256 ceiling);
+
+    /// @notice The debt of an excluded member was written off against the reserve: `covered` of it
+    /// was, `uncovered` was not (the reserve ran out) and stays on the account for a later write-off.
+    /// @param account The excluded member.
+    /// @param debt Its debt before the write-off.
+    /// @param covered The part the reserve covered.
+    /// @param uncovered The part left on the account.
+    /// @param ref The write-off's reference.
+    event DebtWrittenOff(address indexed account, uint256 debt, uint256 covered, uint256 uncovered, bytes32 ref);
+
+    /// @notice Governance changed the payment fee.
+    /// @param previousFeeBps The fee before, in basis points.
+    /// @param newFeeBps The fee now, in basis points.
+    event FeeChanged(uint256 previousFeeBps, uint256 newFeeBps);
+
+    /// @notice Payments were paused by `account`.
+    /// @param account The pauser.
+    event Paused(address account);
+
+    /// @notice Payments were unpaused by `account`.
+    /// @param account The pauser.
+    event Unpaused(address account);
+
+    /// @notice Pays `amount` to `to`; the payer also pays the fee (see `quoteFee`) to the reserve.
+    /// @param to An active member, not the payer.
+    /// @param amount In hundredths, from 1 to `MAX_AMOUNT`.
+    /// @param ref A payment reference (an invoice number's hash, say) for both parties' books.
+    function pay(address to, uint256 amount, bytes32 ref) external;
+
+    /// @notice Pays many members in one transaction (a council's staff bonuses): each line is a
+    /// payment of its own, with its own fee, all under one reference.
+    /// @param recipients The payees, one per line (a payee may appear more than once).
+    /// @param amounts What each line pays, in hundredths, as long as `recipients`.
+    /// @param ref The reference of every line.
+    function payBatch(address[] calldata recipients, uint256[] calldata amounts, bytes32 ref) external;
+
+    /// @notice Sets the credit limit (how far below zero) and ceiling (how far above) of a member.
+    /// @param account An active or frozen member.
+    /// @param creditLimit How far below zero it may go, at most `MAX_AMOUNT`.
+    /// @param ceiling The highest balance it may hold, at most `MAX_AMOUNT`.
+    function setCreditLine(address account, uint256 creditLimit, uint256 ceiling) external;
+
+    /// @notice Sets the credit line that members of `kind` get when admitted.
+    /// @param kind The kind of member.
+    /// @param creditLimit The credit limit of new members of that kind.
+    /// @param ceiling The ceiling of new members of that kind.
+    function setDefaultCreditLine(MemberKind kind, uint256 creditLimit, uint256 ceiling) external;
+
+    /// @notice Writes off as much of an excluded member's debt as the reserve can cover.
+    /// @param account An excluded member with a negative balance.
+    /// @param ref The write-off's reference (the committee's decision, say).
+    function writeOff(address account, bytes32 ref) external;
+
+    /// @notice Sets the payment fee in basis points, at most `MAX_FEE_BPS`.
+    /// @param feeBps The new fee, in basis points (20 is 0.2%).
+    function setFee(uint256 feeBps) external;
+
+    /// @notice Stops all payments (not registry or committee work) until `unpause`.
+    function pause() external;
+
+    /// @notice Lets payments through again.
+    function unpause() external;
+
+    /// @notice A member's whole account in one read (the one storage slot it lives in).
+    /// @param account Any address.
+    /// @return The balance, credit limit, ceiling, status, kind and region (all zero for a stranger).
+    function accountOf(address account) external view returns (AccountState memory);
+
+    /// @notice A member's balance, which may be negative down to its credit limit.
+    /// @param account Any address.
+    /// @return The balance in hundredths.
+    function balanceOf(address account) external view returns (int256);
+
+    /// @notice How much `account` can still pay out, fee included: balance + credit limit, or 0.
+    /// @param account Any address.
+    /// @return The available credit in hundredths.
+    function availableCredit(address account) external view returns (uint256);
+
+    /// @notice The reserve's balance: fees collected minus debts covered.
+    /// @return The reserve in hundredths.
+    function reserveBalance() external view returns (int256);
+
+    /// @notice The address that stands for the reserve in `Transferred` events: the ledger itself.
+    /// @return The ledger's own address.
+    function reserveAccount() external view returns (address);
+
+    /// @notice The credit line newly admitted members of `kind` get.
+    /// @param kind The kind of member.
+    /// @return creditLimit How far below zero they may go.
+    /// @return ceiling The highest balance they may hold.
+    function defaultCreditLine(MemberKind kind) external view returns (uint256 creditLimit, uint256 ceiling);
+
+    /// @notice The payment fee.
+    /// @return The fee in basis points.
+    function feeBps() external view returns (uint256);
+
+    /// @notice The fee a payment of `amount` carries at the current rate (rounded up).
+    /// @param amount A payment's amount, in hundredths.
+    /// @return The fee in hundredths.
+    function quoteFee(uint256 amount) external view returns (uint256);
+
+    /// @notice Whether payments are paused.
+    /// @return True while paused.
+    function paused() external view returns (bool);
+
+    /// @notice The currency's name, for wallets.
+    /// @return The name.
+    function name() external pure returns (string memory);
+
+    /// @notice The currency's symbol, for wallets.
+    /// @return The symbol.
+    function symbol() external pure returns (string memory);
+
+    /// @notice 2: amounts are in hundredths of a unit, like cents.
+    /// @return 2.
+    function decimals() external pure returns (uint8);
+}

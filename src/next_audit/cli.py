@@ -1,0 +1,267 @@
+"""next-audit: verifies the contracts, the chain, the ledger and (optionally) the gateway.
+
+    next-audit --rpc URL [--gateway URL] [--deployment FILE] [--at BLOCK] [--json FILE]
+
+Exit codes (their sum when several kinds fail; see next_audit.report): 0 everything holds,
+1 the audit could not run, 2 bad command line, 4 contracts, 8 chain, 16 ledger state,
+32 ledger rules, 64 gateway.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+from eth_account import Account
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from next_audit.chain import ChainVerifier
+from next_audit.consensus import CliqueVerifier, QbftVerifier, is_clique, is_qbft
+from next_audit.contracts import verify_contracts
+from next_audit.errors import AuditError, GatewayError, GatewayUnavailable
+from next_audit.gateway import Gateway, compare_accounts, compare_history, compare_stats
+from next_audit.history import HistoryRecorder
+from next_audit.replay import Ledger, Replayer
+from next_audit.report import Check, Failure, Report
+from next_audit.rpc import Rpc
+from next_audit.state import StateReader, compare
+from next_contracts import LEDGER, load_artifact
+from next_contracts.deploy import Deployment
+from next_contracts.login import LoginError, login
+
+NODE_CATCH_UP_SECONDS = 60.0  # how long the auditor's node may take to reach the gateway's block
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="next-audit", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--rpc", required=True, help="JSON-RPC URL of a node of your own")
+    p.add_argument("--gateway", help="gateway URL to cross-check (the audit then runs at the block of its /stats)")
+    p.add_argument("--token", help="a gateway access token, if you have one already")
+    p.add_argument("--keystore", type=Path, help="an auditor's keystore: sign in to the gateway with it (EIP-4361)")
+    p.add_argument("--password-env", metavar="VAR", default="NEXT_AUDIT_PASSWORD", help="the keystore's password")
+    p.add_argument("--deployment", type=Path, default=Path("data/deployment.json"), help="the deployment record")
+    p.add_argument("--at", type=int, metavar="BLOCK", help="the block to audit (default: the head, or the gateway's)")
+    p.add_argument("--json", metavar="FILE", help="write the JSON report there (- for standard output)")
+    p.add_argument("--sources", type=Path, help="rebuild from this checkout instead of the shipped build input")
+    p.add_argument(
+        "--solc",
+        type=Path,
+        help="solc 0.8.30 (default: solc-v0.8.30 in $SOLCX_BINARY_PATH or ~/.solcx, as py-solc-x keeps it)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    console = Console(stderr=args.json == "-", highlight=False)
+    try:
+        report = audit(args, Console(stderr=True, quiet=args.quiet))
+    except AuditError as error:
+        print(f"next-audit: {error}", file=sys.stderr)
+        return int(Failure.NOT_RUN)
+    if args.json == "-":
+        sys.stdout.write(report.to_json())
+    elif args.json:
+        Path(args.json).write_text(report.to_json())
+    report.render(console)
+    return report.exit_code
+
+
+def audit(args: argparse.Namespace, progress_console: Console) -> Report:
+    started = time.perf_counter()
+    try:
+        deployment = Deployment.read(args.deployment)
+    except (OSError, ValueError, TypeError) as error:
+        raise AuditError(f"cannot read the deployment record {args.deployment}: {error}") from error
+    rpc = Rpc(args.rpc)
+    chain_id = int(rpc.call("eth_chainId"), 16)
+    if chain_id != deployment.chain_id:
+        raise AuditError(f"the node is on chain {chain_id}, the deployment on chain {deployment.chain_id}")
+    # One block B for the whole run, chosen once: --at, else the block of the gateway's /stats (its
+    # first read), else the head. Nothing below reads "latest" again.
+    link = GatewayLink(args)
+    block = args.at if args.at is not None else link.block
+    head = _head_reaching(rpc, block if args.at is None and block is not None else 0)
+    block = head if block is None else block
+    if not deployment.deploy_block <= block <= head:
+        raise AuditError(f"block {block} is not between the deployment's {deployment.deploy_block} and the head {head}")
+
+    head_block = rpc.call("eth_getBlockByNumber", hex(block), False)
+    report = Report(chain_id, deployment.ledger, deployment.deploy_block, block, head_block["hash"])
+    check = report.check
+    contracts = check("contracts.bytecode", Failure.CONTRACTS, "deployed code = code rebuilt from source", "codes")
+    chain = check("chain.integrity", Failure.CHAIN, "parent links, header hashes, tx and receipt roots", "blocks")
+    rules = check("ledger.rules", Failure.LEDGER_RULES, "limits, ceilings, fees, statuses, write-offs", "events")
+    authority = check("ledger.authority", Failure.LEDGER_RULES, "each change made by a holder of its role", "changes")
+    reserve = check("ledger.reserve", Failure.LEDGER_RULES, "reserve = fees - debt covered", "figures")
+    zero_sum = check("ledger.zero_sum", Failure.LEDGER_RULES, "balances and reserve sum to zero", "sums")
+    state = check("ledger.state", Failure.LEDGER_STATE, "each account = contract state by eth_call", "values")
+    consensus = _consensus(rpc, report)
+
+    # The rebuild runs the compiler for seconds in a process of its own: let it overlap the replay.
+    pool = ThreadPoolExecutor(max_workers=1)
+    build = pool.submit(verify_contracts, Rpc(args.rpc), deployment, block, contracts, args.sources, args.solc)
+    abi = load_artifact(LEDGER).abi
+    replayer = Replayer(abi, deployment.ledger, deployment.deploy_tx, rules, authority)
+    history = HistoryRecorder(abi, deployment.ledger) if link.gateway else None
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=progress_console, transient=True) as bars:
+        blocks_task = bars.add_task("blocks", total=block + 1)
+        verifier = ChainVerifier(
+            rpc,
+            deployment.ledger,
+            chain,
+            lambda _n: bars.advance(blocks_task),
+            consensus.apply if consensus is not None else None,
+        )
+        for tx in verifier.walk(block, deployment.deploy_block):
+            replayer.apply(tx)
+            if history is not None:
+                history.apply(tx)
+        if verifier.hashes.get(deployment.deploy_block) != deployment.deploy_block_hash:
+            chain.fail(f"block {deployment.deploy_block}", "is not the deployment block the record names")
+        if verifier.hashes.get(block) != head_block["hash"]:
+            chain.fail(f"block {block}", f"was {head_block['hash']} when the audit began, then "
+                       f"{verifier.hashes.get(block)}: the chain was rewound during the audit")  # fmt: skip
+        ledger = replayer.ledger
+        accounts_task = bars.add_task("accounts", total=len(ledger.accounts))
+        try:
+            compare(ledger, StateReader(rpc, deployment.ledger, block), state, zero_sum,
+                    lambda n: bars.advance(accounts_task, n))  # fmt: skip
+        except AuditError as error:
+            state.fail(f"block {block}", f"the node does not serve the ledger's state there: {error}")
+    report.build = build.result()
+    pool.shutdown()
+    reserve.checked += 1
+    if ledger.reserve != ledger.fees_collected - ledger.debt_covered or ledger.reserve < 0:
+        reserve.fail(
+            "reserve",
+            f"{ledger.reserve}, not the fees {ledger.fees_collected} less the debt covered {ledger.debt_covered}",
+        )
+    if args.gateway:
+        link.cross_check(report, replayer.ledger, history, block)
+    report.figures.update(ledger.figures())
+    if consensus is not None:
+        report.figures["signers"] = consensus.signers
+        report.figures["blocks_sealed"] = consensus.sealed
+    report.events = ledger.events
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _consensus(rpc: Rpc, report: Report) -> CliqueVerifier | QbftVerifier | None:
+    """The seal check of a clique or QBFT chain, told by its block 0; a development chain (anvil)
+    has no seal to check, and the report says so."""
+    genesis = rpc.call("eth_getBlockByNumber", "0x0", False)
+    engine = "qbft" if is_qbft(genesis) else "clique" if is_clique(genesis) else None
+    if engine is None:
+        report.figures["consensus"] = "none: a development chain without seals"
+        return None
+    report.figures["consensus"] = engine
+    check = report.check("chain.consensus", Failure.CONSENSUS, "each block sealed by a signer in its rights", "blocks")
+    return QbftVerifier(genesis, check) if engine == "qbft" else CliqueVerifier(genesis, check)
+
+
+def _head_reaching(rpc: Rpc, block: int) -> int:
+    """The node's head, once it has reached `block` (a gateway may read a node ahead of the
+    auditor's own); polled with a bounded deadline."""
+    deadline = time.monotonic() + NODE_CATCH_UP_SECONDS
+    while True:
+        head = int(rpc.call("eth_blockNumber"), 16)
+        if head >= block or time.monotonic() > deadline:
+            return head
+        time.sleep(0.5)
+
+
+class GatewayLink:
+    """The gateway side of an audit: the sign-in, the first read that fixes the audited block, and
+    the three gateway checks, each reported as not run (with the reason) when it cannot be."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.url: str | None = args.gateway
+        self.gateway: Gateway | None = None
+        self.stats: dict[str, Any] | None = None
+        self.block: int | None = None
+        self.unavailable: str | None = None
+        if self.url is None:
+            return
+        token = args.token or _login(args)
+        if token is None:
+            self.unavailable = "no token: sign in with --keystore (a key holding AUDITOR_ROLE) or pass --token"
+            return
+        self.gateway = Gateway(self.url, token)
+        try:
+            self.stats = self.gateway.settled_stats()
+        except GatewayError as error:
+            self.unavailable = str(error)
+            return
+        self.block = int(self.stats["indexed_block"])
+
+    def cross_check(self, report: Report, replayed: Ledger, history: HistoryRecorder | None, block: int) -> None:
+        accounts = report.check("gateway.accounts", Failure.GATEWAY, "each account served = the replay", "accounts")
+        stats = report.check("gateway.stats", Failure.GATEWAY, "/stats = the replay's figures", "figures")
+        rows = report.check("gateway.history", Failure.GATEWAY, "each event row served = the chain's events", "rows")
+        gateway, served_stats = self.gateway, self.stats
+        if gateway is None or history is None or served_stats is None:
+            for check in (accounts, stats, rows):
+                check.skip(self.unavailable or "no gateway")
+            return
+        indexed = served_stats["indexed_block"]
+        if indexed < block:
+            for check in (accounts, stats, rows):
+                check.skip(f"the gateway has indexed up to block {indexed} only, below the audited block {block}")
+            return
+        if indexed != block:
+            stats.skip(f"the gateway's /stats describes block {indexed}, the audit block {block}")
+        steps: list[tuple[Check, Callable[[], None]]] = [
+            (accounts, lambda: compare_accounts(gateway, replayed, block, accounts)),
+            (stats, lambda: compare_stats(served_stats, replayed, stats)),
+            (rows, lambda: compare_history(gateway, history, block, rows)),
+        ]
+        for position, (check, step) in enumerate(steps):
+            if check.not_run is not None:
+                continue
+            try:
+                step()
+            except GatewayUnavailable as error:
+                reason = str(error)
+                if error.status == HTTPStatus.CONFLICT:  # the index went back below the block
+                    reason = (
+                        f"the gateway's index went back below block {block} during the audit (a rewound "
+                        f"chain?); audit it again. {reason}"
+                    )
+                for later, _ in steps[position:]:
+                    if later.not_run is None:
+                        later.skip(reason)
+                return
+            except GatewayError as error:
+                check.fail(self.url, str(error))
+
+
+def _login(args: argparse.Namespace) -> str | None:
+    """Signs in to the gateway with the auditor's key: the gateway shows every account only to a
+    holder of AUDITOR_ROLE (or of another staff role), read from the chain."""
+    if args.keystore is None:
+        return None
+    try:
+        key = Account.decrypt(json.loads(args.keystore.read_text()), os.environ.get(args.password_env, ""))
+    except (OSError, ValueError) as error:
+        raise AuditError(f"cannot open the keystore {args.keystore}: {error}") from error
+    try:
+        return login(args.gateway, Account.from_key(key)).token
+    except LoginError as error:
+        raise AuditError(str(error)) from error
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""Reproducible contracts: the code on the chain is the code the published sources build.
+
+The sources are rebuilt with the pinned compiler and the shipped settings, from the standard-JSON
+input shipped beside the artifacts (every source, OpenZeppelin's included) or from a checkout. The
+runtime code at the ledger's address must equal the rebuilt runtime code byte for byte, the
+metadata hash at its end included (that hash covers every source's keccak256 and the settings).
+The deployment transaction must carry the rebuilt creation code, and the constructor arguments the
+deployment record states.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from eth_abi.abi import decode
+from eth_utils.crypto import keccak
+
+from next_audit.errors import CompilerUnavailable
+from next_audit.report import Check
+from next_audit.rpc import Rpc
+from next_contracts import ARTIFACTS_DIR, LEDGER, load_artifact
+from next_contracts.build import SHIPPED, BuildError, compile_standard, find_solc, standard_input
+from next_contracts.deploy import Deployment, role_id
+
+CONSTRUCTOR_TYPES = ["address", "(bytes32,address)[]", "uint256"]
+
+
+def rebuild(sources: Path | None, solc: Path | None) -> dict[str, Any]:
+    """The compiler's output for the ledger: from a checkout at `sources`, or from the shipped
+    build input. Raises BuildError, or CompilerUnavailable when Node.js is missing."""
+    if sources is None:
+        standard = json.loads((ARTIFACTS_DIR / "build-input.json").read_text())  # every source inside
+    else:
+        standard = standard_input(sources)
+    if solc is None:
+        try:
+            solc = find_solc()
+        except BuildError as error:
+            raise CompilerUnavailable(f"{error} (--solc)") from error
+    if not solc.exists():
+        raise BuildError(f"no compiler at {solc} (--solc)")
+    if _is_solcjs(solc) and shutil.which("node") is None:
+        raise CompilerUnavailable(
+            "Node.js (`node`) is not on PATH: the pinned compiler found is solcjs, which runs on it; "
+            "install Node.js 20 or later (or pass a native solc with --solc) to rebuild the contracts"
+        )
+    output = compile_standard(sources, standard, solc)
+    contract: dict[str, Any] = output["contracts"][SHIPPED[LEDGER]][LEDGER]
+    return contract
+
+
+def _is_solcjs(compiler: Path) -> bool:
+    """The checkout's wrapper is a shell script that runs solcjs on Node.js; a native solc is ELF."""
+    with compiler.open("rb") as file:
+        return file.read(2) == b"#!"
+
+
+def split_metadata(code: bytes) -> tuple[bytes, bytes]:
+    """Executable code and the CBOR metadata solc appends (its length is in the last two bytes)."""
+    if len(code) < 2:
+        return code, b""
+    length = int.from_bytes(code[-2:], "big")
+    if length + 2 > len(code):
+        return code, b""
+    return code[: -length - 2], code[-length - 2 :]
+
+
+def metadata_ipfs(metadata: bytes) -> str | None:
+    """The metadata's IPFS multihash, from solc's CBOR map {"ipfs": bytes(34), "solc": ...}."""
+    marker = b"dipfsX\x22"  # text key "ipfs", then a 34-byte string
+    at = metadata.find(marker)
+    return None if at < 0 else "0x" + metadata[at + len(marker) : at + len(marker) + 34].hex()
+
+
+def verify_contracts(
+    rpc: Rpc, deployment: Deployment, block: int, check: Check, sources: Path | None, solc: Path | None
+) -> dict[str, Any]:
+    """Runs the checks; returns what the report shows of the build."""
+    on_chain = bytes.fromhex(rpc.call("eth_getCode", deployment.ledger, hex(block))[2:])
+    facts: dict[str, Any] = {"runtime_keccak256": "0x" + keccak(on_chain).hex()}
+    check.checked += 1
+    try:
+        contract = rebuild(sources, solc)
+    except CompilerUnavailable as error:
+        check.skip(str(error))
+        return facts
+    except (BuildError, OSError, KeyError) as error:
+        check.fail(LEDGER, f"cannot rebuild the sources: {error}")
+        return facts
+    rebuilt_runtime = bytes.fromhex(contract["evm"]["deployedBytecode"]["object"])
+    rebuilt_creation = bytes.fromhex(contract["evm"]["bytecode"]["object"])
+    metadata = json.loads(contract["metadata"])
+    facts["compiler"] = metadata["compiler"]["version"]
+    facts["sources"] = {path: info["keccak256"] for path, info in sorted(metadata["sources"].items())}
+    facts["metadata_ipfs"] = metadata_ipfs(split_metadata(rebuilt_runtime)[1])
+
+    if not on_chain:
+        check.fail(deployment.ledger, f"no code at the ledger's address at block {block}")
+    elif on_chain != rebuilt_runtime:
+        code, meta = split_metadata(on_chain)
+        rebuilt_code, rebuilt_meta = split_metadata(rebuilt_runtime)
+        if code == rebuilt_code:
+            check.fail(
+                deployment.ledger,
+                f"same executable code but another metadata hash ({metadata_ipfs(meta)}, rebuilt "
+                f"{metadata_ipfs(rebuilt_meta)}): it was built from other sources or settings",
+            )
+        else:
+            check.fail(
+                deployment.ledger,
+                f"the deployed runtime code ({len(on_chain)} bytes, keccak256 {facts['runtime_keccak256']}) is not the "
+                f"code the sources build ({len(rebuilt_runtime)} bytes, keccak256 0x{keccak(rebuilt_runtime).hex()})",
+            )
+    check.checked += 1
+    shipped = load_artifact(LEDGER)
+    if bytes.fromhex(shipped.deployed_bytecode[2:]) != rebuilt_runtime:
+        check.fail(f"artifact {LEDGER}.json", "the shipped artifact's runtime code is not what the sources build")
+    recorded = deployment.artifacts.get(LEDGER, {}).get("runtime_keccak256")
+    if recorded != facts["runtime_keccak256"]:
+        check.fail(deployment.ledger, f"the deployment record says runtime keccak256 {recorded}")
+    _verify_creation(rpc, deployment, rebuilt_creation, check)
+    return facts
+
+
+def _verify_creation(rpc: Rpc, deployment: Deployment, creation: bytes, check: Check) -> None:
+    """The deployment transaction created the ledger, from the rebuilt creation code and the
+    constructor arguments the record states (the admin, every role grant and the fee)."""
+    check.checked += 1
+    tx, receipt = rpc.batch(
+        [("eth_getTransactionByHash", [deployment.deploy_tx]), ("eth_getTransactionReceipt", [deployment.deploy_tx])]
+    )
+    subject = f"deployment {deployment.deploy_tx}"
+    if tx is None or receipt is None:
+        check.fail(subject, "the chain does not know the deployment transaction")
+        return
+    if (receipt.get("contractAddress") or "").lower() != deployment.ledger.lower():
+        check.fail(subject, f"it created {receipt.get('contractAddress')}, not the ledger {deployment.ledger}")
+    if (
+        int(receipt["blockNumber"], 16) != deployment.deploy_block
+        or receipt["blockHash"] != deployment.deploy_block_hash
+    ):
+        check.fail(
+            subject, f"it is in block {int(receipt['blockNumber'], 16)} {receipt['blockHash']}, not the recorded one"
+        )
+    data = bytes.fromhex(tx["input"][2:])
+    if not data.startswith(creation):
+        check.fail(subject, "its creation code is not the code the sources build")
+        return
+    try:
+        admin, grants, fee_bps = decode(CONSTRUCTOR_TYPES, data[len(creation) :])
+    except Exception as error:
+        check.fail(subject, f"its constructor arguments do not decode: {error}")
+        return
+    config = deployment.config
+    expected_grants = sorted(
+        (role_id(name), address.lower()) for name, addresses in config.get("roles", {}).items() for address in addresses
+    )
+    actual = (admin.lower(), sorted((bytes(role), account.lower()) for role, account in grants), fee_bps)
+    if actual != (str(config.get("admin", "")).lower(), expected_grants, config.get("fee_bps")):
+        check.fail(subject, "its constructor arguments (admin, role grants, fee) are not the ones the record states")

@@ -1,0 +1,118 @@
+"""Decoding the ledger's typed errors from revert data.
+
+Every revert of the ledger is a custom error with the facts in it (EIP-6093 style), so that a
+wallet or an indexer can tell the user exactly why: the selector names the error, the arguments
+follow ABI-encoded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from eth_abi.abi import decode
+from eth_utils.abi import function_signature_to_4byte_selector
+from eth_utils.address import is_hex_address, to_checksum_address
+from hexbytes import HexBytes
+
+from next_contracts import LEDGER, load_artifact
+from next_contracts.vocabulary import MemberStatus, Role
+
+
+class NextContractsError(Exception):
+    """The one root of this package's errors: building, deploying, signing in, reading raw
+    transactions and sending them. Each kind also derives from its builtin twin where one fits."""
+
+
+@dataclass(frozen=True)
+class DecodedError:
+    name: str
+    args: dict[str, Any]
+
+    def __str__(self) -> str:
+        inner = ", ".join(f"{k}={v}" for k, v in self.args.items())
+        return f"{self.name}({inner})"
+
+
+def _signature_types(entry: dict[str, Any]) -> list[str]:
+    return [_abi_type(i) for i in entry["inputs"]]
+
+
+def _abi_type(item: dict[str, Any]) -> str:
+    if item["type"].startswith("tuple"):
+        inner = ",".join(_abi_type(c) for c in item["components"])
+        return f"({inner}){item['type'][5:]}"
+    return str(item["type"])
+
+
+@cache
+def _errors_by_selector(contract: str) -> dict[bytes, dict[str, Any]]:
+    abi = load_artifact(contract).abi
+    return {
+        function_signature_to_4byte_selector(f"{e['name']}({','.join(_signature_types(e))})"): e
+        for e in abi
+        if e["type"] == "error"
+    }
+
+
+def decode_error(data: bytes | str, contract: str = LEDGER) -> DecodedError | None:
+    """The typed error in `data` (selector + arguments), or None when it is not one of ours."""
+    raw = HexBytes(data)
+    entry = _errors_by_selector(contract).get(bytes(raw[:4]))
+    if entry is None:
+        return None
+    values = decode(_signature_types(entry), bytes(raw[4:]))
+    return DecodedError(entry["name"], {i["name"]: v for i, v in zip(entry["inputs"], values, strict=True)})
+
+
+def error_from_exception(error: BaseException, contract: str = LEDGER) -> DecodedError | None:
+    """The typed error carried by a web3 ContractCustomError (or anything with revert data)."""
+    data = getattr(error, "data", None)
+    if isinstance(data, str | bytes) and len(HexBytes(data)) >= 4:
+        return decode_error(data, contract)
+    return None
+
+
+def role_name(role: bytes) -> str:
+    """The name of a role id, else its hex."""
+    found = Role.from_id(role)
+    return found.value if found is not None else HexBytes(role).to_0x_hex()
+
+
+def describe(decoded: DecodedError, amount: Callable[[int], str] = lambda v: f"{v / 100:.2f} NXT") -> str:
+    """A typed error of the ledger in words, with its facts; `amount` formats hundredths."""
+    name = decoded.name
+    a: dict[str, Any] = {
+        k: to_checksum_address(v) if isinstance(v, str) and is_hex_address(v) else v for k, v in decoded.args.items()
+    }
+    words: dict[str, Callable[[], str]] = {
+        "AccessControlUnauthorizedAccount": lambda: f"{a['account']} does not hold {role_name(a['neededRole'])}",
+        "MembershipInvalidAccount": lambda: (
+            f"{a['account']} cannot be a member (the zero address, the reserve, or a key already used)"
+        ),
+        "MembershipInvalidStatus": lambda: (
+            f"{a['account']} is {MemberStatus.of(a['status']).words}: not possible in that state"
+        ),
+        "LedgerAccountNotActive": lambda: f"{a['account']} is {MemberStatus.of(a['status']).words}, not active",
+        "LedgerInsufficientCredit": lambda: (
+            f"{a['account']} would have {amount(a['balanceAfter'])}, below its limit of -{amount(a['creditLimit'])}"
+        ),
+        "LedgerCeilingExceeded": lambda: (
+            f"{a['account']} would have {amount(a['balanceAfter'])}, above its ceiling of {amount(a['ceiling'])}"
+        ),
+        "LedgerInvalidAmount": lambda: f"the amount {amount(a['amount'])} is not allowed",
+        "LedgerSelfPayment": lambda: f"{a['account']} cannot pay itself",
+        "LedgerInvalidBatch": lambda: f"a batch of {a['recipients']} payees and {a['amounts']} amounts",
+        "LedgerFeeTooHigh": lambda: f"a fee of {a['feeBps']} bps is above the maximum of {a['maxFeeBps']} bps",
+        "LedgerCreditLineTooLarge": lambda: f"{amount(a['value'])} is above the maximum of {amount(a['max'])}",
+        "LedgerEnforcedPause": lambda: "payments are paused",
+        "LedgerExpectedPause": lambda: "payments are not paused",
+        "LedgerNoDebt": lambda: f"{a['account']} has no debt to write off (balance {amount(a['balance'])})",
+        "LedgerReserveEmpty": lambda: (
+            f"the reserve is empty: nothing can cover the debt of {amount(a['debt'])} of {a['account']}"
+        ),
+        "AccessControlBadConfirmation": lambda: "a role can only be renounced by its holder",
+    }
+    return words[name]() if name in words else str(decoded)

@@ -1,0 +1,85 @@
+"""Sending transactions from either kind of sender the tools meet.
+
+A `LocalAccount` signs here (a wallet key, a deployer key); a bare address is an account the node
+unlocks (anvil's dev accounts, an ape test account). Gas is priced at what the node asks: zero on
+the cooperative's chain, where members never hold a native coin.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from eth_abi.abi import encode
+from eth_account.signers.local import LocalAccount
+from eth_typing import ChecksumAddress, HexStr
+from eth_utils.abi import function_abi_to_4byte_selector, get_abi_input_types
+from hexbytes import HexBytes
+from web3 import Web3
+from web3.contract.contract import ContractFunction
+from web3.types import TxParams, TxReceipt
+
+from next_contracts.errors import NextContractsError
+
+Sender = LocalAccount | ChecksumAddress
+
+
+class TransactionFailed(NextContractsError, RuntimeError):
+    """A transaction was mined but reverted."""
+
+    def __init__(self, tx_hash: HexBytes, receipt: TxReceipt) -> None:
+        self.tx_hash = tx_hash
+        self.receipt = receipt
+        super().__init__(f"transaction {tx_hash.to_0x_hex()} reverted in block {receipt['blockNumber']}")
+
+
+def calldata(call: ContractFunction) -> HexStr:
+    """The transaction data of a bound call (`ledger.functions.pay(to, amount, ref)`), from its
+    public ABI entry with eth-abi: web3's own encoder for a bound call is private. Where a name and
+    a contract are at hand, `contract.encode_abi(name, args=[...])` says the same."""
+    if call.kwargs:
+        raise TypeError("calldata() takes a call with positional arguments only")
+    selector = function_abi_to_4byte_selector(call.abi)
+    return HexStr("0x" + (selector + encode(get_abi_input_types(call.abi), call.args)).hex())
+
+
+def sender_address(sender: Sender) -> ChecksumAddress:
+    return sender.address if isinstance(sender, LocalAccount) else sender
+
+
+def gas_price(w3: Web3) -> int:
+    """Zero on a chain whose base fee is zero, as the cooperative's is; else what the node asks.
+
+    anvil answers eth_gasPrice with a suggested tip even when its base fee is zero, and a member
+    holds no native coin to pay one.
+    """
+    base_fee = w3.eth.get_block("latest").get("baseFeePerGas")
+    return 0 if base_fee == 0 else w3.eth.gas_price
+
+
+def submit(w3: Web3, sender: Sender, tx: TxParams) -> HexBytes:
+    """Signs (or has the node sign) `tx` (to, data, ...) from `sender` and sends it; returns its hash.
+
+    Gas is estimated first, so a transaction that would revert raises the contract's typed error
+    (web3's ContractCustomError) before anything is sent.
+    """
+    params: dict[str, Any] = {"from": sender_address(sender), "gasPrice": gas_price(w3), **tx}
+    if isinstance(sender, LocalAccount):
+        # Not setdefault: its argument would be computed (an RPC call each) even when given.
+        if "nonce" not in params:
+            params["nonce"] = w3.eth.get_transaction_count(sender.address, "pending")
+        if "chainId" not in params:
+            params["chainId"] = w3.eth.chain_id
+        if "gas" not in params:
+            params["gas"] = w3.eth.estimate_gas(cast(TxParams, params))
+        signed = sender.sign_transaction(params)
+        return w3.eth.send_raw_transaction(signed.raw_transaction)
+    return w3.eth.send_transaction(cast(TxParams, params))
+
+
+def send(w3: Web3, sender: Sender, tx: TxParams) -> TxReceipt:
+    """Submits `tx` and waits for its receipt; raises TransactionFailed if it reverted when mined."""
+    tx_hash = submit(w3, sender, tx)
+    receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
+    if receipt["status"] != 1:
+        raise TransactionFailed(tx_hash, receipt)
+    return receipt

@@ -1,0 +1,109 @@
+"""The contracts' vocabulary, once for every package: member statuses and kinds, roles, the amount
+and fee bounds, and the fee formula.
+
+Each enum lists the Solidity enum's members in their order (the chain speaks in their ordinals),
+and its values are the words the index, the API and the CLIs use. `tests/contracts/test_vocabulary.py`
+holds them to the compiled ABI and to the Solidity sources, so a new member or role there fails
+a test here until it is named. The auditor keeps its own copy on purpose (next_audit.vocabulary),
+held to the same test.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import cache
+from typing import Self
+
+from eth_utils.crypto import keccak
+
+
+class _Ordered(StrEnum):
+    """A Solidity enum: `of(ordinal)` from the chain, `.code` back to it."""
+
+    @classmethod
+    def of(cls, code: int) -> Self:
+        return _members(cls)[code]  # type: ignore[return-value]
+
+    @property
+    def code(self) -> int:
+        return _members(type(self)).index(self)
+
+
+@cache
+def _members(cls: type[_Ordered]) -> tuple[_Ordered, ...]:
+    return tuple(cls)
+
+
+class MemberStatus(_Ordered):
+    """Where a member stands (IMembershipRegistry.MemberStatus)."""
+
+    NONE = "none"  # never admitted
+    ACTIVE = "active"
+    FROZEN = "frozen"
+    EXCLUDED = "excluded"
+    MIGRATED = "migrated"  # moved to a new key by key recovery: disabled for good
+
+    @property
+    def words(self) -> str:
+        """The status in a sentence's words: "… is not a member", "… is moved to a new key"."""
+        return _STATUS_WORDS.get(self, self.value)
+
+
+_STATUS_WORDS = {MemberStatus.NONE: "not a member", MemberStatus.MIGRATED: "moved to a new key"}
+
+
+class MemberKind(_Ordered):
+    """What a member is (IMembershipRegistry.MemberKind)."""
+
+    INDIVIDUAL = "individual"
+    BUSINESS = "business"
+    COUNCIL = "council"
+    SYSTEM = "system"  # the cooperative's own operating accounts
+
+
+class Role(StrEnum):
+    """The access-control roles of the registry and the ledger, by their Solidity constant's name."""
+
+    DEFAULT_ADMIN = "DEFAULT_ADMIN_ROLE"
+    REGISTRAR = "REGISTRAR_ROLE"
+    CREDIT_COMMITTEE = "CREDIT_COMMITTEE_ROLE"
+    GOVERNANCE = "GOVERNANCE_ROLE"
+    PAUSER = "PAUSER_ROLE"
+    AUDITOR = "AUDITOR_ROLE"
+
+    @property
+    def id(self) -> bytes:
+        """The bytes32 the contracts use: keccak256 of the name, zero for the default admin."""
+        return _role_ids()[self]
+
+    @classmethod
+    def from_id(cls, role_id: bytes | str) -> Role | None:
+        """The role of a bytes32 id (bytes or 0x-hex), or None for an id no contract defines."""
+        raw = bytes.fromhex(role_id.removeprefix("0x")) if isinstance(role_id, str) else bytes(role_id)
+        return _roles_by_id().get(raw)
+
+
+@cache
+def _role_ids() -> dict[Role, bytes]:
+    return {role: b"\x00" * 32 if role is Role.DEFAULT_ADMIN else keccak(text=role.value) for role in Role}
+
+
+@cache
+def _roles_by_id() -> dict[bytes, Role]:
+    return {role_id: role for role, role_id in _role_ids().items()}
+
+
+# Staff: who sees every account and member (the gateway's STAFF rule), and whom the demo names.
+STAFF_ROLES = (Role.REGISTRAR, Role.CREDIT_COMMITTEE, Role.AUDITOR)
+
+# The ledger's bounds (MutualCreditLedger.MAX_AMOUNT, MAX_FEE_BPS): an amount, a credit limit or a
+# ceiling fits an int64; the fee is at most 5%.
+MAX_AMOUNT = 2**63 - 1
+MAX_FEE_BPS = 500
+BPS = 10_000
+
+
+def fee_for(amount: int, fee_bps: int) -> int:
+    """The fee the ledger charges on a payment of `amount` at `fee_bps`: rounded up, as its
+    FeeMath.fee. For clients that know the rate already; `quoteFee` asks the ledger itself."""
+    return (amount * fee_bps + BPS - 1) // BPS

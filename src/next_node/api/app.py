@@ -1,0 +1,72 @@
+"""The gateway's FastAPI application. OpenAPI docs at /docs and /redoc, served offline (docs.py);
+every request body bounded before it is parsed (bodylimit.py)."""
+
+from __future__ import annotations
+
+import weakref
+
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+from web3 import Web3
+
+from next_contracts.deploy import Deployment
+from next_node.api import accounts, audit_routes, auth, chain, payments, relay, stats
+from next_node.api.batch_check import router as batch_check_router
+from next_node.api.bodylimit import BodyLimit
+from next_node.api.deps import Context
+from next_node.api.docs import install_docs
+from next_node.api.errors import SafeJSONResponse, install_error_handlers
+from next_node.api.principals import PrincipalCache
+from next_node.api.ratelimit import new_limiter
+from next_node.api.tokens import AuthSettings
+from next_node.chain.watch import AsyncChainClient, ChainWatch
+from next_node.db.shared import Nonces
+from next_node.indexer.supervisor import IndexStatus
+
+
+def create_app(
+    engine: Engine,
+    deployment: Deployment,
+    w3: Web3,
+    auth_settings: AuthSettings | None = None,
+    index_status: IndexStatus | None = None,
+) -> FastAPI:
+    """The app; `index_status` is the state of an indexer in the same process (`next-node up`),
+    which /health reports (without it, /health compares the index's cursor with the chain)."""
+    app = FastAPI(
+        title="NExT gateway",
+        version="0.1.0",
+        description="The community currency's ledger, indexed: accounts, transfers, members, public "
+        "figures, and a relay for members' signed transactions. Amounts are in hundredths of a unit. "
+        "A member signs in with Sign-In with Ethereum (GET /auth/nonce, POST /auth/login) and sees its "
+        "own account; registrars, the credit committee and auditors see every account; the public "
+        "sees aggregates (next_node/api/access.py).",
+        docs_url=None,
+        redoc_url=None,
+        default_response_class=SafeJSONResponse,
+    )
+    # The API's chain calls are bounded by a watch of the chain: a short timeout, no retries, and
+    # none at all while the chain does not answer (chain/watch.py); /health reads the watch.
+    watch = ChainWatch(w3.provider.endpoint_uri).start()  # type: ignore[attr-defined]
+    weakref.finalize(app, watch.stop)
+    app.state.chain_watch = watch
+    app.state.context = Context(
+        engine=engine,
+        deployment=deployment,
+        w3=watch.client(),
+        auth=auth_settings or AuthSettings(),
+        nonces=Nonces(engine),  # in the database: shared by the gateway processes on it
+        principals=PrincipalCache(),
+        chain=AsyncChainClient(watch),
+    )
+    app.state.limiter = new_limiter(engine)
+    app.state.index_status = index_status
+    for router in (auth.router, accounts.router, stats.router, chain.router, payments.router, audit_routes.router):
+        app.include_router(router)
+    app.include_router(batch_check_router)
+    app.include_router(relay.router)
+    install_docs(app)
+    app.add_middleware(BodyLimit)
+
+    install_error_handlers(app)
+    return app

@@ -1,0 +1,160 @@
+"""What a wallet needs to pay through the gateway alone, without a node's JSON-RPC of its own (a
+production node's RPC is never public): the ledger's parameters, a pre-flight with the gas and
+nonce to sign with, and the fate of a relayed transaction. The relay itself is POST /tx (relay.py).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, HTTPException, Path
+from hexbytes import HexBytes
+from pydantic import BaseModel
+from web3 import Web3
+from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound, Web3RPCError
+
+from next_contracts.errors import DecodedError, error_from_exception, role_name
+from next_contracts.transact import gas_price
+from next_node.api.access import Owner
+from next_node.api.deps import ContextDep
+from next_node.api.errors import SafeJSONResponse
+from next_node.api.params import AddressPath
+from next_node.errors import ChainUnavailableError
+
+router = APIRouter(tags=["payments"])
+GAS_MARGIN = 4  # sign with the estimate plus a quarter: a payee's slot may be cold by then
+
+
+class LedgerInfo(BaseModel):
+    chain_id: int
+    ledger: str
+    fee_bps: int
+    paused: bool
+    gas_price: int
+
+
+class Preflight(BaseModel):
+    data: str  # 0x-prefixed calldata for the ledger
+
+
+class Prepared(BaseModel):
+    gas: int
+    nonce: int
+    gas_price: int
+
+
+class Refusal(BaseModel):
+    detail: str
+    error_data: str | None  # the ledger's typed error (selector and arguments), for the wallet to decode
+
+
+class TxStatus(BaseModel):
+    tx_hash: str
+    status: str  # unknown, pending, success, reverted
+    block_number: int | None
+
+
+def in_words(decoded: DecodedError) -> str:
+    """A typed error with its facts in clean words: a role by its name (REGISTRAR_ROLE), other
+    bytes in hex, never Python's repr of them."""
+
+    def word(value: object) -> str:
+        if isinstance(value, bytes):
+            return role_name(value)
+        return str(value)
+
+    return f"{decoded.name}({', '.join(f'{k}={word(v)}' for k, v in decoded.args.items())})"
+
+
+def chain_reason(error: Web3RPCError) -> str:
+    """The node's own message in a JSON-RPC error ("nonce too low"), without web3's dict text."""
+    response = error.rpc_response or {}
+    reason = response.get("error", {}).get("message") if isinstance(response.get("error"), dict) else None
+    return str(reason) if reason else "the node gave no reason"
+
+
+def refusal(error: ContractCustomError | ContractLogicError) -> SafeJSONResponse:
+    """409: well-formed, but the ledger's current state refuses it (credit, ceiling, status ...);
+    in words, and with the typed error's bytes for a wallet to put in its own words."""
+    decoded = error_from_exception(error)
+    if decoded is not None:
+        detail, data = in_words(decoded), error.data
+    else:  # a revert without one of the ledger's typed errors: the node's reason string, if any
+        detail, data = (error.message or "no reason given"), None
+    return SafeJSONResponse({"detail": f"the ledger would refuse it: {detail}", "error_data": data}, status_code=409)
+
+
+def _chain(call: Any) -> Any:
+    try:
+        return call()
+    except (ContractCustomError, ContractLogicError, TransactionNotFound):
+        raise
+    except Exception as error:
+        raise ChainUnavailableError() from error  # the cause stays in the log, not in the answer
+
+
+@router.get("/ledger", responses={503: {"description": "the chain does not answer"}})
+def ledger_info(context: ContextDep) -> LedgerInfo:
+    """PUBLIC. The chain id and ledger to sign for, the fee in basis points, whether payments are
+    paused, and the gas price to sign with."""
+    ledger = context.ledger
+    return LedgerInfo(
+        chain_id=context.deployment.chain_id,
+        ledger=Web3.to_checksum_address(context.deployment.ledger),
+        fee_bps=_chain(lambda: ledger.functions.feeBps().call()),
+        paused=_chain(lambda: ledger.functions.paused().call()),
+        gas_price=_chain(lambda: gas_price(context.w3)),
+    )
+
+
+@router.post(
+    "/accounts/{address}/preflight",
+    responses={
+        400: {"description": "not calldata"},
+        401: {"description": "no valid token"},
+        403: {"description": "another member's account"},
+        409: {"model": Refusal, "description": "the ledger would refuse it"},
+    },
+)
+def preflight(
+    context: ContextDep,
+    address: AddressPath,
+    viewer: Owner,
+    body: Annotated[Preflight, Body()],
+) -> Any:
+    """OWNER only. Runs a call to the ledger from the member's own address on the latest state:
+    the gas and nonce to sign it with, or the ledger's refusal (409, with its typed error)."""
+    if not body.data.startswith("0x") or len(body.data) % 2 or len(body.data) > 2 + 2 * 128 * 1024:
+        raise HTTPException(400, "data must be 0x-prefixed calldata, at most 128 KiB")
+    try:
+        data = HexBytes(body.data)
+    except ValueError as error:
+        raise HTTPException(400, "data must be hexadecimal") from error
+    sender = Web3.to_checksum_address(address)
+    tx = {"from": sender, "to": context.ledger.address, "data": data}
+    w3 = context.w3
+    try:
+        estimate = _chain(lambda: w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
+    except (ContractCustomError, ContractLogicError) as error:
+        return refusal(error)
+    except Web3RPCError as error:
+        raise HTTPException(400, f"the chain refused the call: {chain_reason(error)}") from error
+    nonce = _chain(lambda: w3.eth.get_transaction_count(sender, "pending"))
+    return Prepared(gas=estimate + estimate // GAS_MARGIN, nonce=nonce, gas_price=_chain(lambda: gas_price(w3)))
+
+
+@router.get("/tx/{tx_hash}", responses={503: {"description": "the chain does not answer"}})
+def tx_status(context: ContextDep, tx_hash: Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{64}$")]) -> TxStatus:
+    """PUBLIC. Whether a transaction is unknown, pending, or mined with success or reverted; only
+    that, and its block."""
+    w3 = context.w3
+    try:
+        receipt = _chain(lambda: w3.eth.get_transaction_receipt(HexBytes(tx_hash)))
+    except TransactionNotFound:
+        try:
+            _chain(lambda: w3.eth.get_transaction(HexBytes(tx_hash)))
+        except TransactionNotFound:
+            return TxStatus(tx_hash=tx_hash, status="unknown", block_number=None)
+        return TxStatus(tx_hash=tx_hash, status="pending", block_number=None)
+    status = "success" if receipt["status"] == 1 else "reverted"
+    return TxStatus(tx_hash=tx_hash, status=status, block_number=receipt["blockNumber"])

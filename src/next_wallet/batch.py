@@ -1,0 +1,251 @@
+"""A council's bonus run: a CSV of payees and amounts (batch_csv), checked whole against the chain
+before anything is signed (batch_check), then paid in payBatch chunks.
+
+Each line is paid exactly once, across any number of runs, of the same file or of a corrected
+one. What is paid is what the chain shows: the sender's payments under the run's reference
+(`ref`, by default the file's name). A run
+1. settles what the journal left in flight (mined, reverted, or never sent), and waits (bounded)
+   until none of the sender's transactions waits in the pool: nothing unseen can land later;
+2. pays a line only if the chain shows no payment to its payee under the ref. A payee paid under
+   the ref with another amount is refused, with its line number: it is never guessed whether the
+   file or the chain is right, and nothing is signed;
+3. signs each chunk, journals it, then broadcasts it, and waits for its receipt. A reverted chunk
+   is marked so in the journal; its lines stay unpaid on the chain, and the next run pays them.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+
+from next_contracts.accounts import refusal_sentence
+from next_contracts.vocabulary import MemberStatus
+from next_wallet.amounts import format_amount
+from next_wallet.batch_check import Paid
+from next_wallet.batch_csv import Line, read_lines
+from next_wallet.batch_journal import Journal
+from next_wallet.errors import (
+    BadInputError,
+    InsufficientCreditError,
+    NotMemberError,
+    RefusedError,
+    SentUnconfirmedError,
+    UnreachableError,
+    WalletError,
+)
+from next_wallet.ledger import LedgerClient
+
+__all__ = ["Journal", "Line", "Plan", "pay", "plan", "prepare", "read_lines", "settle", "wait_idle"]
+IDLE_WAIT_SECONDS = 120
+
+
+@dataclass(frozen=True)
+class Plan:
+    todo: list[Line]  # what the chain shows unpaid under the ref
+    done: list[Line]  # paid under the ref, with the same amount
+    problems: list[tuple[int, str]]  # (line number, why)
+    others: list[Paid]  # paid under the ref to payees that are not in this file
+
+
+def settle(ledger: LedgerClient, journal: Journal) -> None:
+    """What an earlier run signed or sent, and did not see through: its fate, from the chain."""
+    for chunk in journal.unfinished():
+        state = ledger.state(chunk["tx_hash"])
+        if state == "pending":
+            try:
+                ledger.wait(chunk["tx_hash"])
+                state = "success"
+            except RefusedError:
+                state = "reverted"
+        chunk["status"] = {"success": "confirmed", "reverted": "reverted"}.get(
+            state, "never sent" if chunk["status"] == "signed" else "dropped"
+        )
+        journal.save()
+
+
+def wait_idle(ledger: LedgerClient, sender: str) -> None:
+    """Until none of the sender's transactions waits in the pool (bounded): what the chain shows is
+    then all that will ever be paid by what was sent before."""
+    deadline = time.monotonic() + IDLE_WAIT_SECONDS
+    while (waiting := ledger.pending_transactions(sender)) > 0:
+        if time.monotonic() > deadline:
+            raise RefusedError(
+                f"{waiting} transaction(s) from {sender} still wait to be mined: run this again once they "
+                "are (nothing was signed)"
+            )
+        time.sleep(0.5)
+
+
+def plan(lines: list[Line], paid: list[Paid], ref_text: str) -> Plan:
+    """Which lines the chain shows paid under the ref, which not, and which disagree with it."""
+    by_payee: dict[str, list[Paid]] = {}
+    for payment in paid:
+        by_payee.setdefault(payment.to.lower(), []).append(payment)
+    todo, done, problems = [], [], []
+    for line in lines:
+        payments = by_payee.pop(line.address.lower(), [])
+        amount = sum(p.amount for p in payments)
+        if not payments:
+            todo.append(line)
+        elif amount == line.amount and len(payments) == 1:
+            done.append(line)
+        else:
+            problems.append(
+                (
+                    line.number,
+                    f"{line.address} was already paid {format_amount(amount)} under ref {ref_text!r} "
+                    f"({', '.join(p.tx_hash for p in payments)}), not {format_amount(line.amount)}: "
+                    "this line is refused, settle the difference apart",
+                )
+            )
+    others = [p for payments in by_payee.values() for p in payments]
+    return Plan(todo, done, problems, others)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    plan: Plan
+    total: int  # of the lines to pay
+    fees: int
+
+
+def prepare(
+    ledger: LedgerClient,
+    sender: str,
+    lines: list[Line],
+    problems: list[str],
+    journal: Journal,
+    ref: bytes,
+    ref_text: str,
+) -> Prepared:
+    """The whole file against the chain, before anything is signed: prints every bad line (with
+    the file's own `problems`) and raises one error, or says what is left to pay."""
+    settle(ledger, journal)
+    wait_idle(ledger, sender)
+    found = plan(lines, ledger.payments_under(sender, ref), ref_text) if lines else Plan([], [], [], [])
+    problems = problems + [f"line {number}: {why}" for number, why in found.problems]
+    check = ledger.check_batch(sender, [(line.address, line.amount) for line in found.todo]) if found.todo else None
+    payer: WalletError | None = None
+    if check is not None:
+        todo = found.todo
+        problems += [
+            f"line {todo[index].number}: {todo[index].address} {refusal_sentence(why)}"
+            for index, why in check.refusals.items()
+        ]
+        if check.payer_status is not MemberStatus.ACTIVE:
+            payer = NotMemberError(f"your account {sender} cannot pay: it is {check.payer_status.words}")
+        elif check.paused:
+            payer = RefusedError("payments are paused by the cooperative for now; try again later")
+        elif not check.credit_ok:
+            payer = InsufficientCreditError(
+                f"the file pays {format_amount(check.total)} plus {format_amount(check.fees)} of fees, but only "
+                f"{format_amount(check.available)} of credit is available"
+            )
+    if problems:
+        for problem in sorted(problems, key=_line_number):
+            print(problem, file=sys.stderr)
+        if payer is not None:
+            print(payer, file=sys.stderr)
+        raise BadInputError(f"{len(problems)} bad line(s): nothing was signed or sent")
+    if payer is not None:
+        raise payer
+    return Prepared(found, check.total if check else 0, check.fees if check else 0)
+
+
+def _line_number(problem: str) -> int:
+    match = re.match(r"line (\d+):", problem)
+    return int(match.group(1)) if match else 0
+
+
+def _sign(account: LocalAccount, tx: dict[str, Any]) -> Any:
+    return account.sign_transaction(tx)
+
+
+def pay(
+    ledger: LedgerClient,
+    account: LocalAccount,
+    todo: list[Line],
+    journal: Journal,
+    ref: bytes,
+    chunk_size: int,
+    on_chunk: Callable[[int], None],
+) -> list[str]:
+    """Pays `todo` in chunks; returns the transaction hashes. Once a transaction may have left,
+    whatever happens next is said with its hash (SentUnconfirmedError), never as "aborted"."""
+    hashes: list[str] = []
+    in_flight: str | None = None
+    paid_lines = 0
+    try:
+        for start in range(0, len(todo), chunk_size):
+            part = todo[start : start + chunk_size]
+            payees, amounts = [line.address for line in part], [line.amount for line in part]
+            call = ledger.contract.functions.payBatch(payees, amounts, ref)
+            tx = ledger.build(account.address, call)
+            signed = _sign(account, tx)
+            tx_hash = signed.hash.to_0x_hex()
+            lines = f"lines {part[0].number}-{part[-1].number}" if len(part) > 1 else f"line {part[0].number}"
+            chunk = {"lines": [line.number for line in part], "nonce": tx["nonce"], "tx_hash": tx_hash}
+            journal.chunks.append(chunk | {"status": "signed"})
+            journal.save()  # before the broadcast: the next run knows what may have left
+            chunk = journal.chunks[-1]
+            in_flight = tx_hash
+            try:
+                _send(ledger, signed.raw_transaction, chunk, journal)
+            except UnreachableError:
+                raise  # it may have left
+            except WalletError:
+                in_flight = None  # refused: it never left
+                raise
+            chunk["status"] = "sent"
+            journal.save()
+            try:
+                ledger.wait(tx_hash)
+            except RefusedError:
+                chunk["status"] = "reverted"
+                journal.save()
+                in_flight = None
+                raise RefusedError(
+                    f"the transaction {tx_hash} for {lines} was mined but reverted: none of them was paid; "
+                    "once the cause is fixed, run the same command again: it pays only the lines the chain "
+                    "shows unpaid"
+                ) from None
+            chunk["status"] = "confirmed"
+            journal.save()
+            in_flight = None
+            hashes.append(tx_hash)
+            paid_lines += len(part)
+            on_chunk(len(part))
+    except (KeyboardInterrupt, WalletError) as error:
+        why = str(error) or "interrupted"
+        done = f"{paid_lines} of {len(todo)} line(s) paid and confirmed" + (f" ({', '.join(hashes)})" if hashes else "")
+        again = "run the same command again: it pays only the lines the chain shows unpaid"
+        if in_flight is not None:
+            raise SentUnconfirmedError(f"sent {in_flight} (not yet confirmed), then {why}; {done}: {again}") from None
+        if hashes and isinstance(error, KeyboardInterrupt):
+            raise SentUnconfirmedError(f"stopped ({why}) after {done}: {again}") from None
+        if hashes:
+            print(f"next-wallet: {done}", file=sys.stderr)
+        raise
+    return hashes
+
+
+def _send(ledger: LedgerClient, raw: bytes, chunk: dict[str, Any], journal: Journal) -> None:
+    """Broadcasts; a definite refusal marks the chunk refused (it never left)."""
+    try:
+        ledger.send_signed(raw)
+    except UnreachableError:
+        raise  # it may have left: the caller says so with its hash
+    except WalletError:
+        chunk["status"] = "refused"
+        journal.save()
+        raise
+    except Exception as error:  # the node's JSON-RPC error (nonce too low, ...)
+        chunk["status"] = "refused"
+        journal.save()
+        raise RefusedError(f"the node refused the transaction {chunk['tx_hash']}: {error}") from None

@@ -1,0 +1,126 @@
+"""The wallet's errors: one root, each kind with its own documented exit code.
+
+Only the CLI's top-level handler turns them into exit codes (as httpie's ExitStatus); every
+message is one line a citizen can act on, and never holds a key or a password.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitStatus(IntEnum):
+    OK = 0
+    ERROR = 1  # anything else, said in one line
+    USAGE = 2  # a command line argparse refuses
+    KEYSTORE = 3  # a keystore missing, corrupted, or already there
+    WRONG_PASSWORD = 4
+    UNREACHABLE = 5  # the node or the gateway does not answer
+    WRONG_CHAIN = 6  # the node is not on the configured chain: nothing is signed
+    NOT_MEMBER = 7  # the sender is not an active member (unknown, frozen, excluded)
+    PAYEE_NOT_MEMBER = 8  # a payee is not an active member
+    INSUFFICIENT_CREDIT = 9
+    OVER_CEILING = 10  # the payee would go above its ceiling
+    BAD_INPUT = 11  # a malformed amount, address or file
+    ABORTED = 12  # the user said no, pressed Ctrl-C, or another batch-pay runs on the same journal
+    REFUSED = 13  # the ledger refused for another reason (paused, ...)
+    NOT_SIGNED_IN = 14  # the gateway wants a login (no token, or expired), or refuses this account
+    GATEWAY_FAILED = 15  # the gateway answered with a server error (HTTP 5xx): not the user's input
+    NOT_STAFF = 16  # a staff command from a key that does not hold the role it needs
+    SENT_UNCONFIRMED = 17  # sent, then stopped before seeing it through (or a batch part-way): hashes named
+    GATEWAY_REFUSED = 18  # the gateway refused the request (HTTP 4xx) and said why: its words are shown
+
+
+class WalletError(Exception):
+    exit_status = ExitStatus.ERROR
+
+
+class KeystoreError(WalletError):
+    exit_status = ExitStatus.KEYSTORE
+
+
+class KeystoreDecryptError(KeystoreError, ValueError):
+    exit_status = ExitStatus.WRONG_PASSWORD
+
+    def __init__(self, label: str) -> None:
+        super().__init__(f"wrong password for keystore {label!r}")
+
+
+class UnreachableError(WalletError, ConnectionError):
+    exit_status = ExitStatus.UNREACHABLE
+
+    def __init__(self, what: str, url: str) -> None:
+        super().__init__(f"the {what} does not answer at {url}")
+
+
+class GatewayFailedError(WalletError):
+    exit_status = ExitStatus.GATEWAY_FAILED
+
+    def __init__(self, url: str, status: int) -> None:
+        super().__init__(f"the gateway at {url} failed (HTTP {status}): try again later, or tell its operator")
+
+
+class GatewayRefusedError(WalletError):
+    """A 4xx of the gateway that no command expects: its own reason, never "malformed input"."""
+
+    exit_status = ExitStatus.GATEWAY_REFUSED
+
+    def __init__(self, url: str, status: int, reason: str) -> None:
+        super().__init__(f"the gateway at {url} refused the request (HTTP {status}): {reason}")
+
+
+class WrongChainError(WalletError):
+    exit_status = ExitStatus.WRONG_CHAIN
+
+    def __init__(self, expected: int, actual: int) -> None:
+        super().__init__(f"the node is on chain {actual}, not the configured chain {expected}: nothing was signed")
+
+
+class NotMemberError(WalletError):
+    exit_status = ExitStatus.NOT_MEMBER
+
+
+class PayeeNotMemberError(WalletError):
+    exit_status = ExitStatus.PAYEE_NOT_MEMBER
+
+
+class InsufficientCreditError(WalletError):
+    exit_status = ExitStatus.INSUFFICIENT_CREDIT
+
+
+class OverCeilingError(WalletError):
+    exit_status = ExitStatus.OVER_CEILING
+
+
+class BadInputError(WalletError, ValueError):
+    exit_status = ExitStatus.BAD_INPUT
+
+
+class AbortedError(WalletError):
+    exit_status = ExitStatus.ABORTED
+
+
+class BusyError(AbortedError):
+    """Another run holds the lock this one needs: this one stopped before anything was sent."""
+
+
+class SentUnconfirmedError(WalletError):
+    """Something was sent before the command stopped: never "aborted", always the hash(es)."""
+
+    exit_status = ExitStatus.SENT_UNCONFIRMED
+
+
+class RefusedError(WalletError):
+    exit_status = ExitStatus.REFUSED
+
+
+class NotSignedInError(WalletError):
+    exit_status = ExitStatus.NOT_SIGNED_IN
+
+
+class NotStaffError(WalletError):
+    exit_status = ExitStatus.NOT_STAFF
+
+
+class NeedsNodeError(WalletError):
+    exit_status = ExitStatus.USAGE

@@ -1,0 +1,183 @@
+"""The commands that pay: `pay` and `batch-pay` (online), `sign` (offline) and `broadcast` (a
+payment signed offline, sent from an online machine)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from web3 import Web3
+
+from next_contracts import LEDGER, load_artifact
+from next_contracts.rawtx import RawTransactionError, decode_raw_transaction
+from next_wallet import batch, keystore
+from next_wallet.amounts import parse_amount
+from next_wallet.batch_journal import exclusive_run
+from next_wallet.config import Config, checked_address
+from next_wallet.errors import BadInputError, SentUnconfirmedError, UnreachableError, WrongChainError
+from next_wallet.gateway_ledger import open_ledger
+from next_wallet.prompts import confirm, unlock
+
+if TYPE_CHECKING:
+    from next_wallet.output import Output
+
+BATCH_HELP = """\
+The file, as a French or English spreadsheet exports it (CSV UTF-8, with or without BOM):
+  - a first line naming the columns address (or adresse) and amount (or montant), and any others;
+    its separator, ; or , is the file's;
+  - amounts like 12.50, 12,50, 1 234,50 (thousands grouped by spaces only); in a ,-separated file a
+    decimal comma is quoted: "12,50". Refused, with the line's number: 1,234 or 1.234 (thousands or
+    decimals?), 1.234,5, more than 2 decimals, digits other than 0-9, a line with more or fewer
+    fields than the first line, a payee twice.
+Before anything is signed, the whole file is checked against the chain (members, status, each
+payee's ceiling after all its lines, your credit for the total with fees): every bad line is named.
+Each line is paid once under the run's --ref: a re-run, of this file or a corrected one, pays only
+the lines the chain shows unpaid under it. A payee paid under the ref with another amount is
+refused (its line named), never guessed.
+"""
+
+
+def reference(text: str | None) -> bytes:
+    """A payment reference: up to 32 bytes of text kept readable on-chain, else its hash."""
+    if not text:
+        return b"\x00" * 32
+    raw = text.encode()
+    return raw.ljust(32, b"\x00") if len(raw) <= 32 else Web3.keccak(raw)
+
+
+def cmd_pay(args: argparse.Namespace, out: Output) -> None:
+    payee = checked_address(args.to, "payee address")
+    amount = parse_amount(args.amount)
+    ledger = open_ledger(Config.load())
+    ledger.check_chain()  # before a password is even asked
+    keystore.address_of(args.label)  # a keystore stating no address is refused before the password
+    # The key first: the pre-flight's verdict must be about the key's own address, not about an
+    # address that a keystore's file states (and may state falsely).
+    account = unlock(args, args.label)
+    sender = account.address
+    fee = ledger.fee(amount)
+    call = ledger.contract.functions.pay(payee, amount, reference(args.ref))
+    ledger.build(sender, call)  # pre-flight: the ledger's refusal, in words, before anything is signed
+    if not out.as_json:
+        print(f"pay {out.amount(amount)} to {payee}\nfee {out.amount(fee)}, total {out.amount(amount + fee)}")
+    confirm(args, "Send this payment?")
+    signed = account.sign_transaction(ledger.build(sender, call))
+    tx_hash = signed.hash.to_0x_hex()
+    look = f"look for it in `next-wallet history {args.label}` before paying again"
+    try:
+        ledger.send_signed(signed.raw_transaction)
+    except (KeyboardInterrupt, UnreachableError) as error:  # it may have left: say so, with its hash
+        raise SentUnconfirmedError(f"{tx_hash} may have been sent ({str(error) or 'interrupted'}): {look}") from None
+    try:
+        receipt = ledger.wait(tx_hash)
+    except (KeyboardInterrupt, UnreachableError) as error:
+        why = str(error) or "interrupted"
+        raise SentUnconfirmedError(f"sent {tx_hash} (not yet confirmed), then {why}: {look}") from None
+    after, block = ledger.account_after(sender, receipt)
+    out.result(
+        {"tx_hash": tx_hash, "amount": amount, "fee": fee, "balance": after and after.balance, "balance_block": block},
+        f"paid: {tx_hash}\n"
+        + (
+            f"new balance {out.amount(after.balance)}"
+            if after
+            else f"new balance not shown yet: the gateway has indexed up to block {block} only"
+        ),
+    )
+
+
+def cmd_batch_pay(args: argparse.Namespace, out: Output) -> None:
+    """Checks the whole file against the chain, then pays only what the chain shows unpaid under
+    the run's reference (batch.py): any re-run, of the same or a corrected file, pays each line once.
+    One run at a time on a journal: a second one started meanwhile is refused (exit 12)."""
+    path = Path(args.file)
+    lines, problems = batch.read_lines(path)  # a file that cannot be read leaves no lock file beside it
+    journal_path = Path(args.journal or f"{path}.journal.json")
+    with exclusive_run(journal_path):
+        _batch_pay(args, out, path, journal_path, lines, problems)
+
+
+def _batch_pay(
+    args: argparse.Namespace, out: Output, path: Path, journal_path: Path, lines: list[batch.Line], problems: list[str]
+) -> None:
+    ledger = open_ledger(Config.load())
+    ledger.check_chain()
+    sender = keystore.address_of(args.label)
+    ref_text = args.ref or path.name
+    ref = reference(ref_text)
+    journal = batch.Journal.open(journal_path, sender, ref)
+    prepared = batch.prepare(ledger, sender, lines, problems, journal, ref, ref_text)
+    todo, done = prepared.plan.todo, prepared.plan.done
+    if not out.as_json:
+        if prepared.plan.others:
+            others = len(prepared.plan.others)
+            print(f"note: {others} payment(s) under ref {ref_text!r} went to payees not in this file")
+        print(
+            f"{len(done)} line(s) already paid under ref {ref_text!r}, {len(todo)} to pay"
+            + (f": {out.amount(prepared.total)} plus {out.amount(prepared.fees)} of fees" if todo else "")
+        )
+    hashes: list[str] = []
+    if todo:
+        confirm(args, "Send them?")
+        account = unlock(args, args.label)
+        columns = (TextColumn("paying"), BarColumn(), MofNCompleteColumn(), TextColumn("lines"))
+        with Progress(*columns, disable=out.as_json or not sys.stderr.isatty()) as bar:
+            task = bar.add_task("batch", total=len(todo))
+            hashes = batch.pay(ledger, account, todo, journal, ref, args.chunk, lambda n: bar.advance(task, n))
+    out.result(
+        {
+            "lines": len(lines),
+            "already_paid": len(done),
+            "paid": len(todo),
+            "total": prepared.total,
+            "fees": prepared.fees,
+            "ref": ref_text,
+            "transactions": hashes,
+        },
+        "\n".join([f"paid {len(todo)} line(s) in {len(hashes)} transaction(s)", *hashes]),
+    )
+
+
+def cmd_sign(args: argparse.Namespace, out: Output) -> None:
+    """Offline: no node is asked anything. Nonce, chain id and ledger come from flags and config."""
+    config = Config.load()
+    payee = checked_address(args.to, "payee address")
+    amount = parse_amount(args.amount)
+    account = unlock(args, args.label)
+    contract = Web3().eth.contract(Web3.to_checksum_address(config.ledger), abi=load_artifact(LEDGER).abi)
+    data = contract.encode_abi("pay", args=[payee, amount, reference(args.ref)])
+    tx = {
+        "to": contract.address,
+        "data": data,
+        "value": 0,
+        "gas": args.gas,
+        "gasPrice": 0,
+        "chainId": config.chain_id,
+        "nonce": args.nonce,
+    }
+    signed = account.sign_transaction(tx)
+    Path(args.out).write_text(signed.raw_transaction.to_0x_hex() + "\n")
+    out.result(
+        {"file": args.out, "tx_hash": signed.hash.to_0x_hex()},
+        f"signed {signed.hash.to_0x_hex()} into {args.out}: broadcast it from an online machine",
+    )
+
+
+def cmd_broadcast(args: argparse.Namespace, out: Output) -> None:
+    config = Config.load()
+    raw_text = Path(args.file).read_text().strip()
+    try:
+        raw = bytes.fromhex(raw_text.removeprefix("0x"))
+        tx = decode_raw_transaction(raw)
+    except (ValueError, RawTransactionError) as error:
+        raise BadInputError(f"{args.file} holds no signed transaction: {error}") from None
+    if tx.chain_id != config.chain_id:
+        raise WrongChainError(config.chain_id, tx.chain_id or 0)
+    ledger = open_ledger(config)
+    if (tx.to or "").lower() != config.ledger.lower():
+        raise BadInputError(f"the transaction is for {tx.to}, not for the configured ledger")
+    tx_hash = ledger.send_signed(raw)
+    ledger.wait(tx_hash)
+    out.result({"tx_hash": tx_hash, "sender": tx.sender}, f"sent: {tx_hash}")

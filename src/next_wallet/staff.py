@@ -1,0 +1,183 @@
+"""Staff commands: what a registrar and the credit committee do with their own keys.
+
+Each one checks first, before any password is asked: the node is on the configured chain, the
+keystore's key holds the role the call needs ("you do not hold REGISTRAR_ROLE"), and the ledger
+would accept the call on the latest state (its typed refusal, in words). Then it shows what it
+will do, asks, unlocks the key, signs, sends, waits, and shows the hash.
+
+They need a node's JSON-RPC (`--rpc URL`, or the config's): the gateway's relay carries active
+members' transactions only, and staff keys are seldom members.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from web3 import Web3
+from web3.exceptions import ContractCustomError, ContractLogicError
+
+from next_contracts.errors import describe, error_from_exception
+from next_contracts.vocabulary import MemberKind
+from next_wallet import keystore
+from next_wallet.amounts import format_amount, parse_amount
+from next_wallet.config import Config, checked_address
+from next_wallet.errors import BadInputError, NeedsNodeError, NotStaffError, RefusedError
+from next_wallet.ledger import Ledger
+from next_wallet.prompts import confirm, unlock
+
+if TYPE_CHECKING:
+    from next_wallet.output import Output
+
+Add = Callable[..., argparse.ArgumentParser]
+# individual, business, council; system accounts are the ledger's own
+ADMITTED_KINDS = [kind.value for kind in MemberKind if kind is not MemberKind.SYSTEM]
+
+
+@dataclass(frozen=True)
+class Action:
+    role: str  # the role the call needs
+    call: Any  # the ledger's function call
+    summary: str  # what it does, in words
+    facts: dict[str, Any]  # the same for --json
+
+
+def _needs_node(args: argparse.Namespace, config: Config) -> Ledger:
+    rpc = args.rpc or config.rpc_url
+    if not rpc:
+        raise NeedsNodeError(
+            "staff commands need a node's JSON-RPC (--rpc URL, or next-wallet init --rpc URL): "
+            "the gateway's relay carries active members' transactions only"
+        )
+    return Ledger(replace(config, rpc_url=rpc))
+
+
+def preflight(ledger: Ledger, staff: str, action: Action) -> None:
+    """The role, then the ledger's own verdict on the latest state, in words; nothing is signed."""
+    ledger.check_chain()
+    if not ledger.has_role(action.role, staff):
+        raise NotStaffError(f"you ({staff}) do not hold {action.role}: you cannot {action.summary}")
+    try:
+        ledger.estimate_gas(staff, action.call)
+    except (ContractCustomError, ContractLogicError) as error:
+        decoded = error_from_exception(error)
+        why = describe(decoded, format_amount) if decoded else "it did not say why"
+        raise RefusedError(f"the ledger would refuse to {action.summary}: {why}") from None
+
+
+def run(args: argparse.Namespace, out: Output, make: Callable[[Ledger, argparse.Namespace], Action]) -> None:
+    ledger = _needs_node(args, Config.load())
+    staff = keystore.address_of(args.label)
+    action = make(ledger, args)
+    preflight(ledger, staff, action)
+    if not out.as_json:
+        print(f"{args.label} ({staff}) will {action.summary}")
+    confirm(args, "Send it?")
+    account = unlock(args, args.label)
+    tx_hash = ledger.sign_and_send(account, action.call)
+    ledger.wait(tx_hash)
+    out.result({"tx_hash": tx_hash, "staff": staff, **action.facts}, f"done: {tx_hash}")
+
+
+# the actions ------------------------------------------------------------------------------------
+
+
+def _admit(ledger: Ledger, args: argparse.Namespace) -> Action:
+    address = checked_address(args.address, "member's address")
+    if not 0 <= args.region < 2**16:
+        raise BadInputError("--region is a number from 0 to 65535")
+    kyc_hash = Web3.keccak(text=args.kyc)  # only the hash of the KYC reference goes on-chain
+    kind = MemberKind(args.kind).code
+    return Action(
+        "REGISTRAR_ROLE",
+        ledger.contract.functions.admit(address, kind, args.region, kyc_hash),
+        f"admit {address} as {args.kind} in region {args.region} (KYC hash {kyc_hash.to_0x_hex()})",
+        {"action": "admit", "address": address, "kind": args.kind, "region": args.region}
+        | {"kyc_hash": kyc_hash.to_0x_hex()},
+    )
+
+
+def _line_amount(text: str) -> int:
+    return 0 if text.strip() in ("0", "0.00", "0,00") else parse_amount(text)
+
+
+def _credit_line(ledger: Ledger, args: argparse.Namespace) -> Action:
+    address = checked_address(args.address, "member's address")
+    limit, ceiling = _line_amount(args.limit), _line_amount(args.ceiling)
+    return Action(
+        "CREDIT_COMMITTEE_ROLE",
+        ledger.contract.functions.setCreditLine(address, limit, ceiling),
+        f"set the credit line of {address} to a limit of {format_amount(limit)} and a ceiling of "
+        f"{format_amount(ceiling)}",
+        {"action": "credit-line", "address": address, "credit_limit": limit, "ceiling": ceiling},
+    )
+
+
+def _status(name: str, verb: str) -> Callable[[Ledger, argparse.Namespace], Action]:
+    def make(ledger: Ledger, args: argparse.Namespace) -> Action:
+        address = checked_address(args.address, "member's address")
+        call = getattr(ledger.contract.functions, name)(address)
+        return Action("REGISTRAR_ROLE", call, f"{verb} {address}", {"action": verb, "address": address})
+
+    return make
+
+
+def _write_off(ledger: Ledger, args: argparse.Namespace) -> Action:
+    address = checked_address(args.address, "member's address")
+    ref = Web3.keccak(text=args.ref or f"write-off {address}")
+    return Action(
+        "CREDIT_COMMITTEE_ROLE",
+        ledger.contract.functions.writeOff(address, ref),
+        f"write off the debt of {address} against the reserve (an excluded member's only)",
+        {"action": "write-off", "address": address},
+    )
+
+
+def _recover(ledger: Ledger, args: argparse.Namespace) -> Action:
+    old = checked_address(args.old, "lost key's address")
+    new = checked_address(args.new, "new key's address")
+    return Action(
+        "REGISTRAR_ROLE",
+        ledger.contract.functions.migrate(old, new),
+        f"move the account of {old} (its balance, credit line, kind, region, status) to the new key {new}, "
+        "and disable the old key for good",
+        {"action": "recover", "old": old, "new": new},
+    )
+
+
+# the parser -------------------------------------------------------------------------------------
+
+
+def add_commands(add: Add) -> None:
+    """Adds the staff commands; each names its function as `run`."""
+
+    def staff_command(name: str, help_text: str, make: Callable[[Ledger, argparse.Namespace], Action]) -> Any:
+        sub = add(name, f"staff: {help_text}", secret=True, confirm=True)
+        sub.add_argument("label", help="the staff member's keystore")
+        sub.add_argument("--rpc", metavar="URL", help="a node's JSON-RPC URL (default: the config's)")
+        sub.set_defaults(run=lambda args, out: run(args, out, make))
+        return sub
+
+    sub = staff_command("admit", "admit a member (REGISTRAR_ROLE)", _admit)
+    sub.add_argument("address", help="the new member's address")
+    sub.add_argument("--kind", choices=ADMITTED_KINDS, required=True)
+    sub.add_argument("--region", type=int, required=True, help="the region's number")
+    sub.add_argument("--kyc", required=True, help="the KYC file's reference: only its hash goes on-chain")
+    sub = staff_command("credit-line", "set a member's credit limit and ceiling (CREDIT_COMMITTEE_ROLE)", _credit_line)
+    sub.add_argument("address")
+    sub.add_argument("limit", help="how far below zero it may go, e.g. 1000.00")
+    sub.add_argument("ceiling", help="how far above zero it may go, e.g. 20000.00")
+    for name, verb, words in (
+        ("freeze", "freeze", "freeze an active member: it can neither pay nor be paid (REGISTRAR_ROLE)"),
+        ("unfreeze", "unfreeze", "make a frozen member active again (REGISTRAR_ROLE)"),
+        ("exclude", "exclude", "exclude a member for good (REGISTRAR_ROLE)"),
+    ):
+        staff_command(name, words, _status(name, verb)).add_argument("address")
+    sub = staff_command("write-off", "write off an excluded member's debt (CREDIT_COMMITTEE_ROLE)", _write_off)
+    sub.add_argument("address")
+    sub.add_argument("--ref", help="the write-off's reference (its hash goes on-chain)")
+    sub = staff_command("recover", "move an account from a lost key to a new one (REGISTRAR_ROLE)", _recover)
+    sub.add_argument("old", help="the lost key's address")
+    sub.add_argument("new", help="the new key's address")

@@ -1,0 +1,71 @@
+"""The vocabulary of next_contracts (and the auditor's own copy of it) against what the contracts
+say: the Solidity enums' members in order, the roles and bounds the deployed ledger answers, and a
+sentence for each of its typed errors."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from next_audit import replay as auditor
+from next_contracts import LEDGER, load_artifact
+from next_contracts.errors import DecodedError, describe
+from next_contracts.vocabulary import MAX_AMOUNT, MAX_FEE_BPS, MemberKind, MemberStatus, Role, fee_for
+from tests.paths import ROOT
+
+
+def solidity_enum(name: str) -> list[str]:
+    """The members of `enum name { ... }`, in order, from the sources under contracts/."""
+    for path in sorted((ROOT / "contracts").rglob("*.sol")):
+        found = re.search(rf"enum\s+{name}\s*\{{([^}}]*)\}}", path.read_text())
+        if found:
+            return [member.strip() for member in found.group(1).split(",") if member.strip()]
+    raise AssertionError(f"no enum {name} under contracts/")
+
+
+def snake_upper(camel: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", camel).upper()
+
+
+@pytest.mark.parametrize(("enum", "auditors"), [(MemberStatus, auditor.STATUSES), (MemberKind, auditor.KINDS)])
+def test_the_enums_name_the_solidity_members_in_order(enum, auditors):
+    members = solidity_enum(enum.__name__)
+    assert [snake_upper(m) for m in members] == [e.name for e in enum]
+    assert [e.code for e in enum] == list(range(len(members)))
+    assert [e.value for e in enum] == list(auditors)  # the auditor's copy says the same
+    assert all(enum.of(e.code) is e for e in enum)
+
+
+def test_the_roles_are_the_contracts_roles_with_their_ids(ledger):
+    abi_roles = {
+        entry["name"]
+        for entry in load_artifact(LEDGER).abi
+        if entry["type"] == "function" and entry["name"].endswith("_ROLE") and not entry["inputs"]
+    }
+    assert abi_roles == {role.value for role in Role}
+    for role in Role:
+        assert bytes(getattr(ledger, role.value)()) == role.id
+        assert Role.from_id(role.id) is role and Role.from_id("0x" + role.id.hex()) is role
+    assert {role.id: role.value for role in Role} == auditor.ROLES
+    assert Role.from_id(b"\x01" * 32) is None
+
+
+def test_the_bounds_and_the_fee_are_the_ledgers(ledger):
+    assert ledger.MAX_AMOUNT() == MAX_AMOUNT
+    assert ledger.MAX_FEE_BPS() == MAX_FEE_BPS
+    fee_bps = ledger.feeBps()
+    for amount in (1, 99, 100, 4_999, 5_000, 123_456_789, MAX_AMOUNT):
+        assert ledger.quoteFee(amount) == fee_for(amount, fee_bps), amount
+
+
+def test_every_typed_error_of_the_ledger_has_its_sentence():
+    for entry in load_artifact(LEDGER).abi:
+        if entry["type"] != "error":
+            continue
+        args = {
+            i["name"]: "0x" + "11" * 20 if i["type"] == "address" else b"\x00" * 32 if i["type"] == "bytes32" else 1
+            for i in entry["inputs"]
+        }
+        decoded = DecodedError(entry["name"], args)
+        assert describe(decoded) != str(decoded), f"{entry['name']} has no sentence in next_contracts.errors.describe"

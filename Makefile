@@ -70,29 +70,26 @@ postgres:
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
 test: setup postgres
-	$(BIN)/ruff check src scripts tests
-	$(BIN)/ruff format --check src scripts tests
+	$(BIN)/ruff check src scripts bench tests
+	$(BIN)/ruff format --check src scripts bench tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(NPM_BIN)/solhint --max-warnings 0 'contracts/**/*.sol'
 	$(NPM_BIN)/prettier --check 'contracts/**/*.sol'
-	@# Two sessions: ape's test isolation (a chain snapshot per test) takes fixtures by name, and the
-	@# gateway's and wallet's tests, which run chains of their own, reuse names like chain and w3.
-	$(BIN)/ape test tests/contracts -q -p no:warnings
+	@# One session: the shared fixtures in tests/conftest.py, ape's beside the contract tests.
 	@# Three workers on two cores: most of these tests wait on one-second blocks, not on the CPU.
 	@# By file, so that a module's chain and database stay in one worker.
-	$(BIN)/python -m pytest tests/node tests/wallet tests/audit tests/bench -q -p no:warnings -p no:ape_test \
-	  -n 3 --dist loadfile
+	$(BIN)/python -m pytest tests -q -p no:warnings -n 3 --dist loadfile
 	@# Last, every benchmark once at a tiny size, so that none can silently break.
 	$(MAKE) --no-print-directory bench-smoke
 
 # The deeper fuzzing run: many more examples of the stateful ledger test.
 test-deep: setup postgres
-	HYPOTHESIS_PROFILE=deep $(BIN)/ape test tests/contracts -q -p no:warnings -m deep
+	HYPOTHESIS_PROFILE=deep $(BIN)/python -m pytest tests/contracts -q -p no:warnings -m deep
 
 lint: setup
-	$(BIN)/ruff check --fix src scripts tests
-	$(BIN)/ruff format src scripts tests
+	$(BIN)/ruff check --fix src scripts bench tests
+	$(BIN)/ruff format src scripts bench tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(NPM_BIN)/prettier --write --log-level warn 'contracts/**/*.sol'
@@ -107,37 +104,37 @@ bench-gas: setup
 
 # The indexer's catch-up rate over 100,000 payments, against the naive path (SQLite, PostgreSQL).
 bench-index: setup postgres
-	$(BIN)/python -m scripts.bench_index
+	$(BIN)/python -m bench.index
 
 # API latency with 1,000,000 members and 5,000,000 transfers in the index.
 bench-api: setup
-	$(BIN)/python -m scripts.bench_api
+	$(BIN)/python -m bench.api
 
 # Payments per second from a signed raw transaction to its indexed row.
 bench-e2e: setup
-	$(BIN)/python -m scripts.bench_e2e
+	$(BIN)/python -m bench.e2e
 
 # The auditor's rate over 100,000 payments, beside the indexer's on the same chain.
 bench-audit: setup
-	$(BIN)/python -m scripts.bench_audit
+	$(BIN)/python -m bench.audit
 
 # Payments per second from signed to indexed on 3 geth validators, and through the relay.
 bench-network: setup
-	$(BIN)/python -m scripts.bench_network
+	$(BIN)/python -m bench.network
 
 # Signing rate with coincurve against the pure-Python backend, one core.
 bench-sign: setup
-	$(BIN)/python -m scripts.bench_sign
+	$(BIN)/python -m bench.sign
 
 # Every benchmark once at a tiny size (a few seconds each): they must run, not measure. `make test`
 # ends with it. Each benchmark takes its size from the environment, as here.
 bench-smoke: setup postgres
-	PAYMENTS=1000 MEMBERS=20 STORE_MEMBERS=1000 NAIVE_EVENTS=500 $(BIN)/python -m scripts.bench_index
-	MEMBERS=2000 TRANSFERS=10000 REQUESTS=50 $(BIN)/python -m scripts.bench_api
-	PAYMENTS=20 $(BIN)/python -m scripts.bench_e2e
-	PAYMENTS=1000 MEMBERS=20 $(BIN)/python -m scripts.bench_audit
-	SECONDS_PER_SIDE=0.2 $(BIN)/python -m scripts.bench_sign
-	PAYMENTS=300 RELAY_PAYMENTS=40 PAYERS=30 $(BIN)/python -m scripts.bench_network
+	PAYMENTS=1000 MEMBERS=20 STORE_MEMBERS=1000 NAIVE_EVENTS=500 $(BIN)/python -m bench.index
+	MEMBERS=2000 TRANSFERS=10000 REQUESTS=50 $(BIN)/python -m bench.api
+	PAYMENTS=20 $(BIN)/python -m bench.e2e
+	PAYMENTS=1000 MEMBERS=20 $(BIN)/python -m bench.audit
+	SECONDS_PER_SIDE=0.2 $(BIN)/python -m bench.sign
+	PAYMENTS=300 RELAY_PAYMENTS=40 PAYERS=30 $(BIN)/python -m bench.network
 	$(BIN)/ape run bench_gas
 
 # Rewrites snapshots/gas.json after a deliberate change in gas.

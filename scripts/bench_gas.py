@@ -12,8 +12,8 @@ import click
 from ape import accounts, chain
 from ape.cli import ConnectedProviderCommand
 
+from bench.gas import SNAPSHOT, measure, ratio
 from next_contracts.rpc import connect
-from scripts._gas import SNAPSHOT, measure, ratio
 
 
 @click.command(cls=ConnectedProviderCommand)

@@ -1,131 +1,84 @@
-"""Shared fixtures: a real anvil chain, started by ape-foundry, with the ledger deployed through the
-same deploy library that `ape run deploy` and the embedded node use."""
+"""The fixtures every test folder shares, in one place for the one test session: a real anvil
+chain per module with the ledger deployed by the deploy library, and a real
+database on each backend, SQLite and PostgreSQL (a throwaway cluster on a free loopback port;
+`make test` installs Debian's server). A conftest's fixtures come before a plugin's, so `chain`
+here is not ape's; the contract tests take ape's `chain`, `w3` and `deployment` back beside them
+(tests/contracts/conftest.py)."""
 
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
 
-from tests.paths import SOLC_BIN
-
-# The Makefile points py-solc-x (and next_contracts.build) at the pinned solcjs; a bare pytest too.
-os.environ.setdefault("SOLCX_BINARY_PATH", str(SOLC_BIN))
-
-import ape
 import pytest
 from hypothesis import HealthCheck, settings
 from web3 import Web3
 
-from next_contracts import LEDGER, load_artifact
 from next_contracts.deploy import DeployConfig, Deployment, deploy
+from next_node.chain.anvil import AnvilChain, AnvilSettings
+from tests.paths import SOLC_BIN
+from tests.support.ports import free_port
+from tests.support.postgres import PostgresMissingError, create_database, drop_database, postgres_server
+
+# The Makefile points py-solc-x (and next_contracts.build) at the pinned solcjs; a bare pytest too.
+os.environ.setdefault("SOLCX_BINARY_PATH", str(SOLC_BIN))
 
 # CI runs 200 examples of each stateful test; `make test-deep` runs many more.
 settings.register_profile(
-    "ci",
-    max_examples=200,
-    stateful_step_count=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
+    "ci", max_examples=200, stateful_step_count=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile(
-    "deep",
-    max_examples=2000,
-    stateful_step_count=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
+    "deep", max_examples=2000, stateful_step_count=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile("quick", max_examples=20, stateful_step_count=25, deadline=None)
-settings.load_profile(__import__("os").environ.get("HYPOTHESIS_PROFILE", "ci"))
-
-INDIVIDUAL, BUSINESS, COUNCIL, SYSTEM = range(4)
-NONE, ACTIVE, FROZEN, EXCLUDED, MIGRATED = range(5)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")
-def w3() -> Web3:
-    return ape.chain.provider.web3
+def postgres() -> Iterator[str]:
+    """A PostgreSQL server for this test session; yields its base URL."""
+    try:
+        with postgres_server() as url:
+            yield url
+    except PostgresMissingError as error:
+        pytest.fail(str(error))
 
 
-@pytest.fixture(scope="session")
-def admin(accounts):
-    return accounts[0]
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new, empty database on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'index.db'}"
+        return
+    server = request.getfixturevalue("postgres")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    yield create_database(server, name)
+    drop_database(server, name)
 
 
-@pytest.fixture(scope="session")
-def registrar(accounts):
-    return accounts[1]
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AnvilChain]:
+    """An anvil chain of the module's own, mining a block per transaction (block time 0)."""
+    node = AnvilChain(AnvilSettings(tmp_path_factory.mktemp("chain"), free_port(), block_time=0))
+    node.start()
+    yield node
+    node.stop()
 
 
-@pytest.fixture(scope="session")
-def committee(accounts):
-    return accounts[2]
+@pytest.fixture(scope="module")
+def w3(chain: AnvilChain) -> Web3:
+    from next_contracts.rpc import connect
+
+    return connect(chain.settings.rpc_url, trust_env=False)
 
 
-@pytest.fixture(scope="session")
-def governor(accounts):
-    return accounts[3]
+@pytest.fixture(scope="module")
+def operator(w3: Web3) -> str:
+    return w3.eth.accounts[0]
 
 
-@pytest.fixture(scope="session")
-def pauser(accounts):
-    return accounts[4]
-
-
-@pytest.fixture(scope="session")
-def auditor(accounts):
-    return accounts[5]
-
-
-@pytest.fixture(scope="session")
-def alice(accounts):
-    return accounts[6]
-
-
-@pytest.fixture(scope="session")
-def bob(accounts):
-    return accounts[7]
-
-
-@pytest.fixture(scope="session")
-def council(accounts):
-    return accounts[8]
-
-
-@pytest.fixture(scope="session")
-def stranger(accounts):
-    return accounts[9]
-
-
-@pytest.fixture(scope="session")
-def deploy_config(admin, registrar, committee, governor, pauser, auditor) -> DeployConfig:
-    return DeployConfig(
-        admin=admin.address,
-        roles={
-            "REGISTRAR_ROLE": (registrar.address,),
-            "CREDIT_COMMITTEE_ROLE": (committee.address,),
-            "GOVERNANCE_ROLE": (governor.address,),
-            "PAUSER_ROLE": (pauser.address,),
-            "AUDITOR_ROLE": (auditor.address,),
-        },
-        fee_bps=20,
-    )
-
-
-@pytest.fixture(scope="session")
-def deployment(w3, admin, deploy_config) -> Deployment:
-    return deploy(w3, admin.address, deploy_config)
-
-
-@pytest.fixture(scope="session")
-def ledger(deployment):
-    """The deployed ledger, seen through ape so that reverts decode to their typed errors."""
-    return ape.Contract(deployment.ledger, abi=load_artifact(LEDGER).abi)
-
-
-@pytest.fixture
-def community(ledger, registrar, committee, alice, bob, council):
-    """Alice and Bob (individuals, region 1) and a council (region 1), with credit lines."""
-    ledger.setDefaultCreditLine(INDIVIDUAL, 100_000, 5_000_000, sender=committee)
-    ledger.setDefaultCreditLine(COUNCIL, 100_000_000, 10_000_000_000, sender=committee)
-    for member, kind in ((alice, INDIVIDUAL), (bob, INDIVIDUAL), (council, COUNCIL)):
-        ledger.admit(member, kind, 1, Web3.keccak(text=f"kyc:{member.address}"), sender=registrar)
-    return ledger
+@pytest.fixture(scope="module")
+def deployment(w3: Web3, operator: str) -> Deployment:
+    return deploy(w3, operator, DeployConfig.single_operator(operator))

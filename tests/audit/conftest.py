@@ -26,8 +26,7 @@ from next_contracts.transact import Sender, send, sender_address
 from next_node import demo
 from next_node.chain.anvil import AnvilChain, AnvilSettings
 from next_node.chain.embedded import ChainSettings, EmbeddedChain
-from scripts._postgres import free_port
-from tests.node.conftest import database_url, postgres  # noqa: F401  (the gateway's databases, both backends)
+from tests.support.ports import free_port
 
 NEXT_AUDIT = str(Path(sys.executable).with_name("next-audit"))
 AUDITOR_PASSWORD = "audit pass"

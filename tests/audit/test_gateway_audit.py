@@ -4,7 +4,6 @@ accounts at an earlier block, its histories row by row, and the checks that cann
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +24,8 @@ from next_node.indexer.supervisor import Supervisor
 from next_node.indexer.sync import Indexer, IndexerSettings
 from tests.audit.conftest import AUDITOR_PASSWORD, AuditedChain
 from tests.node.helpers import index_to_head, running_gateway
+from tests.support.chain import call
+from tests.support.polling import wait_until
 
 GATEWAY_CHECKS = {"gateway.accounts", "gateway.stats", "gateway.history"}
 PAYMENTS_AT_MOST = 3_000  # the background payer's bound, far more than an audit lasts
@@ -37,21 +38,17 @@ def staff_client(engine: Engine, chain: AuditedChain) -> tuple[TestClient, dict[
     return client, {"Authorization": f"Bearer {token}"}
 
 
-def call(chain: AuditedChain, function: str, *args: Any) -> None:
-    ledger = chain.ledger()
-    send(chain.w3, chain.operator, {"to": ledger.address, "data": ledger.encode_abi(function, list(args))})
-
-
 def test_accounts_at_an_earlier_block_are_the_chain_s_accounts_there(small_chain: AuditedChain, database_url) -> None:
     """After block B: a newcomer admitted, a credit line raised, a member frozen, a key migrated,
     payments. The gateway, indexed past all that, serves every account as the chain had it at B."""
     w3, ledger, citizens = small_chain.w3, small_chain.ledger(), small_chain.community.citizens
     block = w3.eth.block_number
     newcomer, new_key = Account.create(), Account.create()
-    call(small_chain, "admit", newcomer.address, 0, 1, b"\x07" * 32)
-    call(small_chain, "setCreditLine", citizens[0].address, 123_456, 9_999_999)
-    call(small_chain, "freeze", citizens[1].address)
-    call(small_chain, "migrate", citizens[2].address, new_key.address)
+    operator = small_chain.operator
+    call(w3, operator, ledger.functions.admit(newcomer.address, 0, 1, b"\x07" * 32))
+    call(w3, operator, ledger.functions.setCreditLine(citizens[0].address, 123_456, 9_999_999))
+    call(w3, operator, ledger.functions.freeze(citizens[1].address))
+    call(w3, operator, ledger.functions.migrate(citizens[2].address, new_key.address))
     payee = citizens[4].address
     for payer in citizens[5:8]:
         send(w3, payer, {"to": ledger.address, "data": ledger.encode_abi("pay", [payee, 150, b"\x00" * 32])})
@@ -157,9 +154,7 @@ def test_a_live_gateway_is_audited_at_one_block_while_payments_flow(
     with live_gateway(small_chain, tmp_path) as (url, _engine):
         payer = threading.Thread(target=pay_on, daemon=True)
         payer.start()
-        deadline = time.monotonic() + 60
-        while not sent and time.monotonic() < deadline:  # the flow has begun before the audit
-            time.sleep(0.05)
+        wait_until(lambda: sent, timeout=60, every=0.05, message="no payment sent")  # the flow began before the audit
         try:
             result = small_chain.audit("--gateway", url, "--keystore", str(keystore))
         finally:
@@ -176,7 +171,7 @@ def test_a_live_gateway_is_audited_at_one_block_while_payments_flow(
 def test_each_tampered_history_row_is_named(small_chain: AuditedChain, tmp_path, monkeypatch) -> None:
     keystore = small_chain.auditor_keystore(tmp_path)
     monkeypatch.setenv("NEXT_AUDIT_PASSWORD", AUDITOR_PASSWORD)
-    call(small_chain, "setFee", 30)  # a fee change to tamper with
+    call(small_chain.w3, small_chain.operator, small_chain.ledger().functions.setFee(30))  # a fee change to tamper with
     engine = make_engine(f"sqlite:///{tmp_path / 'index.db'}")
     index_to_head(engine, small_chain.w3, small_chain.deployment)
     with running_gateway(engine, small_chain.deployment, small_chain.w3) as url:

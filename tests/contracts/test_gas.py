@@ -7,8 +7,8 @@ import json
 
 import ape
 
+from bench.gas import SNAPSHOT, TOLERANCE, measure, regressions
 from next_contracts.rpc import connect
-from scripts._gas import SNAPSHOT, TOLERANCE, measure, regressions
 from tests.paths import ROOT
 
 

@@ -4,7 +4,7 @@ import ape
 import pytest
 from eth_account import Account
 
-from tests.conftest import ACTIVE, COUNCIL, EXCLUDED, FROZEN, INDIVIDUAL, NONE
+from tests.contracts.conftest import ACTIVE, COUNCIL, EXCLUDED, FROZEN, INDIVIDUAL, NONE
 from tests.contracts.helpers import fee_of, kyc, only_event, ref, role
 
 MAX_AMOUNT = 2**63 - 1

@@ -32,7 +32,7 @@ from next_contracts import LEDGER, load_artifact
 from next_contracts.errors import error_from_exception
 from next_contracts.rpc import connect
 from next_contracts.transact import calldata, send
-from tests.conftest import ACTIVE, EXCLUDED, FROZEN, MIGRATED, NONE
+from tests.contracts.conftest import ACTIVE, EXCLUDED, FROZEN, MIGRATED, NONE
 
 MAX_AMOUNT = 2**63 - 1
 MAX_FEE_BPS = 500

@@ -3,7 +3,7 @@
 import ape
 import pytest
 
-from tests.conftest import ACTIVE, BUSINESS, COUNCIL, EXCLUDED, FROZEN, INDIVIDUAL, MIGRATED, NONE
+from tests.contracts.conftest import ACTIVE, BUSINESS, COUNCIL, EXCLUDED, FROZEN, INDIVIDUAL, MIGRATED, NONE
 from tests.contracts.helpers import kyc, only_event, ref, role
 
 ZERO = "0x0000000000000000000000000000000000000000"

@@ -16,7 +16,6 @@ from web3 import Web3
 
 from next_contracts import LEDGER, load_artifact
 from next_contracts.deploy import Deployment
-from next_contracts.transact import calldata, send
 from next_contracts.vocabulary import MemberKind, MemberStatus
 from next_node.api.app import create_app
 from next_node.api.tokens import AuthSettings
@@ -33,7 +32,7 @@ from next_node.db.models import (
     WriteOff,
 )
 from next_node.indexer.sync import Indexer, IndexerSettings
-from scripts._postgres import free_port
+from tests.support.ports import free_port
 
 TABLES = (
     Member,
@@ -47,11 +46,6 @@ TABLES = (
     LedgerState,
     SyncState,
 )
-
-
-def call(w3: Web3, sender: str, ledger: Any, fn: Any) -> Any:
-    """Sends one of the ledger's functions from `sender` and waits for it (next_contracts.transact)."""
-    return send(w3, sender, {"to": ledger.address, "data": calldata(fn)})
 
 
 def index_to_head(engine: Engine, w3: Web3, deployment: Deployment, **settings: Any) -> Indexer:

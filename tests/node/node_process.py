@@ -8,8 +8,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,7 +20,7 @@ from next_contracts.deploy import Deployment
 from next_contracts.transact import calldata, send
 from next_node.chain.embedded import dev_operator
 from next_node.chain.guard import LOCK_FILE
-from scripts._postgres import free_port
+from tests.support.ports import free_port
 
 NODE = [sys.executable, "-m", "next_node.cli"]
 
@@ -80,13 +78,6 @@ def alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
     except FileNotFoundError:
         return False
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "not within the time allowed"
-        time.sleep(0.1)
 
 
 class Community:

@@ -13,12 +13,12 @@ from fastapi.testclient import TestClient
 from siwe import SiweMessage
 
 from next_contracts.deploy import role_id
-from next_contracts.transact import calldata, send
 from next_node.api.app import create_app
 from next_node.api.tokens import AuthSettings, issue_token
 from next_node.db.engine import make_engine
 from tests.node.helpers import index_to_head
 from tests.node.test_api import ledger_of, signed_payment
+from tests.support.chain import call
 
 
 @pytest.fixture(scope="module")
@@ -26,17 +26,14 @@ def people(w3, deployment, operator):
     """Two members, a frozen one, a registrar, an auditor and a stranger, made on the chain."""
     ledger = ledger_of(w3, deployment)
 
-    def call(fn) -> None:
-        send(w3, operator, {"to": ledger.address, "data": calldata(fn)})
-
-    call(ledger.functions.setDefaultCreditLine(0, 100_000, 10_000_000))
+    call(w3, operator, ledger.functions.setDefaultCreditLine(0, 100_000, 10_000_000))
     who = SimpleNamespace(**{name: Account.create() for name in ("member", "other", "frozen", "registrar", "auditor")})
     who.stranger = Account.create()
     for account in (who.member, who.other, who.frozen):
-        call(ledger.functions.admit(account.address, 0, 1, b"\x07" * 32))
-    call(ledger.functions.freeze(who.frozen.address))
-    call(ledger.functions.grantRole(role_id("REGISTRAR_ROLE"), who.registrar.address))
-    call(ledger.functions.grantRole(role_id("AUDITOR_ROLE"), who.auditor.address))
+        call(w3, operator, ledger.functions.admit(account.address, 0, 1, b"\x07" * 32))
+    call(w3, operator, ledger.functions.freeze(who.frozen.address))
+    call(w3, operator, ledger.functions.grantRole(role_id("REGISTRAR_ROLE"), who.registrar.address))
+    call(w3, operator, ledger.functions.grantRole(role_id("AUDITOR_ROLE"), who.auditor.address))
     return who
 
 

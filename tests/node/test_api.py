@@ -13,8 +13,8 @@ from next_node.api.app import create_app
 from next_node.api.tokens import AuthSettings, issue_token
 from next_node.db.engine import make_engine
 from next_node.db.models import Transfer
-from scripts._postgres import create_database
 from tests.node.helpers import index_to_head
+from tests.support.postgres import create_database
 
 ZERO = "0x" + "00" * 20
 

@@ -11,13 +11,13 @@ from eth_account import Account
 from fastapi.testclient import TestClient
 
 from next_contracts.deploy import role_id
-from next_contracts.transact import calldata, send
 from next_contracts.vocabulary import fee_for
 from next_node.api.app import create_app
 from next_node.api.tokens import AuthSettings, issue_token
 from next_node.db.engine import make_engine
 from tests.node.helpers import index_to_head
 from tests.node.test_api import ledger_of
+from tests.support.chain import call
 
 
 @pytest.fixture(scope="module")
@@ -25,19 +25,16 @@ def people(w3, deployment, operator):
     """A council with 1 000,00 of credit, payees in every state, a registrar and a stranger."""
     ledger = ledger_of(w3, deployment)
 
-    def call(fn) -> None:
-        send(w3, operator, {"to": ledger.address, "data": calldata(fn)})
-
     names = ("council", "active", "near_ceiling", "frozen", "excluded", "registrar", "stranger")
     who = SimpleNamespace(**{name: Account.create() for name in names})
     for account in (who.council, who.active, who.near_ceiling, who.frozen, who.excluded):
-        call(ledger.functions.admit(account.address, 0, 1, b"\x09" * 32))
-    call(ledger.functions.setCreditLine(who.council.address, 100_000, 10**9))
-    call(ledger.functions.setCreditLine(who.active.address, 0, 10**9))
-    call(ledger.functions.setCreditLine(who.near_ceiling.address, 0, 5_000))
-    call(ledger.functions.freeze(who.frozen.address))
-    call(ledger.functions.exclude(who.excluded.address))
-    call(ledger.functions.grantRole(role_id("REGISTRAR_ROLE"), who.registrar.address))
+        call(w3, operator, ledger.functions.admit(account.address, 0, 1, b"\x09" * 32))
+    call(w3, operator, ledger.functions.setCreditLine(who.council.address, 100_000, 10**9))
+    call(w3, operator, ledger.functions.setCreditLine(who.active.address, 0, 10**9))
+    call(w3, operator, ledger.functions.setCreditLine(who.near_ceiling.address, 0, 5_000))
+    call(w3, operator, ledger.functions.freeze(who.frozen.address))
+    call(w3, operator, ledger.functions.exclude(who.excluded.address))
+    call(w3, operator, ledger.functions.grantRole(role_id("REGISTRAR_ROLE"), who.registrar.address))
     return who
 
 

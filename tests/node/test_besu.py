@@ -15,8 +15,9 @@ from next_contracts import LEDGER, load_artifact
 from next_node.chain import besu
 from next_node.chain.besu import QbftExtra, decode_extra, encode_extra
 from next_node.db.engine import make_engine
-from tests.node.helpers import call, index_to_head
+from tests.node.helpers import index_to_head
 from tests.node.node_process import NODE
+from tests.support.chain import call
 
 # hyperledger/besu, consensus/qbft/src/test/.../QbftExtraDataCodecTest.java, RAW_HEX_ENCODING_STRING:
 # vanity 0x01..0x20, validators 0x..01 and 0x..02, a vote to add 0x..01, round 0xFEDCBA, and two
@@ -116,11 +117,11 @@ def test_the_allowlist_follows_the_membership_registry(chain, w3, deployment, op
     ledger = w3.eth.contract(deployment.ledger, abi=load_artifact(LEDGER).abi)
     alice, bob, carol, clerk = (Account.create() for _ in range(4))
     for member in (alice, bob, carol):
-        call(w3, operator, ledger, ledger.functions.admit(member.address, 0, 1, b"\x01" * 32))
-    call(w3, operator, ledger, ledger.functions.freeze(bob.address))
-    call(w3, operator, ledger, ledger.functions.exclude(carol.address))
+        call(w3, operator, ledger.functions.admit(member.address, 0, 1, b"\x01" * 32))
+    call(w3, operator, ledger.functions.freeze(bob.address))
+    call(w3, operator, ledger.functions.exclude(carol.address))
     registrar = ledger.functions.REGISTRAR_ROLE().call()
-    call(w3, operator, ledger, ledger.functions.grantRole(registrar, clerk.address))
+    call(w3, operator, ledger.functions.grantRole(registrar, clerk.address))
     database = f"sqlite:///{tmp_path / 'index.db'}"
     index_to_head(make_engine(database), w3, deployment)
     permissions = tmp_path / "permissions_config.toml"
@@ -137,7 +138,7 @@ def test_the_allowlist_follows_the_membership_registry(chain, w3, deployment, op
     assert bob.address.lower() not in allowed["accounts-allowlist"]  # frozen
     assert carol.address.lower() not in allowed["accounts-allowlist"]  # excluded
     assert "0xdead" not in allowed["accounts-allowlist"]
-    call(w3, operator, ledger, ledger.functions.revokeRole(registrar, clerk.address))
+    call(w3, operator, ledger.functions.revokeRole(registrar, clerk.address))
     index_to_head(make_engine(database), w3, deployment)
     subprocess.run(run, check=True, capture_output=True)
     assert clerk.address.lower() not in tomllib.loads(permissions.read_text())["accounts-allowlist"]

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from next_node.chain.guard import LOCK_FILE, DataDirInUseError, DataDirLock
-from scripts._postgres import free_port
 from tests.node.node_process import NODE
+from tests.support.ports import free_port
 
 
 def test_a_data_directory_of_the_anvil_node_is_refused_in_words(tmp_path: Path) -> None:

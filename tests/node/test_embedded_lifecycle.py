@@ -17,8 +17,9 @@ import pytest
 from next_contracts.rpc import connect
 from next_node.chain.anvil import find_anvil
 from next_node.chain.embedded import MNEMONIC_FILE, PASSWORD_FILE
-from scripts._postgres import free_port
-from tests.node.node_process import NODE, Community, alive, chain_pid, start, stop, wait_until
+from tests.node.node_process import NODE, Community, alive, chain_pid, start, stop
+from tests.support.polling import wait_until
+from tests.support.ports import free_port
 
 NEXT_AUDIT = str(Path(sys.executable).with_name("next-audit"))
 

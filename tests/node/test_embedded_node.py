@@ -6,7 +6,6 @@ import os
 import shutil
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -17,8 +16,9 @@ from next_contracts.deploy import Deployment
 from next_contracts.rpc import connect
 from next_contracts.transact import calldata, gas_price, send
 from next_node.chain.embedded import CHAIN_ID, ChainSettings, EmbeddedChain, dev_operator
-from scripts._postgres import free_port
 from tests.node.node_process import NODE, read_banner, start, stop
+from tests.support.polling import wait_until
+from tests.support.ports import free_port
 
 
 def test_up_deploys_then_resumes_the_same_chain(tmp_path):
@@ -67,10 +67,9 @@ def test_up_deploys_then_resumes_the_same_chain(tmp_path):
         assert w3.eth.get_logs({"address": deployment.ledger, "fromBlock": 0}) == logs_before
         assert w3.eth.get_block(receipt["blockNumber"])["hash"] == receipt["blockHash"]
         # Blocks keep coming, one a second: a new one within a bounded wait.
-        deadline = time.monotonic() + 30
-        while w3.eth.block_number <= head_before:
-            assert time.monotonic() < deadline, "no new block in 30 s: the chain does not mine after a restart"
-            time.sleep(0.1)
+        wait_until(
+            lambda: w3.eth.block_number > head_before, message="no new block: the chain does not mine after a restart"
+        )
     finally:
         stop(node)
 
@@ -113,13 +112,12 @@ def test_up_demo_serves_a_seeded_community(tmp_path):
     assert any(f"http://127.0.0.1:{api_port}/docs" in line for line in banner), banner
     try:
         api = f"http://127.0.0.1:{api_port}"
-        deadline = time.monotonic() + 60
-        while True:
+
+        def caught_up() -> bool:
             head = httpx.get(f"{api}/blocks/head").json()
-            if head["lag"] == 0 and head["indexed_block"] > 0:
-                break
-            assert time.monotonic() < deadline, head
-            time.sleep(0.5)
+            return bool(head["lag"] == 0 and head["indexed_block"] > 0)
+
+        wait_until(caught_up, timeout=60, every=0.5, message="the demo's index did not catch up")
         public = httpx.get(f"{api}/stats").json()
         # One council: hidden from the public, and the next smallest group with it.
         assert public["members_by_kind"] == {"business": None, "council": None, "individual": 40}

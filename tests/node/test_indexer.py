@@ -18,10 +18,11 @@ from next_node import demo
 from next_node.db.engine import make_engine
 from next_node.db.models import LedgerState, Member, SyncState, Transfer
 from next_node.errors import DeploymentMismatchError
-from next_node.indexer.decode import decode_log
+from next_node.indexer.decode import Contracts
 from next_node.indexer.sync import Indexer, IndexerSettings
-from scripts._postgres import create_database
-from tests.node.helpers import assert_index_matches_chain, call, dump, index_to_head
+from tests.node.helpers import assert_index_matches_chain, dump, index_to_head
+from tests.support.chain import call
+from tests.support.postgres import create_database
 
 
 @pytest.fixture(scope="module")
@@ -30,16 +31,11 @@ def community(w3, deployment, operator):
     seeded = demo.seed(w3, deployment, operator, citizens=24, payments=60)
     ledger = w3.eth.contract(Web3.to_checksum_address(deployment.ledger), abi=load_artifact(LEDGER).abi)
     lost_key, new_key = seeded.citizens[3], Account.create()
-    call(w3, operator, ledger, ledger.functions.migrate(lost_key.address, new_key.address))
-    call(w3, operator, ledger, ledger.functions.setFee(35))
-    call(w3, operator, ledger, ledger.functions.freeze(seeded.citizens[5].address))
-    call(w3, operator, ledger, ledger.functions.grantRole(Web3.keccak(text="AUDITOR_ROLE"), new_key.address))
-    call(
-        w3,
-        seeded.citizens[6],
-        ledger,
-        ledger.functions.pay(new_key.address, 1_234, demo.ref("after recovery")),
-    )
+    call(w3, operator, ledger.functions.migrate(lost_key.address, new_key.address))
+    call(w3, operator, ledger.functions.setFee(35))
+    call(w3, operator, ledger.functions.freeze(seeded.citizens[5].address))
+    call(w3, operator, ledger.functions.grantRole(Web3.keccak(text="AUDITOR_ROLE"), new_key.address))
+    call(w3, seeded.citizens[6], ledger.functions.pay(new_key.address, 1_234, demo.ref("after recovery")))
     return seeded
 
 
@@ -144,10 +140,11 @@ def test_decoder_agrees_with_web3(w3, deployment, community):
     )["result"]
     typed = w3.eth.get_logs({"address": deployment.ledger, "fromBlock": 0})
     assert len(raw) == len(typed) > 100
+    contracts = Contracts.of(deployment)
     for raw_log, log in zip(raw, typed, strict=True):
-        ours = decode_log(raw_log)
+        ours = contracts.decode(raw_log)
         theirs = events[log["topics"][0].to_0x_hex()].process_log(log)
-        assert ours is not None and ours.name == theirs.event
+        assert ours is not None and ours.name == theirs.event and ours.contract == "ledger"
         normalized = {
             k: (
                 v.lower()
@@ -162,6 +159,21 @@ def test_decoder_agrees_with_web3(w3, deployment, community):
         assert (ours.block_number, ours.log_index) == (theirs.blockNumber, theirs.logIndex)
 
 
+def test_a_lookalike_log_of_another_contract_is_not_decoded(w3, deployment, community):
+    """Logs are decoded by (address, topic): the ledger's Transferred topic from any other emitter
+    (a token that copies its event) is not the ledger's, and never moves a balance."""
+    raw = w3.provider.make_request(
+        "eth_getLogs", [{"address": deployment.ledger, "fromBlock": "0x0", "toBlock": "latest"}]
+    )["result"]
+    contracts = Contracts.of(deployment)
+    assert contracts.addresses == [deployment.ledger.lower()]
+    for log in raw:
+        assert contracts.decode({**log, "address": deployment.ledger.upper().replace("0X", "0x")}) is not None
+        assert contracts.decode({**log, "address": "0x" + "ab" * 20}) is None
+    with pytest.raises(ValueError, match="no contract family"):
+        Contracts({"ledger": deployment.ledger, "lottery": "0x" + "cd" * 20})
+
+
 def test_rewound_chain_is_detected_and_reindexed(database_url, chain, tmp_path):
     """anvil's evm_revert rewinds the chain; new blocks then take the old numbers with other hashes."""
     from next_contracts.rpc import connect
@@ -170,13 +182,13 @@ def test_rewound_chain_is_detected_and_reindexed(database_url, chain, tmp_path):
     operator = w3.eth.accounts[1]
     deployment = deploy(w3, operator, DeployConfig.single_operator(operator))
     ledger = w3.eth.contract(deployment.ledger, abi=load_artifact(LEDGER).abi)
-    call(w3, operator, ledger, ledger.functions.setDefaultCreditLine(0, 100_000, 1_000_000))
+    call(w3, operator, ledger.functions.setDefaultCreditLine(0, 100_000, 1_000_000))
     alice, bob, carol = Account.create(), Account.create(), Account.create()
     for member in (alice, bob, carol):
-        call(w3, operator, ledger, ledger.functions.admit(member.address, 0, 1, b"\x01" * 32))
+        call(w3, operator, ledger.functions.admit(member.address, 0, 1, b"\x01" * 32))
     snapshot = w3.provider.make_request("evm_snapshot", [])["result"]
-    call(w3, alice, ledger, ledger.functions.pay(bob.address, 5_000, b"\x02" * 32))
-    call(w3, bob, ledger, ledger.functions.pay(carol.address, 1_000, b"\x03" * 32))
+    call(w3, alice, ledger.functions.pay(bob.address, 5_000, b"\x02" * 32))
+    call(w3, bob, ledger.functions.pay(carol.address, 1_000, b"\x03" * 32))
 
     engine = make_engine(database_url)
     index_to_head(engine, w3, deployment)
@@ -184,9 +196,9 @@ def test_rewound_chain_is_detected_and_reindexed(database_url, chain, tmp_path):
         assert session.get(Member, bob.address.lower()).balance == 3_998  # type: ignore[union-attr]
 
     w3.provider.make_request("evm_revert", [snapshot])
-    call(w3, carol, ledger, ledger.functions.pay(alice.address, 7_000, b"\x04" * 32))
-    call(w3, operator, ledger, ledger.functions.exclude(bob.address))
-    call(w3, operator, ledger, ledger.functions.setFee(0))  # the new fork is longer than the old one
+    call(w3, carol, ledger.functions.pay(alice.address, 7_000, b"\x04" * 32))
+    call(w3, operator, ledger.functions.exclude(bob.address))
+    call(w3, operator, ledger.functions.setFee(0))  # the new fork is longer than the old one
 
     indexer = Indexer(engine, w3, deployment, IndexerSettings())
     while indexer.step() is not None:

@@ -24,9 +24,11 @@ from next_node.chain.embedded import CHAIN_ID
 from next_node.db.engine import make_engine
 from next_node.indexer.supervisor import IndexStatus, Supervisor
 from next_node.indexer.sync import Indexer, IndexerSettings
-from tests.node.conftest import free_port
-from tests.node.helpers import assert_index_matches_chain, call, dump, index_to_head
+from tests.node.helpers import assert_index_matches_chain, dump, index_to_head
 from tests.node.node_process import NODE, alive, chain_pid, read_banner, stop
+from tests.support.chain import call
+from tests.support.polling import wait_until
+from tests.support.ports import free_port
 
 NEXT_AUDIT = str(Path(sys.executable).with_name("next-audit"))
 
@@ -89,8 +91,8 @@ def test_validators_die_and_return_and_nothing_is_lost(three, database_url, tmp_
     ledger = w3.eth.contract(deployment.ledger, abi=load_artifact(LEDGER).abi)
     alice, bob = Account.create(), Account.create()
     for member in (alice, bob):
-        call(w3, operator, ledger, ledger.functions.admit(member.address, 0, 1, b"\x01" * 32))
-        call(w3, operator, ledger, ledger.functions.setCreditLine(member.address, 10**9, 10**9))
+        call(w3, operator, ledger.functions.admit(member.address, 0, 1, b"\x01" * 32))
+        call(w3, operator, ledger.functions.setCreditLine(member.address, 10**9, 10**9))
 
     engine = make_engine(database_url)
     indexer = Indexer(
@@ -124,10 +126,7 @@ def test_validators_die_and_return_and_nothing_is_lost(three, database_url, tmp_
         clients = [net.w3(name) for name in ("validator-0", "validator-1", "validator-2")]
         for number in range(height + 1):  # one chain: every node has the same block at every height
             assert len({c.eth.get_block(number)["hash"] for c in clients}) == 1, f"block {number}"
-        deadline = time.monotonic() + 60
-        while indexer.cursor()[0] < height:
-            assert time.monotonic() < deadline, status.snapshot()
-            time.sleep(0.2)
+        wait_until(lambda: indexer.cursor()[0] >= height, timeout=60, every=0.2, message=str(status.snapshot()))
     finally:
         stop_indexing.set()
         indexing.join(timeout=30)
@@ -160,11 +159,26 @@ def test_a_validator_is_voted_in_and_out(three, tmp_path):
     net.wait_synced(timeout=60)
     assert fourth.address not in net.signers("validator-0")
     net.propose(fourth.address, True)
-    _wait(lambda: fourth.address in net.signers("validator-0"), "the vote did not add the fourth validator")
+    wait_until(
+        lambda: fourth.address in net.signers("validator-0"),
+        timeout=60,
+        every=0.5,
+        message="the vote did not add the fourth validator",
+    )
     w3 = net.w3(fourth.name)
-    _wait(lambda: _sealed_by(w3, fourth.address, 8), "the fourth validator did not seal once voted in")
+    wait_until(
+        lambda: _sealed_by(w3, fourth.address, 8),
+        timeout=60,
+        every=0.5,
+        message="the fourth validator did not seal once voted in",
+    )
     net.propose(fourth.address, False)
-    _wait(lambda: fourth.address not in net.signers("validator-0"), "the vote did not remove it")
+    wait_until(
+        lambda: fourth.address not in net.signers("validator-0"),
+        timeout=60,
+        every=0.5,
+        message="the vote did not remove it",
+    )
     removed_at = w3.eth.block_number
     time.sleep(6)
     recent = [w3.eth.get_block(n)["miner"] for n in range(removed_at + 1, w3.eth.block_number + 1)]
@@ -183,13 +197,6 @@ def test_a_validator_is_voted_in_and_out(three, tmp_path):
     assert consensus["status"] == "pass" and consensus["checked"] == report["to_block"]
     assert report["figures"]["blocks_sealed"][fourth.address] >= 1
     assert fourth.address not in report["figures"]["signers"]
-
-
-def _wait(condition: object, message: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, message
-        time.sleep(0.5)
 
 
 def _signer(w3: Web3, number: int) -> str:
@@ -237,7 +244,12 @@ def test_the_network_commands_run_a_network_and_leave_no_process(tmp_path):
         )  # fmt: skip
         assert "proposed by validator-0" in voted.stdout
         # One signer: its vote is the majority; the newcomer is a signer from the next block.
-        _wait(lambda: newcomer in _signers_at_head(w3), "the lone signer's vote did not add the newcomer")
+        wait_until(
+            lambda: newcomer in _signers_at_head(w3),
+            timeout=60,
+            every=0.5,
+            message="the lone signer's vote did not add the newcomer",
+        )
     finally:
         stop(node)
     assert not alive(geth)

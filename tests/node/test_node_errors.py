@@ -74,7 +74,7 @@ def test_a_missing_deployment_record_is_one_line(tmp_path: Path) -> None:
 
 def test_dev_token_without_a_running_gateway_says_what_to_do(tmp_path: Path) -> None:
     from next_node.chain.embedded import MNEMONIC_FILE
-    from scripts._postgres import free_port
+    from tests.support.ports import free_port
 
     (tmp_path / MNEMONIC_FILE).write_text("test test test test test test test test test test test junk\n")
     port = free_port()  # nothing listens there

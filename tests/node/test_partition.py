@@ -24,9 +24,11 @@ from next_node.chain.embedded import CHAIN_ID
 from next_node.db.engine import make_engine
 from next_node.indexer.supervisor import IndexStatus, Supervisor
 from next_node.indexer.sync import Indexer, IndexerSettings
-from tests.node.helpers import assert_index_matches_chain, call, dump, index_to_head, running_gateway
+from tests.node.helpers import assert_index_matches_chain, dump, index_to_head, running_gateway
 from tests.node.netns import namespaces
 from tests.node.test_network import Payer
+from tests.support.chain import call
+from tests.support.polling import wait_until
 
 NEXT_AUDIT = str(Path(sys.executable).with_name("next-audit"))
 SPLIT_SECONDS = 25
@@ -53,8 +55,8 @@ def _split_and_heal(net: network.Network, hosts: object, tmp_path: Path) -> None
     ledger = w3.eth.contract(deployment.ledger, abi=load_artifact(LEDGER).abi)
     alice, bob, carol, dave = (Account.create() for _ in range(4))
     for member in (alice, bob, carol, dave):
-        call(w3, operator, ledger, ledger.functions.admit(member.address, 0, 1, b"\x01" * 32))
-        call(w3, operator, ledger, ledger.functions.setCreditLine(member.address, 10**9, 10**9))
+        call(w3, operator, ledger.functions.admit(member.address, 0, 1, b"\x01" * 32))
+        call(w3, operator, ledger.functions.setCreditLine(member.address, 10**9, 10**9))
     net.wait_synced(timeout=60)
 
     engine = make_engine(f"sqlite:///{tmp_path / 'index.db'}")
@@ -89,10 +91,12 @@ def _split_and_heal(net: network.Network, hosts: object, tmp_path: Path) -> None
         # and passes it on after the heal), or unknown to the gateway; the balance says which.
         included = _wait_settled(net, engine, deployment, minority.sent)
         assert ledger.functions.balanceOf(dave.address).call() == included
-        deadline = time.monotonic() + 60
-        while indexer.cursor()[0] < height:
-            assert time.monotonic() < deadline, "the indexer did not follow past the heal"
-            time.sleep(0.2)
+        wait_until(
+            lambda: indexer.cursor()[0] >= height,
+            timeout=60,
+            every=0.2,
+            message="the indexer did not follow past the heal",
+        )
     finally:
         stop.set()
         indexing.join(timeout=30)

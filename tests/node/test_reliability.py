@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 from eth_account import Account
@@ -21,8 +20,10 @@ from next_node.db.engine import make_engine
 from next_node.db.models import SyncState
 from next_node.indexer.supervisor import IndexStatus, Supervisor
 from next_node.indexer.sync import Indexer, IndexerSettings
-from tests.node.conftest import free_port
-from tests.node.helpers import assert_index_matches_chain, call, dump, index_to_head
+from tests.node.helpers import assert_index_matches_chain, dump, index_to_head
+from tests.support.chain import call
+from tests.support.polling import wait_until
+from tests.support.ports import free_port
 
 STAFF, BATCHES = 200, 52  # 10,400 payment events, and the admissions and credit lines around them
 
@@ -33,16 +34,16 @@ def busy_ledger(w3, tmp_path_factory):
     operator = w3.eth.accounts[2]
     deployment = deploy(w3, operator, DeployConfig.single_operator(operator))
     ledger = w3.eth.contract(deployment.ledger, abi=load_artifact(LEDGER).abi)
-    call(w3, operator, ledger, ledger.functions.setDefaultCreditLine(0, 0, 10**12))
-    call(w3, operator, ledger, ledger.functions.setDefaultCreditLine(2, 10**12, 10**12))
+    call(w3, operator, ledger.functions.setDefaultCreditLine(0, 0, 10**12))
+    call(w3, operator, ledger.functions.setDefaultCreditLine(2, 10**12, 10**12))
     council = Account.create()
     staff = [Account.create().address for _ in range(STAFF)]
-    call(w3, operator, ledger, ledger.functions.admit(council.address, 2, 1, b"\x01" * 32))
+    call(w3, operator, ledger.functions.admit(council.address, 2, 1, b"\x01" * 32))
     for member in staff:
-        call(w3, operator, ledger, ledger.functions.admit(member, 0, 1, b"\x02" * 32))
+        call(w3, operator, ledger.functions.admit(member, 0, 1, b"\x02" * 32))
     for month in range(BATCHES):
         amounts = [1_000 + month + i for i in range(STAFF)]
-        call(w3, council, ledger, ledger.functions.payBatch(staff, amounts, month.to_bytes(32, "big")))
+        call(w3, council, ledger.functions.payBatch(staff, amounts, month.to_bytes(32, "big")))
     path = tmp_path_factory.mktemp("busy") / "deployment.json"
     deployment.write(path)
     reference = make_engine(f"sqlite:///{tmp_path_factory.mktemp('reference') / 'index.db'}")
@@ -79,7 +80,7 @@ def test_sigkill_after_each_kth_commit_never_corrupts_the_index(database_url, ch
         start = deployment.deploy_block - 1 if before is None else before
         target = min(head, start + batch_blocks * (1 + run % 3))
         indexer = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _wait_for(
+        wait_until(
             lambda t=target, p=indexer: (_cursor(engine) or -1) >= t or p.poll() is not None,
             timeout=120,
             every=0.005,
@@ -110,10 +111,10 @@ def test_indexer_waits_for_a_chain_that_stops_and_continues(database_url, tmp_pa
     operator = chain.operator
     deployment = deploy(w3, operator, DeployConfig.single_operator(operator.address))
     ledger = w3.eth.contract(deployment.ledger, abi=load_artifact(LEDGER).abi)
-    call(w3, operator, ledger, ledger.functions.setDefaultCreditLine(0, 50_000, 50_000))
+    call(w3, operator, ledger.functions.setDefaultCreditLine(0, 50_000, 50_000))
     alice, bob = Account.create(), Account.create()
     for member in (alice, bob):
-        call(w3, operator, ledger, ledger.functions.admit(member.address, 0, 1, b"\x01" * 32))
+        call(w3, operator, ledger.functions.admit(member.address, 0, 1, b"\x01" * 32))
 
     engine = make_engine(database_url)
     indexer = Indexer(
@@ -127,14 +128,14 @@ def test_indexer_waits_for_a_chain_that_stops_and_continues(database_url, tmp_pa
     thread = threading.Thread(target=Supervisor(indexer, status).run, args=(stop.is_set,), daemon=True)
     thread.start()
     try:
-        _wait_for(lambda: indexer.cursor()[0] >= w3.eth.block_number)
+        wait_until(lambda: indexer.cursor()[0] >= w3.eth.block_number)
         chain.stop()
         # The indexer meets a closed port, and fails at least twice in a row: it keeps trying.
-        _wait_for(lambda: status.snapshot().consecutive_failures >= 2)
+        wait_until(lambda: status.snapshot().consecutive_failures >= 2)
         assert thread.is_alive()
         w3 = chain.start()
-        call(w3, alice, ledger, ledger.functions.pay(bob.address, 4_321, b"\x02" * 32))
-        _wait_for(lambda: indexer.cursor()[0] >= w3.eth.block_number)
+        call(w3, alice, ledger.functions.pay(bob.address, 4_321, b"\x02" * 32))
+        wait_until(lambda: indexer.cursor()[0] >= w3.eth.block_number)
         assert_index_matches_chain(engine, w3, deployment)
         with Session(engine) as session:
             assert session.execute(select(SyncState.last_block)).scalar_one() == w3.eth.block_number
@@ -158,11 +159,3 @@ def _has_tables(engine) -> bool:
     from sqlalchemy import inspect
 
     return inspect(engine).has_table("sync_state")
-
-
-def _wait_for(condition, timeout: float = 30.0, every: float = 0.1) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail("timed out")
-        time.sleep(every)

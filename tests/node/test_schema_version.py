@@ -20,9 +20,10 @@ from next_node.db.engine import make_engine
 from next_node.db.models import SCHEMA_VERSION
 from next_node.db.schema import ensure_schema, schema_version
 from next_node.errors import DeploymentMismatchError
-from tests.node.helpers import assert_index_matches_chain, call, dump, index_to_head
-from tests.node.node_process import wait_until
+from tests.node.helpers import assert_index_matches_chain, dump, index_to_head
 from tests.node.rpc_proxy import rpc_proxy
+from tests.support.chain import call
+from tests.support.polling import wait_until
 
 MEMBERS, PAYMENTS = 30, 90  # some 125 blocks: a rebuild one block per batch takes a few seconds
 PART_WAY = 40  # ranges of one block the killed rebuild indexes
@@ -34,13 +35,13 @@ def indexed_ledger(w3, tmp_path_factory):
     operator = w3.eth.accounts[4]
     deployment = deploy(w3, operator, DeployConfig.single_operator(operator))
     ledger = w3.eth.contract(deployment.ledger, abi=load_artifact(LEDGER).abi)
-    call(w3, operator, ledger, ledger.functions.setDefaultCreditLine(0, 10**9, 10**9))
+    call(w3, operator, ledger.functions.setDefaultCreditLine(0, 10**9, 10**9))
     members = [Account.create() for _ in range(MEMBERS)]
     for member in members:
-        call(w3, operator, ledger, ledger.functions.admit(member.address, 0, 1, b"\x01" * 32))
+        call(w3, operator, ledger.functions.admit(member.address, 0, 1, b"\x01" * 32))
     for i in range(PAYMENTS):
         payer, payee = members[i % MEMBERS], members[(i * 7 + 1) % MEMBERS]
-        call(w3, payer, ledger, ledger.functions.pay(payee.address, 100 + i, i.to_bytes(32, "big")))
+        call(w3, payer, ledger.functions.pay(payee.address, 100 + i, i.to_bytes(32, "big")))
     record = tmp_path_factory.mktemp("record") / "deployment.json"
     deployment.write(record)
     reference = make_engine(f"sqlite:///{tmp_path_factory.mktemp('reference') / 'index.db'}")
@@ -96,6 +97,21 @@ def test_index_of_another_version_is_rebuilt_from_the_chain(database_url, chain,
     assert again.returncode == 0 and "rebuilding" not in again.stderr  # current now: resumed, not rebuilt
 
 
+def test_an_index_that_follows_fewer_contracts_is_rebuilt(database_url, chain, w3, indexed_ledger):
+    """An index written before the deployment gained a contract has none of that contract's past
+    events behind its cursor: it is indexed again from the chain, not resumed."""
+    deployment, record, reference = indexed_ledger
+    engine = make_engine(database_url)
+    index_to_head(engine, w3, deployment)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE sync_state SET contracts = ''"))  # as if it followed nothing yet
+        connection.execute(text("UPDATE ledger_state SET circulation = 0"))
+    done = subprocess.run(index_command(chain, record, database_url), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert f"the deployment has ledger={deployment.ledger.lower()}: rebuilding it from the chain" in done.stderr
+    assert dump(engine) == dump(reference)
+
+
 def test_a_kill_during_the_rebuild_then_a_restart_ends_in_a_correct_index(database_url, chain, w3, indexed_ledger):
     deployment, record, reference = indexed_ledger
     engine = make_engine(database_url)
@@ -132,7 +148,7 @@ def test_an_old_index_of_another_ledger_is_refused_not_dropped(database_url, w3,
     index_to_head(engine, w3, deployment, until_block=deployment.deploy_block + 5)
     age(engine, SCHEMA_VERSION - 1)
     with pytest.raises(DeploymentMismatchError):
-        ensure_schema(engine, chain_id=deployment.chain_id, ledger="0x" + "11" * 20)
+        ensure_schema(engine, chain_id=deployment.chain_id, ledger="0x" + "11" * 20, contracts="ledger=0x" + "11" * 20)
     assert schema_version(engine) == SCHEMA_VERSION - 1  # untouched
 
 

@@ -16,9 +16,9 @@ import pytest
 
 from next_node.chain.anvil import AnvilChain, AnvilSettings
 from next_node.db.engine import make_engine
-from scripts._postgres import free_port
 from tests.node.helpers import index_to_head, running_gateway
-from tests.node.node_process import wait_until
+from tests.support.polling import wait_until
+from tests.support.ports import free_port
 
 # Far below the chain calls' own bound (5 s) times web3's retries: what a probe allows, on a
 # loaded machine, for an answer that the gateway gives without the chain.

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,9 +29,11 @@ from next_node.api.tokens import AuthSettings
 from next_node.db.engine import make_engine
 from next_node.indexer.supervisor import IndexStatus, Supervisor
 from next_node.indexer.sync import Indexer, IndexerSettings
-from scripts._postgres import create_database, drop_database, free_port
 from tests.node.helpers import assert_index_matches_chain, dump, index_to_head
 from tests.node.rpc_proxy import rpc_proxy
+from tests.support.polling import wait_until
+from tests.support.ports import free_port
+from tests.support.postgres import create_database, drop_database
 
 FAST = IndexerSettings(poll_interval=0.05, retry_interval=0.05, retry_max=0.4)
 
@@ -83,22 +84,12 @@ def gateway(engine: Engine, deployment: Deployment, w3: Web3, status: IndexStatu
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    wait_for(lambda: server.started)
+    wait_until(lambda: server.started)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = 30.0) -> Any:
-    """Polls `condition` until it is truthy (and returns it), or fails the test at the deadline."""
-    deadline = time.monotonic() + timeout
-    while not (result := condition()):
-        if time.monotonic() > deadline:
-            pytest.fail("timed out")
-        time.sleep(0.05)
-    return result
 
 
 def health_is(api: str, code: int, state: str, error: str | None = None) -> Callable[[], dict[str, Any] | None]:
@@ -127,24 +118,24 @@ def test_supervisor_outlives_rpc_errors_and_http_500_and_health_says_so(w3, chai
     with rpc_proxy(chain.settings.rpc_url) as proxy:
         indexer = Indexer(engine, connect(proxy.url, trust_env=False, timeout=2), community.deployment, FAST)
         with supervised(indexer) as (status, thread), gateway(engine, community.deployment, w3, status) as api:
-            wait_for(caught_up(indexer, w3))
-            wait_for(health_is(api, 200, "ok"))
+            wait_until(caught_up(indexer, w3))
+            wait_until(health_is(api, 200, "ok"))
 
             proxy.mode = "rpc-error"
             community.pay()
-            body = wait_for(health_is(api, 503, "failing", "injected fault"))
+            body = wait_until(health_is(api, 503, "failing", "injected fault"))
             assert body["status"] == "failing" and body["chain"] == "ok" and body["database"] == "ok"
             assert "keeps trying" in body["index"]["detail"]
             head = httpx.get(f"{api}/blocks/head").json()
             assert head["index"]["state"] == "failing" and head["index"]["consecutive_failures"] >= 1
 
             proxy.mode = "http-500"
-            wait_for(health_is(api, 503, "failing", "500"))
+            wait_until(health_is(api, 503, "failing", "500"))
             assert thread.is_alive()
 
             proxy.mode = "pass"
-            wait_for(caught_up(indexer, w3))
-            body = wait_for(health_is(api, 200, "ok"))
+            wait_until(caught_up(indexer, w3))
+            body = wait_until(health_is(api, 200, "ok"))
             assert body["status"] == "ok" and body["index"]["consecutive_failures"] == 0
     assert_index_matches_chain(engine, w3, community.deployment)
 
@@ -154,18 +145,18 @@ def test_supervisor_outlives_a_locked_sqlite_database(w3, chain, community, tmp_
     engine = make_engine(f"sqlite:///{path}", sqlite_busy_timeout=0.2)
     indexer = Indexer(engine, connect(chain.settings.rpc_url, trust_env=False), community.deployment, FAST)
     with supervised(indexer) as (status, thread), gateway(engine, community.deployment, w3, status) as api:
-        wait_for(caught_up(indexer, w3))
+        wait_until(caught_up(indexer, w3))
         locker = sqlite3.connect(path, isolation_level=None)
         locker.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
         try:
             community.pay()
-            body = wait_for(health_is(api, 503, "failing", "database is locked"))
+            body = wait_until(health_is(api, 503, "failing", "database is locked"))
             assert body["database"] == "ok"  # readers still read (WAL): only the indexer is stuck
         finally:
             locker.execute("ROLLBACK")
             locker.close()
-        wait_for(caught_up(indexer, w3))
-        wait_for(health_is(api, 200, "ok"))
+        wait_until(caught_up(indexer, w3))
+        wait_until(health_is(api, 200, "ok"))
         assert thread.is_alive()
     assert_index_matches_chain(engine, w3, community.deployment)
 
@@ -177,19 +168,19 @@ def test_supervisor_outlives_a_postgresql_database_that_refuses_connections(w3, 
     indexer = Indexer(engine, connect(chain.settings.rpc_url, trust_env=False), community.deployment, FAST)
     try:
         with supervised(indexer) as (status, thread), gateway(engine, community.deployment, w3, status) as api:
-            wait_for(caught_up(indexer, w3))
+            wait_until(caught_up(indexer, w3))
             with admin.connect() as connection:
                 connection.exec_driver_sql(f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")
                 connection.exec_driver_sql(
                     f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
                 )
             community.pay()
-            body = wait_for(health_is(api, 503, "failing", "OperationalError"))
+            body = wait_until(health_is(api, 503, "failing", "OperationalError"))
             assert body["database"] == "unavailable"
             with admin.connect() as connection:
                 connection.exec_driver_sql(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
-            wait_for(caught_up(indexer, w3))
-            wait_for(health_is(api, 200, "ok"))
+            wait_until(caught_up(indexer, w3))
+            wait_until(health_is(api, 200, "ok"))
             assert thread.is_alive()
         assert_index_matches_chain(engine, w3, community.deployment)
     finally:
@@ -248,11 +239,11 @@ def test_serve_without_an_indexer_says_the_index_is_behind(w3, chain, community,
     with gateway(engine, community.deployment, w3, None) as api:
         for _ in range(11):
             community.pay()
-        body = wait_for(health_is(api, 200, "behind"))
+        body = wait_until(health_is(api, 200, "behind"))
         assert body["status"] == "degraded" and body["index"]["supervised"] is False
         assert "blocks behind the chain" in body["index"]["detail"]
         index_to_head(engine, w3, community.deployment)
-        wait_for(health_is(api, 200, "ok"))
+        wait_until(health_is(api, 200, "ok"))
 
 
 def test_backoff_doubles_up_to_its_cap(w3, community, tmp_path):

@@ -18,11 +18,12 @@ from next_contracts import LEDGER, load_artifact
 from next_contracts.deploy import DeployConfig, deploy
 from next_contracts.login import signed_login
 from next_node.chain.embedded import CHAIN_ID
-from scripts._postgres import create_database, drop_database
-from tests.node.conftest import free_port
-from tests.node.helpers import call
 from tests.node.node_process import NODE
 from tests.node.test_network import three  # noqa: F401  (the fixture: three validators)
+from tests.support.chain import call
+from tests.support.polling import wait_until
+from tests.support.ports import free_port
+from tests.support.postgres import create_database, drop_database
 
 DOMAIN = "gateway.test"  # the public name both answer for
 
@@ -60,8 +61,8 @@ def test_two_gateways_on_one_database_answer_as_one(three, shared_database, tmp_
     deployment = deploy(w3, operator, DeployConfig.single_operator(operator.address))
     ledger = w3.eth.contract(deployment.ledger, abi=load_artifact(LEDGER).abi)
     for member in (alice, bob):
-        call(w3, operator, ledger, ledger.functions.admit(member.address, 0, 1, b"\x01" * 32))
-        call(w3, operator, ledger, ledger.functions.setCreditLine(member.address, 10_000, 10_000))
+        call(w3, operator, ledger.functions.admit(member.address, 0, 1, b"\x01" * 32))
+        call(w3, operator, ledger.functions.setCreditLine(member.address, 10_000, 10_000))
     deployment.write(tmp_path / "deployment.json")
     common = ["--data-dir", str(tmp_path), "--database", shared_database]
     indexer = _spawn("index", "--follow", "--rpc-url", net.rpc_url("validator-0"), *common)
@@ -95,15 +96,19 @@ def test_two_gateways_on_one_database_answer_as_one(three, shared_database, tmp_
         relayed = httpx.post(f"{a}/tx", json={"raw": alice.sign_transaction(tx).raw_transaction.to_0x_hex()})
         assert relayed.status_code == 202, relayed.text
         tx_hash = relayed.json()["tx_hash"]
-        deadline = time.monotonic() + 60
-        while httpx.get(f"{b}/tx/{tx_hash}").json()["status"] != "success":
-            assert time.monotonic() < deadline, "B never saw the payment relayed through A"
-            time.sleep(0.5)
+        wait_until(
+            lambda: httpx.get(f"{b}/tx/{tx_hash}").json()["status"] == "success",
+            timeout=60,
+            every=0.5,
+            message="B never saw the payment relayed through A",
+        )
         head = w3.eth.block_number
-        deadline = time.monotonic() + 60
-        while min(httpx.get(f"{g}/blocks/head").json()["indexed_block"] for g in (a, b)) < head:
-            assert time.monotonic() < deadline, "the index did not catch up"
-            time.sleep(0.5)
+        wait_until(
+            lambda: min(httpx.get(f"{g}/blocks/head").json()["indexed_block"] for g in (a, b)) >= head,
+            timeout=60,
+            every=0.5,
+            message="the index did not catch up",
+        )
         assert httpx.get(f"{a}/stats").json() == httpx.get(f"{b}/stats").json()
 
         # One limit for the client across both: 6 relay requests a minute from this IP (the

@@ -14,7 +14,6 @@ from next_contracts import LEDGER, load_artifact
 from next_contracts.transact import calldata, send
 from next_node.db.engine import make_engine
 from next_wallet import cli
-from tests.node.conftest import chain, deployment, operator, w3  # noqa: F401  (the same real chain)
 from tests.node.helpers import index_to_head, running_gateway
 
 PASSWORD = "correct horse battery staple"
@@ -28,7 +27,7 @@ class Run:
 
 
 @pytest.fixture
-def wallet(tmp_path, monkeypatch, capsys, chain, deployment):  # noqa: F811
+def wallet(tmp_path, monkeypatch, capsys, chain, deployment):
     """Runs `next-wallet ARGS` in a fresh wallet home configured for the test chain."""
     monkeypatch.setenv("NEXT_WALLET_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("WALLET_PASSWORD", PASSWORD)
@@ -49,11 +48,11 @@ def wallet(tmp_path, monkeypatch, capsys, chain, deployment):  # noqa: F811
     return run
 
 
-def ledger_of(w3, deployment):  # noqa: F811
+def ledger_of(w3, deployment):
     return w3.eth.contract(Web3.to_checksum_address(deployment.ledger), abi=load_artifact(LEDGER).abi)
 
 
-def admit(w3, deployment, operator, address, *, limit=100_000, ceiling=10_000_000, kind=0):  # noqa: F811
+def admit(w3, deployment, operator, address, *, limit=100_000, ceiling=10_000_000, kind=0):
     ledger = ledger_of(w3, deployment)
     for call in (
         ledger.functions.admit(address, kind, 1, b"\x01" * 32),
@@ -62,14 +61,14 @@ def admit(w3, deployment, operator, address, *, limit=100_000, ceiling=10_000_00
         send(w3, operator, {"to": ledger.address, "data": calldata(call)})
 
 
-def new_member(w3, deployment, operator, **kwargs):  # noqa: F811
+def new_member(w3, deployment, operator, **kwargs):
     account = Account.create()
     admit(w3, deployment, operator, account.address, **kwargs)
     return account
 
 
 @pytest.fixture
-def gateway(w3, deployment, tmp_path):  # noqa: F811
+def gateway(w3, deployment, tmp_path):
     """A gateway on a free port; `refresh()` brings its index up to the chain's head."""
     engine = make_engine(f"sqlite:///{tmp_path / 'index.db'}")
     with running_gateway(engine, deployment, w3) as url:

@@ -7,8 +7,9 @@ import json
 
 import pytest
 
-from next_contracts.transact import calldata, send
+from next_contracts.transact import calldata
 from next_wallet.errors import ExitStatus
+from tests.support.chain import call
 from tests.wallet.conftest import admit, ledger_of, new_member
 from tests.wallet.test_cli import PW, create
 
@@ -104,7 +105,7 @@ def test_every_bad_line_against_the_chain_is_named_in_one_run(wallet, w3, deploy
     council(wallet, w3, deployment, operator)
     frozen = new_member(w3, deployment, operator).address
     near_ceiling = new_member(w3, deployment, operator, ceiling=1_000).address
-    call(w3, deployment, operator, ledger_of(w3, deployment).functions.freeze(frozen))
+    call(w3, operator, ledger_of(w3, deployment).functions.freeze(frozen))
     rows = [(a, "1.00") for a in staff[:497]] + [("0x" + "77" * 20, "1.00"), (frozen, "1.00"), (near_ceiling, "10.01")]
     path = sheet(tmp_path, rows)
     with path.open("a") as file:
@@ -127,10 +128,6 @@ def test_an_over_ceiling_line_is_refused_before_the_file_is_paid(wallet, w3, dep
     result = wallet("batch-pay", "council", str(path), "--chunk", "1", "--yes", *PW)
     assert result.code == ExitStatus.BAD_INPUT and "line 4:" in result.err and "ceiling" in result.err
     assert balances(w3, deployment, payees) == [0, 0, 0]
-
-
-def call(w3, deployment, operator, fn):
-    send(w3, operator, {"to": ledger_of(w3, deployment).address, "data": calldata(fn)})
 
 
 def test_a_sender_that_is_not_a_member_is_refused_before_signing(wallet, w3, deployment, operator, tmp_path):

@@ -169,6 +169,9 @@ class SyncState(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     chain_id: int = Field(sa_type=BigInteger)
     ledger: str = Field(max_length=42)
+    # Every contract the cursor covers, "family=address" sorted (indexer/decode.Contracts): a
+    # deployment that gains one is indexed again, so that none of its events is skipped.
+    contracts: str = Field(default="", max_length=2000)
     deploy_block: int = Field(sa_type=BigInteger)
     last_block: int = Field(sa_type=BigInteger)
     last_block_hash: str | None = Field(default=None, max_length=66)
@@ -180,7 +183,7 @@ EVENT_TABLES: tuple[type[SQLModel], ...] = (Transfer, MemberEvent, WriteOff, Fee
 
 # The shape of the tables above, and of what the indexer derives into them. Bump it with any change
 # to either: on start, an index of another (or no) version is rebuilt from the chain (db/schema.py).
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: sync_state.contracts
 
 
 class SchemaVersion(SQLModel, table=True):

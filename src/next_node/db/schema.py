@@ -34,8 +34,14 @@ class Rebuild:
     """An index that `ensure_schema` dropped, to be indexed again from the chain."""
 
     previous: int | None  # its version; None when it had none (older than versions) or was unreadable
+    followed: str | None = None  # the contracts it followed, when they are what changed
+    contracts: str | None = None  # the contracts to follow now
 
     def __str__(self) -> str:
+        if self.previous == SCHEMA_VERSION:
+            return (
+                f"the index follows {self.followed}, the deployment has {self.contracts}: rebuilding it from the chain"
+            )
         was = "no schema version" if self.previous is None else f"schema version {self.previous}"
         return f"the index has {was}, this node writes version {SCHEMA_VERSION}: rebuilding it from the chain"
 
@@ -47,11 +53,13 @@ def schema_version(engine: Engine) -> int | None:
         return connection.execute(select(VERSION.c.version).where(VERSION.c.id == 1)).scalar_one_or_none()
 
 
-def ensure_schema(engine: Engine, *, chain_id: int, ledger: str) -> Rebuild | None:
-    """Makes the index's tables those of SCHEMA_VERSION; a Rebuild when an index of another version
-    (with data in it) was dropped for that, None when it was current or empty."""
+def ensure_schema(engine: Engine, *, chain_id: int, ledger: str, contracts: str) -> Rebuild | None:
+    """Makes the index's tables those of SCHEMA_VERSION, following `contracts` (see SyncState); a
+    Rebuild when an index of another version, or of fewer contracts, (with data in it) was dropped
+    for that, None when it was current or empty."""
     version = schema_version(engine)
-    if version == SCHEMA_VERSION:
+    followed = _followed(engine) if version == SCHEMA_VERSION else None
+    if version == SCHEMA_VERSION and followed in (None, contracts):
         return None
     indexed = _indexed(engine)
     with engine.begin() as connection:
@@ -63,10 +71,17 @@ def ensure_schema(engine: Engine, *, chain_id: int, ledger: str) -> Rebuild | No
         SQLModel.metadata.drop_all(connection)
         SQLModel.metadata.create_all(connection)
         connection.execute(insert(VERSION).values(id=1, version=SCHEMA_VERSION))
-    rebuild = Rebuild(version) if indexed is not None else None
+    rebuild = Rebuild(version, followed, contracts) if indexed is not None else None
     if rebuild is not None:
         log.warning("%s", rebuild)
     return rebuild
+
+
+def _followed(engine: Engine) -> str | None:
+    """The contracts a current index follows, None when it has no cursor yet."""
+    with engine.connect() as connection:
+        row = connection.execute(text("SELECT contracts FROM sync_state WHERE id = 1")).first()
+    return str(row[0]) if row is not None else None
 
 
 def _indexed(engine: Engine) -> tuple[int, str] | None:

@@ -1,4 +1,10 @@
-"""Decoding the ledger's logs straight from topics and data (ABI words; eth_abi for the rest).
+"""Decoding the logs of the deployment's contracts straight from topics and data (ABI words;
+eth_abi for the rest), by (address, topic) over a registry of the contracts the index follows.
+
+Each contract belongs to a family (the ledger today; governance, allowances and regions next),
+whose ABI decodes its logs and whose handler applies them (apply.py): a new contract adds a family
+here and a handler there, not a second indexer. One eth_getLogs asks for every address at once,
+and one cursor covers them all.
 
 web3's `contract.events.X().process_log` builds AttributeDicts, checksums every address and
 validates the ABI on each call: some 40 times slower, so it stays off the hot path (the naive
@@ -15,12 +21,17 @@ from eth_abi.abi import decode
 from eth_utils.crypto import keccak
 
 from next_contracts import LEDGER, load_artifact
+from next_contracts.deploy import Deployment
+
+# The contract families the index knows, by the artifact whose ABI decodes their logs.
+FAMILIES = {"ledger": LEDGER}
 
 
 @dataclass(frozen=True, slots=True)
 class Event:
     """One decoded log, with where it comes from."""
 
+    contract: str  # the family of the contract that emitted it ("ledger", ...)
     name: str
     args: dict[str, Any]
     block_number: int
@@ -54,9 +65,10 @@ def _word(kind: str) -> Callable[[bytes], Any] | None:
     return None
 
 
-def _specs() -> dict[str, _Spec]:
+def _specs(artifact: str) -> dict[str, _Spec]:
+    """The events of a contract's ABI, by topic."""
     specs = {}
-    for entry in load_artifact(LEDGER).abi:
+    for entry in load_artifact(artifact).abi:
         if entry["type"] != "event":
             continue
         types = ",".join(i["type"] for i in entry["inputs"])
@@ -73,8 +85,7 @@ def _specs() -> dict[str, _Spec]:
     return specs
 
 
-SPECS = _specs()
-TOPICS = {spec.name: topic for topic, spec in SPECS.items()}
+SPECS = {family: _specs(artifact) for family, artifact in FAMILIES.items()}
 
 
 def _topic_value(kind: str, topic: str) -> Any:
@@ -93,12 +104,41 @@ def _data_value(kind: str, value: Any) -> Any:
     return value
 
 
-def decode_log(log: dict[str, Any]) -> Event | None:
-    """The event in a raw log, or None for a log that is not one of the ledger's events."""
+class Contracts:
+    """The contracts the index follows, by family and address; decodes their logs."""
+
+    def __init__(self, addresses: dict[str, str]) -> None:
+        unknown = set(addresses) - set(FAMILIES)
+        if unknown:
+            raise ValueError(f"no contract family {sorted(unknown)}; known: {sorted(FAMILIES)}")
+        self.by_family = {family: address.lower() for family, address in addresses.items()}
+        self.addresses = sorted(self.by_family.values())
+        # (address, topic) -> (family, spec): a log is ours only if its emitter is.
+        self._specs = {
+            (address, topic): (family, spec)
+            for family, address in self.by_family.items()
+            for topic, spec in SPECS[family].items()
+        }
+
+    @classmethod
+    def of(cls, deployment: Deployment) -> Contracts:
+        return cls({"ledger": deployment.ledger})
+
+    def __str__(self) -> str:
+        """The canonical list the cursor records: family=address, sorted."""
+        return ",".join(f"{family}={address}" for family, address in sorted(self.by_family.items()))
+
+    def decode(self, log: dict[str, Any]) -> Event | None:
+        """The event in a raw log, or None for a log that is not one of these contracts' events."""
+        topics = log["topics"]
+        found = self._specs.get((log["address"].lower(), topics[0])) if topics else None
+        if found is None:
+            return None
+        return _decode(found[0], found[1], log)
+
+
+def _decode(family: str, spec: _Spec, log: dict[str, Any]) -> Event:
     topics = log["topics"]
-    spec = SPECS.get(topics[0]) if topics else None
-    if spec is None:
-        return None
     args = {name: _topic_value(kind, topic) for (name, kind), topic in zip(spec.indexed, topics[1:], strict=True)}
     if spec.data_types:
         data = bytes.fromhex(log["data"][2:])
@@ -113,6 +153,7 @@ def decode_log(log: dict[str, Any]) -> Event | None:
                 args[name] = _data_value(kind, value)
     timestamp = log.get("blockTimestamp")
     return Event(
+        contract=family,
         name=spec.name,
         args=args,
         block_number=int(log["blockNumber"], 16),

@@ -17,6 +17,7 @@ from next_node.indexer.decode import Event
 
 def _event(name: str, row: Any, **args: Any) -> Event:
     return Event(
+        contract="ledger",  # every stored event table is the ledger's
         name=name,
         args=args,
         block_number=row.block_number,

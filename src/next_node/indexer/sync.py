@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NoReturn
 
 from sqlalchemy import delete, select
@@ -37,8 +37,8 @@ from next_node.db.models import (
 )
 from next_node.db.schema import ensure_schema
 from next_node.errors import DeploymentMismatchError, NodeError
-from next_node.indexer.apply import Batch
-from next_node.indexer.decode import Event, decode_log
+from next_node.indexer.apply import open_batch
+from next_node.indexer.decode import Contracts, Event
 from next_node.indexer.replay import stored_events
 
 log = logging.getLogger("next_node.indexer")
@@ -96,6 +96,7 @@ class Indexer:
         self.w3 = w3
         self.deployment = deployment
         self.ledger = deployment.ledger.lower()
+        self.contracts = Contracts.of(deployment)  # every contract followed, under one cursor
         self.settings = settings or IndexerSettings()
         self.last_head: int | None = None  # the head as the last step read it
         self._ahead: Future[FetchedRange] | None = None  # the next range, fetched while one is written
@@ -103,7 +104,9 @@ class Indexer:
         # Where a catch-up's time goes, summed over its steps (bench-index prints it).
         self.phase_seconds = dict.fromkeys(PHASES, 0.0)
         # An index of another schema version is dropped here, to be indexed again from the chain.
-        self.rebuild = ensure_schema(engine, chain_id=deployment.chain_id, ledger=self.ledger)
+        self.rebuild = ensure_schema(
+            engine, chain_id=deployment.chain_id, ledger=self.ledger, contracts=str(self.contracts)
+        )
         self._init_cursor()
 
     # JSON-RPC, raw: web3's result formatting is not needed here and costs more than the decoding.
@@ -128,6 +131,7 @@ class Indexer:
                         id=1,
                         chain_id=self.deployment.chain_id,
                         ledger=self.ledger,
+                        contracts=str(self.contracts),
                         deploy_block=self.deployment.deploy_block,
                         last_block=self.deployment.deploy_block - 1,
                         last_block_hash=None,
@@ -185,7 +189,8 @@ class Indexer:
         if head > end:  # the node serialises the next range while this one is decoded and written
             self._ahead = self._prefetcher().submit(self._fetch, end + 1, min(head, end + self.settings.batch_blocks))
         fetched = time.perf_counter()
-        events = [e for e in (decode_log(entry) for entry in batch.logs if not entry.get("removed")) if e is not None]
+        decode = self.contracts.decode
+        events = [e for e in (decode(entry) for entry in batch.logs if not entry.get("removed")) if e is not None]
         if any(e.block_number == end and e.block_hash != end_hash for e in events):
             raise ChainMovedError(f"block {end} changed while the batch was read")
         decoded = time.perf_counter()
@@ -202,7 +207,8 @@ class Indexer:
         header read before them: they are that chain's as long as block `end` still has that hash
         (its hash covers every block before it), which the step checks when it uses them."""
         end_header = self._header(end)
-        logs = self._rpc("eth_getLogs", [{"address": self.ledger, "fromBlock": hex(start), "toBlock": hex(end)}])
+        query = {"address": self.contracts.addresses, "fromBlock": hex(start), "toBlock": hex(end)}
+        logs = self._rpc("eth_getLogs", [query])
         # and the headers of the blocks that hold them (their times, hashes and parents)
         headers = self._headers(sorted({int(entry["blockNumber"], 16) for entry in logs if not entry.get("removed")}))
         return FetchedRange(start, end, logs, end_header, headers)
@@ -271,17 +277,12 @@ class Indexer:
             for n, h in headers.items()
         ]
         times = {b["number"]: b["timestamp"] for b in blocks}
-        events = [
-            e
-            if e.block_time is not None
-            else Event(e.name, e.args, e.block_number, e.block_hash, times[e.block_number], e.tx_hash, e.log_index)
-            for e in events
-        ]
+        events = [e if e.block_time is not None else replace(e, block_time=times[e.block_number]) for e in events]
         return events, blocks
 
     def _write(self, events: list[Event], blocks: list[dict[str, Any]], end: int, end_hash: str) -> None:
         with Session(self.engine) as session, session.begin():
-            batch = Batch(session, self.ledger)
+            batch = open_batch(session, self.contracts)
             batch.apply(events)
             batch.write()
             if blocks:
@@ -336,7 +337,7 @@ class Indexer:
         self._replay(session, chunk)
 
     def _replay(self, session: Session, events: list[Event]) -> None:
-        batch = Batch(session, self.ledger)
+        batch = open_batch(session, self.contracts)
         batch.apply(events, record=False)
         batch.write()
         session.flush()

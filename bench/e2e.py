@@ -43,7 +43,7 @@ from next_node.db.engine import make_engine
 from next_node.db.models import Transfer
 from next_node.indexer.supervisor import Supervisor
 from next_node.indexer.sync import Indexer, IndexerSettings
-from scripts._postgres import free_port
+from tests.support.ports import free_port
 
 PAYMENTS = int(os.environ.get("PAYMENTS", "6000"))
 CLIENTS = int(os.environ.get("CLIENTS", "32"))

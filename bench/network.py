@@ -25,6 +25,7 @@ from eth_account.signers.local import LocalAccount
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from bench.e2e import RELAY_RATE, _session, start_gateway
 from next_contracts import LEDGER, load_artifact
 from next_contracts.deploy import DeployConfig, deploy
 from next_contracts.rpc import connect
@@ -35,8 +36,7 @@ from next_node.db.engine import make_engine
 from next_node.db.models import Transfer
 from next_node.indexer.supervisor import Supervisor
 from next_node.indexer.sync import Indexer, IndexerSettings
-from scripts._postgres import free_port
-from scripts.bench_e2e import RELAY_RATE, _session, start_gateway
+from tests.support.ports import free_port
 
 PAYMENTS = int(os.environ.get("PAYMENTS", "20000"))
 RELAY_PAYMENTS = int(os.environ.get("RELAY_PAYMENTS", "3000"))

@@ -17,7 +17,7 @@ from next_contracts import LEDGER, load_artifact
 from next_contracts.deploy import DeployConfig, Deployment, deploy
 from next_contracts.transact import calldata, send, submit
 from next_node.chain.anvil import AnvilChain, AnvilSettings
-from scripts._postgres import free_port
+from tests.support.ports import free_port
 
 LINES_PER_BATCH = 500
 

@@ -1,6 +1,6 @@
 """Gas of the ledger's operations, measured on a real chain beside OpenZeppelin's ERC20.
 
-Shared by `make bench-gas` (scripts/bench_gas.py) and the gas snapshot test. Every figure is the
+Shared by `make bench-gas` (scripts/bench_gas.py, an `ape run` script) and the gas snapshot test. Every figure is the
 `gasUsed` of a mined transaction, 21,000 of intrinsic cost included, in a steady state: both
 parties of a payment (and the reserve) already hold non-zero balances, as they do in real use.
 """

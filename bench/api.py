@@ -32,7 +32,7 @@ from next_node.api.app import create_app
 from next_node.chain.anvil import AnvilChain, AnvilSettings
 from next_node.db.engine import make_engine
 from next_node.db.models import Member, Transfer
-from scripts._postgres import free_port
+from tests.support.ports import free_port
 
 MEMBERS = int(os.environ.get("MEMBERS", "1000000"))
 TRANSFERS = int(os.environ.get("TRANSFERS", "5000000"))

@@ -19,10 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.busy_chain import busy_chain
 from next_audit import cli
 from next_node.db.engine import make_engine
 from next_node.indexer.sync import Indexer, IndexerSettings
-from scripts._bench_chain import busy_chain
 
 
 def main() -> None:

@@ -34,6 +34,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from web3 import Web3
 
+from bench.busy_chain import BusyChain, busy_chain
 from next_contracts import LEDGER, load_artifact
 from next_contracts.rpc import connect
 from next_contracts.vocabulary import MemberKind
@@ -41,8 +42,7 @@ from next_node.db.bulk import insert_rows
 from next_node.db.engine import make_engine
 from next_node.db.models import Member, SyncState, Transfer
 from next_node.indexer.sync import Indexer, IndexerSettings
-from scripts._bench_chain import BusyChain, busy_chain
-from scripts._postgres import create_database, postgres_server
+from tests.support.postgres import create_database, postgres_server
 
 BATCH_BLOCKS = int(os.environ.get("BATCH_BLOCKS", "2000"))  # the node's default (--batch-blocks)
 

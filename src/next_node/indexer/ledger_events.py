@@ -1,0 +1,186 @@
+"""The ledger family's handler: how each of the ledger's events changes the index (members,
+totals, and its event tables). A contract family of its own (governance, allowances, regions) adds
+a handler like this one, with its tables, and registers it in HANDLERS (apply.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from next_contracts.vocabulary import MemberKind, MemberStatus, Role
+from next_node.db.models import FeeChange, LedgerEvent, MemberEvent, RoleChange, Transfer, WriteOff
+from next_node.indexer import members
+from next_node.indexer.batch import Batch
+from next_node.indexer.decode import Event
+from next_node.indexer.origin import origin
+
+
+class LedgerEvents:
+    family = "ledger"
+
+    def __init__(self, batch: Batch, address: str) -> None:
+        self.batch = batch
+        self.address = address  # the ledger's, which stands for the reserve in Transferred
+        self._handlers = {name[4:]: getattr(self, name) for name in dir(self) if name.startswith("_on_")}
+
+    def apply(self, event: Event, record: bool) -> None:
+        handler = self._handlers.get(event.name)
+        if handler is not None:
+            handler(event, record)
+
+    def _on_Transferred(self, event: Event, record: bool) -> None:
+        a = event.args
+        if a["from"] == self.address:
+            self.batch.state["reserve"] -= a["amount"]
+        else:
+            self.batch.set_balance(a["from"], -(a["amount"] + a["fee"]), event)
+        self.batch.set_balance(a["to"], a["amount"], event)
+        self.batch.state["reserve"] += a["fee"]
+        self.batch.state["fees_collected"] += a["fee"]
+        if record:
+            kind = "write_off" if a["from"] == self.address else "payment"
+            self.batch.rows[Transfer].append(
+                {
+                    **origin(event),
+                    "from_address": a["from"],
+                    "to_address": a["to"],
+                    "amount": a["amount"],
+                    "fee": a["fee"],
+                    "ref": a["ref"],
+                    "kind": kind,
+                }
+            )
+
+    def _on_MemberAdmitted(self, event: Event, record: bool) -> None:
+        a = event.args
+        member = self.batch.member(a["account"], event)
+        kind = MemberKind.of(a["kind"]).value
+        members.admitted(member, kind=kind, region=a["region"], credit_limit=a["creditLimit"], ceiling=a["ceiling"])
+        member.update(kyc_hash=a["kycHash"], admitted_block=event.block_number)
+        if record:
+            self._member_row(
+                event,
+                "admitted",
+                a["account"],
+                kind=member["kind"],
+                region=a["region"],
+                kyc_hash=a["kycHash"],
+                credit_limit=a["creditLimit"],
+                ceiling=a["ceiling"],
+                status="active",
+            )
+
+    def _on_MemberStatusChanged(self, event: Event, record: bool) -> None:
+        status = MemberStatus.of(event.args["newStatus"]).value
+        members.status_changed(self.batch.member(event.args["account"], event), status)
+        if record:
+            self._member_row(event, "status_changed", event.args["account"], status=status)
+
+    def _on_CreditLineSet(self, event: Event, record: bool) -> None:
+        a = event.args
+        members.credit_line_set(
+            self.batch.member(a["account"], event), credit_limit=a["creditLimit"], ceiling=a["ceiling"]
+        )
+        if record:
+            self._member_row(
+                event, "credit_line_set", a["account"], credit_limit=a["creditLimit"], ceiling=a["ceiling"]
+            )
+
+    def _on_AccountMigrated(self, event: Event, record: bool) -> None:
+        old, new = self.batch.member(event.args["from"], event), self.batch.member(event.args["to"], event)
+        members.migrated(old, new, new["address"], also=("kyc_hash", "admitted_block"))
+        if record:
+            # The balance moved through the Transferred just before, in the same transaction.
+            transfers = self.batch.rows[Transfer]
+            if (
+                transfers
+                and transfers[-1]["tx_hash"] == event.tx_hash
+                and transfers[-1]["log_index"] == event.log_index - 1
+            ):
+                transfers[-1]["kind"] = "migration"
+            self._member_row(event, "migrated", old["address"], other=new["address"])
+
+    def _on_DebtWrittenOff(self, event: Event, record: bool) -> None:
+        a = event.args
+        self.batch.state["debt_covered"] += a["covered"]
+        if record:
+            self.batch.rows[WriteOff].append(
+                {
+                    **origin(event),
+                    "account": a["account"],
+                    "debt": a["debt"],
+                    "covered": a["covered"],
+                    "uncovered": a["uncovered"],
+                    "ref": a["ref"],
+                }
+            )
+
+    def _on_FeeChanged(self, event: Event, record: bool) -> None:
+        self.batch.state["fee_bps"] = event.args["newFeeBps"]
+        if record:
+            self.batch.rows[FeeChange].append(
+                {
+                    **origin(event),
+                    "previous_fee_bps": event.args["previousFeeBps"],
+                    "new_fee_bps": event.args["newFeeBps"],
+                }
+            )
+
+    def _on_RoleGranted(self, event: Event, record: bool, granted: bool = True) -> None:
+        if record:
+            a = event.args
+            self.batch.rows[RoleChange].append(
+                {
+                    **origin(event),
+                    "role": getattr(Role.from_id(a["role"]), "value", a["role"]),  # an unknown id as its hex
+                    "account": a["account"],
+                    "sender": a["sender"],
+                    "granted": granted,
+                }
+            )
+
+    def _on_RoleRevoked(self, event: Event, record: bool) -> None:
+        self._on_RoleGranted(event, record, granted=False)
+
+    def _on_Paused(self, event: Event, record: bool, paused: bool = True) -> None:
+        self.batch.state["paused"] = paused
+        if record:
+            self.batch.rows[LedgerEvent].append(
+                {
+                    **origin(event),
+                    "event": "paused" if paused else "unpaused",
+                    "account": event.args["account"],
+                }
+            )
+
+    def _on_Unpaused(self, event: Event, record: bool) -> None:
+        self._on_Paused(event, record, paused=False)
+
+    def _on_DefaultCreditLineSet(self, event: Event, record: bool) -> None:
+        if record:
+            a = event.args
+            self.batch.rows[LedgerEvent].append(
+                {
+                    **origin(event),
+                    "event": "default_credit_line_set",
+                    "kind": MemberKind.of(a["kind"]).value,
+                    "credit_limit": a["creditLimit"],
+                    "ceiling": a["ceiling"],
+                }
+            )
+
+    def _member_row(self, event: Event, name: str, account: str, **fields: Any) -> None:
+        self.batch.rows[MemberEvent].append(
+            {
+                **origin(event),
+                "event": name,
+                "account": account,
+                "other": None,
+                "kind": None,
+                "region": None,
+                "kyc_hash": None,
+                "credit_limit": None,
+                "ceiling": None,
+                "status": None,
+                **fields,
+            }
+        )

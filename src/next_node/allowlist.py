@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from next_contracts.vocabulary import MemberStatus
 from next_node.chain.besu import read_permissions, write_permissions
 from next_node.db.models import Member, RoleChange, SyncState
 from next_node.errors import NodeError
@@ -24,7 +25,12 @@ def allowed_accounts(engine: Engine) -> set[str]:
     members = Member.__table__  # type: ignore[attr-defined]
     roles = RoleChange.__table__  # type: ignore[attr-defined]
     with engine.connect() as connection:
-        active = {row[0] for row in connection.execute(select(members.c.address).where(members.c.status == "active"))}
+        active = {
+            row[0]
+            for row in connection.execute(
+                select(members.c.address).where(members.c.status == MemberStatus.ACTIVE.value)
+            )
+        }
         changes = connection.execute(
             select(roles.c.role, roles.c.account, roles.c.granted).order_by(roles.c.block_number, roles.c.log_index)
         ).all()

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import re
 
+from next_contracts.vocabulary import MAX_AMOUNT  # the ledger's own bound, in hundredths
 from next_wallet.errors import BadInputError
 
 DECIMALS = 2
 SYMBOL = "NXT"
-MAX_AMOUNT = 2**63 - 1  # the ledger's own bound, in hundredths
 SPACES = " \u00a0\u202f"
 _PLAIN = re.compile(r"[0-9]+")
 _GROUPED = re.compile(r"[0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3})+")

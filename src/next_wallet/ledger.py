@@ -18,11 +18,10 @@ from web3.exceptions import ContractCustomError, ContractLogicError, Transaction
 
 from next_contracts import LEDGER, load_artifact
 from next_contracts.accounts import AccountState, BatchCheck, BatchReadError, judge, read_accounts
-from next_contracts.deploy import role_id
 from next_contracts.errors import DecodedError, error_from_exception
 from next_contracts.rpc import connect
 from next_contracts.transact import calldata
-from next_contracts.vocabulary import MemberStatus
+from next_contracts.vocabulary import MemberStatus, Role
 from next_wallet.amounts import format_amount
 from next_wallet.batch_check import Paid
 from next_wallet.config import Config
@@ -192,9 +191,9 @@ class Ledger(LedgerClient):
             return False
         return True
 
-    def has_role(self, role: str, account: str) -> bool:
-        """Whether `account` holds `role` (its name, e.g. "REGISTRAR_ROLE") on the latest state."""
-        return bool(self._node(lambda: self.contract.functions.hasRole(role_id(role), account).call()))
+    def has_role(self, role: Role, account: str) -> bool:
+        """Whether `account` holds `role` on the latest state."""
+        return bool(self._node(lambda: self.contract.functions.hasRole(role.id, account).call()))
 
     def estimate_gas(self, sender: str, call: Any) -> int:
         """The gas `call` from `sender` takes on the latest state; the ledger's refusal is raised as

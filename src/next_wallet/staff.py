@@ -20,7 +20,7 @@ from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError
 
 from next_contracts.errors import describe, error_from_exception
-from next_contracts.vocabulary import MemberKind
+from next_contracts.vocabulary import MemberKind, Role
 from next_wallet import keystore
 from next_wallet.amounts import format_amount, parse_amount
 from next_wallet.config import Config, checked_address
@@ -38,7 +38,7 @@ ADMITTED_KINDS = [kind.value for kind in MemberKind if kind is not MemberKind.SY
 
 @dataclass(frozen=True)
 class Action:
-    role: str  # the role the call needs
+    role: Role  # the role the call needs
     call: Any  # the ledger's function call
     summary: str  # what it does, in words
     facts: dict[str, Any]  # the same for --json
@@ -91,7 +91,7 @@ def _admit(ledger: Ledger, args: argparse.Namespace) -> Action:
     kyc_hash = Web3.keccak(text=args.kyc)  # only the hash of the KYC reference goes on-chain
     kind = MemberKind(args.kind).code
     return Action(
-        "REGISTRAR_ROLE",
+        Role.REGISTRAR,
         ledger.contract.functions.admit(address, kind, args.region, kyc_hash),
         f"admit {address} as {args.kind} in region {args.region} (KYC hash {kyc_hash.to_0x_hex()})",
         {"action": "admit", "address": address, "kind": args.kind, "region": args.region}
@@ -107,7 +107,7 @@ def _credit_line(ledger: Ledger, args: argparse.Namespace) -> Action:
     address = checked_address(args.address, "member's address")
     limit, ceiling = _line_amount(args.limit), _line_amount(args.ceiling)
     return Action(
-        "CREDIT_COMMITTEE_ROLE",
+        Role.CREDIT_COMMITTEE,
         ledger.contract.functions.setCreditLine(address, limit, ceiling),
         f"set the credit line of {address} to a limit of {format_amount(limit)} and a ceiling of "
         f"{format_amount(ceiling)}",
@@ -119,7 +119,7 @@ def _status(name: str, verb: str) -> Callable[[Ledger, argparse.Namespace], Acti
     def make(ledger: Ledger, args: argparse.Namespace) -> Action:
         address = checked_address(args.address, "member's address")
         call = getattr(ledger.contract.functions, name)(address)
-        return Action("REGISTRAR_ROLE", call, f"{verb} {address}", {"action": verb, "address": address})
+        return Action(Role.REGISTRAR, call, f"{verb} {address}", {"action": verb, "address": address})
 
     return make
 
@@ -128,7 +128,7 @@ def _write_off(ledger: Ledger, args: argparse.Namespace) -> Action:
     address = checked_address(args.address, "member's address")
     ref = Web3.keccak(text=args.ref or f"write-off {address}")
     return Action(
-        "CREDIT_COMMITTEE_ROLE",
+        Role.CREDIT_COMMITTEE,
         ledger.contract.functions.writeOff(address, ref),
         f"write off the debt of {address} against the reserve (an excluded member's only)",
         {"action": "write-off", "address": address},
@@ -139,7 +139,7 @@ def _recover(ledger: Ledger, args: argparse.Namespace) -> Action:
     old = checked_address(args.old, "lost key's address")
     new = checked_address(args.new, "new key's address")
     return Action(
-        "REGISTRAR_ROLE",
+        Role.REGISTRAR,
         ledger.contract.functions.migrate(old, new),
         f"move the account of {old} (its balance, credit line, kind, region, status) to the new key {new}, "
         "and disable the old key for good",

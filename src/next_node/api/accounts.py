@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import func, union_all
@@ -10,6 +10,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from web3 import Web3
 
+from next_contracts.vocabulary import MemberKind, MemberStatus
 from next_node.api.access import OwnerOrStaff, Staff
 from next_node.api.deps import SessionDep
 from next_node.api.params import AddressCursor, AddressPath, IdCursor, Limit
@@ -27,9 +28,6 @@ from next_node.api.snapshot import CONFLICT, accounts_at, begin_snapshot, requir
 from next_node.db.models import Member, Transfer
 
 router = APIRouter(tags=["accounts"])
-
-Kind = Literal["individual", "business", "council", "system"]
-Status = Literal["active", "frozen", "excluded", "migrated"]
 
 
 def checksum(address: str) -> str:
@@ -175,20 +173,20 @@ def read_bonus_runs(
 def list_members(
     session: SessionDep,
     _viewer: Staff,
-    kind: Kind | None = None,
+    kind: MemberKind | None = None,
     region: Annotated[int | None, Query(ge=0, le=65_535)] = None,
-    status: Status | None = None,
+    status: MemberStatus | None = None,
     limit: Limit = 50,
     cursor: AddressCursor = None,
 ) -> MemberPage:
     """STAFF. Members, by address, filtered by kind, region and status."""
     query = select(Member)
     if kind is not None:
-        query = query.where(Member.kind == kind)
+        query = query.where(Member.kind == kind.value)
     if region is not None:
         query = query.where(Member.region == region)
     if status is not None:
-        query = query.where(Member.status == status)
+        query = query.where(Member.status == status.value)
     if cursor is not None:
         query = query.where(col(Member.address) > cursor.lower())
     members = session.exec(query.order_by(col(Member.address)).limit(limit + 1)).all()

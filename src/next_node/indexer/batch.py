@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from next_contracts.vocabulary import MemberKind
 from next_node.db.bulk import insert_rows, update_rows
 from next_node.db.models import (
     EVENT_TABLES,
@@ -124,7 +125,7 @@ class Batch:
     def _blank(address: str) -> dict[str, Any]:
         return {
             "address": address,
-            "kind": "individual",
+            "kind": MemberKind.INDIVIDUAL.value,
             "region": 0,
             "status": "none",
             "kyc_hash": "0x",

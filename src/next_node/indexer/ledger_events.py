@@ -66,7 +66,7 @@ class LedgerEvents:
                 kyc_hash=a["kycHash"],
                 credit_limit=a["creditLimit"],
                 ceiling=a["ceiling"],
-                status="active",
+                status=MemberStatus.ACTIVE.value,
             )
 
     def _on_MemberStatusChanged(self, event: Event, record: bool) -> None:

@@ -2,8 +2,9 @@
 chain per module with the ledger deployed by the deploy library, and a real
 database on each backend, SQLite and PostgreSQL (a throwaway cluster on a free loopback port;
 `make test` installs Debian's server). A conftest's fixtures come before a plugin's, so `chain`
-here is not ape's; the contract tests take ape's `chain`, `w3` and `deployment` back beside them
-(tests/contracts/conftest.py)."""
+here is not ape's: the contract tests use `ape.chain`, and their own fixtures (beside them, in
+tests/contracts/conftest.py) have names used nowhere else, as ape's test isolation tracks fixtures
+by name (tests/test_one_session.py keeps it so)."""
 
 from __future__ import annotations
 

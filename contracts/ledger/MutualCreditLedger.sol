@@ -7,6 +7,7 @@ import {FeeMath} from "./FeeMath.sol";
 import {LedgerState} from "./LedgerState.sol";
 import {PackedAccount} from "../membership/PackedAccount.sol";
 import {MembershipRegistry} from "../membership/MembershipRegistry.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 
 /// @title The assured mutual-credit ledger of the exchange cooperative
 /// @notice See IMutualCreditLedger. Roles: the admin (to be handed to governance) grants the
@@ -44,7 +45,7 @@ contract MutualCreditLedger is IMutualCreditLedger, MembershipRegistry {
     /// @param grants The other roles, granted in the same transaction so that the deployment is
     /// complete and replayable from its own block.
     /// @param initialFeeBps The payment fee, in basis points, at most `MAX_FEE_BPS`.
-    constructor(address admin, RoleGrant[] memory grants, uint256 initialFeeBps) {
+    constructor(address admin, RoleGrant[] memory grants, uint256 initialFeeBps) EIP712("NEXT cooperative", "1") {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         for (uint256 i = 0; i < grants.length; ++i) {
             _grantRole(grants[i].role, grants[i].account);

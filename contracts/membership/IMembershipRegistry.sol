@@ -32,6 +32,9 @@ interface IMembershipRegistry {
     /// @notice The operation needs `account` in another status than the `status` it has.
     error MembershipInvalidStatus(address account, MemberStatus status);
 
+    /// @notice Votes are not delegated: each active member casts its own one vote.
+    error MembershipVotesNotDelegable();
+
     /// @notice Emitted when a registrar admits `account`, with the credit line its kind starts with.
     /// @param account The new member's address.
     /// @param kind What the member is (individual, business, council, system).

@@ -2,6 +2,8 @@
 pragma solidity 0.8.30;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Votes} from "@openzeppelin/contracts/governance/utils/Votes.sol";
+import {Time} from "@openzeppelin/contracts/utils/types/Time.sol";
 
 import {IMembershipRegistry, MemberKind, MemberStatus} from "./IMembershipRegistry.sol";
 import {PackedAccount, PackedAccountLibrary} from "./PackedAccount.sol";
@@ -10,7 +12,14 @@ import {PackedAccount, PackedAccountLibrary} from "./PackedAccount.sol";
 /// @notice Membership lives in the same storage slot as the balance (see PackedAccount), so that a
 /// payment checks both parties' status without reading anything more: this is why the registry is
 /// a base of the ledger and not a contract of its own.
-abstract contract MembershipRegistry is IMembershipRegistry, AccessControl {
+///
+/// It is also the cooperative's voting roll (OpenZeppelin's Votes, IERC5805): one vote per active
+/// member, checkpointed by timestamp, counted from admission with no delegation step. A member who is
+/// frozen or excluded stops counting at that moment, and counts again when unfrozen; key recovery
+/// carries the vote to the new key, never doubling it. System accounts (the cooperative's own
+/// operating accounts) do not vote: they are run by its staff, whose say is their own membership.
+/// Votes cannot be delegated: one member, one vote, cast by the member.
+abstract contract MembershipRegistry is IMembershipRegistry, AccessControl, Votes {
     /// @notice Admits members, freezes, unfreezes and excludes them, and migrates lost keys.
     bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
 
@@ -43,6 +52,9 @@ abstract contract MembershipRegistry is IMembershipRegistry, AccessControl {
             ++_memberCount;
         }
         emit MemberAdmitted(account, kind, region, kycHash, line.creditLimit(), line.ceiling());
+        if (kind != MemberKind.System) {
+            _transferVotingUnits(address(0), account, 1);
+        }
     }
 
     /// @inheritdoc IMembershipRegistry
@@ -87,6 +99,9 @@ abstract contract MembershipRegistry is IMembershipRegistry, AccessControl {
         _kycHashes[to] = _kycHashes[from];
         _successors[from] = to;
         emit AccountMigrated(from, to);
+        if (status == MemberStatus.Active && old.kind() != MemberKind.System) {
+            _transferVotingUnits(from, to, 1); // the same vote, on the new key; the total unchanged
+        }
     }
 
     /// @inheritdoc IMembershipRegistry
@@ -102,6 +117,44 @@ abstract contract MembershipRegistry is IMembershipRegistry, AccessControl {
     /// @inheritdoc IMembershipRegistry
     function memberCount() external view returns (uint256) {
         return _memberCount;
+    }
+
+    /// @notice The votes are counted by timestamp (IERC6372), as the governor's proposals are timed.
+    /// @return The current block's timestamp.
+    function clock() public view override returns (uint48) {
+        return Time.timestamp();
+    }
+
+    // solhint-disable func-name-mixedcase
+    /// @notice The clock's mode, as IERC6372 describes it.
+    /// @return "mode=timestamp".
+    function CLOCK_MODE() public pure override returns (string memory) {
+        return "mode=timestamp";
+    }
+    // solhint-enable func-name-mixedcase
+
+    /// @notice Every member's vote is its own: the delegate of an account is the account itself.
+    /// @param account Any address.
+    /// @return `account`.
+    function delegates(address account) public pure override returns (address) {
+        return account;
+    }
+
+    /// @notice Refused: votes are not delegated (one member, one vote, cast by the member).
+    function delegate(address) public override {
+        revert MembershipVotesNotDelegable();
+    }
+
+    /// @notice Refused: votes are not delegated (one member, one vote, cast by the member).
+    function delegateBySig(address, uint256, uint256, uint8, bytes32, bytes32) public override {
+        revert MembershipVotesNotDelegable();
+    }
+
+    /// @dev One unit for an active member that is not a system account (Votes asks it only when a
+    /// delegation changes, which never happens here; kept true to the rule all the same).
+    function _getVotingUnits(address account) internal view override returns (uint256) {
+        PackedAccount packed = _accounts[account].packed;
+        return packed.status() == MemberStatus.Active && packed.kind() != MemberKind.System ? 1 : 0;
     }
 
     /// @dev Moves `amount` from `from` to `to`; a payment (`isPayment`) also pays its fee to the
@@ -147,5 +200,12 @@ abstract contract MembershipRegistry is IMembershipRegistry, AccessControl {
         }
         slot.packed = packed.withStatus(next);
         emit MemberStatusChanged(account, status, next);
+        if (packed.kind() != MemberKind.System) {
+            if (status == MemberStatus.Active) {
+                _transferVotingUnits(account, address(0), 1); // frozen or excluded: no vote from now
+            } else if (next == MemberStatus.Active) {
+                _transferVotingUnits(address(0), account, 1); // unfrozen: its vote back
+            }
+        }
     }
 }

@@ -21,7 +21,7 @@ from eth_utils.crypto import keccak
 from next_audit.errors import CompilerUnavailable
 from next_audit.report import Check
 from next_audit.rpc import Rpc
-from next_contracts import ARTIFACTS_DIR, LEDGER, load_artifact
+from next_contracts import ARTIFACTS_DIR, LEDGER, immutable_ranges, load_artifact, without_immutables
 from next_contracts.build import SHIPPED, BuildError, compile_standard, find_solc, standard_input
 from next_contracts.deploy import Deployment, role_id
 
@@ -91,6 +91,9 @@ def verify_contracts(
         check.fail(LEDGER, f"cannot rebuild the sources: {error}")
         return facts
     rebuilt_runtime = bytes.fromhex(contract["evm"]["deployedBytecode"]["object"])
+    # The constructor writes the immutables (EIP-712's chain id and own address, ...) into the
+    # runtime code: compared with them zeroed, where the rebuild itself says they are.
+    immutables = immutable_ranges(contract["evm"]["deployedBytecode"].get("immutableReferences", {}))
     rebuilt_creation = bytes.fromhex(contract["evm"]["bytecode"]["object"])
     metadata = json.loads(contract["metadata"])
     facts["compiler"] = metadata["compiler"]["version"]
@@ -99,8 +102,8 @@ def verify_contracts(
 
     if not on_chain:
         check.fail(deployment.ledger, f"no code at the ledger's address at block {block}")
-    elif on_chain != rebuilt_runtime:
-        code, meta = split_metadata(on_chain)
+    elif without_immutables(on_chain, immutables) != rebuilt_runtime:
+        code, meta = split_metadata(without_immutables(on_chain, immutables))
         rebuilt_code, rebuilt_meta = split_metadata(rebuilt_runtime)
         if code == rebuilt_code:
             check.fail(

@@ -25,6 +25,7 @@ ROLE_NAMES = ("REGISTRAR_ROLE", "CREDIT_COMMITTEE_ROLE", "GOVERNANCE_ROLE", "PAU
 ROLES = {keccak(text=name): name for name in ROLE_NAMES} | {DEFAULT_ADMIN: "DEFAULT_ADMIN_ROLE"}
 REGISTRAR, COMMITTEE, GOVERNANCE, PAUSER = (keccak(text=n) for n in ROLE_NAMES[:4])
 NONE, ACTIVE, FROZEN, EXCLUDED, MIGRATED = range(5)
+SYSTEM = 3  # MemberKind.System: its accounts do not vote
 STATUSES = ("none", "active", "frozen", "excluded", "migrated")
 KINDS = ("individual", "business", "council", "system")
 MAX_AMOUNT = 2**63 - 1
@@ -43,6 +44,12 @@ class Account:
     region: int = 0
     kyc_hash: bytes = b"\x00" * 32
     successor: str | None = None
+    votes: int = 0  # as the ledger's voting roll last said (DelegateVotesChanged)
+
+    @property
+    def voter(self) -> bool:
+        """One member, one vote: active and not a system account."""
+        return self.status == ACTIVE and self.kind != SYSTEM
 
     def fields(self) -> tuple[int, int, int, int, int, int]:
         return (self.balance, self.credit_limit, self.ceiling, self.status, self.kind, self.region)
@@ -248,6 +255,30 @@ class Replayer:
         new.status, new.kind, new.region, new.kyc_hash = old.status, old.kind, old.region, old.kyc_hash
         new.credit_limit, new.ceiling = old.credit_limit, old.ceiling
         old.credit_limit, old.ceiling, old.status, old.successor = 0, 0, MIGRATED, new_address
+
+    def _on_DelegateVotesChanged(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
+        """The voting roll: a member's votes change only with its status (admitted, frozen,
+        unfrozen, excluded, migrated), from what they were to one if it may vote now, else zero."""
+        address = _address(topics[0])
+        previous, new = values
+        account = self.ledger.account(address)
+        if previous != account.votes or new != int(account.voter):
+            self.rules.fail(
+                address,
+                f"votes {previous} -> {new} in {self.tx.tx_hash}, while its roll says {account.votes} and "
+                f"{'one vote' if account.voter else 'no vote'} for a {KINDS[account.kind]} member "
+                f"{STATUSES[account.status]}",
+            )
+        account.votes = new
+
+    def _on_DelegateChanged(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
+        """Votes cannot be delegated (the registry refuses it): any delegation on record is a breach."""
+        delegator, delegate = _address(topics[0]), _address(topics[2])
+        self.rules.fail(delegator, f"delegated its vote to {delegate} in {self.tx.tx_hash}; votes are not delegable")
+
+    def _on_EIP712DomainChanged(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
+        """The signing domain is fixed at deployment: a change on record is a breach."""
+        self.rules.fail(self.ledger.address, f"the EIP-712 domain changed in {self.tx.tx_hash}")
 
     def _on_DebtWrittenOff(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
         address = _address(topics[0])

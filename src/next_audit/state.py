@@ -77,6 +77,8 @@ def compare(
                 differences.append(f"KYC hash 0x{account.kyc_hash.hex()} replayed, 0x{kyc_hash.hex()} on-chain")
             if successor != (account.successor or "0x" + "00" * 20):
                 differences.append(f"successor {account.successor} replayed, {successor} on-chain")
+            if account.votes != int(account.voter):  # a status changed without its vote, or the reverse
+                differences.append(f"{account.votes} vote(s) on the ledger's roll, {int(account.voter)} for its status")
             if differences:
                 state.fail(address, "; ".join(differences))
             state.checked += 1

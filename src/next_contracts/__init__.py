@@ -24,6 +24,26 @@ class Artifact:
     deployed_bytecode: str
     metadata: str
     path: Path
+    immutables: tuple[tuple[int, int], ...] = ()  # (start, length) in the runtime code
+
+    def runs_on(self, code: bytes) -> bool:
+        """Whether `code`, read from the chain, is this artifact's runtime code: byte for byte, but
+        for the immutables that the constructor wrote into it."""
+        return without_immutables(code, self.immutables) == bytes.fromhex(self.deployed_bytecode[2:])
+
+
+def immutable_ranges(references: dict[str, list[dict[str, int]]]) -> tuple[tuple[int, int], ...]:
+    """solc's `immutableReferences` as sorted (start, length) ranges."""
+    return tuple(sorted((r["start"], r["length"]) for refs in references.values() for r in refs))
+
+
+def without_immutables(code: bytes, ranges: tuple[tuple[int, int], ...]) -> bytes:
+    """`code` with its immutables zeroed, as the compiler leaves them: what the sources build."""
+    masked = bytearray(code)
+    for start, length in ranges:
+        if start + length <= len(masked):
+            masked[start : start + length] = bytes(length)
+    return bytes(masked)
 
 
 @cache
@@ -37,4 +57,5 @@ def load_artifact(name: str = LEDGER) -> Artifact:
         deployed_bytecode=data["deployedBytecode"],
         metadata=data["metadata"],
         path=path,
+        immutables=immutable_ranges(data.get("immutableReferences", {})),
     )

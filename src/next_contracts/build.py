@@ -34,7 +34,15 @@ SETTINGS: dict[str, Any] = {
     "optimizer": {"enabled": True, "runs": 10_000},
     "metadata": {"bytecodeHash": "ipfs"},
     "outputSelection": {
-        "*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "metadata"]},
+        "*": {
+            "*": [
+                "abi",
+                "evm.bytecode.object",
+                "evm.deployedBytecode.object",
+                "evm.deployedBytecode.immutableReferences",
+                "metadata",
+            ]
+        },
     },
 }
 # The contracts whose artifacts ship; mocks are test-only but ship too, for the benchmarks.
@@ -104,6 +112,9 @@ def build(root: Path) -> dict[str, str]:
             "abi": contract["abi"],
             "bytecode": "0x" + contract["evm"]["bytecode"]["object"],
             "deployedBytecode": "0x" + contract["evm"]["deployedBytecode"]["object"],
+            # Where the constructor writes immutables (EIP-712's chain id and address, ...) into the
+            # runtime code: zero here, the deployment's values on the chain (see Artifact.runs_on).
+            "immutableReferences": contract["evm"]["deployedBytecode"].get("immutableReferences", {}),
             "metadata": contract["metadata"],
             "compiler": {
                 "version": json.loads(contract["metadata"])["compiler"]["version"],

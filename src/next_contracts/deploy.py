@@ -102,11 +102,12 @@ class Deployment:
         return cls(**json.loads(path.read_text()))
 
 
-def artifact_hashes(artifact: Artifact) -> dict[str, str]:
-    """What an auditor compares: the artifact file, and the runtime code the chain must hold."""
+def artifact_hashes(artifact: Artifact, code: bytes) -> dict[str, str]:
+    """What an auditor compares: the artifact file, and the runtime code the chain holds (the
+    artifact's, with the immutables its constructor wrote)."""
     return {
         "artifact_sha256": hashlib.sha256(artifact.path.read_bytes()).hexdigest(),
-        "runtime_keccak256": Web3.keccak(hexstr=artifact.deployed_bytecode).to_0x_hex(),
+        "runtime_keccak256": Web3.keccak(code).to_0x_hex(),
     }
 
 
@@ -123,8 +124,8 @@ def deploy(w3: Web3, deployer: Sender, config: DeployConfig) -> Deployment:
     address = receipt["contractAddress"]
     if address is None:
         raise DeployError("the deploy transaction created no contract")
-    code = w3.eth.get_code(address)
-    if code.to_0x_hex() != artifact.deployed_bytecode:
+    code = bytes(w3.eth.get_code(address))
+    if not artifact.runs_on(code):
         raise DeployError(f"the code at {address} is not the shipped artifact's runtime bytecode")
     block = w3.eth.get_block(receipt["blockNumber"])
     return Deployment(
@@ -139,5 +140,5 @@ def deploy(w3: Web3, deployer: Sender, config: DeployConfig) -> Deployment:
             "roles": {k: list(v) for k, v in config.roles.items()},
             "fee_bps": config.fee_bps,
         },
-        artifacts={LEDGER: artifact_hashes(artifact)},
+        artifacts={LEDGER: artifact_hashes(artifact, code)},
     )

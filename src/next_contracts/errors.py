@@ -114,5 +114,15 @@ def describe(decoded: DecodedError, amount: Callable[[int], str] = lambda v: f"{
             f"the reserve is empty: nothing can cover the debt of {amount(a['debt'])} of {a['account']}"
         ),
         "AccessControlBadConfirmation": lambda: "a role can only be renounced by its holder",
+        "MembershipVotesNotDelegable": lambda: "votes are not delegated: each active member casts its own",
+        # The voting roll's library errors (OpenZeppelin Votes, Checkpoints, EIP-712, SafeCast).
+        "ERC5805FutureLookup": lambda: f"no vote count yet for time {a['timepoint']} (now is {a['clock']})",
+        "ERC6372InconsistentClock": lambda: "the voting clock is not the one it says it is",
+        "CheckpointUnorderedInsertion": lambda: "a vote checkpoint out of order",
+        "VotesExpiredSignature": lambda: f"the signature expired at {a['expiry']}",
+        "InvalidAccountNonce": lambda: f"{a['account']}'s nonce is {a['currentNonce']}, not the one signed",
+        "InvalidShortString": lambda: "a name too long for the signing domain",
+        "StringTooLong": lambda: "a name too long for the signing domain",
+        "SafeCastOverflowedUintDowncast": lambda: f"{a['value']} does not fit in {a['bits']} bits",
     }
     return words[name]() if name in words else str(decoded)

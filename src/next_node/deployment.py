@@ -38,8 +38,8 @@ def check_deployment(w3: Web3, deployment: Deployment) -> None:
         raise DeploymentMismatchError(
             f"the chain has id {w3.eth.chain_id} but the deployment record says {deployment.chain_id}"
         )
-    code = w3.eth.get_code(Web3.to_checksum_address(deployment.ledger)).to_0x_hex()
-    if code != load_artifact(LEDGER).deployed_bytecode:
+    code = bytes(w3.eth.get_code(Web3.to_checksum_address(deployment.ledger)))
+    if not load_artifact(LEDGER).runs_on(code):
         raise DeploymentMismatchError(
             f"no ledger with the shipped code at {deployment.ledger}: the chain state was lost or replaced "
             "(delete the data directory to start a new chain)"

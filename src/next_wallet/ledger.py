@@ -20,7 +20,7 @@ from next_contracts import LEDGER, load_artifact
 from next_contracts.accounts import AccountState, BatchCheck, BatchReadError, judge, read_accounts
 from next_contracts.errors import DecodedError, error_from_exception
 from next_contracts.rpc import connect
-from next_contracts.transact import calldata
+from next_contracts.transact import calldata, gas_limit
 from next_contracts.vocabulary import MemberStatus, Role
 from next_wallet.amounts import format_amount
 from next_wallet.batch_check import Paid
@@ -217,7 +217,7 @@ class Ledger(LedgerClient):
             "data": data,
             "value": 0,
             "chainId": self.config.chain_id,
-            "gas": gas or estimate + estimate // 4,
+            "gas": gas or gas_limit(estimate),
             "gasPrice": 0,
             "nonce": nonce
             if nonce is not None

@@ -196,7 +196,9 @@ def deploy_code(chain: AuditedChain, creation: str, record: Path) -> Deployment:
         deploy_tx=receipt["transactionHash"].to_0x_hex(),
         deployer=chain.operator,
         config=config,
-        artifacts={LEDGER: artifact_hashes(load_artifact(LEDGER))},
+        artifacts={
+            LEDGER: artifact_hashes(load_artifact(LEDGER), bytes(chain.w3.eth.get_code(receipt["contractAddress"])))
+        },
     )
     deployment.write(record)
     return deployment

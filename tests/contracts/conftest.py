@@ -17,12 +17,7 @@ NONE, ACTIVE, FROZEN, EXCLUDED, MIGRATED = (status.code for status in MemberStat
 
 
 @pytest.fixture(scope="session")
-def chain():  # ape's, which tests/conftest.py's chain (a node test's own anvil) would hide here
-    return ape.chain
-
-
-@pytest.fixture(scope="session")
-def w3() -> Web3:
+def ape_web3() -> Web3:
     return ape.chain.provider.web3
 
 
@@ -92,14 +87,14 @@ def deploy_config(admin, registrar, committee, governor, pauser, auditor) -> Dep
 
 
 @pytest.fixture(scope="session")
-def deployment(w3, admin, deploy_config) -> Deployment:
-    return deploy(w3, admin.address, deploy_config)
+def ledger_deployment(ape_web3, admin, deploy_config) -> Deployment:
+    return deploy(ape_web3, admin.address, deploy_config)
 
 
 @pytest.fixture(scope="session")
-def ledger(deployment):
+def ledger(ledger_deployment):
     """The deployed ledger, seen through ape so that reverts decode to their typed errors."""
-    return ape.Contract(deployment.ledger, abi=load_artifact(LEDGER).abi)
+    return ape.Contract(ledger_deployment.ledger, abi=load_artifact(LEDGER).abi)
 
 
 @pytest.fixture

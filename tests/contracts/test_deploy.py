@@ -9,26 +9,26 @@ from next_contracts import LEDGER, load_artifact
 from next_contracts.deploy import ROLE_NAMES, DeployConfig, DeployError, Deployment, deploy, role_id
 
 
-def test_deployment_record(w3, deployment, deploy_config, admin, tmp_path):
-    assert deployment.chain_id == w3.eth.chain_id
-    assert deployment.deployer == admin.address
-    block = w3.eth.get_block(deployment.deploy_block)
-    assert block["hash"].to_0x_hex() == deployment.deploy_block_hash
-    receipt = w3.eth.get_transaction_receipt(deployment.deploy_tx)
-    assert receipt["contractAddress"] == deployment.ledger
-    runtime = w3.eth.get_code(deployment.ledger)
-    assert deployment.artifacts[LEDGER]["runtime_keccak256"] == Web3.keccak(runtime).to_0x_hex()
-    assert deployment.config["fee_bps"] == deploy_config.fee_bps
+def test_deployment_record(ape_web3, ledger_deployment, deploy_config, admin, tmp_path):
+    assert ledger_deployment.chain_id == ape_web3.eth.chain_id
+    assert ledger_deployment.deployer == admin.address
+    block = ape_web3.eth.get_block(ledger_deployment.deploy_block)
+    assert block["hash"].to_0x_hex() == ledger_deployment.deploy_block_hash
+    receipt = ape_web3.eth.get_transaction_receipt(ledger_deployment.deploy_tx)
+    assert receipt["contractAddress"] == ledger_deployment.ledger
+    runtime = ape_web3.eth.get_code(ledger_deployment.ledger)
+    assert ledger_deployment.artifacts[LEDGER]["runtime_keccak256"] == Web3.keccak(runtime).to_0x_hex()
+    assert ledger_deployment.config["fee_bps"] == deploy_config.fee_bps
 
     path = tmp_path / "deployment.json"
-    deployment.write(path)
-    assert Deployment.read(path) == deployment
-    assert json.loads(path.read_text())["ledger"] == deployment.ledger
+    ledger_deployment.write(path)
+    assert Deployment.read(path) == ledger_deployment
+    assert json.loads(path.read_text())["ledger"] == ledger_deployment.ledger
 
 
-def test_deploy_single_operator_gets_every_role(w3, stranger):
-    deployment = deploy(w3, stranger.address, DeployConfig.single_operator(stranger.address, fee_bps=7))
-    ledger = w3.eth.contract(deployment.ledger, abi=load_artifact(LEDGER).abi)
+def test_deploy_single_operator_gets_every_role(ape_web3, stranger):
+    deployment = deploy(ape_web3, stranger.address, DeployConfig.single_operator(stranger.address, fee_bps=7))
+    ledger = ape_web3.eth.contract(deployment.ledger, abi=load_artifact(LEDGER).abi)
     for name in ROLE_NAMES:
         assert ledger.functions.hasRole(role_id(name), stranger.address).call()
     assert ledger.functions.feeBps().call() == 7
@@ -71,11 +71,11 @@ def test_deploy_config_unreadable_is_a_deploy_error(tmp_path, content):
         DeployConfig.from_toml(path)
 
 
-def test_deploy_with_fee_above_maximum_fails(w3, stranger):
+def test_deploy_with_fee_above_maximum_fails(ape_web3, stranger):
     from web3.exceptions import ContractCustomError
 
     from next_contracts.errors import error_from_exception
 
     with pytest.raises(ContractCustomError) as raised:
-        deploy(w3, stranger.address, DeployConfig.single_operator(stranger.address, fee_bps=501))
+        deploy(ape_web3, stranger.address, DeployConfig.single_operator(stranger.address, fee_bps=501))
     assert str(error_from_exception(raised.value)) == "LedgerFeeTooHigh(feeBps=501, maxFeeBps=500)"

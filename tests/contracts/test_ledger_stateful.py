@@ -32,7 +32,7 @@ from next_contracts import LEDGER, load_artifact
 from next_contracts.errors import error_from_exception
 from next_contracts.rpc import connect
 from next_contracts.transact import calldata, send
-from tests.contracts.conftest import ACTIVE, EXCLUDED, FROZEN, MIGRATED, NONE
+from tests.contracts.conftest import ACTIVE, EXCLUDED, FROZEN, MIGRATED, NONE, SYSTEM
 
 MAX_AMOUNT = 2**63 - 1
 MAX_FEE_BPS = 500
@@ -72,6 +72,7 @@ class Replay:
         self.fee_bps = 0
         self.fees = 0
         self.covered = 0
+        self.votes: dict[str, int] = {}  # the voting roll, from DelegateVotesChanged alone
 
     def member(self, address: str) -> Member:
         return self.members.setdefault(address, Member())
@@ -106,6 +107,9 @@ class Replay:
             self.covered += a["covered"]
         elif event == "FeeChanged":
             self.fee_bps = a["newFeeBps"]
+        elif event == "DelegateVotesChanged":
+            assert self.votes.get(a["delegate"], 0) == a["previousVotes"], "a vote change from another count"
+            self.votes[a["delegate"]] = a["newVotes"]
 
 
 class LedgerMachine(RuleBasedStateMachine):
@@ -357,12 +361,16 @@ class LedgerMachine(RuleBasedStateMachine):
         """Every account and the reserve, read in one JSON-RPC batch."""
         addresses = list(self.model)
         calls = [self.ledger.encode_abi("accountOf", args=[a]) for a in addresses]
+        calls += [self.ledger.encode_abi("getVotes", args=[a]) for a in addresses]
         calls.append(self.ledger.encode_abi("reserveBalance"))
         with self.w3.batch_requests() as batch:
             for data in calls:
                 batch.add(self.w3.eth.call({"to": self.ledger_address, "data": data}))
             results = batch.execute()
         accounts = {a: Member(*decode(ACCOUNT_STATE, r)) for a, r in zip(addresses, results, strict=False)}
+        self.votes_now = {
+            a: decode(["uint256"], r)[0] for a, r in zip(addresses, results[len(addresses) : -1], strict=True)
+        }
         return accounts, decode(["int256"], results[-1])[0]
 
     @invariant()
@@ -390,6 +398,14 @@ class LedgerMachine(RuleBasedStateMachine):
         for address, m in accounts.items():
             assert self.replay.members.get(address, Member()) == m, f"replay differs for {address}"
 
+        # One member, one vote: an active member that is not a system account has exactly one, any
+        # other address none, and the roll its events tell agrees; so the votes never outnumber the
+        # active members.
+        for address, m in accounts.items():
+            voter = int(m.status == ACTIVE and m.kind != SYSTEM)
+            assert self.votes_now[address] == voter == self.replay.votes.get(address, 0), f"votes of {address}"
+        assert sum(self.votes_now.values()) <= sum(1 for m in accounts.values() if m.status == ACTIVE)
+
         # And the model of the rules agrees with both.
         assert accounts == self.model
         assert reserve == self.reserve
@@ -410,12 +426,12 @@ class LedgerMachine(RuleBasedStateMachine):
         return [events[log["topics"][0].to_0x_hex()].process_log(log) for log in raw]
 
 
-def _run(deployment, registrar, committee, governor, pauser):
+def _run(ledger_deployment, registrar, committee, governor, pauser):
     # A lean web3 on the same node: ape's own instance asks eth_chainId on every request, which
     # triples the run time.
     w3 = connect(ape.chain.provider.uri, trust_env=False)
     LedgerMachine.w3 = w3
-    LedgerMachine.ledger_address = deployment.ledger
+    LedgerMachine.ledger_address = ledger_deployment.ledger
     LedgerMachine.roles = {
         "registrar": registrar.address,
         "committee": committee.address,
@@ -426,12 +442,12 @@ def _run(deployment, registrar, committee, governor, pauser):
     LedgerMachine.TestCase().runTest()
 
 
-def test_ledger_invariants_hold_over_random_histories(deployment, registrar, committee, governor, pauser):
+def test_ledger_invariants_hold_over_random_histories(ledger_deployment, registrar, committee, governor, pauser):
     """200 examples in CI (the "ci" Hypothesis profile in tests/conftest.py)."""
-    _run(deployment, registrar, committee, governor, pauser)
+    _run(ledger_deployment, registrar, committee, governor, pauser)
 
 
 @pytest.mark.deep
-def test_ledger_invariants_hold_over_long_random_histories(deployment, registrar, committee, governor, pauser):
+def test_ledger_invariants_hold_over_long_random_histories(ledger_deployment, registrar, committee, governor, pauser):
     """The deeper run: `make test-deep` (the "deep" profile: 2,000 examples of up to 60 steps)."""
-    _run(deployment, registrar, committee, governor, pauser)
+    _run(ledger_deployment, registrar, committee, governor, pauser)

@@ -20,12 +20,12 @@ ZERO = "0x" + "00" * 20
 
 
 @pytest.fixture(scope="module")
-def community(w3, deployment, operator):
+def seeded(w3, deployment, operator):
     return demo.seed(w3, deployment, operator, citizens=30, payments=90)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def engine(request, tmp_path_factory, community, w3, deployment):
+def engine(request, tmp_path_factory, seeded, w3, deployment):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('api') / 'index.db'}"
     else:
@@ -52,8 +52,8 @@ def ledger_of(w3, deployment):
 # accounts ---------------------------------------------------------------------------------------
 
 
-def test_read_account(client, community, w3, deployment):
-    shop = next(iter(community.businesses.values()))
+def test_read_account(client, seeded, w3, deployment):
+    shop = next(iter(seeded.businesses.values()))
     body = client.get(f"/accounts/{shop.address.lower()}").json()
     on_chain = ledger_of(w3, deployment).functions.accountOf(shop.address).call()
     assert body["address"] == shop.address
@@ -62,8 +62,8 @@ def test_read_account(client, community, w3, deployment):
     assert (body["status"], body["kind"], body["region"]) == ("active", "business", on_chain[5])
 
 
-def test_read_excluded_account(client, community):
-    body = client.get(f"/accounts/{community.defaulter.address}").json()
+def test_read_excluded_account(client, seeded):
+    body = client.get(f"/accounts/{seeded.defaulter.address}").json()
     assert body["status"] == "excluded"
     assert body["balance"] == 0  # written off in full
 
@@ -80,8 +80,8 @@ def test_malformed_address_is_422(client, bad):
     assert client.get(f"/accounts/{bad}/transfers").status_code == 422
 
 
-def test_transfers_pages_cover_the_history_newest_first(client, community, engine):
-    council = community.council.address
+def test_transfers_pages_cover_the_history_newest_first(client, seeded, engine):
+    council = seeded.council.address
     seen, cursor = [], None
     for _ in range(100):  # far more pages than there are; a cursor that loops fails instead of hanging
         params = {"limit": 7} | ({"cursor": cursor} if cursor else {})
@@ -115,8 +115,8 @@ def test_transfers_pages_cover_the_history_newest_first(client, community, engin
         {"cursor": "9" * 19},
     ],
 )
-def test_bad_pagination_is_422(client, community, params):
-    assert client.get(f"/accounts/{community.council.address}/transfers", params=params).status_code == 422
+def test_bad_pagination_is_422(client, seeded, params):
+    assert client.get(f"/accounts/{seeded.council.address}/transfers", params=params).status_code == 422
 
 
 def test_transfers_of_unknown_account_is_404(client):
@@ -126,9 +126,9 @@ def test_transfers_of_unknown_account_is_404(client):
 # members and stats ------------------------------------------------------------------------------
 
 
-def test_members_filtered_by_kind_and_region(client, community):
+def test_members_filtered_by_kind_and_region(client, seeded):
     councils = client.get("/members", params={"kind": "council"}).json()
-    assert [m["address"] for m in councils["items"]] == [community.council.address]
+    assert [m["address"] for m in councils["items"]] == [seeded.council.address]
     region_2 = client.get("/members", params={"region": 2, "kind": "business", "limit": 200}).json()["items"]
     assert len(region_2) == 9  # eight shops and the failing one
     assert all(m["region"] == 2 and m["kind"] == "business" for m in region_2)
@@ -163,7 +163,7 @@ def test_bad_member_filters_are_422(client, params):
     assert client.get("/members", params=params).status_code == 422
 
 
-def test_stats(client, w3, deployment, community):
+def test_stats(client, w3, deployment, seeded):
     stats = client.get("/stats").json()
     ledger = ledger_of(w3, deployment)
     assert stats["reserve"] == ledger.functions.reserveBalance().call() > 0
@@ -217,8 +217,8 @@ def signed_payment(w3, deployment, payer, payee, amount, *, chain_id=None, to=No
     return payer.sign_transaction(tx).raw_transaction.to_0x_hex()
 
 
-def test_relay_sends_a_members_payment(client, engine, w3, deployment, community):
-    payer, payee = community.citizens[10], community.citizens[11]
+def test_relay_sends_a_members_payment(client, engine, w3, deployment, seeded):
+    payer, payee = seeded.citizens[10], seeded.citizens[11]
     before = ledger_of(w3, deployment).functions.balanceOf(payee.address).call()
     response = client.post("/tx", json={"raw": signed_payment(w3, deployment, payer, payee.address, 777)})
     assert response.status_code == 202, response.text
@@ -232,15 +232,15 @@ def test_relay_sends_a_members_payment(client, engine, w3, deployment, community
     assert page["items"][0]["amount"] == 777
 
 
-def test_relay_refuses_another_chain(client, w3, deployment, community):
-    raw = signed_payment(w3, deployment, community.citizens[0], community.citizens[1].address, 1, chain_id=1)
+def test_relay_refuses_another_chain(client, w3, deployment, seeded):
+    raw = signed_payment(w3, deployment, seeded.citizens[0], seeded.citizens[1].address, 1, chain_id=1)
     response = client.post("/tx", json={"raw": raw})
     assert response.status_code == 400
     assert "chain 1" in response.json()["detail"]
 
 
-def test_relay_refuses_another_contract(client, w3, deployment, community):
-    raw = signed_payment(w3, deployment, community.citizens[0], community.citizens[1].address, 1, to="0x" + "12" * 20)
+def test_relay_refuses_another_contract(client, w3, deployment, seeded):
+    raw = signed_payment(w3, deployment, seeded.citizens[0], seeded.citizens[1].address, 1, to="0x" + "12" * 20)
     response = client.post("/tx", json={"raw": raw})
     assert response.status_code == 400
     assert "not for this system's ledger" in response.json()["detail"]
@@ -257,24 +257,24 @@ def test_relay_refuses_bad_bodies(client):
     assert client.post("/tx", content=b"not json", headers={"content-type": "application/json"}).status_code == 422
 
 
-def test_relay_says_why_the_ledger_would_refuse(client, w3, deployment, community):
-    payer = community.citizens[2]
-    raw = signed_payment(w3, deployment, payer, community.citizens[3].address, 10**12)
+def test_relay_says_why_the_ledger_would_refuse(client, w3, deployment, seeded):
+    payer = seeded.citizens[2]
+    raw = signed_payment(w3, deployment, payer, seeded.citizens[3].address, 10**12)
     response = client.post("/tx", json={"raw": raw})
     assert response.status_code == 409
     assert "LedgerInsufficientCredit" in response.json()["detail"]
 
 
-def test_relay_answers_a_retry_as_the_first_time_and_refuses_a_used_nonce(client, w3, deployment, community):
-    payer = community.citizens[12]
-    raw = signed_payment(w3, deployment, payer, community.citizens[13].address, 5)
+def test_relay_answers_a_retry_as_the_first_time_and_refuses_a_used_nonce(client, w3, deployment, seeded):
+    payer = seeded.citizens[12]
+    raw = signed_payment(w3, deployment, payer, seeded.citizens[13].address, 5)
     first = client.post("/tx", json={"raw": raw})
     assert first.status_code == 202
     w3.eth.wait_for_transaction_receipt(Web3.keccak(hexstr=raw))  # mined; now the same bytes again
     again = client.post("/tx", json={"raw": raw})
     assert again.status_code == 202 and again.json() == first.json(), again.text
     used = w3.eth.get_transaction_count(payer.address) - 1
-    other = signed_payment(w3, deployment, payer, community.citizens[13].address, 6, nonce=used)
+    other = signed_payment(w3, deployment, payer, seeded.citizens[13].address, 6, nonce=used)
     refused = client.post("/tx", json={"raw": other})
     detail = refused.json()["detail"]
     assert refused.status_code == 400 and "nonce" in detail and "{" not in detail and "'" not in detail, detail

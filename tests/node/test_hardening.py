@@ -33,15 +33,19 @@ CLOSED = (httpx.WriteError, httpx.ReadError, httpx.RemoteProtocolError)
 
 
 @pytest.fixture(scope="module")
-def alice(w3, deployment, operator):
+def member_key(w3, deployment, operator):
     ledger = ledger_of(w3, deployment)
-    alice = Account.create()
-    send(w3, operator, {"to": ledger.address, "data": ledger.encode_abi("admit", [alice.address, 0, 1, b"\x07" * 32])})
-    return alice
+    member_key = Account.create()
+    send(
+        w3,
+        operator,
+        {"to": ledger.address, "data": ledger.encode_abi("admit", [member_key.address, 0, 1, b"\x07" * 32])},
+    )
+    return member_key
 
 
 @pytest.fixture(scope="module")
-def engine(w3, deployment, alice, tmp_path_factory):
+def engine(w3, deployment, member_key, tmp_path_factory):
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('hardening') / 'index.db'}")
     index_to_head(engine, w3, deployment)
     return engine
@@ -132,18 +136,20 @@ def test_a_login_message_over_2_kib_is_refused_before_parsing(engine, deployment
     assert response.status_code == 422
 
 
-def test_a_login_message_with_long_fields_is_refused_fast(engine, deployment, w3, alice):
+def test_a_login_message_with_long_fields_is_refused_fast(engine, deployment, w3, member_key):
     """A 2 KiB statement took siwe's ABNF parser seconds; it is refused by its line length."""
     client = TestClient(app_with(engine, deployment, w3).app)
-    message = siwe_message(client, alice.address).replace("\nURI:", "\n" + "x " * 600 + "\n\nURI:", 1)
-    response = login(client, alice, message)
+    message = siwe_message(client, member_key.address).replace("\nURI:", "\n" + "x " * 600 + "\n\nURI:", 1)
+    response = login(client, member_key, message)
     assert response.status_code == 400 and "line over" in response.json()["detail"]
 
 
-def test_a_malformed_message_says_why_without_python_text(engine, deployment, w3, alice):
+def test_a_malformed_message_says_why_without_python_text(engine, deployment, w3, member_key):
     client = TestClient(app_with(engine, deployment, w3).app)
-    message = siwe_message(client, alice.address).replace(alice.address, "0x" + alice.address[2:].swapcase())
-    response = login(client, alice, message)
+    message = siwe_message(client, member_key.address).replace(
+        member_key.address, "0x" + member_key.address[2:].swapcase()
+    )
+    response = login(client, member_key, message)
     detail = response.json()["detail"]
     assert response.status_code == 400 and "address" in detail and "{" not in detail and "input_value" not in detail
 
@@ -151,17 +157,17 @@ def test_a_malformed_message_says_why_without_python_text(engine, deployment, w3
 # lock-out and proxies -------------------------------------------------------------------------
 
 
-def test_bogus_logins_naming_a_member_do_not_lock_it_out(engine, deployment, w3, alice):
+def test_bogus_logins_naming_a_member_do_not_lock_it_out(engine, deployment, w3, member_key):
     gateway = app_with(engine, deployment, w3, login_rate="5/minute")
     stranger, answers = Account.create(), []
     for n in range(3):  # from three IPs, fifteen messages naming alice, signed by another key
         attacker = TestClient(gateway.app, client=(f"203.0.113.{n}", 40000))
-        offer = siwe_message(attacker, alice.address)
+        offer = siwe_message(attacker, member_key.address)
         for _ in range(5):
             answers.append(login(attacker, stranger, offer).status_code)
     assert set(answers) == {401, 429}  # refused, then each attacker's own IP is limited ...
     member = TestClient(gateway.app, client=("198.51.100.7", 40000))
-    response = login(member, alice, siwe_message(member, alice.address))
+    response = login(member, member_key, siwe_message(member, member_key.address))
     assert response.status_code == 200, response.text  # ... and alice, from elsewhere, is not
 
 
@@ -195,14 +201,14 @@ def test_a_bad_trusted_proxy_setting_is_refused():
 # tokens ---------------------------------------------------------------------------------------
 
 
-def test_a_token_naming_no_account_is_a_401(engine, deployment, w3, alice):
+def test_a_token_naming_no_account_is_a_401(engine, deployment, w3, member_key):
     gateway = app_with(engine, deployment, w3)
     now = datetime.now(UTC)
     for subject in ("alice", "0x" + "zz" * 20, 42):
         claims = {"sub": subject, "chain_id": deployment.chain_id, "aud": "gateway.test", "iat": now}
         token = jwt.encode(claims | {"exp": now + timedelta(minutes=5)}, gateway.settings.secret, algorithm=ALGORITHM)
         response = TestClient(gateway.app).get(
-            f"/accounts/{alice.address}", headers={"Authorization": f"Bearer {token}"}
+            f"/accounts/{member_key.address}", headers={"Authorization": f"Bearer {token}"}
         )
         assert response.status_code == 401, (subject, response.text)
 

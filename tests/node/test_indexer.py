@@ -26,7 +26,7 @@ from tests.support.postgres import create_database
 
 
 @pytest.fixture(scope="module")
-def community(w3, deployment, operator):
+def seeded(w3, deployment, operator):
     """The demo community, then a key recovery, a fee change, a freeze and a role grant."""
     seeded = demo.seed(w3, deployment, operator, citizens=24, payments=60)
     ledger = w3.eth.contract(Web3.to_checksum_address(deployment.ledger), abi=load_artifact(LEDGER).abi)
@@ -39,7 +39,7 @@ def community(w3, deployment, operator):
     return seeded
 
 
-def test_index_matches_chain(database_url, w3, deployment, community):
+def test_index_matches_chain(database_url, w3, deployment, seeded):
     engine = make_engine(database_url)
     index_to_head(engine, w3, deployment)
     members = assert_index_matches_chain(engine, w3, deployment)
@@ -57,7 +57,7 @@ def test_index_matches_chain(database_url, w3, deployment, community):
         }
         state = session.get(LedgerState, 1)
         assert state is not None and state.fee_bps == 35 and state.debt_covered > 0
-        migrated = session.get(Member, community.citizens[3].address.lower())
+        migrated = session.get(Member, seeded.citizens[3].address.lower())
         assert migrated is not None and migrated.status == "migrated" and migrated.successor is not None
     topic = Web3.keccak(text="Transferred(address,address,uint256,uint256,bytes32)")
     assert sum(kinds.values()) == sum(1 for log in logs if log["topics"][0] == topic)
@@ -68,7 +68,7 @@ def test_index_matches_chain(database_url, w3, deployment, community):
     assert rows == {(log["transactionHash"].to_0x_hex(), log["logIndex"]) for log in logs if log["topics"][0] == topic}
 
 
-def test_small_batches_give_the_same_index(database_url, w3, deployment, community, tmp_path):
+def test_small_batches_give_the_same_index(database_url, w3, deployment, seeded, tmp_path):
     one = make_engine(database_url)
     index_to_head(one, w3, deployment, batch_blocks=1)
     many = make_engine(f"sqlite:///{tmp_path / 'reference.db'}")
@@ -76,7 +76,7 @@ def test_small_batches_give_the_same_index(database_url, w3, deployment, communi
     assert dump(one) == dump(many)
 
 
-def test_resume_after_a_stop_continues_exactly(database_url, w3, deployment, community, tmp_path):
+def test_resume_after_a_stop_continues_exactly(database_url, w3, deployment, seeded, tmp_path):
     engine = make_engine(database_url)
     middle = (deployment.deploy_block + w3.eth.block_number) // 2
     index_to_head(engine, w3, deployment, until_block=middle)
@@ -89,7 +89,7 @@ def test_resume_after_a_stop_continues_exactly(database_url, w3, deployment, com
     assert dump(engine) == dump(reference)
 
 
-def test_postgres_takes_the_rows_by_copy_and_holds_the_same_index(postgres, w3, deployment, community, tmp_path):
+def test_postgres_takes_the_rows_by_copy_and_holds_the_same_index(postgres, w3, deployment, seeded, tmp_path):
     """On PostgreSQL the event rows and the members go in by COPY (db/bulk.py), not by one INSERT or
     UPDATE per row; the index is row for row the one SQLite gets by plain INSERTs. The rewind's
     replay, which updates members twice in one transaction, is covered by the rewind test."""
@@ -113,7 +113,7 @@ def test_postgres_takes_the_rows_by_copy_and_holds_the_same_index(postgres, w3, 
     assert dump(engine) == dump(reference)
 
 
-def test_events_are_unique(database_url, w3, deployment, community):
+def test_events_are_unique(database_url, w3, deployment, seeded):
     engine = make_engine(database_url)
     index_to_head(engine, w3, deployment)
     with Session(engine) as session:
@@ -124,7 +124,7 @@ def test_events_are_unique(database_url, w3, deployment, community):
         session.add(Transfer(**duplicate))
 
 
-def test_index_of_another_ledger_is_refused(database_url, w3, deployment, operator, community):
+def test_index_of_another_ledger_is_refused(database_url, w3, deployment, operator, seeded):
     engine = make_engine(database_url)
     index_to_head(engine, w3, deployment, until_block=deployment.deploy_block + 2)
     other = deploy(w3, operator, DeployConfig.single_operator(operator))
@@ -132,7 +132,7 @@ def test_index_of_another_ledger_is_refused(database_url, w3, deployment, operat
         Indexer(engine, w3, other)
 
 
-def test_decoder_agrees_with_web3(w3, deployment, community):
+def test_decoder_agrees_with_web3(w3, deployment, seeded):
     ledger = w3.eth.contract(Web3.to_checksum_address(deployment.ledger), abi=load_artifact(LEDGER).abi)
     events = {e.topic: e for e in (getattr(ledger.events, a["name"])() for a in ledger.abi if a["type"] == "event")}
     raw = w3.provider.make_request(
@@ -159,7 +159,7 @@ def test_decoder_agrees_with_web3(w3, deployment, community):
         assert (ours.block_number, ours.log_index) == (theirs.blockNumber, theirs.logIndex)
 
 
-def test_a_lookalike_log_of_another_contract_is_not_decoded(w3, deployment, community):
+def test_a_lookalike_log_of_another_contract_is_not_decoded(w3, deployment, seeded):
     """Logs are decoded by (address, topic): the ledger's Transferred topic from any other emitter
     (a token that copies its event) is not the ledger's, and never moves a balance."""
     raw = w3.provider.make_request(

@@ -60,7 +60,7 @@ class Community:
 
 
 @pytest.fixture
-def community(w3: Web3) -> Community:
+def seeded(w3: Web3) -> Community:
     return Community(w3, w3.eth.accounts[3])
 
 
@@ -113,16 +113,16 @@ def caught_up(engine_indexer: Indexer, w3: Web3) -> Callable[[], bool]:
     return lambda: engine_indexer.cursor()[0] >= w3.eth.block_number
 
 
-def test_supervisor_outlives_rpc_errors_and_http_500_and_health_says_so(w3, chain, community, tmp_path):
+def test_supervisor_outlives_rpc_errors_and_http_500_and_health_says_so(w3, chain, seeded, tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'index.db'}")
     with rpc_proxy(chain.settings.rpc_url) as proxy:
-        indexer = Indexer(engine, connect(proxy.url, trust_env=False, timeout=2), community.deployment, FAST)
-        with supervised(indexer) as (status, thread), gateway(engine, community.deployment, w3, status) as api:
+        indexer = Indexer(engine, connect(proxy.url, trust_env=False, timeout=2), seeded.deployment, FAST)
+        with supervised(indexer) as (status, thread), gateway(engine, seeded.deployment, w3, status) as api:
             wait_until(caught_up(indexer, w3))
             wait_until(health_is(api, 200, "ok"))
 
             proxy.mode = "rpc-error"
-            community.pay()
+            seeded.pay()
             body = wait_until(health_is(api, 503, "failing", "injected fault"))
             assert body["status"] == "failing" and body["chain"] == "ok" and body["database"] == "ok"
             assert "keeps trying" in body["index"]["detail"]
@@ -137,19 +137,19 @@ def test_supervisor_outlives_rpc_errors_and_http_500_and_health_says_so(w3, chai
             wait_until(caught_up(indexer, w3))
             body = wait_until(health_is(api, 200, "ok"))
             assert body["status"] == "ok" and body["index"]["consecutive_failures"] == 0
-    assert_index_matches_chain(engine, w3, community.deployment)
+    assert_index_matches_chain(engine, w3, seeded.deployment)
 
 
-def test_supervisor_outlives_a_locked_sqlite_database(w3, chain, community, tmp_path):
+def test_supervisor_outlives_a_locked_sqlite_database(w3, chain, seeded, tmp_path):
     path = tmp_path / "index.db"
     engine = make_engine(f"sqlite:///{path}", sqlite_busy_timeout=0.2)
-    indexer = Indexer(engine, connect(chain.settings.rpc_url, trust_env=False), community.deployment, FAST)
-    with supervised(indexer) as (status, thread), gateway(engine, community.deployment, w3, status) as api:
+    indexer = Indexer(engine, connect(chain.settings.rpc_url, trust_env=False), seeded.deployment, FAST)
+    with supervised(indexer) as (status, thread), gateway(engine, seeded.deployment, w3, status) as api:
         wait_until(caught_up(indexer, w3))
         locker = sqlite3.connect(path, isolation_level=None)
         locker.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
         try:
-            community.pay()
+            seeded.pay()
             body = wait_until(health_is(api, 503, "failing", "database is locked"))
             assert body["database"] == "ok"  # readers still read (WAL): only the indexer is stuck
         finally:
@@ -158,23 +158,23 @@ def test_supervisor_outlives_a_locked_sqlite_database(w3, chain, community, tmp_
         wait_until(caught_up(indexer, w3))
         wait_until(health_is(api, 200, "ok"))
         assert thread.is_alive()
-    assert_index_matches_chain(engine, w3, community.deployment)
+    assert_index_matches_chain(engine, w3, seeded.deployment)
 
 
-def test_supervisor_outlives_a_postgresql_database_that_refuses_connections(w3, chain, community, postgres):
+def test_supervisor_outlives_a_postgresql_database_that_refuses_connections(w3, chain, seeded, postgres):
     name = f"t_{uuid.uuid4().hex[:12]}"
     engine = make_engine(create_database(postgres, name))
     admin = sqlalchemy.create_engine(f"{postgres}/postgres", isolation_level="AUTOCOMMIT")
-    indexer = Indexer(engine, connect(chain.settings.rpc_url, trust_env=False), community.deployment, FAST)
+    indexer = Indexer(engine, connect(chain.settings.rpc_url, trust_env=False), seeded.deployment, FAST)
     try:
-        with supervised(indexer) as (status, thread), gateway(engine, community.deployment, w3, status) as api:
+        with supervised(indexer) as (status, thread), gateway(engine, seeded.deployment, w3, status) as api:
             wait_until(caught_up(indexer, w3))
             with admin.connect() as connection:
                 connection.exec_driver_sql(f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")
                 connection.exec_driver_sql(
                     f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
                 )
-            community.pay()
+            seeded.pay()
             body = wait_until(health_is(api, 503, "failing", "OperationalError"))
             assert body["database"] == "unavailable"
             with admin.connect() as connection:
@@ -182,71 +182,71 @@ def test_supervisor_outlives_a_postgresql_database_that_refuses_connections(w3, 
             wait_until(caught_up(indexer, w3))
             wait_until(health_is(api, 200, "ok"))
             assert thread.is_alive()
-        assert_index_matches_chain(engine, w3, community.deployment)
+        assert_index_matches_chain(engine, w3, seeded.deployment)
     finally:
         engine.dispose()
         admin.dispose()
         drop_database(postgres, name)
 
 
-def test_step_reads_again_when_the_head_is_replaced_between_two_requests(w3, chain, community, tmp_path):
+def test_step_reads_again_when_the_head_is_replaced_between_two_requests(w3, chain, seeded, tmp_path):
     """A geth network's head was replaced between eth_blockNumber and eth_getBlockByNumber:
     `block N is not on the chain (yet)` ended the indexer. Here anvil rewinds right after it
     answered eth_blockNumber, and a new block takes the old number with another hash."""
     engine = make_engine(f"sqlite:///{tmp_path / 'index.db'}")
     with rpc_proxy(chain.settings.rpc_url) as proxy:
-        index_to_head(engine, connect(proxy.url, trust_env=False), community.deployment)
+        index_to_head(engine, connect(proxy.url, trust_env=False), seeded.deployment)
         snapshot = w3.provider.make_request("evm_snapshot", [])["result"]
-        community.pay(100, b"\x03" * 32)
-        community.pay(200, b"\x04" * 32)
+        seeded.pay(100, b"\x03" * 32)
+        seeded.pay(200, b"\x04" * 32)
 
         def replace_the_head() -> None:
             assert w3.provider.make_request("evm_revert", [snapshot])["result"] is True
-            community.pay(300, b"\x05" * 32)
+            seeded.pay(300, b"\x05" * 32)
 
         proxy.before_answer["eth_blockNumber"] = replace_the_head
-        indexer = index_to_head(engine, connect(proxy.url, trust_env=False), community.deployment)
+        indexer = index_to_head(engine, connect(proxy.url, trust_env=False), seeded.deployment)
         assert not proxy.before_answer  # the head was replaced under the indexer
     assert indexer.cursor()[0] == w3.eth.block_number
-    assert_index_matches_chain(engine, w3, community.deployment)
+    assert_index_matches_chain(engine, w3, seeded.deployment)
     reference = make_engine(f"sqlite:///{tmp_path / 'reference.db'}")
-    index_to_head(reference, w3, community.deployment)
+    index_to_head(reference, w3, seeded.deployment)
     assert dump(engine) == dump(reference)
 
 
-def test_step_rewinds_when_the_indexed_head_is_replaced_by_a_shorter_chain(w3, chain, community, tmp_path):
+def test_step_rewinds_when_the_indexed_head_is_replaced_by_a_shorter_chain(w3, chain, seeded, tmp_path):
     """The chain rewinds below the indexed block and grows back less than it was: the index
     must not wait for the chain to pass its old head to notice."""
     engine = make_engine(f"sqlite:///{tmp_path / 'index.db'}")
     snapshot = w3.provider.make_request("evm_snapshot", [])["result"]
-    community.pay(100, b"\x03" * 32)
-    community.pay(200, b"\x04" * 32)
-    index_to_head(engine, w3, community.deployment)
+    seeded.pay(100, b"\x03" * 32)
+    seeded.pay(200, b"\x04" * 32)
+    index_to_head(engine, w3, seeded.deployment)
     w3.provider.make_request("evm_revert", [snapshot])
-    community.pay(300, b"\x05" * 32)  # one block where there were two
-    indexer = index_to_head(engine, w3, community.deployment)
+    seeded.pay(300, b"\x05" * 32)  # one block where there were two
+    indexer = index_to_head(engine, w3, seeded.deployment)
     assert indexer.cursor()[0] == w3.eth.block_number
-    assert_index_matches_chain(engine, w3, community.deployment)
+    assert_index_matches_chain(engine, w3, seeded.deployment)
     reference = make_engine(f"sqlite:///{tmp_path / 'reference.db'}")
-    index_to_head(reference, w3, community.deployment)
+    index_to_head(reference, w3, seeded.deployment)
     assert dump(engine) == dump(reference)
 
 
-def test_serve_without_an_indexer_says_the_index_is_behind(w3, chain, community, tmp_path):
+def test_serve_without_an_indexer_says_the_index_is_behind(w3, chain, seeded, tmp_path):
     """`next-node serve` has no indexer in its process: the cursor against the head tells."""
     engine = make_engine(f"sqlite:///{tmp_path / 'index.db'}")
-    index_to_head(engine, w3, community.deployment, until_block=community.deployment.deploy_block)
-    with gateway(engine, community.deployment, w3, None) as api:
+    index_to_head(engine, w3, seeded.deployment, until_block=seeded.deployment.deploy_block)
+    with gateway(engine, seeded.deployment, w3, None) as api:
         for _ in range(11):
-            community.pay()
+            seeded.pay()
         body = wait_until(health_is(api, 200, "behind"))
         assert body["status"] == "degraded" and body["index"]["supervised"] is False
         assert "blocks behind the chain" in body["index"]["detail"]
-        index_to_head(engine, w3, community.deployment)
+        index_to_head(engine, w3, seeded.deployment)
         wait_until(health_is(api, 200, "ok"))
 
 
-def test_backoff_doubles_up_to_its_cap(w3, community, tmp_path):
-    indexer = Indexer(make_engine(f"sqlite:///{tmp_path / 'index.db'}"), w3, community.deployment, IndexerSettings())
+def test_backoff_doubles_up_to_its_cap(w3, seeded, tmp_path):
+    indexer = Indexer(make_engine(f"sqlite:///{tmp_path / 'index.db'}"), w3, seeded.deployment, IndexerSettings())
     supervisor = Supervisor(indexer)
     assert [supervisor.backoff(n) for n in (1, 2, 3, 7, 8, 100)] == [0.5, 1.0, 2.0, 30.0, 30.0, 30.0]

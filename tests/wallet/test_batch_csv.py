@@ -52,7 +52,7 @@ def test_parse_amount_refuses_what_could_be_read_two_ways(text, why):
 
 
 @pytest.fixture
-def council(wallet, w3, deployment, operator):
+def council_key(wallet, w3, deployment, operator):
     address = create(wallet, "council")
     admit(w3, deployment, operator, address, limit=10**10, ceiling=10**10, kind=2)
     return address
@@ -67,7 +67,7 @@ def balances(w3, deployment, members):
     return [ledger.functions.balanceOf(m).call() for m in members]
 
 
-def test_a_french_spreadsheet_export_is_paid_to_the_hundredth(wallet, w3, deployment, operator, council, tmp_path):
+def test_a_french_spreadsheet_export_is_paid_to_the_hundredth(wallet, w3, deployment, operator, council_key, tmp_path):
     staff = payees(w3, deployment, operator, 4)
     path = tmp_path / "primes.csv"
     path.write_bytes(
@@ -84,7 +84,7 @@ def test_a_french_spreadsheet_export_is_paid_to_the_hundredth(wallet, w3, deploy
     assert json.loads(result.out)["paid"] == 4
 
 
-def test_an_english_export_with_quoted_decimal_commas_is_paid(wallet, w3, deployment, operator, council, tmp_path):
+def test_an_english_export_with_quoted_decimal_commas_is_paid(wallet, w3, deployment, operator, council_key, tmp_path):
     staff = payees(w3, deployment, operator, 2)
     path = tmp_path / "bonus.csv"
     path.write_text(f'address,amount,name\n{staff[0]},12.50,"Smith, John"\n{staff[1]},"12,50",Jane\n')
@@ -93,7 +93,7 @@ def test_an_english_export_with_quoted_decimal_commas_is_paid(wallet, w3, deploy
     assert balances(w3, deployment, staff) == [1_250, 1_250]
 
 
-def test_an_unquoted_decimal_comma_in_a_comma_file_is_refused(wallet, w3, deployment, operator, council, tmp_path):
+def test_an_unquoted_decimal_comma_in_a_comma_file_is_refused(wallet, w3, deployment, operator, council_key, tmp_path):
     """`0x…,12,50,Jeanne Dupont` paid 12.00; `1 234,56` paid 1 234.00: the extra field was ignored."""
     staff = payees(w3, deployment, operator, 3)
     path = tmp_path / "bonus.csv"
@@ -108,7 +108,9 @@ def test_an_unquoted_decimal_comma_in_a_comma_file_is_refused(wallet, w3, deploy
     assert balances(w3, deployment, staff) == [0, 0, 0]
 
 
-def test_a_line_with_fewer_fields_or_a_foreign_digit_is_refused(wallet, w3, deployment, operator, council, tmp_path):
+def test_a_line_with_fewer_fields_or_a_foreign_digit_is_refused(
+    wallet, w3, deployment, operator, council_key, tmp_path
+):
     staff = payees(w3, deployment, operator, 4)
     path = tmp_path / "primes.csv"
     path.write_text(
@@ -134,14 +136,14 @@ def test_a_line_with_fewer_fields_or_a_foreign_digit_is_refused(wallet, w3, depl
         ("address,amount,address\n", "must name the columns"),
     ],
 )
-def test_a_header_without_its_columns_is_refused(wallet, council, tmp_path, header, why):
+def test_a_header_without_its_columns_is_refused(wallet, council_key, tmp_path, header, why):
     path = tmp_path / "bad.csv"
     path.write_text(header + "0x" + "11" * 20 + ",1,x\n")
     result = wallet("batch-pay", "council", str(path), "--yes", *PW)
     assert result.code == ExitStatus.BAD_INPUT and "line 1:" in result.err and why in result.err
 
 
-def test_a_file_that_is_not_utf8_is_refused(wallet, council, tmp_path):
+def test_a_file_that_is_not_utf8_is_refused(wallet, council_key, tmp_path):
     path = tmp_path / "latin1.csv"
     path.write_bytes("address;amount;nom\n0x{};1;Zoé\n".format("11" * 20).encode("latin-1"))
     result = wallet("batch-pay", "council", str(path), "--yes", *PW)

@@ -19,7 +19,7 @@ from tests.wallet.test_gateway_wallet import gateway_only
 
 
 @pytest.fixture
-def council(wallet, w3, deployment, operator):
+def council_key(wallet, w3, deployment, operator):
     address = create(wallet, "council")
     admit(w3, deployment, operator, address, kind=2, limit=10_000_000, ceiling=10**9)
     return address
@@ -32,7 +32,7 @@ def signed_in(wallet, gateway, tmp_path):
 
 
 def test_every_bad_payee_is_named_through_the_gateway_alone(
-    wallet, w3, deployment, operator, gateway, tmp_path, council
+    wallet, w3, deployment, operator, gateway, tmp_path, council_key
 ):
     """The gateway-only wallet used to check no payee at all (payee_status answered "active")."""
     ledger = ledger_of(w3, deployment)
@@ -58,7 +58,7 @@ def test_every_bad_payee_is_named_through_the_gateway_alone(
 
 @pytest.mark.parametrize("stage", ["before_broadcast", "after_broadcast"])
 def test_a_rerun_through_the_gateway_pays_each_line_once(
-    wallet, w3, deployment, operator, gateway, tmp_path, council, monkeypatch, capsys, stage
+    wallet, w3, deployment, operator, gateway, tmp_path, council_key, monkeypatch, capsys, stage
 ):
     staff = [new_member(w3, deployment, operator).address for _ in range(5)]
     sheet = tmp_path / "bonus.csv"
@@ -109,7 +109,7 @@ def indexer(gateway):
 
 
 def test_the_balance_after_a_payment_is_read_at_its_block(
-    wallet, w3, deployment, operator, gateway, tmp_path, council, indexer
+    wallet, w3, deployment, operator, gateway, tmp_path, council_key, indexer
 ):
     payee = new_member(w3, deployment, operator).address
     signed_in(wallet, gateway, tmp_path)
@@ -121,11 +121,11 @@ def test_the_balance_after_a_payment_is_read_at_its_block(
         body = json.loads(paid.out)
         block = w3.eth.get_transaction_receipt(body["tx_hash"])["blockNumber"]
         assert body["balance_block"] >= block
-        assert body["balance"] == ledger.functions.balanceOf(council).call(block_identifier=body["balance_block"])
+        assert body["balance"] == ledger.functions.balanceOf(council_key).call(block_identifier=body["balance_block"])
 
 
 def test_the_balance_is_not_shown_while_the_index_is_behind(
-    wallet, w3, deployment, operator, gateway, tmp_path, council, monkeypatch
+    wallet, w3, deployment, operator, gateway, tmp_path, council_key, monkeypatch
 ):
     payee = new_member(w3, deployment, operator).address
     signed_in(wallet, gateway, tmp_path)  # indexed once; nothing indexes after this
@@ -137,7 +137,7 @@ def test_the_balance_is_not_shown_while_the_index_is_behind(
 
 
 def test_a_chunk_the_relay_refuses_is_never_sent_and_paid_once_later(
-    wallet, w3, deployment, operator, gateway, tmp_path, council, monkeypatch
+    wallet, w3, deployment, operator, gateway, tmp_path, council_key, monkeypatch
 ):
     """Frozen between signing and broadcast: the gateway's relay refuses the chunk (409), the
     journal marks it refused, and once the payee is active again a re-run pays its lines once."""

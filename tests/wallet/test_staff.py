@@ -31,7 +31,7 @@ def grant(w3, deployment, operator, role: str, address: str) -> None:
 
 
 @pytest.fixture
-def registrar(wallet, w3, deployment, operator):
+def registrar_key(wallet, w3, deployment, operator):
     """A keystore whose key holds REGISTRAR_ROLE and CREDIT_COMMITTEE_ROLE."""
     address = create(wallet, "registrar")
     for role in ("REGISTRAR_ROLE", "CREDIT_COMMITTEE_ROLE"):
@@ -53,7 +53,7 @@ def test_a_key_without_the_role_is_told_so_before_any_password(wallet, monkeypat
     assert result.code == ExitStatus.NOT_STAFF and "do not hold CREDIT_COMMITTEE_ROLE" in result.err
 
 
-def test_the_registrar_admits_sets_a_line_freezes_and_recovers(wallet, registrar, w3, deployment):
+def test_the_registrar_admits_sets_a_line_freezes_and_recovers(wallet, registrar_key, w3, deployment):
     ledger = ledger_of(w3, deployment)
     member, new_key = Account.create().address, Account.create().address
     result = wallet(
@@ -99,7 +99,7 @@ def test_the_registrar_admits_sets_a_line_freezes_and_recovers(wallet, registrar
     assert result.code == ExitStatus.REFUSED and f"{new_key} has no debt to write off (balance 0,00 NXT)" in result.err
 
 
-def test_an_excluded_debtor_is_written_off(wallet, registrar, w3, deployment, operator):
+def test_an_excluded_debtor_is_written_off(wallet, registrar_key, w3, deployment, operator):
     ledger = ledger_of(w3, deployment)
     debtor, shop = Account.create(), Account.create()
     admit(w3, deployment, operator, debtor.address)
@@ -114,14 +114,14 @@ def test_an_excluded_debtor_is_written_off(wallet, registrar, w3, deployment, op
     assert ledger.functions.reserveBalance().call() == 0
 
 
-def test_unconfirmed_staff_command_sends_nothing(wallet, registrar, w3, deployment):
+def test_unconfirmed_staff_command_sends_nothing(wallet, registrar_key, w3, deployment):
     member = Account.create().address
     result = wallet("admit", "registrar", member, "--kind", "individual", "--region", "1", "--kyc", "x", *PW)
-    assert result.code == ExitStatus.ABORTED and f"registrar ({registrar}) will admit {member}" in result.out
+    assert result.code == ExitStatus.ABORTED and f"registrar ({registrar_key}) will admit {member}" in result.out
     assert ledger_of(w3, deployment).functions.accountOf(member).call()[3] == 0
 
 
-def test_staff_commands_need_a_node_and_say_so(wallet, registrar, tmp_path, chain):
+def test_staff_commands_need_a_node_and_say_so(wallet, registrar_key, tmp_path, chain):
     config = tmp_path / "home" / "config.toml"
     lines = [line for line in config.read_text().splitlines() if not line.startswith("rpc_url")]
     config.write_text("\n".join([*lines, 'gateway_url = "http://127.0.0.1:9"']) + "\n")

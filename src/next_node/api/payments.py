@@ -14,7 +14,7 @@ from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound, Web3RPCError
 
 from next_contracts.errors import DecodedError, error_from_exception, role_name
-from next_contracts.transact import gas_price
+from next_contracts.transact import gas_limit, gas_price
 from next_node.api.access import Owner
 from next_node.api.deps import ContextDep
 from next_node.api.errors import SafeJSONResponse
@@ -22,7 +22,6 @@ from next_node.api.params import AddressPath
 from next_node.errors import ChainUnavailableError
 
 router = APIRouter(tags=["payments"])
-GAS_MARGIN = 4  # sign with the estimate plus a quarter: a payee's slot may be cold by then
 
 
 class LedgerInfo(BaseModel):
@@ -140,7 +139,7 @@ def preflight(
     except Web3RPCError as error:
         raise HTTPException(400, f"the chain refused the call: {chain_reason(error)}") from error
     nonce = _chain(lambda: w3.eth.get_transaction_count(sender, "pending"))
-    return Prepared(gas=estimate + estimate // GAS_MARGIN, nonce=nonce, gas_price=_chain(lambda: gas_price(w3)))
+    return Prepared(gas=gas_limit(estimate), nonce=nonce, gas_price=_chain(lambda: gas_price(w3)))
 
 
 @router.get("/tx/{tx_hash}", responses={503: {"description": "the chain does not answer"}})

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from eth_account import Account
 from web3 import Web3
+from web3.contract import Contract
+from web3.types import RPCEndpoint
 
 from next_contracts import load_artifact
-from next_contracts.deploy import DeployConfig, deploy
+from next_contracts.constitution import GovernanceConfig
+from next_contracts.deploy import GOVERNOR, DeployConfig, Deployment, deploy
 from next_contracts.transact import calldata, send
 
 BATCH_SIZE = 200
@@ -24,9 +27,46 @@ def _gas(w3: Web3, sender: str, contract, call) -> int:
     return int(receipt["gasUsed"])
 
 
+def _next_second(w3: Web3) -> None:
+    """Mines a block one second after the head (anvil): what was checkpointed is now past."""
+    w3.provider.make_request(RPCEndpoint("evm_mine"), [w3.eth.get_block("latest")["timestamp"] + 1])
+
+
+def _first_vote(w3: Web3, governor: Contract, proposer: str, voter: str, target: str, data: bytes) -> int:
+    """The gas of the first vote on a fresh proposal (the same position in both governors)."""
+    _next_second(w3)
+    _gas(w3, proposer, governor, governor.functions.propose([target], [0], [data], "a proposal"))
+    proposal_id = governor.functions.hashProposal([target], [0], [data], Web3.keccak(text="a proposal")).call()
+    _next_second(w3)
+    return _gas(w3, voter, governor, governor.functions.castVote(proposal_id, 1))
+
+
+def vote_gas(w3: Web3, deployment: Deployment, alice: str, bob: str) -> dict[str, int]:
+    """A member's vote on the cooperative's governor, and a holder's on OpenZeppelin's governor over
+    an ERC20Votes token whose holders delegated to themselves first (the step members never take)."""
+    ledger = w3.eth.contract(deployment.ledger, abi=load_artifact().abi)
+    governor = w3.eth.contract(deployment.governor, abi=load_artifact(GOVERNOR).abi)
+    fee = bytes.fromhex(calldata(ledger.functions.setFee(25))[2:])
+    gas = {"vote": _first_vote(w3, governor, alice, bob, ledger.address, fee)}
+
+    token_artifact, governor_artifact = load_artifact("ReferenceVotesToken"), load_artifact("ReferenceGovernor")
+    token_factory = w3.eth.contract(abi=token_artifact.abi, bytecode=token_artifact.bytecode)
+    receipt = send(w3, alice, {"data": token_factory.constructor([alice, bob]).data_in_transaction})
+    token = w3.eth.contract(receipt["contractAddress"], abi=token_artifact.abi)
+    for holder in (alice, bob):
+        _gas(w3, holder, token, token.functions.delegate(holder))
+    factory = w3.eth.contract(abi=governor_artifact.abi, bytecode=governor_artifact.bytecode)
+    receipt = send(w3, alice, {"data": factory.constructor(token.address).data_in_transaction})
+    reference = w3.eth.contract(receipt["contractAddress"], abi=governor_artifact.abi)
+    transfer = bytes.fromhex(calldata(token.functions.transfer(alice, 1))[2:])
+    gas["erc20votes_vote"] = _first_vote(w3, reference, alice, bob, token.address, transfer)
+    return gas
+
+
 def measure(w3: Web3, operator: str, alice: str, bob: str) -> dict[str, int]:
     """Deploys a fresh ledger and ERC20 and returns each operation's gas, by name."""
-    deployment = deploy(w3, operator, DeployConfig.single_operator(operator))
+    governance = GovernanceConfig(voting_delay=0, voting_period=3_600)
+    deployment = deploy(w3, operator, DeployConfig.single_operator(operator, governance=governance))
     ledger = w3.eth.contract(deployment.ledger, abi=load_artifact().abi)
     ref = Web3.keccak(text="invoice 2026-0042")
 
@@ -43,6 +83,7 @@ def measure(w3: Web3, operator: str, alice: str, bob: str) -> dict[str, int]:
     gas["pay"] = ledger_gas(alice, ledger.functions.pay(bob, 12_345, ref))
     gas["pay_zero_ref"] = ledger_gas(alice, ledger.functions.pay(bob, 12_345, b"\0" * 32))
     gas["set_credit_line"] = ledger_gas(operator, ledger.functions.setCreditLine(bob, 20_000, 10**12))
+    gas.update(vote_gas(w3, deployment, alice, bob))
 
     # A council's bonus run: recipients already paid once, as staff are after their first month.
     staff = [Account.create().address for _ in range(BATCH_SIZE)]
@@ -69,6 +110,10 @@ def measure(w3: Web3, operator: str, alice: str, bob: str) -> dict[str, int]:
 
 def ratio(gas: dict[str, int]) -> float:
     return gas["pay"] / gas["erc20_transfer"]
+
+
+def vote_ratio(gas: dict[str, int]) -> float:
+    return gas["vote"] / gas["erc20votes_vote"]
 
 
 def regressions(gas: dict[str, int], snapshot: dict[str, int]) -> list[str]:

@@ -1,4 +1,4 @@
-"""`ape run deploy`: deploys the ledger and writes its deployment record.
+"""`ape run deploy`: deploys the ledger and its governance, and writes the deployment record.
 
     ape run deploy                                  # local anvil, every role to test account 0
     ape run deploy --config deploy.toml --keystore deployer.json --network ethereum:NAME:node
@@ -23,7 +23,7 @@ from next_contracts.rpc import connect
     "--config",
     "config_path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="TOML: admin, fee_bps and a [roles] table (default: every role to the deployer)",
+    help="TOML: fee_bps, a [roles] table and a [governance] table (default: every role to the deployer)",
 )
 @click.option(
     "--keystore",

@@ -170,6 +170,12 @@ interface IMutualCreditLedger is IMembershipRegistry {
     /// @return ceiling The highest balance they may hold.
     function defaultCreditLine(MemberKind kind) external view returns (uint256 creditLimit, uint256 ceiling);
 
+    // solhint-disable func-name-mixedcase
+    /// @notice The hard maximum of the payment fee, in basis points: no vote can set more.
+    /// @return 500 (5%).
+    function MAX_FEE_BPS() external view returns (uint256);
+    // solhint-enable func-name-mixedcase
+
     /// @notice The payment fee.
     /// @return The fee in basis points.
     function feeBps() external view returns (uint256);

@@ -7,6 +7,7 @@ import {FeeMath} from "./FeeMath.sol";
 import {LedgerState} from "./LedgerState.sol";
 import {PackedAccount} from "../membership/PackedAccount.sol";
 import {MembershipRegistry} from "../membership/MembershipRegistry.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 
 /// @title The assured mutual-credit ledger of the exchange cooperative
@@ -24,8 +25,8 @@ contract MutualCreditLedger is IMutualCreditLedger, MembershipRegistry {
     /// @notice No power on-chain: the gateway shows every account to its holders.
     bytes32 public constant AUDITOR_ROLE = keccak256("AUDITOR_ROLE");
 
-    /// @notice The hard maximum of the payment fee: 5%.
-    uint256 public constant MAX_FEE_BPS = 500;
+    /// @inheritdoc IMutualCreditLedger
+    uint256 public constant override MAX_FEE_BPS = 500;
 
     /// @notice The largest amount, credit limit or ceiling: 2^63 - 1 hundredths of a unit, so that
     /// every amount, limit, ceiling and member balance fits a signed 64-bit integer in the gateway's
@@ -41,12 +42,18 @@ contract MutualCreditLedger is IMutualCreditLedger, MembershipRegistry {
     LedgerState private _state;
 
     /// @notice Deploys the ledger with its roles granted and its fee set.
-    /// @param admin Holds DEFAULT_ADMIN_ROLE: grants and revokes every role.
+    /// @param admin Holds DEFAULT_ADMIN_ROLE, the one admin (the governance's timelock): grants and
+    /// revokes every role; it is handed over in two steps only, never to the zero address.
+    /// @param adminDelay The wait, in seconds, between offering the admin role and its acceptance.
     /// @param grants The other roles, granted in the same transaction so that the deployment is
     /// complete and replayable from its own block.
     /// @param initialFeeBps The payment fee, in basis points, at most `MAX_FEE_BPS`.
-    constructor(address admin, RoleGrant[] memory grants, uint256 initialFeeBps) EIP712("NEXT cooperative", "1") {
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    constructor(
+        address admin,
+        uint48 adminDelay,
+        RoleGrant[] memory grants,
+        uint256 initialFeeBps
+    ) AccessControlDefaultAdminRules(adminDelay, admin) EIP712("NEXT cooperative", "1") {
         for (uint256 i = 0; i < grants.length; ++i) {
             _grantRole(grants[i].role, grants[i].account);
         }

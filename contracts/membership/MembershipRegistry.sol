@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {Votes} from "@openzeppelin/contracts/governance/utils/Votes.sol";
 import {Time} from "@openzeppelin/contracts/utils/types/Time.sol";
 
@@ -19,7 +19,7 @@ import {PackedAccount, PackedAccountLibrary} from "./PackedAccount.sol";
 /// carries the vote to the new key, never doubling it. System accounts (the cooperative's own
 /// operating accounts) do not vote: they are run by its staff, whose say is their own membership.
 /// Votes cannot be delegated: one member, one vote, cast by the member.
-abstract contract MembershipRegistry is IMembershipRegistry, AccessControl, Votes {
+abstract contract MembershipRegistry is IMembershipRegistry, AccessControlDefaultAdminRules, Votes {
     /// @notice Admits members, freezes, unfreezes and excludes them, and migrates lost keys.
     bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
 

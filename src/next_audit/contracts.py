@@ -25,7 +25,7 @@ from next_contracts import ARTIFACTS_DIR, LEDGER, immutable_ranges, load_artifac
 from next_contracts.build import SHIPPED, BuildError, compile_standard, find_solc, standard_input
 from next_contracts.deploy import Deployment, role_id
 
-CONSTRUCTOR_TYPES = ["address", "(bytes32,address)[]", "uint256"]
+CONSTRUCTOR_TYPES = ["address", "uint48", "(bytes32,address)[]", "uint256"]
 
 
 def rebuild(sources: Path | None, solc: Path | None) -> dict[str, Any]:
@@ -130,7 +130,7 @@ def verify_contracts(
 
 def _verify_creation(rpc: Rpc, deployment: Deployment, creation: bytes, check: Check) -> None:
     """The deployment transaction created the ledger, from the rebuilt creation code and the
-    constructor arguments the record states (the admin, every role grant and the fee)."""
+    constructor arguments the record states (the admin and its delay, every role grant, the fee)."""
     check.checked += 1
     tx, receipt = rpc.batch(
         [("eth_getTransactionByHash", [deployment.deploy_tx]), ("eth_getTransactionReceipt", [deployment.deploy_tx])]
@@ -153,7 +153,7 @@ def _verify_creation(rpc: Rpc, deployment: Deployment, creation: bytes, check: C
         check.fail(subject, "its creation code is not the code the sources build")
         return
     try:
-        admin, grants, fee_bps = decode(CONSTRUCTOR_TYPES, data[len(creation) :])
+        admin, admin_delay, grants, fee_bps = decode(CONSTRUCTOR_TYPES, data[len(creation) :])
     except Exception as error:
         check.fail(subject, f"its constructor arguments do not decode: {error}")
         return
@@ -161,6 +161,10 @@ def _verify_creation(rpc: Rpc, deployment: Deployment, creation: bytes, check: C
     expected_grants = sorted(
         (role_id(name), address.lower()) for name, addresses in config.get("roles", {}).items() for address in addresses
     )
-    actual = (admin.lower(), sorted((bytes(role), account.lower()) for role, account in grants), fee_bps)
-    if actual != (str(config.get("admin", "")).lower(), expected_grants, config.get("fee_bps")):
-        check.fail(subject, "its constructor arguments (admin, role grants, fee) are not the ones the record states")
+    actual = (admin.lower(), admin_delay, sorted((bytes(role), account.lower()) for role, account in grants), fee_bps)
+    stated = (str(config.get("admin", "")).lower(), config.get("admin_delay"), expected_grants, config.get("fee_bps"))
+    if actual != stated:
+        check.fail(
+            subject,
+            "its constructor arguments (admin, admin delay, role grants, fee) are not the ones the record states",
+        )

@@ -68,6 +68,7 @@ class Ledger:
     roles: dict[bytes, set[str]] = field(default_factory=dict)
     role_admins: dict[bytes, bytes] = field(default_factory=dict)
     role_named: dict[bytes, set[str]] = field(default_factory=dict)  # holders ever, and accounts that acted
+    pending_admin: str | None = None  # offered the admin role, not yet accepted
     admitted: int = 0
     fees_collected: int = 0
     debt_covered: int = 0
@@ -178,17 +179,41 @@ class Replayer:
 
     def _on_RoleGranted(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
         role, account, sender = topics[0], _address(topics[1]), _address(topics[2])
-        admin = self.ledger.role_admins.get(role, DEFAULT_ADMIN)
-        self._require_role(admin, f"granting {ROLES.get(role, role.hex())} to {account}", sender)
+        if role == DEFAULT_ADMIN and not self.in_constructor:
+            # The one admin is never granted: a new admin accepts a transfer its predecessor began.
+            if account != self.ledger.pending_admin or sender != account:
+                self.authority.fail(account, f"became the admin in {self.tx.tx_hash} without a transfer to it")
+            self.ledger.pending_admin = None
+        else:
+            admin = self.ledger.role_admins.get(role, DEFAULT_ADMIN)
+            self._require_role(admin, f"granting {ROLES.get(role, role.hex())} to {account}", sender)
         self.ledger.roles.setdefault(role, set()).add(account)
         self.ledger.role_named.setdefault(role, set()).add(account)
 
     def _on_RoleRevoked(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
         role, account, sender = topics[0], _address(topics[1]), _address(topics[2])
-        if sender != account:  # renouncing one's own role needs no other
+        accepting = role == DEFAULT_ADMIN and sender == self.ledger.pending_admin  # the old admin steps down
+        if sender != account and not accepting:  # renouncing one's own role needs no other
             admin = self.ledger.role_admins.get(role, DEFAULT_ADMIN)
             self._require_role(admin, f"revoking {ROLES.get(role, role.hex())} from {account}", sender)
         self.ledger.roles.get(role, set()).discard(account)
+
+    def _on_DefaultAdminTransferScheduled(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
+        new_admin = _address(topics[0])
+        self._require_role(DEFAULT_ADMIN, f"offering the admin role to {new_admin}")
+        self.ledger.pending_admin = new_admin
+
+    def _on_DefaultAdminTransferCanceled(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
+        self._require_role(DEFAULT_ADMIN, "withdrawing the offer of the admin role")
+        self.ledger.pending_admin = None
+
+    def _on_DefaultAdminDelayChangeScheduled(
+        self, topics: list[bytes], values: tuple[Any, ...], following: Any
+    ) -> None:
+        self._require_role(DEFAULT_ADMIN, f"changing the admin's transfer delay to {values[0]} s")
+
+    def _on_DefaultAdminDelayChangeCanceled(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
+        self._require_role(DEFAULT_ADMIN, "withdrawing a change of the admin's transfer delay")
 
     def _on_RoleAdminChanged(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
         self.ledger.role_admins[topics[0]] = topics[2]

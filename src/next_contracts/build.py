@@ -48,7 +48,12 @@ SETTINGS: dict[str, Any] = {
 # The contracts whose artifacts ship; mocks are test-only but ship too, for the benchmarks.
 SHIPPED = {
     "MutualCreditLedger": "contracts/ledger/MutualCreditLedger.sol",
+    "CooperativeGovernor": "contracts/governance/CooperativeGovernor.sol",
+    "Constitution": "contracts/governance/Constitution.sol",
+    "TimelockController": "@openzeppelin/contracts/governance/TimelockController.sol",
     "ReferenceERC20": "contracts/mocks/ReferenceERC20.sol",
+    "ReferenceVotesToken": "contracts/mocks/ReferenceVotesToken.sol",
+    "ReferenceGovernor": "contracts/mocks/ReferenceGovernor.sol",
 }
 IMPORT_ROOT = "node_modules"
 

@@ -1,8 +1,15 @@
-"""Deploys the ledger and writes its deployment record.
+"""Deploys the ledger and its governance, and writes the deployment record.
 
 The one deploy procedure: the tests call it, `ape run deploy` (scripts/deploy.py) calls it, and the
-embedded node calls it on first start. Every role is granted in the constructor, so the deployment
-is complete in one transaction and everything about it can be replayed from its block.
+embedded node calls it on first start. In order: the timelock (its admin the deployer, for the
+moment), the ledger (its admin and GOVERNANCE_ROLE the timelock; every other role granted in the
+constructor, so that the ledger is complete in its one transaction and replayable from its block),
+the constitution (owned by the timelock), the governor; then the timelock takes the governor as its
+only proposer and canceller, lets anyone execute what passed, and the deployer renounces it. After
+that no key holds the ledger's admin or governance roles: only votes change them.
+
+A developer's chain (`DeployConfig.single_operator`) keeps one operator key as admin and
+governance beside the timelock, so that tests and demos can act without a vote; never production.
 """
 
 from __future__ import annotations
@@ -17,11 +24,16 @@ from typing import Any
 from eth_typing import ChecksumAddress
 from hexbytes import HexBytes
 from web3 import Web3
+from web3.types import Nonce, TxParams
 
 from next_contracts import LEDGER, Artifact, load_artifact
+from next_contracts.constitution import GovernanceConfig, call_kinds
 from next_contracts.errors import NextContractsError
-from next_contracts.transact import Sender, gas_price, send, sender_address
+from next_contracts.transact import Sender, calldata, gas_price, send, sender_address, submit
 from next_contracts.vocabulary import Role
+
+GOVERNOR, TIMELOCK, CONSTITUTION = "CooperativeGovernor", "TimelockController", "Constitution"
+ANYONE = "0x0000000000000000000000000000000000000000"  # the timelock's executor: anyone may execute
 
 # The roles a deploy config grants (the admin role is the `admin` key's).
 ROLE_NAMES = tuple(role.value for role in Role if role is not Role.DEFAULT_ADMIN)
@@ -39,15 +51,19 @@ def role_id(name: str) -> bytes:
 
 @dataclass(frozen=True)
 class DeployConfig:
-    """Who holds which role from the first block, and the initial fee.
+    """Who holds which role from the first block, the initial fee, and the governance.
 
-    `roles` maps a role name (REGISTRAR_ROLE, ...) to the addresses that get it. The admin
-    (DEFAULT_ADMIN_ROLE) can grant and revoke all of them later, and is meant to become governance.
+    `roles` maps a role name (REGISTRAR_ROLE, ...) to the addresses that get it; the timelock gets
+    GOVERNANCE_ROLE besides. `admin` None (production) makes the timelock the ledger's one admin,
+    which grants and revokes every role by vote; an address keeps that key as admin instead, for a
+    developer's chain. `admin_delay` is the wait, in seconds, before a new admin may accept the role.
     """
 
-    admin: ChecksumAddress
+    admin: ChecksumAddress | None = None
     roles: dict[str, tuple[ChecksumAddress, ...]] = field(default_factory=dict)
     fee_bps: int = DEFAULT_FEE_BPS
+    admin_delay: int = 3 * 86_400
+    governance: GovernanceConfig = field(default_factory=GovernanceConfig)
 
     def __post_init__(self) -> None:
         unknown = set(self.roles) - set(ROLE_NAMES)
@@ -55,25 +71,38 @@ class DeployConfig:
             raise DeployError(f"unknown role(s) {sorted(unknown)}; known: {', '.join(ROLE_NAMES)}")
 
     @classmethod
-    def single_operator(cls, operator: ChecksumAddress, fee_bps: int = DEFAULT_FEE_BPS) -> DeployConfig:
-        """Every role to one address: a developer's or a demo's chain, never production."""
-        return cls(admin=operator, roles={name: (operator,) for name in ROLE_NAMES}, fee_bps=fee_bps)
+    def single_operator(
+        cls, operator: ChecksumAddress, fee_bps: int = DEFAULT_FEE_BPS, governance: GovernanceConfig | None = None
+    ) -> DeployConfig:
+        """Every role to one address, the admin's too: a developer's chain, never production."""
+        return cls(
+            admin=operator,
+            roles={name: (operator,) for name in ROLE_NAMES},
+            fee_bps=fee_bps,
+            admin_delay=0,
+            governance=governance or GovernanceConfig(),
+        )
 
     @classmethod
     def from_toml(cls, path: Path) -> DeployConfig:
-        """Reads `admin = "0x.."`, `fee_bps = 20` and a `[roles]` table of address lists."""
+        """Reads `fee_bps = 20`, a `[roles]` table of address lists, a `[governance]` table (see
+        GovernanceConfig, with a `[governance.rules]` table of [quorum, threshold] by kind), and
+        `admin = "0x.."` only for a developer's chain that keeps a key as admin."""
         try:
             data = tomllib.loads(path.read_text())  # TOMLDecodeError is a ValueError
             roles = {
                 name: tuple(Web3.to_checksum_address(a) for a in addresses)
                 for name, addresses in data.get("roles", {}).items()
             }
+            admin = data.get("admin")
             return cls(
-                admin=Web3.to_checksum_address(data["admin"]),
+                admin=Web3.to_checksum_address(admin) if admin else None,
                 roles=roles,
                 fee_bps=int(data.get("fee_bps", DEFAULT_FEE_BPS)),
+                admin_delay=int(data.get("admin_delay", 3 * 86_400)),
+                governance=GovernanceConfig.from_dict(data.get("governance", {})),
             )
-        except (OSError, KeyError, ValueError) as error:
+        except (OSError, KeyError, ValueError, TypeError) as error:
             raise DeployError(f"{path}: {error}") from error
 
 
@@ -89,6 +118,9 @@ class Deployment:
     deployer: ChecksumAddress
     config: dict[str, Any]
     artifacts: dict[str, dict[str, str]]
+    governor: ChecksumAddress | None = None  # None in a record written before governance
+    timelock: ChecksumAddress | None = None
+    constitution: ChecksumAddress | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
@@ -112,33 +144,90 @@ def artifact_hashes(artifact: Artifact, code: bytes) -> dict[str, str]:
 
 
 def deploy(w3: Web3, deployer: Sender, config: DeployConfig) -> Deployment:
-    """Deploys the ledger from `deployer` with `config`, checks the code the chain now holds against
-    the artifact, and returns the deployment record."""
-    artifact = load_artifact(LEDGER)
-    grants = [(role_id(name), address) for name, addresses in config.roles.items() for address in addresses]
-    factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
-    tx = factory.constructor(config.admin, grants, config.fee_bps).build_transaction(
-        {"from": sender_address(deployer), "gasPrice": gas_price(w3)}
-    )
-    receipt = send(w3, deployer, {"data": tx["data"], "gas": tx["gas"]})
-    address = receipt["contractAddress"]
-    if address is None:
-        raise DeployError("the deploy transaction created no contract")
-    code = bytes(w3.eth.get_code(address))
-    if not artifact.runs_on(code):
-        raise DeployError(f"the code at {address} is not the shipped artifact's runtime bytecode")
+    """Deploys the ledger and its governance from `deployer` with `config`, checks the code the
+    chain now holds against the artifacts, and returns the deployment record."""
+    me = sender_address(deployer)
+    governance = config.governance
+    timelock, _ = _create(w3, deployer, TIMELOCK, governance.timelock_delay, [], [ANYONE], me)
+    admin = config.admin or timelock
+    roles = {**config.roles, Role.GOVERNANCE.value: (*config.roles.get(Role.GOVERNANCE.value, ()), timelock)}
+    grants = [(role_id(name), address) for name, addresses in roles.items() for address in addresses]
+    ledger, receipt = _create(w3, deployer, LEDGER, admin, config.admin_delay, grants, config.fee_bps)
+    addresses = {"ledger": ledger, "timelock": timelock}
+    constitution, _ = _create(w3, deployer, CONSTITUTION, ledger, me, governance.rule_list(), governance.fee_bound_bps)
+    addresses["constitution"] = constitution
+    settings = (governance.voting_delay, governance.voting_period, governance.quorum_bps)
+    governor, _ = _create(w3, deployer, GOVERNOR, ledger, timelock, constitution, settings)
+    addresses["governor"] = governor
+    _wire_timelock(w3, deployer, addresses)
     block = w3.eth.get_block(receipt["blockNumber"])
     return Deployment(
         chain_id=w3.eth.chain_id,
-        ledger=address,
+        ledger=ledger,
         deploy_block=receipt["blockNumber"],
         deploy_block_hash=HexBytes(block["hash"]).to_0x_hex(),
         deploy_tx=receipt["transactionHash"].to_0x_hex(),
-        deployer=sender_address(deployer),
+        deployer=me,
         config={
-            "admin": config.admin,
-            "roles": {k: list(v) for k, v in config.roles.items()},
+            "admin": admin,
+            "admin_delay": config.admin_delay,
+            "roles": {k: list(v) for k, v in roles.items()},
             "fee_bps": config.fee_bps,
+            "governance": governance.to_dict(),
         },
-        artifacts={LEDGER: artifact_hashes(artifact, code)},
+        artifacts={
+            name: artifact_hashes(load_artifact(name), bytes(w3.eth.get_code(address)))
+            for name, address in (
+                (LEDGER, ledger),
+                (TIMELOCK, timelock),
+                (CONSTITUTION, constitution),
+                (GOVERNOR, governor),
+            )
+        },
+        governor=governor,
+        timelock=timelock,
+        constitution=constitution,
     )
+
+
+def _create(w3: Web3, deployer: Sender, name: str, *args: Any) -> tuple[ChecksumAddress, Any]:
+    """Deploys the artifact `name` and checks that the chain holds its runtime code."""
+    artifact = load_artifact(name)
+    factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
+    tx = factory.constructor(*args).build_transaction({"from": sender_address(deployer), "gasPrice": gas_price(w3)})
+    receipt = send(w3, deployer, {"data": tx["data"], "gas": tx["gas"]})
+    address = receipt["contractAddress"]
+    if address is None:
+        raise DeployError(f"the deploy transaction of {name} created no contract")
+    if not artifact.runs_on(bytes(w3.eth.get_code(address))):
+        raise DeployError(f"the code at {address} is not the shipped {name} artifact's runtime bytecode")
+    return address, receipt
+
+
+def _wire_timelock(w3: Web3, deployer: Sender, addresses: dict[str, ChecksumAddress]) -> None:
+    """Names the constitution's calls (at the contracts just deployed) and hands it to the timelock;
+    makes the governor the timelock's one proposer and canceller; and has the deployer renounce the
+    timelock's admin: from here on only a vote schedules what the timelock does. The five
+    transactions are independent, so they are sent at once and awaited together."""
+    me = sender_address(deployer)
+    constitution = w3.eth.contract(addresses["constitution"], abi=load_artifact(CONSTITUTION).abi)
+    timelock = w3.eth.contract(addresses["timelock"], abi=load_artifact(TIMELOCK).abi)
+    proposer, canceller, admin = (
+        timelock.functions[name]().call() for name in ("PROPOSER_ROLE", "CANCELLER_ROLE", "DEFAULT_ADMIN_ROLE")
+    )
+    calls = [
+        (constitution, constitution.functions.setCallKinds(call_kinds(addresses))),
+        (constitution, constitution.functions.transferOwnership(addresses["timelock"])),
+        (timelock, timelock.functions.grantRole(proposer, addresses["governor"])),
+        (timelock, timelock.functions.grantRole(canceller, addresses["governor"])),
+        (timelock, timelock.functions.renounceRole(admin, me)),
+    ]
+    nonce = w3.eth.get_transaction_count(me, "pending")
+    hashes = []
+    for offset, (contract, call) in enumerate(calls):
+        tx: TxParams = {"to": contract.address, "data": calldata(call), "nonce": Nonce(nonce + offset)}
+        hashes.append(submit(w3, deployer, tx))
+    for tx_hash in hashes:
+        receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
+        if receipt["status"] != 1:
+            raise DeployError(f"wiring the governance failed in {tx_hash.to_0x_hex()}")

@@ -18,7 +18,7 @@ from eth_utils.address import is_hex_address, to_checksum_address
 from hexbytes import HexBytes
 
 from next_contracts import LEDGER, load_artifact
-from next_contracts.vocabulary import MemberStatus, Role
+from next_contracts.vocabulary import MemberStatus, ProposalState, Role
 
 
 class NextContractsError(Exception):
@@ -57,10 +57,25 @@ def _errors_by_selector(contract: str) -> dict[bytes, dict[str, Any]]:
     }
 
 
+# The contracts whose errors may reach a caller of the ledger's governance: a proposal executed by the
+# timelock reverts with the timelock's or the ledger's error through the governor.
+GOVERNANCE_CONTRACTS = ("CooperativeGovernor", "TimelockController", "Constitution")
+
+
+@cache
+def _all_errors() -> dict[bytes, dict[str, Any]]:
+    found: dict[bytes, dict[str, Any]] = {}
+    for contract in (LEDGER, *GOVERNANCE_CONTRACTS):
+        found.update(_errors_by_selector(contract))
+    return found
+
+
 def decode_error(data: bytes | str, contract: str = LEDGER) -> DecodedError | None:
-    """The typed error in `data` (selector + arguments), or None when it is not one of ours."""
+    """The typed error in `data` (selector + arguments), or None when it is not one of ours: first
+    among `contract`'s errors, then among every shipped contract's."""
     raw = HexBytes(data)
-    entry = _errors_by_selector(contract).get(bytes(raw[:4]))
+    selector = bytes(raw[:4])
+    entry = _errors_by_selector(contract).get(selector) or _all_errors().get(selector)
     if entry is None:
         return None
     values = decode(_signature_types(entry), bytes(raw[4:]))
@@ -115,6 +130,61 @@ def describe(decoded: DecodedError, amount: Callable[[int], str] = lambda v: f"{
         ),
         "AccessControlBadConfirmation": lambda: "a role can only be renounced by its holder",
         "MembershipVotesNotDelegable": lambda: "votes are not delegated: each active member casts its own",
+        # The one admin (AccessControlDefaultAdminRules): handed over in two steps, by a vote.
+        "AccessControlEnforcedDefaultAdminRules": lambda: (
+            "the admin role is handed over in two steps only (begin, then accept), never granted or revoked"
+        ),
+        "AccessControlEnforcedDefaultAdminDelay": lambda: f"the new admin may accept only from time {a['schedule']}",
+        "AccessControlInvalidDefaultAdmin": lambda: f"{a['defaultAdmin']} cannot become the admin",
+        # Governance: the governor, its constitution and the timelock.
+        "GovernorVoterNotActive": lambda: (
+            f"{a['voter']} is {MemberStatus.of(a['status']).words}: only active members vote"
+        ),
+        "GovernorNoVoteAtSnapshot": lambda: (
+            f"{a['voter']} had no vote when the proposal's roll was taken (time {a['snapshot']})"
+        ),
+        "GovernorAlreadyCastVote": lambda: f"{a['voter']} has already voted on this proposal",
+        "GovernorInsufficientProposerVotes": lambda: f"{a['proposer']} has no vote: only active members propose",
+        "GovernorUnexpectedProposalState": lambda: (
+            f"proposal {a['proposalId']} is {ProposalState.of(a['current']).value}: not possible in that state"
+        ),
+        "GovernorNonexistentProposal": lambda: f"there is no proposal {a['proposalId']}",
+        "GovernorOnlyExecutor": lambda: f"{a['account']} is not the timelock: only a vote does this",
+        "GovernorInvalidProposalLength": lambda: "a proposal's calls, values and targets differ in number",
+        "ConstitutionCallUnknown": lambda: (
+            f"the constitution does not let members vote on that call ({a['selector'].hex()} on {a['target']})"
+        ),
+        "ConstitutionCallWithValue": lambda: f"call {a['index']} sends ether: proposals never do",
+        "ConstitutionFeeAboveBound": lambda: (
+            f"a fee of {a['feeBps']} bps is above the constitution's bound of {a['boundBps']} bps"
+        ),
+        "ConstitutionInvalidRule": lambda: (
+            f"a rule of quorum {a['quorumBps']} bps and threshold {a['supportBps']} bps is not allowed "
+            "(at most 10,000 each, a threshold of at least a simple majority)"
+        ),
+        "TimelockUnexpectedOperationState": lambda: "the timelock's delay has not passed, or it was done already",
+        "TimelockUnauthorizedCaller": lambda: f"{a['caller']} cannot act on the timelock",
+        "OwnableUnauthorizedAccount": lambda: f"{a['account']} is not the owner: only a vote does this",
+        "OwnableInvalidOwner": lambda: f"{a['owner']} cannot be the owner",
+        "GovernorAlreadyQueuedProposal": lambda: f"proposal {a['proposalId']} is queued already",
+        "GovernorNotQueuedProposal": lambda: f"proposal {a['proposalId']} is not queued",
+        "GovernorDisabledDeposit": lambda: "the governor takes no ether",
+        "GovernorInvalidQuorumFraction": lambda: (
+            f"a quorum of {a['quorumNumerator']} in {a['quorumDenominator']} is not allowed"
+        ),
+        "GovernorInvalidSignature": lambda: f"the vote's signature is not {a['voter']}'s",
+        "GovernorInvalidVoteParams": lambda: "a vote takes no parameters here",
+        "GovernorInvalidVoteType": lambda: "a vote is against (0), for (1) or abstain (2)",
+        "GovernorInvalidVotingPeriod": lambda: f"a voting period of {a['votingPeriod']} s is not allowed",
+        "GovernorQueueNotImplemented": lambda: "this governor has no queue",
+        "GovernorRestrictedProposer": lambda: f"the description reserves this proposal to another than {a['proposer']}",
+        "GovernorUnableToCancel": lambda: (
+            f"{a['account']} cannot cancel proposal {a['proposalId']}: only its proposer, while it is pending"
+        ),
+        "FailedCall": lambda: "a call the proposal made failed",
+        "TimelockInsufficientDelay": lambda: f"a delay of {a['delay']} s is below the minimum of {a['minDelay']} s",
+        "TimelockInvalidOperationLength": lambda: "an operation's calls, values and targets differ in number",
+        "TimelockUnexecutedPredecessor": lambda: "an operation it depends on is not done yet",
         # The voting roll's library errors (OpenZeppelin Votes, Checkpoints, EIP-712, SafeCast).
         "ERC5805FutureLookup": lambda: f"no vote count yet for time {a['timepoint']} (now is {a['clock']})",
         "ERC6372InconsistentClock": lambda: "the voting clock is not the one it says it is",

@@ -61,6 +61,29 @@ class MemberKind(_Ordered):
     SYSTEM = "system"  # the cooperative's own operating accounts
 
 
+class ProposalKind(_Ordered):
+    """What a proposal decides (IConstitution.ProposalKind): each kind has its own vote rule."""
+
+    NONE = "none"  # a call the constitution does not name: it cannot be proposed
+    FEE = "fee"
+    CREDIT_LINES = "credit lines"
+    ROLES = "roles"
+    CONSTITUTION = "constitution"  # the rules themselves, the governor's settings, the timelock
+
+
+class ProposalState(_Ordered):
+    """Where a proposal stands (OpenZeppelin's IGovernor.ProposalState)."""
+
+    PENDING = "pending"  # proposed; the roll is taken at the end of the voting delay
+    ACTIVE = "active"
+    CANCELED = "canceled"
+    DEFEATED = "defeated"
+    SUCCEEDED = "succeeded"
+    QUEUED = "queued"  # in the timelock, waiting for its delay
+    EXPIRED = "expired"
+    EXECUTED = "executed"
+
+
 class Role(StrEnum):
     """The access-control roles of the registry and the ledger, by their Solidity constant's name."""
 

@@ -185,7 +185,10 @@ def deploy_code(chain: AuditedChain, creation: str, record: Path) -> Deployment:
     """Deploys `creation` with the real deployment's constructor arguments; writes its record."""
     config = chain.deployment.config
     grants = [(role_id(name), address) for name, addresses in config["roles"].items() for address in addresses]
-    args = encode(["address", "(bytes32,address)[]", "uint256"], [config["admin"], grants, config["fee_bps"]])
+    args = encode(
+        ["address", "uint48", "(bytes32,address)[]", "uint256"],
+        [config["admin"], config["admin_delay"], grants, config["fee_bps"]],
+    )
     receipt = send(chain.w3, chain.operator, {"data": creation + args.hex(), "gas": 8_000_000})
     block = chain.w3.eth.get_block(receipt["blockNumber"])
     deployment = Deployment(

@@ -15,9 +15,11 @@ ROWS = {
     "`pay` with a zero reference": "pay_zero_ref",
     "`payBatch`, per recipient (200 recipients)": "pay_batch_per_recipient",
     "`payBatch` of 200": "pay_batch_200",
-    "`admit`": "admit",
-    "`migrate`": "migrate",
+    "`admit` (the vote checkpointed: see below)": "admit",
+    "`migrate` (the vote moved to the new key)": "migrate",
     "`writeOff`": "write_off",
+    "OpenZeppelin Governor `castVote` over ERC20Votes (reference)": "erc20votes_vote",
+    "`castVote` of a member on the cooperative's governor": "vote",
 }
 
 
@@ -35,3 +37,5 @@ def test_the_readme_gas_table_is_the_snapshot():
         assert table[label] == f"{snapshot[key]:,}", f"README's {label} is not snapshots/gas.json's {key}"
     ratio = snapshot["pay"] / snapshot["erc20_transfer"]
     assert table["**`gas_ratio_pay_vs_erc20`**"] == f"**{ratio:.3f}**"
+    vote_ratio = snapshot["vote"] / snapshot["erc20votes_vote"]
+    assert table["**`gas_ratio_vote_vs_erc20votes`**"] == f"**{vote_ratio:.3f}**"

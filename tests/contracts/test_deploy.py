@@ -55,10 +55,28 @@ def test_deploy_config_unknown_role_is_refused(admin):
         DeployConfig(admin=admin.address, roles={"KING_ROLE": (admin.address,)})
 
 
-def test_deploy_config_without_admin_is_refused(tmp_path):
+def test_a_production_config_names_no_admin_and_may_set_the_constitution(tmp_path):
     path = tmp_path / "deploy.toml"
-    path.write_text("fee_bps = 1\n")
-    with pytest.raises(DeployError, match="admin"):
+    path.write_text(
+        "fee_bps = 1\n[governance]\nvoting_period = 86400\n[governance.rules]\nfee = [2500, 6000]\n"
+    )
+    config = DeployConfig.from_toml(path)
+    assert config.admin is None  # the timelock will be the admin
+    assert config.admin_delay == 3 * 86_400
+    assert config.governance.voting_period == 86_400 and config.governance.voting_delay == 86_400
+    assert config.governance.rules["fee"] == (2_500, 6_000)
+    assert config.governance.rules["constitution"] == (2_000, 6_667)  # the founding default stays
+
+
+@pytest.mark.parametrize(
+    "governance",
+    ['[governance.rules]\nking = [1, 5000]\n', '[governance]\nvoting_period = "a week"\n'],
+    ids=["unknown kind", "not a number"],
+)
+def test_a_config_with_a_bad_governance_table_is_a_deploy_error(tmp_path, governance):
+    path = tmp_path / "deploy.toml"
+    path.write_text(governance)
+    with pytest.raises(DeployError, match=r"deploy\.toml"):
         DeployConfig.from_toml(path)
 
 

@@ -10,8 +10,8 @@ import pytest
 
 from next_audit import replay as auditor
 from next_contracts import LEDGER, load_artifact
-from next_contracts.errors import DecodedError, describe
-from next_contracts.vocabulary import MAX_AMOUNT, MAX_FEE_BPS, MemberKind, MemberStatus, Role, fee_for
+from next_contracts.errors import GOVERNANCE_CONTRACTS, DecodedError, describe
+from next_contracts.vocabulary import MAX_AMOUNT, MAX_FEE_BPS, MemberKind, MemberStatus, ProposalKind, Role, fee_for
 from tests.paths import ROOT
 
 
@@ -37,6 +37,12 @@ def test_the_enums_name_the_solidity_members_in_order(enum, auditors):
     assert all(enum.of(e.code) is e for e in enum)
 
 
+def test_the_proposal_kinds_name_the_solidity_members_in_order():
+    members = solidity_enum("ProposalKind")
+    assert [snake_upper(m) for m in members] == [e.name for e in ProposalKind]
+    assert all(ProposalKind.of(e.code) is e for e in ProposalKind)
+
+
 def test_the_roles_are_the_contracts_roles_with_their_ids(ledger):
     abi_roles = {
         entry["name"]
@@ -59,13 +65,19 @@ def test_the_bounds_and_the_fee_are_the_ledgers(ledger):
         assert ledger.quoteFee(amount) == fee_for(amount, fee_bps), amount
 
 
-def test_every_typed_error_of_the_ledger_has_its_sentence():
-    for entry in load_artifact(LEDGER).abi:
+def sample(abi_type: str) -> object:
+    if abi_type == "address":
+        return "0x" + "11" * 20
+    if abi_type.startswith("bytes"):
+        return b"\x00" * int(abi_type[5:] or 32)
+    return 1
+
+
+@pytest.mark.parametrize("contract", [LEDGER, *GOVERNANCE_CONTRACTS])
+def test_every_typed_error_of_the_ledger_and_its_governance_has_its_sentence(contract):
+    for entry in load_artifact(contract).abi:
         if entry["type"] != "error":
             continue
-        args = {
-            i["name"]: "0x" + "11" * 20 if i["type"] == "address" else b"\x00" * 32 if i["type"] == "bytes32" else 1
-            for i in entry["inputs"]
-        }
+        args = {i["name"]: sample(i["type"]) for i in entry["inputs"]}
         decoded = DecodedError(entry["name"], args)
         assert describe(decoded) != str(decoded), f"{entry['name']} has no sentence in next_contracts.errors.describe"

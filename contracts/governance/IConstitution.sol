@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+/// @notice What a proposal decides, by the calls it makes: each kind has its own quorum and
+/// support threshold in the constitution. `None` marks a call the constitution does not know.
+enum ProposalKind {
+    None,
+    Fee,
+    CreditLines,
+    Roles,
+    Constitution
+}
+
+/// @notice The rule a proposal is decided by: a quorum (votes for and abstaining, in basis points of
+/// the active members at the snapshot) and a support threshold (votes for, in basis points of the
+/// votes for and against, to be passed strictly).
+struct VoteRule {
+    uint16 quorumBps;
+    uint16 supportBps;
+}
+
+/// @notice A call of the constitution and its kind.
+struct CallKind {
+    address target;
+    bytes4 selector;
+    ProposalKind kind;
+}
+
+/// @title The cooperative's constitution: what members may vote on, and by which rule
+/// @notice A proposal may only make calls that the constitution names, each of a kind; it is
+/// decided by the strictest rule among its calls' kinds. The constitution changes only by a vote
+/// (its owner is the timelock), under the rule of the kind Constitution.
+interface IConstitution {
+    /// @notice The call at `index` sends value: proposals move units of account, never ether.
+    error ConstitutionCallWithValue(uint256 index, uint256 value);
+
+    /// @notice The constitution names no kind for `selector` on `target`: it cannot be proposed.
+    error ConstitutionCallUnknown(address target, bytes4 selector);
+
+    /// @notice The proposed fee is above the constitution's bound (itself at most the ledger's maximum).
+    error ConstitutionFeeAboveBound(uint256 feeBps, uint256 boundBps);
+
+    /// @notice A rule with a quorum or a threshold above 100%, or a threshold under a simple majority.
+    error ConstitutionInvalidRule(ProposalKind kind, uint256 quorumBps, uint256 supportBps);
+
+    /// @notice The rule of `kind` changed.
+    /// @param kind The proposal kind.
+    /// @param quorumBps Its quorum, in basis points of the active members.
+    /// @param supportBps Its support threshold, in basis points of the votes for and against.
+    event VoteRuleSet(ProposalKind indexed kind, uint16 quorumBps, uint16 supportBps);
+
+    /// @notice A call was given a kind (or `None`: taken out of the constitution).
+    /// @param target The contract.
+    /// @param selector The function.
+    /// @param kind Its kind.
+    event CallKindSet(address indexed target, bytes4 indexed selector, ProposalKind kind);
+
+    /// @notice The bound on the fee changed.
+    /// @param boundBps The highest fee a proposal may set, in basis points.
+    event FeeBoundSet(uint256 boundBps);
+
+    /// @notice The rule of each kind of proposal.
+    /// @param kind A proposal kind.
+    /// @return The rule proposals of that kind are decided by.
+    function voteRule(ProposalKind kind) external view returns (VoteRule memory);
+
+    /// @notice The kind of a call.
+    /// @param target The contract called.
+    /// @param selector The function called.
+    /// @return Its kind, `None` if the constitution does not name it.
+    function callKind(address target, bytes4 selector) external view returns (ProposalKind);
+
+    /// @notice The highest fee a proposal may set, in basis points.
+    /// @return The bound.
+    function feeBoundBps() external view returns (uint256);
+
+    /// @notice The rule a proposal of these calls would be decided by; reverts, naming the call,
+    /// if one sends value, is not in the constitution, or passes a bound.
+    /// @param targets The contracts called.
+    /// @param values The ether sent with each call (must be zero).
+    /// @param calldatas The calls.
+    /// @return rule The strictest rule among the calls' kinds.
+    /// @return kinds A bit per kind of the calls (bit `uint8(kind)`).
+    function ruleOf(
+        address[] calldata targets,
+        uint256[] calldata values,
+        bytes[] calldata calldatas
+    ) external view returns (VoteRule memory rule, uint8 kinds);
+
+    /// @notice Sets the rule of a kind. Only by a vote.
+    /// @param kind The kind.
+    /// @param rule Its new rule.
+    function setVoteRule(ProposalKind kind, VoteRule calldata rule) external;
+
+    /// @notice Gives a call a kind, or takes it out of the constitution with `None`. Only by a vote.
+    /// @param target The contract.
+    /// @param selector The function.
+    /// @param kind Its kind.
+    function setCallKind(address target, bytes4 selector, ProposalKind kind) external;
+
+    /// @notice Gives several calls their kinds at once. Only by a vote (or the deployer, before
+    /// the constitution is handed to the timelock).
+    /// @param calls The calls and their kinds.
+    function setCallKinds(CallKind[] calldata calls) external;
+
+    /// @notice Sets the highest fee a proposal may set. Only by a vote.
+    /// @param boundBps The bound, in basis points, at most the ledger's maximum.
+    function setFeeBound(uint256 boundBps) external;
+}

@@ -1,0 +1,110 @@
+"""The founding constitution: what members vote on, by which rule, and how long the votes last.
+
+A proposal may make only the calls named here (the Constitution contract refuses any other), each
+of a kind; each kind has its own quorum and support threshold. The defaults are a general
+assembly's: a simple majority of the votes cast, with a tenth of the active members taking part,
+for the fee, the credit lines and the roles; two thirds, with a fifth taking part, to change the
+rules themselves. Every figure is changed later by a vote of the kind Constitution.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, cast
+
+from eth_typing import ABIFunction
+from eth_utils.abi import function_abi_to_4byte_selector
+
+from next_contracts import load_artifact
+from next_contracts.vocabulary import MAX_FEE_BPS, ProposalKind
+
+DAY = 86_400
+
+# The calls each kind of proposal may make, by contract and function name.
+CALLS: dict[str, dict[str, ProposalKind]] = {
+    "ledger": {
+        "setFee": ProposalKind.FEE,
+        "setDefaultCreditLine": ProposalKind.CREDIT_LINES,
+        "grantRole": ProposalKind.ROLES,
+        "revokeRole": ProposalKind.ROLES,
+        "beginDefaultAdminTransfer": ProposalKind.CONSTITUTION,
+        "cancelDefaultAdminTransfer": ProposalKind.CONSTITUTION,
+        "changeDefaultAdminDelay": ProposalKind.CONSTITUTION,
+        "rollbackDefaultAdminDelay": ProposalKind.CONSTITUTION,
+    },
+    "constitution": {
+        "setVoteRule": ProposalKind.CONSTITUTION,
+        "setCallKind": ProposalKind.CONSTITUTION,
+        "setFeeBound": ProposalKind.CONSTITUTION,
+    },
+    "governor": {
+        "setVotingDelay": ProposalKind.CONSTITUTION,
+        "setVotingPeriod": ProposalKind.CONSTITUTION,
+        "setProposalThreshold": ProposalKind.CONSTITUTION,
+        "updateQuorumNumerator": ProposalKind.CONSTITUTION,
+        "updateTimelock": ProposalKind.CONSTITUTION,
+    },
+    "timelock": {
+        "updateDelay": ProposalKind.CONSTITUTION,
+    },
+}
+ARTIFACT_OF = {
+    "ledger": "MutualCreditLedger",
+    "constitution": "Constitution",
+    "governor": "CooperativeGovernor",
+    "timelock": "TimelockController",
+}
+
+
+def _default_rules() -> dict[str, tuple[int, int]]:
+    majority, two_thirds = 5_000, 6_667
+    return {
+        ProposalKind.FEE.value: (1_000, majority),
+        ProposalKind.CREDIT_LINES.value: (1_000, majority),
+        ProposalKind.ROLES.value: (1_000, majority),
+        ProposalKind.CONSTITUTION.value: (2_000, two_thirds),
+    }
+
+
+@dataclass(frozen=True)
+class GovernanceConfig:
+    """The governor's settings and the founding constitution. Times in seconds; rules as
+    (quorum, support threshold) in basis points, by kind."""
+
+    voting_delay: int = DAY  # between a proposal and the snapshot of the roll: time to read it
+    voting_period: int = 7 * DAY
+    timelock_delay: int = 2 * DAY  # between a proposal passing and its taking effect
+    quorum_bps: int = 1_000  # the general quorum, below every kind's own
+    fee_bound_bps: int = MAX_FEE_BPS
+    rules: dict[str, tuple[int, int]] = field(default_factory=_default_rules)
+
+    def __post_init__(self) -> None:
+        unknown = set(self.rules) - {kind.value for kind in ProposalKind if kind is not ProposalKind.NONE}
+        if unknown:
+            raise ValueError(f"unknown proposal kind(s) {sorted(unknown)}")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GovernanceConfig:
+        settings = {k: int(v) for k, v in data.items() if k != "rules"}
+        rules = {**_default_rules(), **{k: (int(q), int(s)) for k, (q, s) in data.get("rules", {}).items()}}
+        return cls(**settings, rules=rules)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "rules": {k: list(v) for k, v in self.rules.items()}}
+
+    def rule_list(self) -> list[tuple[int, int]]:
+        """The rules indexed by kind, as the Constitution's constructor takes them."""
+        return [self.rules.get(kind.value, (0, 5_000)) for kind in ProposalKind]
+
+
+def call_kinds(addresses: Mapping[str, str]) -> list[tuple[str, bytes, int]]:
+    """(target, selector, kind) for every call of the constitution, at the deployed `addresses`."""
+    found = []
+    for contract, functions in CALLS.items():
+        abi = load_artifact(ARTIFACT_OF[contract]).abi
+        for entry in abi:
+            if entry["type"] == "function" and entry["name"] in functions:
+                selector = function_abi_to_4byte_selector(cast(ABIFunction, entry))
+                found.append((addresses[contract], selector, functions[entry["name"]].code))
+    return found

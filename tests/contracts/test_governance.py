@@ -1,0 +1,237 @@
+"""The members govern: a governed deployment (no key holds the ledger's admin or governance roles,
+the timelock does), and the whole life of a proposal on a real chain, each refusal by its typed
+error. Time moves by mining blocks with later timestamps (anvil)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ape
+import pytest
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from hexbytes import HexBytes
+from web3 import Web3
+from web3.contract import Contract
+from web3.exceptions import ContractCustomError
+
+from next_contracts import LEDGER, load_artifact
+from next_contracts.constitution import GovernanceConfig
+from next_contracts.deploy import CONSTITUTION, GOVERNOR, TIMELOCK, DeployConfig, Deployment, deploy
+from next_contracts.errors import error_from_exception
+from next_contracts.transact import calldata, send
+from next_contracts.vocabulary import MemberStatus, ProposalKind, ProposalState, Role
+from tests.contracts.conftest import COUNCIL, INDIVIDUAL
+from tests.contracts.helpers import kyc
+
+AGAINST, FOR, ABSTAIN = 0, 1, 2
+SETTINGS = GovernanceConfig(voting_delay=60, voting_period=3_600, timelock_delay=600)
+
+
+@pytest.fixture(scope="session")
+def governed(ape_web3, admin, registrar, committee, pauser, auditor) -> Deployment:
+    """A production-shaped deployment: staff roles to their keys, admin and governance to the timelock."""
+    roles = {
+        Role.REGISTRAR.value: (registrar.address,),
+        Role.CREDIT_COMMITTEE.value: (committee.address,),
+        Role.PAUSER.value: (pauser.address,),
+        Role.AUDITOR.value: (auditor.address,),
+    }
+    return deploy(ape_web3, admin.address, DeployConfig(roles=roles, fee_bps=20, governance=SETTINGS))
+
+
+class Governance:
+    """The governed deployment's contracts through web3, and the steps of a proposal."""
+
+    def __init__(self, w3: Web3, deployment: Deployment) -> None:
+        self.w3 = w3
+        self.ledger = self._contract(LEDGER, deployment.ledger)
+        self.governor = self._contract(GOVERNOR, deployment.governor)
+        self.timelock = self._contract(TIMELOCK, deployment.timelock)
+        self.constitution = self._contract(CONSTITUTION, deployment.constitution)
+
+    def _contract(self, name: str, address: str | None) -> Contract:
+        assert address is not None
+        return self.w3.eth.contract(Web3.to_checksum_address(address), abi=load_artifact(name).abi)
+
+    def act(self, sender: Any, call: Any) -> Any:
+        """Sends `call` from an ape test account (unlocked on anvil) or a local key (signed here)."""
+        signer = sender if isinstance(sender, LocalAccount) else sender.address
+        return send(self.w3, signer, {"to": call.address, "data": calldata(call)})
+
+    def new_key(self, funder: Any) -> LocalAccount:
+        """A fresh key with ether for gas (anvil's base fee is not zero)."""
+        key: LocalAccount = Account.create()
+        funder.transfer(key.address, 10**18)
+        return key
+
+    def refusal(self, sender: Any, call: Any) -> str:
+        with pytest.raises(ContractCustomError) as raised:
+            self.act(sender, call)
+        return str(error_from_exception(raised.value))
+
+    def proposal(self, *calls: Any, description: str = "a proposal") -> tuple[list, list, list, bytes]:
+        targets = [call.address for call in calls]
+        return targets, [0] * len(calls), [HexBytes(calldata(call)) for call in calls], Web3.keccak(text=description)
+
+    def propose(self, proposer: Any, *calls: Any, description: str = "a proposal") -> int:
+        targets, values, datas, _ = self.proposal(*calls, description=description)
+        self.act(proposer, self.governor.functions.propose(targets, values, datas, description))
+        return self.governor.functions.hashProposal(targets, values, datas, Web3.keccak(text=description)).call()
+
+    def state(self, proposal_id: int) -> ProposalState:
+        return ProposalState.of(self.governor.functions.state(proposal_id).call())
+
+    def wait(self, seconds: int) -> None:
+        ape.chain.mine(1, timestamp=ape.chain.blocks.head.timestamp + seconds)
+
+    def vote(self, proposal_id: int, **ballots: Any) -> None:
+        for support, voters in ballots.items():
+            for voter in voters:
+                choice = {"yes": FOR, "no": AGAINST, "abstain": ABSTAIN}[support]
+                self.act(voter, self.governor.functions.castVote(proposal_id, choice))
+
+
+@pytest.fixture
+def gov(ape_web3, governed, registrar, committee, alice, bob, council, stranger) -> Governance:
+    """Four voting members (alice, bob, a council, the stranger) under the governed deployment."""
+    g = Governance(ape_web3, governed)
+    g.act(committee, g.ledger.functions.setDefaultCreditLine(INDIVIDUAL, 100_000, 5_000_000))
+    for member, kind in ((alice, INDIVIDUAL), (bob, INDIVIDUAL), (council, COUNCIL), (stranger, INDIVIDUAL)):
+        g.act(registrar, g.ledger.functions.admit(member.address, kind, 1, kyc(member.address)))
+    g.wait(1)
+    return g
+
+
+def test_after_deployment_only_the_timelock_holds_admin_and_governance(gov, governed, admin, stranger):
+    ledger, timelock = gov.ledger, governed.timelock
+    assert ledger.functions.defaultAdmin().call() == timelock
+    assert ledger.functions.hasRole(Role.GOVERNANCE.id, timelock).call()
+    assert not ledger.functions.hasRole(Role.DEFAULT_ADMIN.id, admin.address).call()
+    assert not ledger.functions.hasRole(Role.GOVERNANCE.id, admin.address).call()
+    assert gov.constitution.functions.owner().call() == timelock
+    proposer = gov.timelock.functions.PROPOSER_ROLE().call()
+    assert gov.timelock.functions.hasRole(proposer, governed.governor).call()
+    assert not gov.timelock.functions.hasRole(gov.timelock.functions.DEFAULT_ADMIN_ROLE().call(), admin.address).call()
+    # The deployer can no longer set the fee, grant a role, or hand the admin to itself.
+    assert gov.refusal(admin, ledger.functions.setFee(40)).startswith("AccessControlUnauthorizedAccount")
+    assert gov.refusal(admin, ledger.functions.grantRole(Role.REGISTRAR.id, stranger.address)).startswith(
+        "AccessControlUnauthorizedAccount"
+    )
+    assert gov.refusal(admin, ledger.functions.beginDefaultAdminTransfer(admin.address)).startswith(
+        "AccessControlUnauthorizedAccount"
+    )
+    assert governed.config["admin"] == timelock and governed.governor and governed.constitution
+
+
+def test_a_fee_proposal_passes_waits_for_the_timelock_and_takes_effect(gov, alice, bob, council, stranger):
+    fee = gov.ledger.functions.setFee(35)
+    proposal_id = gov.propose(alice, fee, description="Fee to 0.35%")
+    rule, kinds = gov.governor.functions.proposalRule(proposal_id).call()
+    assert tuple(rule) == SETTINGS.rules[ProposalKind.FEE.value] and kinds == 1 << ProposalKind.FEE.code
+    assert gov.state(proposal_id) is ProposalState.PENDING
+    assert gov.refusal(bob, gov.governor.functions.castVote(proposal_id, FOR)).startswith(
+        "GovernorUnexpectedProposalState"
+    )
+    gov.wait(SETTINGS.voting_delay + 1)
+    gov.vote(proposal_id, yes=[alice, bob], no=[council])
+    assert gov.refusal(alice, gov.governor.functions.castVote(proposal_id, FOR)).startswith("GovernorAlreadyCastVote")
+    assert gov.governor.functions.proposalVotes(proposal_id).call() == [1, 2, 0]
+    gov.wait(SETTINGS.voting_period + 1)
+    assert gov.state(proposal_id) is ProposalState.SUCCEEDED
+
+    targets, values, datas, description = gov.proposal(fee, description="Fee to 0.35%")
+    gov.act(stranger, gov.governor.functions.queue(targets, values, datas, description))  # anyone queues
+    assert gov.state(proposal_id) is ProposalState.QUEUED
+    execute = gov.governor.functions.execute(targets, values, datas, description)
+    assert gov.refusal(stranger, execute).startswith("TimelockUnexpectedOperationState")  # before the delay
+    gov.wait(SETTINGS.timelock_delay + 1)
+    gov.act(stranger, execute)
+    assert gov.state(proposal_id) is ProposalState.EXECUTED
+    assert gov.ledger.functions.feeBps().call() == 35
+
+
+def test_a_proposal_without_a_majority_or_a_quorum_is_defeated(gov, alice, bob, council):
+    tie = gov.propose(alice, gov.ledger.functions.setFee(10), description="Fee to 0.1%")
+    lonely = gov.propose(alice, gov.ledger.functions.setFee(11), description="Fee to 0.11%")
+    gov.wait(SETTINGS.voting_delay + 1)
+    gov.vote(tie, yes=[alice], no=[bob])  # a tie is not a majority
+    gov.vote(lonely, abstain=[council])  # a quorum but no vote for
+    gov.wait(SETTINGS.voting_period + 1)
+    assert gov.state(tie) is ProposalState.DEFEATED
+    assert gov.state(lonely) is ProposalState.DEFEATED
+    assert gov.governor.functions.proposalQuorum(tie).call() == 1  # 10% of four members, rounded up
+
+
+def test_the_constitution_decides_what_can_be_proposed_and_by_which_rule(gov, alice, bob, council, stranger):
+    # A call the constitution does not name, and a fee above its bound, cannot even be proposed.
+    refused = gov.refusal(
+        alice, gov.governor.functions.propose([gov.ledger.address], [0], [HexBytes("0x8456cb59")], "pause")
+    )
+    assert refused.startswith("ConstitutionCallUnknown")
+    pay = HexBytes(calldata(gov.ledger.functions.pay(bob.address, 100, b"\x00" * 32)))
+    assert gov.refusal(alice, gov.governor.functions.propose([gov.ledger.address], [0], [pay], "pay")).startswith(
+        "ConstitutionCallUnknown"
+    )
+    too_high = HexBytes(calldata(gov.ledger.functions.setFee(501)))
+    assert gov.refusal(alice, gov.governor.functions.propose([gov.ledger.address], [0], [too_high], "5.01%")) == (
+        "ConstitutionFeeAboveBound(feeBps=501, boundBps=500)"
+    )
+    # A proposal that also changes the rules is decided by the strictest rule: two thirds.
+    strict = gov.propose(
+        alice,
+        gov.ledger.functions.setFee(30),
+        gov.constitution.functions.setFeeBound(100),
+        description="Fee to 0.3% and never above 1%",
+    )
+    rule, _ = gov.governor.functions.proposalRule(strict).call()
+    assert tuple(rule) == SETTINGS.rules[ProposalKind.CONSTITUTION.value]
+    gov.wait(SETTINGS.voting_delay + 1)
+    gov.vote(strict, yes=[alice, bob], no=[council])  # 2 of 3: not more than two thirds
+    gov.wait(SETTINGS.voting_period + 1)
+    assert gov.state(strict) is ProposalState.DEFEATED
+    # Only the timelock changes the constitution or the governor's settings.
+    assert gov.refusal(alice, gov.constitution.functions.setFeeBound(100)).startswith("OwnableUnauthorizedAccount")
+    assert gov.refusal(alice, gov.governor.functions.setVotingPeriod(1)).startswith("GovernorOnlyExecutor")
+
+
+def test_only_active_members_vote_and_a_recovered_key_never_votes_twice(
+    gov, admin, registrar, alice, bob, council, stranger
+):
+    proposal_id = gov.propose(alice, gov.ledger.functions.setFee(25), description="Fee to 0.25%")
+    gov.wait(SETTINGS.voting_delay + 1)  # the roll is taken: four members
+    gov.act(registrar, gov.ledger.functions.exclude(bob.address))
+    gov.act(registrar, gov.ledger.functions.freeze(council.address))
+    new_key = gov.new_key(admin)
+    gov.act(alice, gov.governor.functions.castVote(proposal_id, FOR))  # alice votes, then loses her key
+    gov.act(registrar, gov.ledger.functions.migrate(alice.address, new_key.address))
+    status = {s: s.code for s in MemberStatus}
+    assert gov.refusal(bob, gov.governor.functions.castVote(proposal_id, FOR)) == (
+        f"GovernorVoterNotActive(voter={bob.address.lower()}, status={status[MemberStatus.EXCLUDED]})"
+    )
+    assert gov.refusal(council, gov.governor.functions.castVote(proposal_id, AGAINST)).startswith(
+        "GovernorVoterNotActive"
+    )
+    # The new key had no vote at the snapshot: alice's vote is not cast a second time.
+    assert gov.refusal(new_key, gov.governor.functions.castVote(proposal_id, FOR)).startswith(
+        "GovernorNoVoteAtSnapshot"
+    )
+    # A member admitted after the snapshot waits for the next proposal.
+    late = gov.new_key(admin)
+    gov.act(registrar, gov.ledger.functions.admit(late.address, INDIVIDUAL, 1, kyc("late")))
+    assert gov.refusal(late, gov.governor.functions.castVote(proposal_id, FOR)).startswith("GovernorNoVoteAtSnapshot")
+    gov.act(stranger, gov.governor.functions.castVote(proposal_id, AGAINST))
+    assert gov.governor.functions.proposalVotes(proposal_id).call() == [1, 1, 0]
+
+
+def test_roles_are_granted_by_a_vote(gov, alice, bob, stranger):
+    grant = gov.ledger.functions.grantRole(Role.REGISTRAR.id, stranger.address)
+    proposal_id = gov.propose(alice, grant, description="Stranger joins the registrars")
+    gov.wait(SETTINGS.voting_delay + 1)
+    gov.vote(proposal_id, yes=[alice, bob])
+    gov.wait(SETTINGS.voting_period + 1)
+    targets, values, datas, description = gov.proposal(grant, description="Stranger joins the registrars")
+    gov.act(alice, gov.governor.functions.queue(targets, values, datas, description))
+    gov.wait(SETTINGS.timelock_delay + 1)
+    gov.act(alice, gov.governor.functions.execute(targets, values, datas, description))
+    assert gov.ledger.functions.hasRole(Role.REGISTRAR.id, stranger.address).call()

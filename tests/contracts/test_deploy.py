@@ -57,9 +57,7 @@ def test_deploy_config_unknown_role_is_refused(admin):
 
 def test_a_production_config_names_no_admin_and_may_set_the_constitution(tmp_path):
     path = tmp_path / "deploy.toml"
-    path.write_text(
-        "fee_bps = 1\n[governance]\nvoting_period = 86400\n[governance.rules]\nfee = [2500, 6000]\n"
-    )
+    path.write_text("fee_bps = 1\n[governance]\nvoting_period = 86400\n[governance.rules]\nfee = [2500, 6000]\n")
     config = DeployConfig.from_toml(path)
     assert config.admin is None  # the timelock will be the admin
     assert config.admin_delay == 3 * 86_400
@@ -70,7 +68,7 @@ def test_a_production_config_names_no_admin_and_may_set_the_constitution(tmp_pat
 
 @pytest.mark.parametrize(
     "governance",
-    ['[governance.rules]\nking = [1, 5000]\n', '[governance]\nvoting_period = "a week"\n'],
+    ["[governance.rules]\nking = [1, 5000]\n", '[governance]\nvoting_period = "a week"\n'],
     ids=["unknown kind", "not a number"],
 )
 def test_a_config_with_a_bad_governance_table_is_a_deploy_error(tmp_path, governance):

@@ -55,6 +55,9 @@ class LedgerTransaction:
     # contract (a multisig, say), the caller the call trace shows, or None if it cannot tell.
     caller: str | None
     log_indexes: list[int] = field(default_factory=list)  # each log's index in its block
+    # The logs of the governance's contracts (governor, constitution) in the same transaction, in
+    # log order, as (address, topics, data): a vote's execution and the ledger change it makes.
+    governance_logs: list[tuple[str, list[bytes], bytes]] = field(default_factory=list)
 
 
 def hexbytes(value: str) -> bytes:
@@ -169,9 +172,11 @@ class ChainVerifier:
         check: Check,
         on_block: Callable[[int], None] | None = None,
         on_header: Callable[[int, dict[str, Any]], None] | None = None,
+        governance: tuple[str, ...] = (),
     ) -> None:
         self.rpc = rpc
         self.ledger = ledger.lower()
+        self.governance = {address.lower() for address in governance}  # the governor, the constitution
         self.check = check
         self.on_block = on_block or (lambda _n: None)
         self.on_header = on_header or (lambda _n, _b: None)  # the consensus check, block by block
@@ -274,7 +279,12 @@ class ChainVerifier:
         for tx, receipt in zip(block["transactions"], receipts, strict=False):
             mine = [log for log in receipt["logs"] if log["address"].lower() == self.ledger]
             logs = [([hexbytes(t) for t in log["topics"]], hexbytes(log["data"])) for log in mine]
-            if logs:
+            governance = [
+                (log["address"].lower(), [hexbytes(t) for t in log["topics"]], hexbytes(log["data"]))
+                for log in receipt["logs"]
+                if log["address"].lower() in self.governance
+            ]
+            if logs or governance:
                 to = tx["to"].lower() if tx.get("to") else None
                 sender = tx["from"].lower()
                 yield LedgerTransaction(
@@ -284,8 +294,11 @@ class ChainVerifier:
                     sender=sender,
                     to=to,
                     logs=logs,
-                    caller=sender if to in (self.ledger, None) else self._traced_caller(tx["hash"]),
+                    caller=sender
+                    if to in (self.ledger, None) or not logs  # a vote alone touches no ledger: no trace
+                    else self._traced_caller(tx["hash"]),
                     log_indexes=[integer(log["logIndex"]) for log in mine],
+                    governance_logs=governance,
                 )
 
     def _traced_caller(self, tx_hash: str) -> str | None:

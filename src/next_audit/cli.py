@@ -29,6 +29,7 @@ from next_audit.consensus import CliqueVerifier, QbftVerifier, is_clique, is_qbf
 from next_audit.contracts import verify_contracts
 from next_audit.errors import AuditError, GatewayError, GatewayUnavailable
 from next_audit.gateway import Gateway, compare_accounts, compare_history, compare_stats
+from next_audit.governance import GovernanceAudit
 from next_audit.history import HistoryRecorder
 from next_audit.replay import Ledger, Replayer
 from next_audit.report import Check, Failure, Report
@@ -106,6 +107,9 @@ def audit(args: argparse.Namespace, progress_console: Console) -> Report:
     reserve = check("ledger.reserve", Failure.LEDGER_RULES, "reserve = fees - debt covered", "figures")
     zero_sum = check("ledger.zero_sum", Failure.LEDGER_RULES, "balances and reserve sum to zero", "sums")
     state = check("ledger.state", Failure.LEDGER_STATE, "each account = contract state by eth_call", "values")
+    votes = check(
+        "governance.votes", Failure.LEDGER_RULES, "each governed change = a passed proposal, executed", "items"
+    )
     consensus = _consensus(rpc, report)
 
     # The rebuild runs the compiler for seconds in a process of its own: let it overlap the replay.
@@ -113,6 +117,8 @@ def audit(args: argparse.Namespace, progress_console: Console) -> Report:
     build = pool.submit(verify_contracts, Rpc(args.rpc), deployment, block, contracts, args.sources, args.solc)
     abi = load_artifact(LEDGER).abi
     replayer = Replayer(abi, deployment.ledger, deployment.deploy_tx, rules, authority)
+    governance = _governance(deployment, votes)
+    replayer.governance = governance
     history = HistoryRecorder(abi, deployment.ledger) if link.gateway else None
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=progress_console, transient=True) as bars:
@@ -123,8 +129,11 @@ def audit(args: argparse.Namespace, progress_console: Console) -> Report:
             chain,
             lambda _n: bars.advance(blocks_task),
             consensus.apply if consensus is not None else None,
+            governance.addresses if governance is not None else (),
         )
         for tx in verifier.walk(block, deployment.deploy_block):
+            if governance is not None:
+                governance.apply(tx)  # first: the ledger's changes in it may be a vote's execution
             replayer.apply(tx)
             if history is not None:
                 history.apply(tx)
@@ -151,12 +160,24 @@ def audit(args: argparse.Namespace, progress_console: Console) -> Report:
     if args.gateway:
         link.cross_check(report, replayer.ledger, history, block)
     report.figures.update(ledger.figures())
+    if governance is not None:
+        report.figures.update(governance.figures())
     if consensus is not None:
         report.figures["signers"] = consensus.signers
         report.figures["blocks_sealed"] = consensus.sealed
     report.events = ledger.events
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _governance(deployment: Deployment, check: Check) -> GovernanceAudit | None:
+    """The governance audit of a deployment with a governor; a record from before governance has
+    none, and the check says so."""
+    if not (deployment.governor and deployment.constitution and deployment.timelock):
+        check.skip("the deployment record names no governor: it was deployed before governance")
+        return None
+    admin = str(deployment.config.get("admin") or deployment.timelock)
+    return GovernanceAudit(deployment.governor, deployment.constitution, deployment.timelock, admin, check)
 
 
 def _consensus(rpc: Rpc, report: Report) -> CliqueVerifier | QbftVerifier | None:

@@ -18,6 +18,7 @@ from eth_utils.abi import event_abi_to_log_topic
 from eth_utils.crypto import keccak
 
 from next_audit.chain import LedgerTransaction
+from next_audit.governance import GovernanceAudit
 from next_audit.report import Check
 
 DEFAULT_ADMIN = b"\x00" * 32
@@ -126,6 +127,7 @@ class Replayer:
         self.deploy_tx = deploy_tx.lower()
         self.rules = rules
         self.authority = authority
+        self.governance: GovernanceAudit | None = None  # the votes behind governed changes, if governed
         self.handlers: dict[bytes, tuple[str, list[str], Any, list[Callable[[bytes], Any]] | None]] = {}
         for item in abi:
             if item["type"] == "event":
@@ -175,6 +177,11 @@ class Replayer:
                 caller, f"{what} in {self.tx.tx_hash} without {ROLES[role]} at block {self.tx.block_number}"
             )
 
+    def _governed(self, what: str, actor: str | None) -> None:
+        """A governed change (the fee, a role, the admin): the governance audit judges its actor."""
+        if self.governance is not None and not self.in_constructor:
+            self.governance.governed(self.tx, actor, what)
+
     # -- events -------------------------------------------------------------------------------
 
     def _on_RoleGranted(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
@@ -187,6 +194,7 @@ class Replayer:
         else:
             admin = self.ledger.role_admins.get(role, DEFAULT_ADMIN)
             self._require_role(admin, f"granting {ROLES.get(role, role.hex())} to {account}", sender)
+            self._governed(f"{ROLES.get(role, role.hex())} granted to {account}", sender)
         self.ledger.roles.setdefault(role, set()).add(account)
         self.ledger.role_named.setdefault(role, set()).add(account)
 
@@ -196,11 +204,13 @@ class Replayer:
         if sender != account and not accepting:  # renouncing one's own role needs no other
             admin = self.ledger.role_admins.get(role, DEFAULT_ADMIN)
             self._require_role(admin, f"revoking {ROLES.get(role, role.hex())} from {account}", sender)
+            self._governed(f"{ROLES.get(role, role.hex())} revoked from {account}", sender)
         self.ledger.roles.get(role, set()).discard(account)
 
     def _on_DefaultAdminTransferScheduled(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
         new_admin = _address(topics[0])
         self._require_role(DEFAULT_ADMIN, f"offering the admin role to {new_admin}")
+        self._governed(f"the admin role offered to {new_admin}", self.caller)
         self.ledger.pending_admin = new_admin
 
     def _on_DefaultAdminTransferCanceled(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
@@ -221,6 +231,7 @@ class Replayer:
     def _on_FeeChanged(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
         previous, new = values
         self._require_role(GOVERNANCE, f"changing the fee to {new} bps")
+        self._governed(f"the fee set to {new} bps", self.caller)
         if previous != self.ledger.fee_bps or new > MAX_FEE_BPS:
             self.rules.fail(self.tx.tx_hash, f"fee change {previous} -> {new} bps from a fee of {self.ledger.fee_bps}")
         self.ledger.fee_bps = new
@@ -236,6 +247,8 @@ class Replayer:
     def _on_DefaultCreditLineSet(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
         kind = int.from_bytes(topics[0], "big")
         self._require_role(COMMITTEE, f"setting the default credit line of {KINDS[kind]} members")
+        if self.governance is not None and self.caller == self.governance.timelock:  # the committee's own are its
+            self._governed(f"the default credit line of {KINDS[kind]} members set", self.caller)
         self.ledger.default_lines[kind] = (values[0], values[1])
 
     def _on_CreditLineSet(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:

@@ -2,7 +2,8 @@
 
 The one deploy procedure: the tests call it, `ape run deploy` (scripts/deploy.py) calls it, and the
 embedded node calls it on first start. In order: the timelock (its admin the deployer, for the
-moment), the ledger (its admin and GOVERNANCE_ROLE the timelock; every other role granted in the
+moment), the ledger (its admin, GOVERNANCE_ROLE and CREDIT_COMMITTEE_ROLE the timelock's, so that
+votes on the fee and the default credit lines take effect; every other role granted in the
 constructor, so that the ledger is complete in its one transaction and replayable from its block),
 the constitution (owned by the timelock), the governor; then the timelock takes the governor as its
 only proposer and canceller, lets anyone execute what passed, and the deployer renounces it. After
@@ -54,9 +55,10 @@ class DeployConfig:
     """Who holds which role from the first block, the initial fee, and the governance.
 
     `roles` maps a role name (REGISTRAR_ROLE, ...) to the addresses that get it; the timelock gets
-    GOVERNANCE_ROLE besides. `admin` None (production) makes the timelock the ledger's one admin,
-    which grants and revokes every role by vote; an address keeps that key as admin instead, for a
-    developer's chain. `admin_delay` is the wait, in seconds, before a new admin may accept the role.
+    GOVERNANCE_ROLE and CREDIT_COMMITTEE_ROLE besides. `admin` None (production) makes the timelock
+    the ledger's one admin, which grants and revokes every role by vote; an address keeps that key
+    as admin instead, for a developer's chain. `admin_delay` is the wait, in seconds, before a new
+    admin may accept the role.
     """
 
     admin: ChecksumAddress | None = None
@@ -150,7 +152,10 @@ def deploy(w3: Web3, deployer: Sender, config: DeployConfig) -> Deployment:
     governance = config.governance
     timelock, _ = _create(w3, deployer, TIMELOCK, governance.timelock_delay, [], [ANYONE], me)
     admin = config.admin or timelock
-    roles = {**config.roles, Role.GOVERNANCE.value: (*config.roles.get(Role.GOVERNANCE.value, ()), timelock)}
+    # The timelock carries out what members voted: the fee (GOVERNANCE_ROLE) and the default credit
+    # lines (CREDIT_COMMITTEE_ROLE, beside the committee's day-to-day use of it).
+    voted = (Role.GOVERNANCE.value, Role.CREDIT_COMMITTEE.value)
+    roles = {**config.roles, **{name: (*config.roles.get(name, ()), timelock) for name in voted}}
     grants = [(role_id(name), address) for name, addresses in roles.items() for address in addresses]
     ledger, receipt = _create(w3, deployer, LEDGER, admin, config.admin_delay, grants, config.fee_bps)
     addresses = {"ledger": ledger, "timelock": timelock}

@@ -31,6 +31,7 @@ from next_contracts.deploy import DeployConfig, DeployError, Deployment
 from next_contracts.errors import NextContractsError
 from next_contracts.login import LoginError, login
 from next_contracts.rpc import connect
+from next_contracts.transact import sender_address
 from next_node import demo, network_commands
 from next_node.api.app import create_app
 from next_node.api.ratelimit import parse_networks, parse_rate
@@ -41,6 +42,7 @@ from next_node.chain.network import NetworkChain
 from next_node.chain.signals import stop_signals_as_interrupt
 from next_node.config import Settings
 from next_node.db.engine import make_engine
+from next_node.demo_governance import DEMO_GOVERNANCE, open_proposals
 from next_node.deployment import ensure_deployed
 from next_node.errors import ChainExitedError, ChainUnavailableError, ConfigError, ExitStatus, NodeError
 from next_node.indexer.supervisor import IndexStatus, Supervisor
@@ -287,10 +289,13 @@ def _run_node(chain: EmbeddedChain | NetworkChain, args: argparse.Namespace) -> 
     # SIGTERM and SIGHUP stop the node as Ctrl-C does: geth stopped cleanly.
     with contextlib.closing(api_socket), stop_signals_as_interrupt(), chain:
         w3 = chain.start()
+        if args.demo and config is None:  # a demo votes in two minutes, not in a week
+            config = DeployConfig.single_operator(sender_address(chain.operator), governance=DEMO_GOVERNANCE)
         deployment, fresh = ensure_deployed(w3, args.data_dir, chain.operator, config)
         if args.demo and fresh:
             print("seeding the demo community ...", flush=True)
             community = demo.seed(w3, deployment, chain.operator)
+            proposals = open_proposals(w3, deployment, community)
             home = demo.keep_wallet(
                 w3,
                 deployment,
@@ -301,6 +306,11 @@ def _run_node(chain: EmbeddedChain | NetworkChain, args: argparse.Namespace) -> 
                 gateway_url=f"http://127.0.0.1:{args.api_port}",
             )
             print(f"demo wallet: NEXT_WALLET_HOME={home} next-wallet list  (password {demo.DEMO_PASSWORD})")
+            print(
+                f"demo assembly: {len(proposals)} proposals open for {DEMO_GOVERNANCE.voting_period} s, "
+                f"the members' votes carry the first and defeat the second: next-wallet proposals",
+                flush=True,
+            )
         engine = make_engine(_database(args))
         # No web3 retries: the supervisor retries the indexer's steps itself, with its back-off.
         indexer_w3 = connect(chain.rpc_url, trust_env=False, retries=False)

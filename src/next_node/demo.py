@@ -64,7 +64,7 @@ def ref(text: str) -> bytes:
     return Web3.keccak(text=text)
 
 
-class _Phase:
+class Phase:
     """Transactions submitted together, then waited for together."""
 
     def __init__(self, w3: Web3, ledger: Any) -> None:
@@ -78,7 +78,7 @@ class _Phase:
             nonce = self.w3.eth.get_transaction_count(address, "pending")
         self.nonces[address] = nonce + 1
         # Gas is estimated on the latest state: each phase depends only on the phases before it.
-        tx = {"to": self.ledger.address, "data": calldata(call), "nonce": nonce}
+        tx = {"to": call.address, "data": calldata(call), "nonce": nonce}  # the ledger's, or the governor's
         if gas is not None:  # known in advance: no estimate on a state the pending payments have not reached
             tx["gas"] = gas
         self.hashes.append(submit(self.w3, sender, tx))  # type: ignore[arg-type]
@@ -138,12 +138,12 @@ def seed(
     defaulter = Account.create()
     transactions: list[str] = []
 
-    phase = _Phase(w3, ledger)
+    phase = Phase(w3, ledger)
     for kind, (limit, ceiling) in DEFAULT_LINES.items():
         phase.send(operator, ledger.functions.setDefaultCreditLine(kind, limit, ceiling))
     transactions += phase.wait()
 
-    phase = _Phase(w3, ledger)
+    phase = Phase(w3, ledger)
     phase.send(operator, ledger.functions.admit(council.address, COUNCIL, 1, ref("kyc:council of Yvelines")))
     for label, business in [*businesses.items(), ("failing shop (2)", defaulter)]:
         region = int(label[-2])
@@ -156,7 +156,7 @@ def seed(
     staff = people[: max(1, citizens // 2)]
     sheet = bonus_csv(staff, rng)
     rows = list(csv.DictReader(io.StringIO(sheet)))
-    phase = _Phase(w3, ledger)
+    phase = Phase(w3, ledger)
     phase.send(
         council,
         ledger.functions.payBatch(
@@ -176,7 +176,7 @@ def seed(
     limits = {a.address: DEFAULT_LINES[BUSINESS] for a in shops} | {
         p.address: DEFAULT_LINES[INDIVIDUAL] for p in people
     }
-    phase = _Phase(w3, ledger)
+    phase = Phase(w3, ledger)
     for i in range(payments):
         if i % 3 == 0:
             payer, payee, amount = rng.choice(shops), rng.choice(shops), rng.randint(5_000, 80_000)
@@ -200,13 +200,13 @@ def seed(
         ledger.functions.exclude(defaulter.address),
         ledger.functions.writeOff(defaulter.address, ref("default: failing shop")),
     ):
-        phase = _Phase(w3, ledger)  # the write-off needs the exclusion mined first
+        phase = Phase(w3, ledger)  # the write-off needs the exclusion mined first
         phase.send(operator, call)
         transactions += phase.wait()
 
     # Key recovery: the last citizen lost their key; the registrar moves the account to a new one.
     lost, new_key = people[-1], Account.create()
-    phase = _Phase(w3, ledger)
+    phase = Phase(w3, ledger)
     phase.send(operator, ledger.functions.migrate(lost.address, new_key.address))
     limit, ceiling = DEFAULT_LINES[BUSINESS]
     bakery = businesses["bakery (1)"]
@@ -238,7 +238,7 @@ def keep_wallet(
     Returns `home`. `operator` must hold the admin role."""
     ledger = w3.eth.contract(Web3.to_checksum_address(deployment.ledger), abi=load_artifact(LEDGER).abi)
     staff = {label: Account.create() for label in STAFF_ROLES}
-    phase = _Phase(w3, ledger)
+    phase = Phase(w3, ledger)
     for label, role in STAFF_ROLES.items():
         phase.send(operator, ledger.functions.grantRole(role.id, staff[label].address))
     community.transactions.extend(phase.wait())
@@ -248,9 +248,9 @@ def keep_wallet(
         "council": community.council,
         **staff,
     }
-    Config(rpc_url, deployment.chain_id, Web3.to_checksum_address(deployment.ledger), gateway_url).save(
-        home / "config.toml"
-    )
+    Config(
+        rpc_url, deployment.chain_id, Web3.to_checksum_address(deployment.ledger), gateway_url, deployment.governor
+    ).save(home / "config.toml")
     for label, account in named.items():
         keystore.write_new(home / "keystores" / f"{label}.json", keyfile.encrypt(account.key, password))
     sheet = io.StringIO()

@@ -26,7 +26,7 @@ from typing import Any
 import requests
 
 from next_contracts.login import LoginError, login
-from next_wallet import key_commands, pay_commands, read_commands, staff, tokens
+from next_wallet import governance, key_commands, pay_commands, read_commands, staff, tokens
 from next_wallet.amounts import STYLES, use_style
 from next_wallet.config import Config, checked_address
 from next_wallet.errors import (
@@ -46,9 +46,11 @@ from next_wallet.prompts import unlock
 def cmd_init(args: argparse.Namespace, out: Output) -> None:
     if not args.rpc and not args.gateway:
         raise BadInputError("give --gateway URL (a member's wallet), or --rpc URL (next to a node), or both")
+    governor = args.governor
     if args.deployment:
         record = json.loads(Path(args.deployment).read_text())
         chain_id, ledger = int(record["chain_id"]), record["ledger"]
+        governor = governor or record.get("governor")
     elif args.chain_id is not None and args.ledger:
         chain_id, ledger = args.chain_id, args.ledger
     elif args.gateway:
@@ -58,9 +60,16 @@ def cmd_init(args: argparse.Namespace, out: Output) -> None:
         except (requests.RequestException, ValueError) as error:
             raise UnreachableError("gateway", args.gateway) from error
         chain_id, ledger = int(info["chain_id"]), info["ledger"]
+        governor = governor or info.get("governor")
     else:
         raise BadInputError("give --deployment FILE, or --chain-id and --ledger")
-    config = Config(args.rpc, chain_id, checked_address(ledger, "ledger address"), args.gateway)
+    config = Config(
+        args.rpc,
+        chain_id,
+        checked_address(ledger, "ledger address"),
+        args.gateway,
+        checked_address(governor, "governor address") if governor else None,
+    )
     path = config.save()
     out.result({"config": str(path)}, f"wallet configured in {path}")
 
@@ -126,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--deployment", help="the ledger's deployment record (gives chain id and ledger)")
     sub.add_argument("--chain-id", type=int, help="the chain id to expect")
     sub.add_argument("--ledger", help="the ledger's address")
+    sub.add_argument("--governor", help="the governor's address (default: the deployment record's)")
     sub = add("create", "make a new key, in an encrypted keystore", secret=True)
     sub.add_argument("label")
     sub = add(
@@ -186,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("file")
     key_commands.add_commands(add)
     staff.add_commands(add)
+    governance.add_commands(add)
     return parser
 
 

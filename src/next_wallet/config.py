@@ -24,6 +24,7 @@ class Config:
     chain_id: int
     ledger: str
     gateway_url: str | None = None
+    governor: str | None = None  # the ledger's governor, for the governance commands
 
     @classmethod
     def load(cls, path: Path | None = None) -> Config:
@@ -37,6 +38,7 @@ class Config:
                 chain_id=int(data["chain_id"]),
                 ledger=to_checksum_address(data["ledger"]),
                 gateway_url=data.get("gateway_url") or None,
+                governor=to_checksum_address(data["governor"]) if data.get("governor") else None,
             )
         except (KeyError, ValueError, tomllib.TOMLDecodeError) as error:
             raise WalletError(f"the wallet config {path} is not valid: {error}") from error

@@ -198,7 +198,7 @@ class Ledger(LedgerClient):
     def estimate_gas(self, sender: str, call: Any) -> int:
         """The gas `call` from `sender` takes on the latest state; the ledger's refusal is raised as
         web3 raises it (ContractCustomError, ContractLogicError), for the caller to put in words."""
-        tx = {"from": sender, "to": self.contract.address, "data": calldata(call)}
+        tx = {"from": sender, "to": call.address, "data": calldata(call)}  # the ledger's, or the governor's
         return int(self._node(lambda: self.w3.eth.estimate_gas(tx)))  # type: ignore[arg-type]
 
     def build(
@@ -213,7 +213,7 @@ class Ledger(LedgerClient):
         except (ContractCustomError, ContractLogicError) as error:
             raise self.explain(error_from_exception(error), sender) from None
         return {
-            "to": self.contract.address,
+            "to": call.address,
             "data": data,
             "value": 0,
             "chainId": self.config.chain_id,

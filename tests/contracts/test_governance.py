@@ -224,14 +224,19 @@ def test_only_active_members_vote_and_a_recovered_key_never_votes_twice(
     assert gov.governor.functions.proposalVotes(proposal_id).call() == [1, 1, 0]
 
 
-def test_roles_are_granted_by_a_vote(gov, alice, bob, stranger):
+def test_roles_and_default_credit_lines_are_set_by_a_vote(gov, alice, bob, stranger):
     grant = gov.ledger.functions.grantRole(Role.REGISTRAR.id, stranger.address)
-    proposal_id = gov.propose(alice, grant, description="Stranger joins the registrars")
+    line = gov.ledger.functions.setDefaultCreditLine(COUNCIL, 5_000_000, 90_000_000)
+    text = "Stranger joins the registrars; councils get 50,000.00 of credit"
+    proposal_id = gov.propose(alice, grant, line, description=text)
+    _, kinds = gov.governor.functions.proposalRule(proposal_id).call()
+    assert kinds == (1 << ProposalKind.ROLES.code) | (1 << ProposalKind.CREDIT_LINES.code)
     gov.wait(SETTINGS.voting_delay + 1)
     gov.vote(proposal_id, yes=[alice, bob])
     gov.wait(SETTINGS.voting_period + 1)
-    targets, values, datas, description = gov.proposal(grant, description="Stranger joins the registrars")
+    targets, values, datas, description = gov.proposal(grant, line, description=text)
     gov.act(alice, gov.governor.functions.queue(targets, values, datas, description))
     gov.wait(SETTINGS.timelock_delay + 1)
     gov.act(alice, gov.governor.functions.execute(targets, values, datas, description))
     assert gov.ledger.functions.hasRole(Role.REGISTRAR.id, stranger.address).call()
+    assert gov.ledger.functions.defaultCreditLine(COUNCIL).call() == [5_000_000, 90_000_000]

@@ -19,33 +19,11 @@ from next_contracts.deploy import Deployment
 from next_contracts.vocabulary import MemberKind, MemberStatus
 from next_node.api.app import create_app
 from next_node.api.tokens import AuthSettings
-from next_node.db.models import (
-    Block,
-    FeeChange,
-    LedgerEvent,
-    LedgerState,
-    Member,
-    MemberEvent,
-    RoleChange,
-    SyncState,
-    Transfer,
-    WriteOff,
-)
+from next_node.db.models import EVENT_TABLES, Block, LedgerState, Member, SyncState
 from next_node.indexer.sync import Indexer, IndexerSettings
 from tests.support.ports import free_port
 
-TABLES = (
-    Member,
-    Transfer,
-    MemberEvent,
-    WriteOff,
-    FeeChange,
-    RoleChange,
-    LedgerEvent,
-    Block,
-    LedgerState,
-    SyncState,
-)
+TABLES = (Member, *EVENT_TABLES, Block, LedgerState, SyncState)
 
 
 def index_to_head(engine: Engine, w3: Web3, deployment: Deployment, **settings: Any) -> Indexer:

@@ -86,6 +86,7 @@ def test_a_preflight_is_for_the_owner_only(gateway, people, deployment, w3, call
 def test_the_ledger_and_a_transactions_fate_are_public(gateway, deployment):
     info = gateway.client.get("/ledger").json()
     assert info["chain_id"] == deployment.chain_id and info["ledger"] == deployment.ledger
+    assert info["governor"] == deployment.governor and info["timelock"] == deployment.timelock  # for wallets
     unknown = gateway.client.get("/tx/0x" + "ab" * 32).json()
     assert unknown["status"] == "unknown" and unknown["block_number"] is None
 

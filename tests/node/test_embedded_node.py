@@ -137,6 +137,13 @@ def test_up_demo_serves_a_seeded_community(tmp_path):
         council = httpx.get(f"{api}/members", params={"kind": "council"}, headers=auth).json()["items"][0]["address"]
         history = httpx.get(f"{api}/accounts/{council}/transfers", headers=auth).json()["items"]
         assert len(history) == 20 and all(t["direction"] == "out" for t in history)  # the bonus run
+        # The demo's assembly: two proposals open, the members' votes carry one and defeat the other.
+        proposals = httpx.get(f"{api}/proposals").json()["items"]
+        assert [p["state"] for p in proposals] == ["active", "active"]
+        fee, relance = proposals  # newest first
+        assert relance["description"].startswith("Relance") and relance["votes"]["for"] > relance["votes"]["against"]
+        assert fee["votes"]["against"] > fee["votes"]["for"]
+        assert any("demo assembly: 2 proposals open" in line for line in banner), banner
     finally:
         stop(node)
 

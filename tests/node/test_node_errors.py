@@ -14,7 +14,7 @@ from next_node.errors import ExitStatus
 
 BAD_CONFIGS = {
     "not TOML": "admin = [unclosed\n",
-    "no admin": "fee_bps = 20\n",
+    "an unknown proposal kind": "fee_bps = 20\n[governance.rules]\nking = [1000, 5000]\n",
     "not an address": 'admin = "0xnot-an-address"\n',
 }
 

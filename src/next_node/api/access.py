@@ -11,6 +11,10 @@
 - STAFF: registrars, the credit committee and auditors: every account (/accounts), the member
   directory (/members), the index's event rows (/audit/events/{table}, audit_routes.py), and
   /stats in full.
+- AUDITOR: how each member voted on a proposal (/proposals/{id}/votes): auditors only, as a
+  secret ballot's count is checked by its scrutineers; a member sees its own votes
+  (/accounts/{address}/votes: OWNER_OR_AUDITOR). Proposals and their totals are PUBLIC
+  (/proposals, governance.py).
 - OWNER: from one's own account only, staff cannot act for a member (403): the pre-flight
   (POST /accounts/{address}/preflight, payments.py) and the batch check
   (POST /accounts/{address}/batch-check, batch_check.py).
@@ -31,7 +35,7 @@ from hexbytes import HexBytes
 from web3 import Web3
 
 from next_contracts.accounts import account_of_call, decode_account, has_role_call
-from next_contracts.vocabulary import STAFF_ROLES
+from next_contracts.vocabulary import STAFF_ROLES, Role
 from next_node.api.deps import Context, ContextDep
 from next_node.api.params import AddressPath
 from next_node.api.principals import Principal
@@ -117,6 +121,20 @@ def owner_or_staff(
     return viewer
 
 
+def auditor(viewer: Annotated[Principal, Depends(signed_in)]) -> Principal:
+    """AUDITOR: a holder of AUDITOR_ROLE."""
+    if Role.AUDITOR.value not in viewer.roles:
+        raise HTTPException(403, "only auditors see how each member voted")
+    return viewer
+
+
+def owner_or_auditor(viewer: Annotated[Principal, Depends(signed_in)], address: AddressPath) -> Principal:
+    """OWNER_OR_AUDITOR: the account's own key, or an auditor."""
+    if viewer.address != address.lower() and Role.AUDITOR.value not in viewer.roles:
+        raise HTTPException(403, "a member sees its own votes only")
+    return viewer
+
+
 def owner(viewer: Annotated[Principal, Depends(signed_in)], address: AddressPath) -> Principal:
     """OWNER: the account's own key only; staff cannot act for a member."""
     if viewer.address != address.lower():
@@ -146,3 +164,5 @@ SignedIn = Annotated[Principal, Depends(signed_in)]
 Staff = Annotated[Principal, Depends(staff)]
 OwnerOrStaff = Annotated[Principal, Depends(owner_or_staff)]
 Owner = Annotated[Principal, Depends(owner)]
+Auditor = Annotated[Principal, Depends(auditor)]
+OwnerOrAuditor = Annotated[Principal, Depends(owner_or_auditor)]

@@ -23,6 +23,7 @@ from next_contracts.accounts import AccountState, BatchReadError, judge, read_ac
 from next_contracts.vocabulary import MAX_AMOUNT
 from next_node.api.access import Owner, OwnerOrStaff
 from next_node.api.deps import ContextDep
+from next_node.api.errors import chain_call
 from next_node.api.params import ADDRESS, AddressPath
 from next_node.errors import ChainUnavailableError
 
@@ -76,18 +77,11 @@ class BatchPayments(BaseModel):
     block_number: int
 
 
-def _chain(call: Any) -> Any:
-    try:
-        return call()
-    except Exception as error:
-        raise ChainUnavailableError() from error  # the cause stays in the log, not in the answer
-
-
 def _states(context: ContextDep, addresses: list[str], block: int) -> dict[str, AccountState]:
     """accountOf for each address at `block`, in JSON-RPC batches of eth_calls."""
     batch = context.w3.provider.make_batch_request  # type: ignore[attr-defined]
     try:
-        return _chain(lambda: read_accounts(batch, context.ledger.address, addresses, block))  # type: ignore[no-any-return]
+        return chain_call(lambda: read_accounts(batch, context.ledger.address, addresses, block))  # type: ignore[no-any-return]
     except BatchReadError as error:
         raise ChainUnavailableError("it refused a batch of reads") from error
 
@@ -101,11 +95,11 @@ def batch_check(
     whether the payer's credit covers the total with the fees, on the chain's latest block. A
     payee's balance, limit and ceiling are never shown: only "would pass its ceiling"."""
     w3, functions = context.w3, context.ledger.functions
-    block = int(_chain(lambda: w3.eth.block_number))
+    block = int(chain_call(lambda: w3.eth.block_number))
     payer = address.lower()
     states = _states(context, list(dict.fromkeys([payer] + [line.to.lower() for line in body.lines])), block)
-    fee_bps = int(_chain(lambda: functions.feeBps().call(block_identifier=block)))
-    paused = bool(_chain(lambda: functions.paused().call(block_identifier=block)))
+    fee_bps = int(chain_call(lambda: functions.feeBps().call(block_identifier=block)))
+    paused = bool(chain_call(lambda: functions.paused().call(block_identifier=block)))
     lines = [(line.to, line.amount) for line in body.lines]
     check = judge(states[payer], states, lines, fee_bps, paused)
     return BatchCheckResult(
@@ -135,9 +129,9 @@ def batch_payments(
     many of its transactions still wait in the pool: what a wallet needs to pay only the lines of
     a run that are not paid yet."""
     w3, sender = context.w3, Web3.to_checksum_address(address)
-    block = int(_chain(lambda: w3.eth.block_number))
-    pending = int(_chain(lambda: w3.eth.get_transaction_count(sender, "pending"))) - int(
-        _chain(lambda: w3.eth.get_transaction_count(sender, block))
+    block = int(chain_call(lambda: w3.eth.block_number))
+    pending = int(chain_call(lambda: w3.eth.get_transaction_count(sender, "pending"))) - int(
+        chain_call(lambda: w3.eth.get_transaction_count(sender, block))
     )
     payments = []
     if ref is not None:
@@ -149,7 +143,7 @@ def batch_payments(
             "topics": [event.topic, "0x" + address.lower()[2:].rjust(64, "0")],
         }
         wanted = bytes.fromhex(ref[2:])
-        for log in _chain(lambda: w3.eth.get_logs(query)):  # type: ignore[arg-type]
+        for log in chain_call(lambda: w3.eth.get_logs(query)):  # type: ignore[arg-type]
             amount, fee, log_ref = abi_decode(["uint256", "uint256", "bytes32"], bytes(log["data"]))
             if log_ref == wanted:
                 payments.append(

@@ -17,10 +17,22 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
+from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound
 
 from next_node.errors import ChainUnavailableError
 
 log = logging.getLogger("next_node.api")
+
+
+def chain_call(call: Any) -> Any:
+    """`call()`, a read from the chain; a contract's revert stays what it is (the route answers it),
+    any other failure is the chain not answering: a 503, the cause in the log, not in the answer."""
+    try:
+        return call()
+    except (ContractCustomError, ContractLogicError, TransactionNotFound):
+        raise
+    except Exception as error:
+        raise ChainUnavailableError() from error
 
 
 class SafeJSONResponse(JSONResponse):

@@ -17,9 +17,8 @@ from next_contracts.errors import DecodedError, error_from_exception, role_name
 from next_contracts.transact import gas_limit, gas_price
 from next_node.api.access import Owner
 from next_node.api.deps import ContextDep
-from next_node.api.errors import SafeJSONResponse
+from next_node.api.errors import SafeJSONResponse, chain_call
 from next_node.api.params import AddressPath
-from next_node.errors import ChainUnavailableError
 
 router = APIRouter(tags=["payments"])
 
@@ -30,6 +29,9 @@ class LedgerInfo(BaseModel):
     fee_bps: int
     paused: bool
     gas_price: int
+    governor: str | None = None  # the members' governor, its timelock and constitution
+    timelock: str | None = None
+    constitution: str | None = None
 
 
 class Preflight(BaseModel):
@@ -83,26 +85,20 @@ def refusal(error: ContractCustomError | ContractLogicError) -> SafeJSONResponse
     return SafeJSONResponse({"detail": f"the ledger would refuse it: {detail}", "error_data": data}, status_code=409)
 
 
-def _chain(call: Any) -> Any:
-    try:
-        return call()
-    except (ContractCustomError, ContractLogicError, TransactionNotFound):
-        raise
-    except Exception as error:
-        raise ChainUnavailableError() from error  # the cause stays in the log, not in the answer
-
-
 @router.get("/ledger", responses={503: {"description": "the chain does not answer"}})
 def ledger_info(context: ContextDep) -> LedgerInfo:
     """PUBLIC. The chain id and ledger to sign for, the fee in basis points, whether payments are
-    paused, and the gas price to sign with."""
-    ledger = context.ledger
+    paused, the gas price to sign with, and the governance's contracts."""
+    ledger, deployment = context.ledger, context.deployment
     return LedgerInfo(
+        governor=deployment.governor,
+        timelock=deployment.timelock,
+        constitution=deployment.constitution,
         chain_id=context.deployment.chain_id,
         ledger=Web3.to_checksum_address(context.deployment.ledger),
-        fee_bps=_chain(lambda: ledger.functions.feeBps().call()),
-        paused=_chain(lambda: ledger.functions.paused().call()),
-        gas_price=_chain(lambda: gas_price(context.w3)),
+        fee_bps=chain_call(lambda: ledger.functions.feeBps().call()),
+        paused=chain_call(lambda: ledger.functions.paused().call()),
+        gas_price=chain_call(lambda: gas_price(context.w3)),
     )
 
 
@@ -133,13 +129,13 @@ def preflight(
     tx = {"from": sender, "to": context.ledger.address, "data": data}
     w3 = context.w3
     try:
-        estimate = _chain(lambda: w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
+        estimate = chain_call(lambda: w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
     except (ContractCustomError, ContractLogicError) as error:
         return refusal(error)
     except Web3RPCError as error:
         raise HTTPException(400, f"the chain refused the call: {chain_reason(error)}") from error
-    nonce = _chain(lambda: w3.eth.get_transaction_count(sender, "pending"))
-    return Prepared(gas=gas_limit(estimate), nonce=nonce, gas_price=_chain(lambda: gas_price(w3)))
+    nonce = chain_call(lambda: w3.eth.get_transaction_count(sender, "pending"))
+    return Prepared(gas=gas_limit(estimate), nonce=nonce, gas_price=chain_call(lambda: gas_price(w3)))
 
 
 @router.get("/tx/{tx_hash}", responses={503: {"description": "the chain does not answer"}})
@@ -148,10 +144,10 @@ def tx_status(context: ContextDep, tx_hash: Annotated[str, Path(pattern=r"^0x[0-
     that, and its block."""
     w3 = context.w3
     try:
-        receipt = _chain(lambda: w3.eth.get_transaction_receipt(HexBytes(tx_hash)))
+        receipt = chain_call(lambda: w3.eth.get_transaction_receipt(HexBytes(tx_hash)))
     except TransactionNotFound:
         try:
-            _chain(lambda: w3.eth.get_transaction(HexBytes(tx_hash)))
+            chain_call(lambda: w3.eth.get_transaction(HexBytes(tx_hash)))
         except TransactionNotFound:
             return TxStatus(tx_hash=tx_hash, status="unknown", block_number=None)
         return TxStatus(tx_hash=tx_hash, status="pending", block_number=None)

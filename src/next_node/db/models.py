@@ -8,7 +8,7 @@ from them (after a chain rewind, say).
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -178,12 +178,68 @@ class SyncState(SQLModel, table=True):
 
 
 # Every table that keeps the ledger's events (the rest is derived from them, or is the cursor).
-EVENT_TABLES: tuple[type[SQLModel], ...] = (Transfer, MemberEvent, WriteOff, FeeChange, RoleChange, LedgerEvent)
+class ProposalRow(EventRow, table=True):
+    """A governor's `ProposalCreated`: what members are asked to decide, and when they vote."""
+
+    __tablename__ = "proposals"
+    __table_args__ = (UniqueConstraint("tx_hash", "log_index", name="uq_proposals_event"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    proposal_id: str = Field(max_length=78, index=True)  # a uint256, in decimal
+    proposer: str = Field(max_length=42, index=True)
+    description: str = Field(sa_type=Text)
+    calls: str = Field(sa_type=Text)  # JSON: [{"target", "value", "data"}], as proposed
+    vote_start: int = Field(sa_type=BigInteger)  # timestamps: the roll is taken at vote_start
+    vote_end: int = Field(sa_type=BigInteger)
+
+
+class VoteRow(EventRow, table=True):
+    """A governor's `VoteCast`: visible to the voter itself and to auditors only (access.py)."""
+
+    __tablename__ = "votes"
+    __table_args__ = (
+        UniqueConstraint("tx_hash", "log_index", name="uq_votes_event"),
+        Index("ix_votes_proposal", "proposal_id", "support"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    proposal_id: str = Field(max_length=78)
+    voter: str = Field(max_length=42, index=True)
+    support: str = Field(max_length=8)  # against, for, abstain
+    weight: int = Field(sa_type=BigInteger)
+    reason: str = Field(sa_type=Text)
+
+
+class ProposalStep(EventRow, table=True):
+    """A proposal queued in the timelock (with the time it may run), executed or canceled."""
+
+    __tablename__ = "proposal_steps"
+    __table_args__ = (UniqueConstraint("tx_hash", "log_index", name="uq_proposal_steps_event"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    proposal_id: str = Field(max_length=78, index=True)
+    step: str = Field(max_length=8)  # queued, executed, canceled
+    eta: int | None = Field(default=None, sa_type=BigInteger)
+
+
+# Every table of events, deleted above the fork block on a rewind; the ledger's also rebuild the
+# derived tables (replay.py), the governor's derive nothing.
+EVENT_TABLES: tuple[type[SQLModel], ...] = (
+    Transfer,
+    MemberEvent,
+    WriteOff,
+    FeeChange,
+    RoleChange,
+    LedgerEvent,
+    ProposalRow,
+    VoteRow,
+    ProposalStep,
+)
 
 
 # The shape of the tables above, and of what the indexer derives into them. Bump it with any change
 # to either: on start, an index of another (or no) version is rebuilt from the chain (db/schema.py).
-SCHEMA_VERSION = 2  # 2: sync_state.contracts
+SCHEMA_VERSION = 3  # 2: sync_state.contracts; 3: proposals, votes, proposal_steps
 
 
 class SchemaVersion(SQLModel, table=True):

@@ -21,10 +21,10 @@ from eth_abi.abi import decode
 from eth_utils.crypto import keccak
 
 from next_contracts import LEDGER, load_artifact
-from next_contracts.deploy import Deployment
+from next_contracts.deploy import GOVERNOR, Deployment
 
 # The contract families the index knows, by the artifact whose ABI decodes their logs.
-FAMILIES = {"ledger": LEDGER}
+FAMILIES = {"ledger": LEDGER, "governor": GOVERNOR}
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,10 +96,20 @@ def _topic_value(kind: str, topic: str) -> Any:
     return int(topic, 16)
 
 
+def _wire(kind: str) -> str:
+    """The type a value is decoded as: a string as its bytes, since a log's text is anyone's (a
+    proposal's description, a vote's reason) and invalid UTF-8 must not stop the index."""
+    return kind.replace("string", "bytes")
+
+
 def _data_value(kind: str, value: Any) -> Any:
+    if kind.endswith("[]"):
+        return [_data_value(kind[:-2], item) for item in value]
+    if kind == "string":  # as text, what is not UTF-8 replaced, and no NUL (PostgreSQL refuses it)
+        return value.decode("utf-8", "replace").replace("\x00", "\ufffd")
     if kind == "address":
         return value.lower()
-    if kind == "bytes32":
+    if kind in ("bytes32", "bytes"):
         return "0x" + value.hex()
     return value
 
@@ -122,7 +132,10 @@ class Contracts:
 
     @classmethod
     def of(cls, deployment: Deployment) -> Contracts:
-        return cls({"ledger": deployment.ledger})
+        addresses: dict[str, str] = {"ledger": deployment.ledger}
+        if deployment.governor:  # a record written before governance has none
+            addresses["governor"] = deployment.governor
+        return cls(addresses)
 
     def __str__(self) -> str:
         """The canonical list the cursor records: family=address, sorted."""
@@ -148,7 +161,7 @@ def _decode(family: str, spec: _Spec, log: dict[str, Any]) -> Event:
             for i, (name, convert) in enumerate(zip(spec.data_names, spec.words, strict=True)):
                 args[name] = convert(data[32 * i : 32 * i + 32])
         else:
-            values = decode(spec.data_types, data)
+            values = decode([_wire(kind) for kind in spec.data_types], data)
             for name, kind, value in zip(spec.data_names, spec.data_types, values, strict=True):
                 args[name] = _data_value(kind, value)
     timestamp = log.get("blockTimestamp")

@@ -1,0 +1,62 @@
+"""The demo's assembly: two proposals open when `next-node up --demo` is ready, one that the
+members' votes carry (businesses get a higher default credit line, for the local economy) and one
+they defeat (the fee to 1 %). Both close two minutes later; the first can then be queued
+and, after the timelock's delay, executed from the demo wallet (`next-wallet queue|execute`).
+
+The demo's deployment votes fast (DEMO_GOVERNANCE); a real deployment's delays are days.
+"""
+
+from __future__ import annotations
+
+import time
+
+from web3 import Web3
+
+from next_contracts import LEDGER, load_artifact
+from next_contracts.constitution import GovernanceConfig
+from next_contracts.deploy import GOVERNOR, Deployment
+from next_contracts.transact import calldata
+from next_contracts.vocabulary import MemberKind, ProposalState
+from next_node.demo import Community, Phase
+
+DEMO_GOVERNANCE = GovernanceConfig(voting_delay=3, voting_period=120, timelock_delay=30)
+RAISED_BUSINESS_LINE = (1_000_000, 20_000_000)  # 10,000.00 below zero, 200,000.00 above
+FOR, AGAINST = 1, 0
+
+
+def open_proposals(w3: Web3, deployment: Deployment, community: Community) -> list[str]:
+    """Proposes the two, waits for their roll to be taken, and has the members vote; returns the
+    proposals' descriptions, the one that will pass first."""
+    ledger = w3.eth.contract(Web3.to_checksum_address(deployment.ledger), abi=load_artifact(LEDGER).abi)
+    governor = w3.eth.contract(Web3.to_checksum_address(str(deployment.governor)), abi=load_artifact(GOVERNOR).abi)
+    limit, ceiling = RAISED_BUSINESS_LINE
+    proposals = [
+        (
+            community.council,
+            ledger.functions.setDefaultCreditLine(MemberKind.BUSINESS.code, limit, ceiling),
+            "Relance: new businesses get a credit line of 10 000,00 below zero, to buy locally",
+        ),
+        (community.citizens[0], ledger.functions.setFee(100), "Raise the fee to 1 % for a bigger reserve"),
+    ]
+    phase = Phase(w3, ledger)
+    ids = []
+    for proposer, call, description in proposals:
+        data = bytes.fromhex(calldata(call)[2:])
+        phase.send(proposer, governor.functions.propose([ledger.address], [0], [data], description))
+        ids.append(governor.functions.hashProposal([ledger.address], [0], [data], Web3.keccak(text=description)).call())
+    community.transactions.extend(phase.wait())
+
+    deadline = time.monotonic() + 60
+    while any(ProposalState.of(governor.functions.state(i).call()) is ProposalState.PENDING for i in ids):
+        if time.monotonic() > deadline:
+            raise RuntimeError("the demo's proposals did not open for votes within a minute")
+        time.sleep(0.5)
+
+    # Most members back the relance and reject the higher fee; a few think otherwise.
+    voters = [community.council, *community.businesses.values(), *community.citizens]
+    phase = Phase(w3, ledger)
+    for n, voter in enumerate(voters):
+        phase.send(voter, governor.functions.castVote(ids[0], AGAINST if n % 5 == 4 else FOR))
+        phase.send(voter, governor.functions.castVote(ids[1], FOR if n % 4 == 3 else AGAINST))
+    community.transactions.extend(phase.wait())
+    return [description for _, _, description in proposals]

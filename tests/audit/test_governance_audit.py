@@ -1,0 +1,87 @@
+"""The auditor replays the members' decisions: on a governed ledger, the fee changed by a proposal
+that passed and was executed by the timelock passes, and the same change made by a key that was
+given GOVERNANCE_ROLE at deployment is named. Real anvil chains (whose clock the test moves)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+from web3 import Web3
+
+from next_contracts import LEDGER, load_artifact
+from next_contracts.constitution import GovernanceConfig
+from next_contracts.deploy import GOVERNOR, DeployConfig, Deployment, deploy
+from next_contracts.rpc import connect
+from next_contracts.transact import calldata, send
+from next_contracts.vocabulary import Role
+from next_node.chain.anvil import AnvilChain, AnvilSettings
+from tests.audit.conftest import run_audit
+from tests.support.ports import free_port
+
+SETTINGS = GovernanceConfig(voting_delay=60, voting_period=600, timelock_delay=120)
+
+
+def later(w3: Web3, seconds: int) -> None:
+    w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
+    w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def governed_chain(tmp_path: Path) -> Iterator[tuple[Web3, str, Deployment, Path]]:
+    """A governed ledger on a fresh anvil: the operator is registrar, and a 'treasurer' key was
+    also given GOVERNANCE_ROLE by the deploy config (which a vote never gave it)."""
+    with AnvilChain(AnvilSettings(tmp_path / "chain", free_port(), block_time=0)) as chain:
+        chain.start()
+        w3 = connect(chain.settings.rpc_url, trust_env=False)
+        operator = w3.eth.accounts[0]
+        treasurer = w3.eth.accounts[1]
+        roles = {Role.REGISTRAR.value: (operator,), Role.GOVERNANCE.value: (treasurer,)}
+        deployment = deploy(w3, operator, DeployConfig(roles=roles, governance=SETTINGS))
+        record = tmp_path / "deployment.json"
+        deployment.write(record)
+        yield w3, chain.settings.rpc_url, deployment, record
+
+
+def test_a_fee_voted_and_executed_passes_and_a_key_setting_it_alone_is_named(governed_chain):
+    w3, rpc_url, deployment, record = governed_chain
+    operator, treasurer = w3.eth.accounts[0], w3.eth.accounts[1]
+    ledger = w3.eth.contract(deployment.ledger, abi=load_artifact(LEDGER).abi)
+    governor = w3.eth.contract(deployment.governor, abi=load_artifact(GOVERNOR).abi)
+    members = [Account.create() for _ in range(3)]
+    for member in members:
+        send(
+            w3,
+            operator,
+            {"to": ledger.address, "data": calldata(ledger.functions.admit(member.address, 0, 1, b"\x01" * 32))},
+        )
+    later(w3, 1)
+    fee = bytes.fromhex(calldata(ledger.functions.setFee(42))[2:])
+    calls = ([ledger.address], [0], [fee])
+    description = "Fee to 0.42 %"
+    send(w3, members[0], {"to": governor.address, "data": calldata(governor.functions.propose(*calls, description))})
+    proposal_id = governor.functions.hashProposal(*calls, Web3.keccak(text=description)).call()
+    later(w3, SETTINGS.voting_delay + 1)
+    for member, support in zip(members, (1, 1, 0), strict=True):
+        send(w3, member, {"to": governor.address, "data": calldata(governor.functions.castVote(proposal_id, support))})
+    later(w3, SETTINGS.voting_period + 1)
+    description_hash = Web3.keccak(text=description)
+    send(w3, operator, {"to": governor.address, "data": calldata(governor.functions.queue(*calls, description_hash))})
+    later(w3, SETTINGS.timelock_delay + 1)
+    send(w3, operator, {"to": governor.address, "data": calldata(governor.functions.execute(*calls, description_hash))})
+    assert ledger.functions.feeBps().call() == 42
+
+    clean = run_audit(rpc_url, record)
+    assert clean.code == 0, clean.err + clean.out
+    votes = clean.check("governance.votes")
+    assert votes["status"] == "pass" and votes["checked"] >= 5  # a proposal, three votes, an execution, the fee
+    assert clean.report["figures"]["proposals"] == 1 and clean.report["figures"]["proposals_executed"] == 1
+
+    send(w3, treasurer, {"to": ledger.address, "data": calldata(ledger.functions.setFee(90))})
+    named = run_audit(rpc_url, record)
+    assert named.code != 0
+    (finding,) = named.findings("governance.votes")
+    assert finding["subject"].lower() == treasurer.lower()
+    assert "the fee set to 90 bps" in finding["message"] and "made by a key, not by a vote" in finding["message"]

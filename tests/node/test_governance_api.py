@@ -1,0 +1,115 @@
+"""Proposals and votes, indexed from the governor's events and served: the proposals and their
+totals to anyone, how each member voted to auditors only, and a member's own votes to itself. On a
+real chain (anvil, whose clock the test moves) and a real index, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from eth_abi import encode
+from eth_account import Account
+from fastapi.testclient import TestClient
+from web3 import Web3
+
+from next_contracts import load_artifact
+from next_contracts.constitution import GovernanceConfig
+from next_contracts.deploy import GOVERNOR
+from next_contracts.transact import calldata, send
+from next_node.api.app import create_app
+from next_node.api.tokens import AuthSettings
+from next_node.db.engine import make_engine
+from tests.node.helpers import index_to_head
+from tests.node.test_access import bearer
+from tests.node.test_api import ledger_of
+from tests.support.chain import call
+
+DAY = GovernanceConfig().voting_delay
+
+
+def later(w3: Web3, seconds: int) -> None:
+    w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
+    w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def voters(w3, deployment, operator):
+    """Three members who vote, an auditor, and a proposal to set the fee: two for, one against
+    (with a reason that is not UTF-8, as anyone may send)."""
+    ledger = ledger_of(w3, deployment)
+    governor = w3.eth.contract(deployment.governor, abi=load_artifact(GOVERNOR).abi)
+    who = SimpleNamespace(**{name: Account.create() for name in ("ann", "ben", "cat", "auditor")})
+    for account in (who.ann, who.ben, who.cat):
+        call(w3, operator, ledger.functions.admit(account.address, 0, 1, b"\x07" * 32))
+    call(w3, operator, ledger.functions.grantRole(Web3.keccak(text="AUDITOR_ROLE"), who.auditor.address))
+    later(w3, 1)
+    fee = bytes.fromhex(calldata(ledger.functions.setFee(30))[2:])
+    description = "Fee to 0.30 %\u00a0: pour la réserve"
+    call(w3, who.ann, governor.functions.propose([ledger.address], [0], [fee], description))
+    who.proposal_id = governor.functions.hashProposal(
+        [ledger.address], [0], [fee], Web3.keccak(text=description)
+    ).call()
+    who.description = description
+    later(w3, DAY + 1)
+    call(w3, who.ann, governor.functions.castVote(who.proposal_id, 1))
+    call(w3, who.ben, governor.functions.castVoteWithReason(who.proposal_id, 1, "oui"))
+    # A reason that is not UTF-8 and holds a NUL (a string and bytes encode alike): the index takes it.
+    selector = governor.encode_abi("castVoteWithReason", [0, 0, ""])[:10]
+    hostile = selector + encode(["uint256", "uint8", "bytes"], [who.proposal_id, 0, b"\xff\x00bad"]).hex()
+    send(w3, who.cat, {"to": governor.address, "data": hostile})
+    return who
+
+
+@pytest.fixture
+def gateway(w3, deployment, voters, database_url):
+    """The gateway over a fresh index of the chain, on SQLite and on PostgreSQL (which refuses a NUL)."""
+    engine = make_engine(database_url)
+    index_to_head(engine, w3, deployment)
+    settings = AuthSettings(domain="gateway.test", login_rate="1000/minute")
+    return SimpleNamespace(client=TestClient(create_app(engine, deployment, w3, settings)), settings=settings)
+
+
+def test_anyone_sees_the_proposals_with_their_totals_rule_and_state(gateway, voters, deployment):
+    page = gateway.client.get("/proposals").json()
+    assert len(page["items"]) == 1 and page["next_cursor"] is None
+    proposal = page["items"][0]
+    assert proposal["proposal_id"] == str(voters.proposal_id)
+    assert proposal["short_id"] == f"{voters.proposal_id:064x}"[:10]
+    assert proposal["description"] == voters.description
+    assert proposal["proposer"] == voters.ann.address
+    assert proposal["state"] == "active"
+    assert proposal["votes"] == {"for": 2, "against": 1, "abstain": 0}
+    assert proposal["rule"] == {"kinds": ["fee"], "quorum_bps": 1_000, "support_bps": 5_000, "quorum_votes": 1}
+    assert proposal["calls"][0]["target"] == deployment.ledger.lower()
+    one = gateway.client.get(f"/proposals/{voters.proposal_id}").json()
+    assert one == proposal
+
+
+@pytest.mark.parametrize("path", ["/proposals/12345", "/proposals/abc", "/proposals/" + "9" * 79])
+def test_an_unknown_or_malformed_proposal_is_a_4xx(gateway, path):
+    assert gateway.client.get(path).status_code in (404, 422)
+
+
+def test_how_each_member_voted_is_for_auditors_only(gateway, voters, deployment):
+    path = f"/proposals/{voters.proposal_id}/votes"
+    assert gateway.client.get(path).status_code == 401
+    assert gateway.client.get(path, headers=bearer(gateway, voters.ann, deployment)).status_code == 403
+    votes = gateway.client.get(path, headers=bearer(gateway, voters.auditor, deployment)).json()
+    assert [(v["voter"], v["support"], v["weight"]) for v in votes] == [
+        (voters.ann.address, "for", 1),
+        (voters.ben.address, "for", 1),
+        (voters.cat.address, "against", 1),
+    ]
+    assert votes[1]["reason"] == "oui"
+    assert votes[2]["reason"] == "\ufffd\ufffdbad"  # not UTF-8, and a NUL: replaced, never a stuck index
+
+
+def test_a_member_sees_its_own_votes_and_no_one_elses(gateway, voters, deployment):
+    mine = gateway.client.get(f"/accounts/{voters.ben.address}/votes", headers=bearer(gateway, voters.ben, deployment))
+    assert [(v["proposal_id"], v["support"]) for v in mine.json()] == [(str(voters.proposal_id), "for")]
+    other = gateway.client.get(f"/accounts/{voters.ann.address}/votes", headers=bearer(gateway, voters.ben, deployment))
+    assert other.status_code == 403
+    audited = gateway.client.get(
+        f"/accounts/{voters.ann.address}/votes", headers=bearer(gateway, voters.auditor, deployment)
+    )
+    assert audited.status_code == 200 and len(audited.json()) == 1

@@ -1,0 +1,122 @@
+"""A member governs from the wallet, through its real entry point on a real chain: propose a fee in
+percent, see the proposal, vote, queue and execute; each refusal in words, with its exit code,
+before any password is asked. Time moves with anvil's clock."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from eth_account import Account
+from web3 import Web3
+
+from next_contracts.constitution import GovernanceConfig
+from next_contracts.deploy import DeployConfig, Deployment, deploy
+from next_contracts.vocabulary import Role
+from next_wallet.errors import ExitStatus
+from next_wallet.governance import fee_bps
+from tests.wallet.conftest import admit, ledger_of
+
+PW = ("--password-env", "WALLET_PASSWORD")
+SETTINGS = GovernanceConfig(voting_delay=30, voting_period=600, timelock_delay=120)
+
+
+@pytest.fixture(scope="module")
+def deployment(w3: Web3, operator: str) -> Deployment:
+    """A governed ledger: the operator is registrar and committee, the timelock its admin."""
+    roles = {Role.REGISTRAR.value: (operator,), Role.CREDIT_COMMITTEE.value: (operator,)}
+    return deploy(w3, operator, DeployConfig(roles=roles, governance=SETTINGS))
+
+
+def later(w3: Web3, seconds: int) -> None:
+    w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
+    w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+
+
+def member(wallet, w3, deployment, operator, label: str) -> str:
+    result = wallet("--json", "create", label, *PW)
+    assert result.code == 0, result.err
+    address = json.loads(result.out)["address"]
+    admit(w3, deployment, operator, address)
+    return address
+
+
+@pytest.mark.parametrize(
+    ("text", "bps"), [("0,35", 35), ("0.35 %", 35), ("1", 100), ("5%", 500), ("0", 0), (" 0,2 ", 20)]
+)
+def test_a_fee_is_read_in_percent(text, bps):
+    assert fee_bps(text) == bps
+
+
+@pytest.mark.parametrize("text", ["0,355", "5,01", "-1", "abc", "", "1e3"])
+def test_a_fee_that_is_not_whole_basis_points_within_the_bound_is_refused(text):
+    with pytest.raises(Exception, match="fee"):
+        fee_bps(text)
+
+
+def test_a_member_proposes_votes_queues_and_executes_a_fee(wallet, w3, deployment, operator, monkeypatch):
+    alice, _bob, _carol = (member(wallet, w3, deployment, operator, name) for name in ("alice", "bob", "carol"))
+    later(w3, 1)
+    result = wallet("--json", "propose", "alice", "fee", "0,35", "--yes", *PW)
+    assert result.code == 0, result.err
+    proposal = json.loads(result.out)["proposal"]
+    assert "set the payment fee to 0.35 % (35 bps)" in json.loads(result.out)["description"]
+
+    listed = json.loads(wallet("--json", "proposals").out)["proposals"]
+    assert [(p["proposal"], p["state"], p["proposer"]) for p in listed] == [(proposal, "pending", alice)]
+    assert listed[0]["rule"] == {"kinds": ["fee"], "quorum_bps": 1_000, "support_bps": 5_000}
+    text = wallet("proposals").out
+    assert proposal in text and "pending" in text and "voting opens" in text
+
+    early = wallet("vote", "bob", proposal, "for", "--yes", *PW)
+    assert early.code == ExitStatus.REFUSED and "is pending: not possible in that state" in early.err
+
+    later(w3, SETTINGS.voting_delay + 1)
+    for label, support in (("alice", "for"), ("bob", "for"), ("carol", "against")):
+        result = wallet("vote", label, proposal[:6], support, "--yes", *PW)  # a prefix is enough
+        assert result.code == 0, result.err
+    monkeypatch.delenv("WALLET_PASSWORD")  # the refusals below come before any password
+    again = wallet("vote", "alice", proposal, "against", "--yes")
+    assert again.code == ExitStatus.REFUSED
+    assert again.err.strip().endswith(f"{alice} has already voted on this proposal")
+    monkeypatch.setenv("WALLET_PASSWORD", "correct horse battery staple")
+    dave = json.loads(wallet("--json", "create", "dave", *PW).out)["address"]  # not a member
+    outsider = wallet("vote", "dave", proposal, "for", "--yes")
+    assert outsider.code == ExitStatus.NOT_MEMBER
+    assert "is not a member: only active members vote" in outsider.err and dave in outsider.err
+    votes = json.loads(wallet("--json", "proposals").out)["proposals"][0]["votes"]
+    assert votes == {"for": 2, "against": 1, "abstain": 0}
+
+    later(w3, SETTINGS.voting_period + 1)
+    assert wallet("queue", "bob", proposal, "--yes", *PW).code == 0
+    early = wallet("execute", "bob", proposal, "--yes", *PW)
+    assert early.code == ExitStatus.REFUSED and "delay has not passed" in early.err
+    later(w3, SETTINGS.timelock_delay + 1)
+    assert wallet("execute", "bob", proposal, "--yes", *PW).code == 0
+    assert ledger_of(w3, deployment).functions.feeBps().call() == 35
+    assert json.loads(wallet("--json", "proposals", "--all").out)["proposals"][0]["state"] == "executed"
+    assert json.loads(wallet("--json", "proposals").out)["proposals"] == []
+
+
+def test_typed_proposals_of_credit_lines_and_roles_and_their_refusals(wallet, w3, deployment, operator):
+    member(wallet, w3, deployment, operator, "erin")
+    later(w3, 1)
+    line = wallet("--json", "propose", "erin", "credit-line", "business", "2 000,00", "50 000,00", "--yes", *PW)
+    assert line.code == 0, line.err
+    assert "give new business members a credit limit of" in json.loads(line.out)["description"]
+    stranger = Account.create().address
+    grant = wallet("--json", "propose", "erin", "grant", "registrar", stranger, "--yes", *PW)
+    assert grant.code == 0, grant.err
+    assert f"grant REGISTRAR_ROLE to {stranger}" in json.loads(grant.out)["description"]
+
+    assert wallet("propose", "erin", "fee", "0,355", "--yes", *PW).code == ExitStatus.BAD_INPUT
+    assert wallet("propose", "erin", "grant", "king", stranger, "--yes", *PW).code == ExitStatus.BAD_INPUT
+    with pytest.raises(SystemExit) as usage:
+        wallet("propose", "erin", "vote", "1", "--yes", *PW)
+    assert usage.value.code == ExitStatus.USAGE
+    assert wallet("propose", "erin", "fee", "1", "2", "--yes", *PW).code == ExitStatus.BAD_INPUT
+    assert wallet("vote", "erin", "zz", "for", "--yes", *PW).code == ExitStatus.BAD_INPUT
+    assert wallet("vote", "erin", "0" * 10, "for", "--yes", *PW).code == ExitStatus.BAD_INPUT
+    nobody = json.loads(wallet("--json", "create", "nobody", *PW).out)["address"]
+    refused = wallet("propose", "nobody", "fee", "1", "--yes", *PW)
+    assert refused.code == ExitStatus.NOT_MEMBER and f"{nobody} has no vote" in refused.err

@@ -22,23 +22,30 @@ contract Constitution is IConstitution, Ownable {
     mapping(ProposalKind kind => VoteRule) private _voteRules;
     mapping(address target => mapping(bytes4 selector => ProposalKind)) private _callKinds;
     uint256 private _feeBoundBps;
+    uint256 private _maxStimulusCredit;
+    uint256 private _maxStimulusDuration;
 
     /// @notice Writes the founding constitution.
     /// @param ledger The ledger.
     /// @param owner The deployer, until the calls are named; then the timelock.
     /// @param rules The rule of each kind, indexed by kind (index 0, `None`, is ignored).
     /// @param feeBoundBps The highest fee a proposal may set.
+    /// @param maxStimulusCredit The largest extra credit a stimulus may give.
+    /// @param maxStimulusDuration The longest a stimulus may last from its proposal, in seconds.
     constructor(
         IMutualCreditLedger ledger,
         address owner,
         VoteRule[] memory rules,
-        uint256 feeBoundBps
+        uint256 feeBoundBps,
+        uint256 maxStimulusCredit,
+        uint256 maxStimulusDuration
     ) Ownable(owner) {
         LEDGER = ledger;
         for (uint256 kind = 1; kind < rules.length; ++kind) {
             _setVoteRule(ProposalKind(kind), rules[kind]);
         }
         _setFeeBound(feeBoundBps);
+        _setStimulusBound(maxStimulusCredit, maxStimulusDuration);
     }
 
     /// @inheritdoc IConstitution
@@ -57,6 +64,11 @@ contract Constitution is IConstitution, Ownable {
     }
 
     /// @inheritdoc IConstitution
+    function stimulusBound() external view returns (uint256 maxExtraCredit, uint256 maxDuration) {
+        return (_maxStimulusCredit, _maxStimulusDuration);
+    }
+
+    /// @inheritdoc IConstitution
     function ruleOf(
         address[] calldata targets,
         uint256[] calldata values,
@@ -70,10 +82,7 @@ contract Constitution is IConstitution, Ownable {
             bytes4 selector = bytes4(data.length >= 4 ? data[:4] : data);
             ProposalKind kind = _callKinds[targets[i]][selector];
             if (kind == ProposalKind.None) revert ConstitutionCallUnknown(targets[i], selector);
-            if (targets[i] == address(LEDGER) && selector == IMutualCreditLedger.setFee.selector) {
-                uint256 feeBps = data.length >= 36 ? uint256(bytes32(data[4:36])) : 0;
-                if (feeBps > _feeBoundBps) revert ConstitutionFeeAboveBound(feeBps, _feeBoundBps);
-            }
+            if (targets[i] == address(LEDGER)) _requireWithinBounds(selector, data);
             VoteRule memory kindRule = _voteRules[kind];
             kinds |= uint8(1 << uint8(kind));
             if (kindRule.quorumBps > rule.quorumBps) rule.quorumBps = kindRule.quorumBps;
@@ -99,8 +108,35 @@ contract Constitution is IConstitution, Ownable {
     }
 
     /// @inheritdoc IConstitution
+    function setStimulusBound(uint256 maxExtraCredit, uint256 maxDuration) external onlyOwner {
+        _setStimulusBound(maxExtraCredit, maxDuration);
+    }
+
+    /// @inheritdoc IConstitution
     function setFeeBound(uint256 boundBps) external onlyOwner {
         _setFeeBound(boundBps);
+    }
+
+    /// @dev The bounds the constitution puts on a call to the ledger: the fee, and a stimulus's size
+    /// and end (its scope is four words, then the extra credit and the end: StimulusScope is static).
+    function _requireWithinBounds(bytes4 selector, bytes calldata data) private view {
+        if (selector == IMutualCreditLedger.setFee.selector) {
+            uint256 feeBps = data.length >= 36 ? uint256(bytes32(data[4:36])) : 0;
+            if (feeBps > _feeBoundBps) revert ConstitutionFeeAboveBound(feeBps, _feeBoundBps);
+        } else if (selector == IMutualCreditLedger.setStimulus.selector && data.length >= 196) {
+            uint256 extra = uint256(bytes32(data[132:164]));
+            uint256 endsAt = uint256(bytes32(data[164:196]));
+            uint256 latestEnd = block.timestamp + _maxStimulusDuration;
+            if (extra > _maxStimulusCredit || endsAt > latestEnd) {
+                revert ConstitutionStimulusOutOfBounds(extra, endsAt, _maxStimulusCredit, latestEnd);
+            }
+        }
+    }
+
+    function _setStimulusBound(uint256 maxExtraCredit, uint256 maxDuration) private {
+        _maxStimulusCredit = maxExtraCredit;
+        _maxStimulusDuration = maxDuration;
+        emit StimulusBoundSet(maxExtraCredit, maxDuration);
     }
 
     function _setVoteRule(ProposalKind kind, VoteRule memory rule) private {

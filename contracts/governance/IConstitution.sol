@@ -8,7 +8,8 @@ enum ProposalKind {
     Fee,
     CreditLines,
     Roles,
-    Constitution
+    Constitution,
+    Stimulus
 }
 
 /// @notice The rule a proposal is decided by: a quorum (votes for and abstaining, in basis points of
@@ -40,6 +41,15 @@ interface IConstitution {
     /// @notice The proposed fee is above the constitution's bound (itself at most the ledger's maximum).
     error ConstitutionFeeAboveBound(uint256 feeBps, uint256 boundBps);
 
+    /// @notice The proposed stimulus passes the constitution's bounds: at most `maxExtraCredit`, ending
+    /// by `latestEnd` (now plus the longest duration allowed).
+    error ConstitutionStimulusOutOfBounds(
+        uint256 extraCredit,
+        uint256 endsAt,
+        uint256 maxExtraCredit,
+        uint256 latestEnd
+    );
+
     /// @notice A rule with a quorum or a threshold above 100%, or a threshold under a simple majority.
     error ConstitutionInvalidRule(ProposalKind kind, uint256 quorumBps, uint256 supportBps);
 
@@ -54,6 +64,11 @@ interface IConstitution {
     /// @param selector The function.
     /// @param kind Its kind.
     event CallKindSet(address indexed target, bytes4 indexed selector, ProposalKind kind);
+
+    /// @notice The bounds of a stimulus changed.
+    /// @param maxExtraCredit The largest extra credit a stimulus may give, in hundredths.
+    /// @param maxDuration The longest a stimulus may last from its proposal, in seconds.
+    event StimulusBoundSet(uint256 maxExtraCredit, uint256 maxDuration);
 
     /// @notice The bound on the fee changed.
     /// @param boundBps The highest fee a proposal may set, in basis points.
@@ -73,6 +88,11 @@ interface IConstitution {
     /// @notice The highest fee a proposal may set, in basis points.
     /// @return The bound.
     function feeBoundBps() external view returns (uint256);
+
+    /// @notice The bounds of a stimulus.
+    /// @return maxExtraCredit The largest extra credit, in hundredths.
+    /// @return maxDuration The longest duration from its proposal, in seconds.
+    function stimulusBound() external view returns (uint256 maxExtraCredit, uint256 maxDuration);
 
     /// @notice The rule a proposal of these calls would be decided by; reverts, naming the call,
     /// if one sends value, is not in the constitution, or passes a bound.
@@ -102,6 +122,11 @@ interface IConstitution {
     /// the constitution is handed to the timelock).
     /// @param calls The calls and their kinds.
     function setCallKinds(CallKind[] calldata calls) external;
+
+    /// @notice Sets the bounds of a stimulus. Only by a vote.
+    /// @param maxExtraCredit The largest extra credit, in hundredths.
+    /// @param maxDuration The longest duration from its proposal, in seconds.
+    function setStimulusBound(uint256 maxExtraCredit, uint256 maxDuration) external;
 
     /// @notice Sets the highest fee a proposal may set. Only by a vote.
     /// @param boundBps The bound, in basis points, at most the ledger's maximum.

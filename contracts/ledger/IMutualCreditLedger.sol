@@ -3,6 +3,14 @@ pragma solidity 0.8.30;
 
 import {IMembershipRegistry, MemberKind, MemberStatus} from "../membership/IMembershipRegistry.sol";
 
+/// @notice Whom a stimulus reaches: the members of a region (or of all), of a kind (or of all).
+struct StimulusScope {
+    bool allRegions;
+    uint16 region;
+    bool allKinds;
+    MemberKind kind;
+}
+
 /// @notice An account as the views return it.
 struct AccountState {
     int256 balance;
@@ -93,6 +101,24 @@ interface IMutualCreditLedger is IMembershipRegistry {
     /// @param newFeeBps The fee now, in basis points.
     event FeeChanged(uint256 previousFeeBps, uint256 newFeeBps);
 
+    /// @notice A stimulus was set for a scope (or ended early, with `extraCredit` 0).
+    /// @param scope The scope's key: keccak256 of its four fields, a wildcard's value zeroed.
+    /// @param allRegions Whether it reaches every region.
+    /// @param region Its region, unless all.
+    /// @param allKinds Whether it reaches every member kind.
+    /// @param kind Its member kind, unless all.
+    /// @param extraCredit The extra credit, in hundredths.
+    /// @param endsAt When it ends.
+    event StimulusSet(
+        bytes32 indexed scope,
+        bool allRegions,
+        uint16 region,
+        bool allKinds,
+        MemberKind kind,
+        uint256 extraCredit,
+        uint64 endsAt
+    );
+
     /// @notice Payments were paused by `account`.
     /// @param account The pauser.
     event Paused(address account);
@@ -134,6 +160,20 @@ interface IMutualCreditLedger is IMembershipRegistry {
     /// @notice Sets the payment fee in basis points, at most `MAX_FEE_BPS`.
     /// @param feeBps The new fee, in basis points (20 is 0.2%).
     function setFee(uint256 feeBps) external;
+
+    /// @notice A stimulus ("relance"): the members in `scope` may go `extraCredit` further below
+    /// zero than their credit limit until `endsAt`, when it ends by itself. A member in several
+    /// scopes gets the largest. Zero ends one early. Governance only (a vote).
+    /// @param scope A region or all, a member kind or all.
+    /// @param extraCredit The extra credit, in hundredths, at most `MAX_AMOUNT`.
+    /// @param endsAt When it ends (a timestamp).
+    function setStimulus(StimulusScope calldata scope, uint256 extraCredit, uint64 endsAt) external;
+
+    /// @notice The stimulus an account has now: the largest of the scopes it is in, 0 if none.
+    /// @param account A member.
+    /// @return extraCredit The extra credit below its limit, in hundredths.
+    /// @return endsAt When that stimulus ends (0 if none).
+    function stimulusOf(address account) external view returns (uint256 extraCredit, uint64 endsAt);
 
     /// @notice Stops all payments (not registry or committee work) until `unpause`.
     function pause() external;

@@ -2,7 +2,7 @@
 pragma solidity 0.8.30;
 
 import {MemberKind, MemberStatus} from "../membership/IMembershipRegistry.sol";
-import {AccountState, IMutualCreditLedger} from "./IMutualCreditLedger.sol";
+import {AccountState, IMutualCreditLedger, StimulusScope} from "./IMutualCreditLedger.sol";
 import {FeeMath} from "./FeeMath.sol";
 import {LedgerState} from "./LedgerState.sol";
 import {PackedAccount} from "../membership/PackedAccount.sol";
@@ -40,6 +40,8 @@ contract MutualCreditLedger is IMutualCreditLedger, MembershipRegistry {
     }
 
     LedgerState private _state;
+    /// @dev Each scope's stimulus: its extra credit (bits 0..63) and its end (bits 64..127).
+    mapping(bytes32 scope => uint256 packed) private _stimuli;
 
     /// @notice Deploys the ledger with its roles granted and its fee set.
     /// @param admin Holds DEFAULT_ADMIN_ROLE, the one admin (the governance's timelock): grants and
@@ -114,7 +116,9 @@ contract MutualCreditLedger is IMutualCreditLedger, MembershipRegistry {
                 if (isPayment) {
                     if (payer.status() != MemberStatus.Active) revert LedgerAccountNotActive(from, payer.status());
                     if (payerAfter < -int256(payer.creditLimit())) {
-                        revert LedgerInsufficientCredit(from, payerAfter, payer.creditLimit());
+                        // Only a payment beyond the limit reads the stimuli: the others pay nothing for them.
+                        uint256 limit = payer.creditLimit() + _stimulusFor(payer.region(), payer.kind());
+                        if (payerAfter < -int256(limit)) revert LedgerInsufficientCredit(from, payerAfter, limit);
                     }
                 }
                 payerSlot.packed = payer.withBalance(payerAfter);
@@ -193,6 +197,20 @@ contract MutualCreditLedger is IMutualCreditLedger, MembershipRegistry {
     }
 
     /// @inheritdoc IMutualCreditLedger
+    function setStimulus(
+        StimulusScope calldata scope,
+        uint256 extraCredit,
+        uint64 endsAt
+    ) external onlyRole(GOVERNANCE_ROLE) {
+        if (extraCredit > MAX_AMOUNT) revert LedgerCreditLineTooLarge(extraCredit, MAX_AMOUNT);
+        uint16 region = scope.allRegions ? 0 : scope.region;
+        MemberKind kind = scope.allKinds ? MemberKind.Individual : scope.kind;
+        bytes32 key = _scopeKey(scope.allRegions, region, scope.allKinds, kind);
+        _stimuli[key] = extraCredit | (uint256(endsAt) << 64);
+        emit StimulusSet(key, scope.allRegions, region, scope.allKinds, kind, extraCredit, endsAt);
+    }
+
+    /// @inheritdoc IMutualCreditLedger
     function pause() external onlyRole(PAUSER_ROLE) {
         if (_state.paused()) revert LedgerEnforcedPause();
         _state = _state.withPaused(true);
@@ -231,8 +249,16 @@ contract MutualCreditLedger is IMutualCreditLedger, MembershipRegistry {
     /// @inheritdoc IMutualCreditLedger
     function availableCredit(address account) external view returns (uint256) {
         PackedAccount packed = _account(account);
-        int256 available = packed.balance() + int256(packed.creditLimit());
+        (uint256 extra, ) = _stimulus(packed.region(), packed.kind());
+        int256 available = packed.balance() + int256(packed.creditLimit() + extra);
         return available > 0 ? uint256(available) : 0;
+    }
+
+    /// @inheritdoc IMutualCreditLedger
+    function stimulusOf(address account) external view returns (uint256 extraCredit, uint64 endsAt) {
+        PackedAccount packed = _account(account);
+        if (packed.status() == MemberStatus.None) return (0, 0);
+        return _stimulus(packed.region(), packed.kind());
     }
 
     /// @inheritdoc IMutualCreditLedger
@@ -299,5 +325,33 @@ contract MutualCreditLedger is IMutualCreditLedger, MembershipRegistry {
     function _requireCreditLine(uint256 creditLimit, uint256 ceiling) private pure {
         if (creditLimit > MAX_AMOUNT) revert LedgerCreditLineTooLarge(creditLimit, MAX_AMOUNT);
         if (ceiling > MAX_AMOUNT) revert LedgerCreditLineTooLarge(ceiling, MAX_AMOUNT);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Stimuli
+
+    function _stimulusFor(uint16 region, MemberKind kind) private view returns (uint256 extra) {
+        (extra, ) = _stimulus(region, kind);
+    }
+
+    /// @dev The largest running stimulus among the four scopes a member is in: its region and kind,
+    /// its region, its kind, everyone.
+    function _stimulus(uint16 region, MemberKind kind) private view returns (uint256 extra, uint64 endsAt) {
+        bytes32[4] memory keys = [
+            _scopeKey(false, region, false, kind),
+            _scopeKey(false, region, true, MemberKind.Individual),
+            _scopeKey(true, 0, false, kind),
+            _scopeKey(true, 0, true, MemberKind.Individual)
+        ];
+        for (uint256 i = 0; i < 4; ++i) {
+            uint256 packed = _stimuli[keys[i]];
+            uint64 end = uint64(packed >> 64);
+            uint256 amount = packed & type(uint64).max;
+            if (end > block.timestamp && amount > extra) (extra, endsAt) = (amount, end);
+        }
+    }
+
+    function _scopeKey(bool allRegions, uint16 region, bool allKinds, MemberKind kind) private pure returns (bytes32) {
+        return keccak256(abi.encode(allRegions, region, allKinds, kind));
     }
 }

@@ -70,6 +70,15 @@ class Ledger:
     role_admins: dict[bytes, bytes] = field(default_factory=dict)
     role_named: dict[bytes, set[str]] = field(default_factory=dict)  # holders ever, and accounts that acted
     pending_admin: str | None = None  # offered the admin role, not yet accepted
+    # Each stimulus scope (all regions?, region, all kinds?, kind) -> (extra credit, end).
+    stimuli: dict[tuple[bool, int, bool, int], tuple[int, int]] = field(default_factory=dict)
+
+    def stimulus(self, region: int, kind: int, time: int) -> int:
+        """The largest stimulus running at `time` among the four scopes a member is in."""
+        scopes = ((False, region, False, kind), (False, region, True, 0), (True, 0, False, kind), (True, 0, True, 0))
+        running = [extra for extra, end in (self.stimuli.get(s, (0, 0)) for s in scopes) if end > time]
+        return max(running, default=0)
+
     admitted: int = 0
     fees_collected: int = 0
     debt_covered: int = 0
@@ -236,6 +245,14 @@ class Replayer:
             self.rules.fail(self.tx.tx_hash, f"fee change {previous} -> {new} bps from a fee of {self.ledger.fee_bps}")
         self.ledger.fee_bps = new
 
+    def _on_StimulusSet(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
+        all_regions, region, all_kinds, kind, extra, ends_at = values
+        self._require_role(GOVERNANCE, f"setting a stimulus of {extra} until {ends_at}")
+        self._governed(f"a stimulus of {extra} until {ends_at} set", self.caller)
+        if extra > MAX_AMOUNT:
+            self.rules.fail(self.tx.tx_hash, f"a stimulus of {extra}, above the largest amount")
+        self.ledger.stimuli[(bool(all_regions), region, bool(all_kinds), kind)] = (extra, ends_at)
+
     def _on_Paused(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
         self._require_role(PAUSER, "pausing payments", values[0].lower())
         self.ledger.paused = True
@@ -376,10 +393,12 @@ class Replayer:
         expected_fee = (amount * ledger.fee_bps + BPS - 1) // BPS
         if fee != expected_fee:
             self.rules.fail(source, f"a fee of {fee} on {amount}, not {expected_fee} at {ledger.fee_bps} bps, {where}")
-        if payer.balance - amount - fee < -payer.credit_limit:
+        limit = payer.credit_limit + ledger.stimulus(payer.region, payer.kind, self.tx.block_time)
+        if payer.balance - amount - fee < -limit:
             self.rules.fail(
                 source,
-                f"paid {amount} + {fee} from {payer.balance}, past its credit limit of {payer.credit_limit}, {where}",
+                f"paid {amount} + {fee} from {payer.balance}, past its credit limit of {limit} "
+                f"(stimulus included), {where}",
             )
         if payee.balance + amount > payee.ceiling:
             self.rules.fail(

@@ -3,8 +3,9 @@
 A proposal may make only the calls named here (the Constitution contract refuses any other), each
 of a kind; each kind has its own quorum and support threshold. The defaults are a general
 assembly's: a simple majority of the votes cast, with a tenth of the active members taking part,
-for the fee, the credit lines and the roles; two thirds, with a fifth taking part, to change the
-rules themselves. Every figure is changed later by a vote of the kind Constitution.
+for the fee, the credit lines and the roles; the same majority with 15 % taking part for a stimulus
+(at most 5 000,00 more credit, for at most six months); two thirds, with a fifth taking part, to
+change the rules themselves. Every figure is changed later by a vote of the kind Constitution.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ DAY = 86_400
 CALLS: dict[str, dict[str, ProposalKind]] = {
     "ledger": {
         "setFee": ProposalKind.FEE,
+        "setStimulus": ProposalKind.STIMULUS,
         "setDefaultCreditLine": ProposalKind.CREDIT_LINES,
         "grantRole": ProposalKind.ROLES,
         "revokeRole": ProposalKind.ROLES,
@@ -37,6 +39,7 @@ CALLS: dict[str, dict[str, ProposalKind]] = {
         "setVoteRule": ProposalKind.CONSTITUTION,
         "setCallKind": ProposalKind.CONSTITUTION,
         "setFeeBound": ProposalKind.CONSTITUTION,
+        "setStimulusBound": ProposalKind.CONSTITUTION,
     },
     "governor": {
         "setVotingDelay": ProposalKind.CONSTITUTION,
@@ -64,6 +67,7 @@ def _default_rules() -> dict[str, tuple[int, int]]:
         ProposalKind.CREDIT_LINES.value: (1_000, majority),
         ProposalKind.ROLES.value: (1_000, majority),
         ProposalKind.CONSTITUTION.value: (2_000, two_thirds),
+        ProposalKind.STIMULUS.value: (1_500, majority),  # credit made for a while: more members asked
     }
 
 
@@ -77,6 +81,8 @@ class GovernanceConfig:
     timelock_delay: int = 2 * DAY  # between a proposal passing and its taking effect
     quorum_bps: int = 1_000  # the general quorum, below every kind's own
     fee_bound_bps: int = MAX_FEE_BPS
+    max_stimulus_credit: int = 500_000  # a stimulus gives at most 5 000,00 more credit ...
+    max_stimulus_duration: int = 183 * DAY  # ... for at most six months from its proposal
     rules: dict[str, tuple[int, int]] = field(default_factory=_default_rules)
 
     def __post_init__(self) -> None:

@@ -159,7 +159,8 @@ def deploy(w3: Web3, deployer: Sender, config: DeployConfig) -> Deployment:
     grants = [(role_id(name), address) for name, addresses in roles.items() for address in addresses]
     ledger, receipt = _create(w3, deployer, LEDGER, admin, config.admin_delay, grants, config.fee_bps)
     addresses = {"ledger": ledger, "timelock": timelock}
-    constitution, _ = _create(w3, deployer, CONSTITUTION, ledger, me, governance.rule_list(), governance.fee_bound_bps)
+    bounds = (governance.fee_bound_bps, governance.max_stimulus_credit, governance.max_stimulus_duration)
+    constitution, _ = _create(w3, deployer, CONSTITUTION, ledger, me, governance.rule_list(), *bounds)
     addresses["constitution"] = constitution
     settings = (governance.voting_delay, governance.voting_period, governance.quorum_bps)
     governor, _ = _create(w3, deployer, GOVERNOR, ledger, timelock, constitution, settings)

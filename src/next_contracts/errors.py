@@ -158,6 +158,10 @@ def describe(decoded: DecodedError, amount: Callable[[int], str] = lambda v: f"{
         "ConstitutionFeeAboveBound": lambda: (
             f"a fee of {a['feeBps']} bps is above the constitution's bound of {a['boundBps']} bps"
         ),
+        "ConstitutionStimulusOutOfBounds": lambda: (
+            f"a stimulus of {amount(a['extraCredit'])} until {a['endsAt']} passes the constitution's bounds: "
+            f"at most {amount(a['maxExtraCredit'])}, ending by {a['latestEnd']}"
+        ),
         "ConstitutionInvalidRule": lambda: (
             f"a rule of quorum {a['quorumBps']} bps and threshold {a['supportBps']} bps is not allowed "
             "(at most 10,000 each, a threshold of at least a simple majority)"

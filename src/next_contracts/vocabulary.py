@@ -69,6 +69,7 @@ class ProposalKind(_Ordered):
     CREDIT_LINES = "credit lines"
     ROLES = "roles"
     CONSTITUTION = "constitution"  # the rules themselves, the governor's settings, the timelock
+    STIMULUS = "stimulus"  # a temporary raise of credit lines ("relance"), ending by itself
 
 
 class ProposalState(_Ordered):

@@ -1,7 +1,8 @@
 """The demo's assembly: two proposals open when `next-node up --demo` is ready, one that the
-members' votes carry (businesses get a higher default credit line, for the local economy) and one
-they defeat (the fee to 1 %). Both close two minutes later; the first can then be queued
-and, after the timelock's delay, executed from the demo wallet (`next-wallet queue|execute`).
+members' votes carry (a stimulus: the businesses of region 1 may go 5 000,00 further below zero
+for three months, to buy locally) and one they defeat (the fee to 1 %). Both close two minutes
+later; the first can then be queued and, after the timelock's delay, executed from the demo wallet
+(`next-wallet queue|execute`).
 
 The demo's deployment votes fast (DEMO_GOVERNANCE); a real deployment's delays are days.
 """
@@ -20,7 +21,8 @@ from next_contracts.vocabulary import MemberKind, ProposalState
 from next_node.demo import Community, Phase
 
 DEMO_GOVERNANCE = GovernanceConfig(voting_delay=3, voting_period=120, timelock_delay=30)
-RAISED_BUSINESS_LINE = (1_000_000, 20_000_000)  # 10,000.00 below zero, 200,000.00 above
+STIMULUS_CREDIT = 500_000  # 5 000,00: the founding constitution's bound
+STIMULUS_DAYS = 90
 FOR, AGAINST = 1, 0
 
 
@@ -29,12 +31,13 @@ def open_proposals(w3: Web3, deployment: Deployment, community: Community) -> li
     proposals' descriptions, the one that will pass first."""
     ledger = w3.eth.contract(Web3.to_checksum_address(deployment.ledger), abi=load_artifact(LEDGER).abi)
     governor = w3.eth.contract(Web3.to_checksum_address(str(deployment.governor)), abi=load_artifact(GOVERNOR).abi)
-    limit, ceiling = RAISED_BUSINESS_LINE
+    ends = int(w3.eth.get_block("latest")["timestamp"]) + STIMULUS_DAYS * 86_400
+    region_1_businesses = (False, 1, False, MemberKind.BUSINESS.code)
     proposals = [
         (
             community.council,
-            ledger.functions.setDefaultCreditLine(MemberKind.BUSINESS.code, limit, ceiling),
-            "Relance: new businesses get a credit line of 10 000,00 below zero, to buy locally",
+            ledger.functions.setStimulus(region_1_businesses, STIMULUS_CREDIT, ends),
+            "Relance: the businesses of region 1 may go 5 000,00 further below zero for three months, to buy locally",
         ),
         (community.citizens[0], ledger.functions.setFee(100), "Raise the fee to 1 % for a bigger reserve"),
     ]

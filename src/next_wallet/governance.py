@@ -16,6 +16,7 @@ import argparse
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -186,13 +187,17 @@ PROPOSAL_ARGS = {
     "credit-line": ("MEMBER_KIND", "LIMIT", "CEILING"),
     "grant": ("ROLE", "ADDRESS"),
     "revoke": ("ROLE", "ADDRESS"),
+    "stimulus": ("REGION", "MEMBER_KIND", "EXTRA", "END"),
 }
 MEMBER_KINDS = [k.value for k in MemberKind if k is not MemberKind.SYSTEM]
 PROPOSE_HELP = f"""the values of each kind:
   fee RATE                              the payment fee in percent, e.g. 0,35
   credit-line KIND LIMIT CEILING        the default credit line of new members of a kind
                                         ({", ".join(MEMBER_KINDS)}), e.g. individual 1000,00 20000,00
-  grant ROLE ADDRESS, revoke ROLE ADDRESS   a staff role ({", ".join(VOTED_ROLES)})"""
+  grant ROLE ADDRESS, revoke ROLE ADDRESS   a staff role ({", ".join(VOTED_ROLES)})
+  stimulus REGION KIND EXTRA END        a relance: members of a region (or all) and a kind (or all)
+                                        may go EXTRA further below zero until END (a date, UTC),
+                                        e.g. stimulus 2 business 2000,00 2027-03-31"""
 
 
 def _calls(gov: Governance, args: argparse.Namespace) -> tuple[list[Any], str]:
@@ -213,6 +218,8 @@ def _calls(gov: Governance, args: argparse.Namespace) -> tuple[list[Any], str]:
             f"give new {kind.value} members a credit limit of {format_amount(limit)} and a ceiling of "
             f"{format_amount(ceiling)}"
         )
+    if args.kind == "stimulus":
+        return _stimulus(ledger, *args.values)
     if args.values[0] not in VOTED_ROLES:
         raise BadInputError(f"not a staff role: {args.values[0]!r} ({', '.join(VOTED_ROLES)})")
     role = VOTED_ROLES[args.values[0]]
@@ -220,6 +227,26 @@ def _calls(gov: Governance, args: argparse.Namespace) -> tuple[list[Any], str]:
     if args.kind == "grant":
         return [ledger.grantRole(role.id, address)], f"grant {role.value} to {address}"
     return [ledger.revokeRole(role.id, address)], f"revoke {role.value} from {address}"
+
+
+def _stimulus(ledger: Any, region_text: str, kind_text: str, extra_text: str, end_text: str) -> tuple[list[Any], str]:
+    all_regions = region_text == "all"
+    if not all_regions and not (region_text.isdigit() and int(region_text) < 2**16):
+        raise BadInputError(f"not a region: {region_text!r} (a number from 0 to 65535, or all)")
+    if kind_text != "all" and kind_text not in MEMBER_KINDS:
+        raise BadInputError(f"not a member kind: {kind_text!r} ({', '.join(MEMBER_KINDS)}, or all)")
+    try:
+        end = datetime.strptime(end_text, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise BadInputError(f"not a date: {end_text!r} (YYYY-MM-DD)") from None
+    extra = parse_amount(extra_text)
+    kind = MemberKind.INDIVIDUAL if kind_text == "all" else MemberKind(kind_text)
+    scope = (all_regions, 0 if all_regions else int(region_text), kind_text == "all", kind.code)
+    where = "every region" if all_regions else f"region {region_text}"
+    who = f"{'all' if kind_text == 'all' else kind.value} members of {where}"
+    return [ledger.setStimulus(scope, extra, int(end.timestamp()))], (
+        f"let {who} go {format_amount(extra)} further below zero until {end_text} (a stimulus)"
+    )
 
 
 def cmd_propose(args: argparse.Namespace, out: Output) -> None:

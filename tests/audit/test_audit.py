@@ -32,6 +32,7 @@ ALL_CHECKS = {
     "ledger.reserve",
     "ledger.zero_sum",
     "ledger.state",
+    "governance.votes",
 }
 GATEWAY_CHECKS = {"gateway.accounts", "gateway.stats", "gateway.history"}
 
@@ -202,6 +203,9 @@ def deploy_code(chain: AuditedChain, creation: str, record: Path) -> Deployment:
         artifacts={
             LEDGER: artifact_hashes(load_artifact(LEDGER), bytes(chain.w3.eth.get_code(receipt["contractAddress"])))
         },
+        governor=chain.deployment.governor,  # the same governance, so that only the bytecode differs
+        timelock=chain.deployment.timelock,
+        constitution=chain.deployment.constitution,
     )
     deployment.write(record)
     return deployment

@@ -1,6 +1,7 @@
-"""The auditor replays the members' decisions: on a governed ledger, the fee changed by a proposal
-that passed and was executed by the timelock passes, and the same change made by a key that was
-given GOVERNANCE_ROLE at deployment is named. Real anvil chains (whose clock the test moves)."""
+"""The auditor replays the members' decisions: on a governed ledger, the fee and a stimulus set by a
+proposal that passed and was executed by the timelock pass (and a payment on the stimulus's credit
+with them), and the same change made by a key that was given GOVERNANCE_ROLE at deployment is
+named. Real anvil chains (whose clock the test moves)."""
 
 from __future__ import annotations
 
@@ -38,7 +39,11 @@ def governed_chain(tmp_path: Path) -> Iterator[tuple[Web3, str, Deployment, Path
         w3 = connect(chain.settings.rpc_url, trust_env=False)
         operator = w3.eth.accounts[0]
         treasurer = w3.eth.accounts[1]
-        roles = {Role.REGISTRAR.value: (operator,), Role.GOVERNANCE.value: (treasurer,)}
+        roles = {
+            Role.REGISTRAR.value: (operator,),
+            Role.CREDIT_COMMITTEE.value: (operator,),
+            Role.GOVERNANCE.value: (treasurer,),
+        }
         deployment = deploy(w3, operator, DeployConfig(roles=roles, governance=SETTINGS))
         record = tmp_path / "deployment.json"
         deployment.write(record)
@@ -51,6 +56,8 @@ def test_a_fee_voted_and_executed_passes_and_a_key_setting_it_alone_is_named(gov
     ledger = w3.eth.contract(deployment.ledger, abi=load_artifact(LEDGER).abi)
     governor = w3.eth.contract(deployment.governor, abi=load_artifact(GOVERNOR).abi)
     members = [Account.create() for _ in range(3)]
+    line = ledger.functions.setDefaultCreditLine(0, 0, 1_000_000)  # no credit below zero; room above
+    send(w3, operator, {"to": ledger.address, "data": calldata(line)})
     for member in members:
         send(
             w3,
@@ -59,8 +66,10 @@ def test_a_fee_voted_and_executed_passes_and_a_key_setting_it_alone_is_named(gov
         )
     later(w3, 1)
     fee = bytes.fromhex(calldata(ledger.functions.setFee(42))[2:])
-    calls = ([ledger.address], [0], [fee])
-    description = "Fee to 0.42 %"
+    ends = w3.eth.get_block("latest")["timestamp"] + 10 * 86_400
+    relance = bytes.fromhex(calldata(ledger.functions.setStimulus((True, 0, True, 0), 50_000, ends))[2:])
+    calls = ([ledger.address, ledger.address], [0, 0], [fee, relance])
+    description = "Fee to 0.42 %, and 500,00 of credit for everyone for ten days"
     send(w3, members[0], {"to": governor.address, "data": calldata(governor.functions.propose(*calls, description))})
     proposal_id = governor.functions.hashProposal(*calls, Web3.keccak(text=description)).call()
     later(w3, SETTINGS.voting_delay + 1)
@@ -72,11 +81,15 @@ def test_a_fee_voted_and_executed_passes_and_a_key_setting_it_alone_is_named(gov
     later(w3, SETTINGS.timelock_delay + 1)
     send(w3, operator, {"to": governor.address, "data": calldata(governor.functions.execute(*calls, description_hash))})
     assert ledger.functions.feeBps().call() == 42
+    # The members have no credit line of their own: the stimulus alone lets one pay.
+    pay = ledger.functions.pay(members[1].address, 10_000, b"\x00" * 32)
+    send(w3, members[0], {"to": ledger.address, "data": calldata(pay)})
 
     clean = run_audit(rpc_url, record)
     assert clean.code == 0, clean.err + clean.out
     votes = clean.check("governance.votes")
-    assert votes["status"] == "pass" and votes["checked"] >= 5  # a proposal, three votes, an execution, the fee
+    assert votes["status"] == "pass" and votes["checked"] >= 6  # a proposal, 3 votes, an execution, 2 changes
+    assert clean.check("ledger.rules")["status"] == "pass"  # the payment on stimulus credit is within it
     assert clean.report["figures"]["proposals"] == 1 and clean.report["figures"]["proposals_executed"] == 1
 
     send(w3, treasurer, {"to": ledger.address, "data": calldata(ledger.functions.setFee(90))})

@@ -240,3 +240,41 @@ def test_roles_and_default_credit_lines_are_set_by_a_vote(gov, alice, bob, stran
     gov.act(alice, gov.governor.functions.execute(targets, values, datas, description))
     assert gov.ledger.functions.hasRole(Role.REGISTRAR.id, stranger.address).call()
     assert gov.ledger.functions.defaultCreditLine(COUNCIL).call() == [5_000_000, 90_000_000]
+
+
+def test_a_stimulus_is_voted_within_the_constitution_and_ends_by_itself(gov, alice, bob, council, stranger):
+    pay = gov.ledger.functions.pay(bob.address, 150_000, b"\x00" * 32)
+    assert gov.refusal(alice, pay).startswith("LedgerInsufficientCredit")  # beyond her 1 000,00 limit
+    now = ape.chain.blocks.head.timestamp
+    everyone_in_region_1 = (False, 1, True, 0)
+    too_big = gov.ledger.functions.setStimulus(everyone_in_region_1, 600_000, now + 86_400)
+    refused = gov.refusal(alice, gov.governor.functions.propose(*gov.proposal(too_big)[:3], "too big"))
+    assert refused.startswith("ConstitutionStimulusOutOfBounds(extraCredit=600000")
+    too_long = gov.ledger.functions.setStimulus(everyone_in_region_1, 100_000, now + 400 * 86_400)
+    assert gov.refusal(alice, gov.governor.functions.propose(*gov.proposal(too_long)[:3], "too long")).startswith(
+        "ConstitutionStimulusOutOfBounds"
+    )
+
+    ends = now + 3 * 86_400
+    relance = gov.ledger.functions.setStimulus(everyone_in_region_1, 100_000, ends)
+    text = "Relance: 1 000,00 more credit in region 1 for three days"
+    proposal_id = gov.propose(alice, relance, description=text)
+    rule, kinds = gov.governor.functions.proposalRule(proposal_id).call()
+    assert kinds == 1 << ProposalKind.STIMULUS.code and tuple(rule) == SETTINGS.rules["stimulus"]
+    gov.wait(SETTINGS.voting_delay + 1)
+    gov.vote(proposal_id, yes=[alice, bob, council], no=[stranger])
+    gov.wait(SETTINGS.voting_period + 1)
+    targets, values, datas, description = gov.proposal(relance, description=text)
+    gov.act(bob, gov.governor.functions.queue(targets, values, datas, description))
+    gov.wait(SETTINGS.timelock_delay + 1)
+    gov.act(bob, gov.governor.functions.execute(targets, values, datas, description))
+
+    assert gov.ledger.functions.stimulusOf(alice.address).call() == [100_000, ends]
+    assert gov.ledger.functions.availableCredit(alice.address).call() == 200_000
+    gov.act(alice, pay)  # within her limit and the stimulus
+    assert gov.ledger.functions.balanceOf(alice.address).call() == -150_300
+    gov.wait(ends - ape.chain.blocks.head.timestamp + 1)  # the stimulus ends by itself: no second vote
+    assert gov.ledger.functions.stimulusOf(alice.address).call() == [0, 0]
+    assert gov.refusal(alice, gov.ledger.functions.pay(bob.address, 1, b"\x00" * 32)) == (
+        f"LedgerInsufficientCredit(account={alice.address.lower()}, balanceAfter=-150302, creditLimit=100000)"
+    )

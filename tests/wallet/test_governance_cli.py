@@ -109,6 +109,20 @@ def test_typed_proposals_of_credit_lines_and_roles_and_their_refusals(wallet, w3
     assert grant.code == 0, grant.err
     assert f"grant REGISTRAR_ROLE to {stranger}" in json.loads(grant.out)["description"]
 
+    relance = wallet("--json", "propose", "erin", "stimulus", "2", "business", "2 000,00", "2027-03-31", "--yes", *PW)
+    assert relance.code == 0, relance.err
+    assert (
+        "let business members of region 2 go 2\u202f000,00 NXT further below zero until 2027-03-31"
+        in (json.loads(relance.out)["description"])
+    )
+    for values in (
+        ("x", "business", "1", "2027-01-01"),
+        ("all", "king", "1", "2027-01-01"),
+        ("all", "all", "1", "soon"),
+    ):
+        assert wallet("propose", "erin", "stimulus", *values, "--yes", *PW).code == ExitStatus.BAD_INPUT
+    too_long = wallet("propose", "erin", "stimulus", "all", "all", "1", "2030-01-01", "--yes", *PW)
+    assert too_long.code == ExitStatus.REFUSED and "passes the constitution's bounds" in too_long.err
     assert wallet("propose", "erin", "fee", "0,355", "--yes", *PW).code == ExitStatus.BAD_INPUT
     assert wallet("propose", "erin", "grant", "king", stranger, "--yes", *PW).code == ExitStatus.BAD_INPUT
     with pytest.raises(SystemExit) as usage:

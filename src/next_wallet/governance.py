@@ -359,11 +359,11 @@ def add_commands(add: Add) -> None:
     sub.add_argument("--all", action="store_true", help="also the defeated, executed, canceled and expired")
     sub.set_defaults(run=cmd_proposals)
 
-    sub = rpc(add("propose", "propose a vote: a fee, a default credit line, a staff role", secret=True, confirm=True))
+    sub = rpc(add("propose", "propose a vote: a fee, a credit line, a role, a stimulus", secret=True, confirm=True))
     sub.add_argument("label", help="the proposing member's keystore")
     sub.add_argument("--description", help="the proposal's text (default: what it does, and when proposed)")
     sub.add_argument("kind", choices=list(PROPOSAL_ARGS), help="what the proposal decides")
-    sub.add_argument("values", nargs="+", metavar="VALUE", help=PROPOSE_HELP)
+    sub.add_argument("values", nargs="+", metavar="VALUE", help="the kind's values (below)")
     sub.formatter_class, sub.epilog = argparse.RawDescriptionHelpFormatter, PROPOSE_HELP
     sub.set_defaults(run=cmd_propose)
 

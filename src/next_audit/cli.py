@@ -133,7 +133,7 @@ def audit(args: argparse.Namespace, progress_console: Console) -> Report:
         )
         for tx in verifier.walk(block, deployment.deploy_block):
             if governance is not None:
-                governance.apply(tx)  # first: the ledger's changes in it may be a vote's execution
+                tx = governance.apply(tx)  # first: the ledger's changes in it may be a vote's execution
             replayer.apply(tx)
             if history is not None:
                 history.apply(tx)

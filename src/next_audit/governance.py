@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from eth_abi.abi import decode
@@ -92,9 +92,14 @@ class GovernanceAudit:
 
     # -- following the chain -----------------------------------------------------------------
 
-    def apply(self, tx: LedgerTransaction) -> None:
-        """The roll's changes and the governance's events of `tx`; then `voted(tx)` tells whether
-        the ledger changes in it are the execution of a passed proposal."""
+    def apply(self, tx: LedgerTransaction) -> LedgerTransaction:
+        """The roll's changes and the governance's events of `tx`; then `governed` tells whether the
+        ledger changes in it are the execution of a passed proposal. Returns `tx`, with the ledger's
+        caller named when the node could not trace it and `tx` is the governor's execution of a
+        passed proposal: its calls reach the ledger from the timelock and from nothing else (the
+        governor executes through the timelock, and the constitution names no call that would
+        reach the ledger through another contract). geth's RPC has no tracer, so this is how a vote's
+        changes are attributed there."""
         self.passed_in_tx = False
         for topics, data in tx.logs:
             if topics and topics[0] == VOTES_CHANGED:
@@ -105,6 +110,9 @@ class GovernanceAudit:
             handler = self.handlers.get(topics[0]) if topics else None
             if handler is not None and address in (self.governor, self.constitution):
                 handler(tx, topics, data)
+        if tx.caller is None and self.passed_in_tx and tx.to == self.governor:
+            return replace(tx, caller=self.timelock)
+        return tx
 
     @staticmethod
     def _at(history: list[tuple[int, int]], time: int, value: int) -> None:

@@ -18,7 +18,7 @@ from eth_utils.address import is_hex_address, to_checksum_address
 from hexbytes import HexBytes
 
 from next_contracts import LEDGER, load_artifact
-from next_contracts.vocabulary import MemberStatus, ProposalState, Role
+from next_contracts.vocabulary import MemberStatus, ProposalState, Role, short_id
 
 
 class NextContractsError(Exception):
@@ -146,9 +146,10 @@ def describe(decoded: DecodedError, amount: Callable[[int], str] = lambda v: f"{
         "GovernorAlreadyCastVote": lambda: f"{a['voter']} has already voted on this proposal",
         "GovernorInsufficientProposerVotes": lambda: f"{a['proposer']} has no vote: only active members propose",
         "GovernorUnexpectedProposalState": lambda: (
-            f"proposal {a['proposalId']} is {ProposalState.of(a['current']).value}: not possible in that state"
+            f"proposal {short_id(a['proposalId'])} is {ProposalState.of(a['current']).value}: "
+            "not possible in that state"
         ),
-        "GovernorNonexistentProposal": lambda: f"there is no proposal {a['proposalId']}",
+        "GovernorNonexistentProposal": lambda: f"there is no proposal {short_id(a['proposalId'])}",
         "GovernorOnlyExecutor": lambda: f"{a['account']} is not the timelock: only a vote does this",
         "GovernorInvalidProposalLength": lambda: "a proposal's calls, values and targets differ in number",
         "ConstitutionCallUnknown": lambda: (
@@ -170,8 +171,8 @@ def describe(decoded: DecodedError, amount: Callable[[int], str] = lambda v: f"{
         "TimelockUnauthorizedCaller": lambda: f"{a['caller']} cannot act on the timelock",
         "OwnableUnauthorizedAccount": lambda: f"{a['account']} is not the owner: only a vote does this",
         "OwnableInvalidOwner": lambda: f"{a['owner']} cannot be the owner",
-        "GovernorAlreadyQueuedProposal": lambda: f"proposal {a['proposalId']} is queued already",
-        "GovernorNotQueuedProposal": lambda: f"proposal {a['proposalId']} is not queued",
+        "GovernorAlreadyQueuedProposal": lambda: f"proposal {short_id(a['proposalId'])} is queued already",
+        "GovernorNotQueuedProposal": lambda: f"proposal {short_id(a['proposalId'])} is not queued",
         "GovernorDisabledDeposit": lambda: "the governor takes no ether",
         "GovernorInvalidQuorumFraction": lambda: (
             f"a quorum of {a['quorumNumerator']} in {a['quorumDenominator']} is not allowed"
@@ -183,7 +184,7 @@ def describe(decoded: DecodedError, amount: Callable[[int], str] = lambda v: f"{
         "GovernorQueueNotImplemented": lambda: "this governor has no queue",
         "GovernorRestrictedProposer": lambda: f"the description reserves this proposal to another than {a['proposer']}",
         "GovernorUnableToCancel": lambda: (
-            f"{a['account']} cannot cancel proposal {a['proposalId']}: only its proposer, while it is pending"
+            f"{a['account']} cannot cancel proposal {short_id(a['proposalId'])}: only its proposer, while it is pending"
         ),
         "FailedCall": lambda: "a call the proposal made failed",
         "TimelockInsufficientDelay": lambda: f"a delay of {a['delay']} s is below the minimum of {a['minDelay']} s",

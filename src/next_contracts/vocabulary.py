@@ -85,6 +85,12 @@ class ProposalState(_Ordered):
     EXECUTED = "executed"
 
 
+def short_id(proposal_id: int) -> str:
+    """A proposal's name for people: the first ten hexadecimal digits of its id (a uint256), as the
+    wallet, the gateway and the sentences of refusals show it; the wallet takes any unique prefix."""
+    return f"{proposal_id:064x}"[:10]
+
+
 class Role(StrEnum):
     """The access-control roles of the registry and the ledger, by their Solidity constant's name."""
 

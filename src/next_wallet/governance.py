@@ -28,7 +28,7 @@ from next_contracts import load_artifact
 from next_contracts.deploy import GOVERNOR
 from next_contracts.errors import describe, error_from_exception
 from next_contracts.transact import calldata
-from next_contracts.vocabulary import MAX_FEE_BPS, MemberKind, ProposalKind, ProposalState, Role
+from next_contracts.vocabulary import MAX_FEE_BPS, MemberKind, ProposalKind, ProposalState, Role, short_id
 from next_wallet import keystore
 from next_wallet.amounts import format_amount, parse_amount
 from next_wallet.config import Config, checked_address
@@ -50,7 +50,6 @@ VOTED_ROLES = {
 }
 # The refusals that mean "you are not a voting member", exit 7 like a payment's.
 NOT_A_VOTER = ("GovernorVoterNotActive", "GovernorNoVoteAtSnapshot", "GovernorInsufficientProposerVotes")
-SHORT_ID = 10  # hexadecimal digits of a proposal's id shown
 
 
 @dataclass(frozen=True)
@@ -68,7 +67,7 @@ class Proposal:
 
     @property
     def short_id(self) -> str:
-        return f"{self.id:064x}"[:SHORT_ID]
+        return short_id(self.id)
 
     @property
     def description_hash(self) -> bytes:
@@ -263,7 +262,7 @@ def cmd_propose(args: argparse.Namespace, out: Output) -> None:
             targets, [0] * len(calls), datas, Web3.keccak(text=description)
         ).call()
     )
-    short = f"{proposal_id:064x}"[:SHORT_ID]
+    short = short_id(proposal_id)
     _send(args, out, gov, propose, f"propose to {summary}", {"proposal": short, "description": description})
 
 

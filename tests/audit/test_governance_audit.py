@@ -5,12 +5,15 @@ named. Real anvil chains (whose clock the test moves)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from eth_account import Account
 from web3 import Web3
+from web3.exceptions import ContractCustomError
 
 from next_contracts import LEDGER, load_artifact
 from next_contracts.constitution import GovernanceConfig
@@ -19,6 +22,7 @@ from next_contracts.rpc import connect
 from next_contracts.transact import calldata, send
 from next_contracts.vocabulary import Role
 from next_node.chain.anvil import AnvilChain, AnvilSettings
+from next_node.chain.embedded import ChainSettings, EmbeddedChain
 from tests.audit.conftest import run_audit
 from tests.support.ports import free_port
 
@@ -98,3 +102,56 @@ def test_a_fee_voted_and_executed_passes_and_a_key_setting_it_alone_is_named(gov
     (finding,) = named.findings("governance.votes")
     assert finding["subject"].lower() == treasurer.lower()
     assert "the fee set to 90 bps" in finding["message"] and "made by a key, not by a vote" in finding["message"]
+
+
+def test_on_geth_a_vote_executed_through_the_timelock_is_attributed_without_a_tracer(tmp_path: Path):
+    """geth's RPC has no call tracer: the ledger's caller in the governor's execution is known from
+    the execution itself (the timelock), not named as a key's change. Real time, one-second votes."""
+    settings = GovernanceConfig(voting_delay=1, voting_period=4, timelock_delay=1)
+    with EmbeddedChain(ChainSettings(tmp_path / "chain", free_port(), block_time=0)) as chain:
+        chain.start()
+        w3 = connect(chain.settings.rpc_url, trust_env=False)
+        operator = chain.operator
+        deployment = deploy(w3, operator, DeployConfig.single_operator(operator.address, governance=settings))
+        deployment.write(tmp_path / "deployment.json")
+        ledger = w3.eth.contract(deployment.ledger, abi=load_artifact(LEDGER).abi)
+        governor = w3.eth.contract(deployment.governor, abi=load_artifact(GOVERNOR).abi)
+        members = [Account.create() for _ in range(2)]
+        for member in members:
+            admit = ledger.functions.admit(member.address, 0, 1, b"\x01" * 32)
+            send(w3, operator, {"to": ledger.address, "data": calldata(admit)})
+        calls = ([ledger.address], [0], [bytes.fromhex(calldata(ledger.functions.setFee(33))[2:])])
+        text, text_hash = "Fee to 0.33 %", Web3.keccak(text="Fee to 0.33 %")
+        proposal_id = governor.functions.hashProposal(*calls, text_hash).call()
+
+        def tick() -> None:  # a block, so that the chain's clock moves (its blocks come with transactions)
+            time.sleep(0.3)
+            send(w3, operator, {"to": operator.address, "value": 0})
+
+        def until_sent(call: Any) -> None:  # the clique's block times may run ahead of the wall clock
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    send(w3, members[0], {"to": governor.address, "data": calldata(call)})
+                    return
+                except ContractCustomError:
+                    assert time.monotonic() < deadline, "the governor kept refusing"
+                    tick()
+
+        until_sent(governor.functions.propose(*calls, text))  # once the members' votes are past
+
+        def step(call: Any, state_before: int) -> None:  # waits for the state, then sends
+            deadline = time.monotonic() + 30
+            while governor.functions.state(proposal_id).call() != state_before:
+                assert time.monotonic() < deadline, "the proposal never reached the state"
+                tick()
+            until_sent(call)
+
+        step(governor.functions.castVote(proposal_id, 1), 1)  # active
+        step(governor.functions.queue(*calls, text_hash), 4)  # succeeded
+        step(governor.functions.execute(*calls, text_hash), 5)  # queued; the delay is checked on send
+        assert ledger.functions.feeBps().call() == 33
+
+        audit = run_audit(chain.settings.rpc_url, tmp_path / "deployment.json")
+        assert audit.check("governance.votes")["status"] == "pass", audit.out
+        assert audit.check("ledger.authority")["status"] == "pass", audit.out

@@ -19,7 +19,7 @@ from web3.exceptions import ContractLogicError
 
 from next_contracts import load_artifact
 from next_contracts.deploy import GOVERNOR
-from next_contracts.vocabulary import ProposalKind, ProposalState
+from next_contracts.vocabulary import ProposalKind, ProposalState, short_id
 from next_node.api.access import Auditor, OwnerOrAuditor
 from next_node.api.deps import ContextDep, SessionDep
 from next_node.api.errors import chain_call
@@ -27,7 +27,6 @@ from next_node.api.params import IdCursor, Limit
 from next_node.db.models import ProposalRow, ProposalStep, VoteRow
 
 router = APIRouter(tags=["governance"])
-SHORT_ID = 10  # hexadecimal digits: what the wallet shows and accepts
 ProposalId = Annotated[str, Path(pattern=r"^[0-9]{1,78}$", description="the proposal's id, in decimal")]
 
 
@@ -110,7 +109,7 @@ def _public(context: ContextDep, session: SessionDep, row: ProposalRow) -> Propo
     ).first()
     return ProposalPublic(
         proposal_id=row.proposal_id,
-        short_id=f"{number:064x}"[:SHORT_ID],
+        short_id=short_id(number),
         proposer=Web3.to_checksum_address(row.proposer),
         description=row.description,
         calls=[Call(**call) for call in json.loads(row.calls)],

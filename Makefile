@@ -135,7 +135,9 @@ bench-smoke: setup postgres
 	PAYMENTS=1000 MEMBERS=20 $(BIN)/python -m bench.audit
 	SECONDS_PER_SIDE=0.2 $(BIN)/python -m bench.sign
 	PAYMENTS=300 RELAY_PAYMENTS=40 PAYERS=30 $(BIN)/python -m bench.network
-	$(BIN)/ape run bench_gas
+	@# Once more if ape-foundry's anvil did not answer within its fixed 20 s (seen once, right after
+	@# the network benchmark's validators stopped); a real failure fails both runs.
+	$(BIN)/ape run bench_gas || $(BIN)/ape run bench_gas
 
 # Rewrites snapshots/gas.json after a deliberate change in gas.
 gas-snapshot: setup

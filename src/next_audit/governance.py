@@ -21,7 +21,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from eth_abi.abi import decode
-from eth_utils.abi import event_abi_to_log_topic
 from eth_utils.crypto import keccak
 
 from next_audit.chain import LedgerTransaction
@@ -219,8 +218,3 @@ class GovernanceAudit:
 
     def figures(self) -> dict[str, Any]:
         return {"proposals": len(self.proposals), "proposals_executed": len(self.executed)}
-
-
-def event_topics(abi: list[dict[str, Any]]) -> set[bytes]:
-    """The topics of an ABI's events (to hold this module's signatures to the artifacts in tests)."""
-    return {event_abi_to_log_topic(entry) for entry in abi if entry["type"] == "event"}  # type: ignore[arg-type]

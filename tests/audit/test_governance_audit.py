@@ -24,14 +24,10 @@ from next_contracts.vocabulary import Role
 from next_node.chain.anvil import AnvilChain, AnvilSettings
 from next_node.chain.embedded import ChainSettings, EmbeddedChain
 from tests.audit.conftest import run_audit
+from tests.support.chain import later
 from tests.support.ports import free_port
 
 SETTINGS = GovernanceConfig(voting_delay=60, voting_period=600, timelock_delay=120)
-
-
-def later(w3: Web3, seconds: int) -> None:
-    w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
-    w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
 
 
 @pytest.fixture

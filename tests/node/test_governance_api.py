@@ -22,14 +22,9 @@ from next_node.db.engine import make_engine
 from tests.node.helpers import index_to_head
 from tests.node.test_access import bearer
 from tests.node.test_api import ledger_of
-from tests.support.chain import call
+from tests.support.chain import call, later
 
 DAY = GovernanceConfig().voting_delay
-
-
-def later(w3: Web3, seconds: int) -> None:
-    w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
-    w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")

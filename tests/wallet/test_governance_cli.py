@@ -15,6 +15,7 @@ from next_contracts.deploy import DeployConfig, Deployment, deploy
 from next_contracts.vocabulary import Role
 from next_wallet.errors import ExitStatus
 from next_wallet.governance import fee_bps
+from tests.support.chain import later
 from tests.wallet.conftest import admit, ledger_of
 
 PW = ("--password-env", "WALLET_PASSWORD")
@@ -26,11 +27,6 @@ def deployment(w3: Web3, operator: str) -> Deployment:
     """A governed ledger: the operator is registrar and committee, the timelock its admin."""
     roles = {Role.REGISTRAR.value: (operator,), Role.CREDIT_COMMITTEE.value: (operator,)}
     return deploy(w3, operator, DeployConfig(roles=roles, governance=SETTINGS))
-
-
-def later(w3: Web3, seconds: int) -> None:
-    w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
-    w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
 
 
 def member(wallet, w3, deployment, operator, label: str) -> str:

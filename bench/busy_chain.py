@@ -45,7 +45,7 @@ def busy_chain(members: int, payments: int) -> Iterator[BusyChain]:
             call(operator, ledger.functions.setDefaultCreditLine(0, 10**9, 10**15))
             call(operator, ledger.functions.setDefaultCreditLine(2, 10**15, 10**15))
             council = Account.create()
-            call(operator, ledger.functions.admit(council.address, 2, 1, b"\x01" * 32))
+            call(operator, ledger.functions.admitCouncil(council.address, 1, b"\x01" * 32))
             staff = [Account.create().address for _ in range(members)]
             nonce = w3.eth.get_transaction_count(operator)
             for i, member in enumerate(staff):  # submitted together, mined one a block

@@ -15,6 +15,8 @@ import {CallKind, IConstitution, ProposalKind, VoteRule} from "./IConstitution.s
 /// is a contract that cannot accept a two-step transfer without a vote.
 contract Constitution is IConstitution, Ownable {
     uint256 private constant _BPS = 10_000;
+    /// @dev The longest delay a rule may ask between a vote and its effect: a quarter.
+    uint256 private constant _MAX_DELAY = 92 days;
 
     /// @notice The ledger whose fee the bound limits.
     IMutualCreditLedger public immutable LEDGER;
@@ -87,6 +89,7 @@ contract Constitution is IConstitution, Ownable {
             kinds |= uint8(1 << uint8(kind));
             if (kindRule.quorumBps > rule.quorumBps) rule.quorumBps = kindRule.quorumBps;
             if (kindRule.supportBps > rule.supportBps) rule.supportBps = kindRule.supportBps;
+            if (kindRule.delay > rule.delay) rule.delay = kindRule.delay;
         }
     }
 
@@ -141,12 +144,16 @@ contract Constitution is IConstitution, Ownable {
 
     function _setVoteRule(ProposalKind kind, VoteRule memory rule) private {
         if (
-            kind == ProposalKind.None || rule.quorumBps > _BPS || rule.supportBps > _BPS || rule.supportBps < _BPS / 2
+            kind == ProposalKind.None ||
+            rule.quorumBps > _BPS ||
+            rule.supportBps > _BPS ||
+            rule.supportBps < _BPS / 2 ||
+            rule.delay > _MAX_DELAY
         ) {
-            revert ConstitutionInvalidRule(kind, rule.quorumBps, rule.supportBps);
+            revert ConstitutionInvalidRule(kind, rule.quorumBps, rule.supportBps, rule.delay);
         }
         _voteRules[kind] = rule;
-        emit VoteRuleSet(kind, rule.quorumBps, rule.supportBps);
+        emit VoteRuleSet(kind, rule.quorumBps, rule.supportBps, rule.delay);
     }
 
     function _setCallKind(address target, bytes4 selector, ProposalKind kind) private {

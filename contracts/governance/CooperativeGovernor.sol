@@ -18,8 +18,13 @@ import {ICooperativeGovernor} from "./ICooperativeGovernor.sol";
 /// @title The cooperative's governor
 /// @notice OpenZeppelin's Governor (settings, simple counting, votes from the membership registry,
 /// a general quorum fraction, a timelock), with what it lacks for a cooperative: proposals typed
-/// by the constitution, a quorum and threshold per kind of decision fixed when proposed, and
+/// by the constitution, a quorum, threshold and delay per kind of decision fixed when proposed, and
 /// votes from active members only. See ICooperativeGovernor.
+///
+/// The timelock's own delay is the shortest wait of every proposal; a kind that asks more (spending
+/// the reserve, changing the constitution) sets a later eta when queued, and execution waits for it.
+/// This holds because the governor is the timelock's only executor: nobody can run the timelock's
+/// operation directly once its own shorter delay is over.
 contract CooperativeGovernor is
     ICooperativeGovernor,
     Governor,
@@ -175,16 +180,21 @@ contract CooperativeGovernor is
         return super.proposalThreshold();
     }
 
+    /// @dev Schedules in the timelock (at its own delay), and sets the eta at the kind's delay
+    /// when that is longer.
     function _queueOperations(
         uint256 proposalId,
         address[] memory targets,
         uint256[] memory values,
         bytes[] memory calldatas,
         bytes32 descriptionHash
-    ) internal override(Governor, GovernorTimelockControl) returns (uint48) {
-        return super._queueOperations(proposalId, targets, values, calldatas, descriptionHash);
+    ) internal override(Governor, GovernorTimelockControl) returns (uint48 eta) {
+        eta = super._queueOperations(proposalId, targets, values, calldatas, descriptionHash);
+        uint48 kindEta = uint48(block.timestamp) + _proposalRules[proposalId].rule.delay;
+        if (kindEta > eta) eta = kindEta;
     }
 
+    /// @dev Refuses before the proposal's eta (the timelock checks only its own delay).
     function _executeOperations(
         uint256 proposalId,
         address[] memory targets,
@@ -192,6 +202,8 @@ contract CooperativeGovernor is
         bytes[] memory calldatas,
         bytes32 descriptionHash
     ) internal override(Governor, GovernorTimelockControl) {
+        uint256 eta = proposalEta(proposalId);
+        if (block.timestamp < eta) revert GovernorDelayNotElapsed(proposalId, eta);
         super._executeOperations(proposalId, targets, values, calldatas, descriptionHash);
     }
 

@@ -9,15 +9,18 @@ enum ProposalKind {
     CreditLines,
     Roles,
     Constitution,
-    Stimulus
+    Stimulus,
+    Reserve
 }
 
 /// @notice The rule a proposal is decided by: a quorum (votes for and abstaining, in basis points of
 /// the active members at the snapshot) and a support threshold (votes for, in basis points of the
-/// votes for and against, to be passed strictly).
+/// votes for and against, to be passed strictly) and the least time, in seconds, between its passing
+/// and its taking effect (the timelock's own delay applies when longer).
 struct VoteRule {
     uint16 quorumBps;
     uint16 supportBps;
+    uint32 delay;
 }
 
 /// @notice A call of the constitution and its kind.
@@ -50,14 +53,16 @@ interface IConstitution {
         uint256 latestEnd
     );
 
-    /// @notice A rule with a quorum or a threshold above 100%, or a threshold under a simple majority.
-    error ConstitutionInvalidRule(ProposalKind kind, uint256 quorumBps, uint256 supportBps);
+    /// @notice A rule with a quorum or a threshold above 100%, a threshold under a simple majority,
+    /// or a delay above `maxDelay`.
+    error ConstitutionInvalidRule(ProposalKind kind, uint256 quorumBps, uint256 supportBps, uint256 delay);
 
     /// @notice The rule of `kind` changed.
     /// @param kind The proposal kind.
     /// @param quorumBps Its quorum, in basis points of the active members.
     /// @param supportBps Its support threshold, in basis points of the votes for and against.
-    event VoteRuleSet(ProposalKind indexed kind, uint16 quorumBps, uint16 supportBps);
+    /// @param delay The least time between its passing and its taking effect, in seconds.
+    event VoteRuleSet(ProposalKind indexed kind, uint16 quorumBps, uint16 supportBps, uint32 delay);
 
     /// @notice A call was given a kind (or `None`: taken out of the constitution).
     /// @param target The contract.

@@ -16,13 +16,17 @@ interface ICooperativeGovernor {
     /// recovered later).
     error GovernorNoVoteAtSnapshot(address voter, uint256 snapshot);
 
+    /// @notice The proposal's kind asks a longer wait after its passing than the timelock's own:
+    /// it can be executed from `eta` on.
+    error GovernorDelayNotElapsed(uint256 proposalId, uint256 eta);
+
     /// @notice The constitution that types proposals and gives their rules.
     /// @return Its address.
     function constitution() external view returns (IConstitution);
 
     /// @notice The rule a proposal is decided by, fixed when it was proposed.
     /// @param proposalId The proposal.
-    /// @return rule Its quorum and threshold.
+    /// @return rule Its quorum, threshold and delay.
     /// @return kinds A bit per kind of its calls (bit `uint8(kind)`).
     function proposalRule(uint256 proposalId) external view returns (VoteRule memory rule, uint8 kinds);
 

@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {IMembershipRegistry, MemberKind, MemberStatus} from "../membership/IMembershipRegistry.sol";
+import {IReserveFunding} from "./IReserveFunding.sol";
 
 /// @notice Whom a stimulus reaches: the members of a region (or of all), of a kind (or of all).
 struct StimulusScope {
@@ -28,7 +29,7 @@ struct AccountState {
 /// account inside this ledger at the ledger's own address. The credit committee writes off the debt
 /// of an excluded member against the reserve.
 /// @dev Zero-sum invariant: at every block, the balances of all accounts plus the reserve sum to 0.
-interface IMutualCreditLedger is IMembershipRegistry {
+interface IMutualCreditLedger is IMembershipRegistry, IReserveFunding {
     /// @notice Paying would leave `account` at `balanceAfter`, below minus its `creditLimit`.
     error LedgerInsufficientCredit(address account, int256 balanceAfter, uint256 creditLimit);
 
@@ -175,6 +176,13 @@ interface IMutualCreditLedger is IMembershipRegistry {
     /// @return endsAt When that stimulus ends (0 if none).
     function stimulusOf(address account) external view returns (uint256 extraCredit, uint64 endsAt);
 
+    /// @notice Admits a council: a member with a council's credit line, whose admission the members
+    /// vote on. Governance only (a vote).
+    /// @param account The address to admit: not the zero address, the reserve, or a key used before.
+    /// @param region The council's region number.
+    /// @param kycHash A hash of the off-chain reference of the council's decision to join.
+    function admitCouncil(address account, uint16 region, bytes32 kycHash) external;
+
     /// @notice Stops all payments (not registry or committee work) until `unpause`.
     function pause() external;
 
@@ -196,7 +204,7 @@ interface IMutualCreditLedger is IMembershipRegistry {
     /// @return The available credit in hundredths.
     function availableCredit(address account) external view returns (uint256);
 
-    /// @notice The reserve's balance: fees collected minus debts covered.
+    /// @notice The reserve's balance: fees collected minus debts covered and projects funded.
     /// @return The reserve in hundredths.
     function reserveBalance() external view returns (int256);
 

@@ -5,20 +5,22 @@ import {MemberKind, MemberStatus} from "../membership/IMembershipRegistry.sol";
 import {AccountState, IMutualCreditLedger, StimulusScope} from "./IMutualCreditLedger.sol";
 import {FeeMath} from "./FeeMath.sol";
 import {LedgerState} from "./LedgerState.sol";
+import {IReserveFunding} from "./IReserveFunding.sol";
+import {ReserveFunding} from "./ReserveFunding.sol";
 import {PackedAccount} from "../membership/PackedAccount.sol";
-import {MembershipRegistry} from "../membership/MembershipRegistry.sol";
 import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 
 /// @title The assured mutual-credit ledger of the exchange cooperative
 /// @notice See IMutualCreditLedger. Roles: the admin (to be handed to governance) grants the
 /// others; registrars run the membership; the credit committee sets credit lines and writes off
-/// defaults; governance sets the fee; pausers stop payments in an emergency; auditors hold a role
-/// with no power on-chain, which the gateway reads to let them see every account.
-contract MutualCreditLedger is IMutualCreditLedger, MembershipRegistry {
+/// defaults; governance (the timelock, by vote) sets the fee, stimulus, the coverage floor, admits
+/// councils and funds projects from the reserve; pausers stop payments in an emergency; auditors hold
+/// a role with no power on-chain, which the gateway reads to let them see every account.
+contract MutualCreditLedger is IMutualCreditLedger, ReserveFunding {
     /// @notice Sets credit lines and writes off the debts of excluded members.
     bytes32 public constant CREDIT_COMMITTEE_ROLE = keccak256("CREDIT_COMMITTEE_ROLE");
-    /// @notice Sets the payment fee.
+    /// @notice Carries out the members' votes: the fee, stimulus, councils, projects.
     bytes32 public constant GOVERNANCE_ROLE = keccak256("GOVERNANCE_ROLE");
     /// @notice Stops and restarts payments in an emergency.
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
@@ -38,6 +40,8 @@ contract MutualCreditLedger is IMutualCreditLedger, MembershipRegistry {
         bytes32 role;
         address account;
     }
+
+    uint256 private constant _BPS = 10_000;
 
     LedgerState private _state;
     /// @dev Each scope's stimulus: its extra credit (bits 0..63) and its end (bits 64..127).
@@ -92,6 +96,9 @@ contract MutualCreditLedger is IMutualCreditLedger, MembershipRegistry {
     /// payee not above its ceiling. Write-offs and migrations move balances by decision of a role
     /// holder, carry no fee and skip those rules.
     ///
+    /// Every movement also keeps the credit in use (the sum of the debts) in `_state`: what the
+    /// payer's debt grew by, less what the payee's shrank by.
+    ///
     /// This is the hot path, written so that a payment reads and writes three slots once each
     /// (payer, payee, `_state`) and hashes each mapping key once.
     function _move(address from, address to, uint256 amount, bytes32 ref, bool isPayment) internal override {
@@ -107,12 +114,14 @@ contract MutualCreditLedger is IMutualCreditLedger, MembershipRegistry {
         // Unchecked: amounts are at most MAX_AMOUNT (2^63) or a balance, the fee at most 5% more,
         // balances within int96 and the reserve within int128, so no int256 sum here can overflow.
         unchecked {
+            uint256 debtAdded;
             if (from == address(this)) {
                 state = state.withReserve(state.reserve() - int256(amount));
             } else {
                 AccountSlot storage payerSlot = _accountSlot(from);
                 PackedAccount payer = payerSlot.packed;
-                int256 payerAfter = payer.balance() - int256(amount + fee);
+                int256 payerBefore = payer.balance();
+                int256 payerAfter = payerBefore - int256(amount + fee);
                 if (isPayment) {
                     if (payer.status() != MemberStatus.Active) revert LedgerAccountNotActive(from, payer.status());
                     if (payerAfter < -int256(payer.creditLimit())) {
@@ -122,11 +131,13 @@ contract MutualCreditLedger is IMutualCreditLedger, MembershipRegistry {
                     }
                 }
                 payerSlot.packed = payer.withBalance(payerAfter);
+                if (payerAfter < 0) debtAdded = payerBefore < 0 ? amount + fee : uint256(-payerAfter);
             }
 
             AccountSlot storage payeeSlot = _accountSlot(to);
             PackedAccount payee = payeeSlot.packed;
-            int256 payeeAfter = payee.balance() + int256(amount);
+            int256 payeeBefore = payee.balance();
+            int256 payeeAfter = payeeBefore + int256(amount);
             if (isPayment) {
                 if (payee.status() != MemberStatus.Active) revert LedgerAccountNotActive(to, payee.status());
                 if (payeeAfter > int256(payee.ceiling())) revert LedgerCeilingExceeded(to, payeeAfter, payee.ceiling());
@@ -134,6 +145,10 @@ contract MutualCreditLedger is IMutualCreditLedger, MembershipRegistry {
             payeeSlot.packed = payee.withBalance(payeeAfter);
 
             if (fee != 0) state = state.withReserve(state.reserve() + int256(fee));
+            uint256 debtRepaid;
+            if (payeeBefore < 0) debtRepaid = payeeAfter < 0 ? amount : uint256(-payeeBefore);
+            // A sum of debts, each repaid only after it was added: never below zero.
+            if (debtAdded != debtRepaid) state = state.withCreditInUse(state.creditInUse() + debtAdded - debtRepaid);
         }
         _state = state;
         emit Transferred(from, to, amount, fee, ref);
@@ -190,6 +205,11 @@ contract MutualCreditLedger is IMutualCreditLedger, MembershipRegistry {
 
     // ---------------------------------------------------------------------------------------------
     // Governance and emergencies
+
+    /// @inheritdoc IMutualCreditLedger
+    function admitCouncil(address account, uint16 region, bytes32 kycHash) external onlyRole(GOVERNANCE_ROLE) {
+        _admit(account, MemberKind.Council, region, kycHash);
+    }
 
     /// @inheritdoc IMutualCreditLedger
     function setFee(uint256 newFeeBps) external onlyRole(GOVERNANCE_ROLE) {
@@ -266,6 +286,11 @@ contract MutualCreditLedger is IMutualCreditLedger, MembershipRegistry {
         return _state.reserve();
     }
 
+    /// @inheritdoc IReserveFunding
+    function creditInUse() external view returns (uint256) {
+        return _state.creditInUse();
+    }
+
     /// @inheritdoc IMutualCreditLedger
     function reserveAccount() external view returns (address) {
         return address(this);
@@ -313,6 +338,35 @@ contract MutualCreditLedger is IMutualCreditLedger, MembershipRegistry {
 
     function _reserveAccount() internal view override returns (address) {
         return address(this);
+    }
+
+    function _requireGovernance() internal view override {
+        _checkRole(GOVERNANCE_ROLE);
+    }
+
+    function _maxAmount() internal pure override returns (uint256) {
+        return MAX_AMOUNT;
+    }
+
+    /// @dev An instalment follows the payee's side of the rules of payment (not paused, an active
+    /// member, its ceiling), then the coverage floor, measured after it: the reserve less the
+    /// instalment, against the credit in use less the debt the instalment repays.
+    function _payInstalment(uint256 projectId, address account, uint256 amount, uint256 floorBps) internal override {
+        LedgerState state = _state;
+        if (state.paused()) revert LedgerEnforcedPause();
+        PackedAccount payee = _account(account);
+        if (payee.status() != MemberStatus.Active) revert LedgerAccountNotActive(account, payee.status());
+        int256 before = payee.balance();
+        int256 after_ = before + int256(amount);
+        if (after_ > int256(payee.ceiling())) revert LedgerCeilingExceeded(account, after_, payee.ceiling());
+
+        int256 reserveAfter = state.reserve() - int256(amount);
+        uint256 repaid = before >= 0 ? 0 : (after_ < 0 ? amount : uint256(-before));
+        uint256 creditAfter = state.creditInUse() - repaid;
+        if (reserveAfter < 0 || uint256(reserveAfter) * _BPS < floorBps * creditAfter) {
+            revert ReserveCoverageBelowFloor(projectId, reserveAfter, creditAfter, floorBps);
+        }
+        _move(address(this), account, amount, bytes32(projectId), false);
     }
 
     function _setFee(uint256 newFeeBps) private {

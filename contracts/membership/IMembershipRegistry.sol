@@ -35,6 +35,9 @@ interface IMembershipRegistry {
     /// @notice Votes are not delegated: each active member casts its own one vote.
     error MembershipVotesNotDelegable();
 
+    /// @notice A council is admitted by the members' vote (`admitCouncil`), not by a registrar.
+    error MembershipCouncilByVote(address account);
+
     /// @notice Emitted when a registrar admits `account`, with the credit line its kind starts with.
     /// @param account The new member's address.
     /// @param kind What the member is (individual, business, council, system).
@@ -65,6 +68,7 @@ interface IMembershipRegistry {
     event AccountMigrated(address indexed from, address indexed to);
 
     /// @notice Admits `account` as an active member; its credit line is the default of its kind.
+    /// Any kind but a council, which the members admit by vote.
     /// @param account The address to admit: not the zero address, the reserve, or a key used before.
     /// @param kind What the member is; its kind's default credit line applies.
     /// @param region The member's region number.

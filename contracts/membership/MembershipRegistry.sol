@@ -36,6 +36,12 @@ abstract contract MembershipRegistry is IMembershipRegistry, AccessControlDefaul
 
     /// @inheritdoc IMembershipRegistry
     function admit(address account, MemberKind kind, uint16 region, bytes32 kycHash) external onlyRole(REGISTRAR_ROLE) {
+        if (kind == MemberKind.Council) revert MembershipCouncilByVote(account);
+        _admit(account, kind, region, kycHash);
+    }
+
+    /// @dev Admits `account`, the caller's right checked: by a registrar, or by a vote for a council.
+    function _admit(address account, MemberKind kind, uint16 region, bytes32 kycHash) internal {
         _requireAdmissible(account);
         PackedAccount line = _defaultCreditLines[kind];
         _accounts[account].packed = PackedAccountLibrary.pack(

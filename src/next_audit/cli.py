@@ -104,7 +104,7 @@ def audit(args: argparse.Namespace, progress_console: Console) -> Report:
     chain = check("chain.integrity", Failure.CHAIN, "parent links, header hashes, tx and receipt roots", "blocks")
     rules = check("ledger.rules", Failure.LEDGER_RULES, "limits, ceilings, fees, statuses, write-offs", "events")
     authority = check("ledger.authority", Failure.LEDGER_RULES, "each change made by a holder of its role", "changes")
-    reserve = check("ledger.reserve", Failure.LEDGER_RULES, "reserve = fees - debt covered", "figures")
+    reserve = check("ledger.reserve", Failure.LEDGER_RULES, "reserve = fees - debt covered - projects paid", "figures")
     zero_sum = check("ledger.zero_sum", Failure.LEDGER_RULES, "balances and reserve sum to zero", "sums")
     state = check("ledger.state", Failure.LEDGER_STATE, "each account = contract state by eth_call", "values")
     votes = check(
@@ -152,10 +152,11 @@ def audit(args: argparse.Namespace, progress_console: Console) -> Report:
     report.build = build.result()
     pool.shutdown()
     reserve.checked += 1
-    if ledger.reserve != ledger.fees_collected - ledger.debt_covered or ledger.reserve < 0:
+    if ledger.reserve != ledger.fees_collected - ledger.debt_covered - ledger.projects_paid or ledger.reserve < 0:
         reserve.fail(
             "reserve",
-            f"{ledger.reserve}, not the fees {ledger.fees_collected} less the debt covered {ledger.debt_covered}",
+            f"{ledger.reserve}, not the fees {ledger.fees_collected} less the debt covered {ledger.debt_covered} "
+            f"and the projects paid {ledger.projects_paid}",
         )
     if args.gateway:
         link.cross_check(report, replayer.ledger, history, block)

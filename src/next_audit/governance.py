@@ -7,7 +7,8 @@ CallKindSet), the governor's general quorum (QuorumNumeratorUpdated), the voting
 time (the ledger's DelegateVotesChanged: one vote per active member), each proposal (its calls, its
 snapshot and deadline), each vote, and each execution. A proposal passed if its votes for and
 abstaining reached the stricter of its kinds' quorum and the general one, of the members on the roll
-at its snapshot (rounded up), and its votes for passed its threshold of the votes for and against.
+at its snapshot (rounded up), and its votes for passed its threshold of the votes for and against;
+it was executed no sooner than its kinds' longest delay after it was queued.
 
 On a developer's chain, where a key keeps the ledger's admin beside the timelock, that key's changes
 are its own to make; the executions are checked all the same.
@@ -41,8 +42,9 @@ PROPOSAL_CREATED = _topic(
 VOTE_CAST = _topic("VoteCast(address,uint256,uint8,uint256,string)")
 VOTE_CAST_WITH_PARAMS = _topic("VoteCastWithParams(address,uint256,uint8,uint256,string,bytes)")
 EXECUTED = _topic("ProposalExecuted(uint256)")
+QUEUED = _topic("ProposalQueued(uint256,uint256)")
 QUORUM_UPDATED = _topic("QuorumNumeratorUpdated(uint256,uint256)")
-RULE_SET = _topic("VoteRuleSet(uint8,uint16,uint16)")
+RULE_SET = _topic("VoteRuleSet(uint8,uint16,uint16,uint32)")
 CALL_KIND_SET = _topic("CallKindSet(address,bytes4,uint8)")
 FEE_BOUND_SET = _topic("FeeBoundSet(uint256)")
 
@@ -55,6 +57,8 @@ class Proposal:
     deadline: int
     quorum_bps: int
     support_bps: int
+    delay: int
+    queued_at: int | None = None
     votes: dict[int, int] = field(default_factory=lambda: {0: 0, 1: 0, 2: 0})  # against, for, abstain
     voters: set[str] = field(default_factory=set)
 
@@ -68,7 +72,7 @@ class GovernanceAudit:
         self.addresses = (self.governor, self.constitution)  # whose logs the chain walk keeps
         self.developer_admin = admin.lower() if admin.lower() != self.timelock else None
         self.check = check
-        self.rules: dict[int, tuple[int, int]] = {}
+        self.rules: dict[int, tuple[int, int, int]] = {}  # kind: (quorum, support, delay)
         self.call_kinds: dict[tuple[str, bytes], int] = {}
         self.fee_bound = BPS
         self.general_quorum: list[tuple[int, int]] = []  # (time, bps), as the governor checkpoints it
@@ -82,6 +86,7 @@ class GovernanceAudit:
             VOTE_CAST: self._vote,
             VOTE_CAST_WITH_PARAMS: self._vote,
             EXECUTED: self._executed,
+            QUEUED: self._queued,
             QUORUM_UPDATED: self._quorum,
             RULE_SET: self._rule,
             CALL_KIND_SET: self._call_kind,
@@ -132,8 +137,8 @@ class GovernanceAudit:
         self._at(self.general_quorum, tx.block_time, new)
 
     def _rule(self, tx: LedgerTransaction, topics: list[bytes], data: bytes) -> None:
-        quorum, support = decode(["uint16", "uint16"], data)
-        self.rules[int.from_bytes(topics[1], "big")] = (quorum, support)
+        quorum, support, delay = decode(["uint16", "uint16", "uint32"], data)
+        self.rules[int.from_bytes(topics[1], "big")] = (quorum, support, delay)
 
     def _call_kind(self, tx: LedgerTransaction, topics: list[bytes], data: bytes) -> None:
         (kind,) = decode(["uint8"], data)
@@ -146,7 +151,7 @@ class GovernanceAudit:
         types = ["uint256", "address", "address[]", "uint256[]", "bytes[]", "bytes[]", "uint256", "uint256", "bytes"]
         proposal_id, _proposer, targets, values, _sigs, calldatas, start, end, _text = decode(types, data)
         self.check.checked += 1
-        quorum = support = 0
+        quorum = support = delay = 0
         calls = []
         for target, value, calldata in zip(targets, values, calldatas, strict=False):
             target = target.lower()
@@ -157,10 +162,15 @@ class GovernanceAudit:
                                 f"({selector.hex()} on {target}, value {value}) in {tx.tx_hash}")  # fmt: skip
             if selector == FEE_CALL and len(calldata) >= 36 and int.from_bytes(calldata[4:36], "big") > self.fee_bound:
                 self.check.fail(f"proposal {proposal_id:#x}", f"proposes a fee above the bound of {self.fee_bound} bps")
-            kind_quorum, kind_support = self.rules.get(kind, (0, 0))
-            quorum, support = max(quorum, kind_quorum), max(support, kind_support)
+            kind_quorum, kind_support, kind_delay = self.rules.get(kind, (0, 0, 0))
+            quorum, support, delay = max(quorum, kind_quorum), max(support, kind_support), max(delay, kind_delay)
             calls.append((target, bytes(calldata)))
-        self.proposals[proposal_id] = Proposal(proposal_id, calls, start, end, quorum, support)
+        self.proposals[proposal_id] = Proposal(proposal_id, calls, start, end, quorum, support, delay)
+
+    def _queued(self, tx: LedgerTransaction, topics: list[bytes], data: bytes) -> None:
+        proposal_id, _eta = decode(["uint256", "uint256"], data)
+        if proposal_id in self.proposals:
+            self.proposals[proposal_id].queued_at = tx.block_time
 
     def _vote(self, tx: LedgerTransaction, topics: list[bytes], data: bytes) -> None:
         voter = "0x" + topics[1][-20:].hex()
@@ -194,6 +204,8 @@ class GovernanceAudit:
     def _not_passed(self, proposal: Proposal, now: int) -> str | None:
         if now <= proposal.deadline:
             return "its vote was still open"
+        if proposal.delay and (proposal.queued_at is None or now < proposal.queued_at + proposal.delay):
+            return f"its kind's delay of {proposal.delay} s after its queueing had not passed"
         members = self._lookup(self.roll, proposal.snapshot)
         bps = max(proposal.quorum_bps, self._lookup(self.general_quorum, proposal.snapshot))
         quorum = (members * bps + BPS - 1) // BPS

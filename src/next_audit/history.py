@@ -89,7 +89,8 @@ class HistoryRecorder:
     def _row(self, name: str, a: dict[str, Any], following: str | None) -> tuple[str, dict[str, Any]] | None:
         if name == "Transferred":
             kind = "migration" if following == "AccountMigrated" else "payment"
-            kind = "write_off" if a["from"] == self.ledger else kind
+            if a["from"] == self.ledger:  # out of the reserve: a project's instalment, or a write-off
+                kind = "project" if following == "InstalmentReleased" else "write_off"
             return "transfers", {"from_address": a["from"], "to_address": a["to"], "amount": a["amount"],
                                  "fee": a["fee"], "ref": a["ref"], "kind": kind}  # fmt: skip
         member = {"other": None, "kind": None, "region": None, "kyc_hash": None, "credit_limit": None,

@@ -2,9 +2,11 @@
 
 The decoder here is eth_abi's, driven by the shipped ABI, and shares nothing with the gateway's
 indexer. Every account (balance, credit line, status, kind, region, KYC hash, successor), the
-reserve, the fee, the pause flag, the default credit lines and the role holders are rebuilt; every
-payment is checked against the payer's limit and the payee's ceiling as they were at that moment,
-and every registry, committee, governance and role event against the roles its sender held then.
+reserve, the fee, the pause flag, the default credit lines, the projects the reserve funds and the
+role holders are rebuilt; every payment is checked against the payer's limit and the payee's ceiling
+as they were at that moment, every instalment of a project against its schedule and the coverage
+floor, and every registry, committee, governance and role event against the roles its sender held
+then.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ NONE, ACTIVE, FROZEN, EXCLUDED, MIGRATED = range(5)
 SYSTEM = 3  # MemberKind.System: its accounts do not vote
 STATUSES = ("none", "active", "frozen", "excluded", "migrated")
 KINDS = ("individual", "business", "council", "system")
+COUNCIL = 2  # MemberKind.Council: admitted by a vote
 MAX_AMOUNT = 2**63 - 1
 MAX_FEE_BPS = 500
 BPS = 10_000
@@ -56,6 +59,17 @@ class Account:
         return (self.balance, self.credit_limit, self.ceiling, self.status, self.kind, self.region)
 
 
+@dataclass(slots=True)
+class Project:
+    account: str
+    instalment: int
+    instalments: int
+    interval: int
+    starts_at: int
+    paid: int = 0
+    cancelled: bool = False
+
+
 @dataclass
 class Ledger:
     """The state the events imply, and the running totals the rules are checked with."""
@@ -72,6 +86,8 @@ class Ledger:
     pending_admin: str | None = None  # offered the admin role, not yet accepted
     # Each stimulus scope (all regions?, region, all kinds?, kind) -> (extra credit, end).
     stimuli: dict[tuple[bool, int, bool, int], tuple[int, int]] = field(default_factory=dict)
+    projects: dict[int, Project] = field(default_factory=dict)
+    coverage_floor_bps: int = 0
 
     def stimulus(self, region: int, kind: int, time: int) -> int:
         """The largest stimulus running at `time` among the four scopes a member is in."""
@@ -82,6 +98,7 @@ class Ledger:
     admitted: int = 0
     fees_collected: int = 0
     debt_covered: int = 0
+    projects_paid: int = 0
     payments: int = 0
     events: int = 0
 
@@ -97,10 +114,13 @@ class Ledger:
     def has_role(self, role: bytes, address: str) -> bool:
         return address in self.roles.get(role, ())
 
+    def credit_in_use(self) -> int:
+        return -sum(a.balance for a in self.accounts.values() if a.balance < 0)
+
     def figures(self) -> dict[str, Any]:
         members = [a for a in self.accounts.values() if a.status != NONE]
         circulation = sum(a.balance for a in members if a.balance > 0)
-        credit_in_use = -sum(a.balance for a in members if a.balance < 0)
+        credit_in_use = self.credit_in_use()
         by_kind: dict[str, int] = {}
         by_status: dict[str, int] = {}
         for a in members:
@@ -117,6 +137,9 @@ class Ledger:
             "coverage_ratio": self.reserve / credit_in_use if credit_in_use else None,
             "fees_collected": self.fees_collected,
             "debt_covered": self.debt_covered,
+            "projects_funded": len(self.projects),
+            "projects_paid": self.projects_paid,
+            "coverage_floor_bps": self.coverage_floor_bps,
             "debt_uncovered": -sum(a.balance for a in members if a.status == EXCLUDED and a.balance < 0),
             "fee_bps": self.fee_bps,
             "paused": self.paused,
@@ -279,7 +302,11 @@ class Replayer:
     def _on_MemberAdmitted(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
         address = _address(topics[0])
         kind, region, kyc_hash, limit, ceiling = values
-        self._require_role(REGISTRAR, f"admitting {address}")
+        if kind == COUNCIL:  # a council is the members' decision
+            self._require_role(GOVERNANCE, f"admitting the council {address}")
+            self._governed(f"the council {address} admitted", self.caller)
+        else:
+            self._require_role(REGISTRAR, f"admitting {address}")
         account = self.ledger.account(address)
         if account.status != NONE:
             self.rules.fail(address, f"admitted again while {STATUSES[account.status]}, in {self.tx.tx_hash}")
@@ -352,15 +379,74 @@ class Replayer:
             )
         self.ledger.debt_covered += covered
 
+    def _on_ProjectFunded(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
+        project_id, account = int.from_bytes(topics[0], "big"), _address(topics[1])
+        instalment, instalments, interval, starts_at, _ref = values
+        self._require_role(GOVERNANCE, f"funding project {project_id}")
+        self._governed(f"project {project_id} funded ({instalments} x {instalment})", self.caller)
+        if project_id != len(self.ledger.projects) + 1 or self.ledger.account(account).status != ACTIVE:
+            self.rules.fail(account, f"project {project_id} funded out of order or for an inactive account")
+        self.ledger.projects[project_id] = Project(account, instalment, instalments, interval, starts_at)
+
+    def _on_InstalmentReleased(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
+        """The movement out of the reserve came just before (and was applied): the instalment must
+        be the project's next, due by now, and leave the reserve at or above the coverage floor."""
+        project_id, account = int.from_bytes(topics[0], "big"), _address(topics[1])
+        number, amount = values
+        ledger, where = self.ledger, f"in {self.tx.tx_hash}"
+        project = ledger.projects.get(project_id)
+        if project is None:
+            self.rules.fail(account, f"an instalment of the unknown project {project_id} {where}")
+            return
+        due_at = project.starts_at + project.paid * project.interval
+        if (
+            project.cancelled
+            or number != project.paid + 1
+            or number > project.instalments
+            or amount != project.instalment
+            or account != project.account
+            or due_at > self.tx.block_time
+        ):
+            self.rules.fail(account, f"instalment {number} of {amount} of project {project_id} off schedule {where}")
+        credit_in_use = ledger.credit_in_use()
+        if ledger.reserve * BPS < ledger.coverage_floor_bps * credit_in_use:
+            self.rules.fail(
+                account,
+                f"instalment {number} of project {project_id} left the reserve at {ledger.reserve} against "
+                f"{credit_in_use} of credit in use, below the floor of {ledger.coverage_floor_bps} bps {where}",
+            )
+        project.paid += 1
+        ledger.projects_paid += amount
+
+    def _on_ProjectCancelled(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
+        project_id = int.from_bytes(topics[0], "big")
+        self._require_role(GOVERNANCE, f"cancelling project {project_id}")
+        self._governed(f"project {project_id} cancelled", self.caller)
+        project = self.ledger.projects.get(project_id)
+        if project is None or project.cancelled or values[0] != project.paid:
+            self.rules.fail(self.tx.tx_hash, f"project {project_id} cancelled while unknown, closed or off its count")
+        else:
+            project.cancelled = True
+
+    def _on_CoverageFloorSet(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
+        previous, new = values
+        self._require_role(GOVERNANCE, f"setting the coverage floor to {new} bps")
+        self._governed(f"the coverage floor set to {new} bps", self.caller)
+        if previous != self.ledger.coverage_floor_bps:
+            floor = self.ledger.coverage_floor_bps
+            self.rules.fail(self.tx.tx_hash, f"coverage floor {previous} -> {new} from {floor}")
+        self.ledger.coverage_floor_bps = new
+
     def _on_Transferred(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
         source, target = _address(topics[0]), _address(topics[1])
         amount, fee, ref = values
         ledger = self.ledger
-        if source == ledger.address:  # a write-off, from the reserve
-            if fee or not (following and following[0][0] == _DEBT_WRITTEN_OFF):
-                self.rules.fail(self.tx.tx_hash, f"a movement of {amount} out of the reserve that is not a write-off")
+        if source == ledger.address:  # a write-off or a project's instalment, from the reserve
+            why = following[0][0] if following else None
+            if fee or why not in (_DEBT_WRITTEN_OFF, _INSTALMENT_RELEASED):
+                self.rules.fail(self.tx.tx_hash, f"{amount} out of the reserve, neither a write-off nor an instalment")
             if amount > ledger.reserve:
-                self.rules.fail(target, f"written off {amount} with only {ledger.reserve} in the reserve")
+                self.rules.fail(target, f"paid {amount} out of the reserve with only {ledger.reserve} in it")
             ledger.reserve -= amount
             ledger.account(target).balance += amount
             return
@@ -408,6 +494,7 @@ class Replayer:
 
 _DEBT_WRITTEN_OFF = keccak(text="DebtWrittenOff(address,uint256,uint256,uint256,bytes32)")
 _ACCOUNT_MIGRATED = keccak(text="AccountMigrated(address,address)")
+_INSTALMENT_RELEASED = keccak(text="InstalmentReleased(uint256,address,uint256,uint256)")
 
 
 def _static_words(types: list[str]) -> list[Callable[[bytes], Any]] | None:

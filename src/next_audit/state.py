@@ -91,6 +91,9 @@ def compare(
         "fee (bps)": (replayed.fee_bps, reader.call("feeBps()", [])),
         "paused": (replayed.paused, reader.call("paused()", [], out=["bool"])),
         "member count": (replayed.admitted, reader.call("memberCount()", [])),
+        "credit in use": (replayed.credit_in_use(), reader.call("creditInUse()", [])),
+        "coverage floor (bps)": (replayed.coverage_floor_bps, reader.call("coverageFloorBps()", [])),
+        "projects": (len(replayed.projects), reader.call("projectCount()", [])),
     }
     for kind, name in enumerate(KINDS):
         line = tuple(reader.call("defaultCreditLine(uint8)", ["uint8"], (kind,), out=["uint256", "uint256"]))

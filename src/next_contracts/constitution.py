@@ -1,11 +1,14 @@
 """The founding constitution: what members vote on, by which rule, and how long the votes last.
 
 A proposal may make only the calls named here (the Constitution contract refuses any other), each
-of a kind; each kind has its own quorum and support threshold. The defaults are a general
-assembly's: a simple majority of the votes cast, with a tenth of the active members taking part,
-for the fee, the credit lines and the roles; the same majority with 15 % taking part for a stimulus
-(at most 5 000,00 more credit, for at most six months); two thirds, with a fifth taking part, to
-change the rules themselves. Every figure is changed later by a vote of the kind Constitution.
+of a kind; each kind has its own quorum, support threshold and delay before it acts. The defaults
+are a general assembly's: a simple majority of the votes cast, with a tenth of the active members
+taking part, for the fee, the credit lines and the roles (a council's admission among them), acting
+after the timelock's two days; the same majority with 15 % taking part for a stimulus (at most
+5 000,00 more credit, for at most six months); 60 % with a fifth taking part to spend the reserve
+(projects, the coverage floor), and two thirds with a fifth to change the rules themselves, both
+acting only after a week, so that members who disagree see it coming. Every figure is changed later
+by a vote of the kind Constitution.
 """
 
 from __future__ import annotations
@@ -30,6 +33,10 @@ CALLS: dict[str, dict[str, ProposalKind]] = {
         "setDefaultCreditLine": ProposalKind.CREDIT_LINES,
         "grantRole": ProposalKind.ROLES,
         "revokeRole": ProposalKind.ROLES,
+        "admitCouncil": ProposalKind.ROLES,
+        "fundProject": ProposalKind.RESERVE,
+        "cancelProject": ProposalKind.RESERVE,
+        "setCoverageFloor": ProposalKind.RESERVE,
         "beginDefaultAdminTransfer": ProposalKind.CONSTITUTION,
         "cancelDefaultAdminTransfer": ProposalKind.CONSTITUTION,
         "changeDefaultAdminDelay": ProposalKind.CONSTITUTION,
@@ -60,21 +67,26 @@ ARTIFACT_OF = {
 }
 
 
-def _default_rules() -> dict[str, tuple[int, int]]:
-    majority, two_thirds = 5_000, 6_667
+Rule = tuple[int, int, int]  # quorum and support threshold in basis points, delay in seconds
+
+
+def _default_rules() -> dict[str, Rule]:
+    majority, sixty, two_thirds, timelock, week = 5_000, 6_000, 6_667, 0, 7 * DAY
     return {
-        ProposalKind.FEE.value: (1_000, majority),
-        ProposalKind.CREDIT_LINES.value: (1_000, majority),
-        ProposalKind.ROLES.value: (1_000, majority),
-        ProposalKind.CONSTITUTION.value: (2_000, two_thirds),
-        ProposalKind.STIMULUS.value: (1_500, majority),  # credit made for a while: more members asked
+        ProposalKind.FEE.value: (1_000, majority, timelock),
+        ProposalKind.CREDIT_LINES.value: (1_000, majority, timelock),
+        ProposalKind.ROLES.value: (1_000, majority, timelock),
+        ProposalKind.CONSTITUTION.value: (2_000, two_thirds, week),
+        ProposalKind.STIMULUS.value: (1_500, majority, timelock),  # credit made for a while: more asked
+        ProposalKind.RESERVE.value: (2_000, sixty, week),  # the members' insurance spent: more asked
     }
 
 
 @dataclass(frozen=True)
 class GovernanceConfig:
     """The governor's settings and the founding constitution. Times in seconds; rules as
-    (quorum, support threshold) in basis points, by kind."""
+    (quorum, support threshold, delay) by kind, quorum and threshold in basis points; a delay below
+    the timelock's (0 in the defaults) means the timelock's."""
 
     voting_delay: int = DAY  # between a proposal and the snapshot of the roll: time to read it
     voting_period: int = 7 * DAY
@@ -83,7 +95,7 @@ class GovernanceConfig:
     fee_bound_bps: int = MAX_FEE_BPS
     max_stimulus_credit: int = 500_000  # a stimulus gives at most 5 000,00 more credit ...
     max_stimulus_duration: int = 183 * DAY  # ... for at most six months from its proposal
-    rules: dict[str, tuple[int, int]] = field(default_factory=_default_rules)
+    rules: dict[str, Rule] = field(default_factory=_default_rules)
 
     def __post_init__(self) -> None:
         unknown = set(self.rules) - {kind.value for kind in ProposalKind if kind is not ProposalKind.NONE}
@@ -93,15 +105,27 @@ class GovernanceConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> GovernanceConfig:
         settings = {k: int(v) for k, v in data.items() if k != "rules"}
-        rules = {**_default_rules(), **{k: (int(q), int(s)) for k, (q, s) in data.get("rules", {}).items()}}
-        return cls(**settings, rules=rules)
+        given = {kind: _rule(values) for kind, values in data.get("rules", {}).items()}
+        return cls(**settings, rules={**_default_rules(), **given})
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "rules": {k: list(v) for k, v in self.rules.items()}}
 
-    def rule_list(self) -> list[tuple[int, int]]:
+    def rule_list(self) -> list[Rule]:
         """The rules indexed by kind, as the Constitution's constructor takes them."""
-        return [self.rules.get(kind.value, (0, 5_000)) for kind in ProposalKind]
+        return [self.rules.get(kind.value, (0, 5_000, 0)) for kind in ProposalKind]
+
+    def delay_of(self, kind: ProposalKind) -> int:
+        """The wait between a proposal of `kind` passing and its taking effect."""
+        return max(self.timelock_delay, self.rules.get(kind.value, (0, 0, 0))[2])
+
+
+def _rule(values: Any) -> Rule:
+    """[quorum, threshold] or [quorum, threshold, delay] from a config file."""
+    quorum, support, *delay = (int(v) for v in values)
+    if len(delay) > 1:
+        raise ValueError(f"a rule is [quorum, threshold] or [quorum, threshold, delay], not {list(values)}")
+    return quorum, support, delay[0] if delay else 0
 
 
 def call_kinds(addresses: Mapping[str, str]) -> list[tuple[str, bytes, int]]:

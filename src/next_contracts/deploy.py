@@ -34,7 +34,6 @@ from next_contracts.transact import Sender, calldata, gas_price, send, sender_ad
 from next_contracts.vocabulary import Role
 
 GOVERNOR, TIMELOCK, CONSTITUTION = "CooperativeGovernor", "TimelockController", "Constitution"
-ANYONE = "0x0000000000000000000000000000000000000000"  # the timelock's executor: anyone may execute
 
 # The roles a deploy config grants (the admin role is the `admin` key's).
 ROLE_NAMES = tuple(role.value for role in Role if role is not Role.DEFAULT_ADMIN)
@@ -150,7 +149,7 @@ def deploy(w3: Web3, deployer: Sender, config: DeployConfig) -> Deployment:
     chain now holds against the artifacts, and returns the deployment record."""
     me = sender_address(deployer)
     governance = config.governance
-    timelock, _ = _create(w3, deployer, TIMELOCK, governance.timelock_delay, [], [ANYONE], me)
+    timelock, _ = _create(w3, deployer, TIMELOCK, governance.timelock_delay, [], [], me)
     admin = config.admin or timelock
     # The timelock carries out what members voted: the fee (GOVERNANCE_ROLE) and the default credit
     # lines (CREDIT_COMMITTEE_ROLE, beside the committee's day-to-day use of it).
@@ -212,20 +211,23 @@ def _create(w3: Web3, deployer: Sender, name: str, *args: Any) -> tuple[Checksum
 
 def _wire_timelock(w3: Web3, deployer: Sender, addresses: dict[str, ChecksumAddress]) -> None:
     """Names the constitution's calls (at the contracts just deployed) and hands it to the timelock;
-    makes the governor the timelock's one proposer and canceller; and has the deployer renounce the
-    timelock's admin: from here on only a vote schedules what the timelock does. The five
+    makes the governor the timelock's one proposer, canceller and executor (anyone executes a passed
+    proposal through the governor, which holds it to its kind's delay); and has the deployer renounce
+    the timelock's admin: from here on only a vote schedules what the timelock does. The six
     transactions are independent, so they are sent at once and awaited together."""
     me = sender_address(deployer)
     constitution = w3.eth.contract(addresses["constitution"], abi=load_artifact(CONSTITUTION).abi)
     timelock = w3.eth.contract(addresses["timelock"], abi=load_artifact(TIMELOCK).abi)
-    proposer, canceller, admin = (
-        timelock.functions[name]().call() for name in ("PROPOSER_ROLE", "CANCELLER_ROLE", "DEFAULT_ADMIN_ROLE")
+    proposer, canceller, executor, admin = (
+        timelock.functions[name]().call()
+        for name in ("PROPOSER_ROLE", "CANCELLER_ROLE", "EXECUTOR_ROLE", "DEFAULT_ADMIN_ROLE")
     )
     calls = [
         (constitution, constitution.functions.setCallKinds(call_kinds(addresses))),
         (constitution, constitution.functions.transferOwnership(addresses["timelock"])),
         (timelock, timelock.functions.grantRole(proposer, addresses["governor"])),
         (timelock, timelock.functions.grantRole(canceller, addresses["governor"])),
+        (timelock, timelock.functions.grantRole(executor, addresses["governor"])),
         (timelock, timelock.functions.renounceRole(admin, me)),
     ]
     nonce = w3.eth.get_transaction_count(me, "pending")

@@ -130,6 +130,26 @@ def describe(decoded: DecodedError, amount: Callable[[int], str] = lambda v: f"{
         ),
         "AccessControlBadConfirmation": lambda: "a role can only be renounced by its holder",
         "MembershipVotesNotDelegable": lambda: "votes are not delegated: each active member casts its own",
+        "MembershipCouncilByVote": lambda: f"{a['account']} would be a council: councils are admitted by a vote",
+        # Projects funded from the reserve, above the coverage floor.
+        "ReserveUnknownProject": lambda: f"there is no project {a['projectId']}",
+        "ReserveInvalidProject": lambda: (
+            f"a project of {a['instalments']} instalment(s) of {amount(a['instalment'])} every {a['interval']} s "
+            "is not allowed (at least one instalment, of more than zero, at an interval if more than one)"
+        ),
+        "ReserveProjectClosed": lambda: (
+            f"project {a['projectId']} is closed: {a['paid']} of its {a['instalments']} instalments paid"
+        ),
+        "ReserveInstalmentNotDue": lambda: (
+            f"instalment {a['number']} of project {a['projectId']} is due only at time {a['dueAt']}"
+        ),
+        "ReserveCoverageBelowFloor": lambda: (
+            f"paying it would leave the reserve at {amount(a['reserveAfter'])} against {amount(a['creditInUseAfter'])} "
+            f"of credit in use: below the coverage floor of {a['floorBps'] / 100:g}%"
+        ),
+        "ReserveFloorTooHigh": lambda: (
+            f"a coverage floor of {a['floorBps'] / 100:g}% is above the maximum of {a['maxFloorBps'] / 100:g}%"
+        ),
         # The one admin (AccessControlDefaultAdminRules): handed over in two steps, by a vote.
         "AccessControlEnforcedDefaultAdminRules": lambda: (
             "the admin role is handed over in two steps only (begin, then accept), never granted or revoked"
@@ -139,6 +159,9 @@ def describe(decoded: DecodedError, amount: Callable[[int], str] = lambda v: f"{
         # Governance: the governor, its constitution and the timelock.
         "GovernorVoterNotActive": lambda: (
             f"{a['voter']} is {MemberStatus.of(a['status']).words}: only active members vote"
+        ),
+        "GovernorDelayNotElapsed": lambda: (
+            f"the delay has not passed: proposal {short_id(a['proposalId'])} takes effect from time {a['eta']}"
         ),
         "GovernorNoVoteAtSnapshot": lambda: (
             f"{a['voter']} had no vote when the proposal's roll was taken (time {a['snapshot']})"
@@ -164,8 +187,8 @@ def describe(decoded: DecodedError, amount: Callable[[int], str] = lambda v: f"{
             f"at most {amount(a['maxExtraCredit'])}, ending by {a['latestEnd']}"
         ),
         "ConstitutionInvalidRule": lambda: (
-            f"a rule of quorum {a['quorumBps']} bps and threshold {a['supportBps']} bps is not allowed "
-            "(at most 10,000 each, a threshold of at least a simple majority)"
+            f"a rule of quorum {a['quorumBps']} bps, threshold {a['supportBps']} bps and delay {a['delay']} s "
+            "is not allowed (at most 10,000 each, a threshold of at least a simple majority, at most 92 days)"
         ),
         "TimelockUnexpectedOperationState": lambda: "the timelock's delay has not passed, or it was done already",
         "TimelockUnauthorizedCaller": lambda: f"{a['caller']} cannot act on the timelock",

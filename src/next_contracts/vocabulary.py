@@ -70,6 +70,7 @@ class ProposalKind(_Ordered):
     ROLES = "roles"
     CONSTITUTION = "constitution"  # the rules themselves, the governor's settings, the timelock
     STIMULUS = "stimulus"  # a temporary raise of credit lines ("relance"), ending by itself
+    RESERVE = "reserve"  # spending the reserve: projects, and the coverage floor that bounds them
 
 
 class ProposalState(_Ordered):

@@ -144,7 +144,8 @@ def seed(
     transactions += phase.wait()
 
     phase = Phase(w3, ledger)
-    phase.send(operator, ledger.functions.admit(council.address, COUNCIL, 1, ref("kyc:council of Yvelines")))
+    # A council is the members' decision: the operator holds GOVERNANCE_ROLE on a developer's chain.
+    phase.send(operator, ledger.functions.admitCouncil(council.address, 1, ref("kyc:council of Yvelines")))
     for label, business in [*businesses.items(), ("failing shop (2)", defaulter)]:
         region = int(label[-2])
         phase.send(operator, ledger.functions.admit(business.address, BUSINESS, region, ref(f"kyc:{label}")))

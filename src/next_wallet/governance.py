@@ -1,7 +1,8 @@
 """Governance commands: a member reads the proposals, proposes, votes, queues and executes.
 
-Proposals are typed: a member proposes a fee, a default credit line of a member kind, or granting
-or revoking a staff role, in words and human amounts; the wallet builds the calls. Every command
+Proposals are typed (proposal_kinds.py): a member proposes a fee, a default credit line of a member
+kind, a stimulus, granting or revoking a staff role, admitting a council, funding a project from the
+reserve or the coverage floor, in words and human amounts; the wallet builds the calls. Every command
 checks first, before any password is asked, that the governor would accept it on the latest state
 (its typed refusal, in words: "bob is excluded: only active members vote"). A proposal is named by
 the first hexadecimal digits of its id, as `proposals` shows them; any unambiguous prefix will do.
@@ -16,8 +17,6 @@ import argparse
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from web3 import Web3
@@ -28,26 +27,20 @@ from next_contracts import load_artifact
 from next_contracts.deploy import GOVERNOR
 from next_contracts.errors import describe, error_from_exception
 from next_contracts.transact import calldata
-from next_contracts.vocabulary import MAX_FEE_BPS, MemberKind, ProposalKind, ProposalState, Role, short_id
+from next_contracts.vocabulary import ProposalKind, ProposalState, short_id
 from next_wallet import keystore
-from next_wallet.amounts import format_amount, parse_amount
-from next_wallet.config import Config, checked_address
+from next_wallet.amounts import format_amount
+from next_wallet.config import Config
 from next_wallet.errors import BadInputError, NeedsNodeError, NotMemberError, RefusedError
 from next_wallet.ledger import Ledger
 from next_wallet.prompts import confirm, unlock
+from next_wallet.proposal_kinds import PROPOSAL_ARGS, PROPOSE_HELP, proposed_calls
 
 if TYPE_CHECKING:
     from next_wallet.output import Output
 
 Add = Callable[..., argparse.ArgumentParser]
 SUPPORT = {"against": 0, "for": 1, "abstain": 2}
-# The staff roles a vote grants or revokes, by the words a member types.
-VOTED_ROLES = {
-    "registrar": Role.REGISTRAR,
-    "credit-committee": Role.CREDIT_COMMITTEE,
-    "pauser": Role.PAUSER,
-    "auditor": Role.AUDITOR,
-}
 # The refusals that mean "you are not a voting member", exit 7 like a payment's.
 NOT_A_VOTER = ("GovernorVoterNotActive", "GovernorNoVoteAtSnapshot", "GovernorInsufficientProposerVotes")
 
@@ -134,11 +127,13 @@ class Governance:
         return {"for": for_, "against": against, "abstain": abstain}
 
     def rule(self, proposal: Proposal) -> dict[str, Any]:
-        (quorum_bps, support_bps), kinds = self.node(lambda: self.governor.functions.proposalRule(proposal.id).call())
+        rule, kinds = self.node(lambda: self.governor.functions.proposalRule(proposal.id).call())
+        quorum_bps, support_bps, delay = rule
         return {
             "kinds": [kind.value for kind in ProposalKind if kinds & (1 << kind.code)],
             "quorum_bps": quorum_bps,
             "support_bps": support_bps,
+            "delay": delay,
         }
 
     def preflight(self, sender: str, call: Any, what: str) -> None:
@@ -165,92 +160,9 @@ def _send(args: argparse.Namespace, out: Output, gov: Governance, call: Any, wha
     out.result({"tx_hash": tx_hash, "member": sender, **facts}, f"done: {tx_hash}")
 
 
-# the typed proposals ----------------------------------------------------------------------------
-
-
-def fee_bps(text: str) -> int:
-    """A fee in percent ("0,35", "0.35 %") as basis points; refused if not a whole number of them."""
-    cleaned = text.strip().removesuffix("%").strip().replace(",", ".")
-    try:
-        bps = Decimal(cleaned) * 100
-    except InvalidOperation:
-        raise BadInputError(f"not a fee: {text!r} (a percentage such as 0,35)") from None
-    if bps != bps.to_integral_value() or not 0 <= bps <= MAX_FEE_BPS:
-        raise BadInputError(f"a fee is a percentage from 0 to {MAX_FEE_BPS / 100:g} in steps of 0,01: not {text!r}")
-    return int(bps)
-
-
-# Each kind of proposal and the values it takes, in order.
-PROPOSAL_ARGS = {
-    "fee": ("RATE",),
-    "credit-line": ("MEMBER_KIND", "LIMIT", "CEILING"),
-    "grant": ("ROLE", "ADDRESS"),
-    "revoke": ("ROLE", "ADDRESS"),
-    "stimulus": ("REGION", "MEMBER_KIND", "EXTRA", "END"),
-}
-MEMBER_KINDS = [k.value for k in MemberKind if k is not MemberKind.SYSTEM]
-PROPOSE_HELP = f"""the values of each kind:
-  fee RATE                              the payment fee in percent, e.g. 0,35
-  credit-line KIND LIMIT CEILING        the default credit line of new members of a kind
-                                        ({", ".join(MEMBER_KINDS)}), e.g. individual 1000,00 20000,00
-  grant ROLE ADDRESS, revoke ROLE ADDRESS   a staff role ({", ".join(VOTED_ROLES)})
-  stimulus REGION KIND EXTRA END        a relance: members of a region (or all) and a kind (or all)
-                                        may go EXTRA further below zero until END (a date, UTC),
-                                        e.g. stimulus 2 business 2000,00 2027-03-31"""
-
-
-def _calls(gov: Governance, args: argparse.Namespace) -> tuple[list[Any], str]:
-    """The ledger calls of the typed proposal in `args`, and what it does in words."""
-    expected = PROPOSAL_ARGS[args.kind]
-    if len(args.values) != len(expected):
-        raise BadInputError(f"a {args.kind} proposal takes {' '.join(expected)}: not {' '.join(args.values)}")
-    ledger = gov.ledger.contract.functions
-    if args.kind == "fee":
-        bps = fee_bps(args.values[0])
-        return [ledger.setFee(bps)], f"set the payment fee to {bps / 100:.2f} % ({bps} bps)"
-    if args.kind == "credit-line":
-        if args.values[0] not in MEMBER_KINDS:
-            raise BadInputError(f"not a member kind: {args.values[0]!r} ({', '.join(MEMBER_KINDS)})")
-        kind = MemberKind(args.values[0])
-        limit, ceiling = parse_amount(args.values[1]), parse_amount(args.values[2])
-        return [ledger.setDefaultCreditLine(kind.code, limit, ceiling)], (
-            f"give new {kind.value} members a credit limit of {format_amount(limit)} and a ceiling of "
-            f"{format_amount(ceiling)}"
-        )
-    if args.kind == "stimulus":
-        return _stimulus(ledger, *args.values)
-    if args.values[0] not in VOTED_ROLES:
-        raise BadInputError(f"not a staff role: {args.values[0]!r} ({', '.join(VOTED_ROLES)})")
-    role = VOTED_ROLES[args.values[0]]
-    address = checked_address(args.values[1], "address")
-    if args.kind == "grant":
-        return [ledger.grantRole(role.id, address)], f"grant {role.value} to {address}"
-    return [ledger.revokeRole(role.id, address)], f"revoke {role.value} from {address}"
-
-
-def _stimulus(ledger: Any, region_text: str, kind_text: str, extra_text: str, end_text: str) -> tuple[list[Any], str]:
-    all_regions = region_text == "all"
-    if not all_regions and not (region_text.isdigit() and int(region_text) < 2**16):
-        raise BadInputError(f"not a region: {region_text!r} (a number from 0 to 65535, or all)")
-    if kind_text != "all" and kind_text not in MEMBER_KINDS:
-        raise BadInputError(f"not a member kind: {kind_text!r} ({', '.join(MEMBER_KINDS)}, or all)")
-    try:
-        end = datetime.strptime(end_text, "%Y-%m-%d").replace(tzinfo=UTC)
-    except ValueError:
-        raise BadInputError(f"not a date: {end_text!r} (YYYY-MM-DD)") from None
-    extra = parse_amount(extra_text)
-    kind = MemberKind.INDIVIDUAL if kind_text == "all" else MemberKind(kind_text)
-    scope = (all_regions, 0 if all_regions else int(region_text), kind_text == "all", kind.code)
-    where = "every region" if all_regions else f"region {region_text}"
-    who = f"{'all' if kind_text == 'all' else kind.value} members of {where}"
-    return [ledger.setStimulus(scope, extra, int(end.timestamp()))], (
-        f"let {who} go {format_amount(extra)} further below zero until {end_text} (a stimulus)"
-    )
-
-
 def cmd_propose(args: argparse.Namespace, out: Output) -> None:
     gov = Governance(Config.load(), args.rpc)
-    calls, summary = _calls(gov, args)
+    calls, summary = proposed_calls(gov.ledger.contract.functions, args.kind, args.values)
     # The description is part of the proposal's id: a date makes the same proposal, made again
     # later, a new one.
     description = args.description or f"{summary} (proposed {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())})"
@@ -300,8 +212,13 @@ def cmd_proposals(args: argparse.Namespace, out: Output) -> None:
             f"{row['proposal']}  {row['state']:<9}  {row['description']}\n"
             f"            for {votes['for']}, against {votes['against']}, abstain {votes['abstain']}; "
             f"{', '.join(rule['kinds'])}: quorum {rule['quorum_bps'] / 100:g} % of members, "
-            f"more than {rule['support_bps'] / 100:g} % for; {when}"
+            f"more than {rule['support_bps'] / 100:g} % for{_acting(rule['delay'])}; {when}"
         )
+
+
+def _acting(delay: int) -> str:
+    """A kind's own delay before it acts, when it asks one (else the timelock's applies)."""
+    return f", acting {delay / 86_400:g} day(s) after passing" if delay else ""
 
 
 def _when(row: dict[str, Any], now: int) -> str:
@@ -344,6 +261,16 @@ def _step(name: str, verb: str) -> Callable[[argparse.Namespace, Output], None]:
     return command
 
 
+def cmd_release(args: argparse.Namespace, out: Output) -> None:
+    gov = Governance(Config.load(), args.rpc)
+    if not (args.project.isdigit() and 1 <= int(args.project) < 2**63):
+        raise BadInputError(f"not a project number: {args.project!r}")
+    number = int(args.project)
+    call = gov.ledger.contract.functions.releaseInstalment(number)
+    _send(args, out, gov, call, f"release the next instalment of project {number} from the reserve",
+          {"project": number})  # fmt: skip
+
+
 # the parser -------------------------------------------------------------------------------------
 
 
@@ -358,7 +285,9 @@ def add_commands(add: Add) -> None:
     sub.add_argument("--all", action="store_true", help="also the defeated, executed, canceled and expired")
     sub.set_defaults(run=cmd_proposals)
 
-    sub = rpc(add("propose", "propose a vote: a fee, a credit line, a role, a stimulus", secret=True, confirm=True))
+    sub = rpc(
+        add("propose", "propose a vote: fee, credit line, role, stimulus, council, project", secret=True, confirm=True)
+    )
     sub.add_argument("label", help="the proposing member's keystore")
     sub.add_argument("--description", help="the proposal's text (default: what it does, and when proposed)")
     sub.add_argument("kind", choices=list(PROPOSAL_ARGS), help="what the proposal decides")
@@ -381,3 +310,8 @@ def add_commands(add: Add) -> None:
         sub.add_argument("label", help="the sending keystore")
         sub.add_argument("proposal")
         sub.set_defaults(run=_step(name, verb))
+
+    sub = rpc(add("release", "pay a voted project's next instalment once due (anyone may)", secret=True, confirm=True))
+    sub.add_argument("label", help="the sending keystore")
+    sub.add_argument("project", help="the project's number")
+    sub.set_defaults(run=cmd_release)

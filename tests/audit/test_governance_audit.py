@@ -20,7 +20,7 @@ from next_contracts.constitution import GovernanceConfig
 from next_contracts.deploy import GOVERNOR, DeployConfig, Deployment, deploy
 from next_contracts.rpc import connect
 from next_contracts.transact import calldata, send
-from next_contracts.vocabulary import Role
+from next_contracts.vocabulary import ProposalKind, Role
 from next_node.chain.anvil import AnvilChain, AnvilSettings
 from next_node.chain.embedded import ChainSettings, EmbeddedChain
 from tests.audit.conftest import run_audit
@@ -151,3 +151,53 @@ def test_on_geth_a_vote_executed_through_the_timelock_is_attributed_without_a_tr
         audit = run_audit(chain.settings.rpc_url, tmp_path / "deployment.json")
         assert audit.check("governance.votes")["status"] == "pass", audit.out
         assert audit.check("ledger.authority")["status"] == "pass", audit.out
+
+
+def test_a_project_and_a_council_voted_pass_and_a_project_funded_by_a_key_is_named(governed_chain):
+    """A vote admits a council and funds a project above a floor (a week's delay: the reserve's);
+    its instalment, released by anyone, passes the schedule and floor checks; the same funding by
+    the treasurer's key is named."""
+    w3, rpc_url, deployment, record = governed_chain
+    operator, treasurer = w3.eth.accounts[0], w3.eth.accounts[1]
+    ledger = w3.eth.contract(deployment.ledger, abi=load_artifact(LEDGER).abi)
+    governor = w3.eth.contract(deployment.governor, abi=load_artifact(GOVERNOR).abi)
+    members = [Account.create() for _ in range(3)]
+
+    def act(sender: Any, call: Any) -> None:
+        send(w3, sender, {"to": call.address, "data": calldata(call)})
+
+    act(operator, ledger.functions.setDefaultCreditLine(0, 1_000_000, 10_000_000))
+    for member in members:
+        act(operator, ledger.functions.admit(member.address, 0, 1, b"\x01" * 32))
+    act(members[0], ledger.functions.pay(members[1].address, 500_000, b"\x00" * 32))  # 1 000 to the reserve
+    later(w3, 1)
+    council = Account.create()
+    proposed = (
+        ledger.functions.admitCouncil(council.address, 2, b"\x02" * 32),
+        ledger.functions.setCoverageFloor(10),
+        ledger.functions.fundProject(members[2].address, 400, 2, 86_400, b"\x03" * 32),
+    )
+    calls = ([c.address for c in proposed], [0] * 3, [bytes.fromhex(calldata(c)[2:]) for c in proposed])
+    description = "Admit region 2's council; fund the repair café, 2 x 4,00, above a floor of 0.1 %"
+    act(members[0], governor.functions.propose(*calls, description))
+    proposal_id = governor.functions.hashProposal(*calls, Web3.keccak(text=description)).call()
+    later(w3, SETTINGS.voting_delay + 1)
+    for member in members:
+        act(member, governor.functions.castVote(proposal_id, 1))
+    later(w3, SETTINGS.voting_period + 1)
+    act(operator, governor.functions.queue(*calls, Web3.keccak(text=description)))
+    later(w3, SETTINGS.delay_of(ProposalKind.RESERVE) + 1)
+    act(operator, governor.functions.execute(*calls, Web3.keccak(text=description)))
+    act(members[1], ledger.functions.releaseInstalment(1))
+    assert ledger.functions.balanceOf(members[2].address).call() == 400
+
+    clean = run_audit(rpc_url, record)
+    assert clean.code == 0, clean.err + clean.out
+    assert clean.check("governance.votes")["status"] == "pass"
+    figures = clean.report["figures"]
+    assert (figures["projects_funded"], figures["projects_paid"], figures["coverage_floor_bps"]) == (1, 400, 10)
+
+    act(treasurer, ledger.functions.fundProject(members[2].address, 1, 1, 0, b"\x04" * 32))
+    named = run_audit(rpc_url, record)
+    (finding,) = named.findings("governance.votes")
+    assert finding["subject"].lower() == treasurer.lower() and "project 2 funded" in finding["message"]

@@ -98,10 +98,12 @@ def ledger(ledger_deployment):
 
 
 @pytest.fixture
-def community(ledger, registrar, committee, alice, bob, council):
-    """Alice and Bob (individuals, region 1) and a council (region 1), with credit lines."""
+def community(ledger, registrar, committee, governor, alice, bob, council):
+    """Alice and Bob (individuals, region 1) and a council (region 1, admitted by governance), with
+    credit lines."""
     ledger.setDefaultCreditLine(INDIVIDUAL, 100_000, 5_000_000, sender=committee)
     ledger.setDefaultCreditLine(COUNCIL, 100_000_000, 10_000_000_000, sender=committee)
-    for member, kind in ((alice, INDIVIDUAL), (bob, INDIVIDUAL), (council, COUNCIL)):
-        ledger.admit(member, kind, 1, Web3.keccak(text=f"kyc:{member.address}"), sender=registrar)
+    for member in (alice, bob):
+        ledger.admit(member, INDIVIDUAL, 1, Web3.keccak(text=f"kyc:{member.address}"), sender=registrar)
+    ledger.admitCouncil(council, 1, Web3.keccak(text=f"kyc:{council.address}"), sender=governor)
     return ledger

@@ -7,6 +7,7 @@ from web3 import Web3
 
 from next_contracts import LEDGER, load_artifact
 from next_contracts.deploy import ROLE_NAMES, DeployConfig, DeployError, Deployment, deploy, role_id
+from next_contracts.vocabulary import ProposalKind
 
 
 def test_deployment_record(ape_web3, ledger_deployment, deploy_config, admin, tmp_path):
@@ -57,19 +58,26 @@ def test_deploy_config_unknown_role_is_refused(admin):
 
 def test_a_production_config_names_no_admin_and_may_set_the_constitution(tmp_path):
     path = tmp_path / "deploy.toml"
-    path.write_text("fee_bps = 1\n[governance]\nvoting_period = 86400\n[governance.rules]\nfee = [2500, 6000]\n")
+    rules = "fee = [2500, 6000]\nreserve = [3000, 7000, 1209600]\n"
+    path.write_text(f"fee_bps = 1\n[governance]\nvoting_period = 86400\n[governance.rules]\n{rules}")
     config = DeployConfig.from_toml(path)
     assert config.admin is None  # the timelock will be the admin
     assert config.admin_delay == 3 * 86_400
     assert config.governance.voting_period == 86_400 and config.governance.voting_delay == 86_400
-    assert config.governance.rules["fee"] == (2_500, 6_000)
-    assert config.governance.rules["constitution"] == (2_000, 6_667)  # the founding default stays
+    assert config.governance.rules["fee"] == (2_500, 6_000, 0)  # no delay: the timelock's
+    assert config.governance.rules["reserve"] == (3_000, 7_000, 14 * 86_400)
+    assert config.governance.delay_of(ProposalKind.RESERVE) == 14 * 86_400
+    assert config.governance.rules["constitution"] == (2_000, 6_667, 7 * 86_400)  # the founding default stays
 
 
 @pytest.mark.parametrize(
     "governance",
-    ["[governance.rules]\nking = [1, 5000]\n", '[governance]\nvoting_period = "a week"\n'],
-    ids=["unknown kind", "not a number"],
+    [
+        "[governance.rules]\nking = [1, 5000]\n",
+        '[governance]\nvoting_period = "a week"\n',
+        "[governance.rules]\nfee = [1, 5000, 2, 3]\n",
+    ],
+    ids=["unknown kind", "not a number", "too many figures"],
 )
 def test_a_config_with_a_bad_governance_table_is_a_deploy_error(tmp_path, governance):
     path = tmp_path / "deploy.toml"

@@ -21,7 +21,7 @@ from next_contracts.deploy import CONSTITUTION, GOVERNOR, TIMELOCK, DeployConfig
 from next_contracts.errors import error_from_exception
 from next_contracts.transact import calldata, send
 from next_contracts.vocabulary import MemberStatus, ProposalKind, ProposalState, Role
-from tests.contracts.conftest import COUNCIL, INDIVIDUAL
+from tests.contracts.conftest import BUSINESS, COUNCIL, INDIVIDUAL
 from tests.contracts.helpers import kyc
 
 AGAINST, FOR, ABSTAIN = 0, 1, 2
@@ -91,13 +91,31 @@ class Governance:
                 choice = {"yes": FOR, "no": AGAINST, "abstain": ABSTAIN}[support]
                 self.act(voter, self.governor.functions.castVote(proposal_id, choice))
 
+    def passed(self, proposer: Any, voters: list[Any], *calls: Any, description: str) -> tuple[int, Any]:
+        """Proposes `calls`, has `voters` vote for, and queues it; returns its id and its execute call."""
+        proposal_id = self.propose(proposer, *calls, description=description)
+        self.wait(SETTINGS.voting_delay + 1)
+        self.vote(proposal_id, yes=voters)
+        self.wait(SETTINGS.voting_period + 1)
+        targets, values, datas, hashed = self.proposal(*calls, description=description)
+        self.act(proposer, self.governor.functions.queue(targets, values, datas, hashed))
+        return proposal_id, self.governor.functions.execute(targets, values, datas, hashed)
+
+    def enact(self, proposer: Any, voters: list[Any], *calls: Any, description: str, kind: ProposalKind) -> int:
+        """A proposal passed, queued and executed after its kind's delay."""
+        proposal_id, execute = self.passed(proposer, voters, *calls, description=description)
+        self.wait(SETTINGS.delay_of(kind) + 1)
+        self.act(proposer, execute)
+        return proposal_id
+
 
 @pytest.fixture
 def gov(ape_web3, governed, registrar, committee, alice, bob, council, stranger) -> Governance:
-    """Four voting members (alice, bob, a council, the stranger) under the governed deployment."""
+    """Four voting members (alice, bob, a business named council, the stranger) under the governed
+    deployment (a registrar cannot admit a real council there: only a vote does)."""
     g = Governance(ape_web3, governed)
     g.act(committee, g.ledger.functions.setDefaultCreditLine(INDIVIDUAL, 100_000, 5_000_000))
-    for member, kind in ((alice, INDIVIDUAL), (bob, INDIVIDUAL), (council, COUNCIL), (stranger, INDIVIDUAL)):
+    for member, kind in ((alice, INDIVIDUAL), (bob, INDIVIDUAL), (council, BUSINESS), (stranger, INDIVIDUAL)):
         g.act(registrar, g.ledger.functions.admit(member.address, kind, 1, kyc(member.address)))
     g.wait(1)
     return g
@@ -144,7 +162,7 @@ def test_a_fee_proposal_passes_waits_for_the_timelock_and_takes_effect(gov, alic
     gov.act(stranger, gov.governor.functions.queue(targets, values, datas, description))  # anyone queues
     assert gov.state(proposal_id) is ProposalState.QUEUED
     execute = gov.governor.functions.execute(targets, values, datas, description)
-    assert gov.refusal(stranger, execute).startswith("TimelockUnexpectedOperationState")  # before the delay
+    assert gov.refusal(stranger, execute).startswith("GovernorDelayNotElapsed")  # before the delay
     gov.wait(SETTINGS.timelock_delay + 1)
     gov.act(stranger, execute)
     assert gov.state(proposal_id) is ProposalState.EXECUTED
@@ -277,4 +295,60 @@ def test_a_stimulus_is_voted_within_the_constitution_and_ends_by_itself(gov, ali
     assert gov.ledger.functions.stimulusOf(alice.address).call() == [0, 0]
     assert gov.refusal(alice, gov.ledger.functions.pay(bob.address, 1, b"\x00" * 32)) == (
         f"LedgerInsufficientCredit(account={alice.address.lower()}, balanceAfter=-150302, creditLimit=100000)"
+    )
+
+
+def test_a_council_is_admitted_by_a_vote(gov, admin, registrar, alice, bob, council):
+    newcomer = gov.new_key(admin)
+    assert gov.refusal(registrar, gov.ledger.functions.admit(newcomer.address, COUNCIL, 2, kyc("c"))) == (
+        f"MembershipCouncilByVote(account={newcomer.address.lower()})"
+    )
+    admission = gov.ledger.functions.admitCouncil(newcomer.address, 2, kyc("council of region 2"))
+    proposal_id = gov.enact(alice, [alice, bob, council], admission, description="Admit region 2's council",
+                            kind=ProposalKind.ROLES)  # fmt: skip
+    _, kinds = gov.governor.functions.proposalRule(proposal_id).call()
+    assert kinds == 1 << ProposalKind.ROLES.code
+    account = gov.ledger.functions.accountOf(newcomer.address).call()
+    assert (account[3], account[4], account[5]) == (MemberStatus.ACTIVE.code, COUNCIL, 2)
+
+
+def test_a_project_is_paid_in_instalments_never_below_the_coverage_floor(gov, alice, bob, council, stranger):
+    ledger = gov.ledger
+    gov.act(alice, ledger.functions.pay(bob.address, 99_000, b"\x00" * 32))  # a fee of 198 to the reserve
+    assert ledger.functions.reserveBalance().call() == 198
+    assert ledger.functions.creditInUse().call() == 99_198  # alice's debt
+    project = ledger.functions.fundProject(stranger.address, 50, 3, 86_400, Web3.keccak(text="community garden"))
+    floor = ledger.functions.setCoverageFloor(10)  # the reserve at least 0.1% of the credit in use
+    text = "Fund the community garden: 3 x 0,50 every day, above a floor of 0.1%"
+    proposal_id, execute = gov.passed(alice, [alice, bob, council], project, floor, description=text)
+    rule, kinds = gov.governor.functions.proposalRule(proposal_id).call()
+    assert kinds == 1 << ProposalKind.RESERVE.code and tuple(rule) == SETTINGS.rules["reserve"]
+    # Spending the reserve waits a week, longer than the timelock's own delay.
+    gov.wait(SETTINGS.timelock_delay + 1)
+    assert gov.refusal(stranger, execute).startswith(f"GovernorDelayNotElapsed(proposalId={proposal_id}")
+    gov.wait(SETTINGS.delay_of(ProposalKind.RESERVE))
+    gov.act(stranger, execute)
+    assert ledger.functions.coverageFloorBps().call() == 10 and ledger.functions.projectCount().call() == 1
+
+    release = ledger.functions.releaseInstalment(1)
+    gov.act(council, release)  # anyone releases a due instalment
+    assert ledger.functions.balanceOf(stranger.address).call() == 50
+    assert ledger.functions.reserveBalance().call() == 148
+    assert gov.refusal(council, release).startswith("ReserveInstalmentNotDue(projectId=1, number=2")
+    gov.wait(86_400)
+    # 98 left against 99,198 of credit in use is below 0.1%: refused, and left for later.
+    assert gov.refusal(council, release) == (
+        "ReserveCoverageBelowFloor(projectId=1, reserveAfter=98, creditInUseAfter=99198, floorBps=10)"
+    )
+    gov.act(bob, ledger.functions.pay(alice.address, 10_000, b"\x00" * 32))  # fees refill, debt shrinks
+    assert ledger.functions.creditInUse().call() == 89_198
+    gov.act(council, release)
+    account, cancelled, instalment, instalments, paid, _starts_at, interval = ledger.functions.project(1).call()
+    assert (account, cancelled, instalment, instalments, paid, interval) == (stranger.address, False, 50, 3, 2, 86_400)
+    cancel = ledger.functions.cancelProject(1)
+    gov.enact(alice, [alice, bob, council], cancel, description="Stop the garden", kind=ProposalKind.RESERVE)
+    assert gov.refusal(council, release) == "ReserveProjectClosed(projectId=1, paid=2, instalments=3)"
+    assert ledger.functions.balanceOf(stranger.address).call() == 100
+    assert gov.refusal(alice, ledger.functions.fundProject(alice.address, 1, 1, 0, b"\x00" * 32)).startswith(
+        "AccessControlUnauthorizedAccount"
     )

@@ -459,3 +459,35 @@ def test_admin_grants_and_revokes_roles(ledger, admin, stranger):
 def test_grant_role_by_non_admin_reverts(ledger, registrar, stranger):
     with ape.reverts(ledger.AccessControlUnauthorizedAccount, account=registrar.address, neededRole=b"\x00" * 32):
         ledger.grantRole(role("REGISTRAR_ROLE"), stranger, sender=registrar)
+
+
+def test_credit_in_use_follows_every_debt(community, committee, registrar, alice, bob):
+    community.pay(bob, 30_000, ref("a"), sender=alice)  # alice owes 30,060
+    assert community.creditInUse() == 30_060
+    community.pay(alice, 10_000, ref("b"), sender=bob)  # bob stays above zero; alice's debt shrinks
+    assert community.creditInUse() == 20_060
+    community.exclude(alice, sender=registrar)
+    community.writeOff(alice, ref("c"), sender=committee)  # the reserve (80) covers part of it
+    assert community.creditInUse() == 20_060 - 80 == -community.balanceOf(alice)
+
+
+def test_projects_are_checked_before_they_are_funded(community, governor, registrar, alice, stranger):
+    with ape.reverts(community.ReserveInvalidProject, instalment=0, instalments=1, interval=0):
+        community.fundProject(alice, 0, 1, 0, ref("p"), sender=governor)
+    with ape.reverts(community.ReserveInvalidProject, instalment=5, instalments=2, interval=0):
+        community.fundProject(alice, 5, 2, 0, ref("p"), sender=governor)  # two at once: no interval
+    with ape.reverts(community.MembershipInvalidStatus, account=stranger.address, status=NONE):
+        community.fundProject(stranger, 5, 1, 0, ref("p"), sender=governor)
+    with ape.reverts(
+        community.AccessControlUnauthorizedAccount, account=registrar.address, neededRole=role("GOVERNANCE_ROLE")
+    ):
+        community.fundProject(alice, 5, 1, 0, ref("p"), sender=registrar)
+    with ape.reverts(community.ReserveUnknownProject, projectId=1):
+        community.releaseInstalment(1, sender=alice)
+    with ape.reverts(community.ReserveFloorTooHigh, floorBps=100_001, maxFloorBps=100_000):
+        community.setCoverageFloor(100_001, sender=governor)
+    # An empty reserve pays nothing, whatever the floor.
+    receipt = community.fundProject(alice, 5, 1, 0, ref("p"), sender=governor)
+    assert only_event(receipt, community.ProjectFunded).projectId == 1
+    with ape.reverts(community.ReserveCoverageBelowFloor, projectId=1, reserveAfter=-5, creditInUseAfter=0, floorBps=0):
+        community.releaseInstalment(1, sender=alice)

@@ -1,12 +1,16 @@
 """Stateful property test of the ledger, in the way OpenZeppelin proves totalSupplyIsSumOfBalances.
 
-Hypothesis draws random sequences of admit, set credit line, pay, batch pay, freeze, unfreeze,
-exclude, key recovery, write-off and fee change, and sends them to the real contract on anvil. A
-model of the rules predicts, for each step, success or the exact typed error. After every step:
+Hypothesis draws random sequences of admit (a council by governance), set credit line, pay, batch
+pay, freeze, unfreeze, exclude, key recovery, write-off, fee change, projects funded from the
+reserve, their instalments, the coverage floor and the passing of time, and sends them to the real
+contract on anvil. A model of the rules predicts, for each step, success or the exact typed error.
+After every step:
 
 - all balances, the reserve's included, sum to zero;
 - no successful payment left the payer below minus its limit or the payee above its ceiling;
-- reserve = fees collected - write-offs covered, both summed from the events;
+- no instalment left the reserve below the coverage floor of its moment;
+- the credit in use the ledger keeps is the sum of the debts;
+- reserve = fees collected - write-offs covered - instalments paid, all summed from the events;
 - replaying the emitted events from the deployment on reproduces the contract's state exactly.
 
 Transactions go through web3 directly (signed locally, one anvil snapshot per example) rather than
@@ -32,10 +36,12 @@ from next_contracts import LEDGER, load_artifact
 from next_contracts.errors import error_from_exception
 from next_contracts.rpc import connect
 from next_contracts.transact import calldata, send
-from tests.contracts.conftest import ACTIVE, EXCLUDED, FROZEN, MIGRATED, NONE, SYSTEM
+from tests.contracts.conftest import ACTIVE, COUNCIL, EXCLUDED, FROZEN, MIGRATED, NONE, SYSTEM
 
 MAX_AMOUNT = 2**63 - 1
 MAX_FEE_BPS = 500
+MAX_FLOOR_BPS = 100_000
+INTERVAL = 1_000_000  # between two instalments: one `later` step makes one more due
 ACCOUNT_STATE = ["int256", "uint256", "uint256", "uint8", "uint8", "uint16"]
 
 # Mostly amounts that fit the members' lines, some that do not, a few invalid ones: Hypothesis
@@ -58,6 +64,16 @@ class Member:
     region: int = 0
 
 
+@dataclass
+class Project:
+    account: str
+    instalment: int
+    instalments: int
+    paid: int = 0
+    laters: int = 0  # `later` steps since it was funded: instalments due = laters + 1
+    cancelled: bool = False
+
+
 def fee_of(amount: int, bps: int) -> int:
     return -(-amount * bps // 10_000)
 
@@ -72,6 +88,7 @@ class Replay:
         self.fee_bps = 0
         self.fees = 0
         self.covered = 0
+        self.instalments = 0
         self.votes: dict[str, int] = {}  # the voting roll, from DelegateVotesChanged alone
 
     def member(self, address: str) -> Member:
@@ -105,6 +122,8 @@ class Replay:
             old.limit, old.ceiling, old.status = 0, 0, MIGRATED
         elif event == "DebtWrittenOff":
             self.covered += a["covered"]
+        elif event == "InstalmentReleased":
+            self.instalments += a["amount"]
         elif event == "FeeChanged":
             self.fee_bps = a["newFeeBps"]
         elif event == "DelegateVotesChanged":
@@ -136,6 +155,8 @@ class LedgerMachine(RuleBasedStateMachine):
         # The parties of the last step's payments.
         self.payers: set[str] = set()
         self.payees: set[str] = set()
+        self.projects: list[Project] = []
+        self.floor_bps = 0
 
     # helpers ----------------------------------------------------------------------------------
 
@@ -208,11 +229,11 @@ class LedgerMachine(RuleBasedStateMachine):
         # The committee first sets the default line of the kind, so members differ in their lines.
         self.transact(self.roles["committee"], self.ledger.functions.setDefaultCreditLine(kind, limit, ceiling), None)
         address = self.new_key()
-        self.transact(
-            self.roles["registrar"],
-            self.ledger.functions.admit(address, kind, region, Web3.keccak(text=address)),
-            None,
-        )
+        kyc = Web3.keccak(text=address)
+        if kind == COUNCIL:  # the members' decision: governance admits it
+            self.transact(self.roles["governor"], self.ledger.functions.admitCouncil(address, region, kyc), None)
+        else:
+            self.transact(self.roles["registrar"], self.ledger.functions.admit(address, kind, region, kyc), None)
         self.model[address] = Member(0, limit, ceiling, ACTIVE, kind, region)
 
     @precondition(lambda self: self.model)
@@ -344,6 +365,84 @@ class LedgerMachine(RuleBasedStateMachine):
         if error is None:
             self.fee_bps = bps
 
+    @precondition(lambda self: self.model)
+    @rule(
+        i=st.integers(0, 10**6),
+        instalment=st.one_of(st.integers(1, 20_000), st.integers(1, 20_000), st.just(0)),
+        instalments=st.integers(1, 3),
+    )
+    def fund_project(self, i, instalment, instalments):
+        address = self.pick(i)
+        status = self.model[address].status
+        error = "MembershipInvalidStatus" if status != ACTIVE else "ReserveInvalidProject" if instalment == 0 else None
+        interval = INTERVAL if instalments > 1 else 0
+        call = self.ledger.functions.fundProject(address, instalment, instalments, interval, b"\x0f" * 32)
+        self.transact(self.roles["governor"], call, error)
+        if error is None:
+            self.projects.append(Project(address, instalment, instalments))
+
+    @rule(i=st.integers(0, 10**6), cancel=st.booleans())
+    def release_instalment(self, i, cancel):
+        """Releases (or, with `cancel`, governance cancels) a project's next instalment; one id in
+        five is past the last project."""
+        project_id = i % (len(self.projects) + 1) + 1 if i % 5 else len(self.projects) + 1
+        project = self.projects[project_id - 1] if project_id <= len(self.projects) else None
+        closed = project is not None and (project.cancelled or project.paid == project.instalments)
+        error = "ReserveUnknownProject" if project is None else "ReserveProjectClosed" if closed else None
+        if cancel:
+            self.transact(self.roles["governor"], self.ledger.functions.cancelProject(project_id), error)
+            if error is None:
+                project.cancelled = True
+            return
+        if error is None:
+            error = self.instalment_error(project)
+        sender = self.keys[self.pick(i)] if self.model else self.roles["pauser"]  # anyone may release
+        self.transact(sender, self.ledger.functions.releaseInstalment(project_id), error)
+        if error is None:
+            project.paid += 1
+            self.model[project.account].balance += project.instalment
+            self.reserve -= project.instalment
+            reserve, credit = (
+                self.ledger.functions.reserveBalance().call(),
+                self.ledger.functions.creditInUse().call(),
+            )
+            assert reserve * 10_000 >= self.floor_bps * credit, "an instalment went below the coverage floor"
+
+    def instalment_error(self, project: Project) -> str | None:
+        """The refusal of the project's next instalment, in the order the contract checks."""
+        if project.paid > project.laters:
+            return "ReserveInstalmentNotDue"
+        if self.paused:
+            return "LedgerEnforcedPause"
+        account = self.model[project.account]
+        if account.status != ACTIVE:
+            return "LedgerAccountNotActive"
+        if account.balance + project.instalment > account.ceiling:
+            return "LedgerCeilingExceeded"
+        reserve_after = self.reserve - project.instalment
+        debt_after = self.credit_in_use() - min(project.instalment, max(0, -account.balance))
+        if reserve_after < 0 or reserve_after * 10_000 < self.floor_bps * debt_after:
+            return "ReserveCoverageBelowFloor"
+        return None
+
+    def credit_in_use(self) -> int:
+        return -sum(m.balance for m in self.model.values() if m.balance < 0)
+
+    @rule(bps=st.one_of(st.integers(0, 300), st.integers(0, 20_000), st.just(MAX_FLOOR_BPS + 1)))
+    def set_coverage_floor(self, bps):
+        error = None if bps <= MAX_FLOOR_BPS else "ReserveFloorTooHigh"
+        self.transact(self.roles["governor"], self.ledger.functions.setCoverageFloor(bps), error)
+        if error is None:
+            self.floor_bps = bps
+
+    @precondition(lambda self: self.projects)
+    @rule()
+    def later(self):
+        """Time passes: one more instalment of every project falls due."""
+        self.w3.provider.make_request("evm_increaseTime", [INTERVAL])
+        for project in self.projects:
+            project.laters += 1
+
     @rule(draw=st.integers(0, 3))
     def toggle_pause(self, draw):
         # Pauses one time in four, unpauses at once: otherwise half of all payments would meet a pause.
@@ -362,6 +461,7 @@ class LedgerMachine(RuleBasedStateMachine):
         addresses = list(self.model)
         calls = [self.ledger.encode_abi("accountOf", args=[a]) for a in addresses]
         calls += [self.ledger.encode_abi("getVotes", args=[a]) for a in addresses]
+        calls.append(self.ledger.encode_abi("creditInUse"))
         calls.append(self.ledger.encode_abi("reserveBalance"))
         with self.w3.batch_requests() as batch:
             for data in calls:
@@ -369,8 +469,9 @@ class LedgerMachine(RuleBasedStateMachine):
             results = batch.execute()
         accounts = {a: Member(*decode(ACCOUNT_STATE, r)) for a, r in zip(addresses, results, strict=False)}
         self.votes_now = {
-            a: decode(["uint256"], r)[0] for a, r in zip(addresses, results[len(addresses) : -1], strict=True)
+            a: decode(["uint256"], r)[0] for a, r in zip(addresses, results[len(addresses) : -2], strict=True)
         }
+        self.credit_in_use_now = decode(["uint256"], results[-2])[0]
         return accounts, decode(["int256"], results[-1])[0]
 
     @invariant()
@@ -394,7 +495,10 @@ class LedgerMachine(RuleBasedStateMachine):
         for log in self.new_logs():
             self.replay.apply(log.event, dict(log.args))
         assert self.replay.reserve == reserve
-        assert self.replay.fees - self.replay.covered == reserve, "reserve != fees - write-offs covered"
+        assert self.replay.fees - self.replay.covered - self.replay.instalments == reserve, (
+            "reserve != fees - write-offs covered - instalments"
+        )
+        assert self.credit_in_use_now == -sum(m.balance for m in accounts.values() if m.balance < 0)
         for address, m in accounts.items():
             assert self.replay.members.get(address, Member()) == m, f"replay differs for {address}"
 

@@ -211,3 +211,16 @@ def test_council_kind_and_kyc_hash_only(community, council):
     state = community.accountOf(council)
     assert state.kind == COUNCIL
     assert community.kycHashOf(council) == kyc(council.address)
+
+
+def test_a_council_is_admitted_by_governance_not_by_a_registrar(ledger, registrar, governor, stranger):
+    with ape.reverts(ledger.MembershipCouncilByVote, account=stranger.address):
+        ledger.admit(stranger, COUNCIL, 2, kyc("council"), sender=registrar)
+    with ape.reverts(
+        ledger.AccessControlUnauthorizedAccount, account=registrar.address, neededRole=role("GOVERNANCE_ROLE")
+    ):
+        ledger.admitCouncil(stranger, 2, kyc("council"), sender=registrar)
+    receipt = ledger.admitCouncil(stranger, 2, kyc("council"), sender=governor)
+    (log,) = receipt.decode_logs(ledger.MemberAdmitted)
+    assert (log.kind, log.region) == (COUNCIL, 2)
+    assert ledger.getVotes(stranger) == 1

@@ -4,7 +4,7 @@ no delegation step; freezes, exclusions and key recovery move votes at once and 
 import ape
 import pytest
 
-from tests.contracts.conftest import COUNCIL, INDIVIDUAL, SYSTEM
+from tests.contracts.conftest import INDIVIDUAL, SYSTEM
 from tests.contracts.helpers import kyc
 
 
@@ -21,10 +21,10 @@ def past() -> int:
     return at
 
 
-def test_a_member_votes_from_its_admission_without_delegating(ledger, registrar, alice, bob):
+def test_a_member_votes_from_its_admission_without_delegating(ledger, registrar, governor, alice, bob):
     before = past()
     ledger.admit(alice, INDIVIDUAL, 1, kyc("alice"), sender=registrar)
-    ledger.admit(bob, COUNCIL, 1, kyc("bob"), sender=registrar)  # councils vote as members
+    ledger.admitCouncil(bob, 1, kyc("bob"), sender=governor)  # councils vote as members
     assert ledger.getVotes(alice) == ledger.getVotes(bob) == 1
     assert ledger.delegates(alice) == alice.address
     after = past()

@@ -26,6 +26,20 @@ from tests.support.ports import free_port
 TABLES = (Member, *EVENT_TABLES, Block, LedgerState, SyncState)
 
 
+def indexed_gateway(w3: Web3, deployment: Deployment, database_url: str) -> Any:
+    """A gateway (a TestClient and its auth settings) over a fresh index of the chain up to its head."""
+    from types import SimpleNamespace
+
+    from fastapi.testclient import TestClient
+
+    from next_node.db.engine import make_engine
+
+    engine = make_engine(database_url)
+    index_to_head(engine, w3, deployment)
+    settings = AuthSettings(domain="gateway.test", login_rate="1000/minute")
+    return SimpleNamespace(client=TestClient(create_app(engine, deployment, w3, settings)), settings=settings)
+
+
 def index_to_head(engine: Engine, w3: Web3, deployment: Deployment, **settings: Any) -> Indexer:
     indexer = Indexer(engine, w3, deployment, IndexerSettings(**settings))
     while indexer.step() is not None:

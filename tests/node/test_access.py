@@ -16,7 +16,7 @@ from next_contracts.deploy import role_id
 from next_node.api.app import create_app
 from next_node.api.tokens import AuthSettings, issue_token
 from next_node.db.engine import make_engine
-from tests.node.helpers import index_to_head
+from tests.node.helpers import indexed_gateway
 from tests.node.test_api import ledger_of, signed_payment
 from tests.support.chain import call
 
@@ -39,10 +39,7 @@ def people(w3, deployment, operator):
 
 @pytest.fixture(scope="module")
 def gateway(w3, deployment, people, tmp_path_factory):
-    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('access') / 'index.db'}")
-    index_to_head(engine, w3, deployment)
-    settings = AuthSettings(domain="gateway.test", login_rate="1000/minute")
-    return SimpleNamespace(client=TestClient(create_app(engine, deployment, w3, settings)), settings=settings)
+    return indexed_gateway(w3, deployment, f"sqlite:///{tmp_path_factory.mktemp('access') / 'index.db'}")
 
 
 def bearer(gateway, account, deployment) -> dict[str, str]:
@@ -61,6 +58,7 @@ MATRIX = {
     "/accounts/{me}/transfers": (401, 200, 403, 403, 200, 200),
     "/accounts/{me}/bonus-runs": (401, 200, 403, 403, 200, 200),
     "/members": (401, 403, 403, 403, 200, 200),
+    "/projects": (200, 200, 200, 200, 200, 200),
 }
 
 

@@ -9,17 +9,13 @@ from types import SimpleNamespace
 import pytest
 from eth_abi import encode
 from eth_account import Account
-from fastapi.testclient import TestClient
 from web3 import Web3
 
 from next_contracts import load_artifact
 from next_contracts.constitution import GovernanceConfig
 from next_contracts.deploy import GOVERNOR
 from next_contracts.transact import calldata, send
-from next_node.api.app import create_app
-from next_node.api.tokens import AuthSettings
-from next_node.db.engine import make_engine
-from tests.node.helpers import index_to_head
+from tests.node.helpers import indexed_gateway
 from tests.node.test_access import bearer
 from tests.node.test_api import ledger_of
 from tests.support.chain import call, later
@@ -58,10 +54,7 @@ def voters(w3, deployment, operator):
 @pytest.fixture
 def gateway(w3, deployment, voters, database_url):
     """The gateway over a fresh index of the chain, on SQLite and on PostgreSQL (which refuses a NUL)."""
-    engine = make_engine(database_url)
-    index_to_head(engine, w3, deployment)
-    settings = AuthSettings(domain="gateway.test", login_rate="1000/minute")
-    return SimpleNamespace(client=TestClient(create_app(engine, deployment, w3, settings)), settings=settings)
+    return indexed_gateway(w3, deployment, database_url)
 
 
 def test_anyone_sees_the_proposals_with_their_totals_rule_and_state(gateway, voters, deployment):
@@ -74,7 +67,13 @@ def test_anyone_sees_the_proposals_with_their_totals_rule_and_state(gateway, vot
     assert proposal["proposer"] == voters.ann.address
     assert proposal["state"] == "active"
     assert proposal["votes"] == {"for": 2, "against": 1, "abstain": 0}
-    assert proposal["rule"] == {"kinds": ["fee"], "quorum_bps": 1_000, "support_bps": 5_000, "quorum_votes": 1}
+    assert proposal["rule"] == {
+        "kinds": ["fee"],
+        "quorum_bps": 1_000,
+        "support_bps": 5_000,
+        "delay": 0,  # the timelock's own
+        "quorum_votes": 1,
+    }
     assert proposal["calls"][0]["target"] == deployment.ledger.lower()
     one = gateway.client.get(f"/proposals/{voters.proposal_id}").json()
     assert one == proposal

@@ -38,7 +38,7 @@ def busy_ledger(w3, tmp_path_factory):
     call(w3, operator, ledger.functions.setDefaultCreditLine(2, 10**12, 10**12))
     council = Account.create()
     staff = [Account.create().address for _ in range(STAFF)]
-    call(w3, operator, ledger.functions.admit(council.address, 2, 1, b"\x01" * 32))
+    call(w3, operator, ledger.functions.admitCouncil(council.address, 1, b"\x01" * 32))
     for member in staff:
         call(w3, operator, ledger.functions.admit(member, 0, 1, b"\x02" * 32))
     for month in range(BATCHES):

@@ -12,6 +12,7 @@ from web3 import Web3
 
 from next_contracts import LEDGER, load_artifact
 from next_contracts.transact import calldata, send
+from next_contracts.vocabulary import MemberKind
 from next_node.db.engine import make_engine
 from next_wallet import cli
 from tests.node.helpers import index_to_head, running_gateway
@@ -53,9 +54,15 @@ def ledger_of(w3, deployment):
 
 
 def admit(w3, deployment, operator, address, *, limit=100_000, ceiling=10_000_000, kind=0):
+    """Admits `address` (a council by the operator's GOVERNANCE_ROLE, as a vote would) and sets its line."""
     ledger = ledger_of(w3, deployment)
+    admission = (
+        ledger.functions.admitCouncil(address, 1, b"\x01" * 32)
+        if kind == MemberKind.COUNCIL.code
+        else ledger.functions.admit(address, kind, 1, b"\x01" * 32)
+    )
     for call in (
-        ledger.functions.admit(address, kind, 1, b"\x01" * 32),
+        admission,
         ledger.functions.setCreditLine(address, limit, ceiling),
     ):
         send(w3, operator, {"to": ledger.address, "data": calldata(call)})

@@ -14,7 +14,7 @@ from next_contracts.constitution import GovernanceConfig
 from next_contracts.deploy import DeployConfig, Deployment, deploy
 from next_contracts.vocabulary import Role
 from next_wallet.errors import ExitStatus
-from next_wallet.governance import fee_bps
+from next_wallet.proposal_kinds import fee_bps
 from tests.support.chain import later
 from tests.wallet.conftest import admit, ledger_of
 
@@ -60,7 +60,7 @@ def test_a_member_proposes_votes_queues_and_executes_a_fee(wallet, w3, deploymen
 
     listed = json.loads(wallet("--json", "proposals").out)["proposals"]
     assert [(p["proposal"], p["state"], p["proposer"]) for p in listed] == [(proposal, "pending", alice)]
-    assert listed[0]["rule"] == {"kinds": ["fee"], "quorum_bps": 1_000, "support_bps": 5_000}
+    assert listed[0]["rule"] == {"kinds": ["fee"], "quorum_bps": 1_000, "support_bps": 5_000, "delay": 0}
     text = wallet("proposals").out
     assert proposal in text and "pending" in text and "voting opens" in text
 
@@ -130,3 +130,41 @@ def test_typed_proposals_of_credit_lines_and_roles_and_their_refusals(wallet, w3
     nobody = json.loads(wallet("--json", "create", "nobody", *PW).out)["address"]
     refused = wallet("propose", "nobody", "fee", "1", "--yes", *PW)
     assert refused.code == ExitStatus.NOT_MEMBER and f"{nobody} has no vote" in refused.err
+
+
+def test_a_council_a_project_and_the_floor_are_proposed_in_words_and_released_by_anyone(
+    wallet, w3, deployment, operator
+):
+    fay = member(wallet, w3, deployment, operator, "fay")
+    later(w3, 1)
+    council = Account.create().address
+    admitted = wallet("--json", "propose", "fay", "council", council, "2", "deliberation 2026-14", "--yes", *PW)
+    assert admitted.code == 0, admitted.err
+    assert f"admit {council} as the council of region 2" in json.loads(admitted.out)["description"]
+    funded = wallet("--json", "propose", "fay", "project", fay, "500,00", "12", "30", "repair café", "--yes", *PW)
+    assert funded.code == 0, funded.err
+    assert (
+        f"fund 'repair café' from the reserve: 500,00 NXT to {fay} 12 times, every 30 day(s), 6\u202f000,00 NXT in all"
+        in json.loads(funded.out)["description"]
+    )
+    floor = wallet("--json", "propose", "fay", "coverage-floor", "50", "--yes", *PW)
+    assert floor.code == 0 and "keep the reserve at 50 % of the credit in use" in json.loads(floor.out)["description"]
+    listed = {p["proposal"]: p for p in json.loads(wallet("--json", "proposals").out)["proposals"]}
+    rule = listed[json.loads(funded.out)["proposal"]]["rule"]
+    assert rule == {"kinds": ["reserve"], "quorum_bps": 2_000, "support_bps": 6_000, "delay": 7 * 86_400}
+    assert "acting 7 day(s) after passing" in wallet("proposals").out
+    for values in (
+        ("project", fay, "0", "1", "0", "x"),  # nothing paid
+        ("project", fay, "1,00", "0", "1", "x"),  # no instalment
+        ("project", fay, "1,00", "2", "0", "x"),  # two at once
+        ("project", "0x12", "1,00", "1", "0", "x"),
+        ("council", council, "70000", "x"),
+        ("coverage-floor", "1001"),
+        ("coverage-floor", "nan"),
+        ("cancel-project", "0"),
+    ):
+        assert wallet("propose", "fay", *values, "--yes", *PW).code == ExitStatus.BAD_INPUT, values
+    # Releasing an instalment: anyone may, and the ledger's refusal comes in words before any password.
+    unknown = wallet("release", "fay", "1", "--yes")
+    assert unknown.code == ExitStatus.REFUSED and "there is no project 1" in unknown.err
+    assert wallet("release", "fay", "one", "--yes").code == ExitStatus.BAD_INPUT

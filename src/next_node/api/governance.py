@@ -40,6 +40,7 @@ class Rule(BaseModel):
     kinds: list[str]
     quorum_bps: int
     support_bps: int
+    delay: int  # the least seconds between its passing and its effect (the timelock's own if longer)
     quorum_votes: int | None  # once the roll is taken
 
 
@@ -92,7 +93,7 @@ def _public(context: ContextDep, session: SessionDep, row: ProposalRow) -> Propo
     governor = _governor(context)
     number = int(row.proposal_id)
     state = ProposalState.of(chain_call(lambda: governor.functions.state(number).call()))
-    (quorum_bps, support_bps), kinds = chain_call(lambda: governor.functions.proposalRule(number).call())
+    (quorum_bps, support_bps, delay), kinds = chain_call(lambda: governor.functions.proposalRule(number).call())
     try:
         quorum: int | None = chain_call(lambda: governor.functions.proposalQuorum(number).call())
     except ContractLogicError:  # the roll is not taken yet (pending)
@@ -121,6 +122,7 @@ def _public(context: ContextDep, session: SessionDep, row: ProposalRow) -> Propo
             kinds=[kind.value for kind in ProposalKind if kinds & (1 << kind.code)],
             quorum_bps=quorum_bps,
             support_bps=support_bps,
+            delay=delay,
             quorum_votes=quorum,
         ),
         eta=eta,

@@ -87,6 +87,7 @@ class Stats(BaseModel):
     credit_in_use: int
     reserve: int
     coverage_ratio: float | None  # reserve / credit in use; None while no credit is in use
+    coverage_floor_bps: int  # voted: no project's instalment may take the ratio below it
     fee_bps: int
     paused: bool
     # null to the public while fewer than 5 members were ever written off: the reserve is fees

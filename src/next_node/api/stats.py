@@ -63,6 +63,7 @@ def read_stats(session: SessionDep, viewer: Viewer) -> Stats:
         credit_in_use=state.credit_in_use,
         reserve=state.reserve,
         coverage_ratio=state.reserve / state.credit_in_use if state.credit_in_use else None,
+        coverage_floor_bps=state.coverage_floor_bps,
         fee_bps=state.fee_bps,
         paused=state.paused,
         fees_collected=state.fees_collected if write_offs_shown else None,

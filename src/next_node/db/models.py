@@ -65,7 +65,7 @@ class Transfer(EventRow, table=True):
     amount: int = Field(sa_type=BigInteger)
     fee: int = Field(sa_type=BigInteger)
     ref: str = Field(max_length=66)
-    kind: str = Field(max_length=16)  # payment, write_off, migration
+    kind: str = Field(max_length=16)  # payment, write_off, migration, project (an instalment)
 
 
 class MemberEvent(EventRow, table=True):
@@ -132,6 +132,27 @@ class LedgerEvent(EventRow, table=True):
     ceiling: int | None = Field(default=None, sa_type=BigInteger)
 
 
+class ProjectEvent(EventRow, table=True):
+    """The projects the reserve funds: a vote funding one (`funded`: its account, instalment, count,
+    interval, start and reference), each instalment paid (`instalment`: its number and amount), a
+    vote cancelling one (`cancelled`), and the voted coverage floor (`floor_set`)."""
+
+    __tablename__ = "project_events"
+    __table_args__ = (UniqueConstraint("tx_hash", "log_index", name="uq_project_events_event"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event: str = Field(max_length=16)
+    project_id: int | None = Field(default=None, sa_type=BigInteger, index=True)
+    account: str | None = Field(default=None, max_length=42)
+    amount: int | None = Field(default=None, sa_type=BigInteger)  # the instalment, or what one paid
+    instalments: int | None = None
+    interval: int | None = Field(default=None, sa_type=BigInteger)
+    starts_at: int | None = Field(default=None, sa_type=BigInteger)
+    number: int | None = None  # of the instalment paid, from 1
+    ref: str | None = Field(default=None, max_length=66)
+    floor_bps: int | None = Field(default=None, sa_type=BigInteger)
+
+
 class Block(SQLModel, table=True):
     """The blocks that hold the ledger's events: where each event comes from, and what the indexer
     compares with the chain to find the common ancestor when the chain rewinds. (The last indexed
@@ -158,6 +179,7 @@ class LedgerState(SQLModel, table=True):
     credit_in_use: int = Field(default=0, sa_type=BigInteger)  # minus the sum of negative balances
     fees_collected: int = Field(default=0, sa_type=BigInteger)
     debt_covered: int = Field(default=0, sa_type=BigInteger)  # by the reserve, in all write-offs
+    coverage_floor_bps: int = Field(default=0, sa_type=BigInteger)  # voted: no instalment goes below it
 
 
 class SyncState(SQLModel, table=True):
@@ -231,6 +253,7 @@ EVENT_TABLES: tuple[type[SQLModel], ...] = (
     FeeChange,
     RoleChange,
     LedgerEvent,
+    ProjectEvent,
     ProposalRow,
     VoteRow,
     ProposalStep,
@@ -239,7 +262,7 @@ EVENT_TABLES: tuple[type[SQLModel], ...] = (
 
 # The shape of the tables above, and of what the indexer derives into them. Bump it with any change
 # to either: on start, an index of another (or no) version is rebuilt from the chain (db/schema.py).
-SCHEMA_VERSION = 3  # 2: sync_state.contracts; 3: proposals, votes, proposal_steps
+SCHEMA_VERSION = 4  # 2: sync_state.contracts; 3: proposals, votes, proposal_steps; 4: project_events
 
 
 class SchemaVersion(SQLModel, table=True):

@@ -46,6 +46,7 @@ STATE_FIELDS = (
     "credit_in_use",
     "fees_collected",
     "debt_covered",
+    "coverage_floor_bps",
 )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from next_contracts.vocabulary import MemberKind, MemberStatus, Role
-from next_node.db.models import FeeChange, LedgerEvent, MemberEvent, RoleChange, Transfer, WriteOff
+from next_node.db.models import FeeChange, LedgerEvent, MemberEvent, ProjectEvent, RoleChange, Transfer, WriteOff
 from next_node.indexer import members
 from next_node.indexer.batch import Batch
 from next_node.indexer.decode import Event
@@ -89,14 +89,7 @@ class LedgerEvents:
         old, new = self.batch.member(event.args["from"], event), self.batch.member(event.args["to"], event)
         members.migrated(old, new, new["address"], also=("kyc_hash", "admitted_block"))
         if record:
-            # The balance moved through the Transferred just before, in the same transaction.
-            transfers = self.batch.rows[Transfer]
-            if (
-                transfers
-                and transfers[-1]["tx_hash"] == event.tx_hash
-                and transfers[-1]["log_index"] == event.log_index - 1
-            ):
-                transfers[-1]["kind"] = "migration"
+            self._mark_previous_transfer(event, "migration")  # the balance moved just before
             self._member_row(event, "migrated", old["address"], other=new["address"])
 
     def _on_DebtWrittenOff(self, event: Event, record: bool) -> None:
@@ -113,6 +106,39 @@ class LedgerEvents:
                     "ref": a["ref"],
                 }
             )
+
+    def _on_ProjectFunded(self, event: Event, record: bool) -> None:
+        if record:
+            a = event.args
+            self._project_row(
+                event,
+                "funded",
+                project_id=a["projectId"],
+                account=a["account"],
+                amount=a["instalment"],
+                instalments=a["instalments"],
+                interval=a["interval"],
+                starts_at=a["startsAt"],
+                ref=a["ref"],
+            )
+
+    def _on_InstalmentReleased(self, event: Event, record: bool) -> None:
+        if record:
+            a = event.args
+            self._mark_previous_transfer(event, "project")  # the instalment's movement, just before
+            self._project_row(
+                event, "instalment", project_id=a["projectId"], account=a["account"], amount=a["amount"],
+                number=a["number"],
+            )  # fmt: skip
+
+    def _on_ProjectCancelled(self, event: Event, record: bool) -> None:
+        if record:
+            self._project_row(event, "cancelled", project_id=event.args["projectId"], number=event.args["paid"])
+
+    def _on_CoverageFloorSet(self, event: Event, record: bool) -> None:
+        self.batch.state["coverage_floor_bps"] = event.args["newFloorBps"]
+        if record:
+            self._project_row(event, "floor_set", floor_bps=event.args["newFloorBps"])
 
     def _on_FeeChanged(self, event: Event, record: bool) -> None:
         self.batch.state["fee_bps"] = event.args["newFeeBps"]
@@ -167,6 +193,31 @@ class LedgerEvents:
                     "ceiling": a["ceiling"],
                 }
             )
+
+    def _mark_previous_transfer(self, event: Event, kind: str) -> None:
+        """Names what the Transferred just before `event`, in the same transaction, was."""
+        transfers = self.batch.rows[Transfer]
+        last = transfers[-1] if transfers else None
+        if last is not None and last["tx_hash"] == event.tx_hash and last["log_index"] == event.log_index - 1:
+            last["kind"] = kind
+
+    def _project_row(self, event: Event, name: str, **fields: Any) -> None:
+        self.batch.rows[ProjectEvent].append(
+            {
+                **origin(event),
+                "event": name,
+                "project_id": None,
+                "account": None,
+                "amount": None,
+                "instalments": None,
+                "interval": None,
+                "starts_at": None,
+                "number": None,
+                "ref": None,
+                "floor_bps": None,
+                **fields,
+            }
+        )
 
     def _member_row(self, event: Event, name: str, account: str, **fields: Any) -> None:
         self.batch.rows[MemberEvent].append(

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from next_contracts.vocabulary import MemberKind, MemberStatus
-from next_node.db.models import FeeChange, LedgerEvent, MemberEvent, Transfer, WriteOff
+from next_node.db.models import FeeChange, LedgerEvent, MemberEvent, ProjectEvent, Transfer, WriteOff
 from next_node.indexer.decode import Event
 
 
@@ -79,12 +79,20 @@ def _ledger_events(row: Any) -> Event:
     return _event(name, row, account=row.account)
 
 
+def _project_events(row: Any) -> Event:
+    # Of the project events, only the floor's changes derive state (ledger_state); the rest are
+    # kept as they are, and replay as a name no handler takes.
+    name = "CoverageFloorSet" if row.event == "floor_set" else "ProjectRecorded"
+    return _event(name, row, newFloorBps=row.floor_bps)
+
+
 SOURCES = (
     (Transfer, _transfers),
     (MemberEvent, _member_events),
     (WriteOff, _write_offs),
     (FeeChange, _fee_changes),
     (LedgerEvent, _ledger_events),
+    (ProjectEvent, _project_events),
 )
 
 

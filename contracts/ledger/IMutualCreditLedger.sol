@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 import {IMembershipRegistry, MemberKind, MemberStatus} from "../membership/IMembershipRegistry.sol";
 import {IReserveFunding} from "./IReserveFunding.sol";
+import {ICreditPolicy} from "./ICreditPolicy.sol";
 
 /// @notice Whom a stimulus reaches: the members of a region (or of all), of a kind (or of all).
 struct StimulusScope {
@@ -29,7 +30,7 @@ struct AccountState {
 /// account inside this ledger at the ledger's own address. The credit committee writes off the debt
 /// of an excluded member against the reserve.
 /// @dev Zero-sum invariant: at every block, the balances of all accounts plus the reserve sum to 0.
-interface IMutualCreditLedger is IMembershipRegistry, IReserveFunding {
+interface IMutualCreditLedger is IMembershipRegistry, IReserveFunding, ICreditPolicy {
     /// @notice Paying would leave `account` at `balanceAfter`, below minus its `creditLimit`.
     error LedgerInsufficientCredit(address account, int256 balanceAfter, uint256 creditLimit);
 

@@ -7,6 +7,7 @@ import {FeeMath} from "./FeeMath.sol";
 import {LedgerState} from "./LedgerState.sol";
 import {IReserveFunding} from "./IReserveFunding.sol";
 import {ReserveFunding} from "./ReserveFunding.sol";
+import {CreditPolicy} from "./CreditPolicy.sol";
 import {PackedAccount} from "../membership/PackedAccount.sol";
 import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
@@ -17,23 +18,9 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 /// defaults; governance (the timelock, by vote) sets the fee, stimulus, the coverage floor, admits
 /// councils and funds projects from the reserve; pausers stop payments in an emergency; auditors hold
 /// a role with no power on-chain, which the gateway reads to let them see every account.
-contract MutualCreditLedger is IMutualCreditLedger, ReserveFunding {
-    /// @notice Sets credit lines and writes off the debts of excluded members.
-    bytes32 public constant CREDIT_COMMITTEE_ROLE = keccak256("CREDIT_COMMITTEE_ROLE");
-    /// @notice Carries out the members' votes: the fee, stimulus, councils, projects.
-    bytes32 public constant GOVERNANCE_ROLE = keccak256("GOVERNANCE_ROLE");
-    /// @notice Stops and restarts payments in an emergency.
-    bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
-    /// @notice No power on-chain: the gateway shows every account to its holders.
-    bytes32 public constant AUDITOR_ROLE = keccak256("AUDITOR_ROLE");
-
+contract MutualCreditLedger is IMutualCreditLedger, ReserveFunding, CreditPolicy {
     /// @inheritdoc IMutualCreditLedger
     uint256 public constant override MAX_FEE_BPS = 500;
-
-    /// @notice The largest amount, credit limit or ceiling: 2^63 - 1 hundredths of a unit, so that
-    /// every amount, limit, ceiling and member balance fits a signed 64-bit integer in the gateway's
-    /// and auditors' SQL stores, exactly.
-    uint256 public constant MAX_AMOUNT = uint256(uint64(type(int64).max));
 
     /// @notice A role and the account it is granted to at deployment.
     struct RoleGrant {
@@ -112,7 +99,7 @@ contract MutualCreditLedger is IMutualCreditLedger, ReserveFunding {
         }
 
         // Unchecked: amounts are at most MAX_AMOUNT (2^63) or a balance, the fee at most 5% more,
-        // balances within int96 and the reserve within int128, so no int256 sum here can overflow.
+        // balances within int64 and the reserve within int128, so no int256 sum here can overflow.
         unchecked {
             uint256 debtAdded;
             if (from == address(this)) {
@@ -124,11 +111,8 @@ contract MutualCreditLedger is IMutualCreditLedger, ReserveFunding {
                 int256 payerAfter = payerBefore - int256(amount + fee);
                 if (isPayment) {
                     if (payer.status() != MemberStatus.Active) revert LedgerAccountNotActive(from, payer.status());
-                    if (payerAfter < -int256(payer.creditLimit())) {
-                        // Only a payment beyond the limit reads the stimuli: the others pay nothing for them.
-                        uint256 limit = payer.creditLimit() + _stimulusFor(payer.region(), payer.kind());
-                        if (payerAfter < -int256(limit)) revert LedgerInsufficientCredit(from, payerAfter, limit);
-                    }
+                    // Only a payment beyond the limit reads the stimuli: the others pay nothing for them.
+                    if (payerAfter < -int256(payer.creditLimit())) _requireStimulus(from, payer, payerAfter);
                 }
                 payerSlot.packed = payer.withBalance(payerAfter);
                 if (payerAfter < 0) debtAdded = payerBefore < 0 ? amount + fee : uint256(-payerAfter);
@@ -141,8 +125,10 @@ contract MutualCreditLedger is IMutualCreditLedger, ReserveFunding {
             if (isPayment) {
                 if (payee.status() != MemberStatus.Active) revert LedgerAccountNotActive(to, payee.status());
                 if (payeeAfter > int256(payee.ceiling())) revert LedgerCeilingExceeded(to, payeeAfter, payee.ceiling());
+                payeeSlot.packed = payee.withPaymentReceived(payeeAfter, amount); // its turnover too
+            } else {
+                payeeSlot.packed = payee.withBalance(payeeAfter);
             }
-            payeeSlot.packed = payee.withBalance(payeeAfter);
 
             if (fee != 0) state = state.withReserve(state.reserve() + int256(fee));
             uint256 debtRepaid;
@@ -174,6 +160,7 @@ contract MutualCreditLedger is IMutualCreditLedger, ReserveFunding {
         // earned its way back, but is not forced to repay at once.
         slot.packed = packed.withCreditLine(creditLimit, ceiling);
         emit CreditLineSet(account, creditLimit, ceiling);
+        _pin(account); // the committee's decision stands over the credit policy
     }
 
     /// @inheritdoc IMutualCreditLedger
@@ -340,14 +327,6 @@ contract MutualCreditLedger is IMutualCreditLedger, ReserveFunding {
         return address(this);
     }
 
-    function _requireGovernance() internal view override {
-        _checkRole(GOVERNANCE_ROLE);
-    }
-
-    function _maxAmount() internal pure override returns (uint256) {
-        return MAX_AMOUNT;
-    }
-
     /// @dev An instalment follows the payee's side of the rules of payment (not paused, an active
     /// member, its ceiling), then the coverage floor, measured after it: the reserve less the
     /// instalment, against the credit in use less the debt the instalment repays.
@@ -384,8 +363,13 @@ contract MutualCreditLedger is IMutualCreditLedger, ReserveFunding {
     // ---------------------------------------------------------------------------------------------
     // Stimuli
 
-    function _stimulusFor(uint16 region, MemberKind kind) private view returns (uint256 extra) {
-        (extra, ) = _stimulus(region, kind);
+    /// @dev A payment past the payer's own limit: within it and a running stimulus (at most
+    /// MAX_AMOUNT in all, so that a balance stays within int64), or refused.
+    function _requireStimulus(address from, PackedAccount payer, int256 payerAfter) private view {
+        (uint256 extra, ) = _stimulus(payer.region(), payer.kind());
+        uint256 limit = payer.creditLimit() + extra;
+        if (limit > MAX_AMOUNT) limit = MAX_AMOUNT;
+        if (payerAfter < -int256(limit)) revert LedgerInsufficientCredit(from, payerAfter, limit);
     }
 
     /// @dev The largest running stimulus among the four scopes a member is in: its region and kind,

@@ -2,14 +2,14 @@
 pragma solidity 0.8.30;
 
 import {MemberStatus} from "../membership/IMembershipRegistry.sol";
-import {MembershipRegistry} from "../membership/MembershipRegistry.sol";
 import {IReserveFunding, ProjectState} from "./IReserveFunding.sol";
+import {LedgerBase} from "./LedgerBase.sol";
 
 /// @title Projects funded from the reserve: the schedule of their instalments
 /// @notice See IReserveFunding. This part keeps the projects and their schedules; the ledger, which
 /// owns the reserve and the credit in use, pays each instalment and checks the coverage floor
 /// (`_payInstalment`).
-abstract contract ReserveFunding is MembershipRegistry, IReserveFunding {
+abstract contract ReserveFunding is LedgerBase, IReserveFunding {
     /// @inheritdoc IReserveFunding
     uint256 public constant override MAX_COVERAGE_FLOOR_BPS = 100_000;
 
@@ -35,13 +35,12 @@ abstract contract ReserveFunding is MembershipRegistry, IReserveFunding {
         uint256 instalments,
         uint256 interval,
         bytes32 ref
-    ) external returns (uint256 projectId) {
-        _requireGovernance();
+    ) external onlyRole(GOVERNANCE_ROLE) returns (uint256 projectId) {
         MemberStatus status = _account(account).status();
         if (status != MemberStatus.Active) revert MembershipInvalidStatus(account, status);
         if (
             instalment == 0 ||
-            instalment > _maxAmount() ||
+            instalment > MAX_AMOUNT ||
             instalments == 0 ||
             instalments > type(uint16).max ||
             interval > type(uint32).max ||
@@ -76,8 +75,7 @@ abstract contract ReserveFunding is MembershipRegistry, IReserveFunding {
     }
 
     /// @inheritdoc IReserveFunding
-    function cancelProject(uint256 projectId) external {
-        _requireGovernance();
+    function cancelProject(uint256 projectId) external onlyRole(GOVERNANCE_ROLE) {
         Project storage stored = _projects[projectId];
         if (stored.account == address(0)) revert ReserveUnknownProject(projectId);
         if (stored.cancelled || stored.paid == stored.instalments) {
@@ -88,8 +86,7 @@ abstract contract ReserveFunding is MembershipRegistry, IReserveFunding {
     }
 
     /// @inheritdoc IReserveFunding
-    function setCoverageFloor(uint256 floorBps) external {
-        _requireGovernance();
+    function setCoverageFloor(uint256 floorBps) external onlyRole(GOVERNANCE_ROLE) {
         if (floorBps > MAX_COVERAGE_FLOOR_BPS) revert ReserveFloorTooHigh(floorBps, MAX_COVERAGE_FLOOR_BPS);
         emit CoverageFloorSet(_coverageFloorBps, floorBps);
         _coverageFloorBps = floorBps;
@@ -120,12 +117,6 @@ abstract contract ReserveFunding is MembershipRegistry, IReserveFunding {
     function coverageFloorBps() external view returns (uint256) {
         return _coverageFloorBps;
     }
-
-    /// @dev Reverts unless the caller may act for the members' votes (the timelock).
-    function _requireGovernance() internal view virtual;
-
-    /// @dev The largest amount an instalment may be.
-    function _maxAmount() internal pure virtual returns (uint256);
 
     /// @dev Pays `amount` from the reserve to `account` as instalment of `projectId`, refusing it if
     /// it would leave the coverage ratio below `floorBps`.

@@ -108,6 +108,7 @@ abstract contract MembershipRegistry is IMembershipRegistry, AccessControlDefaul
         if (status == MemberStatus.Active && old.kind() != MemberKind.System) {
             _transferVotingUnits(from, to, 1); // the same vote, on the new key; the total unchanged
         }
+        _migrated(from, to);
     }
 
     /// @inheritdoc IMembershipRegistry
@@ -167,6 +168,9 @@ abstract contract MembershipRegistry is IMembershipRegistry, AccessControlDefaul
     /// reserve and must follow the rules of payment. The ledger implements it; it is the only place
     /// where balances change.
     function _move(address from, address to, uint256 amount, bytes32 ref, bool isPayment) internal virtual;
+
+    /// @dev Called at the end of a key migration, for what other parts keep by key.
+    function _migrated(address from, address to) internal virtual;
 
     function _account(address account) internal view returns (PackedAccount) {
         return _accounts[account].packed;

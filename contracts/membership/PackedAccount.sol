@@ -6,14 +6,18 @@ import {MemberKind, MemberStatus} from "./IMembershipRegistry.sol";
 /// @notice A whole member account in one storage slot, so that a payment reads and writes one slot
 /// per party. Layout, from the lowest bit:
 ///
-///   bits   0..95   balance      int96   (two's complement)
-///   bits  96..159  creditLimit  uint64
-///   bits 160..223  ceiling      uint64
-///   bits 224..231  status       uint8 (MemberStatus)
-///   bits 232..239  kind         uint8 (MemberKind)
+///   bits   0..63   balance      int64   (two's complement)
+///   bits  64..127  creditLimit  uint64
+///   bits 128..191  ceiling      uint64
+///   bits 192..231  received     uint40  (turnover received in payments, saturating at 2^40 - 1)
+///   bits 232..235  status       uint4   (MemberStatus)
+///   bits 236..239  kind         uint4   (MemberKind)
 ///   bits 240..255  region       uint16
 ///
-/// int96 is wide enough: a member's balance stays within [-creditLimit, ceiling], both below 2^63.
+/// int64 is wide enough: a payment keeps a balance within [-(creditLimit + stimulus), ceiling], the
+/// ledger caps the sum at MAX_AMOUNT (2^63 - 1) as it does the ceiling, and the other movements only
+/// bring a balance towards zero or carry it whole to a new key. The turnover received is what the
+/// credit policy measures; 2^40 hundredths is eleven billion units, far beyond any member's.
 type PackedAccount is uint256;
 
 using PackedAccountLibrary for PackedAccount global;
@@ -22,7 +26,7 @@ using PackedAccountLibrary for PackedAccount global;
 /// @notice Packs and unpacks the fields of a PackedAccount with masks and shifts.
 library PackedAccountLibrary {
     uint256 private constant _MASK_64 = 0xffffffffffffffff;
-    uint256 private constant _MASK_96 = 0xffffffffffffffffffffffff;
+    uint256 private constant _MASK_40 = 0xffffffffff;
 
     function pack(
         int256 balance_,
@@ -35,42 +39,60 @@ library PackedAccountLibrary {
         // The callers bound each field to its width (LedgerCreditLineTooLarge, the limit checks).
         return
             PackedAccount.wrap(
-                (uint256(uint96(int96(balance_)))) |
-                    (creditLimit_ << 96) |
-                    (ceiling_ << 160) |
-                    (uint256(status_) << 224) |
-                    (uint256(kind_) << 232) |
+                (uint256(uint64(int64(balance_)))) |
+                    (creditLimit_ << 64) |
+                    (ceiling_ << 128) |
+                    (uint256(status_) << 232) |
+                    (uint256(kind_) << 236) |
                     (uint256(region_) << 240)
             );
     }
 
     function balance(PackedAccount self) internal pure returns (int256) {
-        return int256(int96(uint96(PackedAccount.unwrap(self))));
+        return int256(int64(uint64(PackedAccount.unwrap(self))));
     }
 
     function creditLimit(PackedAccount self) internal pure returns (uint256) {
-        return (PackedAccount.unwrap(self) >> 96) & _MASK_64;
+        return (PackedAccount.unwrap(self) >> 64) & _MASK_64;
     }
 
     function ceiling(PackedAccount self) internal pure returns (uint256) {
-        return (PackedAccount.unwrap(self) >> 160) & _MASK_64;
+        return (PackedAccount.unwrap(self) >> 128) & _MASK_64;
+    }
+
+    function received(PackedAccount self) internal pure returns (uint256) {
+        return (PackedAccount.unwrap(self) >> 192) & _MASK_40;
     }
 
     function status(PackedAccount self) internal pure returns (MemberStatus) {
-        return MemberStatus(uint8(PackedAccount.unwrap(self) >> 224));
+        return MemberStatus((PackedAccount.unwrap(self) >> 232) & 0xf);
     }
 
     function kind(PackedAccount self) internal pure returns (MemberKind) {
-        return MemberKind(uint8(PackedAccount.unwrap(self) >> 232));
+        return MemberKind((PackedAccount.unwrap(self) >> 236) & 0xf);
     }
 
     function region(PackedAccount self) internal pure returns (uint16) {
         return uint16(PackedAccount.unwrap(self) >> 240);
     }
 
-    /// @dev `newBalance` must fit in int96; the ledger's limit and ceiling checks guarantee it.
+    /// @dev `newBalance` must fit in int64; the ledger's limit and ceiling checks guarantee it.
     function withBalance(PackedAccount self, int256 newBalance) internal pure returns (PackedAccount) {
-        return PackedAccount.wrap((PackedAccount.unwrap(self) & ~_MASK_96) | uint256(uint96(int96(newBalance))));
+        return PackedAccount.wrap((PackedAccount.unwrap(self) & ~_MASK_64) | uint256(uint64(int64(newBalance))));
+    }
+
+    /// @dev A payee's new balance and its turnover received grown by `amount` (at most 2^64), in one
+    /// step: the turnover saturates rather than wraps.
+    function withPaymentReceived(
+        PackedAccount self,
+        int256 newBalance,
+        uint256 amount
+    ) internal pure returns (PackedAccount) {
+        uint256 word = PackedAccount.unwrap(self);
+        uint256 turnover = ((word >> 192) & _MASK_40) + amount;
+        if (turnover > _MASK_40) turnover = _MASK_40;
+        word = (word & ~(_MASK_64 | (_MASK_40 << 192))) | uint256(uint64(int64(newBalance))) | (turnover << 192);
+        return PackedAccount.wrap(word);
     }
 
     function withCreditLine(
@@ -78,11 +100,11 @@ library PackedAccountLibrary {
         uint256 creditLimit_,
         uint256 ceiling_
     ) internal pure returns (PackedAccount) {
-        uint256 cleared = PackedAccount.unwrap(self) & ~((_MASK_64 << 96) | (_MASK_64 << 160));
-        return PackedAccount.wrap(cleared | (creditLimit_ << 96) | (ceiling_ << 160));
+        uint256 cleared = PackedAccount.unwrap(self) & ~((_MASK_64 << 64) | (_MASK_64 << 128));
+        return PackedAccount.wrap(cleared | (creditLimit_ << 64) | (ceiling_ << 128));
     }
 
     function withStatus(PackedAccount self, MemberStatus status_) internal pure returns (PackedAccount) {
-        return PackedAccount.wrap((PackedAccount.unwrap(self) & ~(uint256(0xff) << 224)) | (uint256(status_) << 224));
+        return PackedAccount.wrap((PackedAccount.unwrap(self) & ~(uint256(0xf) << 232)) | (uint256(status_) << 232));
     }
 }

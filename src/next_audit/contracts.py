@@ -2,7 +2,8 @@
 
 The sources are rebuilt with the pinned compiler and the shipped settings, from the standard-JSON
 input shipped beside the artifacts (every source, OpenZeppelin's included) or from a checkout. The
-runtime code at the ledger's address must equal the rebuilt runtime code byte for byte, the
+runtime code at the ledger's address (and at the governor's, the constitution's and the timelock's)
+must equal the rebuilt runtime code byte for byte, the
 metadata hash at its end included (that hash covers every source's keccak256 and the settings).
 The deployment transaction must carry the rebuilt creation code, and the constructor arguments the
 deployment record states.
@@ -23,14 +24,19 @@ from next_audit.report import Check
 from next_audit.rpc import Rpc
 from next_contracts import ARTIFACTS_DIR, LEDGER, immutable_ranges, load_artifact, without_immutables
 from next_contracts.build import SHIPPED, BuildError, compile_standard, find_solc, standard_input
-from next_contracts.deploy import Deployment, role_id
+from next_contracts.deploy import CONSTITUTION, GOVERNOR, TIMELOCK, Deployment, role_id
 
 CONSTRUCTOR_TYPES = ["address", "uint48", "(bytes32,address)[]", "uint256"]
 
 
-def rebuild(sources: Path | None, solc: Path | None) -> dict[str, Any]:
+def rebuild(sources: Path | None, solc: Path | None, name: str = LEDGER) -> dict[str, Any]:
     """The compiler's output for the ledger: from a checkout at `sources`, or from the shipped
     build input. Raises BuildError, or CompilerUnavailable when Node.js is missing."""
+    return rebuild_all(sources, solc)[name]
+
+
+def rebuild_all(sources: Path | None, solc: Path | None) -> dict[str, dict[str, Any]]:
+    """The compiler's output for every shipped contract, by name (see `rebuild`)."""
     if sources is None:
         standard = json.loads((ARTIFACTS_DIR / "build-input.json").read_text())  # every source inside
     else:
@@ -48,8 +54,7 @@ def rebuild(sources: Path | None, solc: Path | None) -> dict[str, Any]:
             "install Node.js 20 or later (or pass a native solc with --solc) to rebuild the contracts"
         )
     output = compile_standard(sources, standard, solc)
-    contract: dict[str, Any] = output["contracts"][SHIPPED[LEDGER]][LEDGER]
-    return contract
+    return {name: output["contracts"][path][name] for name, path in SHIPPED.items()}
 
 
 def _is_solcjs(compiler: Path) -> bool:
@@ -83,7 +88,8 @@ def verify_contracts(
     facts: dict[str, Any] = {"runtime_keccak256": "0x" + keccak(on_chain).hex()}
     check.checked += 1
     try:
-        contract = rebuild(sources, solc)
+        built = rebuild_all(sources, solc)
+        contract = built[LEDGER]
     except CompilerUnavailable as error:
         check.skip(str(error))
         return facts
@@ -125,7 +131,29 @@ def verify_contracts(
     if recorded != facts["runtime_keccak256"]:
         check.fail(deployment.ledger, f"the deployment record says runtime keccak256 {recorded}")
     _verify_creation(rpc, deployment, rebuilt_creation, check)
+    _verify_governance(rpc, deployment, block, built, check)
     return facts
+
+
+def _verify_governance(
+    rpc: Rpc, deployment: Deployment, block: int, built: dict[str, dict[str, Any]], check: Check
+) -> None:
+    """The governor, the constitution and the timelock run the code their sources build too (their
+    immutables zeroed, where the rebuild says they are): a governor changed to count votes otherwise
+    would pass every other check."""
+    for name, address in ((GOVERNOR, deployment.governor), (CONSTITUTION, deployment.constitution),
+                          (TIMELOCK, deployment.timelock)):  # fmt: skip
+        if address is None:  # a record written before governance
+            continue
+        check.checked += 1
+        code = bytes.fromhex(rpc.call("eth_getCode", address, hex(block))[2:])
+        deployed = built[name]["evm"]["deployedBytecode"]
+        rebuilt = bytes.fromhex(deployed["object"])
+        if without_immutables(code, immutable_ranges(deployed.get("immutableReferences", {}))) != rebuilt:
+            check.fail(address, f"the {name}'s runtime code ({len(code)} bytes) is not the code its sources build")
+        recorded = deployment.artifacts.get(name, {}).get("runtime_keccak256")
+        if recorded is not None and recorded != "0x" + keccak(code).hex():
+            check.fail(address, f"the deployment record says the {name}'s runtime keccak256 is {recorded}")
 
 
 def _verify_creation(rpc: Rpc, deployment: Deployment, creation: bytes, check: Check) -> None:

@@ -106,6 +106,9 @@ class HistoryRecorder:
         if name == "CreditLineSet":
             return "member_events", {**member, "event": "credit_line_set", "account": a["account"],
                                      "credit_limit": a["creditLimit"], "ceiling": a["ceiling"]}  # fmt: skip
+        if name == "CreditPolicyApplied":
+            return "member_events", {**member, "event": "credit_policy_applied", "account": a["account"],
+                                     "credit_limit": a["newLimit"]}  # fmt: skip
         if name == "AccountMigrated":
             return "member_events", {**member, "event": "migrated", "account": a["from"], "other": a["to"]}
         if name == "DebtWrittenOff":

@@ -33,6 +33,8 @@ STATUSES = ("none", "active", "frozen", "excluded", "migrated")
 KINDS = ("individual", "business", "council", "system")
 COUNCIL = 2  # MemberKind.Council: admitted by a vote
 MAX_AMOUNT = 2**63 - 1
+MAX_TURNOVER = 2**40 - 1  # the ledger keeps a member's turnover received in 40 bits, saturating
+YEAR = 365 * 86_400
 MAX_FEE_BPS = 500
 BPS = 10_000
 ZERO_REF = b"\x00" * 32
@@ -49,6 +51,9 @@ class Account:
     kyc_hash: bytes = b"\x00" * 32
     successor: str | None = None
     votes: int = 0  # as the ledger's voting roll last said (DelegateVotesChanged)
+    received: int = 0  # turnover received in payments, as the credit policy measures it
+    since: int = 0  # admission time, carried by key recovery (0 for a system account)
+    pinned: bool = False  # its credit line set by the committee: the credit policy leaves it
 
     @property
     def voter(self) -> bool:
@@ -88,6 +93,8 @@ class Ledger:
     stimuli: dict[tuple[bool, int, bool, int], tuple[int, int]] = field(default_factory=dict)
     projects: dict[int, Project] = field(default_factory=dict)
     coverage_floor_bps: int = 0
+    # Each member kind's credit policy: (per year, turnover bps, cap, version).
+    credit_policies: dict[int, tuple[int, int, int, int]] = field(default_factory=dict)
 
     def stimulus(self, region: int, kind: int, time: int) -> int:
         """The largest stimulus running at `time` among the four scopes a member is in."""
@@ -314,6 +321,7 @@ class Replayer:
             self.rules.fail(address, f"admitted with credit line {limit}/{ceiling}, not the default of its kind")
         account.status, account.kind, account.region, account.kyc_hash = ACTIVE, kind, region, kyc_hash
         account.credit_limit, account.ceiling = limit, ceiling
+        account.since = self.tx.block_time if kind != SYSTEM else 0  # its vote's first checkpoint
         self.ledger.admitted += 1
 
     def _on_MemberStatusChanged(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
@@ -336,7 +344,9 @@ class Replayer:
             self.rules.fail(old_address, f"migrated with {old.balance} left behind")
         new.status, new.kind, new.region, new.kyc_hash = old.status, old.kind, old.region, old.kyc_hash
         new.credit_limit, new.ceiling = old.credit_limit, old.ceiling
+        new.received, new.since, new.pinned = old.received, old.since, old.pinned
         old.credit_limit, old.ceiling, old.status, old.successor = 0, 0, MIGRATED, new_address
+        old.received = 0
 
     def _on_DelegateVotesChanged(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
         """The voting roll: a member's votes change only with its status (admitted, frozen,
@@ -437,6 +447,47 @@ class Replayer:
             self.rules.fail(self.tx.tx_hash, f"coverage floor {previous} -> {new} from {floor}")
         self.ledger.coverage_floor_bps = new
 
+    def _on_CreditPolicySet(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
+        kind = int.from_bytes(topics[0], "big")
+        version, per_year, turnover_bps, cap = values
+        self._require_role(GOVERNANCE, f"setting the credit policy of {KINDS[kind]} members")
+        self._governed(f"the credit policy of {KINDS[kind]} members set", self.caller)
+        previous = self.ledger.credit_policies.get(kind, (0, 0, 0, 0))[3]
+        if version != previous + 1 or turnover_bps > BPS or cap > MAX_AMOUNT:
+            self.rules.fail(self.tx.tx_hash, f"credit policy {version} of {KINDS[kind]} members after {previous}")
+        self.ledger.credit_policies[kind] = (per_year, turnover_bps, cap, version)
+
+    def _on_CreditPolicyApplied(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
+        """Anyone may apply the policy: the new limit must be the one its rule gives now."""
+        address = _address(topics[0])
+        kind, version, years, turnover, previous, new = values
+        ledger, account = self.ledger, self.ledger.account(address)
+        per_year, turnover_bps, cap, current = ledger.credit_policies.get(kind, (0, 0, 0, 0))
+        elapsed = self.tx.block_time - account.since
+        expected_years = elapsed // YEAR if account.since and elapsed > 0 else 0
+        base = ledger.default_lines.get(kind, (0, 0))[0]
+        expected = min(cap, base + expected_years * per_year + account.received * turnover_bps // BPS)
+        facts = (kind, version, years, turnover, previous, new)
+        if (
+            account.status != ACTIVE
+            or account.pinned
+            or facts != (account.kind, current, expected_years, account.received, account.credit_limit, expected)
+            or new <= previous
+        ):
+            self.rules.fail(
+                address,
+                f"credit policy {version} set its limit {previous} -> {new} ({years} years, turnover {turnover}), "
+                f"where rule {current} gives {expected} ({expected_years} years, turnover {account.received}) "
+                f"from {account.credit_limit}, in {self.tx.tx_hash}",
+            )
+        account.credit_limit = new
+
+    def _on_CreditLinePinned(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
+        address, (pinned,) = _address(topics[0]), values
+        if not pinned:
+            self._require_role(COMMITTEE, f"unpinning the credit line of {address}")
+        self.ledger.account(address).pinned = bool(pinned)
+
     def _on_Transferred(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
         source, target = _address(topics[0]), _address(topics[1])
         amount, fee, ref = values
@@ -459,6 +510,8 @@ class Replayer:
             self._check_payment(source, target, payer, payee, amount, fee)
         payer.balance -= amount + fee
         payee.balance += amount
+        if not migration:
+            payee.received = min(MAX_TURNOVER, payee.received + amount)
         ledger.reserve += fee
         ledger.fees_collected += fee
 

@@ -29,6 +29,8 @@ def selector(signature: str) -> bytes:
 ACCOUNT_OF = selector("accountOf(address)")
 KYC_HASH_OF = selector("kycHashOf(address)")
 SUCCESSOR_OF = selector("successorOf(address)")
+TURNOVER_OF = selector("turnoverOf(address)")
+PINNED = selector("creditLinePinned(address)")
 HAS_ROLE = selector("hasRole(bytes32,address)")
 
 
@@ -60,13 +62,14 @@ def compare(
         payloads = []
         for address in chunk:
             word = encode(["address"], [address])
-            payloads += [ACCOUNT_OF + word, KYC_HASH_OF + word, SUCCESSOR_OF + word]
+            payloads += [ACCOUNT_OF + word, KYC_HASH_OF + word, SUCCESSOR_OF + word, TURNOVER_OF + word, PINNED + word]
         results = reader.calls(payloads)
         for i, address in enumerate(chunk):
             account = replayed.accounts[address]
-            on_chain = decode(ACCOUNT_TYPES, results[3 * i])
-            kyc_hash = results[3 * i + 1][:32]
-            successor = "0x" + results[3 * i + 2][12:32].hex()
+            on_chain = decode(ACCOUNT_TYPES, results[5 * i])
+            kyc_hash = results[5 * i + 1][:32]
+            successor = "0x" + results[5 * i + 2][12:32].hex()
+            turnover, pinned = (int.from_bytes(results[5 * i + k][:32], "big") for k in (3, 4))
             total += on_chain[0]
             differences = [
                 f"{name} {_show(name, mine)} replayed, {_show(name, theirs)} on-chain"
@@ -77,6 +80,10 @@ def compare(
                 differences.append(f"KYC hash 0x{account.kyc_hash.hex()} replayed, 0x{kyc_hash.hex()} on-chain")
             if successor != (account.successor or "0x" + "00" * 20):
                 differences.append(f"successor {account.successor} replayed, {successor} on-chain")
+            if turnover != account.received:
+                differences.append(f"turnover received {account.received} replayed, {turnover} on-chain")
+            if bool(pinned) != account.pinned:
+                differences.append(f"credit line pinned {account.pinned} replayed, {bool(pinned)} on-chain")
             if account.votes != int(account.voter):  # a status changed without its vote, or the reverse
                 differences.append(f"{account.votes} vote(s) on the ledger's roll, {int(account.voter)} for its status")
             if differences:

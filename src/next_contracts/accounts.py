@@ -111,10 +111,13 @@ def judge(
     lines: Sequence[tuple[str, int]],
     fee_bps: int,
     paused: bool,
+    payer_available: int | None = None,
 ) -> BatchCheck:
     """The verdict on `lines` ((payee, amount) pairs) from the accounts' states (by lowercase
     address): every payee an active member and not above its ceiling once all its lines are paid,
-    the payer active with enough credit for the total and the fees."""
+    the payer active with enough credit for the total and the fees. `payer_available` is the
+    ledger's `availableCredit` of the payer, a running stimulus included; without it, balance and
+    limit only."""
     incoming: dict[str, int] = {}
     for to, amount in lines:
         incoming[to.lower()] = incoming.get(to.lower(), 0) + amount
@@ -129,8 +132,8 @@ def judge(
             refusals[index] = OVER_CEILING
     total = sum(amount for _to, amount in lines)
     fees = sum(fee_for(amount, fee_bps) for _to, amount in lines)
-    credit_ok = total + fees <= payer.available
-    return BatchCheck(refusals, payer.status, credit_ok, payer.available, total, fees, paused)
+    available = payer.available if payer_available is None else payer_available
+    return BatchCheck(refusals, payer.status, total + fees <= available, available, total, fees, paused)
 
 
 def refusal_sentence(reason: str) -> str:

@@ -31,6 +31,7 @@ CALLS: dict[str, dict[str, ProposalKind]] = {
         "setFee": ProposalKind.FEE,
         "setStimulus": ProposalKind.STIMULUS,
         "setDefaultCreditLine": ProposalKind.CREDIT_LINES,
+        "setCreditPolicy": ProposalKind.CREDIT_LINES,
         "grantRole": ProposalKind.ROLES,
         "revokeRole": ProposalKind.ROLES,
         "admitCouncil": ProposalKind.ROLES,

@@ -18,7 +18,7 @@ from eth_utils.address import is_hex_address, to_checksum_address
 from hexbytes import HexBytes
 
 from next_contracts import LEDGER, load_artifact
-from next_contracts.vocabulary import MemberStatus, ProposalState, Role, short_id
+from next_contracts.vocabulary import MemberKind, MemberStatus, ProposalState, Role, short_id
 
 
 class NextContractsError(Exception):
@@ -131,6 +131,19 @@ def describe(decoded: DecodedError, amount: Callable[[int], str] = lambda v: f"{
         "AccessControlBadConfirmation": lambda: "a role can only be renounced by its holder",
         "MembershipVotesNotDelegable": lambda: "votes are not delegated: each active member casts its own",
         "MembershipCouncilByVote": lambda: f"{a['account']} would be a council: councils are admitted by a vote",
+        # The credit policy.
+        "CreditPolicyNone": lambda: f"no credit policy is voted for {MemberKind.of(a['kind']).value} members",
+        "CreditPolicyInvalid": lambda: (
+            f"a credit policy of {a['turnoverBps'] / 100:g}% of turnover capped at {amount(a['cap'])} is not allowed "
+            "(at most 100% of turnover, a cap at most the largest amount)"
+        ),
+        "CreditPolicyPinned": lambda: (
+            f"the credit committee set the credit line of {a['account']} by hand: the policy leaves it"
+        ),
+        "CreditPolicyNoRaise": lambda: (
+            f"the policy gives {a['account']} a limit of {amount(a['policyLimit'])}, not more than its "
+            f"{amount(a['creditLimit'])}"
+        ),
         # Projects funded from the reserve, above the coverage floor.
         "ReserveUnknownProject": lambda: f"there is no project {a['projectId']}",
         "ReserveInvalidProject": lambda: (

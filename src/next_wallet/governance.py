@@ -30,10 +30,10 @@ from next_contracts.transact import calldata
 from next_contracts.vocabulary import ProposalKind, ProposalState, short_id
 from next_wallet import keystore
 from next_wallet.amounts import format_amount
-from next_wallet.config import Config
+from next_wallet.checked_send import confirm_and_send
+from next_wallet.config import Config, checked_address
 from next_wallet.errors import BadInputError, NeedsNodeError, NotMemberError, RefusedError
 from next_wallet.ledger import Ledger
-from next_wallet.prompts import confirm, unlock
 from next_wallet.proposal_kinds import PROPOSAL_ARGS, PROPOSE_HELP, proposed_calls
 
 if TYPE_CHECKING:
@@ -151,13 +151,7 @@ class Governance:
 def _send(args: argparse.Namespace, out: Output, gov: Governance, call: Any, what: str, facts: dict[str, Any]) -> None:
     sender = keystore.address_of(args.label)
     gov.preflight(sender, call, what)
-    if not out.as_json:
-        print(f"{args.label} ({sender}) will {what}")
-    confirm(args, "Send it?")
-    account = unlock(args, args.label)
-    tx_hash = gov.ledger.sign_and_send(account, call)
-    gov.ledger.wait(tx_hash)
-    out.result({"tx_hash": tx_hash, "member": sender, **facts}, f"done: {tx_hash}")
+    confirm_and_send(args, out, gov.ledger, sender, call, what, {"member": sender, **facts})
 
 
 def cmd_propose(args: argparse.Namespace, out: Output) -> None:
@@ -261,6 +255,15 @@ def _step(name: str, verb: str) -> Callable[[argparse.Namespace, Output], None]:
     return command
 
 
+def cmd_apply_policy(args: argparse.Namespace, out: Output) -> None:
+    gov = Governance(Config.load(), args.rpc)
+    address = checked_address(args.address, "member's address")
+    limit = gov.node(lambda: gov.ledger.contract.functions.policyLimitOf(address).call())
+    call = gov.ledger.contract.functions.applyCreditPolicy(address)
+    what = f"raise the credit limit of {address} to {format_amount(limit)}, as its kind's credit policy gives"
+    _send(args, out, gov, call, what, {"member_address": address, "credit_limit": limit})
+
+
 def cmd_release(args: argparse.Namespace, out: Output) -> None:
     gov = Governance(Config.load(), args.rpc)
     if not (args.project.isdigit() and 1 <= int(args.project) < 2**63):
@@ -310,6 +313,12 @@ def add_commands(add: Add) -> None:
         sub.add_argument("label", help="the sending keystore")
         sub.add_argument("proposal")
         sub.set_defaults(run=_step(name, verb))
+
+    sub = rpc(add("apply-policy", "raise a member's limit to what the credit policy gives (anyone may)",
+                  secret=True, confirm=True))  # fmt: skip
+    sub.add_argument("label", help="the sending keystore")
+    sub.add_argument("address", help="the member's address")
+    sub.set_defaults(run=cmd_apply_policy)
 
     sub = rpc(add("release", "pay a voted project's next instalment once due (anyone may)", secret=True, confirm=True))
     sub.add_argument("label", help="the sending keystore")

@@ -127,6 +127,11 @@ class Ledger(LedgerClient):
     def fee(self, amount: int) -> int:
         return int(self._node(lambda: self.contract.functions.quoteFee(amount).call()))
 
+    def available_credit(self, address: str) -> int:
+        """What `address` may still pay out, fee included, a running stimulus counted (the ledger's)."""
+        checksum = Web3.to_checksum_address(address)
+        return int(self._node(lambda: self.contract.functions.availableCredit(checksum).call()))
+
     def account_after(self, address: str, receipt: dict[str, Any]) -> tuple[AccountState | None, int]:
         """The account as of the block of `receipt` or later, and that block."""
         block = int(receipt["blockNumber"])
@@ -151,7 +156,9 @@ class Ledger(LedgerClient):
         functions = self.contract.functions
         fee_bps = int(self._node(lambda: functions.feeBps().call(block_identifier=block)))
         paused = bool(self._node(lambda: functions.paused().call(block_identifier=block)))
-        return judge(views[sender.lower()], views, lines, fee_bps, paused)
+        payer = Web3.to_checksum_address(sender)
+        available = int(self._node(lambda: functions.availableCredit(payer).call(block_identifier=block)))
+        return judge(views[sender.lower()], views, lines, fee_bps, paused, available)  # a stimulus counts
 
     def payments_under(self, sender: str, ref: bytes) -> list[Paid]:
         """The sender's payments whose reference is `ref`, from the chain's logs (up to its head)."""

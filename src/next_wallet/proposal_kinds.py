@@ -61,6 +61,7 @@ PROPOSAL_ARGS = {
     "grant": ("ROLE", "ADDRESS"),
     "revoke": ("ROLE", "ADDRESS"),
     "stimulus": ("REGION", "MEMBER_KIND", "EXTRA", "END"),
+    "credit-policy": ("MEMBER_KIND", "PER_YEAR", "TURNOVER_PERCENT", "CAP"),
     "council": ("ADDRESS", "REGION", "REFERENCE"),
     "project": ("ADDRESS", "INSTALMENT", "COUNT", "EVERY_DAYS", "REFERENCE"),
     "cancel-project": ("PROJECT",),
@@ -76,6 +77,11 @@ PROPOSE_HELP = f"""the values of each kind:
   stimulus REGION KIND EXTRA END        a relance: members of a region (or all) and a kind (or all)
                                         may go EXTRA further below zero until END (a date, UTC),
                                         e.g. stimulus 2 business 2000,00 2027-03-31
+  credit-policy KIND PER_YEAR TURNOVER_PERCENT CAP
+                                        the credit policy of a kind: its default limit, plus PER_YEAR
+                                        for each year of membership, plus TURNOVER_PERCENT of the
+                                        turnover received, up to CAP (0 ends it), applied by anyone,
+                                        e.g. credit-policy business 500,00 10 20000,00
   council ADDRESS REGION REFERENCE      admit a council (REFERENCE: its decision to join; only its
                                         hash goes on-chain), e.g. council 0x.. 2 "deliberation 2026-14"
   project ADDRESS INSTALMENT COUNT EVERY_DAYS REFERENCE
@@ -109,6 +115,8 @@ def proposed_calls(ledger: Any, kind: str, values: list[str]) -> tuple[list[Any]
         )
     if kind == "stimulus":
         return _stimulus(ledger, *values)
+    if kind == "credit-policy":
+        return _credit_policy(ledger, *values)
     if kind in ("council", "project", "cancel-project", "coverage-floor"):
         return _reserve_or_council(ledger, kind, values)
     if values[0] not in VOTED_ROLES:
@@ -118,6 +126,19 @@ def proposed_calls(ledger: Any, kind: str, values: list[str]) -> tuple[list[Any]
     if kind == "grant":
         return [ledger.grantRole(role.id, address)], f"grant {role.value} to {address}"
     return [ledger.revokeRole(role.id, address)], f"revoke {role.value} from {address}"
+
+
+def _credit_policy(ledger: Any, kind_text: str, per_year: str, share: str, cap_text: str) -> tuple[list[Any], str]:
+    if kind_text not in MEMBER_KINDS:
+        raise BadInputError(f"not a member kind: {kind_text!r} ({', '.join(MEMBER_KINDS)})")
+    kind = MemberKind(kind_text)
+    yearly, bps, cap = parse_amount(per_year), percent_bps(share, "share of turnover", 10_000), parse_amount(cap_text)
+    if cap == 0:
+        return [ledger.setCreditPolicy(kind.code, 0, 0, 0)], f"end the credit policy of {kind.value} members"
+    return [ledger.setCreditPolicy(kind.code, yearly, bps, cap)], (
+        f"raise the credit limit of {kind.value} members by {format_amount(yearly)} a year of membership and "
+        f"{bps / 100:g} % of the turnover they receive, up to {format_amount(cap)}"
+    )
 
 
 def _reserve_or_council(ledger: Any, kind: str, values: list[str]) -> tuple[list[Any], str]:

@@ -52,12 +52,13 @@ def cmd_balance(args: argparse.Namespace, out: Output) -> None:
         data = _from_gateway(config, args, f"/accounts/{address}", address)
         data.pop("successor", None)
     else:
-        view = Ledger(config).account(address)
+        ledger = Ledger(config)
+        view = ledger.account(address)
         data = {
             "address": view.address,
             "balance": view.balance,
             "credit_limit": view.credit_limit,
-            "available_credit": view.available,
+            "available_credit": ledger.available_credit(address),  # a running stimulus included
             "ceiling": view.ceiling,
             "status": view.status.words,
             "kind": view.kind.value,

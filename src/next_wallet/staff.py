@@ -23,10 +23,10 @@ from next_contracts.errors import describe, error_from_exception
 from next_contracts.vocabulary import MemberKind, Role
 from next_wallet import keystore
 from next_wallet.amounts import format_amount, parse_amount
+from next_wallet.checked_send import confirm_and_send
 from next_wallet.config import Config, checked_address
 from next_wallet.errors import BadInputError, NeedsNodeError, NotStaffError, RefusedError
 from next_wallet.ledger import Ledger
-from next_wallet.prompts import confirm, unlock
 
 if TYPE_CHECKING:
     from next_wallet.output import Output
@@ -72,13 +72,7 @@ def run(args: argparse.Namespace, out: Output, make: Callable[[Ledger, argparse.
     staff = keystore.address_of(args.label)
     action = make(ledger, args)
     preflight(ledger, staff, action)
-    if not out.as_json:
-        print(f"{args.label} ({staff}) will {action.summary}")
-    confirm(args, "Send it?")
-    account = unlock(args, args.label)
-    tx_hash = ledger.sign_and_send(account, action.call)
-    ledger.wait(tx_hash)
-    out.result({"tx_hash": tx_hash, "staff": staff, **action.facts}, f"done: {tx_hash}")
+    confirm_and_send(args, out, ledger, staff, action.call, action.summary, {"staff": staff, **action.facts})
 
 
 # the actions ------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ the check that should catch it, and named."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -141,11 +142,11 @@ def test_a_role_written_into_storage_is_caught_when_used(small_chain: AuditedCha
 
 def account_slot(w3: Web3, ledger: str, account: str) -> int:
     """The storage slot of `account`'s packed record: the mapping whose entry holds its status (1,
-    active, at bit 224)."""
+    active, in bits 232 to 235)."""
     for index in range(16):
         slot = int.from_bytes(Web3.keccak(encode(["address", "uint256"], [account, index])), "big")
         value = int.from_bytes(w3.eth.get_storage_at(ledger, slot), "big")
-        if (value >> 224) & 0xFF == 1:
+        if (value >> 232) & 0xF == 1:
             return slot
     raise AssertionError("no account slot found")
 
@@ -265,3 +266,15 @@ def test_amounts_read_in_units_whatever_the_readers_language() -> None:
         "-1 234 567.89 NXT",
         "0.07 NXT",
     ]
+
+
+def test_a_governance_contract_that_is_not_its_sources_build_is_named(small_chain: AuditedChain, tmp_path) -> None:
+    """A record whose constitution is some other code (here the timelock's): the bytecode check names it."""
+    record = json.loads(small_chain.deployment_file.read_text())
+    record["constitution"] = small_chain.deployment.timelock
+    forged = tmp_path / "deployment.json"
+    forged.write_text(json.dumps(record))
+    result = run_audit(small_chain.chain.settings.rpc_url, forged)
+    findings = result.findings("contracts.bytecode")
+    assert {f["subject"].lower() for f in findings} == {small_chain.deployment.timelock.lower()}, result.out
+    assert any("Constitution's runtime code" in f["message"] for f in findings)

@@ -154,9 +154,9 @@ def test_on_geth_a_vote_executed_through_the_timelock_is_attributed_without_a_tr
 
 
 def test_a_project_and_a_council_voted_pass_and_a_project_funded_by_a_key_is_named(governed_chain):
-    """A vote admits a council and funds a project above a floor (a week's delay: the reserve's);
-    its instalment, released by anyone, passes the schedule and floor checks; the same funding by
-    the treasurer's key is named."""
+    """A vote admits a council, funds a project above a floor (a week's delay: the reserve's) and
+    sets a credit policy; the instalment, released by anyone, passes the schedule and floor checks,
+    the policy applied by anyone its rule's check; the same funding by the treasurer's key is named."""
     w3, rpc_url, deployment, record = governed_chain
     operator, treasurer = w3.eth.accounts[0], w3.eth.accounts[1]
     ledger = w3.eth.contract(deployment.ledger, abi=load_artifact(LEDGER).abi)
@@ -176,8 +176,9 @@ def test_a_project_and_a_council_voted_pass_and_a_project_funded_by_a_key_is_nam
         ledger.functions.admitCouncil(council.address, 2, b"\x02" * 32),
         ledger.functions.setCoverageFloor(10),
         ledger.functions.fundProject(members[2].address, 400, 2, 86_400, b"\x03" * 32),
+        ledger.functions.setCreditPolicy(0, 0, 1_000, 2_000_000),  # + 10 % of the turnover received
     )
-    calls = ([c.address for c in proposed], [0] * 3, [bytes.fromhex(calldata(c)[2:]) for c in proposed])
+    calls = ([c.address for c in proposed], [0] * 4, [bytes.fromhex(calldata(c)[2:]) for c in proposed])
     description = "Admit region 2's council; fund the repair café, 2 x 4,00, above a floor of 0.1 %"
     act(members[0], governor.functions.propose(*calls, description))
     proposal_id = governor.functions.hashProposal(*calls, Web3.keccak(text=description)).call()
@@ -190,6 +191,8 @@ def test_a_project_and_a_council_voted_pass_and_a_project_funded_by_a_key_is_nam
     act(operator, governor.functions.execute(*calls, Web3.keccak(text=description)))
     act(members[1], ledger.functions.releaseInstalment(1))
     assert ledger.functions.balanceOf(members[2].address).call() == 400
+    act(members[0], ledger.functions.applyCreditPolicy(members[1].address))  # it received 5 000,00
+    assert ledger.functions.accountOf(members[1].address).call()[1] == 1_000_000 + 50_000
 
     clean = run_audit(rpc_url, record)
     assert clean.code == 0, clean.err + clean.out

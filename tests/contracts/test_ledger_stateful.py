@@ -2,7 +2,8 @@
 
 Hypothesis draws random sequences of admit (a council by governance), set credit line, pay, batch
 pay, freeze, unfreeze, exclude, key recovery, write-off, fee change, projects funded from the
-reserve, their instalments, the coverage floor and the passing of time, and sends them to the real
+reserve, their instalments, the coverage floor, the credit policy (set, applied, lines pinned by the
+committee and unpinned) and the passing of time, and sends them to the real
 contract on anvil. A model of the rules predicts, for each step, success or the exact typed error.
 After every step:
 
@@ -10,6 +11,7 @@ After every step:
 - no successful payment left the payer below minus its limit or the payee above its ceiling;
 - no instalment left the reserve below the coverage floor of its moment;
 - the credit in use the ledger keeps is the sum of the debts;
+- each member's turnover received is the sum of the payments it received (key recovery carries it);
 - reserve = fees collected - write-offs covered - instalments paid, all summed from the events;
 - replaying the emitted events from the deployment on reproduces the contract's state exactly.
 
@@ -20,7 +22,7 @@ through ape's contract wrappers: a few thousand of them run in each CI pass.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import ape
 import pytest
@@ -62,6 +64,9 @@ class Member:
     status: int = NONE
     kind: int = 0
     region: int = 0
+    # Not in accountOf: compared apart.
+    received: int = field(default=0, compare=False)
+    pinned: bool = field(default=False, compare=False)
 
 
 @dataclass
@@ -120,6 +125,8 @@ class Replay:
                 old.region,
             )
             old.limit, old.ceiling, old.status = 0, 0, MIGRATED
+        elif event == "CreditPolicyApplied":
+            self.member(a["account"]).limit = a["newLimit"]
         elif event == "DebtWrittenOff":
             self.covered += a["covered"]
         elif event == "InstalmentReleased":
@@ -157,6 +164,8 @@ class LedgerMachine(RuleBasedStateMachine):
         self.payees: set[str] = set()
         self.projects: list[Project] = []
         self.floor_bps = 0
+        self.default_limits: dict[int, int] = {}
+        self.policies: dict[int, tuple[int, int]] = {}  # kind -> (turnover bps, cap); no seniority share
 
     # helpers ----------------------------------------------------------------------------------
 
@@ -203,6 +212,7 @@ class LedgerMachine(RuleBasedStateMachine):
             return "LedgerCeilingExceeded"
         p.balance -= amount + fee
         q.balance += amount
+        q.received = min(2**40 - 1, q.received + amount)
         self.pending_fees += fee
         return None
 
@@ -235,6 +245,7 @@ class LedgerMachine(RuleBasedStateMachine):
         else:
             self.transact(self.roles["registrar"], self.ledger.functions.admit(address, kind, region, kyc), None)
         self.model[address] = Member(0, limit, ceiling, ACTIVE, kind, region)
+        self.default_limits[kind] = limit
 
     @precondition(lambda self: self.model)
     @rule(
@@ -257,7 +268,37 @@ class LedgerMachine(RuleBasedStateMachine):
         )
         self.transact(self.roles["committee"], self.ledger.functions.setCreditLine(address, limit, ceiling), error)
         if error is None:
-            m.limit, m.ceiling = limit, ceiling
+            m.limit, m.ceiling, m.pinned = limit, ceiling, True
+
+    @rule(kind=st.integers(0, 3), bps=st.integers(0, 10_000), cap=st.one_of(st.just(0), st.integers(1, 600_000)))
+    def set_credit_policy(self, kind, bps, cap):
+        """A voted policy without a seniority share, so that the model needs no clock."""
+        self.transact(self.roles["governor"], self.ledger.functions.setCreditPolicy(kind, 0, bps, cap), None)
+        self.policies[kind] = (bps, cap)
+
+    @precondition(lambda self: self.model)
+    @rule(i=st.integers(0, 10**6), unpin_first=st.booleans())
+    def apply_credit_policy(self, i, unpin_first):
+        address = self.pick(i)
+        m = self.model[address]
+        if unpin_first:
+            self.transact(self.roles["committee"], self.ledger.functions.unpinCreditLine(address), None)
+            m.pinned = False
+        bps, cap = self.policies.get(m.kind, (0, 0))
+        target = min(cap, self.default_limits.get(m.kind, 0) + m.received * bps // 10_000)
+        if m.status != ACTIVE:
+            error = "MembershipInvalidStatus"
+        elif m.pinned:
+            error = "CreditPolicyPinned"
+        elif cap == 0:
+            error = "CreditPolicyNone"
+        elif target <= m.limit:
+            error = "CreditPolicyNoRaise"
+        else:
+            error = None
+        self.transact(self.roles["pauser"], self.ledger.functions.applyCreditPolicy(address), error)  # anyone
+        if error is None:
+            m.limit = target
 
     def parties(self, i: int, j: int, strict: bool) -> tuple[str, str]:
         """A payer and a payee: with `strict`, two distinct active members where there are."""
@@ -328,8 +369,9 @@ class LedgerMachine(RuleBasedStateMachine):
         error = None if old.status in (ACTIVE, FROZEN) else "MembershipInvalidStatus"
         self.transact(self.roles["registrar"], self.ledger.functions.migrate(old_address, new_address), error)
         if error is None:
-            self.model[new_address] = copy.copy(old)
-            self.model[old_address] = Member(0, 0, 0, MIGRATED, old.kind, old.region)
+            self.model[new_address] = copy.copy(old)  # turnover received and pin included
+            # The old key keeps its pin on-chain (nothing reads it again), its turnover goes.
+            self.model[old_address] = Member(0, 0, 0, MIGRATED, old.kind, old.region, pinned=old.pinned)
 
     @precondition(lambda self: self.model)
     @rule(i=st.integers(0, 10**6), default_first=st.booleans())
@@ -461,6 +503,8 @@ class LedgerMachine(RuleBasedStateMachine):
         addresses = list(self.model)
         calls = [self.ledger.encode_abi("accountOf", args=[a]) for a in addresses]
         calls += [self.ledger.encode_abi("getVotes", args=[a]) for a in addresses]
+        calls += [self.ledger.encode_abi("turnoverOf", args=[a]) for a in addresses]
+        calls += [self.ledger.encode_abi("creditLinePinned", args=[a]) for a in addresses]
         calls.append(self.ledger.encode_abi("creditInUse"))
         calls.append(self.ledger.encode_abi("reserveBalance"))
         with self.w3.batch_requests() as batch:
@@ -468,9 +512,12 @@ class LedgerMachine(RuleBasedStateMachine):
                 batch.add(self.w3.eth.call({"to": self.ledger_address, "data": data}))
             results = batch.execute()
         accounts = {a: Member(*decode(ACCOUNT_STATE, r)) for a, r in zip(addresses, results, strict=False)}
-        self.votes_now = {
-            a: decode(["uint256"], r)[0] for a, r in zip(addresses, results[len(addresses) : -2], strict=True)
+        n = len(addresses)
+        self.votes_now = {a: decode(["uint256"], r)[0] for a, r in zip(addresses, results[n : 2 * n], strict=True)}
+        self.turnover_now = {
+            a: decode(["uint256"], r)[0] for a, r in zip(addresses, results[2 * n : 3 * n], strict=True)
         }
+        self.pinned_now = {a: decode(["bool"], r)[0] for a, r in zip(addresses, results[3 * n : 4 * n], strict=True)}
         self.credit_in_use_now = decode(["uint256"], results[-2])[0]
         return accounts, decode(["int256"], results[-1])[0]
 
@@ -510,8 +557,10 @@ class LedgerMachine(RuleBasedStateMachine):
             assert self.votes_now[address] == voter == self.replay.votes.get(address, 0), f"votes of {address}"
         assert sum(self.votes_now.values()) <= sum(1 for m in accounts.values() if m.status == ACTIVE)
 
-        # And the model of the rules agrees with both.
+        # And the model of the rules agrees with both, turnover and pins included.
         assert accounts == self.model
+        assert self.turnover_now == {a: m.received for a, m in self.model.items()}
+        assert self.pinned_now == {a: m.pinned for a, m in self.model.items()}
         assert reserve == self.reserve
         assert self.ledger.functions.feeBps().call() == self.fee_bps == self.replay.fee_bps
 

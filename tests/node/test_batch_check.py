@@ -146,3 +146,18 @@ def test_batch_payments_lists_the_owners_payments_under_a_ref(gateway, people, d
     other = issue_token(gateway.settings, people.active.address, deployment.chain_id).token
     denied = gateway.client.get(url, params={"ref": "0x" + ref.hex()}, headers={"Authorization": f"Bearer {other}"})
     assert denied.status_code == 403
+
+
+def test_batch_check_counts_a_running_stimulus_in_the_payers_credit(gateway, people, deployment, w3, operator):
+    """A voted stimulus lets region 1 go 500,00 further below zero (the operator holds GOVERNANCE_ROLE
+    on this developer's chain): the check counts it, as the ledger does."""
+    ledger = ledger_of(w3, deployment).functions
+    ends = w3.eth.get_block("latest")["timestamp"] + 86_400
+    region_1 = (False, 1, True, 0)
+    call(w3, operator, ledger.setStimulus(region_1, 50_000, ends))
+    try:
+        lines = [{"to": people.active.address, "amount": 100_000}]  # beyond 1 000,00 with its fee
+        body = check(gateway, deployment, people.council, people.council, lines).json()
+        assert body["credit_ok"] and body["available_credit"] == ledger.availableCredit(people.council.address).call()
+    finally:
+        call(w3, operator, ledger.setStimulus(region_1, 0, ends))  # ended early, for the tests after

@@ -1,5 +1,6 @@
 """Projects funded from the reserve, indexed and served: each project with its instalments paid, its
-instalments in the project account's history, and the coverage floor in /stats. On a real chain
+instalments in the project account's history, and the coverage floor in /stats; and a proposal of
+megabytes, served cut. On a real chain
 (anvil, whose clock the test moves) and a real index, SQLite and PostgreSQL. The operator holds
 GOVERNANCE_ROLE on this developer's deployment: it acts as a passed vote would."""
 
@@ -11,6 +12,9 @@ import pytest
 from eth_account import Account
 from web3 import Web3
 
+from next_contracts import load_artifact
+from next_contracts.deploy import GOVERNOR
+from next_contracts.transact import calldata
 from tests.node.helpers import indexed_gateway
 from tests.node.test_access import bearer
 from tests.node.test_api import ledger_of
@@ -36,6 +40,11 @@ def history(w3, deployment, operator):
     call(w3, who.ben, ledger.releaseInstalment(1))
     call(w3, operator, ledger.cancelProject(1))
     call(w3, operator, ledger.fundProject(who.ben.address, 500, 1, 0, Web3.keccak(text="library")))
+    # A member proposes with 200 000 characters of description and a call padded with 50 000 bytes:
+    # gas is free here, and the index must not serve pages of megabytes for it.
+    governor = w3.eth.contract(deployment.governor, abi=load_artifact(GOVERNOR).abi)
+    padded = bytes.fromhex(calldata(ledger.setFee(30))[2:]) + b"\x00" * 50_000
+    call(w3, who.ann, governor.functions.propose([deployment.ledger], [0], [padded], "é" * 200_000))
     return who
 
 
@@ -70,3 +79,11 @@ def test_the_floor_is_public_and_instalments_show_in_the_history(client, history
     headers = bearer(client, history.cat, deployment)
     items = client.client.get(f"/accounts/{history.cat.address}/transfers", headers=headers).json()["items"]
     assert [(t["kind"], t["amount"]) for t in items] == [("project", 1_000), ("project", 1_000)]
+
+
+def test_a_proposal_of_megabytes_is_served_cut_with_a_note(client):
+    (proposal,) = client.client.get("/proposals").json()["items"]
+    assert proposal["description"].startswith("é" * 16_384)
+    assert proposal["description"].endswith("… [183616 characters more on-chain]")
+    data = proposal["calls"][0]["data"]
+    assert len(data) < 8_300 and data.endswith("characters more on-chain]")

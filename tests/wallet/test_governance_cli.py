@@ -147,6 +147,15 @@ def test_a_council_a_project_and_the_floor_are_proposed_in_words_and_released_by
         f"fund 'repair café' from the reserve: 500,00 NXT to {fay} 12 times, every 30 day(s), 6\u202f000,00 NXT in all"
         in json.loads(funded.out)["description"]
     )
+    policy = wallet("--json", "propose", "fay", "credit-policy", "business", "500,00", "10", "20 000,00", "--yes", *PW)
+    assert policy.code == 0, policy.err
+    assert (
+        "raise the credit limit of business members by 500,00 NXT a year of membership and 10 % of the turnover "
+        "they receive, up to 20\u202f000,00 NXT" in json.loads(policy.out)["description"]
+    )
+    pinned = wallet("apply-policy", "fay", fay, "--yes")  # before any password
+    assert pinned.code == ExitStatus.REFUSED and "set the credit line of" in pinned.err  # admit() set it by hand
+    assert "by hand: the policy leaves it" in pinned.err
     floor = wallet("--json", "propose", "fay", "coverage-floor", "50", "--yes", *PW)
     assert floor.code == 0 and "keep the reserve at 50 % of the credit in use" in json.loads(floor.out)["description"]
     listed = {p["proposal"]: p for p in json.loads(wallet("--json", "proposals").out)["proposals"]}
@@ -161,6 +170,8 @@ def test_a_council_a_project_and_the_floor_are_proposed_in_words_and_released_by
         ("council", council, "70000", "x"),
         ("coverage-floor", "1001"),
         ("coverage-floor", "nan"),
+        ("credit-policy", "king", "1", "1", "1"),
+        ("credit-policy", "business", "1", "101", "1"),
         ("cancel-project", "0"),
     ):
         assert wallet("propose", "fay", *values, "--yes", *PW).code == ExitStatus.BAD_INPUT, values

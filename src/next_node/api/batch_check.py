@@ -101,7 +101,9 @@ def batch_check(
     fee_bps = int(chain_call(lambda: functions.feeBps().call(block_identifier=block)))
     paused = bool(chain_call(lambda: functions.paused().call(block_identifier=block)))
     lines = [(line.to, line.amount) for line in body.lines]
-    check = judge(states[payer], states, lines, fee_bps, paused)
+    checksum = Web3.to_checksum_address(payer)
+    available = int(chain_call(lambda: functions.availableCredit(checksum).call(block_identifier=block)))
+    check = judge(states[payer], states, lines, fee_bps, paused, available)  # a stimulus counts
     return BatchCheckResult(
         block_number=block,
         lines=[

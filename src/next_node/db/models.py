@@ -262,7 +262,8 @@ EVENT_TABLES: tuple[type[SQLModel], ...] = (
 
 # The shape of the tables above, and of what the indexer derives into them. Bump it with any change
 # to either: on start, an index of another (or no) version is rebuilt from the chain (db/schema.py).
-SCHEMA_VERSION = 4  # 2: sync_state.contracts; 3: proposals, votes, proposal_steps; 4: project_events
+# 2: sync_state.contracts; 3: proposals, votes, proposal_steps; 4: project_events, credit_policy_applied
+SCHEMA_VERSION = 4
 
 
 class SchemaVersion(SQLModel, table=True):

@@ -12,6 +12,18 @@ from next_node.indexer.decode import Event
 from next_node.indexer.origin import origin
 
 SUPPORT = ("against", "for", "abstain")  # GovernorCountingSimple's VoteType, in its order
+# What the index keeps of texts anyone may make as long as gas allows (free here, a block holds a
+# billion): enough for any real proposal, never a page of megabytes. The chain keeps them whole.
+MAX_DESCRIPTION, MAX_REASON, MAX_CALL_DATA = 16_384, 1_024, 8_192
+
+
+def bounded(text: str, limit: int) -> str:
+    """`text`, cut at `limit` characters with a note of how much more the chain holds."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… [{len(text) - limit} characters more on-chain]"
+
+
 STEPS = {"ProposalQueued": "queued", "ProposalExecuted": "executed", "ProposalCanceled": "canceled"}
 
 
@@ -28,7 +40,7 @@ class GovernorEvents:
         a = event.args
         if event.name == "ProposalCreated":
             calls = [
-                {"target": target, "value": value, "data": data}
+                {"target": target, "value": value, "data": bounded(data, MAX_CALL_DATA)}
                 for target, value, data in zip(a["targets"], a["values"], a["calldatas"], strict=True)
             ]
             self.batch.rows[ProposalRow].append(
@@ -36,7 +48,7 @@ class GovernorEvents:
                     **origin(event),
                     "proposal_id": str(a["proposalId"]),
                     "proposer": a["proposer"],
-                    "description": a["description"],
+                    "description": bounded(a["description"], MAX_DESCRIPTION),
                     "calls": json.dumps(calls),
                     "vote_start": a["voteStart"],
                     "vote_end": a["voteEnd"],
@@ -50,7 +62,7 @@ class GovernorEvents:
                     "voter": a["voter"],
                     "support": SUPPORT[a["support"]] if a["support"] < len(SUPPORT) else str(a["support"]),
                     "weight": a["weight"],
-                    "reason": a["reason"],
+                    "reason": bounded(a["reason"], MAX_REASON),
                 }
             )
         elif event.name in STEPS:

@@ -85,6 +85,13 @@ class LedgerEvents:
                 event, "credit_line_set", a["account"], credit_limit=a["creditLimit"], ceiling=a["ceiling"]
             )
 
+    def _on_CreditPolicyApplied(self, event: Event, record: bool) -> None:
+        a = event.args
+        member = self.batch.member(a["account"], event)
+        members.credit_line_set(member, credit_limit=a["newLimit"], ceiling=member["ceiling"])
+        if record:
+            self._member_row(event, "credit_policy_applied", a["account"], credit_limit=a["newLimit"])
+
     def _on_AccountMigrated(self, event: Event, record: bool) -> None:
         old, new = self.batch.member(event.args["from"], event), self.batch.member(event.args["to"], event)
         members.migrated(old, new, new["address"], also=("kyc_hash", "admitted_block"))

@@ -55,6 +55,8 @@ def _member_events(row: Any) -> Event:
         return _event("MemberStatusChanged", row, account=row.account, newStatus=MemberStatus(row.status).code)
     if row.event == "credit_line_set":
         return _event("CreditLineSet", row, account=row.account, creditLimit=row.credit_limit, ceiling=row.ceiling)
+    if row.event == "credit_policy_applied":
+        return _event("CreditPolicyApplied", row, account=row.account, newLimit=row.credit_limit)
     return _event("AccountMigrated", row, **{"from": row.account, "to": row.other})
 
 

@@ -1,0 +1,27 @@
+"""The end of every command that signs one ledger or governor call after its pre-flight passed:
+say what will be done, ask, unlock the key, sign, send, wait, and report the hash. The staff and
+governance commands each run their own pre-flight (roles, the governor's verdict), then this."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from next_wallet.ledger import Ledger
+from next_wallet.prompts import confirm, unlock
+
+if TYPE_CHECKING:
+    from next_wallet.output import Output
+
+
+def confirm_and_send(
+    args: argparse.Namespace, out: Output, ledger: Ledger, sender: str, call: Any, summary: str, facts: dict[str, Any]
+) -> None:
+    """Sends `call` from the keystore `args.label` (whose address is `sender`) once confirmed."""
+    if not out.as_json:
+        print(f"{args.label} ({sender}) will {summary}")
+    confirm(args, "Send it?")
+    account = unlock(args, args.label)
+    tx_hash = ledger.sign_and_send(account, call)
+    ledger.wait(tx_hash)
+    out.result({"tx_hash": tx_hash, **facts}, f"done: {tx_hash}")

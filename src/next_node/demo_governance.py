@@ -4,7 +4,9 @@ for three months, to buy locally) and one they defeat (the fee to 1 %). Both clo
 later; the first can then be queued and, after the timelock's delay, executed from the demo wallet
 (`next-wallet queue|execute`).
 
-The demo's deployment votes fast (DEMO_GOVERNANCE); a real deployment's delays are days.
+The demo's deployment votes fast (DEMO_GOVERNANCE); a real deployment's delays are days. Its
+members may propose any other kind from the demo wallet too (a project from the reserve, a council,
+a credit policy): a proposal of the reserve or of the rules acts two minutes after it is queued.
 """
 
 from __future__ import annotations
@@ -20,7 +22,17 @@ from next_contracts.transact import calldata
 from next_contracts.vocabulary import MemberKind, ProposalState
 from next_node.demo import Community, Phase
 
-DEMO_GOVERNANCE = GovernanceConfig(voting_delay=3, voting_period=120, timelock_delay=30)
+# The demo votes in minutes; the kinds that wait a week in production (the reserve, the rules) wait
+# two minutes here, still longer than the others' 30 seconds.
+DEMO_GOVERNANCE = GovernanceConfig(
+    voting_delay=3,
+    voting_period=120,
+    timelock_delay=30,
+    rules={
+        kind: (quorum, support, 120 if delay else 0)
+        for kind, (quorum, support, delay) in GovernanceConfig().rules.items()
+    },
+)
 STIMULUS_CREDIT = 500_000  # 5 000,00: the founding constitution's bound
 STIMULUS_DAYS = 90
 FOR, AGAINST = 1, 0

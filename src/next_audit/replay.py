@@ -93,6 +93,7 @@ class Ledger:
     stimuli: dict[tuple[bool, int, bool, int], tuple[int, int]] = field(default_factory=dict)
     projects: dict[int, Project] = field(default_factory=dict)
     coverage_floor_bps: int = 0
+    debts: int = 0  # the credit in use, kept movement by movement (see `credit`)
     # Each member kind's credit policy: (per year, turnover bps, cap, version).
     credit_policies: dict[int, tuple[int, int, int, int]] = field(default_factory=dict)
 
@@ -122,7 +123,15 @@ class Ledger:
         return address in self.roles.get(role, ())
 
     def credit_in_use(self) -> int:
+        """The sum of the debts, from every account: once per audit (figures, the state check)."""
         return -sum(a.balance for a in self.accounts.values() if a.balance < 0)
+
+    def credit(self, account: Account, change: int) -> None:
+        """Moves `account`'s balance by `change`, keeping `debts` (the running sum of the debts that
+        each instalment's floor check reads) without a pass over every account."""
+        before = account.balance
+        account.balance = before + change
+        self.debts += max(0, -account.balance) - max(0, -before)
 
     def figures(self) -> dict[str, Any]:
         members = [a for a in self.accounts.values() if a.status != NONE]
@@ -418,7 +427,7 @@ class Replayer:
             or due_at > self.tx.block_time
         ):
             self.rules.fail(account, f"instalment {number} of {amount} of project {project_id} off schedule {where}")
-        credit_in_use = ledger.credit_in_use()
+        credit_in_use = ledger.debts
         if ledger.reserve * BPS < ledger.coverage_floor_bps * credit_in_use:
             self.rules.fail(
                 account,
@@ -499,7 +508,7 @@ class Replayer:
             if amount > ledger.reserve:
                 self.rules.fail(target, f"paid {amount} out of the reserve with only {ledger.reserve} in it")
             ledger.reserve -= amount
-            ledger.account(target).balance += amount
+            ledger.credit(ledger.account(target), amount)
             return
         payer, payee = ledger.account(source), ledger.account(target)
         migration = following is not None and following[0][0] == _ACCOUNT_MIGRATED
@@ -508,8 +517,8 @@ class Replayer:
                 self.rules.fail(self.tx.tx_hash, "a key migration's movement carries a fee or a reference")
         else:
             self._check_payment(source, target, payer, payee, amount, fee)
-        payer.balance -= amount + fee
-        payee.balance += amount
+        ledger.credit(payer, -(amount + fee))
+        ledger.credit(payee, amount)
         if not migration:
             payee.received = min(MAX_TURNOVER, payee.received + amount)
         ledger.reserve += fee

@@ -63,6 +63,24 @@ def vote_gas(w3: Web3, deployment: Deployment, alice: str, bob: str) -> dict[str
     return gas
 
 
+def allowance_gas(w3: Web3, ledger: Contract, council: str, holder: str, ref: bytes) -> int:
+    """A holder's payment at a local shop from a council's bonus allowance, in the same steady state
+    as `pay`: the shop, the council and the run have spent or received before."""
+    bonuses = w3.eth.contract(ledger.functions.bonusAllowances().call(), abi=load_artifact("BonusAllowances").abi)
+    shop = Account.create().address
+    for kind in (1, 2):  # businesses and councils get a line
+        _gas(w3, council, ledger, ledger.functions.setDefaultCreditLine(kind, 10**9, 10**12))
+    _gas(w3, council, ledger, ledger.functions.admitCouncil(council, 1, Web3.keccak(text="kyc:council")))
+    _gas(w3, council, ledger, ledger.functions.admit(shop, 1, 1, Web3.keccak(text="kyc:shop")))
+    _gas(w3, council, bonuses, bonuses.functions.setCategories(shop, 1))
+    expires = w3.eth.get_block("latest")["timestamp"] + 30 * 86_400
+    _gas(w3, council, bonuses, bonuses.functions.openRun(expires, 1, [], ref))
+    _gas(w3, council, bonuses, bonuses.functions.issue(1, [holder], [100_000]))
+    _gas(w3, holder, ledger, ledger.functions.pay(shop, 1_000, ref))
+    _gas(w3, holder, bonuses, bonuses.functions.spend(shop, 1_000, 0, ref))
+    return _gas(w3, holder, bonuses, bonuses.functions.spend(shop, 12_345, 0, ref))
+
+
 def measure(w3: Web3, operator: str, alice: str, bob: str) -> dict[str, int]:
     """Deploys a fresh ledger and ERC20 and returns each operation's gas, by name."""
     governance = GovernanceConfig(voting_delay=0, voting_period=3_600)
@@ -99,6 +117,8 @@ def measure(w3: Web3, operator: str, alice: str, bob: str) -> dict[str, int]:
     ledger_gas(operator, ledger.functions.exclude(successor))
     gas["write_off"] = ledger_gas(operator, ledger.functions.writeOff(successor, ref))
 
+    gas["allowance_pay"] = allowance_gas(w3, ledger, operator, bob, ref)
+
     erc20_artifact = load_artifact("ReferenceERC20")
     factory = w3.eth.contract(abi=erc20_artifact.abi, bytecode=erc20_artifact.bytecode)
     receipt = send(w3, alice, {"data": factory.constructor(alice, 10**18).data_in_transaction})
@@ -110,6 +130,10 @@ def measure(w3: Web3, operator: str, alice: str, bob: str) -> dict[str, int]:
 
 def ratio(gas: dict[str, int]) -> float:
     return gas["pay"] / gas["erc20_transfer"]
+
+
+def allowance_ratio(gas: dict[str, int]) -> float:
+    return gas["allowance_pay"] / gas["pay"]
 
 
 def vote_ratio(gas: dict[str, int]) -> float:

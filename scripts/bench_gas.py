@@ -1,6 +1,7 @@
 """`make bench-gas`: the gas of a steady-state payment against OpenZeppelin's ERC20 transfer,
 measured side by side on the same chain, the per-recipient cost of a council's bonus run, and a
-member's vote against a vote on OpenZeppelin's Governor over ERC20Votes.
+member's vote against a vote on OpenZeppelin's Governor over ERC20Votes, and a payment from a
+council's bonus allowance against a plain payment.
 
 Prints name=value lines, the headline ratio last. With --write-snapshot, rewrites
 snapshots/gas.json, which the test suite holds the contracts to (within 2%).
@@ -13,7 +14,7 @@ import click
 from ape import accounts, chain
 from ape.cli import ConnectedProviderCommand
 
-from bench.gas import SNAPSHOT, measure, ratio, vote_ratio
+from bench.gas import SNAPSHOT, allowance_ratio, measure, ratio, vote_ratio
 from next_contracts.rpc import connect
 
 
@@ -28,5 +29,6 @@ def cli(write_snapshot: bool) -> None:
     if write_snapshot:
         Path(SNAPSHOT).write_text(json.dumps(gas, indent=2, sort_keys=True) + "\n")
         print(f"# wrote {SNAPSHOT}")
+    print(f"gas_ratio_allowance_pay_vs_pay={allowance_ratio(gas):.4f}")
     print(f"gas_ratio_vote_vs_erc20votes={vote_ratio(gas):.4f}")
     print(f"gas_ratio_pay_vs_erc20={ratio(gas):.4f}")

@@ -61,6 +61,13 @@ interface IMutualCreditLedger is IMembershipRegistry, IReserveFunding, ICreditPo
     /// @notice Unpause was asked while not paused.
     error LedgerExpectedPause();
 
+    /// @notice Only the bonus allowances contract that the ledger deployed pays for a bonus.
+    error LedgerNotBonusAllowances(address caller);
+
+    /// @notice A council's own payment would leave it at `balanceAfter`: into the credit `held` back
+    /// for its outstanding bonus allowances, below minus its `creditLimit` plus `held`.
+    error LedgerCreditHeld(address council, int256 balanceAfter, uint256 creditLimit, uint256 held);
+
     /// @notice A write-off of an account that owes nothing.
     error LedgerNoDebt(address account, int256 balance);
 
@@ -142,6 +149,23 @@ interface IMutualCreditLedger is IMembershipRegistry, IReserveFunding, ICreditPo
     /// @param ref The reference of every line.
     function payBatch(address[] calldata recipients, uint256[] calldata amounts, bytes32 ref) external;
 
+    /// @notice A payment that a holder makes through the bonus allowances contract, which alone may
+    /// call this: the part paid from an allowance (from the run's council, out of the credit its
+    /// allowances hold back) or the part the holder pays in plain units (from the holder). Both follow
+    /// the rules of payment and carry the fee.
+    /// @param from The run's council, or the holder.
+    /// @param to The payee.
+    /// @param amount In hundredths.
+    /// @param ref The payment's reference.
+    /// @param runSpent 0 for plain units. For an allowance: 1 + what its run had spent before. The
+    /// fee is then that of the run's spending as a whole (the fee of what it has spent with this
+    /// payment, less the fee of what it had spent), so that small pieces cost no more fee.
+    function payForBonus(address from, address to, uint256 amount, bytes32 ref, uint256 runSpent) external;
+
+    /// @notice The councils' bonus allowances contract, deployed by the ledger's constructor.
+    /// @return Its address.
+    function bonusAllowances() external view returns (address);
+
     /// @notice Sets the credit limit (how far below zero) and ceiling (how far above) of a member.
     /// @param account An active or frozen member.
     /// @param creditLimit How far below zero it may go, at most `MAX_AMOUNT`.
@@ -200,7 +224,8 @@ interface IMutualCreditLedger is IMembershipRegistry, IReserveFunding, ICreditPo
     /// @return The balance in hundredths.
     function balanceOf(address account) external view returns (int256);
 
-    /// @notice How much `account` can still pay out, fee included: balance + credit limit, or 0.
+    /// @notice How much `account` can still pay out, fee included: balance + credit limit + a running
+    /// stimulus, less, for a council, the credit its outstanding bonus allowances hold back; or 0.
     /// @param account Any address.
     /// @return The available credit in hundredths.
     function availableCredit(address account) external view returns (uint256);

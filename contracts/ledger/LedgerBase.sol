@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {MembershipRegistry} from "../membership/MembershipRegistry.sol";
+import {Amounts} from "./Amounts.sol";
 
 /// @title The roles and bounds that the ledger's parts share
 /// @notice The ledger is one contract (one storage, one address) built from parts: the membership
@@ -17,8 +18,6 @@ abstract contract LedgerBase is MembershipRegistry {
     /// @notice No power on-chain: the gateway shows every account to its holders.
     bytes32 public constant AUDITOR_ROLE = keccak256("AUDITOR_ROLE");
 
-    /// @notice The largest amount, credit limit or ceiling: 2^63 - 1 hundredths of a unit, so that
-    /// every amount, limit, ceiling and member balance fits a signed 64-bit integer in the gateway's
-    /// and auditors' SQL stores, exactly.
-    uint256 public constant MAX_AMOUNT = uint256(uint64(type(int64).max));
+    /// @notice The largest amount, credit limit or ceiling: 2^63 - 1 hundredths of a unit (see Amounts).
+    uint256 public constant MAX_AMOUNT = Amounts.MAX;
 }

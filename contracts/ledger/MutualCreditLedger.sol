@@ -8,6 +8,8 @@ import {LedgerState} from "./LedgerState.sol";
 import {IReserveFunding} from "./IReserveFunding.sol";
 import {ReserveFunding} from "./ReserveFunding.sol";
 import {CreditPolicy} from "./CreditPolicy.sol";
+import {BonusAllowances} from "../councils/BonusAllowances.sol";
+import {IBonusAllowances} from "../councils/IBonusAllowances.sol";
 import {PackedAccount} from "../membership/PackedAccount.sol";
 import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
@@ -30,6 +32,8 @@ contract MutualCreditLedger is IMutualCreditLedger, ReserveFunding, CreditPolicy
 
     uint256 private constant _BPS = 10_000;
 
+    /// @dev Deployed here, so that the one contract allowed to pay for bonuses is fixed in the code.
+    IBonusAllowances private immutable _BONUS_ALLOWANCES;
     LedgerState private _state;
     /// @dev Each scope's stimulus: its extra credit (bits 0..63) and its end (bits 64..127).
     mapping(bytes32 scope => uint256 packed) private _stimuli;
@@ -51,6 +55,7 @@ contract MutualCreditLedger is IMutualCreditLedger, ReserveFunding, CreditPolicy
             _grantRole(grants[i].role, grants[i].account);
         }
         _setFee(initialFeeBps);
+        _BONUS_ALLOWANCES = new BonusAllowances(this);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -71,6 +76,16 @@ contract MutualCreditLedger is IMutualCreditLedger, ReserveFunding, CreditPolicy
         }
     }
 
+    /// @inheritdoc IMutualCreditLedger
+    function payForBonus(address from, address to, uint256 amount, bytes32 ref, uint256 runSpent) external {
+        if (msg.sender != address(_BONUS_ALLOWANCES)) revert LedgerNotBonusAllowances(msg.sender);
+        _transfer(from, to, amount, ref, true, runSpent);
+    }
+
+    function _move(address from, address to, uint256 amount, bytes32 ref, bool isPayment) internal override {
+        _transfer(from, to, amount, ref, isPayment, 0);
+    }
+
     /// @dev The one movement hook (as OpenZeppelin's ERC20._update): payments, batch lines,
     /// write-offs and key migrations all change balances here and nowhere else. The reserve is the
     /// account at this contract's own address; its balance lives in `_state`.
@@ -83,20 +98,25 @@ contract MutualCreditLedger is IMutualCreditLedger, ReserveFunding, CreditPolicy
     /// payee not above its ceiling. Write-offs and migrations move balances by decision of a role
     /// holder, carry no fee and skip those rules.
     ///
+    /// A bonus allowance's spending (`runSpent` above 0, see `payForBonus`) may use the credit that the
+    /// council's allowances hold back, which its own payments may not, and carries the fee of its
+    /// run's spending as a whole.
+    ///
     /// Every movement also keeps the credit in use (the sum of the debts) in `_state`: what the
     /// payer's debt grew by, less what the payee's shrank by.
     ///
     /// This is the hot path, written so that a payment reads and writes three slots once each
     /// (payer, payee, `_state`) and hashes each mapping key once.
-    function _move(address from, address to, uint256 amount, bytes32 ref, bool isPayment) internal override {
+    function _transfer(
+        address from,
+        address to,
+        uint256 amount,
+        bytes32 ref,
+        bool isPayment,
+        uint256 runSpent
+    ) private {
         LedgerState state = _state;
-        uint256 fee;
-        if (isPayment) {
-            if (state.paused()) revert LedgerEnforcedPause();
-            if (amount == 0 || amount > MAX_AMOUNT) revert LedgerInvalidAmount(amount);
-            if (from == to) revert LedgerSelfPayment(from);
-            fee = FeeMath.fee(amount, state.feeBps());
-        }
+        uint256 fee = isPayment ? _paymentFee(from, to, amount, state, runSpent) : 0;
 
         // Unchecked: amounts are at most MAX_AMOUNT (2^63) or a balance, the fee at most 5% more,
         // balances within int64 and the reserve within int128, so no int256 sum here can overflow.
@@ -109,11 +129,7 @@ contract MutualCreditLedger is IMutualCreditLedger, ReserveFunding, CreditPolicy
                 PackedAccount payer = payerSlot.packed;
                 int256 payerBefore = payer.balance();
                 int256 payerAfter = payerBefore - int256(amount + fee);
-                if (isPayment) {
-                    if (payer.status() != MemberStatus.Active) revert LedgerAccountNotActive(from, payer.status());
-                    // Only a payment beyond the limit reads the stimuli: the others pay nothing for them.
-                    if (payerAfter < -int256(payer.creditLimit())) _requireStimulus(from, payer, payerAfter);
-                }
+                if (isPayment) _requirePayer(from, payer, payerAfter, runSpent);
                 payerSlot.packed = payer.withBalance(payerAfter);
                 if (payerAfter < 0) debtAdded = payerBefore < 0 ? amount + fee : uint256(-payerAfter);
             }
@@ -258,7 +274,13 @@ contract MutualCreditLedger is IMutualCreditLedger, ReserveFunding, CreditPolicy
         PackedAccount packed = _account(account);
         (uint256 extra, ) = _stimulus(packed.region(), packed.kind());
         int256 available = packed.balance() + int256(packed.creditLimit() + extra);
+        if (packed.kind() == MemberKind.Council) available -= int256(_BONUS_ALLOWANCES.creditHeldBy(account));
         return available > 0 ? uint256(available) : 0;
+    }
+
+    /// @inheritdoc IMutualCreditLedger
+    function bonusAllowances() external view returns (address) {
+        return address(_BONUS_ALLOWANCES);
     }
 
     /// @inheritdoc IMutualCreditLedger
@@ -363,13 +385,44 @@ contract MutualCreditLedger is IMutualCreditLedger, ReserveFunding, CreditPolicy
     // ---------------------------------------------------------------------------------------------
     // Stimuli
 
-    /// @dev A payment past the payer's own limit: within it and a running stimulus (at most
-    /// MAX_AMOUNT in all, so that a balance stays within int64), or refused.
-    function _requireStimulus(address from, PackedAccount payer, int256 payerAfter) private view {
+    /// @dev A payment's rules before any balance is read (not paused, a valid amount, two parties),
+    /// and its fee: of the amount, or for an allowance, of its run's spending as a whole.
+    function _paymentFee(
+        address from,
+        address to,
+        uint256 amount,
+        LedgerState state,
+        uint256 runSpent
+    ) private pure returns (uint256) {
+        if (state.paused()) revert LedgerEnforcedPause();
+        if (amount == 0 || amount > MAX_AMOUNT) revert LedgerInvalidAmount(amount);
+        if (from == to) revert LedgerSelfPayment(from);
+        uint256 feeBps = state.feeBps();
+        if (runSpent == 0) return FeeMath.fee(amount, feeBps);
+        return FeeMath.fee(runSpent - 1 + amount, feeBps) - FeeMath.fee(runSpent - 1, feeBps);
+    }
+
+    /// @dev The payer's side of a payment: an active member, within its credit. Only a payment
+    /// beyond the limit, or a council's own, reads the stimuli and the credit held back: the others
+    /// pay nothing for them.
+    function _requirePayer(address from, PackedAccount payer, int256 payerAfter, uint256 runSpent) private view {
+        if (payer.status() != MemberStatus.Active) revert LedgerAccountNotActive(from, payer.status());
+        bool councilsOwn = runSpent == 0 && payer.kind() == MemberKind.Council;
+        if (councilsOwn || payerAfter < -int256(payer.creditLimit()))
+            _requireCredit(from, payer, payerAfter, councilsOwn);
+    }
+
+    /// @dev A payment within the payer's limit and a running stimulus (at most MAX_AMOUNT in all, so
+    /// that a balance stays within int64), less, for a council's own payment (`countsHeld`), the
+    /// credit its outstanding bonus allowances hold back; or refused.
+    function _requireCredit(address from, PackedAccount payer, int256 payerAfter, bool countsHeld) private view {
+        uint256 held = countsHeld ? _BONUS_ALLOWANCES.creditHeldBy(from) : 0;
         (uint256 extra, ) = _stimulus(payer.region(), payer.kind());
         uint256 limit = payer.creditLimit() + extra;
         if (limit > MAX_AMOUNT) limit = MAX_AMOUNT;
-        if (payerAfter < -int256(limit)) revert LedgerInsufficientCredit(from, payerAfter, limit);
+        if (payerAfter - int256(held) >= -int256(limit)) return;
+        if (held == 0) revert LedgerInsufficientCredit(from, payerAfter, limit);
+        revert LedgerCreditHeld(from, payerAfter, limit, held);
     }
 
     /// @dev The largest running stimulus among the four scopes a member is in: its region and kind,

@@ -24,7 +24,7 @@ from next_audit.report import Check
 from next_audit.rpc import Rpc
 from next_contracts import ARTIFACTS_DIR, LEDGER, immutable_ranges, load_artifact, without_immutables
 from next_contracts.build import SHIPPED, BuildError, compile_standard, find_solc, standard_input
-from next_contracts.deploy import CONSTITUTION, GOVERNOR, TIMELOCK, Deployment, role_id
+from next_contracts.deploy import BONUS_ALLOWANCES, CONSTITUTION, GOVERNOR, TIMELOCK, Deployment, role_id
 
 CONSTRUCTOR_TYPES = ["address", "uint48", "(bytes32,address)[]", "uint256"]
 
@@ -138,12 +138,13 @@ def verify_contracts(
 def _verify_governance(
     rpc: Rpc, deployment: Deployment, block: int, built: dict[str, dict[str, Any]], check: Check
 ) -> None:
-    """The governor, the constitution and the timelock run the code their sources build too (their
-    immutables zeroed, where the rebuild says they are): a governor changed to count votes otherwise
-    would pass every other check."""
+    """The governor, the constitution, the timelock and the bonus allowances run the code their
+    sources build too (their immutables zeroed, where the rebuild says they are): a governor changed
+    to count votes otherwise would pass every other check."""
     for name, address in ((GOVERNOR, deployment.governor), (CONSTITUTION, deployment.constitution),
-                          (TIMELOCK, deployment.timelock)):  # fmt: skip
-        if address is None:  # a record written before governance
+                          (TIMELOCK, deployment.timelock),
+                          (BONUS_ALLOWANCES, deployment.bonus_allowances)):  # fmt: skip
+        if address is None:  # a record written before governance or the bonuses
             continue
         check.checked += 1
         code = bytes.fromhex(rpc.call("eth_getCode", address, hex(block))[2:])

@@ -34,6 +34,7 @@ from next_contracts.transact import Sender, calldata, gas_price, send, sender_ad
 from next_contracts.vocabulary import Role
 
 GOVERNOR, TIMELOCK, CONSTITUTION = "CooperativeGovernor", "TimelockController", "Constitution"
+BONUS_ALLOWANCES = "BonusAllowances"  # deployed by the ledger's own constructor
 
 # The roles a deploy config grants (the admin role is the `admin` key's).
 ROLE_NAMES = tuple(role.value for role in Role if role is not Role.DEFAULT_ADMIN)
@@ -122,6 +123,7 @@ class Deployment:
     governor: ChecksumAddress | None = None  # None in a record written before governance
     timelock: ChecksumAddress | None = None
     constitution: ChecksumAddress | None = None
+    bonus_allowances: ChecksumAddress | None = None  # None in a record written before the councils' bonuses
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
@@ -157,6 +159,11 @@ def deploy(w3: Web3, deployer: Sender, config: DeployConfig) -> Deployment:
     roles = {**config.roles, **{name: (*config.roles.get(name, ()), timelock) for name in voted}}
     grants = [(role_id(name), address) for name, addresses in roles.items() for address in addresses]
     ledger, receipt = _create(w3, deployer, LEDGER, admin, config.admin_delay, grants, config.fee_bps)
+    bonuses = Web3.to_checksum_address(
+        w3.eth.contract(ledger, abi=load_artifact(LEDGER).abi).functions.bonusAllowances().call()
+    )
+    if not load_artifact(BONUS_ALLOWANCES).runs_on(bytes(w3.eth.get_code(bonuses))):
+        raise DeployError(f"the code at {bonuses} is not the shipped {BONUS_ALLOWANCES} artifact's runtime bytecode")
     addresses = {"ledger": ledger, "timelock": timelock}
     bounds = (governance.fee_bound_bps, governance.max_stimulus_credit, governance.max_stimulus_duration)
     constitution, _ = _create(w3, deployer, CONSTITUTION, ledger, me, governance.rule_list(), *bounds)
@@ -187,11 +194,13 @@ def deploy(w3: Web3, deployer: Sender, config: DeployConfig) -> Deployment:
                 (TIMELOCK, timelock),
                 (CONSTITUTION, constitution),
                 (GOVERNOR, governor),
+                (BONUS_ALLOWANCES, bonuses),
             )
         },
         governor=governor,
         timelock=timelock,
         constitution=constitution,
+        bonus_allowances=bonuses,
     )
 
 

@@ -18,7 +18,7 @@ from eth_utils.address import is_hex_address, to_checksum_address
 from hexbytes import HexBytes
 
 from next_contracts import LEDGER, load_artifact
-from next_contracts.vocabulary import MemberKind, MemberStatus, ProposalState, Role, short_id
+from next_contracts.vocabulary import MemberKind, MemberStatus, ProposalState, Role, short_id, when
 
 
 class NextContractsError(Exception):
@@ -60,12 +60,14 @@ def _errors_by_selector(contract: str) -> dict[bytes, dict[str, Any]]:
 # The contracts whose errors may reach a caller of the ledger's governance: a proposal executed by the
 # timelock reverts with the timelock's or the ledger's error through the governor.
 GOVERNANCE_CONTRACTS = ("CooperativeGovernor", "TimelockController", "Constitution")
+# The councils' bonus allowances: a holder's payment reverts with their errors or the ledger's.
+BONUS_ALLOWANCES = "BonusAllowances"
 
 
 @cache
 def _all_errors() -> dict[bytes, dict[str, Any]]:
     found: dict[bytes, dict[str, Any]] = {}
-    for contract in (LEDGER, *GOVERNANCE_CONTRACTS):
+    for contract in (LEDGER, BONUS_ALLOWANCES, *GOVERNANCE_CONTRACTS):
         found.update(_errors_by_selector(contract))
     return found
 
@@ -131,6 +133,40 @@ def describe(decoded: DecodedError, amount: Callable[[int], str] = lambda v: f"{
         "AccessControlBadConfirmation": lambda: "a role can only be renounced by its holder",
         "MembershipVotesNotDelegable": lambda: "votes are not delegated: each active member casts its own",
         "MembershipCouncilByVote": lambda: f"{a['account']} would be a council: councils are admitted by a vote",
+        "LedgerCreditHeld": lambda: (
+            f"{a['council']} would have {amount(a['balanceAfter'])}: its limit of -{amount(a['creditLimit'])} is "
+            f"{amount(a['held'])} short of it, held back for the bonus allowances it issued"
+        ),
+        "LedgerNotBonusAllowances": lambda: f"{a['caller']} is not the bonus allowances contract",
+        # The councils' bonus allowances.
+        "BonusNotRegistrar": lambda: f"{a['caller']} is not a registrar: registrars set the categories",
+        "BonusInvalidMember": lambda: (
+            f"{a['account']} is {MemberStatus.of(a['status']).words} ({MemberKind.of(a['kind']).value}): "
+            "this needs an active member (an active council to open a run)"
+        ),
+        "BonusInvalidExpiry": lambda: (
+            f"an expiry on {when(a['expiresAt'])} is not allowed: after now and by {when(a['latest'])}"
+        ),
+        "BonusInvalidRegions": lambda: f"{a['count']} regions: at most {a['max']}, none of them 0",
+        "BonusTooManyRuns": lambda: f"{a['council']} has {a['max']} bonus runs open already: the most there may be",
+        "BonusUnknownRun": lambda: f"there is no bonus run {a['runId']}",
+        "BonusNotRunCouncil": lambda: f"{a['caller']} is not the council of bonus run {a['runId']}",
+        "BonusRunExpired": lambda: f"bonus run {a['runId']} expired on {when(a['expiresAt'])}",
+        "BonusInvalidBatch": lambda: f"a batch of {a['holders']} holders and {a['amounts']} amounts",
+        "BonusInvalidAmount": lambda: f"the amount {amount(a['amount'])} is not allowed",
+        "BonusHolderFull": lambda: f"{a['holder']} holds {a['max']} live allowances already: the most there may be",
+        "BonusCreditShort": lambda: (
+            f"{a['council']} has {amount(a['available'])} of credit left, and these allowances need "
+            f"{amount(a['needed'])} with the fee of their spending"
+        ),
+        "BonusSelfPayment": lambda: f"{a['holder']} cannot pay itself with its allowances",
+        "BonusAllowanceShort": lambda: (
+            f"the allowances of {a['holder']} that {a['payee']} takes cover {amount(a['spendable'])} of "
+            f"{amount(a['amount'])}, and at most {amount(a['maxPlain'])} may be paid in plain units"
+            if a["maxPlain"]
+            else f"{a['payee']} takes {amount(a['spendable'])} of the allowances of {a['holder']}, not "
+            f"{amount(a['amount'])}: it is not in their categories or regions, or they are spent or lapsed"
+        ),
         # The credit policy.
         "CreditPolicyNone": lambda: f"no credit policy is voted for {MemberKind.of(a['kind']).value} members",
         "CreditPolicyInvalid": lambda: (

@@ -10,6 +10,8 @@ held to the same test.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cache
 from typing import Self
@@ -61,6 +63,45 @@ class MemberKind(_Ordered):
     SYSTEM = "system"  # the cooperative's own operating accounts
 
 
+class Category(StrEnum):
+    """A member category (BonusAllowances' bits, in this order): where a council's bonus allowances
+    may be spent. Registrars put businesses in them; a business may be in several; "culture" is the
+    bridge to cultural cards, a cultural venue admitted in it taking the bonus."""
+
+    LOCAL_SHOP = "local-shop"
+    ORGANIC = "organic"
+    CULTURE = "culture"
+    SOLIDARITY = "solidarity"  # the social and solidarity economy
+
+    @property
+    def bit(self) -> int:
+        return 1 << list(Category).index(self)
+
+    @classmethod
+    def mask(cls, categories: Iterable[Category]) -> int:
+        """The bits of `categories`, as the contract takes them (0: none, or any for a bonus run)."""
+        return sum({category.bit for category in categories})
+
+    @classmethod
+    def of_mask(cls, mask: int) -> tuple[Category, ...]:
+        """The categories whose bits `mask` holds; bits no category names are left out."""
+        return tuple(category for category in cls if mask & category.bit)
+
+    @classmethod
+    def parse(cls, text: str) -> tuple[Category, ...]:
+        """Categories from "culture,local-shop" (ValueError naming the unknown ones and the known)."""
+        names = [part.strip().lower() for part in text.split(",") if part.strip()]
+        unknown = [name for name in names if name not in {c.value for c in cls}]
+        if unknown:
+            raise ValueError(f"no category {', '.join(unknown)}: the categories are {', '.join(c.value for c in cls)}")
+        return tuple(dict.fromkeys(cls(name) for name in names))
+
+
+def category_words(mask: int) -> str:
+    """A run's or a member's categories in words: "culture, local-shop", or "any category"."""
+    return ", ".join(c.value for c in Category.of_mask(mask)) or "any category"
+
+
 class ProposalKind(_Ordered):
     """What a proposal decides (IConstitution.ProposalKind): each kind has its own vote rule."""
 
@@ -84,6 +125,14 @@ class ProposalState(_Ordered):
     QUEUED = "queued"  # in the timelock, waiting for its delay
     EXPIRED = "expired"
     EXECUTED = "executed"
+
+
+def when(timestamp: int) -> str:
+    """A chain timestamp for people, in UTC: "2026-12-31 23:59 UTC" (out of range: the number)."""
+    try:
+        return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    except (OverflowError, OSError, ValueError):
+        return f"time {timestamp}"
 
 
 def short_id(proposal_id: int) -> str:

@@ -10,8 +10,17 @@ import pytest
 
 from next_audit import replay as auditor
 from next_contracts import LEDGER, load_artifact
-from next_contracts.errors import GOVERNANCE_CONTRACTS, DecodedError, describe
-from next_contracts.vocabulary import MAX_AMOUNT, MAX_FEE_BPS, MemberKind, MemberStatus, ProposalKind, Role, fee_for
+from next_contracts.errors import BONUS_ALLOWANCES, GOVERNANCE_CONTRACTS, DecodedError, describe
+from next_contracts.vocabulary import (
+    MAX_AMOUNT,
+    MAX_FEE_BPS,
+    Category,
+    MemberKind,
+    MemberStatus,
+    ProposalKind,
+    Role,
+    fee_for,
+)
 from tests.paths import ROOT
 
 
@@ -65,6 +74,14 @@ def test_the_bounds_and_the_fee_are_the_ledgers(ledger):
         assert ledger.quoteFee(amount) == fee_for(amount, fee_bps), amount
 
 
+def test_the_categories_are_bits_in_order_and_read_back():
+    assert [c.bit for c in Category] == [1, 2, 4, 8]
+    assert Category.mask(Category.parse("culture, local-shop,culture")) == 5
+    assert Category.of_mask(5 | 1 << 40) == (Category.LOCAL_SHOP, Category.CULTURE)
+    with pytest.raises(ValueError, match="no category cinema: the categories are local-shop, organic"):
+        Category.parse("culture,cinema")
+
+
 def sample(abi_type: str) -> object:
     if abi_type == "address":
         return "0x" + "11" * 20
@@ -73,7 +90,7 @@ def sample(abi_type: str) -> object:
     return 1
 
 
-@pytest.mark.parametrize("contract", [LEDGER, *GOVERNANCE_CONTRACTS])
+@pytest.mark.parametrize("contract", [LEDGER, BONUS_ALLOWANCES, *GOVERNANCE_CONTRACTS])
 def test_every_typed_error_of_the_ledger_and_its_governance_has_its_sentence(contract):
     for entry in load_artifact(contract).abi:
         if entry["type"] != "error":

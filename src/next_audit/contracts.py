@@ -22,9 +22,9 @@ from eth_utils.crypto import keccak
 from next_audit.errors import CompilerUnavailable
 from next_audit.report import Check
 from next_audit.rpc import Rpc
-from next_contracts import ARTIFACTS_DIR, LEDGER, immutable_ranges, load_artifact, without_immutables
+from next_contracts import ARTIFACTS_DIR, BONUS_ALLOWANCES, LEDGER, immutable_ranges, load_artifact, without_immutables
 from next_contracts.build import SHIPPED, BuildError, compile_standard, find_solc, standard_input
-from next_contracts.deploy import BONUS_ALLOWANCES, CONSTITUTION, GOVERNOR, TIMELOCK, Deployment, role_id
+from next_contracts.deploy import CONSTITUTION, GOVERNOR, TIMELOCK, Deployment, role_id
 
 CONSTRUCTOR_TYPES = ["address", "uint48", "(bytes32,address)[]", "uint256"]
 

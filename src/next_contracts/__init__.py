@@ -14,6 +14,7 @@ from typing import Any
 
 ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
 LEDGER = "MutualCreditLedger"
+BONUS_ALLOWANCES = "BonusAllowances"  # the councils' allowances, deployed by the ledger's constructor
 
 
 @dataclass(frozen=True)

@@ -27,14 +27,13 @@ from hexbytes import HexBytes
 from web3 import Web3
 from web3.types import Nonce, TxParams
 
-from next_contracts import LEDGER, Artifact, load_artifact
+from next_contracts import BONUS_ALLOWANCES, LEDGER, Artifact, load_artifact
 from next_contracts.constitution import GovernanceConfig, call_kinds
 from next_contracts.errors import NextContractsError
 from next_contracts.transact import Sender, calldata, gas_price, send, sender_address, submit
 from next_contracts.vocabulary import Role
 
 GOVERNOR, TIMELOCK, CONSTITUTION = "CooperativeGovernor", "TimelockController", "Constitution"
-BONUS_ALLOWANCES = "BonusAllowances"  # deployed by the ledger's own constructor
 
 # The roles a deploy config grants (the admin role is the `admin` key's).
 ROLE_NAMES = tuple(role.value for role in Role if role is not Role.DEFAULT_ADMIN)

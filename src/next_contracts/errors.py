@@ -17,7 +17,7 @@ from eth_utils.abi import function_signature_to_4byte_selector
 from eth_utils.address import is_hex_address, to_checksum_address
 from hexbytes import HexBytes
 
-from next_contracts import LEDGER, load_artifact
+from next_contracts import BONUS_ALLOWANCES, LEDGER, load_artifact
 from next_contracts.vocabulary import MemberKind, MemberStatus, ProposalState, Role, short_id, when
 
 
@@ -60,14 +60,12 @@ def _errors_by_selector(contract: str) -> dict[bytes, dict[str, Any]]:
 # The contracts whose errors may reach a caller of the ledger's governance: a proposal executed by the
 # timelock reverts with the timelock's or the ledger's error through the governor.
 GOVERNANCE_CONTRACTS = ("CooperativeGovernor", "TimelockController", "Constitution")
-# The councils' bonus allowances: a holder's payment reverts with their errors or the ledger's.
-BONUS_ALLOWANCES = "BonusAllowances"
 
 
 @cache
 def _all_errors() -> dict[bytes, dict[str, Any]]:
     found: dict[bytes, dict[str, Any]] = {}
-    for contract in (LEDGER, BONUS_ALLOWANCES, *GOVERNANCE_CONTRACTS):
+    for contract in (LEDGER, BONUS_ALLOWANCES, *GOVERNANCE_CONTRACTS):  # a holder's payment: either
         found.update(_errors_by_selector(contract))
     return found
 

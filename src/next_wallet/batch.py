@@ -46,6 +46,19 @@ IDLE_WAIT_SECONDS = 120
 
 
 @dataclass(frozen=True)
+class Verbs:
+    """What a batch does to each line, in its messages: pays it, or issues a bonus allowance."""
+
+    done: str  # "paid"
+    does: str  # "pays"
+    undone: str  # "unpaid"
+
+
+PAYING = Verbs("paid", "pays", "unpaid")
+ISSUING = Verbs("issued", "issues", "not issued")
+
+
+@dataclass(frozen=True)
 class Plan:
     todo: list[Line]  # what the chain shows unpaid under the ref
     done: list[Line]  # paid under the ref, with the same amount
@@ -82,7 +95,7 @@ def wait_idle(ledger: LedgerClient, sender: str) -> None:
         time.sleep(0.5)
 
 
-def plan(lines: list[Line], paid: list[Paid], ref_text: str) -> Plan:
+def plan(lines: list[Line], paid: list[Paid], ref_text: str, verbs: Verbs = PAYING) -> Plan:
     """Which lines the chain shows paid under the ref, which not, and which disagree with it."""
     by_payee: dict[str, list[Paid]] = {}
     for payment in paid:
@@ -99,7 +112,7 @@ def plan(lines: list[Line], paid: list[Paid], ref_text: str) -> Plan:
             problems.append(
                 (
                     line.number,
-                    f"{line.address} was already paid {format_amount(amount)} under ref {ref_text!r} "
+                    f"{line.address} was already {verbs.done} {format_amount(amount)} under ref {ref_text!r} "
                     f"({', '.join(p.tx_hash for p in payments)}), not {format_amount(line.amount)}: "
                     "this line is refused, settle the difference apart",
                 )
@@ -148,7 +161,7 @@ def prepare(
                 f"{format_amount(check.available)} of credit is available"
             )
     if problems:
-        for problem in sorted(problems, key=_line_number):
+        for problem in sorted(problems, key=line_number):
             print(problem, file=sys.stderr)
         if payer is not None:
             print(payer, file=sys.stderr)
@@ -158,7 +171,7 @@ def prepare(
     return Prepared(found, check.total if check else 0, check.fees if check else 0)
 
 
-def _line_number(problem: str) -> int:
+def line_number(problem: str) -> int:
     match = re.match(r"line (\d+):", problem)
     return int(match.group(1)) if match else 0
 
@@ -175,9 +188,13 @@ def pay(
     ref: bytes,
     chunk_size: int,
     on_chunk: Callable[[int], None],
+    make_call: Callable[[list[str], list[int]], Any] | None = None,
+    verbs: Verbs = PAYING,
 ) -> list[str]:
-    """Pays `todo` in chunks; returns the transaction hashes. Once a transaction may have left,
-    whatever happens next is said with its hash (SentUnconfirmedError), never as "aborted"."""
+    """Pays `todo` in chunks (or sends `make_call`'s call for each chunk); returns the transaction
+    hashes. Once a transaction may have left, whatever happens next is said with its hash
+    (SentUnconfirmedError), never as "aborted"."""
+    make_call = make_call or (lambda payees, amounts: ledger.contract.functions.payBatch(payees, amounts, ref))
     hashes: list[str] = []
     in_flight: str | None = None
     paid_lines = 0
@@ -185,7 +202,7 @@ def pay(
         for start in range(0, len(todo), chunk_size):
             part = todo[start : start + chunk_size]
             payees, amounts = [line.address for line in part], [line.amount for line in part]
-            call = ledger.contract.functions.payBatch(payees, amounts, ref)
+            call = make_call(payees, amounts)
             tx = ledger.build(account.address, call)
             signed = _sign(account, tx)
             tx_hash = signed.hash.to_0x_hex()
@@ -211,9 +228,9 @@ def pay(
                 journal.save()
                 in_flight = None
                 raise RefusedError(
-                    f"the transaction {tx_hash} for {lines} was mined but reverted: none of them was paid; "
-                    "once the cause is fixed, run the same command again: it pays only the lines the chain "
-                    "shows unpaid"
+                    f"the transaction {tx_hash} for {lines} was mined but reverted: none of them was {verbs.done}; "
+                    f"once the cause is fixed, run the same command again: it {verbs.does} only the lines the chain "
+                    f"shows {verbs.undone}"
                 ) from None
             chunk["status"] = "confirmed"
             journal.save()
@@ -223,8 +240,10 @@ def pay(
             on_chunk(len(part))
     except (KeyboardInterrupt, WalletError) as error:
         why = str(error) or "interrupted"
-        done = f"{paid_lines} of {len(todo)} line(s) paid and confirmed" + (f" ({', '.join(hashes)})" if hashes else "")
-        again = "run the same command again: it pays only the lines the chain shows unpaid"
+        done = f"{paid_lines} of {len(todo)} line(s) {verbs.done} and confirmed" + (
+            f" ({', '.join(hashes)})" if hashes else ""
+        )
+        again = f"run the same command again: it {verbs.does} only the lines the chain shows {verbs.undone}"
         if in_flight is not None:
             raise SentUnconfirmedError(f"sent {in_flight} (not yet confirmed), then {why}; {done}: {again}") from None
         if hashes and isinstance(error, KeyboardInterrupt):

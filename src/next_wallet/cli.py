@@ -26,7 +26,7 @@ from typing import Any
 import requests
 
 from next_contracts.login import LoginError, login
-from next_wallet import governance, key_commands, pay_commands, read_commands, staff, tokens
+from next_wallet import allowance_commands, governance, key_commands, pay_commands, read_commands, staff, tokens
 from next_wallet.amounts import STYLES, use_style
 from next_wallet.config import Config, checked_address
 from next_wallet.errors import (
@@ -170,6 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("to", help="the payee's address")
     sub.add_argument("amount", help="in units, e.g. 12.50")
     sub.add_argument("--ref", help="a payment reference (an invoice number ...)")
+    spend = sub.add_mutually_exclusive_group()
+    spend.add_argument("--plain", action="store_true", help="pay in plain units, keeping your bonus allowances")
+    spend.add_argument("--bonus-only", action="store_true", help="pay from your bonus allowances only, or not at all")
     sub = add("batch-pay", "pay each line of a CSV (address;amount[;name]) exactly once", secret=True, confirm=True)
     sub.formatter_class, sub.epilog = argparse.RawDescriptionHelpFormatter, pay_commands.BATCH_HELP
     sub.add_argument("label", help="the paying keystore")
@@ -197,6 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     key_commands.add_commands(add)
     staff.add_commands(add)
     governance.add_commands(add)
+    allowance_commands.add_commands(add)
     return parser
 
 

@@ -15,6 +15,7 @@ from eth_typing import ChecksumAddress
 from web3 import Web3
 
 from next_contracts.accounts import AccountState, BatchCheck
+from next_contracts.bonuses import HeldAllowance
 from next_contracts.errors import decode_error
 from next_contracts.transact import calldata
 from next_contracts.vocabulary import MemberKind, MemberStatus, fee_for
@@ -133,6 +134,31 @@ class GatewayLedger(LedgerClient):
     def fee(self, amount: int) -> int:
         return fee_for(amount, int(self.info()["fee_bps"]))
 
+    def bonus_address(self) -> str:
+        address = self.info().get("bonus_allowances")
+        if not address:
+            raise WalletError("this gateway's ledger has no bonus allowances: it was deployed before them")
+        return str(address)
+
+    def _allowances(self, holder: str, payee: str | None) -> dict[str, Any]:
+        params = {"payee": Web3.to_checksum_address(payee)} if payee else None
+        return dict(
+            self.fetch_json(
+                "GET",
+                f"/accounts/{holder}/allowances",
+                signer=holder,
+                forbidden=f"sign in as {holder} to see its allowances: next-wallet login LABEL",
+                not_found="this gateway serves no bonus allowances: it is older than this wallet, or its ledger is",
+                params=params,
+            )
+        )
+
+    def allowances(self, holder: str) -> list[HeldAllowance]:
+        return [HeldAllowance.from_dict(a) for a in self._allowances(holder, None)["allowances"]]
+
+    def spendable_at(self, holder: str, payee: str) -> int:
+        return int(self._allowances(holder, payee)["spendable_at_payee"])
+
     def account_after(self, address: str, receipt: dict[str, Any]) -> tuple[AccountState | None, int]:
         """The account once the gateway's index has reached the block of `receipt` (a bounded
         wait): never the balance of before the payment. None when the index stays behind."""
@@ -189,7 +215,8 @@ class GatewayLedger(LedgerClient):
     ) -> dict[str, Any]:
         self.check_chain()
         data = calldata(call)
-        response = self.request("POST", f"/accounts/{sender}/preflight", signer=sender, json={"data": data})
+        body = {"data": data, "to": call.address}  # the ledger, or its bonus allowances
+        response = self.request("POST", f"/accounts/{sender}/preflight", signer=sender, json=body)
         if response.status_code == 409:
             body = response.json()
             raw = body.get("error_data")
@@ -200,7 +227,7 @@ class GatewayLedger(LedgerClient):
             raise NotSignedInError(f"sign in as {sender} to pay from it: next-wallet login LABEL")
         prepared = self.answer(response)
         return {
-            "to": self.contract.address,
+            "to": call.address,
             "data": data,
             "value": 0,
             "chainId": self.config.chain_id,

@@ -14,11 +14,13 @@ from eth_typing import ChecksumAddress
 from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 from web3 import Web3
+from web3.contract import Contract
 from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound, Web3RPCError
 
 from next_contracts import LEDGER, load_artifact
 from next_contracts.accounts import AccountState, BatchCheck, BatchReadError, judge, read_accounts
-from next_contracts.errors import DecodedError, error_from_exception
+from next_contracts.bonuses import HeldAllowance, bonus_contract, read_allowances
+from next_contracts.errors import DecodedError, describe, error_from_exception
 from next_contracts.rpc import connect
 from next_contracts.transact import calldata, gas_limit
 from next_contracts.vocabulary import MemberStatus, Role
@@ -49,6 +51,25 @@ class LedgerClient(ABC):
         self.w3 = w3  # the node's, or an offline one that only encodes calls (gateway)
         self.contract = w3.eth.contract(Web3.to_checksum_address(config.ledger), abi=load_artifact(LEDGER).abi)
         self._checked = False
+        self._bonuses: Contract | None = None
+
+    @property
+    def bonuses(self) -> Contract:
+        """The councils' bonus allowances contract that the ledger deployed (to encode calls to it)."""
+        if self._bonuses is None:
+            self._bonuses = bonus_contract(self.w3, self.bonus_address())
+        return self._bonuses
+
+    @abstractmethod
+    def bonus_address(self) -> str: ...
+
+    @abstractmethod
+    def allowances(self, holder: str) -> list[HeldAllowance]:
+        """The holder's live allowances, the soonest to expire first."""
+
+    @abstractmethod
+    def spendable_at(self, holder: str, payee: str) -> int:
+        """What the holder's allowances can pay at `payee` now (0: none that it takes)."""
 
     @abstractmethod
     def check_chain(self) -> None:
@@ -127,10 +148,28 @@ class Ledger(LedgerClient):
     def fee(self, amount: int) -> int:
         return int(self._node(lambda: self.contract.functions.quoteFee(amount).call()))
 
+    def bonus_address(self) -> str:
+        return str(self._node(lambda: self.contract.functions.bonusAllowances().call()))
+
+    def allowances(self, holder: str) -> list[HeldAllowance]:
+        self.check_chain()
+        return list(self._node(lambda: read_allowances(self.bonuses, holder)))
+
+    def spendable_at(self, holder: str, payee: str) -> int:
+        self.check_chain()
+        functions = self.bonuses.functions
+        at, of = Web3.to_checksum_address(payee), Web3.to_checksum_address(holder)
+        return int(self._node(lambda: functions.spendableAt(of, at).call()))
+
     def available_credit(self, address: str) -> int:
         """What `address` may still pay out, fee included, a running stimulus counted (the ledger's)."""
         checksum = Web3.to_checksum_address(address)
         return int(self._node(lambda: self.contract.functions.availableCredit(checksum).call()))
+
+    def accounts(self, addresses: Sequence[str]) -> dict[str, AccountState]:
+        """Many accounts on the latest state, by lowercased address, read in JSON-RPC batches."""
+        self.check_chain()
+        return self._read(list(dict.fromkeys(a.lower() for a in addresses)), "latest") if addresses else {}
 
     def account_after(self, address: str, receipt: dict[str, Any]) -> tuple[AccountState | None, int]:
         """The account as of the block of `receipt` or later, and that block."""
@@ -278,4 +317,4 @@ def explain(decoded: DecodedError | None, sender: str) -> WalletError:
         return BadInputError("you cannot pay yourself")
     if decoded.name in ("LedgerInvalidAmount", "LedgerInvalidBatch"):
         return BadInputError(f"the ledger refused the amounts: {decoded}")
-    return RefusedError(f"the ledger refused: {decoded}")
+    return RefusedError(f"the ledger refused: {describe(decoded, format_amount)}")

@@ -58,11 +58,22 @@ def cmd_pay(args: argparse.Namespace, out: Output) -> None:
     # address that a keystore's file states (and may state falsely).
     account = unlock(args, args.label)
     sender = account.address
-    fee = ledger.fee(amount)
-    call = ledger.contract.functions.pay(payee, amount, reference(args.ref))
+    # Bonus allowances first, where the payee takes them (unless --plain): the council pays them.
+    spendable = 0 if args.plain else ledger.spendable_at(sender, payee)
+    from_allowances = min(spendable, amount)
+    plain = 0 if args.bonus_only else amount - from_allowances
+    fee = ledger.fee(plain) if plain else 0
+    if from_allowances or args.bonus_only:
+        call = ledger.bonuses.functions.spend(payee, amount, plain, reference(args.ref))
+    else:
+        call = ledger.contract.functions.pay(payee, amount, reference(args.ref))
     ledger.build(sender, call)  # pre-flight: the ledger's refusal, in words, before anything is signed
     if not out.as_json:
-        print(f"pay {out.amount(amount)} to {payee}\nfee {out.amount(fee)}, total {out.amount(amount + fee)}")
+        print(f"pay {out.amount(amount)} to {payee}")
+        if from_allowances:
+            print(f"{out.amount(from_allowances)} from your bonus allowances (their council pays it and its fee)")
+        if plain:
+            print(f"{out.amount(plain)} from your account: fee {out.amount(fee)}, total {out.amount(plain + fee)}")
     confirm(args, "Send this payment?")
     signed = account.sign_transaction(ledger.build(sender, call))
     tx_hash = signed.hash.to_0x_hex()
@@ -78,7 +89,8 @@ def cmd_pay(args: argparse.Namespace, out: Output) -> None:
         raise SentUnconfirmedError(f"sent {tx_hash} (not yet confirmed), then {why}: {look}") from None
     after, block = ledger.account_after(sender, receipt)
     out.result(
-        {"tx_hash": tx_hash, "amount": amount, "fee": fee, "balance": after and after.balance, "balance_block": block},
+        {"tx_hash": tx_hash, "amount": amount, "fee": fee, "balance": after and after.balance, "balance_block": block}
+        | {"from_allowances": from_allowances},
         f"paid: {tx_hash}\n"
         + (
             f"new balance {out.amount(after.balance)}"

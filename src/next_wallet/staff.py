@@ -20,7 +20,7 @@ from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError
 
 from next_contracts.errors import describe, error_from_exception
-from next_contracts.vocabulary import MemberKind, Role
+from next_contracts.vocabulary import Category, MemberKind, Role
 from next_wallet import keystore
 from next_wallet.amounts import format_amount, parse_amount
 from next_wallet.checked_send import confirm_and_send
@@ -141,6 +141,21 @@ def _recover(ledger: Ledger, args: argparse.Namespace) -> Action:
     )
 
 
+def _categories(ledger: Ledger, args: argparse.Namespace) -> Action:
+    address = checked_address(args.address, "member's address")
+    try:
+        categories = Category.parse("" if args.categories == "none" else args.categories)
+    except ValueError as error:
+        raise BadInputError(str(error)) from None
+    names = ", ".join(c.value for c in categories) or "no category"
+    return Action(
+        Role.REGISTRAR,
+        ledger.bonuses.functions.setCategories(address, Category.mask(categories)),
+        f"put {address} in {names}: where bonus allowances may be spent",
+        {"action": "categories", "address": address, "categories": [c.value for c in categories]},
+    )
+
+
 # the parser -------------------------------------------------------------------------------------
 
 
@@ -172,6 +187,13 @@ def add_commands(add: Add) -> None:
     sub = staff_command("write-off", "write off an excluded member's debt (CREDIT_COMMITTEE_ROLE)", _write_off)
     sub.add_argument("address")
     sub.add_argument("--ref", help="the write-off's reference (its hash goes on-chain)")
+    sub = staff_command(
+        "categories",
+        "put a member (a business) in the categories that take bonus allowances (REGISTRAR_ROLE)",
+        _categories,
+    )
+    sub.add_argument("address")
+    sub.add_argument("categories", help=f"{','.join(c.value for c in Category)}, a list of them, or none")
     sub = staff_command("recover", "move an account from a lost key to a new one (REGISTRAR_ROLE)", _recover)
     sub.add_argument("old", help="the lost key's address")
     sub.add_argument("new", help="the new key's address")

@@ -9,8 +9,8 @@ import re
 import pytest
 
 from next_audit import replay as auditor
-from next_contracts import LEDGER, load_artifact
-from next_contracts.errors import BONUS_ALLOWANCES, GOVERNANCE_CONTRACTS, DecodedError, describe
+from next_contracts import BONUS_ALLOWANCES, LEDGER, load_artifact
+from next_contracts.errors import GOVERNANCE_CONTRACTS, DecodedError, describe
 from next_contracts.vocabulary import (
     MAX_AMOUNT,
     MAX_FEE_BPS,

@@ -10,7 +10,18 @@ from sqlalchemy.engine import Engine
 from web3 import Web3
 
 from next_contracts.deploy import Deployment
-from next_node.api import accounts, audit_routes, auth, chain, governance, payments, projects, relay, stats
+from next_node.api import (
+    accounts,
+    allowances,
+    audit_routes,
+    auth,
+    chain,
+    governance,
+    payments,
+    projects,
+    relay,
+    stats,
+)
 from next_node.api.batch_check import router as batch_check_router
 from next_node.api.bodylimit import BodyLimit
 from next_node.api.deps import Context
@@ -62,7 +73,7 @@ def create_app(
     app.state.limiter = new_limiter(engine)
     app.state.index_status = index_status
     routers = (auth.router, accounts.router, stats.router, chain.router, payments.router)
-    for router in (*routers, governance.router, projects.router, audit_routes.router):
+    for router in (*routers, governance.router, projects.router, allowances.router, audit_routes.router):
         app.include_router(router)
     app.include_router(batch_check_router)
     app.include_router(relay.router)

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound, Web3RPCError
 
+from next_contracts.deploy import Deployment
 from next_contracts.errors import DecodedError, error_from_exception, role_name
 from next_contracts.transact import gas_limit, gas_price
 from next_node.api.access import Owner
@@ -32,10 +33,12 @@ class LedgerInfo(BaseModel):
     governor: str | None = None  # the members' governor, its timelock and constitution
     timelock: str | None = None
     constitution: str | None = None
+    bonus_allowances: str | None = None  # the councils' bonus allowances, deployed by the ledger
 
 
 class Preflight(BaseModel):
-    data: str  # 0x-prefixed calldata for the ledger
+    data: str  # 0x-prefixed calldata for the ledger (or for `to`)
+    to: str | None = None  # the ledger (default) or its bonus allowances
 
 
 class Prepared(BaseModel):
@@ -53,6 +56,12 @@ class TxStatus(BaseModel):
     tx_hash: str
     status: str  # unknown, pending, success, reverted
     block_number: int | None
+
+
+def relayed_targets(deployment: Deployment) -> set[str]:
+    """What members' transactions may call through the gateway: the ledger (payments), and the bonus
+    allowances (a holder's payment that spends them), lowercased."""
+    return {a.lower() for a in (deployment.ledger, deployment.bonus_allowances) if a}
 
 
 def in_words(decoded: DecodedError) -> str:
@@ -94,6 +103,7 @@ def ledger_info(context: ContextDep) -> LedgerInfo:
         governor=deployment.governor,
         timelock=deployment.timelock,
         constitution=deployment.constitution,
+        bonus_allowances=deployment.bonus_allowances,
         chain_id=context.deployment.chain_id,
         ledger=Web3.to_checksum_address(context.deployment.ledger),
         fee_bps=chain_call(lambda: ledger.functions.feeBps().call()),
@@ -117,7 +127,8 @@ def preflight(
     viewer: Owner,
     body: Annotated[Preflight, Body()],
 ) -> Any:
-    """OWNER only. Runs a call to the ledger from the member's own address on the latest state:
+    """OWNER only. Runs a call to the ledger (or its bonus allowances, `to`) from the member's own
+    address on the latest state:
     the gas and nonce to sign it with, or the ledger's refusal (409, with its typed error)."""
     if not body.data.startswith("0x") or len(body.data) % 2 or len(body.data) > 2 + 2 * 128 * 1024:
         raise HTTPException(400, "data must be 0x-prefixed calldata, at most 128 KiB")
@@ -125,8 +136,10 @@ def preflight(
         data = HexBytes(body.data)
     except ValueError as error:
         raise HTTPException(400, "data must be hexadecimal") from error
+    if body.to is not None and body.to.lower() not in relayed_targets(context.deployment):
+        raise HTTPException(400, f"to must be the ledger {context.deployment.ledger} or its bonus allowances")
     sender = Web3.to_checksum_address(address)
-    tx = {"from": sender, "to": context.ledger.address, "data": data}
+    tx = {"from": sender, "to": Web3.to_checksum_address(body.to or context.ledger.address), "data": data}
     w3 = context.w3
     try:
         estimate = chain_call(lambda: w3.eth.estimate_gas(tx))  # type: ignore[arg-type]

@@ -20,7 +20,7 @@ from next_contracts.vocabulary import MemberStatus
 from next_node.api.access import principal_calls, principal_from
 from next_node.api.deps import Context, ContextDep
 from next_node.api.errors import SafeJSONResponse
-from next_node.api.payments import Refusal, refusal
+from next_node.api.payments import Refusal, refusal, relayed_targets
 from next_node.api.ratelimit import limit
 from next_node.api.schemas import ErrorDetail, RawTx, TxAccepted
 from next_node.errors import ChainUnavailableError
@@ -47,9 +47,13 @@ def check_destination(context: Context, tx: RawTransaction) -> None:
     if tx.chain_id != deployment.chain_id:
         chain = "no chain (no replay protection)" if tx.chain_id is None else f"chain {tx.chain_id}"
         raise HTTPException(400, f"the transaction is for {chain}, this ledger is on chain {deployment.chain_id}")
-    if tx.to is None or tx.to.lower() != deployment.ledger.lower():
+    if tx.to is None or tx.to.lower() not in relayed_targets(deployment):
         target = tx.to or "creating a contract"
-        raise HTTPException(400, f"the transaction is for {target}, not for this system's ledger {deployment.ledger}")
+        raise HTTPException(
+            400,
+            f"the transaction is for {target}, not for this system's ledger {deployment.ledger} "
+            "or its bonus allowances",
+        )
 
 
 @router.post(
@@ -66,10 +70,10 @@ def check_destination(context: Context, tx: RawTransaction) -> None:
 )
 async def relay(request: Request, context: ContextDep, body: Annotated[RawTx, Body()]) -> TxAccepted:
     """ACTIVE MEMBERS, by signature (403 otherwise; the signature names the sender, so no token is
-    needed). Relays the transaction after checking that it is for this chain and this ledger (400
-    otherwise), and that it would not revert (409, with the ledger's typed error). The same bytes
-    sent again answer 202 with the same hash, pending or mined. Rate-limited by IP and by sender
-    (429)."""
+    needed). Relays the transaction after checking that it is for this chain and this ledger, or
+    its bonus allowances (400 otherwise), and that it would not revert (409, with the ledger's typed
+    error). The same bytes sent again answer 202 with the same hash, pending or mined. Rate-limited
+    by IP and by sender (429)."""
     limit(request, context.auth.relay_rate, "relay")
     raw, tx = decode(body.raw)
     check_destination(context, tx)
@@ -84,7 +88,7 @@ async def relay(request: Request, context: ContextDep, body: Annotated[RawTx, Bo
     # its pre-flight now, and is answered as its first copy was.
     sender = context.principals.get(tx.sender.lower())
     calls = [] if sender is not None else principal_calls(context, tx.sender)
-    call = {"from": tx.sender, "to": context.ledger.address, "data": HexBytes(tx.data).to_0x_hex()}
+    call = {"from": tx.sender, "to": tx.to, "data": HexBytes(tx.data).to_0x_hex()}
     calls.append(("eth_call", [call, "latest"]))
     answers = await context.chain.batch(calls)  # ChainUnavailableError: 503 (api/errors.py)
     if sender is None:

@@ -1,0 +1,410 @@
+"""Councils' bonus allowances in the wallet. A council issues them to its staff from a CSV
+(`issue-allowances`: the file rules, the one pass over the whole file before anything is signed,
+the journal and the resume of `batch-pay`) and sees its runs (`allowance-runs`: issued, spent,
+lapsed, by category and by business). A holder sees its allowances with their expiry, warned
+before they lapse (`allowances`), and spends them by paying (`pay`: allowances first).
+
+A run is found again by its council and reference (by default the file's name): a re-run of the
+same file, or of a corrected one, issues only the lines the chain shows not issued in it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from web3 import Web3
+
+from next_contracts.vocabulary import Category, MemberKind, MemberStatus, category_words, fee_for, when
+from next_wallet import batch, keystore
+from next_wallet.amounts import format_amount
+from next_wallet.batch_check import Paid
+from next_wallet.batch_journal import exclusive_run
+from next_wallet.config import Config, checked_address
+from next_wallet.errors import BadInputError, InsufficientCreditError, NeedsNodeError, NotMemberError
+from next_wallet.gateway_ledger import open_ledger
+from next_wallet.ledger import Ledger
+from next_wallet.pay_commands import reference
+from next_wallet.prompts import confirm, unlock
+
+if TYPE_CHECKING:
+    from next_wallet.output import Output
+
+WARN_DAYS = 30  # an allowance lapsing within this many days is flagged
+DAY = 86_400
+MAX_REGIONS = 4
+
+
+@dataclass(frozen=True)
+class RunTerms:
+    """Where and until when a run's allowances may be spent."""
+
+    expires_at: int
+    categories: int  # 0: any category
+    regions: tuple[int, ...]  # none: any region
+
+    @property
+    def words(self) -> str:
+        places = f"in regions {', '.join(map(str, self.regions))}" if self.regions else "in any region"
+        return f"until {when(self.expires_at)}, at {category_words(self.categories)} {places}"
+
+
+def parse_expiry(text: str) -> int:
+    """A date (2027-01-31: the end of that day, UTC) or an ISO date and time, as a timestamp."""
+    try:
+        if len(text) == 10:
+            day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+            return int(day.timestamp()) + DAY - 1
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise BadInputError(f"--expires {text!r} is not a date like 2027-01-31 (or 2027-01-31T18:00+01:00)") from None
+    return int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())
+
+
+def parse_regions(text: str | None) -> tuple[int, ...]:
+    if not text:
+        return ()
+    try:
+        regions = tuple(dict.fromkeys(int(part) for part in text.split(",") if part.strip()))
+    except ValueError:
+        raise BadInputError(f"--regions {text!r} is not a list of region numbers like 1,2") from None
+    if len(regions) > MAX_REGIONS or any(not 0 < r < 2**16 for r in regions):
+        raise BadInputError(f"--regions takes 1 to {MAX_REGIONS} region numbers from 1 to 65535")
+    return regions
+
+
+def parse_categories(text: str | None) -> int:
+    try:
+        return Category.mask(Category.parse(text or ""))
+    except ValueError as error:
+        raise BadInputError(str(error)) from None
+
+
+def _node(args: argparse.Namespace) -> Ledger:
+    config = Config.load()
+    rpc = getattr(args, "rpc", None) or config.rpc_url
+    if not rpc:
+        raise NeedsNodeError(
+            "a council's bonus runs need a node's JSON-RPC (--rpc URL, or next-wallet init --rpc URL) to find its "
+            "runs and what they issued"
+        )
+    ledger = Ledger(replace(config, rpc_url=rpc))
+    ledger.check_chain()
+    return ledger
+
+
+# reading the chain ------------------------------------------------------------------------------
+
+
+def _logs(ledger: Ledger, event: Any, topics: list[str | None]) -> list[Any]:
+    """The bonus contract's `event` logs matching `topics` (after the event's own), decoded."""
+    found = ledger.w3.eth.get_logs(
+        {"address": ledger.bonuses.address, "fromBlock": 0, "topics": [event.topic, *topics]}
+    )
+    return [event.process_log(log) for log in found]
+
+
+def _topic(value: int | str) -> str:
+    if isinstance(value, int):
+        return "0x" + f"{value:064x}"
+    return "0x" + value.lower()[2:].rjust(64, "0")
+
+
+def council_runs(ledger: Ledger, council: str) -> list[tuple[int, RunTerms, bytes]]:
+    """The council's runs, oldest first: (id, terms, reference)."""
+    opened = _logs(ledger, ledger.bonuses.events.BonusRunOpened(), [None, _topic(council)])
+    return [
+        (
+            int(log.args.runId),
+            RunTerms(int(log.args.expiresAt), int(log.args.categories), tuple(r for r in log.args.regions if r)),
+            bytes(log.args.ref),
+        )
+        for log in opened
+    ]
+
+
+def issued_in(ledger: Ledger, run_id: int) -> list[Paid]:
+    issued = _logs(ledger, ledger.bonuses.events.AllowanceIssued(), [_topic(run_id)])
+    return [Paid(log.args.holder, int(log.args.amount), log.transactionHash.to_0x_hex()) for log in issued]
+
+
+def spent_in(ledger: Ledger, run_id: int) -> list[tuple[str, int]]:
+    spent = _logs(ledger, ledger.bonuses.events.AllowanceSpent(), [_topic(run_id)])
+    return [(str(log.args.payee), int(log.args.amount)) for log in spent]
+
+
+def ref_words(ref: bytes) -> str:
+    """A reference as the wallet wrote it: its text when it was short text, else its hash."""
+    text = ref.rstrip(b"\x00")
+    try:
+        decoded = text.decode()
+    except UnicodeDecodeError:
+        return "0x" + ref.hex()
+    return decoded if decoded.isprintable() and decoded else "0x" + ref.hex()
+
+
+# issue-allowances -------------------------------------------------------------------------------
+
+
+def cmd_issue_allowances(args: argparse.Namespace, out: Output) -> None:
+    """One run at a time on a journal, as `batch-pay`: a second one started meanwhile is refused."""
+    path = Path(args.file)
+    lines, problems = batch.read_lines(path)
+    journal_path = Path(args.journal or f"{path}.journal.json")
+    with exclusive_run(journal_path):
+        _issue(args, out, path, journal_path, lines, problems)
+
+
+def _issue(
+    args: argparse.Namespace, out: Output, path: Path, journal_path: Path, lines: list[batch.Line], problems: list[str]
+) -> None:
+    ledger = _node(args)
+    council = keystore.address_of(args.label)
+    terms = RunTerms(parse_expiry(args.expires), parse_categories(args.categories), parse_regions(args.regions))
+    ref_text = args.ref or path.name
+    ref = reference(ref_text)
+    journal = batch.Journal.open(journal_path, council, ref)
+    batch.settle(ledger, journal)
+    batch.wait_idle(ledger, council)
+    account = ledger.account(council)
+    if account.status is not MemberStatus.ACTIVE or account.kind is not MemberKind.COUNCIL:
+        raise NotMemberError(
+            f"{council} is {account.status.words} ({account.kind.value}): only an active council issues "
+            "bonus allowances"
+        )
+    runs = [(run_id, run_terms) for run_id, run_terms, run_ref in council_runs(ledger, council) if run_ref == ref]
+    run_id = runs[-1][0] if runs else None
+    if runs and runs[-1][1] != terms:
+        raise BadInputError(
+            f"run {run_id} under ref {ref_text!r} was opened {runs[-1][1].words}, not {terms.words}: give the same "
+            "terms to go on with it, or another --ref for a new run"
+        )
+    found = batch.plan(lines, issued_in(ledger, run_id) if run_id else [], ref_text, batch.ISSUING)
+    problems = problems + [f"line {number}: {why}" for number, why in found.problems]
+    holders = ledger.accounts([line.address for line in found.todo])
+    for line in found.todo:
+        holder = holders[line.address.lower()]
+        if holder.status is not MemberStatus.ACTIVE:
+            problems.append(f"line {line.number}: {line.address} is {holder.status.words}: it cannot hold an allowance")
+    total = sum(line.amount for line in found.todo)
+    needed = total + fee_for(total, int(ledger.contract.functions.feeBps().call()))
+    available = ledger.available_credit(council)
+    short = None
+    if found.todo and needed > available:
+        short = InsufficientCreditError(
+            f"the file issues {format_amount(total)}, which holds back {format_amount(needed)} of your credit with the "
+            f"fee of its spending, but only {format_amount(available)} is available"
+        )
+    if problems:
+        for problem in sorted(problems, key=batch.line_number):
+            print(problem, file=sys.stderr)
+        if short:
+            print(short, file=sys.stderr)
+        raise BadInputError(f"{len(problems)} bad line(s): nothing was signed or sent")
+    if short:
+        raise short
+    if not out.as_json:
+        head = f"run {run_id}" if run_id else "a new run"
+        print(f"{head} under ref {ref_text!r}: allowances spendable {terms.words}")
+        print(
+            f"{len(found.done)} line(s) already issued, {len(found.todo)} to issue"
+            + (f": {format_amount(total)}, holding back {format_amount(needed)} of your credit" if found.todo else "")
+        )
+    hashes: list[str] = []
+    if found.todo:
+        confirm(args, "Issue them?")
+        key = unlock(args, args.label)
+        if run_id is None:
+            run_id = _open_run(ledger, key, terms, ref)
+        bonuses = ledger.bonuses.functions
+        issue_to = run_id
+
+        def make_call(holders: list[str], amounts: list[int]) -> Any:
+            return bonuses.issue(issue_to, holders, amounts)
+
+        columns = (TextColumn("issuing"), BarColumn(), MofNCompleteColumn(), TextColumn("lines"))
+        with Progress(*columns, disable=out.as_json or not sys.stderr.isatty()) as bar:
+            task = bar.add_task("issue", total=len(found.todo))
+            hashes = batch.pay(
+                ledger,
+                key,
+                found.todo,
+                journal,
+                ref,
+                args.chunk,
+                lambda n: bar.advance(task, n),
+                make_call,
+                batch.ISSUING,
+            )
+    out.result(
+        {
+            "run_id": run_id,
+            "ref": ref_text,
+            "expires_at": terms.expires_at,
+            "categories": [c.value for c in Category.of_mask(terms.categories)],
+            "regions": list(terms.regions),
+            "lines": len(lines),
+            "already_issued": len(found.done),
+            "issued": len(found.todo),
+            "total": total,
+            "transactions": hashes,
+        },
+        "\n".join([f"issued {len(found.todo)} allowance(s) in run {run_id} in {len(hashes)} transaction(s)", *hashes]),
+    )
+
+
+def _open_run(ledger: Ledger, key: Any, terms: RunTerms, ref: bytes) -> int:
+    """Opens the run (the contract's refusal in words first); its number, from the receipt."""
+    call = ledger.bonuses.functions.openRun(terms.expires_at, terms.categories, list(terms.regions), ref)
+    tx_hash = ledger.send_signed(key.sign_transaction(ledger.build(key.address, call)).raw_transaction)
+    receipt = ledger.wait(tx_hash)
+    opened = ledger.bonuses.events.BonusRunOpened().process_receipt(receipt)
+    return int(opened[0].args.runId)
+
+
+# allowance-runs -----------------------------------------------------------------------------------
+
+
+def cmd_allowance_runs(args: argparse.Namespace, out: Output) -> None:
+    """The council's runs with what each issued, spent and lost to lapsing, by category and by
+    business (the payee's categories as the registry has them now)."""
+    ledger = _node(args)
+    council = checked_address(args.address) if args.address else keystore.address_of(args.label)
+    now = int(ledger.w3.eth.get_block("latest")["timestamp"])
+    functions = ledger.bonuses.functions
+    categories: dict[str, int] = {}
+    report = []
+    for run_id, terms, ref in council_runs(ledger, council):
+        run = functions.runOf(run_id).call()
+        issued, spent, outstanding = int(run[4]), int(run[5]), int(run[6])
+        holders = {paid.to for paid in issued_in(ledger, run_id)}
+        by_business: dict[str, int] = defaultdict(int)
+        for payee, amount in spent_in(ledger, run_id):
+            by_business[payee] += amount
+        by_category: dict[str, int] = defaultdict(int)
+        for payee, amount in by_business.items():
+            if payee not in categories:
+                categories[payee] = int(functions.categoriesOf(Web3.to_checksum_address(payee)).call()[0])
+            for category in Category.of_mask(categories[payee]) or ("uncategorised",):
+                by_category[str(category)] += amount  # a business in two categories counts in each
+        expired = terms.expires_at <= now
+        report.append(
+            {
+                "run_id": run_id,
+                "ref": ref_words(ref),
+                "expires_at": terms.expires_at,
+                "categories": [c.value for c in Category.of_mask(terms.categories)],
+                "regions": list(terms.regions),
+                "state": "expired" if expired else "open",
+                "holders": len(holders),
+                "issued": issued,
+                "spent": spent,
+                "outstanding": 0 if expired else outstanding,
+                "lapsed": outstanding if expired else 0,
+                "by_category": dict(by_category),
+                "by_business": dict(by_business),
+            }
+        )
+    out.result({"council": council, "runs": report}, _runs_text(council, report, out))
+
+
+def _runs_text(council: str, report: list[dict[str, Any]], out: Output) -> str:
+    if not report:
+        return f"{council} has issued no bonus allowances"
+    lines = []
+    for run in report:
+        terms = RunTerms(run["expires_at"], Category.mask(map(Category, run["categories"])), tuple(run["regions"]))
+        lines.append(f"run {run['run_id']} {run['ref']!r} ({run['state']}), {terms.words}:")
+        lines.append(
+            f"  issued {out.amount(run['issued'])} to {run['holders']} holder(s), spent {out.amount(run['spent'])}, "
+            + (
+                f"lapsed {out.amount(run['lapsed'])}"
+                if run["state"] == "expired"
+                else f"left {out.amount(run['outstanding'])}"
+            )
+        )
+        if run["by_category"]:
+            lines.append(
+                "  spent by category: "
+                + ", ".join(f"{k} {out.amount(v)}" for k, v in sorted(run["by_category"].items()))
+            )
+        for payee, amount in sorted(run["by_business"].items(), key=lambda item: -item[1]):
+            lines.append(f"    {payee} {out.amount(amount)}")
+    return "\n".join(lines)
+
+
+# allowances -------------------------------------------------------------------------------------
+
+
+def cmd_allowances(args: argparse.Namespace, out: Output) -> None:
+    """A holder's live allowances, the soonest to expire first, each flagged when it lapses within
+    WARN_DAYS days."""
+    holder = checked_address(args.address) if args.address else keystore.address_of(args.label)
+    ledger = open_ledger(Config.load())
+    ledger.check_chain()
+    held = ledger.allowances(holder)
+    now = int(time.time())
+    items = [
+        a.to_dict()
+        | {
+            "category_names": [c.value for c in Category.of_mask(a.categories)],
+            "days_left": max(0, (a.expires_at - now) // DAY),
+            "lapses_soon": a.expires_at - now <= WARN_DAYS * DAY,
+        }
+        for a in held
+    ]
+    total = sum(a.remaining for a in held)
+    text = [f"{len(held)} allowance(s), {out.amount(total)} in all" if held else f"{holder} holds no live allowance"]
+    for allowance, item in zip(held, items, strict=True):
+        text.append(
+            f"  {out.amount(allowance.remaining)} from {allowance.council} (run {allowance.run_id}), "
+            f"until {when(allowance.expires_at)}, at {allowance.where}"
+            + (f": lapses in {item['days_left']} day(s), spend it before then" if item["lapses_soon"] else "")
+        )
+    out.result({"holder": holder, "total": total, "allowances": items}, "\n".join(text))
+    if any(item["lapses_soon"] for item in items) and not out.as_json:
+        print(
+            f"next-wallet: warning: allowance(s) lapse within {WARN_DAYS} days: unspent, they are lost", file=sys.stderr
+        )
+
+
+# the parser -------------------------------------------------------------------------------------
+
+
+def add_commands(add: Any) -> None:
+    sub = add(
+        "issue-allowances",
+        "a council: issue bonus allowances from a CSV (address;amount[;name]), each line once",
+        secret=True,
+        confirm=True,
+    )
+    sub.add_argument("label", help="the council's keystore")
+    sub.add_argument("file", help="the CSV file, as for batch-pay")
+    sub.add_argument("--expires", required=True, help="when they lapse: a date (2027-01-31, end of day UTC)")
+    sub.add_argument(
+        "--categories", help=f"where they may be spent: {', '.join(c.value for c in Category)} (default: any)"
+    )
+    sub.add_argument("--regions", help="in which regions, up to 4: 1,2 (default: any)")
+    sub.add_argument("--ref", help="the run's reference (default: the file's name): one run per council and ref")
+    sub.add_argument(
+        "--chunk", type=int, default=100, choices=range(1, 301), metavar="1..300", help="lines per transaction"
+    )
+    sub.add_argument("--journal", help="the journal file (default: FILE.journal.json)")
+    sub.add_argument("--rpc", metavar="URL", help="a node's JSON-RPC URL (default: the config's)")
+    sub.set_defaults(run=cmd_issue_allowances)
+    sub = add("allowance-runs", "a council's bonus allowance runs: issued, spent, lapsed, by category and business")
+    sub.add_argument("label", nargs="?", help="the council's keystore")
+    sub.add_argument("--address", help="any council's address instead")
+    sub.add_argument("--rpc", metavar="URL", help="a node's JSON-RPC URL (default: the config's)")
+    sub.set_defaults(run=cmd_allowance_runs)
+    sub = add("allowances", "your bonus allowances: what is left, until when, and where they may be spent")
+    sub.add_argument("label", nargs="?", help="a keystore's label")
+    sub.add_argument("--address", help="any holder's address instead (staff, or a node's wallet)")
+    sub.set_defaults(run=cmd_allowances)

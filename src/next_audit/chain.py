@@ -58,6 +58,9 @@ class LedgerTransaction:
     # The logs of the governance's contracts (governor, constitution) in the same transaction, in
     # log order, as (address, topics, data): a vote's execution and the ledger change it makes.
     governance_logs: list[tuple[str, list[bytes], bytes]] = field(default_factory=list)
+    # The logs of the councils' bonus allowances, as (log index, topics, data), in log order: each
+    # spending comes just before the ledger's movement it announces.
+    bonus_logs: list[tuple[int, list[bytes], bytes]] = field(default_factory=list)
 
 
 def hexbytes(value: str) -> bytes:
@@ -173,10 +176,12 @@ class ChainVerifier:
         on_block: Callable[[int], None] | None = None,
         on_header: Callable[[int, dict[str, Any]], None] | None = None,
         governance: tuple[str, ...] = (),
+        bonuses: str | None = None,
     ) -> None:
         self.rpc = rpc
         self.ledger = ledger.lower()
         self.governance = {address.lower() for address in governance}  # the governor, the constitution
+        self.bonuses = bonuses.lower() if bonuses else None
         self.check = check
         self.on_block = on_block or (lambda _n: None)
         self.on_header = on_header or (lambda _n, _b: None)  # the consensus check, block by block
@@ -284,7 +289,12 @@ class ChainVerifier:
                 for log in receipt["logs"]
                 if log["address"].lower() in self.governance
             ]
-            if logs or governance:
+            bonus_logs = [
+                (integer(log["logIndex"]), [hexbytes(t) for t in log["topics"]], hexbytes(log["data"]))
+                for log in receipt["logs"]
+                if log["address"].lower() == self.bonuses
+            ]
+            if logs or governance or bonus_logs:
                 to = tx["to"].lower() if tx.get("to") else None
                 sender = tx["from"].lower()
                 yield LedgerTransaction(
@@ -299,6 +309,7 @@ class ChainVerifier:
                     else self._traced_caller(tx["hash"]),
                     log_indexes=[integer(log["logIndex"]) for log in mine],
                     governance_logs=governance,
+                    bonus_logs=bonus_logs,
                 )
 
     def _traced_caller(self, tx_hash: str) -> str | None:

@@ -24,6 +24,7 @@ from eth_account import Account
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from next_audit.bonuses import BonusAudit
 from next_audit.chain import ChainVerifier
 from next_audit.consensus import CliqueVerifier, QbftVerifier, is_clique, is_qbft
 from next_audit.contracts import verify_contracts
@@ -119,6 +120,8 @@ def audit(args: argparse.Namespace, progress_console: Console) -> Report:
     replayer = Replayer(abi, deployment.ledger, deployment.deploy_tx, rules, authority)
     governance = _governance(deployment, votes)
     replayer.governance = governance
+    if deployment.bonus_allowances:
+        replayer.bonuses = BonusAudit(deployment.bonus_allowances.lower(), replayer.ledger, rules, authority)
     history = HistoryRecorder(abi, deployment.ledger) if link.gateway else None
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=progress_console, transient=True) as bars:
@@ -130,6 +133,7 @@ def audit(args: argparse.Namespace, progress_console: Console) -> Report:
             lambda _n: bars.advance(blocks_task),
             consensus.apply if consensus is not None else None,
             governance.addresses if governance is not None else (),
+            deployment.bonus_allowances,
         )
         for tx in verifier.walk(block, deployment.deploy_block):
             if governance is not None:
@@ -163,6 +167,8 @@ def audit(args: argparse.Namespace, progress_console: Console) -> Report:
     report.figures.update(ledger.figures())
     if governance is not None:
         report.figures.update(governance.figures())
+    if replayer.bonuses is not None:
+        report.figures.update(replayer.bonuses.figures())
     if consensus is not None:
         report.figures["signers"] = consensus.signers
         report.figures["blocks_sealed"] = consensus.sealed

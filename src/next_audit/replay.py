@@ -19,6 +19,7 @@ from eth_abi.abi import decode
 from eth_utils.abi import event_abi_to_log_topic
 from eth_utils.crypto import keccak
 
+from next_audit.bonuses import BonusAudit
 from next_audit.chain import LedgerTransaction
 from next_audit.governance import GovernanceAudit
 from next_audit.report import Check
@@ -176,6 +177,7 @@ class Replayer:
         self.rules = rules
         self.authority = authority
         self.governance: GovernanceAudit | None = None  # the votes behind governed changes, if governed
+        self.bonuses: BonusAudit | None = None  # the councils' allowances, if the ledger has them
         self.handlers: dict[bytes, tuple[str, list[str], Any, list[Callable[[bytes], Any]] | None]] = {}
         for item in abi:
             if item["type"] == "event":
@@ -190,7 +192,15 @@ class Replayer:
         self.tx = tx
         self.in_constructor = tx.tx_hash.lower() == self.deploy_tx
         self.caller = tx.caller  # the ledger's msg.sender, when known
+        # The allowances' logs interleave with the ledger's: each spending announces the movement
+        # that follows it.
+        bonus_logs = iter(tx.bonus_logs if self.bonuses is not None else ())
+        waiting = next(bonus_logs, None)
         for index, (topics, data) in enumerate(tx.logs):
+            position = tx.log_indexes[index] if index < len(tx.log_indexes) else None
+            while waiting is not None and self.bonuses is not None and position is not None and waiting[0] < position:
+                self.bonuses.apply(tx, waiting[1], waiting[2])
+                waiting = next(bonus_logs, None)
             self.ledger.events += 1
             entry = self.handlers.get(topics[0]) if topics else None
             if entry is None:
@@ -204,6 +214,12 @@ class Replayer:
                 values = decode(data_types, data) if data_types else ()
             following = tx.logs[index + 1] if index + 1 < len(tx.logs) else None
             handler(topics[1:], values, following)
+        while waiting is not None and self.bonuses is not None:
+            self.bonuses.apply(tx, waiting[1], waiting[2])
+            waiting = next(bonus_logs, None)
+        if self.bonuses is not None and self.bonuses.pending is not None:
+            self.rules.fail(tx.tx_hash, "an allowance's spending with no movement of the ledger after it")
+            self.bonuses.pending = None
         self.rules.checked += len(tx.logs)
 
     # -- who may do what ----------------------------------------------------------------------
@@ -516,7 +532,10 @@ class Replayer:
             if fee or ref != ZERO_REF:
                 self.rules.fail(self.tx.tx_hash, "a key migration's movement carries a fee or a reference")
         else:
-            self._check_payment(source, target, payer, payee, amount, fee)
+            spending = self.bonuses.pending if self.bonuses is not None else None
+            if self.bonuses is not None:
+                self.bonuses.pending = None
+            self._check_payment(source, target, payer, payee, amount, fee, spending)
         ledger.credit(payer, -(amount + fee))
         ledger.credit(payee, amount)
         if not migration:
@@ -524,11 +543,24 @@ class Replayer:
         ledger.reserve += fee
         ledger.fees_collected += fee
 
-    def _check_payment(self, source: str, target: str, payer: Account, payee: Account, amount: int, fee: int) -> None:
+    def _check_payment(
+        self, source: str, target: str, payer: Account, payee: Account, amount: int, fee: int, spending: Any = None
+    ) -> None:
         ledger = self.ledger
         ledger.payments += 1
         where = f"in {self.tx.tx_hash} (block {self.tx.block_number})"
-        if self.caller is not None and self.caller != source and not self.in_constructor:
+        through_bonuses = self.bonuses is not None and self.tx.to == self.bonuses.address
+        if spending is not None:  # an allowance's: from its run's council, announced just before
+            if (source, target, amount, fee) != (spending.council, spending.payee, spending.amount, spending.fee):
+                self.rules.fail(
+                    source,
+                    f"moved {amount} + {fee} to {target} for an allowance's spending of {spending.amount} + "
+                    f"{spending.fee} from {spending.council} to {spending.payee} {where}",
+                )
+        elif through_bonuses:  # the plain units of a holder's payment through the allowances
+            if source != self.tx.sender:
+                self.authority.fail(source, f"a payment by {source} sent by {self.tx.sender} {where}")
+        elif self.caller is not None and self.caller != source and not self.in_constructor:
             self.authority.fail(source, f"a payment by {source} sent by {self.caller} {where}")
         if ledger.paused:
             self.rules.fail(source, f"paid {amount} while payments were paused {where}")
@@ -538,10 +570,18 @@ class Replayer:
             self.rules.fail(
                 source, f"paid {target} while {STATUSES[payer.status]}, the payee {STATUSES[payee.status]}, {where}"
             )
-        expected_fee = (amount * ledger.fee_bps + BPS - 1) // BPS
+        expected_fee = spending.fee if spending is not None else (amount * ledger.fee_bps + BPS - 1) // BPS
         if fee != expected_fee:
             self.rules.fail(source, f"a fee of {fee} on {amount}, not {expected_fee} at {ledger.fee_bps} bps, {where}")
         limit = payer.credit_limit + ledger.stimulus(payer.region, payer.kind, self.tx.block_time)
+        if spending is None and payer.kind == COUNCIL and self.bonuses is not None:
+            held = self.bonuses.held(source, self.tx.block_time)
+            if held and payer.balance - amount - fee < held - limit:
+                self.rules.fail(
+                    source,
+                    f"paid {amount} + {fee} from {payer.balance} into the {held} its bonus allowances hold back "
+                    f"(limit {limit}), {where}",
+                )
         if payer.balance - amount - fee < -limit:
             self.rules.fail(
                 source,

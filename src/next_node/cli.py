@@ -42,6 +42,7 @@ from next_node.chain.network import NetworkChain
 from next_node.chain.signals import stop_signals_as_interrupt
 from next_node.config import Settings
 from next_node.db.engine import make_engine
+from next_node.demo_bonuses import LAPSE_SECONDS, seed_bonuses
 from next_node.demo_governance import DEMO_GOVERNANCE, open_proposals
 from next_node.deployment import ensure_deployed
 from next_node.errors import ChainExitedError, ChainUnavailableError, ConfigError, ExitStatus, NodeError
@@ -295,6 +296,7 @@ def _run_node(chain: EmbeddedChain | NetworkChain, args: argparse.Namespace) -> 
         if args.demo and fresh:
             print("seeding the demo community ...", flush=True)
             community = demo.seed(w3, deployment, chain.operator)
+            bonus_demo = seed_bonuses(w3, deployment, chain.operator, community)
             proposals = open_proposals(w3, deployment, community)
             home = demo.keep_wallet(
                 w3,
@@ -306,6 +308,13 @@ def _run_node(chain: EmbeddedChain | NetworkChain, args: argparse.Namespace) -> 
                 gateway_url=f"http://127.0.0.1:{args.api_port}",
             )
             print(f"demo wallet: NEXT_WALLET_HOME={home} next-wallet list  (password {demo.DEMO_PASSWORD})")
+            print(
+                f"demo bonuses: the council issued runs {bonus_demo.runs[0]} (year-end, 90 days) and "
+                f"{bonus_demo.runs[1]} (a festival pass lapsing in {LAPSE_SECONDS} s) to "
+                f"{len(bonus_demo.staff)} staff, "
+                f"{bonus_demo.spendings} spent them at local businesses: next-wallet allowances citizen; "
+                f"next-wallet allowance-runs council. At the garage: {bonus_demo.refusal}"
+            )
             print(
                 f"demo assembly: {len(proposals)} proposals open for {DEMO_GOVERNANCE.voting_period} s, "
                 f"the members' votes carry the first and defeat the second: next-wallet proposals",

@@ -26,6 +26,7 @@ from next_contracts.transact import Sender, send, sender_address
 from next_node import demo
 from next_node.chain.anvil import AnvilChain, AnvilSettings
 from next_node.chain.embedded import ChainSettings, EmbeddedChain
+from next_node.demo_bonuses import BonusDemo, seed_bonuses
 from tests.support.ports import free_port
 
 NEXT_AUDIT = str(Path(sys.executable).with_name("next-audit"))
@@ -71,6 +72,7 @@ class AuditedChain:
     deployment: Deployment
     deployment_file: Path
     community: demo.Community
+    bonuses: BonusDemo
 
     def audit(self, *args: str, env: dict[str, str] | None = None) -> Audit:
         return run_audit(self.chain.settings.rpc_url, self.deployment_file, *args, env=env)
@@ -117,4 +119,5 @@ def _seeded(
     deployment = deploy(w3, operator, DeployConfig.single_operator(sender_address(operator)))
     deployment.write(data / "deployment.json")
     community = demo.seed(w3, deployment, operator, citizens=citizens, payments=payments)
-    yield AuditedChain(chain, w3, operator, deployment, data / "deployment.json", community)
+    bonuses = seed_bonuses(w3, deployment, operator, community, staff=40)  # allowances issued, spent, refused
+    yield AuditedChain(chain, w3, operator, deployment, data / "deployment.json", community, bonuses)

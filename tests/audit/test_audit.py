@@ -15,6 +15,7 @@ from sqlalchemy import update
 from web3 import Web3
 
 from next_contracts import LEDGER, load_artifact
+from next_contracts.bonuses import bonus_contract
 from next_contracts.build import compile_standard, standard_input
 from next_contracts.deploy import Deployment, artifact_hashes, role_id
 from next_contracts.transact import send
@@ -138,6 +139,35 @@ def test_a_role_written_into_storage_is_caught_when_used(small_chain: AuditedCha
     assert usurped["subject"] == usurper.lower() and "without REGISTRAR_ROLE" in usurped["message"]
     [role_state] = result.findings("ledger.state")
     assert role_state["subject"] == usurper.lower() and "REGISTRAR_ROLE" in role_state["message"]
+
+
+def test_an_allowance_raised_in_storage_then_spent_is_named(small_chain: AuditedChain) -> None:
+    """A holder's allowance written larger straight into the contract's storage, then spent beyond
+    what the council issued: the contract cannot tell, the replay of its events can."""
+    w3, bonuses_address = small_chain.w3, str(small_chain.deployment.bonus_allowances)
+    holder, year_end = small_chain.bonuses.staff[1], small_chain.bonuses.runs[0]
+    base = int.from_bytes(Web3.keccak(encode(["address", "uint256"], [holder.address, 0])), "big")  # _allowances
+    for place in range(8):
+        word = int.from_bytes(w3.eth.get_storage_at(bonuses_address, base + place), "big")
+        if word & 0xFFFFFFFF == year_end:
+            break
+    else:
+        raise AssertionError("no year-end allowance in the holder's places")
+    raised = word + (100_000 << 32)  # remaining (bits 32..95) + 1 000,00
+    w3.provider.make_request(
+        "anvil_setStorageAt",  # type: ignore[arg-type]
+        [bonuses_address, hex(base + place), "0x" + raised.to_bytes(32, "big").hex()],
+    )
+    bonuses = bonus_contract(w3, bonuses_address)
+    bookshop = small_chain.community.businesses["bookshop (1)"].address
+    spendable = bonuses.functions.spendableAt(holder.address, bookshop).call()
+    data = bonuses.encode_abi("spend", [bookshop, spendable, 0, b"\x00" * 32])
+    send(w3, holder, {"to": bonuses_address, "data": data})
+
+    result = small_chain.audit()
+    assert result.failed() == {"ledger.rules"}, result.out
+    [finding] = result.findings("ledger.rules")
+    assert finding["subject"] == holder.address.lower() and "of its allowance in bonus run" in finding["message"]
 
 
 def account_slot(w3: Web3, ledger: str, account: str) -> int:

@@ -3,6 +3,7 @@ with the ledger deployed, in a wallet home of their own."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -11,6 +12,7 @@ from eth_account import Account
 from web3 import Web3
 
 from next_contracts import LEDGER, load_artifact
+from next_contracts.deploy import role_id
 from next_contracts.transact import calldata, send
 from next_contracts.vocabulary import MemberKind
 from next_node.db.engine import make_engine
@@ -72,6 +74,18 @@ def new_member(w3, deployment, operator, **kwargs):
     account = Account.create()
     admit(w3, deployment, operator, account.address, **kwargs)
     return account
+
+
+@pytest.fixture
+def registrar_key(wallet, w3, deployment, operator):
+    """A keystore ("registrar") whose key holds REGISTRAR_ROLE and CREDIT_COMMITTEE_ROLE."""
+    created = wallet("--json", "create", "registrar", "--password-env", "WALLET_PASSWORD")
+    assert created.code == 0, created.err
+    address = json.loads(created.out)["address"]
+    ledger = ledger_of(w3, deployment)
+    for role in ("REGISTRAR_ROLE", "CREDIT_COMMITTEE_ROLE"):
+        send(w3, operator, {"to": ledger.address, "data": calldata(ledger.functions.grantRole(role_id(role), address))})
+    return address
 
 
 @pytest.fixture

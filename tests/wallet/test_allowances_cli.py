@@ -14,7 +14,7 @@ from web3 import Web3
 from next_contracts.bonuses import bonus_contract
 from next_wallet.errors import ExitStatus
 from tests.wallet.conftest import admit, ledger_of
-from tests.wallet.test_staff import PW, create, registrar_key  # noqa: F401 (a fixture)
+from tests.wallet.test_staff import PW, create
 
 BUSINESS, COUNCIL = 1, 2
 

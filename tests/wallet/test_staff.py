@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from eth_account import Account
 from web3 import Web3
 
@@ -28,15 +27,6 @@ def grant(w3, deployment, operator, role: str, address: str) -> None:
     ledger = ledger_of(w3, deployment)
     call = ledger.functions.grantRole(role_id(role), address)
     send(w3, operator, {"to": ledger.address, "data": calldata(call)})
-
-
-@pytest.fixture
-def registrar_key(wallet, w3, deployment, operator):
-    """A keystore whose key holds REGISTRAR_ROLE and CREDIT_COMMITTEE_ROLE."""
-    address = create(wallet, "registrar")
-    for role in ("REGISTRAR_ROLE", "CREDIT_COMMITTEE_ROLE"):
-        grant(w3, deployment, operator, role, address)
-    return address
 
 
 def test_a_key_without_the_role_is_told_so_before_any_password(wallet, monkeypatch):

@@ -1,0 +1,217 @@
+"""The councils' bonus allowances replayed from their own events, beside the ledger's, with the
+rules each must have followed: every run opened by an active council with an expiry in bounds;
+every allowance issued to an active member, in the council's own open run, within its credit;
+every spending by the holder, from its own live allowance, never more than what is left of it,
+at a payee in the run's categories and regions; and, right after each spending, the ledger's
+movement of that amount from the run's council to that payee, with the fee of the run's spending as
+a whole. A council's own payments may not use the credit its live allowances hold back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from eth_abi.abi import decode
+from eth_utils.crypto import keccak
+
+from next_audit.report import Check
+
+if TYPE_CHECKING:
+    from next_audit.chain import LedgerTransaction
+
+
+class Ledger(Protocol):
+    """What this audit reads of the ledger the replay rebuilds (replay.Ledger)."""
+
+    fee_bps: int
+
+    def account(self, address: str) -> Any: ...
+
+    def stimulus(self, region: int, kind: int, time: int) -> int: ...
+
+    def has_role(self, role: bytes, address: str) -> bool: ...
+
+
+ACTIVE, COUNCIL = 1, 2
+REGISTRAR = keccak(text="REGISTRAR_ROLE")
+MAX_VALIDITY = 3 * 365 * 86_400
+MAX_HOLDER_ALLOWANCES = 8
+BPS = 10_000
+
+RUN_OPENED = keccak(text="BonusRunOpened(uint256,address,uint64,uint64,uint16[4],bytes32)")
+ISSUED = keccak(text="AllowanceIssued(uint256,address,uint256)")
+SPENT = keccak(text="AllowanceSpent(uint256,address,address,uint256,bytes32)")
+CATEGORIES_SET = keccak(text="CategoriesSet(address,uint64,uint16)")
+
+
+def fee(amount: int, fee_bps: int) -> int:
+    return (amount * fee_bps + BPS - 1) // BPS
+
+
+def _address(word: bytes) -> str:
+    return "0x" + word[-20:].hex()
+
+
+@dataclass(slots=True)
+class Run:
+    council: str
+    expires_at: int
+    categories: int
+    regions: tuple[int, ...]
+    issued: int = 0
+    spent: int = 0
+
+    @property
+    def outstanding(self) -> int:
+        return self.issued - self.spent
+
+    def takes(self, payee_categories: int, payee_region: int) -> bool:
+        if payee_categories == 0 or (self.categories and not self.categories & payee_categories):
+            return False
+        return not self.regions or payee_region in self.regions
+
+
+@dataclass(frozen=True)
+class Spending:
+    """What the ledger's next movement must be: an allowance's spending, announced just before."""
+
+    council: str
+    payee: str
+    amount: int
+    fee: int
+
+
+@dataclass
+class BonusAudit:
+    address: str
+    ledger: Ledger
+    rules: Check
+    authority: Check
+    runs: dict[int, Run] = field(default_factory=dict)
+    remaining: dict[tuple[str, int], int] = field(default_factory=dict)  # (holder, run) -> what is left
+    categories: dict[str, tuple[int, int]] = field(default_factory=dict)  # account -> (bits, region)
+    pending: Spending | None = None
+    spendings: int = 0
+    _batch: tuple[str, int, int, int] | None = None  # (tx, run, available before it, issued in it)
+
+    def apply(self, tx: LedgerTransaction, topics: list[bytes], data: bytes) -> None:
+        self.tx = tx
+        self.rules.checked += 1
+        name = topics[0] if topics else b""
+        if name == RUN_OPENED:
+            self._opened(topics, data)
+        elif name == ISSUED:
+            self._issued(topics, data)
+        elif name == SPENT:
+            self._spent(topics, data)
+        elif name == CATEGORIES_SET:
+            self._categories(topics, data)
+        else:
+            self.rules.fail(tx.tx_hash, f"an event the bonus allowances do not declare: {name.hex() or '-'}")
+
+    # -- the credit a council's allowances hold back ---------------------------------------------
+
+    def held(self, council: str, time: int) -> int:
+        """What `council`'s unexpired runs may still cost it, with the fee of their spending."""
+        return sum(
+            run.outstanding + fee(run.outstanding, self.ledger.fee_bps)
+            for run in self.runs.values()
+            if run.council == council and run.expires_at > time
+        )
+
+    def available(self, council: str, time: int) -> int:
+        account = self.ledger.account(council)
+        limit = int(account.credit_limit) + self.ledger.stimulus(account.region, account.kind, time)
+        return max(0, int(account.balance) + limit - self.held(council, time))
+
+    # -- events ---------------------------------------------------------------------------------
+
+    def _where(self) -> str:
+        return f"in {self.tx.tx_hash} (block {self.tx.block_number})"
+
+    def _opened(self, topics: list[bytes], data: bytes) -> None:
+        run_id, council = int.from_bytes(topics[1], "big"), _address(topics[2])
+        expires_at, categories, regions, _ref = decode(["uint64", "uint64", "uint16[4]", "bytes32"], data)
+        account, now = self.ledger.account(council), self.tx.block_time
+        if account.status != ACTIVE or account.kind != COUNCIL or self.tx.sender != council:
+            self.authority.fail(council, f"opened bonus run {run_id} while not an active council {self._where()}")
+        if not now < expires_at <= now + MAX_VALIDITY or run_id in self.runs or run_id != len(self.runs) + 1:
+            self.rules.fail(council, f"bonus run {run_id} opened to expire at {expires_at} {self._where()}")
+        self.runs[run_id] = Run(council, expires_at, categories, tuple(r for r in regions if r))
+
+    def _issued(self, topics: list[bytes], data: bytes) -> None:
+        run_id, holder = int.from_bytes(topics[1], "big"), _address(topics[2])
+        (amount,) = decode(["uint256"], data)
+        run = self.runs.get(run_id)
+        if run is None:
+            self.rules.fail(holder, f"an allowance issued in unknown bonus run {run_id} {self._where()}")
+            return
+        time = self.tx.block_time
+        if self._batch is None or self._batch[:2] != (self.tx.tx_hash, run_id):
+            self._batch = (self.tx.tx_hash, run_id, self.available(run.council, time), 0)
+        tx_hash, _run, available, batch_total = self._batch
+        batch_total += amount
+        self._batch = (tx_hash, run_id, available, batch_total)
+        if self.tx.sender != run.council:
+            self.authority.fail(run.council, f"run {run_id}'s allowance issued by {self.tx.sender} {self._where()}")
+        if run.expires_at <= time or self.ledger.account(holder).status != ACTIVE or amount == 0:
+            self.rules.fail(
+                holder, f"issued {amount} in bonus run {run_id}, expired or to a non-member, {self._where()}"
+            )
+        if batch_total + fee(batch_total, self.ledger.fee_bps) > available:
+            self.rules.fail(
+                run.council,
+                f"issued {batch_total} in bonus run {run_id} with {available} of credit available {self._where()}",
+            )
+        run.issued += amount
+        key = (holder, run_id)
+        self.remaining[key] = self.remaining.get(key, 0) + amount
+        live = [
+            k for k, left in self.remaining.items() if k[0] == holder and left and self.runs[k[1]].expires_at > time
+        ]
+        if len(live) > MAX_HOLDER_ALLOWANCES:
+            self.rules.fail(holder, f"holds {len(live)} live allowances {self._where()}")
+
+    def _spent(self, topics: list[bytes], data: bytes) -> None:
+        run_id, holder, payee = int.from_bytes(topics[1], "big"), _address(topics[2]), _address(topics[3])
+        amount, _ref = decode(["uint256", "bytes32"], data)
+        run = self.runs.get(run_id)
+        self.pending = None
+        if run is None:
+            self.rules.fail(holder, f"spent an allowance of unknown bonus run {run_id} {self._where()}")
+            return
+        left = self.remaining.get((holder, run_id), 0)
+        bits, region = self.categories.get(payee, (0, 0))
+        if self.tx.sender != holder:
+            self.authority.fail(holder, f"its allowance spent by {self.tx.sender} {self._where()}")
+        if amount == 0 or amount > left or run.expires_at <= self.tx.block_time or not run.takes(bits, region):
+            self.rules.fail(
+                holder,
+                f"spent {amount} of its allowance in bonus run {run_id} (left: {left}, expiry {run.expires_at}) "
+                f"at {payee} (categories {bits}, region {region}) {self._where()}",
+            )
+        self.remaining[(holder, run_id)] = left - amount
+        spent_fee = fee(run.spent + amount, self.ledger.fee_bps) - fee(run.spent, self.ledger.fee_bps)
+        run.spent += amount
+        self.spendings += 1
+        self.pending = Spending(run.council, payee, amount, spent_fee)
+
+    def _categories(self, topics: list[bytes], data: bytes) -> None:
+        account = _address(topics[1])
+        bits, region = decode(["uint64", "uint16"], data)
+        self.authority.checked += 1
+        if not self.ledger.has_role(REGISTRAR, self.tx.sender):
+            self.authority.fail(account, f"its categories set by {self.tx.sender}, not a registrar, {self._where()}")
+        member = self.ledger.account(account)
+        if bits and (member.status != ACTIVE or region != member.region):
+            self.rules.fail(account, f"put in categories {bits} (region {region}) while not active {self._where()}")
+        self.categories[account] = (bits, region) if bits else (0, 0)
+
+    def figures(self) -> dict[str, Any]:
+        return {
+            "bonus_runs": len(self.runs),
+            "bonus_issued": sum(run.issued for run in self.runs.values()),
+            "bonus_spent": sum(run.spent for run in self.runs.values()),
+            "bonus_spendings": self.spendings,
+        }

@@ -173,7 +173,7 @@ class LedgerMachine(RuleBasedStateMachine):
         """Sends `call` and checks that it succeeds, or fails with `expected_error`."""
         event(f"{call.fn_name}: {expected_error or 'ok'}")  # the mix shows with --hypothesis-show-statistics
         try:
-            send(self.w3, sender, {"to": self.ledger_address, "data": calldata(call)})
+            send(self.w3, sender, {"to": call.address, "data": calldata(call)})  # the ledger, or its allowances
         except ContractCustomError as error:
             decoded = error_from_exception(error)
             assert decoded is not None, f"undecodable revert {error!r}"

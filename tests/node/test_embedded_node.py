@@ -120,7 +120,7 @@ def test_up_demo_serves_a_seeded_community(tmp_path):
         wait_until(caught_up, timeout=60, every=0.5, message="the demo's index did not catch up")
         public = httpx.get(f"{api}/stats").json()
         # One council: hidden from the public, and the next smallest group with it.
-        assert public["members_by_kind"] == {"business": None, "council": None, "individual": 40}
+        assert public["members_by_kind"] == {"business": None, "council": None, "individual": 240}
         assert httpx.get(f"{api}/members").status_code == 401
         # The operator (every staff role on a dev chain) signs in with its dev key, as a member would.
         token = subprocess.run(
@@ -131,7 +131,7 @@ def test_up_demo_serves_a_seeded_community(tmp_path):
         ).stdout.strip()
         auth = {"Authorization": f"Bearer {token}"}
         stats = httpx.get(f"{api}/stats", headers=auth).json()
-        assert stats["members_by_kind"] == {"business": 17, "council": 1, "individual": 40}
+        assert stats["members_by_kind"] == {"business": 17, "council": 1, "individual": 240}
         assert stats["reserve"] > 0 and stats["debt_covered"] > 0
         assert stats["circulation"] - stats["credit_in_use"] + stats["reserve"] == 0
         council = httpx.get(f"{api}/members", params={"kind": "council"}, headers=auth).json()["items"][0]["address"]

@@ -17,6 +17,7 @@ from typing import Any
 from eth_abi.abi import decode
 from eth_utils.abi import event_abi_to_log_topic
 
+from next_audit.bonuses import SPENT
 from next_audit.chain import LedgerTransaction
 from next_audit.replay import KINDS, ROLES, STATUSES
 from next_audit.report import Check
@@ -59,12 +60,17 @@ class HistoryRecorder:
 
     def apply(self, tx: LedgerTransaction) -> None:
         names = [self._decode(topics, data) for topics, data in tx.logs]
+        # Each bonus spending is followed by its movement, the ledger's next Transferred: a "bonus".
+        spendings = sorted(index for index, topics, _ in tx.bonus_logs if topics and topics[0] == SPENT)
         for position, (decoded, log_index) in enumerate(zip(names, tx.log_indexes, strict=True)):
             if decoded is None:
                 continue  # not an event of the ledger's ABI: ledger.rules names it
             name, args = decoded
             following = names[position + 1] if position + 1 < len(names) else None
             made = self._row(name, args, following[0] if following else None)
+            if name == "Transferred" and spendings and spendings[0] < log_index and made is not None:
+                spendings.pop(0)
+                made[1]["kind"] = "bonus"
             if made is not None:
                 table, values = made
                 row = {"block_number": tx.block_number, "block_time": tx.block_time, **values}

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -10,7 +12,7 @@ from web3 import Web3
 from web3.contract import Contract
 
 from next_contracts import BONUS_ALLOWANCES, load_artifact
-from next_contracts.vocabulary import category_words
+from next_contracts.vocabulary import Category, category_words
 
 
 def bonus_contract(w3: Web3, address: str) -> Contract:
@@ -67,3 +69,68 @@ def read_allowances(contract: Contract, holder: str) -> list[HeldAllowance]:
     contract's order)."""
     values = contract.functions.allowancesOf(Web3.to_checksum_address(holder)).call()
     return [HeldAllowance.from_chain(value) for value in values]
+
+
+@dataclass(frozen=True)
+class RunLog:
+    """A bonus run as its `BonusRunOpened` says."""
+
+    run_id: int
+    council: str
+    expires_at: int
+    categories: int  # a bit per Category; 0: any category
+    regions: tuple[int, ...]  # none: any region
+    ref: bytes
+
+
+def ref_words(ref: bytes) -> str:
+    """A reference as the wallet wrote it: its text when it was short text, else its hash."""
+    text = ref.rstrip(b"\x00")
+    try:
+        decoded = text.decode()
+    except UnicodeDecodeError:
+        return "0x" + ref.hex()
+    return decoded if decoded.isprintable() and decoded else "0x" + ref.hex()
+
+
+def run_report(
+    run: RunLog,
+    issued: Iterable[tuple[str, int]],
+    spent: Iterable[tuple[str, int]],
+    categories_of: Callable[[str], int],
+    now: int,
+) -> dict[str, Any]:
+    """What a council sees of a run: issued (to how many holders), spent, left or lapsed, and the
+    spending by business and by category (a business in two categories counts in each; its
+    categories as `categories_of` has them now). `issued` and `spent` are (holder or payee, amount)
+    from the run's events: what is left is what was issued less what was spent."""
+    holders: set[str] = set()
+    issued_total = 0
+    for holder, amount in issued:
+        holders.add(holder.lower())
+        issued_total += amount
+    by_business: dict[str, int] = defaultdict(int)
+    for payee, amount in spent:
+        by_business[Web3.to_checksum_address(payee)] += amount
+    by_category: dict[str, int] = defaultdict(int)
+    for payee, amount in by_business.items():
+        for category in Category.of_mask(categories_of(payee)) or ("uncategorised",):
+            by_category[str(category)] += amount
+    spent_total = sum(by_business.values())
+    left = issued_total - spent_total
+    expired = run.expires_at <= now
+    return {
+        "run_id": run.run_id,
+        "ref": ref_words(run.ref),
+        "expires_at": run.expires_at,
+        "categories": [c.value for c in Category.of_mask(run.categories)],
+        "regions": list(run.regions),
+        "state": "expired" if expired else "open",
+        "holders": len(holders),
+        "issued": issued_total,
+        "spent": spent_total,
+        "outstanding": 0 if expired else left,
+        "lapsed": left if expired else 0,
+        "by_category": dict(by_category),
+        "by_business": dict(by_business),
+    }

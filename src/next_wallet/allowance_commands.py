@@ -13,20 +13,18 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from web3 import Web3
 
 from next_contracts.vocabulary import Category, MemberKind, MemberStatus, category_words, fee_for, when
 from next_wallet import batch, keystore
 from next_wallet.amounts import format_amount
-from next_wallet.batch_check import Paid
 from next_wallet.batch_journal import exclusive_run
+from next_wallet.bonus_logs import council_runs, issued_in
 from next_wallet.config import Config, checked_address
 from next_wallet.errors import BadInputError, InsufficientCreditError, NeedsNodeError, NotMemberError
 from next_wallet.gateway_ledger import open_ledger
@@ -100,56 +98,6 @@ def _node(args: argparse.Namespace) -> Ledger:
     return ledger
 
 
-# reading the chain ------------------------------------------------------------------------------
-
-
-def _logs(ledger: Ledger, event: Any, topics: list[str | None]) -> list[Any]:
-    """The bonus contract's `event` logs matching `topics` (after the event's own), decoded."""
-    found = ledger.w3.eth.get_logs(
-        {"address": ledger.bonuses.address, "fromBlock": 0, "topics": [event.topic, *topics]}
-    )
-    return [event.process_log(log) for log in found]
-
-
-def _topic(value: int | str) -> str:
-    if isinstance(value, int):
-        return "0x" + f"{value:064x}"
-    return "0x" + value.lower()[2:].rjust(64, "0")
-
-
-def council_runs(ledger: Ledger, council: str) -> list[tuple[int, RunTerms, bytes]]:
-    """The council's runs, oldest first: (id, terms, reference)."""
-    opened = _logs(ledger, ledger.bonuses.events.BonusRunOpened(), [None, _topic(council)])
-    return [
-        (
-            int(log.args.runId),
-            RunTerms(int(log.args.expiresAt), int(log.args.categories), tuple(r for r in log.args.regions if r)),
-            bytes(log.args.ref),
-        )
-        for log in opened
-    ]
-
-
-def issued_in(ledger: Ledger, run_id: int) -> list[Paid]:
-    issued = _logs(ledger, ledger.bonuses.events.AllowanceIssued(), [_topic(run_id)])
-    return [Paid(log.args.holder, int(log.args.amount), log.transactionHash.to_0x_hex()) for log in issued]
-
-
-def spent_in(ledger: Ledger, run_id: int) -> list[tuple[str, int]]:
-    spent = _logs(ledger, ledger.bonuses.events.AllowanceSpent(), [_topic(run_id)])
-    return [(str(log.args.payee), int(log.args.amount)) for log in spent]
-
-
-def ref_words(ref: bytes) -> str:
-    """A reference as the wallet wrote it: its text when it was short text, else its hash."""
-    text = ref.rstrip(b"\x00")
-    try:
-        decoded = text.decode()
-    except UnicodeDecodeError:
-        return "0x" + ref.hex()
-    return decoded if decoded.isprintable() and decoded else "0x" + ref.hex()
-
-
 # issue-allowances -------------------------------------------------------------------------------
 
 
@@ -179,14 +127,18 @@ def _issue(
             f"{council} is {account.status.words} ({account.kind.value}): only an active council issues "
             "bonus allowances"
         )
-    runs = [(run_id, run_terms) for run_id, run_terms, run_ref in council_runs(ledger, council) if run_ref == ref]
+    runs = [
+        (run.run_id, RunTerms(run.expires_at, run.categories, run.regions))
+        for run in council_runs(ledger.bonuses, council)
+        if run.ref == ref
+    ]
     run_id = runs[-1][0] if runs else None
     if runs and runs[-1][1] != terms:
         raise BadInputError(
             f"run {run_id} under ref {ref_text!r} was opened {runs[-1][1].words}, not {terms.words}: give the same "
             "terms to go on with it, or another --ref for a new run"
         )
-    found = batch.plan(lines, issued_in(ledger, run_id) if run_id else [], ref_text, batch.ISSUING)
+    found = batch.plan(lines, issued_in(ledger.bonuses, run_id) if run_id else [], ref_text, batch.ISSUING)
     problems = problems + [f"line {number}: {why}" for number, why in found.problems]
     holders = ledger.accounts([line.address for line in found.todo])
     for line in found.todo:
@@ -274,44 +226,12 @@ def _open_run(ledger: Ledger, key: Any, terms: RunTerms, ref: bytes) -> int:
 
 def cmd_allowance_runs(args: argparse.Namespace, out: Output) -> None:
     """The council's runs with what each issued, spent and lost to lapsing, by category and by
-    business (the payee's categories as the registry has them now)."""
-    ledger = _node(args)
+    business (the payee's categories as the registry has them now): through a node's logs, or a
+    gateway's index."""
+    config = Config.load()
+    ledger = open_ledger(replace(config, rpc_url=args.rpc) if args.rpc else config)
     council = checked_address(args.address) if args.address else keystore.address_of(args.label)
-    now = int(ledger.w3.eth.get_block("latest")["timestamp"])
-    functions = ledger.bonuses.functions
-    categories: dict[str, int] = {}
-    report = []
-    for run_id, terms, ref in council_runs(ledger, council):
-        run = functions.runOf(run_id).call()
-        issued, spent, outstanding = int(run[4]), int(run[5]), int(run[6])
-        holders = {paid.to for paid in issued_in(ledger, run_id)}
-        by_business: dict[str, int] = defaultdict(int)
-        for payee, amount in spent_in(ledger, run_id):
-            by_business[payee] += amount
-        by_category: dict[str, int] = defaultdict(int)
-        for payee, amount in by_business.items():
-            if payee not in categories:
-                categories[payee] = int(functions.categoriesOf(Web3.to_checksum_address(payee)).call()[0])
-            for category in Category.of_mask(categories[payee]) or ("uncategorised",):
-                by_category[str(category)] += amount  # a business in two categories counts in each
-        expired = terms.expires_at <= now
-        report.append(
-            {
-                "run_id": run_id,
-                "ref": ref_words(ref),
-                "expires_at": terms.expires_at,
-                "categories": [c.value for c in Category.of_mask(terms.categories)],
-                "regions": list(terms.regions),
-                "state": "expired" if expired else "open",
-                "holders": len(holders),
-                "issued": issued,
-                "spent": spent,
-                "outstanding": 0 if expired else outstanding,
-                "lapsed": outstanding if expired else 0,
-                "by_category": dict(by_category),
-                "by_business": dict(by_business),
-            }
-        )
+    report = ledger.run_reports(council)
     out.result({"council": council, "runs": report}, _runs_text(council, report, out))
 
 

@@ -159,6 +159,17 @@ class GatewayLedger(LedgerClient):
     def spendable_at(self, holder: str, payee: str) -> int:
         return int(self._allowances(holder, payee)["spendable_at_payee"])
 
+    def run_reports(self, council: str) -> list[dict[str, Any]]:
+        """GET /accounts/{council}/allowance-runs: the index's view of the council's runs."""
+        body = self.fetch_json(
+            "GET",
+            f"/accounts/{council}/allowance-runs",
+            signer=council,
+            forbidden=f"sign in as {council} to see its bonus runs: next-wallet login LABEL",
+            not_found="this gateway serves no bonus runs: it is older than this wallet, or its ledger is",
+        )
+        return [{k: v for k, v in run.items() if k not in ("ref_hash", "issued_lines")} for run in body["runs"]]
+
     def account_after(self, address: str, receipt: dict[str, Any]) -> tuple[AccountState | None, int]:
         """The account once the gateway's index has reached the block of `receipt` (a bounded
         wait): never the balance of before the payment. None when the index stays behind."""

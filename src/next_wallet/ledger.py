@@ -26,6 +26,7 @@ from next_contracts.transact import calldata, gas_limit
 from next_contracts.vocabulary import MemberStatus, Role
 from next_wallet.amounts import format_amount
 from next_wallet.batch_check import Paid
+from next_wallet.bonus_logs import run_reports
 from next_wallet.config import Config
 from next_wallet.errors import (
     BadInputError,
@@ -70,6 +71,10 @@ class LedgerClient(ABC):
     @abstractmethod
     def spendable_at(self, holder: str, payee: str) -> int:
         """What the holder's allowances can pay at `payee` now (0: none that it takes)."""
+
+    @abstractmethod
+    def run_reports(self, council: str) -> list[dict[str, Any]]:
+        """The council's bonus runs, what each issued, spent and lost (next_contracts.bonuses.run_report)."""
 
     @abstractmethod
     def check_chain(self) -> None:
@@ -160,6 +165,10 @@ class Ledger(LedgerClient):
         functions = self.bonuses.functions
         at, of = Web3.to_checksum_address(payee), Web3.to_checksum_address(holder)
         return int(self._node(lambda: functions.spendableAt(of, at).call()))
+
+    def run_reports(self, council: str) -> list[dict[str, Any]]:
+        self.check_chain()
+        return list(self._node(lambda: run_reports(self.bonuses, council)))
 
     def available_credit(self, address: str) -> int:
         """What `address` may still pay out, fee included, a running stimulus counted (the ledger's)."""

@@ -126,6 +126,8 @@ def _history_line(t: dict[str, Any], out: Output) -> str:
     if outgoing and t.get("fee"):
         amount += f" (fee {out.amount(t['fee'])})"
     other = f"to {t['to_address']}" if outgoing else f"from {t['from_address']}"
+    if t.get("kind") == "bonus":  # the council's side of a holder's spending
+        other += " (an allowance spent)"
     return "\t".join(part for part in (when, amount, other, ref_words(t.get("ref"))) if part)
 
 

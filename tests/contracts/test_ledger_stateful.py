@@ -596,7 +596,7 @@ def _run(ledger_deployment, registrar, committee, governor, pauser):
 
 
 def test_ledger_invariants_hold_over_random_histories(ledger_deployment, registrar, committee, governor, pauser):
-    """200 examples in CI (the "ci" Hypothesis profile in tests/conftest.py)."""
+    """100 examples in CI (the "ci" Hypothesis profile in tests/conftest.py)."""
     _run(ledger_deployment, registrar, committee, governor, pauser)
 
 

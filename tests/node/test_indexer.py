@@ -166,7 +166,8 @@ def test_a_lookalike_log_of_another_contract_is_not_decoded(w3, deployment, seed
         "eth_getLogs", [{"address": deployment.ledger, "fromBlock": "0x0", "toBlock": "latest"}]
     )["result"]
     contracts = Contracts.of(deployment)
-    assert contracts.addresses == sorted([deployment.ledger.lower(), deployment.governor.lower()])
+    followed = (deployment.ledger, deployment.governor, deployment.bonus_allowances)
+    assert contracts.addresses == sorted(a.lower() for a in followed)
     for log in raw:
         assert contracts.decode({**log, "address": deployment.ledger.upper().replace("0X", "0x")}) is not None
         assert contracts.decode({**log, "address": "0x" + "ab" * 20}) is None

@@ -108,7 +108,14 @@ def test_an_index_that_follows_fewer_contracts_is_rebuilt(database_url, chain, w
         connection.execute(text("UPDATE ledger_state SET circulation = 0"))
     done = subprocess.run(index_command(chain, record, database_url), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    followed = f"governor={deployment.governor.lower()},ledger={deployment.ledger.lower()}"
+    followed = ",".join(
+        f"{family}={address.lower()}"
+        for family, address in (
+            ("bonuses", deployment.bonus_allowances),
+            ("governor", deployment.governor),
+            ("ledger", deployment.ledger),
+        )
+    )
     assert f"the deployment has {followed}: rebuilding it from the chain" in done.stderr
     assert dump(engine) == dump(reference)
 

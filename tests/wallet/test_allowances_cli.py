@@ -14,6 +14,7 @@ from web3 import Web3
 from next_contracts.bonuses import bonus_contract
 from next_wallet.errors import ExitStatus
 from tests.wallet.conftest import admit, ledger_of
+from tests.wallet.test_gateway_wallet import gateway_only
 from tests.wallet.test_staff import PW, create
 
 BUSINESS, COUNCIL = 1, 2
@@ -24,7 +25,7 @@ def expiry(days: int) -> str:
 
 
 def test_a_council_issues_allowances_a_holder_spends_them_at_a_bookshop_only(
-    wallet, w3, deployment, operator, registrar_key, tmp_path
+    wallet, w3, deployment, operator, registrar_key, gateway, tmp_path
 ):
     council = create(wallet, "council")
     admit(w3, deployment, operator, council, limit=10**9, ceiling=10**9, kind=COUNCIL)
@@ -90,3 +91,15 @@ def test_a_council_issues_allowances_a_holder_spends_them_at_a_bookshop_only(
     assert run["by_category"] == {"local-shop": 1_000, "culture": 1_000}
     assert run["by_business"] == {Web3.to_checksum_address(bookshop): 1_000}
     assert run["ref"] == "year-end.csv" and run["state"] == "open"
+
+    # The gateway's index tells the council the same, and names the bookshop's payment a bonus.
+    gateway.refresh()
+    gateway_only(wallet, tmp_path, gateway.url)
+    assert wallet("login", "council", *PW).code == 0
+    result = wallet("--json", "allowance-runs", "council")
+    assert result.code == 0, result.err
+    assert json.loads(result.out) == report
+    history = json.loads(wallet("--json", "history", "council").out)["items"]
+    [spent] = [t for t in history if t["kind"] == "bonus"]
+    assert (spent["to_address"], spent["amount"], spent["fee"]) == (Web3.to_checksum_address(bookshop), 1_000, 2)
+    assert "an allowance spent" in wallet("history", "council").out

@@ -15,6 +15,7 @@ from next_node.api import (
     allowances,
     audit_routes,
     auth,
+    bonus_runs,
     chain,
     governance,
     payments,
@@ -73,7 +74,14 @@ def create_app(
     app.state.limiter = new_limiter(engine)
     app.state.index_status = index_status
     routers = (auth.router, accounts.router, stats.router, chain.router, payments.router)
-    for router in (*routers, governance.router, projects.router, allowances.router, audit_routes.router):
+    for router in (
+        *routers,
+        governance.router,
+        projects.router,
+        allowances.router,
+        bonus_runs.router,
+        audit_routes.router,
+    ):
         app.include_router(router)
     app.include_router(batch_check_router)
     app.include_router(relay.router)

@@ -65,7 +65,7 @@ class Transfer(EventRow, table=True):
     amount: int = Field(sa_type=BigInteger)
     fee: int = Field(sa_type=BigInteger)
     ref: str = Field(max_length=66)
-    kind: str = Field(max_length=16)  # payment, write_off, migration, project (an instalment)
+    kind: str = Field(max_length=16)  # payment, write_off, migration, project (an instalment), bonus
 
 
 class MemberEvent(EventRow, table=True):
@@ -244,6 +244,33 @@ class ProposalStep(EventRow, table=True):
     eta: int | None = Field(default=None, sa_type=BigInteger)
 
 
+class BonusEvent(EventRow, table=True):
+    """The councils' bonus allowances: a registrar setting a member's categories (`categories`:
+    account, categories, region), a council opening a run (`opened`: run, council, expiry,
+    categories, regions, reference), an allowance issued (`issued`: run, holder, amount) and spent
+    (`spent`: run, holder, payee, amount, reference; the ledger's next Transferred moves it)."""
+
+    __tablename__ = "bonus_events"
+    __table_args__ = (
+        UniqueConstraint("tx_hash", "log_index", name="uq_bonus_events_event"),
+        Index("ix_bonus_events_run", "run_id", "event"),
+        Index("ix_bonus_events_holder", "holder"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event: str = Field(max_length=16)  # categories, opened, issued, spent
+    run_id: int | None = Field(default=None, sa_type=BigInteger)
+    council: str | None = Field(default=None, max_length=42, index=True)  # on `opened`
+    holder: str | None = Field(default=None, max_length=42)
+    account: str | None = Field(default=None, max_length=42)  # the payee spent at, or the member categorised
+    amount: int | None = Field(default=None, sa_type=BigInteger)
+    categories: int | None = Field(default=None, sa_type=BigInteger)  # a bit each (vocabulary.Category)
+    regions: str | None = Field(default=None, max_length=32)  # a run's, comma-separated; empty: any
+    region: int | None = None  # a categorised member's
+    expires_at: int | None = Field(default=None, sa_type=BigInteger)
+    ref: str | None = Field(default=None, max_length=66)
+
+
 # Every table of events, deleted above the fork block on a rewind; the ledger's also rebuild the
 # derived tables (replay.py), the governor's derive nothing.
 EVENT_TABLES: tuple[type[SQLModel], ...] = (
@@ -257,13 +284,15 @@ EVENT_TABLES: tuple[type[SQLModel], ...] = (
     ProposalRow,
     VoteRow,
     ProposalStep,
+    BonusEvent,
 )
 
 
 # The shape of the tables above, and of what the indexer derives into them. Bump it with any change
 # to either: on start, an index of another (or no) version is rebuilt from the chain (db/schema.py).
-# 2: sync_state.contracts; 3: proposals, votes, proposal_steps; 4: project_events, credit_policy_applied
-SCHEMA_VERSION = 4
+# 2: sync_state.contracts; 3: proposals, votes, proposal_steps; 4: project_events, credit_policy_applied;
+# 5: bonus_events, and transfers of kind "bonus"
+SCHEMA_VERSION = 5
 
 
 class SchemaVersion(SQLModel, table=True):

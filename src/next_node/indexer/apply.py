@@ -14,12 +14,17 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from next_node.indexer.batch import Batch, Handler
+from next_node.indexer.bonus_events import BonusEvents
 from next_node.indexer.decode import Contracts
 from next_node.indexer.governor_events import GovernorEvents
 from next_node.indexer.ledger_events import LedgerEvents
 
 # A family's handler, made for each batch: the one place a new contract family is plugged in.
-HANDLERS: dict[str, Callable[[Batch, str], Handler]] = {"ledger": LedgerEvents, "governor": GovernorEvents}
+HANDLERS: dict[str, Callable[[Batch, str], Handler]] = {
+    "ledger": LedgerEvents,
+    "governor": GovernorEvents,
+    "bonuses": BonusEvents,
+}
 
 
 def open_batch(session: Session, contracts: Contracts) -> Batch:

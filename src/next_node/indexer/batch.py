@@ -77,6 +77,9 @@ class Batch:
         self.existing: set[str] = set()
         self.changed: set[str] = set()
         self.rows: dict[type, list[dict[str, Any]]] = {t: [] for t in EVENT_TABLES}
+        # The kind of the next Transferred in a transaction, named by the event before it (a bonus
+        # spending precedes the movement it makes).
+        self.transfer_kinds: dict[str, str] = {}
         state = session.get(LedgerState, 1)
         self.state = {f: getattr(state, f) for f in STATE_FIELDS} if state else dict.fromkeys(STATE_FIELDS, 0)
         self.state["paused"] = bool(self.state["paused"])

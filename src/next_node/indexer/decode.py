@@ -20,11 +20,11 @@ from typing import Any
 from eth_abi.abi import decode
 from eth_utils.crypto import keccak
 
-from next_contracts import LEDGER, load_artifact
+from next_contracts import BONUS_ALLOWANCES, LEDGER, load_artifact
 from next_contracts.deploy import GOVERNOR, Deployment
 
 # The contract families the index knows, by the artifact whose ABI decodes their logs.
-FAMILIES = {"ledger": LEDGER, "governor": GOVERNOR}
+FAMILIES = {"ledger": LEDGER, "governor": GOVERNOR, "bonuses": BONUS_ALLOWANCES}
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +135,8 @@ class Contracts:
         addresses: dict[str, str] = {"ledger": deployment.ledger}
         if deployment.governor:  # a record written before governance has none
             addresses["governor"] = deployment.governor
+        if deployment.bonus_allowances:  # nor one written before the councils' allowances
+            addresses["bonuses"] = deployment.bonus_allowances
         return cls(addresses)
 
     def __str__(self) -> str:

@@ -37,7 +37,9 @@ class LedgerEvents:
         self.batch.state["reserve"] += a["fee"]
         self.batch.state["fees_collected"] += a["fee"]
         if record:
-            kind = "write_off" if a["from"] == self.address else "payment"
+            kind = self.batch.transfer_kinds.pop(event.tx_hash, None) or (
+                "write_off" if a["from"] == self.address else "payment"
+            )
             self.batch.rows[Transfer].append(
                 {
                     **origin(event),

@@ -1,0 +1,56 @@
+"""The bonus allowances' handler: categories set, runs opened, allowances issued and spent, as event
+rows (what a run issued, spent and lost to lapsing is summed from them when asked). A spending names
+the ledger's Transferred that follows it in the same transaction, which is then of kind "bonus"."""
+
+from __future__ import annotations
+
+from next_node.db.models import BonusEvent
+from next_node.indexer.batch import Batch
+from next_node.indexer.decode import Event
+from next_node.indexer.origin import origin
+
+EMPTY = dict.fromkeys(
+    ("run_id", "council", "holder", "account", "amount", "categories", "regions", "region", "expires_at", "ref")
+)
+
+
+class BonusEvents:
+    family = "bonuses"
+
+    def __init__(self, batch: Batch, address: str) -> None:
+        self.batch = batch
+        self.address = address
+
+    def apply(self, event: Event, record: bool) -> None:
+        if not record:  # a replay rebuilds derived state, and these rows derive none
+            return
+        a = event.args
+        if event.name == "CategoriesSet":
+            self._row(event, "categories", account=a["account"], categories=a["categories"], region=a["region"])
+        elif event.name == "BonusRunOpened":
+            self._row(
+                event,
+                "opened",
+                run_id=a["runId"],
+                council=a["council"],
+                expires_at=a["expiresAt"],
+                categories=a["categories"],
+                regions=",".join(str(r) for r in a["regions"] if r),
+                ref=a["ref"],
+            )
+        elif event.name == "AllowanceIssued":
+            self._row(event, "issued", run_id=a["runId"], holder=a["holder"], amount=a["amount"])
+        elif event.name == "AllowanceSpent":
+            self._row(
+                event,
+                "spent",
+                run_id=a["runId"],
+                holder=a["holder"],
+                account=a["payee"],
+                amount=a["amount"],
+                ref=a["ref"],
+            )
+            self.batch.transfer_kinds[event.tx_hash] = "bonus"
+
+    def _row(self, event: Event, name: str, **fields: object) -> None:
+        self.batch.rows[BonusEvent].append({**origin(event), "event": name, **EMPTY, **fields})

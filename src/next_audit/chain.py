@@ -61,6 +61,8 @@ class LedgerTransaction:
     # The logs of the councils' bonus allowances, as (log index, topics, data), in log order: each
     # spending comes just before the ledger's movement it announces.
     bonus_logs: list[tuple[int, list[bytes], bytes]] = field(default_factory=list)
+    # The logs of the commons rewards, as (topics, data), in log order.
+    commons_logs: list[tuple[list[bytes], bytes]] = field(default_factory=list)
 
 
 def hexbytes(value: str) -> bytes:
@@ -177,11 +179,13 @@ class ChainVerifier:
         on_header: Callable[[int, dict[str, Any]], None] | None = None,
         governance: tuple[str, ...] = (),
         bonuses: str | None = None,
+        commons: str | None = None,
     ) -> None:
         self.rpc = rpc
         self.ledger = ledger.lower()
         self.governance = {address.lower() for address in governance}  # the governor, the constitution
         self.bonuses = bonuses.lower() if bonuses else None
+        self.commons = commons.lower() if commons else None
         self.check = check
         self.on_block = on_block or (lambda _n: None)
         self.on_header = on_header or (lambda _n, _b: None)  # the consensus check, block by block
@@ -294,7 +298,12 @@ class ChainVerifier:
                 for log in receipt["logs"]
                 if log["address"].lower() == self.bonuses
             ]
-            if logs or governance or bonus_logs:
+            commons_logs = [
+                ([hexbytes(t) for t in log["topics"]], hexbytes(log["data"]))
+                for log in receipt["logs"]
+                if log["address"].lower() == self.commons
+            ]
+            if logs or governance or bonus_logs or commons_logs:
                 to = tx["to"].lower() if tx.get("to") else None
                 sender = tx["from"].lower()
                 yield LedgerTransaction(
@@ -310,6 +319,7 @@ class ChainVerifier:
                     log_indexes=[integer(log["logIndex"]) for log in mine],
                     governance_logs=governance,
                     bonus_logs=bonus_logs,
+                    commons_logs=commons_logs,
                 )
 
     def _traced_caller(self, tx_hash: str) -> str | None:

@@ -26,6 +26,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from next_audit.bonuses import BonusAudit
 from next_audit.chain import ChainVerifier
+from next_audit.commons import CommonsAudit
 from next_audit.consensus import CliqueVerifier, QbftVerifier, is_clique, is_qbft
 from next_audit.contracts import verify_contracts
 from next_audit.errors import AuditError, GatewayError, GatewayUnavailable
@@ -122,7 +123,10 @@ def audit(args: argparse.Namespace, progress_console: Console) -> Report:
     replayer.governance = governance
     if deployment.bonus_allowances:
         replayer.bonuses = BonusAudit(deployment.bonus_allowances.lower(), replayer.ledger, rules, authority)
-    history = HistoryRecorder(abi, deployment.ledger) if link.gateway else None
+    if deployment.commons_rewards:
+        voters = frozenset(a.lower() for a in (deployment.governor, deployment.timelock) if a)
+        replayer.commons = CommonsAudit(deployment.commons_rewards.lower(), replayer.ledger, rules, authority, voters)
+    history = HistoryRecorder(abi, deployment.ledger, deployment.commons_rewards) if link.gateway else None
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=progress_console, transient=True) as bars:
         blocks_task = bars.add_task("blocks", total=block + 1)
@@ -134,6 +138,7 @@ def audit(args: argparse.Namespace, progress_console: Console) -> Report:
             consensus.apply if consensus is not None else None,
             governance.addresses if governance is not None else (),
             deployment.bonus_allowances,
+            deployment.commons_rewards,
         )
         for tx in verifier.walk(block, deployment.deploy_block):
             if governance is not None:
@@ -169,6 +174,8 @@ def audit(args: argparse.Namespace, progress_console: Console) -> Report:
         report.figures.update(governance.figures())
     if replayer.bonuses is not None:
         report.figures.update(replayer.bonuses.figures())
+    if replayer.commons is not None:
+        report.figures.update(replayer.commons.figures())
     if consensus is not None:
         report.figures["signers"] = consensus.signers
         report.figures["blocks_sealed"] = consensus.sealed

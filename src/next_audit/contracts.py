@@ -22,7 +22,15 @@ from eth_utils.crypto import keccak
 from next_audit.errors import CompilerUnavailable
 from next_audit.report import Check
 from next_audit.rpc import Rpc
-from next_contracts import ARTIFACTS_DIR, BONUS_ALLOWANCES, LEDGER, immutable_ranges, load_artifact, without_immutables
+from next_contracts import (
+    ARTIFACTS_DIR,
+    BONUS_ALLOWANCES,
+    COMMONS_REWARDS,
+    LEDGER,
+    immutable_ranges,
+    load_artifact,
+    without_immutables,
+)
 from next_contracts.build import SHIPPED, BuildError, compile_standard, find_solc, standard_input
 from next_contracts.deploy import CONSTITUTION, GOVERNOR, TIMELOCK, Deployment, role_id
 
@@ -138,13 +146,14 @@ def verify_contracts(
 def _verify_governance(
     rpc: Rpc, deployment: Deployment, block: int, built: dict[str, dict[str, Any]], check: Check
 ) -> None:
-    """The governor, the constitution, the timelock and the bonus allowances run the code their
-    sources build too (their immutables zeroed, where the rebuild says they are): a governor changed
-    to count votes otherwise would pass every other check."""
+    """The governor, the constitution, the timelock, the bonus allowances and the commons rewards run
+    the code their sources build too (their immutables zeroed, where the rebuild says they are): a
+    governor changed to count votes otherwise would pass every other check."""
     for name, address in ((GOVERNOR, deployment.governor), (CONSTITUTION, deployment.constitution),
                           (TIMELOCK, deployment.timelock),
-                          (BONUS_ALLOWANCES, deployment.bonus_allowances)):  # fmt: skip
-        if address is None:  # a record written before governance or the bonuses
+                          (BONUS_ALLOWANCES, deployment.bonus_allowances),
+                          (COMMONS_REWARDS, deployment.commons_rewards)):  # fmt: skip
+        if address is None:  # a record written before governance, the bonuses or the commons
             continue
         check.checked += 1
         code = bytes.fromhex(rpc.call("eth_getCode", address, hex(block))[2:])

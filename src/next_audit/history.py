@@ -19,6 +19,7 @@ from eth_utils.abi import event_abi_to_log_topic
 
 from next_audit.bonuses import SPENT
 from next_audit.chain import LedgerTransaction
+from next_audit.commons import REWARD_PAID
 from next_audit.replay import KINDS, ROLES, STATUSES
 from next_audit.report import Check
 
@@ -48,8 +49,9 @@ def _value(kind: str, value: Any) -> Any:
 class HistoryRecorder:
     """Collects, transaction by transaction, the rows each event table should hold."""
 
-    def __init__(self, abi: list[dict[str, Any]], ledger: str) -> None:
+    def __init__(self, abi: list[dict[str, Any]], ledger: str, commons: str | None = None) -> None:
         self.ledger = ledger.lower()
+        self.commons = commons.lower() if commons else None
         self.rows: dict[str, dict[Key, tuple[Any, ...]]] = {table: {} for table in TABLES}
         self.specs: dict[bytes, tuple[str, list[tuple[str, str]], list[tuple[str, str]]]] = {}
         for item in abi:
@@ -62,6 +64,8 @@ class HistoryRecorder:
         names = [self._decode(topics, data) for topics, data in tx.logs]
         # Each bonus spending is followed by its movement, the ledger's next Transferred: a "bonus".
         spendings = sorted(index for index, topics, _ in tx.bonus_logs if topics and topics[0] == SPENT)
+        # A reward paid is the commons account's payment in the same transaction: a "reward".
+        rewarded = any(topics and topics[0] == REWARD_PAID for topics, _ in tx.commons_logs)
         for position, (decoded, log_index) in enumerate(zip(names, tx.log_indexes, strict=True)):
             if decoded is None:
                 continue  # not an event of the ledger's ABI: ledger.rules names it
@@ -71,6 +75,8 @@ class HistoryRecorder:
             if name == "Transferred" and spendings and spendings[0] < log_index and made is not None:
                 spendings.pop(0)
                 made[1]["kind"] = "bonus"
+            elif name == "Transferred" and rewarded and made is not None and args.get("from") == self.commons:
+                made[1]["kind"] = "reward"
             if made is not None:
                 table, values = made
                 row = {"block_number": tx.block_number, "block_time": tx.block_time, **values}

@@ -21,6 +21,7 @@ from eth_utils.crypto import keccak
 
 from next_audit.bonuses import BonusAudit
 from next_audit.chain import LedgerTransaction
+from next_audit.commons import CommonsAudit
 from next_audit.governance import GovernanceAudit
 from next_audit.report import Check
 
@@ -178,6 +179,7 @@ class Replayer:
         self.authority = authority
         self.governance: GovernanceAudit | None = None  # the votes behind governed changes, if governed
         self.bonuses: BonusAudit | None = None  # the councils' allowances, if the ledger has them
+        self.commons: CommonsAudit | None = None  # the commons rewards, if the deployment has them
         self.handlers: dict[bytes, tuple[str, list[str], Any, list[Callable[[bytes], Any]] | None]] = {}
         for item in abi:
             if item["type"] == "event":
@@ -220,6 +222,8 @@ class Replayer:
         if self.bonuses is not None and self.bonuses.pending is not None:
             self.rules.fail(tx.tx_hash, "an allowance's spending with no movement of the ledger after it")
             self.bonuses.pending = None
+        if self.commons is not None:
+            self.commons.apply(tx)
         self.rules.checked += len(tx.logs)
 
     # -- who may do what ----------------------------------------------------------------------

@@ -54,6 +54,7 @@ SHIPPED = {
     "CooperativeGovernor": "contracts/governance/CooperativeGovernor.sol",
     "Constitution": "contracts/governance/Constitution.sol",
     "BonusAllowances": "contracts/councils/BonusAllowances.sol",
+    "CommonsRewards": "contracts/councils/CommonsRewards.sol",
     "TimelockController": "@openzeppelin/contracts/governance/TimelockController.sol",
     "ReferenceERC20": "contracts/mocks/ReferenceERC20.sol",
     "ReferenceVotesToken": "contracts/mocks/ReferenceVotesToken.sol",

@@ -59,12 +59,22 @@ CALLS: dict[str, dict[str, ProposalKind]] = {
     "timelock": {
         "updateDelay": ProposalKind.CONSTITUTION,
     },
+    # The commons rewards: attestors are named like the ledger's roles; the budget, the caps and the
+    # schedule make credit as credit lines do; the challenge window protects members, like the rules.
+    "commons": {
+        "grantRole": ProposalKind.ROLES,
+        "revokeRole": ProposalKind.ROLES,
+        "setBudget": ProposalKind.CREDIT_LINES,
+        "setSchedule": ProposalKind.CREDIT_LINES,
+        "setChallengeWindow": ProposalKind.CONSTITUTION,
+    },
 }
 ARTIFACT_OF = {
     "ledger": "MutualCreditLedger",
     "constitution": "Constitution",
     "governor": "CooperativeGovernor",
     "timelock": "TimelockController",
+    "commons": "CommonsRewards",
 }
 
 
@@ -96,6 +106,7 @@ class GovernanceConfig:
     fee_bound_bps: int = MAX_FEE_BPS
     max_stimulus_credit: int = 500_000  # a stimulus gives at most 5 000,00 more credit ...
     max_stimulus_duration: int = 183 * DAY  # ... for at most six months from its proposal
+    commons_min_window: int = DAY  # the shortest challenge window of a commons claim votes may set
     rules: dict[str, Rule] = field(default_factory=_default_rules)
 
     def __post_init__(self) -> None:

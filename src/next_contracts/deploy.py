@@ -5,9 +5,10 @@ embedded node calls it on first start. In order: the timelock (its admin the dep
 moment), the ledger (its admin, GOVERNANCE_ROLE and CREDIT_COMMITTEE_ROLE the timelock's, so that
 votes on the fee and the default credit lines take effect; every other role granted in the
 constructor, so that the ledger is complete in its one transaction and replayable from its block),
-the constitution (owned by the timelock), the governor; then the timelock takes the governor as its
-only proposer and canceller, lets anyone execute what passed, and the deployer renounces it. After
-that no key holds the ledger's admin or governance roles: only votes change them.
+the commons rewards (their admin the timelock), the constitution (owned by the timelock), the
+governor; then the timelock takes the governor as its only proposer and canceller, lets anyone
+execute what passed, and the deployer renounces it. After that no key holds the ledger's admin or
+governance roles: only votes change them.
 
 A developer's chain (`DeployConfig.single_operator`) keeps one operator key as admin and
 governance beside the timelock, so that tests and demos can act without a vote; never production.
@@ -27,7 +28,7 @@ from hexbytes import HexBytes
 from web3 import Web3
 from web3.types import Nonce, TxParams
 
-from next_contracts import BONUS_ALLOWANCES, LEDGER, Artifact, load_artifact
+from next_contracts import BONUS_ALLOWANCES, COMMONS_REWARDS, LEDGER, Artifact, load_artifact
 from next_contracts.constitution import GovernanceConfig, call_kinds
 from next_contracts.errors import NextContractsError
 from next_contracts.transact import Sender, calldata, gas_price, send, sender_address, submit
@@ -123,6 +124,7 @@ class Deployment:
     timelock: ChecksumAddress | None = None
     constitution: ChecksumAddress | None = None
     bonus_allowances: ChecksumAddress | None = None  # None in a record written before the councils' bonuses
+    commons_rewards: ChecksumAddress | None = None  # None in a record written before the commons rewards
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
@@ -164,6 +166,11 @@ def deploy(w3: Web3, deployer: Sender, config: DeployConfig) -> Deployment:
     if not load_artifact(BONUS_ALLOWANCES).runs_on(bytes(w3.eth.get_code(bonuses))):
         raise DeployError(f"the code at {bonuses} is not the shipped {BONUS_ALLOWANCES} artifact's runtime bytecode")
     addresses = {"ledger": ledger, "timelock": timelock}
+    # The commons rewards' admin is the timelock (and a developer's operator beside it). Its ledger
+    # account is a registrar's and the committee's to open, like any system account's.
+    admins = sorted({admin, timelock})
+    commons, _ = _create(w3, deployer, COMMONS_REWARDS, ledger, admins, governance.commons_min_window)
+    addresses["commons"] = commons
     bounds = (governance.fee_bound_bps, governance.max_stimulus_credit, governance.max_stimulus_duration)
     constitution, _ = _create(w3, deployer, CONSTITUTION, ledger, me, governance.rule_list(), *bounds)
     addresses["constitution"] = constitution
@@ -194,12 +201,14 @@ def deploy(w3: Web3, deployer: Sender, config: DeployConfig) -> Deployment:
                 (CONSTITUTION, constitution),
                 (GOVERNOR, governor),
                 (BONUS_ALLOWANCES, bonuses),
+                (COMMONS_REWARDS, commons),
             )
         },
         governor=governor,
         timelock=timelock,
         constitution=constitution,
         bonus_allowances=bonuses,
+        commons_rewards=commons,
     )
 
 

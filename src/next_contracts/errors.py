@@ -17,8 +17,17 @@ from eth_utils.abi import function_signature_to_4byte_selector
 from eth_utils.address import is_hex_address, to_checksum_address
 from hexbytes import HexBytes
 
-from next_contracts import BONUS_ALLOWANCES, LEDGER, load_artifact
-from next_contracts.vocabulary import MemberKind, MemberStatus, ProposalState, Role, short_id, when
+from next_contracts import BONUS_ALLOWANCES, COMMONS_REWARDS, LEDGER, load_artifact
+from next_contracts.vocabulary import (
+    ClaimState,
+    CommonsKind,
+    MemberKind,
+    MemberStatus,
+    ProposalState,
+    Role,
+    short_id,
+    when,
+)
 
 
 class NextContractsError(Exception):
@@ -65,7 +74,7 @@ GOVERNANCE_CONTRACTS = ("CooperativeGovernor", "TimelockController", "Constituti
 @cache
 def _all_errors() -> dict[bytes, dict[str, Any]]:
     found: dict[bytes, dict[str, Any]] = {}
-    for contract in (LEDGER, BONUS_ALLOWANCES, *GOVERNANCE_CONTRACTS):  # a holder's payment: either
+    for contract in (LEDGER, BONUS_ALLOWANCES, COMMONS_REWARDS, *GOVERNANCE_CONTRACTS):  # a holder's payment: either
         found.update(_errors_by_selector(contract))
     return found
 
@@ -94,6 +103,11 @@ def role_name(role: bytes) -> str:
     """The name of a role id, else its hex."""
     found = Role.from_id(role)
     return found.value if found is not None else HexBytes(role).to_0x_hex()
+
+
+def claim_name(claim_id: bytes | str) -> str:
+    """A commons claim's name for people: the first ten hexadecimal digits of its id."""
+    return HexBytes(claim_id).hex()[:10]
 
 
 def describe(decoded: DecodedError, amount: Callable[[int], str] = lambda v: f"{v / 100:.2f} NXT") -> str:
@@ -165,6 +179,50 @@ def describe(decoded: DecodedError, amount: Callable[[int], str] = lambda v: f"{
             else f"{a['payee']} takes {amount(a['spendable'])} of the allowances of {a['holder']}, not "
             f"{amount(a['amount'])}: it is not in their categories or regions, or they are spent or lapsed"
         ),
+        # The commons rewards, on attestations.
+        "CommonsAmountNotScheduled": lambda: (
+            f"a reward of {amount(a['amount'])} for commons of kind {CommonsKind.words_of(a['kind'])}: the schedule "
+            + (f"gives {amount(a['scheduled'])}" if a["scheduled"] else "rewards no such kind")
+        ),
+        "CommonsPeriodClosed": lambda: (
+            f"period {a['period']} is closed for claims: only the current one ({a['current']}) and the last"
+        ),
+        "CommonsNotAttestor": lambda: f"the claim is signed by {a['signer']}, who is not an attestor",
+        "CommonsSelfAttestation": lambda: f"{a['attestor']} cannot attest a commons of its own",
+        "CommonsInvalidBeneficiary": lambda: (
+            f"{a['beneficiary']} is {MemberStatus.of(a['status']).words}: only an active member is rewarded"
+        ),
+        "CommonsClaimExists": lambda: f"claim {claim_name(a['id'])} was submitted already",
+        "CommonsBudgetExceeded": lambda: (
+            f"period {a['period']} has {amount(a['committed'])} of its budget of {amount(a['budget'])} committed: "
+            f"no room for {amount(a['amount'])} more"
+        ),
+        "CommonsBeneficiaryCap": lambda: (
+            f"{a['beneficiary']} has {amount(a['received'])} in period {a['period']}: {amount(a['amount'])} more "
+            f"would pass the cap of {amount(a['cap'])} per member"
+        ),
+        "CommonsAttestorCap": lambda: (
+            f"{a['attestor']} attested {amount(a['attested'])} in period {a['period']}: {amount(a['amount'])} more "
+            f"would pass the cap of {amount(a['cap'])} per attestor"
+        ),
+        "CommonsUnknownClaim": lambda: f"there is no claim {claim_name(a['id'])}",
+        "CommonsWrongState": lambda: (
+            f"claim {claim_name(a['id'])} is {ClaimState.of(a['state']).value}: not possible now"
+        ),
+        "CommonsNotContester": lambda: (
+            f"{a['caller']} may not contest: the credit committee or an attestor other than the claim's may"
+        ),
+        "CommonsNotCommittee": lambda: f"{a['caller']} is not on the credit committee: it reinstates claims",
+        "CommonsChallengeOver": lambda: (
+            f"the challenge window of claim {claim_name(a['id'])} closed on {when(a['payableAt'])}"
+        ),
+        "CommonsChallengeOpen": lambda: (
+            f"claim {claim_name(a['id'])} may be contested until {when(a['payableAt'])}: it is paid only then"
+        ),
+        "CommonsInvalidWindow": lambda: (
+            f"a challenge window of {a['window']} s is not allowed: from {a['min']} s to {a['max']} s"
+        ),
+        "CommonsInvalidAmount": lambda: f"the amount {amount(a['amount'])} is not allowed",
         # The credit policy.
         "CreditPolicyNone": lambda: f"no credit policy is voted for {MemberKind.of(a['kind']).value} members",
         "CreditPolicyInvalid": lambda: (

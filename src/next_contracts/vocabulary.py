@@ -135,6 +135,34 @@ def when(timestamp: int) -> str:
         return f"time {timestamp}"
 
 
+class ClaimState(_Ordered):
+    """Where a commons claim stands (ICommonsRewards.ClaimState)."""
+
+    NONE = "none"  # never submitted
+    PENDING = "pending"  # in its challenge window, or past it and not paid yet
+    CONTESTED = "contested"
+    PAID = "paid"
+
+
+class CommonsKind(StrEnum):
+    """The kinds of commons the schedule rewards, by their number in a claim (its `kind`): an
+    attestation says the member produced one; governance votes each kind's reward."""
+
+    ENVIRONMENT = "environment"  # environmental impact: planting, repair, waste avoided
+    SOLIDARITY = "solidarity"  # solidarity actions: care, help, food banks
+    KNOWLEDGE = "knowledge"  # open knowledge: courses, documentation, free software
+
+    @property
+    def code(self) -> int:
+        return list(CommonsKind).index(self)
+
+    @classmethod
+    def words_of(cls, code: int) -> str:
+        """The kind's word, or its number when the vocabulary has no word for it."""
+        kinds = list(cls)
+        return kinds[code].value if 0 <= code < len(kinds) else str(code)
+
+
 def short_id(proposal_id: int) -> str:
     """A proposal's name for people: the first ten hexadecimal digits of its id (a uint256), as the
     wallet, the gateway and the sentences of refusals show it; the wallet takes any unique prefix."""

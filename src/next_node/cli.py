@@ -43,6 +43,7 @@ from next_node.chain.signals import stop_signals_as_interrupt
 from next_node.config import Settings
 from next_node.db.engine import make_engine
 from next_node.demo_bonuses import LAPSE_SECONDS, seed_bonuses
+from next_node.demo_commons import finish_commons, seed_commons
 from next_node.demo_governance import DEMO_GOVERNANCE, open_proposals
 from next_node.deployment import ensure_deployed
 from next_node.errors import ChainExitedError, ChainUnavailableError, ConfigError, ExitStatus, NodeError
@@ -296,6 +297,7 @@ def _run_node(chain: EmbeddedChain | NetworkChain, args: argparse.Namespace) -> 
         if args.demo and fresh:
             print("seeding the demo community ...", flush=True)
             community = demo.seed(w3, deployment, chain.operator)
+            commons_demo = seed_commons(w3, deployment, chain.operator, community)
             bonus_demo = seed_bonuses(w3, deployment, chain.operator, community)
             proposals = open_proposals(w3, deployment, community)
             home = demo.keep_wallet(
@@ -306,7 +308,9 @@ def _run_node(chain: EmbeddedChain | NetworkChain, args: argparse.Namespace) -> 
                 args.data_dir / "wallet",
                 rpc_url=chain.rpc_url,
                 gateway_url=f"http://127.0.0.1:{args.api_port}",
+                others={"attestor": commons_demo.attestors["association"]},
             )
+            rewards = finish_commons(w3, deployment, community, commons_demo)
             print(f"demo wallet: NEXT_WALLET_HOME={home} next-wallet list  (password {demo.DEMO_PASSWORD})")
             print(
                 f"demo bonuses: the council issued runs {bonus_demo.runs[0]} (year-end, 90 days) and "
@@ -314,6 +318,11 @@ def _run_node(chain: EmbeddedChain | NetworkChain, args: argparse.Namespace) -> 
                 f"{len(bonus_demo.staff)} staff, "
                 f"{bonus_demo.spendings} spent them at local businesses: next-wallet allowances citizen; "
                 f"next-wallet allowance-runs council. At the garage: {bonus_demo.refusal}"
+            )
+            print(
+                f"demo commons: {len(commons_demo.claims)} claims attested by an association and the council's "
+                f"service, {rewards} rewards paid, one contested: next-wallet claims citizen --address ADDRESS; "
+                "next-wallet attest attestor ADDRESS environment --evidence FILE"
             )
             print(
                 f"demo assembly: {len(proposals)} proposals open for {DEMO_GOVERNANCE.voting_period} s, "

@@ -231,11 +231,13 @@ def keep_wallet(
     rpc_url: str,
     gateway_url: str,
     password: str = DEMO_PASSWORD,
+    others: dict[str, LocalAccount] | None = None,
 ) -> Path:
     """A ready wallet home for the demo (`NEXT_WALLET_HOME=home next-wallet ...`): config.toml for
     this node and gateway; keystores for `citizen` (one of the council's staff), `business` (the
     bakery), `council`, and staff keys `registrar`, `committee`, `auditor` that the operator (the
-    admin) grants their roles now; and bonus.csv, a few citizens' bonuses for the council to pay.
+    admin) grants their roles now, and `others` (the commons' attestors); and bonus.csv, a few
+    citizens' bonuses for the council to pay.
     Returns `home`. `operator` must hold the admin role."""
     ledger = w3.eth.contract(Web3.to_checksum_address(deployment.ledger), abi=load_artifact(LEDGER).abi)
     staff = {label: Account.create() for label in STAFF_ROLES}
@@ -248,9 +250,15 @@ def keep_wallet(
         "business": community.businesses["bakery (1)"],
         "council": community.council,
         **staff,
+        **(others or {}),
     }
     Config(
-        rpc_url, deployment.chain_id, Web3.to_checksum_address(deployment.ledger), gateway_url, deployment.governor
+        rpc_url,
+        deployment.chain_id,
+        Web3.to_checksum_address(deployment.ledger),
+        gateway_url,
+        deployment.governor,
+        deployment.commons_rewards,
     ).save(home / "config.toml")
     for label, account in named.items():
         keystore.write_new(home / "keystores" / f"{label}.json", keyfile.encrypt(account.key, password))

@@ -28,6 +28,7 @@ DEMO_GOVERNANCE = GovernanceConfig(
     voting_delay=3,
     voting_period=120,
     timelock_delay=30,
+    commons_min_window=10,  # a commons claim is payable seconds after it is submitted, not a day
     rules={
         kind: (quorum, support, 120 if delay else 0)
         for kind, (quorum, support, delay) in GovernanceConfig().rules.items()

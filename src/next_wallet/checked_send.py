@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from next_wallet.ledger import Ledger
+from next_wallet.ledger import LedgerClient
 from next_wallet.prompts import confirm, unlock
 
 if TYPE_CHECKING:
@@ -15,7 +15,13 @@ if TYPE_CHECKING:
 
 
 def confirm_and_send(
-    args: argparse.Namespace, out: Output, ledger: Ledger, sender: str, call: Any, summary: str, facts: dict[str, Any]
+    args: argparse.Namespace,
+    out: Output,
+    ledger: LedgerClient,
+    sender: str,
+    call: Any,
+    summary: str,
+    facts: dict[str, Any],
 ) -> None:
     """Sends `call` from the keystore `args.label` (whose address is `sender`) once confirmed."""
     if not out.as_json:

@@ -26,7 +26,16 @@ from typing import Any
 import requests
 
 from next_contracts.login import LoginError, login
-from next_wallet import allowance_commands, governance, key_commands, pay_commands, read_commands, staff, tokens
+from next_wallet import (
+    allowance_commands,
+    commons_commands,
+    governance,
+    key_commands,
+    pay_commands,
+    read_commands,
+    staff,
+    tokens,
+)
 from next_wallet.amounts import STYLES, use_style
 from next_wallet.config import Config, checked_address
 from next_wallet.errors import (
@@ -46,11 +55,11 @@ from next_wallet.prompts import unlock
 def cmd_init(args: argparse.Namespace, out: Output) -> None:
     if not args.rpc and not args.gateway:
         raise BadInputError("give --gateway URL (a member's wallet), or --rpc URL (next to a node), or both")
-    governor = args.governor
+    governor, commons = args.governor, None
     if args.deployment:
         record = json.loads(Path(args.deployment).read_text())
         chain_id, ledger = int(record["chain_id"]), record["ledger"]
-        governor = governor or record.get("governor")
+        governor, commons = governor or record.get("governor"), record.get("commons_rewards")
     elif args.chain_id is not None and args.ledger:
         chain_id, ledger = args.chain_id, args.ledger
     elif args.gateway:
@@ -60,7 +69,7 @@ def cmd_init(args: argparse.Namespace, out: Output) -> None:
         except (requests.RequestException, ValueError) as error:
             raise UnreachableError("gateway", args.gateway) from error
         chain_id, ledger = int(info["chain_id"]), info["ledger"]
-        governor = governor or info.get("governor")
+        governor, commons = governor or info.get("governor"), info.get("commons_rewards")
     else:
         raise BadInputError("give --deployment FILE, or --chain-id and --ledger")
     config = Config(
@@ -69,6 +78,7 @@ def cmd_init(args: argparse.Namespace, out: Output) -> None:
         checked_address(ledger, "ledger address"),
         args.gateway,
         checked_address(governor, "governor address") if governor else None,
+        checked_address(commons, "commons rewards address") if commons else None,
     )
     path = config.save()
     out.result({"config": str(path)}, f"wallet configured in {path}")
@@ -201,6 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     staff.add_commands(add)
     governance.add_commands(add)
     allowance_commands.add_commands(add)
+    commons_commands.add_commands(add)
     return parser
 
 

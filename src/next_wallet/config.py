@@ -25,6 +25,7 @@ class Config:
     ledger: str
     gateway_url: str | None = None
     governor: str | None = None  # the ledger's governor, for the governance commands
+    commons: str | None = None  # the commons rewards, for attestors and claims
 
     @classmethod
     def load(cls, path: Path | None = None) -> Config:
@@ -39,6 +40,7 @@ class Config:
                 ledger=to_checksum_address(data["ledger"]),
                 gateway_url=data.get("gateway_url") or None,
                 governor=to_checksum_address(data["governor"]) if data.get("governor") else None,
+                commons=to_checksum_address(data["commons"]) if data.get("commons") else None,
             )
         except (KeyError, ValueError, tomllib.TOMLDecodeError) as error:
             raise WalletError(f"the wallet config {path} is not valid: {error}") from error

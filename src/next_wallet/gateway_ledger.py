@@ -170,6 +170,18 @@ class GatewayLedger(LedgerClient):
         )
         return [{k: v for k, v in run.items() if k not in ("ref_hash", "issued_lines")} for run in body["runs"]]
 
+    def claims(self, contract: str, address: str | None) -> list[dict[str, Any]]:
+        """GET /accounts/{address}/claims: the index's view of the member's commons claims."""
+        body = self.fetch_json(
+            "GET",
+            f"/accounts/{address}/claims",
+            signer=str(address),
+            forbidden=f"sign in as {address} to see its claims: next-wallet login LABEL",
+            not_found="this gateway serves no commons claims: it is older than this wallet, or its ledger is",
+        )
+        kept = ("id", "attestor", "beneficiary", "kind", "evidence", "amount", "period", "payable_at", "state")
+        return [{k: claim[k] for k in kept} for claim in body["claims"]]
+
     def account_after(self, address: str, receipt: dict[str, Any]) -> tuple[AccountState | None, int]:
         """The account once the gateway's index has reached the block of `receipt` (a bounded
         wait): never the balance of before the payment. None when the index stays behind."""

@@ -31,6 +31,7 @@ from next_contracts.vocabulary import ProposalKind, ProposalState, short_id
 from next_wallet import keystore
 from next_wallet.amounts import format_amount
 from next_wallet.checked_send import confirm_and_send
+from next_wallet.commons_logs import commons_contract
 from next_wallet.config import Config, checked_address
 from next_wallet.errors import BadInputError, NeedsNodeError, NotMemberError, RefusedError
 from next_wallet.ledger import Ledger
@@ -156,7 +157,9 @@ def _send(args: argparse.Namespace, out: Output, gov: Governance, call: Any, wha
 
 def cmd_propose(args: argparse.Namespace, out: Output) -> None:
     gov = Governance(Config.load(), args.rpc)
-    calls, summary = proposed_calls(gov.ledger.contract.functions, args.kind, args.values)
+    config = Config.load()
+    commons = commons_contract(gov.ledger.w3, config.commons).functions if config.commons else None
+    calls, summary = proposed_calls(gov.ledger.contract.functions, args.kind, args.values, commons)
     # The description is part of the proposal's id: a date makes the same proposal, made again
     # later, a new one.
     description = args.description or f"{summary} (proposed {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())})"

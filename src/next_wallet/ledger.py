@@ -27,6 +27,7 @@ from next_contracts.vocabulary import MemberStatus, Role
 from next_wallet.amounts import format_amount
 from next_wallet.batch_check import Paid
 from next_wallet.bonus_logs import run_reports
+from next_wallet.commons_logs import claims_of
 from next_wallet.config import Config
 from next_wallet.errors import (
     BadInputError,
@@ -71,6 +72,11 @@ class LedgerClient(ABC):
     @abstractmethod
     def spendable_at(self, holder: str, payee: str) -> int:
         """What the holder's allowances can pay at `payee` now (0: none that it takes)."""
+
+    @abstractmethod
+    def claims(self, contract: str, address: str | None) -> list[dict[str, Any]]:
+        """The commons claims naming `address` (beneficiary or attestor), newest first, each with
+        its state; every claim with None (through a node only)."""
 
     @abstractmethod
     def run_reports(self, council: str) -> list[dict[str, Any]]:
@@ -165,6 +171,10 @@ class Ledger(LedgerClient):
         functions = self.bonuses.functions
         at, of = Web3.to_checksum_address(payee), Web3.to_checksum_address(holder)
         return int(self._node(lambda: functions.spendableAt(of, at).call()))
+
+    def claims(self, contract: str, address: str | None) -> list[dict[str, Any]]:
+        self.check_chain()
+        return list(self._node(lambda: claims_of(self.w3, contract, address)))
 
     def run_reports(self, council: str) -> list[dict[str, Any]]:
         self.check_chain()

@@ -10,7 +10,7 @@ from typing import Any
 
 from web3 import Web3
 
-from next_contracts.vocabulary import MAX_FEE_BPS, MemberKind, Role
+from next_contracts.vocabulary import MAX_FEE_BPS, CommonsKind, MemberKind, Role
 from next_wallet.amounts import format_amount, parse_amount
 from next_wallet.config import checked_address
 from next_wallet.errors import BadInputError
@@ -66,7 +66,13 @@ PROPOSAL_ARGS = {
     "project": ("ADDRESS", "INSTALMENT", "COUNT", "EVERY_DAYS", "REFERENCE"),
     "cancel-project": ("PROJECT",),
     "coverage-floor": ("PERCENT",),
+    "commons-budget": ("BUDGET", "PER_MEMBER", "PER_ATTESTOR"),
+    "commons-reward": ("COMMONS_KIND", "AMOUNT"),
+    "attestor": ("ADDRESS",),
+    "revoke-attestor": ("ADDRESS",),
 }
+COMMONS_PROPOSALS = ("commons-budget", "commons-reward", "attestor", "revoke-attestor")
+ATTESTOR_ROLE = Web3.keccak(text="ATTESTOR_ROLE")
 MAX_INSTALMENTS, MAX_INTERVAL_DAYS, MAX_FLOOR_BPS = 65_535, 49_710, 100_000  # as the ledger bounds them
 MEMBER_KINDS = [k.value for k in MemberKind if k is not MemberKind.SYSTEM]
 PROPOSE_HELP = f"""the values of each kind:
@@ -92,15 +98,25 @@ PROPOSE_HELP = f"""the values of each kind:
                                         e.g. project 0x.. 500,00 12 30 "community garden"
   cancel-project PROJECT                stop a project's remaining instalments
   coverage-floor PERCENT                the least coverage ratio (reserve / credit in use) that a
-                                        project's instalment may leave, e.g. 50"""
+                                        project's instalment may leave, e.g. 50
+  commons-budget BUDGET PER_MEMBER PER_ATTESTOR
+                                        what the commons rewards may pay in a 30-day period, to one
+                                        member and on one attestor's claims, e.g. 5000,00 200,00 2000,00
+  commons-reward COMMONS_KIND AMOUNT    the reward of a kind of commons ({", ".join(k.value for k in CommonsKind)}),
+                                        0 to stop rewarding it, e.g. commons-reward environment 40,00
+  attestor ADDRESS, revoke-attestor ADDRESS   who attests commons (an association, a council's service)"""
 
 
-def proposed_calls(ledger: Any, kind: str, values: list[str]) -> tuple[list[Any], str]:
-    """The calls of `ledger` (a web3 contract's `functions`) that a proposal of `kind` with `values`
-    makes, and what it does in words."""
+def proposed_calls(ledger: Any, kind: str, values: list[str], commons: Any = None) -> tuple[list[Any], str]:
+    """The calls of `ledger` (a web3 contract's `functions`; `commons`, the commons rewards') that a
+    proposal of `kind` with `values` makes, and what it does in words."""
     expected = PROPOSAL_ARGS[kind]
     if len(values) != len(expected):
         raise BadInputError(f"a {kind} proposal takes {' '.join(expected)}: not {' '.join(values)}")
+    if kind in COMMONS_PROPOSALS:
+        if commons is None:
+            raise BadInputError("this wallet knows no commons rewards contract: next-wallet init --deployment FILE")
+        return _commons(commons, kind, values)
     if kind == "fee":
         bps = fee_bps(values[0])
         return [ledger.setFee(bps)], f"set the payment fee to {bps / 100:.2f} % ({bps} bps)"
@@ -126,6 +142,33 @@ def proposed_calls(ledger: Any, kind: str, values: list[str]) -> tuple[list[Any]
     if kind == "grant":
         return [ledger.grantRole(role.id, address)], f"grant {role.value} to {address}"
     return [ledger.revokeRole(role.id, address)], f"revoke {role.value} from {address}"
+
+
+def _commons(commons: Any, kind: str, values: list[str]) -> tuple[list[Any], str]:
+    if kind == "commons-budget":
+        budget, per_member, per_attestor = (parse_amount(v) for v in values)
+        return [commons.setBudget(budget, per_member, per_attestor)], (
+            f"let the commons rewards pay {format_amount(budget)} in a 30-day period, at most "
+            f"{format_amount(per_member)} to one member and {format_amount(per_attestor)} on one attestor's claims"
+        )
+    if kind == "commons-reward":
+        try:
+            commons_kind = CommonsKind(values[0])
+        except ValueError:
+            raise BadInputError(
+                f"not a kind of commons: {values[0]!r} ({', '.join(k.value for k in CommonsKind)})"
+            ) from None
+        amount = 0 if values[1].strip() in ("0", "0,00", "0.00") else parse_amount(values[1])
+        words = (
+            f"reward {commons_kind.value} commons with {format_amount(amount)}"
+            if amount
+            else (f"stop rewarding {commons_kind.value} commons")
+        )
+        return [commons.setSchedule(commons_kind.code, amount)], words
+    address = checked_address(values[0], "attestor's address")
+    if kind == "attestor":
+        return [commons.grantRole(ATTESTOR_ROLE, address)], f"make {address} an attestor of commons"
+    return [commons.revokeRole(ATTESTOR_ROLE, address)], f"revoke {address} as an attestor of commons"
 
 
 def _credit_policy(ledger: Any, kind_text: str, per_year: str, share: str, cap_text: str) -> tuple[list[Any], str]:

@@ -128,6 +128,8 @@ def _history_line(t: dict[str, Any], out: Output) -> str:
     other = f"to {t['to_address']}" if outgoing else f"from {t['from_address']}"
     if t.get("kind") == "bonus":  # the council's side of a holder's spending
         other += " (an allowance spent)"
+    elif t.get("kind") == "reward":  # a commons reward, from the commons account
+        other += " (a reward for commons)"
     return "\t".join(part for part in (when, amount, other, ref_words(t.get("ref"))) if part)
 
 

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from eth_account import Account
 from web3 import Web3
 
 from next_contracts import LEDGER, load_artifact
+from next_contracts.constitution import GovernanceConfig
 from next_contracts.deploy import DeployConfig, Deployment, deploy, role_id
 from next_contracts.rpc import connect
 from next_contracts.transact import Sender, send, sender_address
@@ -27,6 +29,7 @@ from next_node import demo
 from next_node.chain.anvil import AnvilChain, AnvilSettings
 from next_node.chain.embedded import ChainSettings, EmbeddedChain
 from next_node.demo_bonuses import BonusDemo, seed_bonuses
+from next_node.demo_commons import finish_commons, seed_commons
 from tests.support.ports import free_port
 
 NEXT_AUDIT = str(Path(sys.executable).with_name("next-audit"))
@@ -112,12 +115,24 @@ def _seeded_chain(data: Path, *, citizens: int, payments: int) -> Iterator[Audit
         yield from _seeded(chain, w3.eth.accounts[0], data, citizens=citizens, payments=payments)
 
 
+def _advance(w3: Web3, chain: AnvilChain | EmbeddedChain, seconds: float) -> None:
+    """The chain's clock moved on (anvil's), or the time waited (geth's cannot be moved)."""
+    if isinstance(chain, AnvilChain):
+        w3.provider.make_request("evm_increaseTime", [int(seconds) + 1])  # type: ignore[arg-type]
+    else:
+        time.sleep(seconds)
+
+
 def _seeded(
     chain: AnvilChain | EmbeddedChain, operator: Sender, data: Path, *, citizens: int, payments: int
 ) -> Iterator[AuditedChain]:
     w3 = connect(chain.settings.rpc_url, trust_env=False)
-    deployment = deploy(w3, operator, DeployConfig.single_operator(sender_address(operator)))
+    # A commons claim is payable 5 s after it is submitted, as in the demo, not a day.
+    config = DeployConfig.single_operator(sender_address(operator), governance=GovernanceConfig(commons_min_window=5))
+    deployment = deploy(w3, operator, config)
     deployment.write(data / "deployment.json")
     community = demo.seed(w3, deployment, operator, citizens=citizens, payments=payments)
+    commons = seed_commons(w3, deployment, operator, community)  # three claims, one contested
     bonuses = seed_bonuses(w3, deployment, operator, community, staff=40)  # allowances issued, spent, refused
+    finish_commons(w3, deployment, community, commons, wait=lambda s: _advance(w3, chain, s))  # two rewards paid
     yield AuditedChain(chain, w3, operator, deployment, data / "deployment.json", community, bonuses)

@@ -11,16 +11,20 @@ import sys
 from pathlib import Path
 
 from eth_abi import encode
+from eth_account import Account
 from sqlalchemy import update
 from web3 import Web3
 
 from next_contracts import LEDGER, load_artifact
 from next_contracts.bonuses import bonus_contract
 from next_contracts.build import compile_standard, standard_input
+from next_contracts.commons import Claim, evidence_hash, period_of, sign_claim
 from next_contracts.deploy import Deployment, artifact_hashes, role_id
 from next_contracts.transact import send
+from next_contracts.vocabulary import CommonsKind
 from next_node.db.engine import make_engine
 from next_node.db.models import Member
+from next_node.demo_commons import commons_of
 from tests.audit.conftest import AUDITOR_PASSWORD, NEXT_AUDIT, AuditedChain, run_audit
 from tests.node.helpers import index_to_head, running_gateway
 from tests.paths import ROOT
@@ -62,6 +66,8 @@ def test_a_clean_demo_chain_passes_every_check(demo_chain: AuditedChain) -> None
     assert result.check("chain.consensus")["checked"] == head and figures["consensus"] == "clique"
     assert list(figures["blocks_sealed"].values()) == [head]
     assert report["build"]["runtime_keccak256"] == demo_chain.deployment.artifacts[LEDGER]["runtime_keccak256"]
+    # The commons: three claims attested, one contested, two rewards paid from the commons account.
+    assert (figures["commons_claims"], figures["commons_contested"], figures["commons_rewards_paid"]) == (3, 1, 2)
 
 
 def test_the_readable_summary_names_each_check(demo_chain: AuditedChain) -> None:
@@ -139,6 +145,31 @@ def test_a_role_written_into_storage_is_caught_when_used(small_chain: AuditedCha
     assert usurped["subject"] == usurper.lower() and "without REGISTRAR_ROLE" in usurped["message"]
     [role_state] = result.findings("ledger.state")
     assert role_state["subject"] == usurper.lower() and "REGISTRAR_ROLE" in role_state["message"]
+
+
+def test_an_attestor_written_into_storage_is_named_when_it_attests(small_chain: AuditedChain) -> None:
+    """ATTESTOR_ROLE slipped into the commons contract's storage, then used to attest a claim that
+    the contract takes: the replay of the role's grants names the attestor."""
+    w3 = small_chain.w3
+    commons = commons_of(w3, small_chain.deployment)
+    usurper = Account.create()
+    role_slot = Web3.keccak(encode(["bytes32", "uint256"], [role_id("ATTESTOR_ROLE"), 0]))  # AccessControl._roles
+    member_slot = Web3.keccak(encode(["address", "bytes32"], [usurper.address, role_slot]))
+    w3.provider.make_request("anvil_setStorageAt", [commons.address, member_slot.to_0x_hex(), "0x" + "00" * 31 + "01"])  # type: ignore[arg-type]
+    beneficiary = small_chain.community.citizens[5]
+    period = period_of(w3.eth.get_block("latest")["timestamp"])
+    claim = Claim(beneficiary.address, CommonsKind.ENVIRONMENT.code, evidence_hash(b"none"), 4_000, period)
+    signed = sign_claim(usurper.key, claim, w3.eth.chain_id, commons.address)
+    send(
+        w3,
+        beneficiary,
+        {"to": commons.address, "data": commons.encode_abi("submit", [claim.as_tuple(), signed.signature])},
+    )
+
+    result = small_chain.audit()
+    assert result.failed() == {"ledger.authority"}, result.out
+    [usurped] = result.findings("ledger.authority")
+    assert usurped["subject"] == usurper.address.lower() and "without ATTESTOR_ROLE" in usurped["message"]
 
 
 def test_an_allowance_raised_in_storage_then_spent_is_named(small_chain: AuditedChain) -> None:

@@ -9,12 +9,13 @@ import re
 import pytest
 
 from next_audit import replay as auditor
-from next_contracts import BONUS_ALLOWANCES, LEDGER, load_artifact
+from next_contracts import BONUS_ALLOWANCES, COMMONS_REWARDS, LEDGER, load_artifact
 from next_contracts.errors import GOVERNANCE_CONTRACTS, DecodedError, describe
 from next_contracts.vocabulary import (
     MAX_AMOUNT,
     MAX_FEE_BPS,
     Category,
+    ClaimState,
     MemberKind,
     MemberStatus,
     ProposalKind,
@@ -44,6 +45,10 @@ def test_the_enums_name_the_solidity_members_in_order(enum, auditors):
     assert [e.code for e in enum] == list(range(len(members)))
     assert [e.value for e in enum] == list(auditors)  # the auditor's copy says the same
     assert all(enum.of(e.code) is e for e in enum)
+
+
+def test_the_claim_states_name_the_solidity_members_in_order():
+    assert [snake_upper(m) for m in solidity_enum("ClaimState")] == [s.name for s in ClaimState]
 
 
 def test_the_proposal_kinds_name_the_solidity_members_in_order():
@@ -90,7 +95,7 @@ def sample(abi_type: str) -> object:
     return 1
 
 
-@pytest.mark.parametrize("contract", [LEDGER, BONUS_ALLOWANCES, *GOVERNANCE_CONTRACTS])
+@pytest.mark.parametrize("contract", [LEDGER, BONUS_ALLOWANCES, COMMONS_REWARDS, *GOVERNANCE_CONTRACTS])
 def test_every_typed_error_of_the_ledger_and_its_governance_has_its_sentence(contract):
     for entry in load_artifact(contract).abi:
         if entry["type"] != "error":

@@ -10,9 +10,10 @@ import pytest
 from eth_account import Account
 from web3 import Web3
 
+from next_contracts import COMMONS_REWARDS, load_artifact
 from next_contracts.constitution import GovernanceConfig
 from next_contracts.deploy import DeployConfig, Deployment, deploy
-from next_contracts.vocabulary import Role
+from next_contracts.vocabulary import CommonsKind, Role
 from next_wallet.errors import ExitStatus
 from next_wallet.proposal_kinds import fee_bps
 from tests.support.chain import later
@@ -179,3 +180,42 @@ def test_a_council_a_project_and_the_floor_are_proposed_in_words_and_released_by
     unknown = wallet("release", "fay", "1", "--yes")
     assert unknown.code == ExitStatus.REFUSED and "there is no project 1" in unknown.err
     assert wallet("release", "fay", "one", "--yes").code == ExitStatus.BAD_INPUT
+
+
+def test_the_commons_budget_reward_and_attestors_are_voted(wallet, w3, deployment, operator):
+    """The commons rewards' admin is the timelock alone: their budget, a kind's reward and an
+    attestor are set by the members' votes, each typed by the constitution."""
+    for name in ("gina", "hugo"):
+        member(wallet, w3, deployment, operator, name)
+    association = Account.create().address
+    later(w3, 1)
+    proposals = {}
+    for kind, values in (
+        ("commons-budget", ("5000,00", "200,00", "2000,00")),
+        ("commons-reward", ("environment", "40,00")),
+        ("attestor", (association,)),
+    ):
+        result = wallet("--json", "propose", "gina", kind, *values, "--yes", *PW)
+        assert result.code == 0, result.err
+        proposals[kind] = json.loads(result.out)["proposal"]
+    listed = {p["proposal"]: p for p in json.loads(wallet("--json", "proposals").out)["proposals"]}
+    assert listed[proposals["commons-budget"]]["rule"]["kinds"] == ["credit lines"]
+    assert listed[proposals["attestor"]]["rule"]["kinds"] == ["roles"]
+    assert "make " + association + " an attestor of commons" in listed[proposals["attestor"]]["description"]
+    later(w3, SETTINGS.voting_delay + 1)
+    for proposal in proposals.values():
+        for label in ("gina", "hugo"):
+            assert wallet("vote", label, proposal, "for", "--yes", *PW).code == 0
+    later(w3, SETTINGS.voting_period + 1)
+    for proposal in proposals.values():
+        assert wallet("queue", "hugo", proposal, "--yes", *PW).code == 0
+    later(w3, SETTINGS.timelock_delay + 1)
+    for proposal in proposals.values():
+        result = wallet("execute", "hugo", proposal, "--yes", *PW)
+        assert result.code == 0, result.err
+    commons = w3.eth.contract(deployment.commons_rewards, abi=load_artifact(COMMONS_REWARDS).abi).functions
+    assert commons.budget().call() == [500_000, 20_000, 200_000]
+    assert commons.scheduled(CommonsKind.ENVIRONMENT.code).call() == 4_000
+    assert commons.hasRole(Web3.keccak(text="ATTESTOR_ROLE"), association).call()
+    bad = wallet("propose", "gina", "commons-reward", "rainbows", "1,00", "--yes", *PW)
+    assert bad.code == ExitStatus.BAD_INPUT and "not a kind of commons" in bad.err

@@ -17,6 +17,7 @@ from next_node.api import (
     auth,
     bonus_runs,
     chain,
+    commons,
     governance,
     payments,
     projects,
@@ -80,6 +81,7 @@ def create_app(
         projects.router,
         allowances.router,
         bonus_runs.router,
+        commons.router,
         audit_routes.router,
     ):
         app.include_router(router)

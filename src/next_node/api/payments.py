@@ -34,11 +34,12 @@ class LedgerInfo(BaseModel):
     timelock: str | None = None
     constitution: str | None = None
     bonus_allowances: str | None = None  # the councils' bonus allowances, deployed by the ledger
+    commons_rewards: str | None = None  # rewards for commons on attestations
 
 
 class Preflight(BaseModel):
     data: str  # 0x-prefixed calldata for the ledger (or for `to`)
-    to: str | None = None  # the ledger (default) or its bonus allowances
+    to: str | None = None  # the ledger (default), its bonus allowances or the commons rewards
 
 
 class Prepared(BaseModel):
@@ -59,9 +60,10 @@ class TxStatus(BaseModel):
 
 
 def relayed_targets(deployment: Deployment) -> set[str]:
-    """What members' transactions may call through the gateway: the ledger (payments), and the bonus
-    allowances (a holder's payment that spends them), lowercased."""
-    return {a.lower() for a in (deployment.ledger, deployment.bonus_allowances) if a}
+    """What members' transactions may call through the gateway: the ledger (payments), the bonus
+    allowances (a holder's payment that spends them) and the commons rewards (a claim submitted or
+    paid), lowercased."""
+    return {a.lower() for a in (deployment.ledger, deployment.bonus_allowances, deployment.commons_rewards) if a}
 
 
 def in_words(decoded: DecodedError) -> str:
@@ -104,6 +106,7 @@ def ledger_info(context: ContextDep) -> LedgerInfo:
         timelock=deployment.timelock,
         constitution=deployment.constitution,
         bonus_allowances=deployment.bonus_allowances,
+        commons_rewards=deployment.commons_rewards,
         chain_id=context.deployment.chain_id,
         ledger=Web3.to_checksum_address(context.deployment.ledger),
         fee_bps=chain_call(lambda: ledger.functions.feeBps().call()),

@@ -65,7 +65,7 @@ class Transfer(EventRow, table=True):
     amount: int = Field(sa_type=BigInteger)
     fee: int = Field(sa_type=BigInteger)
     ref: str = Field(max_length=66)
-    kind: str = Field(max_length=16)  # payment, write_off, migration, project (an instalment), bonus
+    kind: str = Field(max_length=16)  # payment, write_off, migration, project (an instalment), bonus, reward
 
 
 class MemberEvent(EventRow, table=True):
@@ -271,6 +271,34 @@ class BonusEvent(EventRow, table=True):
     ref: str | None = Field(default=None, max_length=66)
 
 
+class CommonsEvent(EventRow, table=True):
+    """The commons rewards' claims: `submitted` (claim, attestor, beneficiary, kind, evidence,
+    amount, period, payable_at), `contested` (claim, by, reason), `reinstated` (claim, by,
+    payable_at) and `paid` (claim, beneficiary, amount; the ledger's Transferred follows). A claim's
+    state is its last event's."""
+
+    __tablename__ = "commons_events"
+    __table_args__ = (
+        UniqueConstraint("tx_hash", "log_index", name="uq_commons_events_event"),
+        Index("ix_commons_events_claim", "claim_id"),
+        Index("ix_commons_events_beneficiary", "beneficiary"),
+        Index("ix_commons_events_attestor", "attestor"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event: str = Field(max_length=16)  # submitted, contested, reinstated, paid
+    claim_id: str = Field(max_length=66)
+    attestor: str | None = Field(default=None, max_length=42)  # on `submitted`
+    beneficiary: str | None = Field(default=None, max_length=42)
+    by_address: str | None = Field(default=None, max_length=42)  # who contested or reinstated
+    kind: int | None = None  # the kind of commons (vocabulary.CommonsKind)
+    evidence: str | None = Field(default=None, max_length=66)
+    amount: int | None = Field(default=None, sa_type=BigInteger)
+    period: int | None = Field(default=None, sa_type=BigInteger)
+    payable_at: int | None = Field(default=None, sa_type=BigInteger)
+    reason: str | None = Field(default=None, max_length=66)
+
+
 # Every table of events, deleted above the fork block on a rewind; the ledger's also rebuild the
 # derived tables (replay.py), the governor's derive nothing.
 EVENT_TABLES: tuple[type[SQLModel], ...] = (
@@ -285,14 +313,15 @@ EVENT_TABLES: tuple[type[SQLModel], ...] = (
     VoteRow,
     ProposalStep,
     BonusEvent,
+    CommonsEvent,
 )
 
 
 # The shape of the tables above, and of what the indexer derives into them. Bump it with any change
 # to either: on start, an index of another (or no) version is rebuilt from the chain (db/schema.py).
 # 2: sync_state.contracts; 3: proposals, votes, proposal_steps; 4: project_events, credit_policy_applied;
-# 5: bonus_events, and transfers of kind "bonus"
-SCHEMA_VERSION = 5
+# 5: bonus_events, and transfers of kind "bonus"; 6: commons_events, and transfers of kind "reward"
+SCHEMA_VERSION = 6
 
 
 class SchemaVersion(SQLModel, table=True):

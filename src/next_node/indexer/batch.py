@@ -116,7 +116,10 @@ class Batch:
     # ---------------------------------------------------------------------------------------------
 
     def _load(self, addresses: set[str]) -> None:
-        wanted = [a for a in addresses if a not in self.members and a not in self.contracts.addresses]
+        # The followed contracts are no members (the ledger's own address is the reserve's), but
+        # for the commons rewards, which pay from an account of their own.
+        others = {a for family, a in self.contracts.by_family.items() if family != "commons"}
+        wanted = [a for a in addresses if a not in self.members and a not in others]
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             for row in self.session.execute(select(MEMBERS).where(MEMBERS.c.address.in_(chunk))).mappings():

@@ -20,11 +20,11 @@ from typing import Any
 from eth_abi.abi import decode
 from eth_utils.crypto import keccak
 
-from next_contracts import BONUS_ALLOWANCES, LEDGER, load_artifact
+from next_contracts import BONUS_ALLOWANCES, COMMONS_REWARDS, LEDGER, load_artifact
 from next_contracts.deploy import GOVERNOR, Deployment
 
 # The contract families the index knows, by the artifact whose ABI decodes their logs.
-FAMILIES = {"ledger": LEDGER, "governor": GOVERNOR, "bonuses": BONUS_ALLOWANCES}
+FAMILIES = {"ledger": LEDGER, "governor": GOVERNOR, "bonuses": BONUS_ALLOWANCES, "commons": COMMONS_REWARDS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +137,8 @@ class Contracts:
             addresses["governor"] = deployment.governor
         if deployment.bonus_allowances:  # nor one written before the councils' allowances
             addresses["bonuses"] = deployment.bonus_allowances
+        if deployment.commons_rewards:  # nor one written before the commons rewards
+            addresses["commons"] = deployment.commons_rewards
         return cls(addresses)
 
     def __str__(self) -> str:

@@ -1,0 +1,249 @@
+"""The commons rewards replayed from their own events, with the rules each must have followed:
+every claim attested by an address holding ATTESTOR_ROLE at that moment (the role replayed from the
+contract's own grants and revocations, each by its admin), for the schedule's amount of its kind,
+to an active member other than the attestor, in the current or the last period, within the
+period's budget and the caps per beneficiary and per attestor; every contest in the claim's window,
+by the credit committee or another attestor; every reinstatement by the committee; and every reward
+paid after its window, once, followed in the same transaction by the ledger's payment of that
+amount from the commons account to the beneficiary under the claim's id. The commons account pays
+nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from eth_abi.abi import decode
+from eth_utils.crypto import keccak
+
+from next_audit.report import Check
+
+if TYPE_CHECKING:
+    from next_audit.chain import LedgerTransaction
+
+
+class Ledger(Protocol):
+    def account(self, address: str) -> Any: ...
+
+    def has_role(self, role: bytes, address: str) -> bool: ...
+
+
+ACTIVE = 1
+PERIOD = 30 * 86_400
+ADMIN, ATTESTOR = b"\x00" * 32, keccak(text="ATTESTOR_ROLE")
+COMMITTEE = keccak(text="CREDIT_COMMITTEE_ROLE")
+PENDING, CONTESTED, PAID = "pending", "contested", "paid"
+
+SUBMITTED = keccak(text="ClaimSubmitted(bytes32,address,address,uint8,bytes32,uint256,uint32,uint64)")
+CONTESTED_EVENT = keccak(text="ClaimContested(bytes32,address,bytes32)")
+REINSTATED = keccak(text="ClaimReinstated(bytes32,address,uint64)")
+REWARD_PAID = keccak(text="RewardPaid(bytes32,address,uint256)")
+BUDGET_SET = keccak(text="BudgetSet(uint256,uint256,uint256)")
+SCHEDULE_SET = keccak(text="ScheduleSet(uint8,uint256)")
+WINDOW_SET = keccak(text="ChallengeWindowSet(uint64)")
+ROLE_GRANTED = keccak(text="RoleGranted(bytes32,address,address)")
+ROLE_REVOKED = keccak(text="RoleRevoked(bytes32,address,address)")
+TRANSFERRED = keccak(text="Transferred(address,address,uint256,uint256,bytes32)")
+
+
+def _address(word: bytes) -> str:
+    return "0x" + word[-20:].hex()
+
+
+@dataclass(slots=True)
+class Claim:
+    attestor: str
+    beneficiary: str
+    amount: int
+    period: int
+    payable_at: int
+    state: str = PENDING
+
+
+@dataclass
+class CommonsAudit:
+    address: str
+    ledger: Ledger
+    rules: Check
+    authority: Check
+    governance: frozenset[str] = frozenset()  # the governor and the timelock: a vote's execution
+    roles: dict[bytes, set[str]] = field(default_factory=dict)
+    schedule: dict[int, int] = field(default_factory=dict)
+    budget: tuple[int, int, int] = (0, 0, 0)  # per period, per beneficiary, per attestor
+    window: int = 7 * 86_400
+    claims: dict[bytes, Claim] = field(default_factory=dict)
+    committed: dict[int, int] = field(default_factory=dict)
+    received: dict[tuple[int, str], int] = field(default_factory=dict)
+    attested: dict[tuple[int, str], int] = field(default_factory=dict)
+    paid: int = 0
+    rewards: int = 0
+
+    def apply(self, tx: LedgerTransaction) -> None:
+        """The transaction's commons events, then its ledger payments from the commons account."""
+        self.tx = tx
+        expected: list[tuple[str, int, bytes]] = []  # the payments the rewards paid announce
+        for topics, data in tx.commons_logs:
+            self.rules.checked += 1
+            name = topics[0] if topics else b""
+            if name == SUBMITTED:
+                self._submitted(topics, data)
+            elif name == CONTESTED_EVENT:
+                self._contested(topics)
+            elif name == REINSTATED:
+                self._reinstated(topics)
+            elif name == REWARD_PAID:
+                paid = self._paid(topics, data)
+                if paid is not None:
+                    expected.append(paid)
+            elif name in (ROLE_GRANTED, ROLE_REVOKED):
+                self._role(name == ROLE_GRANTED, topics)
+            elif name in (BUDGET_SET, SCHEDULE_SET, WINDOW_SET):
+                self._setting(name, topics, data)
+            else:
+                self.rules.fail(tx.tx_hash, f"an event the commons rewards do not declare: {name.hex() or '-'}")
+        made = [
+            (_address(topics[2]), *decode(["uint256", "uint256", "bytes32"], data)[::2])
+            for topics, data in tx.logs
+            if topics and topics[0] == TRANSFERRED and _address(topics[1]) == self.address
+        ]
+        if made != expected:
+            self.rules.fail(
+                self.address,
+                f"the commons account paid {len(made)} time(s) where {len(expected)} reward(s) were paid "
+                f"{self._where()}: every payment of it is a reward's, to its beneficiary, under the claim's id",
+            )
+
+    # -- events ---------------------------------------------------------------------------------
+
+    def _where(self) -> str:
+        return f"in {self.tx.tx_hash} (block {self.tx.block_number})"
+
+    def _by_admin(self) -> bool:
+        """Whether this transaction's call to the commons came from an admin: the admin key itself,
+        or a vote's execution through the governor (the timelock holds the admin role)."""
+        sender = self.tx.sender
+        constructor = self.tx.to is None
+        return constructor or sender in self.roles.get(ADMIN, set()) or self.tx.to in self.governance
+
+    def _role(self, granted: bool, topics: list[bytes]) -> None:
+        role, account = topics[1], _address(topics[2])
+        self.authority.checked += 1
+        if not self._by_admin():
+            verb = "granted" if granted else "revoked"
+            self.authority.fail(account, f"a commons role {verb} by {self.tx.sender}, not an admin, {self._where()}")
+        holders = self.roles.setdefault(role, set())
+        if granted:
+            holders.add(account)
+        else:
+            holders.discard(account)
+
+    def _setting(self, name: bytes, topics: list[bytes], data: bytes) -> None:
+        self.authority.checked += 1
+        if not self._by_admin():
+            self.authority.fail(self.address, f"a commons setting changed by {self.tx.sender} {self._where()}")
+        if name == BUDGET_SET:
+            self.budget = tuple(decode(["uint256", "uint256", "uint256"], data))
+        elif name == SCHEDULE_SET:
+            (self.schedule[int.from_bytes(topics[1], "big")],) = decode(["uint256"], data)
+        else:
+            (self.window,) = decode(["uint64"], data)
+
+    def _commit(self, claim: Claim, claim_id: bytes) -> None:
+        period, amount = claim.period, claim.amount
+        committed = self.committed.get(period, 0) + amount
+        received = self.received.get((period, claim.beneficiary), 0) + amount
+        attested = self.attested.get((period, claim.attestor), 0) + amount
+        budget, per_member, per_attestor = self.budget
+        if committed > budget or received > per_member or attested > per_attestor:
+            self.rules.fail(
+                claim.beneficiary,
+                f"claim {claim_id.hex()[:10]} takes period {period} to {committed} of a budget of {budget}, "
+                f"{received} for its member (cap {per_member}), {attested} for its attestor (cap {per_attestor}) "
+                f"{self._where()}",
+            )
+        self.committed[period], self.received[(period, claim.beneficiary)] = committed, received
+        self.attested[(period, claim.attestor)] = attested
+
+    def _release(self, claim: Claim) -> None:
+        self.committed[claim.period] -= claim.amount
+        self.received[(claim.period, claim.beneficiary)] -= claim.amount
+        self.attested[(claim.period, claim.attestor)] -= claim.amount
+
+    def _submitted(self, topics: list[bytes], data: bytes) -> None:
+        claim_id, attestor, beneficiary = topics[1], _address(topics[2]), _address(topics[3])
+        kind, _evidence, amount, period, payable_at = decode(["uint8", "bytes32", "uint256", "uint32", "uint64"], data)
+        now = self.tx.block_time
+        self.authority.checked += 1
+        if attestor not in self.roles.get(ATTESTOR, set()):
+            self.authority.fail(attestor, f"attested claim {claim_id.hex()[:10]} without ATTESTOR_ROLE {self._where()}")
+        member = self.ledger.account(beneficiary)
+        current = now // PERIOD
+        if (
+            claim_id in self.claims
+            or amount == 0
+            or amount != self.schedule.get(kind, 0)
+            or attestor == beneficiary
+            or (member is None or member.status != ACTIVE)
+            or not current - 1 <= period <= current
+            or payable_at != now + self.window
+        ):
+            self.rules.fail(
+                beneficiary,
+                f"claim {claim_id.hex()[:10]} of {amount} (kind {kind}, schedule {self.schedule.get(kind, 0)}, "
+                f"period {period} at {current}, payable at {payable_at}) by {attestor} breaks the rules "
+                f"{self._where()}",
+            )
+        claim = Claim(attestor, beneficiary, amount, period, payable_at)
+        self._commit(claim, claim_id)
+        self.claims[claim_id] = claim
+
+    def _contested(self, topics: list[bytes]) -> None:
+        claim_id, by = topics[1], _address(topics[2])
+        claim = self.claims.get(claim_id)
+        self.authority.checked += 1
+        if claim is None or claim.state != PENDING or self.tx.block_time >= claim.payable_at:
+            self.rules.fail(by, f"contested claim {claim_id.hex()[:10]} out of its window {self._where()}")
+            return
+        attestor = by in self.roles.get(ATTESTOR, set()) and by != claim.attestor
+        if not (attestor or self.ledger.has_role(COMMITTEE, by)) or self.tx.sender != by:
+            self.authority.fail(by, f"contested claim {claim_id.hex()[:10]} without the right {self._where()}")
+        claim.state = CONTESTED
+        self._release(claim)
+
+    def _reinstated(self, topics: list[bytes]) -> None:
+        claim_id, by = topics[1], _address(topics[2])
+        claim = self.claims.get(claim_id)
+        self.authority.checked += 1
+        if not self.ledger.has_role(COMMITTEE, by) or self.tx.sender != by:
+            self.authority.fail(by, f"reinstated claim {claim_id.hex()[:10]}, not on the committee {self._where()}")
+        if claim is None or claim.state != CONTESTED:
+            self.rules.fail(by, f"reinstated claim {claim_id.hex()[:10]}, not contested {self._where()}")
+            return
+        claim.state = PENDING
+        self._commit(claim, claim_id)
+
+    def _paid(self, topics: list[bytes], data: bytes) -> tuple[str, int, bytes] | None:
+        claim_id, beneficiary = topics[1], _address(topics[2])
+        (amount,) = decode(["uint256"], data)
+        claim = self.claims.get(claim_id)
+        if (
+            claim is None
+            or claim.state != PENDING
+            or self.tx.block_time < claim.payable_at
+            or (claim.beneficiary, claim.amount) != (beneficiary, amount)
+        ):
+            self.rules.fail(beneficiary, f"a reward of {amount} paid on claim {claim_id.hex()[:10]} {self._where()}")
+            return None
+        claim.state = PAID
+        self.paid += amount
+        self.rewards += 1
+        return beneficiary, amount, claim_id
+
+    def figures(self) -> dict[str, Any]:
+        return {
+            "commons_claims": len(self.claims),
+            "commons_contested": sum(c.state == CONTESTED for c in self.claims.values()),
+            "commons_rewards_paid": self.rewards,
+            "commons_paid": self.paid,
+        }

@@ -1,0 +1,247 @@
+"""Rewards for commons in the wallet. An attestor signs a claim offline into a file (`attest`: no
+chain is needed to sign); anyone submits it (`submit-claim`: the beneficiary, through the gateway
+or a node); members see their claims and where each stands (`claims`); the credit committee or
+another attestor contests one in its window (`contest`), the committee reinstates one
+(`reinstate`), and anyone has one paid once its window is over (`pay-claim`).
+
+A claim is named by the first digits of its id (the EIP-712 digest), as the listing shows it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from eth_utils.crypto import keccak
+from hexbytes import HexBytes
+from web3 import Web3
+
+from next_contracts.commons import Claim, SignedClaim, period_of, sign_claim
+from next_contracts.errors import claim_name
+from next_contracts.vocabulary import ClaimState, CommonsKind, when
+from next_wallet import keystore
+from next_wallet.amounts import parse_amount
+from next_wallet.checked_send import confirm_and_send
+from next_wallet.commons_logs import commons_contract
+from next_wallet.config import Config, checked_address
+from next_wallet.errors import BadInputError, NeedsNodeError, NotStaffError
+from next_wallet.gateway_ledger import open_ledger
+from next_wallet.ledger import Ledger, LedgerClient
+from next_wallet.prompts import unlock
+
+if TYPE_CHECKING:
+    from next_wallet.output import Output
+
+ATTESTOR_ROLE = keccak(text="ATTESTOR_ROLE")
+MAX_EVIDENCE_BYTES = 64 * 1024 * 1024  # a report or photos; hashed, never sent
+
+
+def commons_address(config: Config) -> str:
+    if not config.commons:
+        raise BadInputError(
+            "this wallet knows no commons rewards contract: next-wallet init --deployment FILE (or --gateway URL)"
+        )
+    return config.commons
+
+
+def _node(args: argparse.Namespace, config: Config, why: str) -> Ledger:
+    rpc = getattr(args, "rpc", None) or config.rpc_url
+    if not rpc:
+        raise NeedsNodeError(f"{why} needs a node's JSON-RPC (--rpc URL, or next-wallet init --rpc URL)")
+    return Ledger(replace(config, rpc_url=rpc))
+
+
+# signing and submitting --------------------------------------------------------------------------
+
+
+def _evidence(path: str) -> bytes:
+    """The hash of the evidence file: the file stays with the attestor, its hash goes on-chain."""
+    file = Path(path)
+    try:
+        if file.stat().st_size > MAX_EVIDENCE_BYTES:
+            raise BadInputError(f"{path}: an evidence file of at most {MAX_EVIDENCE_BYTES // 2**20} MiB")
+        return keccak(file.read_bytes())
+    except OSError as error:
+        raise BadInputError(f"cannot read the evidence file {path}: {error.strerror}") from None
+
+
+def cmd_attest(args: argparse.Namespace, out: Output) -> None:
+    """An attestor signs a claim into a file, offline when --amount is given (else the schedule's
+    amount is read from the node)."""
+    config = Config.load()
+    contract = commons_address(config)
+    beneficiary = checked_address(args.beneficiary, "beneficiary's address")
+    kind = CommonsKind(args.kind)
+    evidence = _evidence(args.evidence)
+    period = args.period if args.period is not None else period_of(int(time.time()))
+    if not 0 <= period < 2**32:
+        raise BadInputError("--period is a period's number (the current one: the time in seconds // 2592000)")
+    attestor = keystore.address_of(args.label)
+    if args.amount is not None:
+        amount = parse_amount(args.amount)
+    else:
+        ledger = _node(args, config, "reading the schedule (or give --amount)")
+        ledger.check_chain()
+        commons = commons_contract(ledger.w3, contract)
+        amount = int(commons.functions.scheduled(kind.code).call())
+        if not amount:
+            raise BadInputError(f"the schedule rewards no commons of kind {kind.value} (governance sets it)")
+        if not commons.functions.hasRole(ATTESTOR_ROLE, attestor).call():
+            raise NotStaffError(f"you ({attestor}) do not hold ATTESTOR_ROLE: your attestation would be refused")
+    claim = Claim(Web3.to_checksum_address(beneficiary), kind.code, evidence, amount, period)
+    account = unlock(args, args.label)
+    signed = sign_claim(account.key, claim, config.chain_id, contract)
+    target = Path(args.out or f"attestation-{claim_name(signed.id)}.json")
+    if target.exists():
+        raise BadInputError(f"{target} exists: choose another --out")
+    target.write_text(signed.to_json() + "\n")
+    out.result(
+        {"file": str(target), "id": HexBytes(signed.id).to_0x_hex(), "attestor": signed.attestor}
+        | {"beneficiary": beneficiary, "kind": kind.value, "amount": amount, "period": period},
+        f"attested: {kind.value} by {beneficiary}, {out.amount(amount)}, period {period}; "
+        f"claim {claim_name(signed.id)} in {target}: anyone may submit it (next-wallet submit-claim LABEL {target})",
+    )
+
+
+def read_attestation(path: str, config: Config) -> SignedClaim:
+    try:
+        text = Path(path).read_text()
+    except (OSError, UnicodeDecodeError) as error:
+        raise BadInputError(f"cannot read the attestation {path}: {error}") from None
+    if len(text) > 64 * 1024:
+        raise BadInputError(f"{path} is not an attestation file: too large")
+    try:
+        signed = SignedClaim.from_json(text)
+    except ValueError as error:
+        raise BadInputError(f"{path}: {error}") from None
+    if signed.chain_id != config.chain_id or signed.contract != commons_address(config):
+        raise BadInputError(
+            f"{path} is signed for chain {signed.chain_id} and contract {signed.contract}, "
+            f"not this wallet's chain {config.chain_id} and contract {config.commons}"
+        )
+    return signed
+
+
+def cmd_submit_claim(args: argparse.Namespace, out: Output) -> None:
+    """Submits an attestation file from any member's key, through the gateway or a node."""
+    config = Config.load()
+    signed = read_attestation(args.file, config)
+    ledger = open_ledger(config)
+    sender = keystore.address_of(args.label)
+    commons = commons_contract(ledger.w3, commons_address(config))
+    call = commons.functions.submit(signed.claim.as_tuple(), signed.signature)
+    ledger.build(sender, call)  # the contract's refusal, in words, before a password is asked
+    claim = signed.claim
+    summary = (
+        f"submit claim {claim_name(signed.id)}: {CommonsKind.words_of(claim.kind)} by {claim.beneficiary}, "
+        f"{out.amount(claim.amount)}, attested by {signed.attestor}"
+    )
+    confirm_and_send(args, out, ledger, sender, call, summary, {"id": HexBytes(signed.id).to_0x_hex()})
+
+
+# reading ---------------------------------------------------------------------------------------
+
+
+def cmd_claims(args: argparse.Namespace, out: Output) -> None:
+    config = Config.load()
+    address = checked_address(args.address) if args.address else None
+    if address is None and args.label:
+        address = keystore.address_of(args.label)
+    ledger: LedgerClient
+    if args.rpc or config.rpc_url:  # a node's logs: anyone's claims, or every one
+        ledger = _node(args, config, "listing claims")
+    elif address is None:
+        raise BadInputError("through the gateway, say whose claims: LABEL or --address")
+    else:  # the gateway's index: a signed-in member's own claims
+        ledger = open_ledger(config)
+    claims = ledger.claims(commons_address(config), address)
+    now = int(time.time())
+    lines = []
+    for c in claims:
+        when_paid = (
+            f"payable from {when(c['payable_at'])}"
+            if c["payable_at"] > now
+            else "payable now: next-wallet pay-claim LABEL " + c["id"][2:12]
+        )
+        state = f"pending, {when_paid}" if c["state"] == ClaimState.PENDING.value else c["state"]
+        lines.append(
+            f"{c['id'][2:12]}  {c['kind']:<11} {out.amount(c['amount']):>14}  to {c['beneficiary']}  "
+            f"by {c['attestor']}  period {c['period']}  {state}"
+        )
+    out.result({"claims": claims}, "\n".join(lines) if lines else "no claims")
+
+
+# contesting, reinstating, paying -----------------------------------------------------------------
+
+
+def find_claim(ledger: LedgerClient, contract: str, prefix: str) -> bytes:
+    """A claim's id from its first hexadecimal digits (at least 6), as listed."""
+    text = prefix.lower().removeprefix("0x")
+    if len(text) < 6 or any(c not in "0123456789abcdef" for c in text):
+        raise BadInputError(f"{prefix!r} is not a claim's id: 6 hexadecimal digits or more, as `claims` lists them")
+    logs = commons_contract(ledger.w3, contract).events.ClaimSubmitted.get_logs(from_block=0)
+    ids = {bytes(log["args"]["id"]) for log in logs if bytes(log["args"]["id"]).hex().startswith(text)}
+    if len(ids) != 1:
+        raise BadInputError(f"{len(ids)} claims have an id starting with {text}: give more digits")
+    return ids.pop()
+
+
+def _claim_call(args: argparse.Namespace, out: Output, verb: str) -> None:
+    config = Config.load()
+    ledger = _node(args, config, f"{verb} a claim")
+    ledger.check_chain()
+    contract = commons_address(config)
+    commons = commons_contract(ledger.w3, contract)
+    claim_id = find_claim(ledger, contract, args.id)
+    sender = keystore.address_of(args.label)
+    if verb == "contest":
+        call = commons.functions.contest(claim_id, Web3.keccak(text=args.reason))
+        summary = f"contest claim {claim_name(claim_id)} ({args.reason!r}): it will not be paid"
+    elif verb == "reinstate":
+        call = commons.functions.reinstate(claim_id)
+        summary = f"reinstate claim {claim_name(claim_id)}: it is paid once its window is over"
+    else:
+        call = commons.functions.pay(claim_id)
+        summary = f"pay claim {claim_name(claim_id)} from the commons account"
+    ledger.build(sender, call)  # the contract's refusal, in words, before a password is asked
+    confirm_and_send(args, out, ledger, sender, call, summary, {"id": HexBytes(claim_id).to_0x_hex(), "action": verb})
+
+
+def add_commands(add: Any) -> None:
+    kinds = ", ".join(k.value for k in CommonsKind)
+    sub = add("attest", "an attestor: sign a claim that a member produced a commons, into a file", secret=True)
+    sub.add_argument("label", help="the attestor's keystore")
+    sub.add_argument("beneficiary", help="the member's address")
+    sub.add_argument("kind", choices=[k.value for k in CommonsKind], help=kinds)
+    sub.add_argument("--evidence", required=True, help="the evidence file (report, photos): only its hash is signed")
+    sub.add_argument("--amount", help="the schedule's reward for the kind (default: read from the node)")
+    sub.add_argument("--period", type=int, help="the period it counts in (default: the current one)")
+    sub.add_argument("--out", help="the attestation file (default: attestation-ID.json)")
+    sub.add_argument("--rpc", metavar="URL", help="a node's JSON-RPC URL (default: the config's)")
+    sub.set_defaults(run=cmd_attest)
+    sub = add(
+        "submit-claim", "submit an attestation file (anyone: the beneficiary, the attestor)", secret=True, confirm=True
+    )
+    sub.add_argument("label", help="the keystore that sends it")
+    sub.add_argument("file", help="the attestation file")
+    sub.set_defaults(run=cmd_submit_claim)
+    sub = add("claims", "commons claims: yours (as beneficiary or attestor), or every one; and where each stands")
+    sub.add_argument("label", nargs="?", help="a keystore's label")
+    sub.add_argument("--address", help="any member's or attestor's address instead")
+    sub.add_argument("--rpc", metavar="URL", help="a node's JSON-RPC URL (default: the config's)")
+    sub.set_defaults(run=cmd_claims)
+    for name, verb, words in (
+        ("contest", "contest", "the credit committee or another attestor: contest a claim in its window"),
+        ("reinstate", "reinstate", "the credit committee: set a contested claim back to pending"),
+        ("pay-claim", "pay", "anyone: pay a claim whose challenge window is over"),
+    ):
+        sub = add(name, words, secret=True, confirm=True)
+        sub.add_argument("label", help="the keystore that sends it")
+        sub.add_argument("id", help="the claim's id, or its first digits as `claims` lists them")
+        if verb == "contest":
+            sub.add_argument("--reason", required=True, help="why: its hash goes on-chain")
+        sub.add_argument("--rpc", metavar="URL", help="a node's JSON-RPC URL (default: the config's)")
+        sub.set_defaults(run=lambda args, out, verb=verb: _claim_call(args, out, verb))

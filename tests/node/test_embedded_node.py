@@ -120,8 +120,8 @@ def test_up_demo_serves_a_seeded_community(tmp_path):
 
         wait_until(caught_up, timeout=60, every=0.5, message="the demo's index did not catch up")
         public = httpx.get(f"{api}/stats").json()
-        # One council: hidden from the public, and the next smallest group with it.
-        assert public["members_by_kind"] == {"business": None, "council": None, "individual": 240}
+        # One council and one system account (the commons'): hidden from the public, the businesses with them.
+        assert public["members_by_kind"] == {"business": None, "council": None, "individual": 240, "system": None}
         assert httpx.get(f"{api}/members").status_code == 401
         # The operator (every staff role on a dev chain) signs in with its dev key, as a member would.
         token = subprocess.run(
@@ -132,7 +132,7 @@ def test_up_demo_serves_a_seeded_community(tmp_path):
         ).stdout.strip()
         auth = {"Authorization": f"Bearer {token}"}
         stats = httpx.get(f"{api}/stats", headers=auth).json()
-        assert stats["members_by_kind"] == {"business": 17, "council": 1, "individual": 240}
+        assert stats["members_by_kind"] == {"business": 17, "council": 1, "individual": 240, "system": 1}
         assert stats["reserve"] > 0 and stats["debt_covered"] > 0
         assert stats["circulation"] - stats["credit_in_use"] + stats["reserve"] == 0
         council = httpx.get(f"{api}/members", params={"kind": "council"}, headers=auth).json()["items"][0]["address"]
@@ -141,6 +141,10 @@ def test_up_demo_serves_a_seeded_community(tmp_path):
         kinds = Counter(t["kind"] for t in history)
         # The paid bonus run; then the allowances 80 staff spent, a few from both of their runs at once.
         assert kinds["payment"] == 20 and 80 <= kinds["bonus"] <= 80 + 30 and len(kinds) == 2, kinds
+        # The commons: three claims attested, one contested, two rewards paid.
+        commons = httpx.get(f"{api}/commons").json()
+        assert (commons["claims"], commons["by_state"]) == (3, {"pending": 0, "contested": 1, "paid": 2})
+        assert any("demo commons: 3 claims" in line for line in banner), banner
         # The demo's assembly: two proposals open, the members' votes carry one and defeat the other.
         proposals = httpx.get(f"{api}/proposals").json()["items"]
         assert [p["state"] for p in proposals] == ["active", "active"]

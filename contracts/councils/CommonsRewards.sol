@@ -78,7 +78,10 @@ contract CommonsRewards is ICommonsRewards, AccessControl, EIP712 {
             revert CommonsAmountNotScheduled(claim.kind, claim.amount, scheduledAmount);
         }
         uint256 current = block.timestamp / PERIOD;
-        if (claim.period > current || claim.period + 1 < current) revert CommonsPeriodClosed(claim.period, current);
+        // Widened: the last period of all (2^32 - 1) is refused in words, not by an overflow.
+        if (claim.period > current || uint256(claim.period) + 1 < current) {
+            revert CommonsPeriodClosed(claim.period, current);
+        }
         id = _hashTypedDataV4(_structHash(claim));
         (address attestor, , ) = ECDSA.tryRecover(id, signature);
         if (attestor == address(0) || !hasRole(ATTESTOR_ROLE, attestor)) revert CommonsNotAttestor(attestor);

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 ATTESTOR_ROLE = keccak(text="ATTESTOR_ROLE")
 MAX_EVIDENCE_BYTES = 64 * 1024 * 1024  # a report or photos; hashed, never sent
+MAX_ATTESTATION_BYTES = 64 * 1024  # an attestation file is a few hundred bytes
 
 
 def commons_address(config: Config) -> str:
@@ -108,11 +109,11 @@ def cmd_attest(args: argparse.Namespace, out: Output) -> None:
 
 def read_attestation(path: str, config: Config) -> SignedClaim:
     try:
+        if Path(path).stat().st_size > MAX_ATTESTATION_BYTES:  # before reading it: a file can be huge
+            raise BadInputError(f"{path} is not an attestation file: too large")
         text = Path(path).read_text()
     except (OSError, UnicodeDecodeError) as error:
         raise BadInputError(f"cannot read the attestation {path}: {error}") from None
-    if len(text) > 64 * 1024:
-        raise BadInputError(f"{path} is not an attestation file: too large")
     try:
         signed = SignedClaim.from_json(text)
     except ValueError as error:

@@ -108,6 +108,8 @@ def test_a_claim_is_refused_unless_signed_by_an_attestor_for_the_schedule_and_a_
         submit(commons, attest(commons, association, alice.address, period=period - 2), bob)
     with ape.reverts(commons.CommonsPeriodClosed, period=period + 1, current=period):
         submit(commons, attest(commons, association, alice.address, period=period + 1), bob)
+    with ape.reverts(commons.CommonsPeriodClosed, period=2**32 - 1, current=period):
+        submit(commons, attest(commons, association, alice.address, period=2**32 - 1), bob)
     with ape.reverts(commons.CommonsSelfAttestation, attestor=association.address):
         submit(commons, attest(commons, association, association.address), bob)
     with ape.reverts(commons.CommonsInvalidBeneficiary, beneficiary=stranger.address, status=0):

@@ -63,6 +63,8 @@ class LedgerTransaction:
     bonus_logs: list[tuple[int, list[bytes], bytes]] = field(default_factory=list)
     # The logs of the commons rewards, as (topics, data), in log order.
     commons_logs: list[tuple[list[bytes], bytes]] = field(default_factory=list)
+    # The call data of a transaction sent to the commons rewards: a submission's signed claim.
+    commons_input: bytes = b""
 
 
 def hexbytes(value: str) -> bytes:
@@ -320,6 +322,7 @@ class ChainVerifier:
                     governance_logs=governance,
                     bonus_logs=bonus_logs,
                     commons_logs=commons_logs,
+                    commons_input=hexbytes(tx["input"]) if commons_logs and to == self.commons else b"",
                 )
 
     def _traced_caller(self, tx_hash: str) -> str | None:

@@ -125,7 +125,9 @@ def audit(args: argparse.Namespace, progress_console: Console) -> Report:
         replayer.bonuses = BonusAudit(deployment.bonus_allowances.lower(), replayer.ledger, rules, authority)
     if deployment.commons_rewards:
         voters = frozenset(a.lower() for a in (deployment.governor, deployment.timelock) if a)
-        replayer.commons = CommonsAudit(deployment.commons_rewards.lower(), replayer.ledger, rules, authority, voters)
+        replayer.commons = CommonsAudit(
+            deployment.commons_rewards.lower(), replayer.ledger, rules, authority, voters, deployment.chain_id
+        )
     history = HistoryRecorder(abi, deployment.ledger, deployment.commons_rewards) if link.gateway else None
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=progress_console, transient=True) as bars:

@@ -15,9 +15,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from eth_abi.abi import decode
+from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 from next_audit.report import Check
+from next_contracts.commons import Claim as ClaimFields
+from next_contracts.commons import SignedClaim
 
 if TYPE_CHECKING:
     from next_audit.chain import LedgerTransaction
@@ -45,6 +48,7 @@ WINDOW_SET = keccak(text="ChallengeWindowSet(uint64)")
 ROLE_GRANTED = keccak(text="RoleGranted(bytes32,address,address)")
 ROLE_REVOKED = keccak(text="RoleRevoked(bytes32,address,address)")
 TRANSFERRED = keccak(text="Transferred(address,address,uint256,uint256,bytes32)")
+SUBMIT = keccak(text="submit((address,uint8,bytes32,uint256,uint32),bytes)")[:4]
 
 
 def _address(word: bytes) -> str:
@@ -68,6 +72,7 @@ class CommonsAudit:
     rules: Check
     authority: Check
     governance: frozenset[str] = frozenset()  # the governor and the timelock: a vote's execution
+    chain_id: int = 0  # the chain the attestations are signed for
     roles: dict[bytes, set[str]] = field(default_factory=dict)
     schedule: dict[int, int] = field(default_factory=dict)
     budget: tuple[int, int, int] = (0, 0, 0)  # per period, per beneficiary, per attestor
@@ -194,9 +199,38 @@ class CommonsAudit:
                 f"period {period} at {current}, payable at {payable_at}) by {attestor} breaks the rules "
                 f"{self._where()}",
             )
+        self._check_signature(claim_id, attestor, (beneficiary, kind, _evidence, amount, period))
         claim = Claim(attestor, beneficiary, amount, period, payable_at)
         self._commit(claim, claim_id)
         self.claims[claim_id] = claim
+
+    def _check_signature(self, claim_id: bytes, attestor: str, fields: tuple[str, int, bytes, int, int]) -> None:
+        """A submission sent straight to the contract carries the signed claim: its EIP-712 digest
+        and signer, computed here from the call data, must be the event's id and attestor. (A
+        submission made through another contract carries it deeper: the event stands alone.)"""
+        data = self.tx.commons_input
+        if self.tx.to != self.address or data[:4] != SUBMIT:
+            return
+        try:
+            (beneficiary, kind, evidence, amount, period), signature = decode(
+                ["(address,uint8,bytes32,uint256,uint32)", "bytes"], data[4:]
+            )
+            signed = SignedClaim(
+                ClaimFields(to_checksum_address(beneficiary), kind, evidence, amount, period),
+                self.chain_id,
+                to_checksum_address(self.address),
+                signature,
+            )
+            digest, signer = signed.id, signed.attestor.lower()
+        except Exception as error:
+            self.authority.fail(attestor, f"claim {claim_id.hex()[:10]}: its signature cannot be read ({error})")
+            return
+        if digest != claim_id or signer != attestor or (beneficiary.lower(), kind, evidence, amount, period) != fields:
+            self.authority.fail(
+                attestor,
+                f"claim {claim_id.hex()[:10]} is signed by {signer} for digest {digest.hex()[:10]}, not as its "
+                f"event says {self._where()}",
+            )
 
     def _contested(self, topics: list[bytes]) -> None:
         claim_id, by = topics[1], _address(topics[2])

@@ -117,11 +117,13 @@ contract CommonsRewards is ICommonsRewards, AccessControl, EIP712 {
     function contest(bytes32 id, bytes32 reason) external {
         Stored storage stored = _stored(id);
         if (stored.state != ClaimState.Pending) revert CommonsWrongState(id, stored.state);
-        if (block.timestamp >= stored.payableAt) revert CommonsChallengeOver(id, stored.payableAt);
         bool committee = _isCommittee(msg.sender);
         if (!committee && (!hasRole(ATTESTOR_ROLE, msg.sender) || msg.sender == stored.attestor)) {
             revert CommonsNotContester(msg.sender);
         }
+        // The committee may still stop a claim nobody has had paid (its beneficiary excluded since,
+        // its attestor struck off); an attestor only within the window.
+        if (!committee && block.timestamp >= stored.payableAt) revert CommonsChallengeOver(id, stored.payableAt);
         stored.state = ClaimState.Contested;
         uint256 amount = stored.amount;
         uint32 period = stored.period;

@@ -140,7 +140,8 @@ interface ICommonsRewards {
     function submit(CommonsClaim calldata claim, bytes calldata signature) external returns (bytes32 id);
 
     /// @notice Contests a pending claim within its window: it will not be paid, and its amount goes
-    /// back to the period's budget and caps. The credit committee, or any attestor but the claim's.
+    /// back to the period's budget and caps. The credit committee, or any attestor but the claim's;
+    /// the committee also after the window, as long as the claim is not paid.
     /// @param id The claim's id.
     /// @param reason A hash or short text of why.
     function contest(bytes32 id, bytes32 reason) external;

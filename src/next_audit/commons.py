@@ -2,11 +2,11 @@
 every claim attested by an address holding ATTESTOR_ROLE at that moment (the role replayed from the
 contract's own grants and revocations, each by its admin), for the schedule's amount of its kind,
 to an active member other than the attestor, in the current or the last period, within the
-period's budget and the caps per beneficiary and per attestor; every contest in the claim's window,
-by the credit committee or another attestor; every reinstatement by the committee; and every reward
-paid after its window, once, followed in the same transaction by the ledger's payment of that
-amount from the commons account to the beneficiary under the claim's id. The commons account pays
-nothing else.
+period's budget and the caps per beneficiary and per attestor; every contest in the claim's
+window by another attestor, or before its payment by the credit committee; every reinstatement by
+the committee; and every reward paid after its window, once, followed in the same transaction by
+the ledger's payment of that amount from the commons account to the beneficiary under the claim's
+id. The commons account pays nothing else.
 """
 
 from __future__ import annotations
@@ -236,11 +236,12 @@ class CommonsAudit:
         claim_id, by = topics[1], _address(topics[2])
         claim = self.claims.get(claim_id)
         self.authority.checked += 1
-        if claim is None or claim.state != PENDING or self.tx.block_time >= claim.payable_at:
+        committee = self.ledger.has_role(COMMITTEE, by)
+        if claim is None or claim.state != PENDING or (self.tx.block_time >= claim.payable_at and not committee):
             self.rules.fail(by, f"contested claim {claim_id.hex()[:10]} out of its window {self._where()}")
             return
         attestor = by in self.roles.get(ATTESTOR, set()) and by != claim.attestor
-        if not (attestor or self.ledger.has_role(COMMITTEE, by)) or self.tx.sender != by:
+        if not (attestor or committee) or self.tx.sender != by:
             self.authority.fail(by, f"contested claim {claim_id.hex()[:10]} without the right {self._where()}")
         claim.state = CONTESTED
         self._release(claim)

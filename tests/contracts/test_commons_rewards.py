@@ -170,7 +170,9 @@ def test_a_contest_in_the_window_stops_the_payment_and_frees_the_budget(commons,
     assert commons.claimOf(signed.id).payableAt == event.payableAt
 
 
-def test_the_committee_contests_and_a_late_contest_is_refused(commons, attestors, committee, alice, bob):
+def test_the_committee_contests_at_any_time_before_payment_an_attestor_only_in_the_window(
+    commons, attestors, committee, alice, bob
+):
     association, services = attestors
     first, second = (attest(commons, association, alice.address, evidence=e) for e in (b"a", b"b"))
     submit(commons, first, bob)
@@ -180,6 +182,9 @@ def test_the_committee_contests_and_a_late_contest_is_refused(commons, attestors
     payable_at = commons.claimOf(second.id).payableAt
     with ape.reverts(commons.CommonsChallengeOver, id=second.id, payableAt=payable_at):
         commons.contest(second.id, ref("too late"), sender=services)
+    # The committee may still stop it while nobody has had it paid (its beneficiary excluded, say).
+    commons.contest(second.id, ref("beneficiary excluded"), sender=committee)
+    assert commons.claimOf(second.id).state == ClaimState.CONTESTED.code
     unknown = b"\x01" * 32
     with ape.reverts(commons.CommonsUnknownClaim, id=unknown):
         commons.pay(unknown, sender=bob)

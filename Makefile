@@ -18,10 +18,19 @@ GETH := $(GETH_DIR)/geth
 
 PY_STAMP := $(VENV)/.installed
 JS_STAMP := node_modules/.installed
+WEB_DIST := src/next_node/web/dist/index.html
 
-.PHONY: setup geth postgres run demo network test test-deep lint artifacts bench-gas gas-snapshot bench-index bench-api bench-e2e bench-network bench-sign bench-audit bench-smoke clean
+.PHONY: setup geth postgres chromium webapp run demo network test test-deep lint artifacts bench-gas gas-snapshot bench-index bench-api bench-e2e bench-network bench-sign bench-audit bench-smoke clean
 
-setup: $(PY_STAMP) $(JS_STAMP) $(BIN)/anvil geth
+setup: $(PY_STAMP) $(JS_STAMP) $(BIN)/anvil geth $(WEB_DIST)
+
+# The members' web app (webapp/), bundled with ethers.js by esbuild from npm into the folder the
+# gateway serves at /app/: nothing is fetched from outside at run time.
+$(WEB_DIST): $(JS_STAMP) $(wildcard webapp/* webapp/src/*)
+	node webapp/build.mjs
+
+webapp: $(JS_STAMP)
+	node webapp/build.mjs
 
 $(PY_STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -69,7 +78,12 @@ postgres:
 	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
-test: setup postgres
+# The web app's tests drive Debian's Chromium (playwright-core, never a downloaded browser).
+chromium:
+	@command -v chromium >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: setup postgres chromium
 	$(BIN)/ruff check src scripts bench tests
 	$(BIN)/ruff format --check src scripts bench tests
 	$(BIN)/mypy

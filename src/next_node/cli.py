@@ -384,6 +384,7 @@ def _banner(rpc_url: str, w3: Web3, deployment: Deployment, fresh: bool, args: a
     print(f"chain     {rpc_url}  (chain id {w3.eth.chain_id}; loopback only)")
     print(f"ledger    {deployment.ledger}  ({'deployed now' if fresh else 'resumed'})")
     print(f"api       http://127.0.0.1:{args.api_port}  (docs: http://127.0.0.1:{args.api_port}/docs)")
+    print(f"web app   http://127.0.0.1:{args.api_port}/app/  (members sign in with their keystore, in the browser)")
     print(f"data      {args.data_dir.resolve()}")
     print("Ctrl-C stops the node.", flush=True)
 

@@ -32,6 +32,7 @@ from next_node.api.errors import SafeJSONResponse, install_error_handlers
 from next_node.api.principals import PrincipalCache
 from next_node.api.ratelimit import new_limiter
 from next_node.api.tokens import AuthSettings
+from next_node.api.webapp import install_webapp
 from next_node.chain.watch import AsyncChainClient, ChainWatch
 from next_node.db.shared import Nonces
 from next_node.indexer.supervisor import IndexStatus
@@ -88,6 +89,7 @@ def create_app(
     app.include_router(batch_check_router)
     app.include_router(relay.router)
     install_docs(app)
+    install_webapp(app)
     app.add_middleware(BodyLimit)
 
     install_error_handlers(app)

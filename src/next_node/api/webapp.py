@@ -1,0 +1,48 @@
+"""The members' web app (webapp/, built by `make webapp` into next_node/web/dist), served by the
+gateway itself at /app/, with nothing from outside: the page talks to this gateway only, and keys
+never leave the browser. A strict content security policy keeps it so: scripts, styles and calls
+from this origin alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import PlainTextResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
+POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+class AppHeaders(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await call_next(request)
+        if request.url.path.startswith("/app"):
+            response.headers["Content-Security-Policy"] = POLICY
+            response.headers["X-Content-Type-Options"] = "nosniff"
+            response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+
+def install_webapp(app: FastAPI, dist: Path = DIST) -> None:
+    """/app/ serves the built app (or says how to build it); / leads there."""
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        return RedirectResponse("/app/")
+
+    if (dist / "index.html").exists():
+        app.mount("/app", StaticFiles(directory=dist, html=True), name="app")
+    else:
+
+        @app.get("/app/{path:path}", include_in_schema=False)
+        def not_built(path: str) -> PlainTextResponse:
+            return PlainTextResponse("the web app is not built here: make webapp", status_code=404)
+
+    app.add_middleware(AppHeaders)

@@ -1,0 +1,91 @@
+// A member's first visit, driven in Debian's Chromium by playwright-core: the community page in
+// French, then in English; a keystore unlocked and a sign-in; a payment typed with a decimal comma,
+// checked, signed in the page and relayed; the payment in the history; axe-core on every page.
+// Prints one JSON object for the Python test; screenshots go to OUT.
+//   node member_flow.mjs URL KEYSTORE PASSWORD PAYEE OUT
+import { chromium } from "playwright-core";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+
+const [url, keystore, password, payee, out] = process.argv.slice(2);
+const axe = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"],
+});
+const result = { outside: [], violations: {}, errors: [] };
+try {
+  const context = await browser.newContext({ locale: "fr-FR", serviceWorkers: "block" });
+  const page = await context.newPage();
+  page.on("pageerror", (error) => result.errors.push(String(error)));
+  page.on("request", (request) => {
+    if (!request.url().startsWith(url) && !request.url().startsWith("blob:") && !request.url().startsWith("data:")) {
+      result.outside.push(request.url());
+    }
+  });
+  const audit = async (name) => {
+    // Evaluated through the DevTools protocol: the page's own policy refuses inline scripts.
+    await page.evaluate(axe);
+    const found = await page.evaluate(async () => (await window.axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact })));
+    result.violations[name] = found.filter((v) => v.impact === "serious" || v.impact === "critical");
+    await page.screenshot({ path: `${out}/${name}.png`, fullPage: true });
+  };
+
+  const started = Date.now();
+  await page.goto(`${url}/app/`);
+  await page.getByRole("heading", { name: "La santé de la communauté" }).waitFor();
+  result.first_load_ms = Date.now() - started;
+  result.health_fr = await page.locator("main").innerText();
+  await audit("health-fr");
+  await page.selectOption("#language", "en");
+  await page.getByRole("heading", { name: "The community's health" }).waitFor();
+  result.health_en = await page.locator("main").innerText();
+
+  await page.goto(`${url}/app/#/account`);
+  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  await audit("signin");
+  await page.setInputFiles("#keystore", keystore);
+  await page.fill("#password", "not the password");
+  await page.getByRole("button", { name: "Unlock and sign in" }).click();
+  await page.locator("#status.error").waitFor({ timeout: 60_000 });
+  result.wrong_password = await page.locator("#status").innerText();
+  await page.fill("#password", password);
+  await page.getByRole("button", { name: "Unlock and sign in" }).click();
+  await page.getByRole("heading", { name: "My account" }).waitFor({ timeout: 60_000 });
+  result.account_before = await page.locator("main").innerText();
+  await audit("account");
+
+  await page.goto(`${url}/app/#/pay`);
+  await page.getByRole("heading", { name: "Pay" }).waitFor();
+  await page.selectOption("#language", "fr");
+  await page.getByRole("heading", { name: "Payer" }).waitFor();
+  await page.fill("#to", payee);
+  await page.fill("#amount", "1,234");
+  await page.getByRole("button", { name: "Vérifier" }).click();
+  result.bad_amount = await page.locator("#status").innerText();
+  await page.fill("#amount", "12,50");
+  await page.fill("#ref", "pain et croissants");
+  await page.getByRole("button", { name: "Vérifier" }).click();
+  await page.locator("#summary").filter({ hasText: "12,50" }).waitFor();
+  result.summary = await page.locator("#summary").innerText();
+  await audit("pay");
+  await page.getByRole("button", { name: "Signer et envoyer" }).click();
+  await page.locator("#status").filter({ hasText: "Payé" }).waitFor({ timeout: 60_000 });
+  result.paid = await page.locator("#status").innerText();
+
+  await page.goto(`${url}/app/#/account`);
+  await page.getByRole("heading", { name: "Mon compte" }).waitFor();
+  await page.locator("td", { hasText: "pain et croissants" }).waitFor();
+  result.history = await page.locator("table").innerText();
+  await page.fill("#search", "croissants");
+  result.searched_rows = await page.locator("tbody tr").count();
+  const download = page.waitForEvent("download");
+  await page.getByRole("button", { name: "Exporter en CSV" }).click();
+  result.csv = readFileSync(await (await download).path(), "utf8");
+} catch (error) {
+  result.errors.push(String(error.stack || error));
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(result));

@@ -1,0 +1,113 @@
+"""The members' web app in a real browser (Debian's Chromium, driven by playwright-core): served by
+a real gateway over a real chain and index, the page unlocks a member's keystore (the CLI's file
+format) in the browser, signs in, pays with a decimal comma through the relay, and finds the payment
+in its history and its CSV; French and English switch; axe-core finds no serious violation; nothing
+is fetched from outside the gateway."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+
+from next_contracts import keyfile
+from next_node.db.engine import make_engine
+from tests.node.helpers import index_to_head, running_gateway
+from tests.paths import ROOT
+from tests.wallet.conftest import admit, ledger_of
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLOW = Path(__file__).with_name("member_flow.mjs")
+DIST = ROOT / "src" / "next_node" / "web" / "dist"
+ARTIFACTS = ROOT / "build" / "screenshots"  # kept after the run, as the test's artifacts
+PASSWORD = "pain au levain"
+
+
+@pytest.fixture
+def following_gateway(w3, deployment, tmp_path):
+    """A gateway on a free port, its index following the chain in a thread (as `next-node up` does)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'index.db'}")
+    index_to_head(engine, w3, deployment)
+    stop = threading.Event()
+
+    def follow() -> None:
+        while not stop.wait(0.2):
+            index_to_head(engine, w3, deployment)
+
+    thread = threading.Thread(target=follow, daemon=True)
+    thread.start()
+    with running_gateway(engine, deployment, w3) as url:
+        yield url
+    stop.set()
+    thread.join(timeout=10)
+
+
+def test_a_member_signs_in_pays_and_finds_it_in_its_history(w3, deployment, operator, following_gateway, tmp_path):
+    assert (ROOT / "src" / "next_node" / "web" / "dist" / "index.html").exists(), (
+        "the web app is not built: make webapp"
+    )
+    assert Path(CHROMIUM).exists(), "no Chromium: make chromium (Debian's package)"
+    member, bakery = Account.create(), Account.create()
+    admit(w3, deployment, operator, member.address, limit=100_000)
+    admit(w3, deployment, operator, bakery.address, kind=1)
+    keystore = tmp_path / "member.json"
+    keystore.write_text(json.dumps(keyfile.encrypt(member.key, PASSWORD)))  # the CLI's own format
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    done = subprocess.run(
+        ["node", str(FLOW), following_gateway, str(keystore), PASSWORD, bakery.address, str(ARTIFACTS)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "CHROMIUM": CHROMIUM},
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["errors"] == [], result["errors"]
+    assert result["outside"] == []  # nothing from a CDN, a font service or anywhere else
+    assert all(found == [] for found in result["violations"].values()), result["violations"]
+    assert "Circulation" in result["health_fr"] and "Crédit utilisé" in result["health_fr"]
+    assert "Credit in use" in result["health_en"]
+    assert "Wrong password" in result["wrong_password"]
+    assert member.address in result["account_before"] and "NXT 1,000.00" in result["account_before"]
+    assert "Montant invalide" in result["bad_amount"]  # 1,234 is neither 1 234 nor 1,23: refused
+    assert "12,50 NXT" in result["summary"] and "0,03 NXT" in result["summary"]  # the fee, 0.2 % rounded up
+    assert "Payé" in result["paid"]
+    assert "pain et croissants" in result["history"] and result["searched_rows"] == 1
+    header, line = result["csv"].strip().splitlines()[:2]
+    assert header.startswith("block;time;direction") and ";out;" in line and ";12.50;0.03;" in line
+    ledger = ledger_of(w3, deployment).functions
+    assert ledger.balanceOf(bakery.address).call() == 1_250
+    assert ledger.balanceOf(member.address).call() == -1_253
+    assert (ARTIFACTS / "pay.png").stat().st_size > 0
+    print(f"webapp_first_load_ms={result['first_load_ms']}")  # a figure for the README, not a test of time
+
+
+def test_the_gateway_serves_the_app_under_a_strict_policy(w3, deployment, tmp_path):
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from next_node.api.app import create_app
+    from next_node.api.webapp import install_webapp
+
+    client = TestClient(create_app(make_engine(f"sqlite:///{tmp_path / 'index.db'}"), deployment, w3))
+    home = client.get("/", follow_redirects=False)
+    assert home.status_code in (302, 307) and home.headers["location"] == "/app/"
+    page = client.get("/app/")
+    assert page.status_code == 200 and "<title>NExT</title>" in page.text
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "connect-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert client.get("/app/app.js").headers["content-type"].startswith(("text/javascript", "application/javascript"))
+    assert client.get("/app/%2e%2e/%2e%2e/pyproject.toml").status_code == 404
+    assert "content-security-policy" not in client.get("/ledger").headers  # the API's JSON needs none
+
+    bare = FastAPI()
+    install_webapp(bare, tmp_path / "nothing")
+    missing = TestClient(bare).get("/app/")
+    assert missing.status_code == 404 and "make webapp" in missing.text

@@ -1,0 +1,63 @@
+// The gateway's REST API, as the CLI wallet uses it: the same sign-in (EIP-4361), the same
+// pre-flight and relay. The page is served by the gateway, so every call is same-origin.
+
+import { Wallet, getAddress } from "ethers";
+
+export class GatewayError extends Error {
+  constructor(status, detail) {
+    super(detail);
+    this.status = status;
+  }
+}
+
+let token = null;
+
+export function signedIn() {
+  return token !== null;
+}
+
+export function signOut() {
+  token = null;
+}
+
+export async function request(method, path, body) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let response;
+  try {
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (error) {
+    throw new GatewayError(0, error.message);
+  }
+  const data = response.headers.get("content-type")?.includes("json") ? await response.json() : {};
+  if (!response.ok) {
+    const detail = typeof data.detail === "string" ? data.detail : JSON.stringify(data.detail ?? response.statusText);
+    throw new GatewayError(response.status, detail);
+  }
+  return data;
+}
+
+/** The EIP-4361 message, exactly as the standard lays it out (no statement, no resources). */
+export function siweMessage(offer, address, issuedAt) {
+  return (
+    `${offer.domain} wants you to sign in with your Ethereum account:\n${address}\n\n\n` +
+    `URI: ${offer.uri}\nVersion: 1\nChain ID: ${offer.chain_id}\nNonce: ${offer.nonce}\nIssued At: ${issuedAt}`
+  );
+}
+
+/** Signs in with `wallet` (an unlocked ethers Wallet): nonce, message, signature, token. */
+export async function signIn(wallet) {
+  const offer = await request("GET", "/auth/nonce");
+  const issuedAt = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+  const message = siweMessage(offer, getAddress(wallet.address), issuedAt);
+  const signature = await wallet.signMessage(message);
+  const answer = await request("POST", "/auth/login", { message, signature });
+  token = answer.token;
+  return answer;
+}
+
+/** Unlocks a Web3 Secret Storage keystore (the CLI's files, MetaMask's, geth's) in the browser. */
+export async function unlock(json, password, progress) {
+  return Wallet.fromEncryptedJson(json, password, progress);
+}

@@ -1,0 +1,172 @@
+// The app's words in French (the cooperative's first language) and English, and the formats of
+// amounts and dates in the reader's locale: 1 234,50 NXT in French, NXT 1,234.50 in English.
+
+export const WORDS = {
+  fr: {
+    "nav.health": "La communauté",
+    "nav.account": "Mon compte",
+    "nav.pay": "Payer",
+    "nav.language": "Langue",
+    "health.title": "La santé de la communauté",
+    "health.members": "Membres",
+    "health.circulation": "Circulation",
+    "health.credit": "Crédit utilisé",
+    "health.reserve": "Réserve d'assurance",
+    "health.coverage": "Couverture",
+    "health.velocity": "Vélocité (30 jours)",
+    "health.fee": "Commission",
+    "health.hidden": "masqué (petit groupe)",
+    "kind.individual": "particuliers",
+    "kind.business": "entreprises",
+    "kind.council": "collectivités",
+    "kind.system": "comptes du système",
+    "signin.title": "Se connecter",
+    "signin.keystore": "Fichier de clé (keystore JSON)",
+    "signin.password": "Mot de passe",
+    "signin.submit": "Ouvrir et se connecter",
+    "signin.create": "Créer une nouvelle clé",
+    "signin.created": "Nouvelle clé créée : téléchargez son fichier et gardez-le. Adresse :",
+    "signin.download": "Télécharger le fichier de clé",
+    "signin.local": "La clé ne quitte jamais ce navigateur : la passerelle ne voit que les signatures.",
+    "signin.opening": "Déchiffrement de la clé…",
+    "signin.signing": "Signature de la connexion…",
+    "account.title": "Mon compte",
+    "account.balance": "Solde",
+    "account.limit": "Limite de crédit",
+    "account.available": "Crédit disponible",
+    "account.status": "Statut",
+    "account.history": "Historique",
+    "account.search": "Rechercher",
+    "account.export": "Exporter en CSV",
+    "account.signout": "Se déconnecter",
+    "history.date": "Date",
+    "history.amount": "Montant",
+    "history.other": "Avec",
+    "history.ref": "Référence",
+    "history.none": "Aucun mouvement.",
+    "pay.title": "Payer",
+    "pay.to": "Adresse du bénéficiaire",
+    "pay.amount": "Montant",
+    "pay.ref": "Référence (facultative)",
+    "pay.check": "Vérifier",
+    "pay.confirm": "Signer et envoyer",
+    "pay.summary": "Payer {amount} à {to} : commission {fee}, total {total}.",
+    "pay.sent": "Envoyé : {hash}. En attente du bloc…",
+    "pay.done": "Payé. Nouveau solde : {balance}.",
+    "pay.refused": "Refusé : {why}",
+    "error.amount": "Montant invalide : écrivez par exemple 12,50.",
+    "error.address": "Adresse invalide : 0x suivi de 40 caractères hexadécimaux.",
+    "error.password": "Mot de passe incorrect, ou fichier de clé illisible.",
+    "error.network": "La passerelle ne répond pas.",
+    "error.signin": "Connectez-vous d'abord.",
+  },
+  en: {
+    "nav.health": "Community",
+    "nav.account": "My account",
+    "nav.pay": "Pay",
+    "nav.language": "Language",
+    "health.title": "The community's health",
+    "health.members": "Members",
+    "health.circulation": "Circulation",
+    "health.credit": "Credit in use",
+    "health.reserve": "Insurance reserve",
+    "health.coverage": "Coverage",
+    "health.velocity": "Velocity (30 days)",
+    "health.fee": "Fee",
+    "health.hidden": "hidden (small group)",
+    "kind.individual": "individuals",
+    "kind.business": "businesses",
+    "kind.council": "councils",
+    "kind.system": "system accounts",
+    "signin.title": "Sign in",
+    "signin.keystore": "Key file (JSON keystore)",
+    "signin.password": "Password",
+    "signin.submit": "Unlock and sign in",
+    "signin.create": "Create a new key",
+    "signin.created": "New key created: download its file and keep it. Address:",
+    "signin.download": "Download the key file",
+    "signin.local": "The key never leaves this browser: the gateway only sees signatures.",
+    "signin.opening": "Decrypting the key…",
+    "signin.signing": "Signing in…",
+    "account.title": "My account",
+    "account.balance": "Balance",
+    "account.limit": "Credit limit",
+    "account.available": "Available credit",
+    "account.status": "Status",
+    "account.history": "History",
+    "account.search": "Search",
+    "account.export": "Export as CSV",
+    "account.signout": "Sign out",
+    "history.date": "Date",
+    "history.amount": "Amount",
+    "history.other": "With",
+    "history.ref": "Reference",
+    "history.none": "No movements.",
+    "pay.title": "Pay",
+    "pay.to": "Payee's address",
+    "pay.amount": "Amount",
+    "pay.ref": "Reference (optional)",
+    "pay.check": "Check",
+    "pay.confirm": "Sign and send",
+    "pay.summary": "Pay {amount} to {to}: fee {fee}, total {total}.",
+    "pay.sent": "Sent: {hash}. Waiting for its block…",
+    "pay.done": "Paid. New balance: {balance}.",
+    "pay.refused": "Refused: {why}",
+    "error.amount": "Not an amount: write for example 12.50.",
+    "error.address": "Not an address: 0x and 40 hexadecimal digits.",
+    "error.password": "Wrong password, or an unreadable key file.",
+    "error.network": "The gateway does not answer.",
+    "error.signin": "Sign in first.",
+  },
+};
+
+const LOCALES = { fr: "fr-FR", en: "en-GB" };
+let language = localStorage.getItem("language") || (navigator.language || "fr").slice(0, 2);
+if (!WORDS[language]) language = "fr";
+
+export function getLanguage() {
+  return language;
+}
+
+export function setLanguage(next) {
+  language = WORDS[next] ? next : "fr";
+  localStorage.setItem("language", language);
+  document.documentElement.lang = language;
+}
+
+/** The sentence `key` in the current language, with {name} filled from `values`. */
+export function t(key, values = {}) {
+  const text = WORDS[language][key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
+}
+
+/** Hundredths as the reader writes money: 1 234,50 NXT (fr) or NXT 1,234.50 (en). */
+export function money(hundredths) {
+  const value = Number(hundredths) / 100;
+  const number = new Intl.NumberFormat(LOCALES[language], { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(value);
+  return language === "fr" ? `${number} NXT` : `NXT ${number}`;
+}
+
+export function number(value, digits = 0) {
+  return new Intl.NumberFormat(LOCALES[language], { maximumFractionDigits: digits }).format(value);
+}
+
+export function date(seconds) {
+  return new Intl.DateTimeFormat(LOCALES[language], { dateStyle: "medium", timeStyle: "short" }).format(new Date(seconds * 1000));
+}
+
+/**
+ * An amount as typed, in hundredths, by the CLI's rules: "12,50", "12.50", "1 234,50"; at most two
+ * decimals, thousands grouped by spaces only. null for anything else (never a guess).
+ */
+export function parseAmount(text) {
+  let cleaned = text.trim().replace(/[\u00a0\u202f]/g, " ");
+  if (cleaned.includes(" ")) {
+    if (!/^\d{1,3}( \d{3})+([.,]\d{1,2})?$/.test(cleaned)) return null;
+    cleaned = cleaned.replace(/ /g, "");
+  }
+  const match = /^(\d+)(?:[.,](\d{1,2}))?$/.exec(cleaned);
+  if (!match) return null;
+  const hundredths = BigInt(match[1]) * 100n + BigInt((match[2] || "0").padEnd(2, "0"));
+  return hundredths > 0n ? hundredths : null;
+}

@@ -1,0 +1,299 @@
+// The members' web app: the community's health, sign-in with a key kept in the browser, the
+// account and its history, and paying through the gateway's relay. No framework: a few views
+// written as functions of the gateway's answers, and ethers.js for keys and signatures.
+
+import { Interface, Wallet, getAddress, isAddress, keccak256, toUtf8Bytes } from "ethers";
+import { GatewayError, request, signIn, signOut, signedIn, unlock } from "./gateway.js";
+import { date, getLanguage, money, number, parseAmount, setLanguage, t } from "./i18n.js";
+
+const LEDGER_ABI = new Interface(["function pay(address to, uint256 amount, bytes32 ref)"]);
+const view = () => document.getElementById("view");
+let wallet = null; // the unlocked key: in this page's memory only
+let history = [];
+
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else if (value !== undefined && value !== null) node.setAttribute(name, value);
+  }
+  for (const child of children.flat()) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  return node;
+}
+
+function say(text, bad = false) {
+  const status = document.getElementById("status");
+  status.textContent = text;
+  status.className = bad ? "error" : "";
+}
+
+function why(error) {
+  if (error instanceof GatewayError) return error.status === 0 ? t("error.network") : error.message;
+  return error.message || String(error);
+}
+
+function figures(entries) {
+  return el("dl", { class: "figures" }, entries.map(([label, value]) => el("div", {}, el("dt", {}, label), el("dd", {}, value))));
+}
+
+// -- the views ---------------------------------------------------------------------------------
+
+async function health() {
+  const stats = await request("GET", "/stats");
+  const kinds = Object.entries(stats.members_by_kind).map(([kind, count]) => [
+    `${t("health.members")} — ${t(`kind.${kind}`)}`,
+    count === null ? t("health.hidden") : number(count),
+  ]);
+  const coverage = stats.coverage_ratio;
+  return [
+    el("h1", {}, t("health.title")),
+    figures([
+      ...kinds,
+      [t("health.circulation"), money(stats.circulation)],
+      [t("health.credit"), money(stats.credit_in_use)],
+      [t("health.reserve"), money(stats.reserve)],
+      [t("health.coverage"), coverage === null ? "—" : `${number(coverage * 100, 1)} %`],
+      [t("health.velocity"), stats.velocity_30d === null ? "—" : number(stats.velocity_30d, 2)],
+      [t("health.fee"), `${number(stats.fee_bps / 100, 2)} %`],
+    ]),
+  ];
+}
+
+function signInView() {
+  const file = el("input", { type: "file", id: "keystore", accept: ".json,application/json" });
+  const password = el("input", { type: "password", id: "password", autocomplete: "current-password" });
+  const form = el(
+    "form",
+    {
+      onsubmit: async (event) => {
+        event.preventDefault();
+        try {
+          say(t("signin.opening"));
+          const json = await file.files[0].text();
+          wallet = await unlock(json, password.value);
+        } catch {
+          say(t("error.password"), true);
+          return;
+        }
+        try {
+          say(t("signin.signing"));
+          await signIn(wallet);
+          say("");
+          location.hash = "#/account";
+          await render();
+        } catch (error) {
+          wallet = null;
+          say(why(error), true);
+        }
+      },
+    },
+    el("label", {}, t("signin.keystore"), file),
+    el("label", {}, t("signin.password"), password),
+    el("button", { type: "submit" }, t("signin.submit")),
+  );
+  const create = el(
+    "button",
+    {
+      type: "button",
+      class: "secondary",
+      onclick: async () => {
+        if (!password.value) {
+          say(t("error.password"), true);
+          return;
+        }
+        const fresh = Wallet.createRandom();
+        const json = await fresh.encrypt(password.value);
+        const link = el("a", { href: URL.createObjectURL(new Blob([json], { type: "application/json" })), download: `${fresh.address}.json` }, t("signin.download"));
+        say(`${t("signin.created")} ${fresh.address}`);
+        create.replaceWith(el("p", {}, link));
+      },
+    },
+    t("signin.create"),
+  );
+  return [el("h1", {}, t("signin.title")), el("p", {}, t("signin.local")), form, create];
+}
+
+async function account() {
+  if (!signedIn()) return signInView();
+  const address = getAddress(wallet.address);
+  const [state, transfers] = await Promise.all([
+    request("GET", `/accounts/${address}`),
+    request("GET", `/accounts/${address}/transfers?limit=200`),
+  ]);
+  history = transfers.items;
+  const search = el("input", { type: "search", id: "search", "aria-label": t("account.search"), placeholder: t("account.search") });
+  const body = el("tbody");
+  const fill = () => {
+    const needle = search.value.trim().toLowerCase();
+    const rows = history.filter((item) => !needle || JSON.stringify(item).toLowerCase().includes(needle) || money(item.amount).includes(needle));
+    body.replaceChildren(
+      ...(rows.length
+        ? rows.map((item) =>
+            el(
+              "tr",
+              {},
+              el("td", {}, item.block_time ? date(item.block_time) : `#${item.block_number}`),
+              el("td", { class: "amount" }, `${item.direction === "out" ? "−" : "+"}${money(item.amount)}`),
+              el("td", {}, item.direction === "out" ? item.to_address : item.from_address),
+              el("td", {}, refText(item.ref)),
+            ),
+          )
+        : [el("tr", {}, el("td", { colspan: 4 }, t("history.none")))]),
+    );
+  };
+  search.addEventListener("input", fill);
+  fill();
+  return [
+    el("h1", {}, t("account.title")),
+    el("p", {}, address),
+    figures([
+      [t("account.balance"), money(state.balance)],
+      [t("account.limit"), money(state.credit_limit)],
+      [t("account.available"), money(state.available_credit)],
+      [t("account.status"), state.status],
+    ]),
+    el("h2", {}, t("account.history")),
+    search,
+    el("button", { type: "button", class: "secondary", onclick: () => exportCsv(address) }, t("account.export")),
+    el("table", {}, el("thead", {}, el("tr", {}, ["history.date", "history.amount", "history.other", "history.ref"].map((k) => el("th", { scope: "col" }, t(k))))), body),
+    el("p", {}, el("button", { type: "button", class: "secondary", onclick: () => { wallet = null; signOut(); location.hash = "#/"; render(); } }, t("account.signout"))),
+  ];
+}
+
+function refText(ref) {
+  if (!ref || /^0x0*$/.test(ref)) return "";
+  const bytes = ref.slice(2).match(/../g).map((h) => parseInt(h, 16));
+  const end = bytes.indexOf(0) === -1 ? bytes.length : bytes.indexOf(0);
+  const text = new TextDecoder("utf-8", { fatal: false }).decode(new Uint8Array(bytes.slice(0, end)));
+  return bytes.slice(end).every((b) => b === 0) && /^[\p{L}\p{N}\p{P}\p{Zs}]+$/u.test(text) ? text : ref.slice(0, 10) + "…";
+}
+
+function exportCsv(address) {
+  const lines = [["block", "time", "direction", "from", "to", "amount", "fee", "ref", "tx_hash"].join(";")];
+  for (const item of history) {
+    lines.push([item.block_number, item.block_time ?? "", item.direction, item.from_address, item.to_address, (item.amount / 100).toFixed(2), ((item.fee ?? 0) / 100).toFixed(2), item.ref ?? "", item.tx_hash ?? ""].join(";"));
+  }
+  const link = el("a", { href: URL.createObjectURL(new Blob([lines.join("\n") + "\n"], { type: "text/csv" })), download: `${address}.csv` });
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
+/** A payment reference as the CLI makes it: up to 32 bytes of text kept readable, else its hash. */
+function reference(text) {
+  if (!text) return "0x" + "00".repeat(32);
+  const bytes = toUtf8Bytes(text);
+  return bytes.length <= 32 ? rightPad(bytes) : keccak256(bytes);
+}
+
+function rightPad(bytes) {
+  const padded = new Uint8Array(32);
+  padded.set(bytes);
+  return "0x" + Array.from(padded, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function payView() {
+  if (!signedIn()) return signInView();
+  const to = el("input", { id: "to", autocomplete: "off", spellcheck: "false" });
+  const amount = el("input", { id: "amount", inputmode: "decimal" });
+  const ref = el("input", { id: "ref", maxlength: "64" });
+  const summary = el("p", { id: "summary" });
+  let prepared = null;
+  const send = el("button", { type: "button", id: "send", hidden: "" , onclick: async () => {
+    send.disabled = true;
+    try {
+      const raw = await wallet.signTransaction(prepared);
+      const sent = await request("POST", "/tx", { raw });
+      say(t("pay.sent", { hash: sent.tx_hash }));
+      const state = await settled(sent.tx_hash);
+      say(t("pay.done", { balance: money(state.balance) }));
+      summary.textContent = "";
+      send.hidden = true;
+    } catch (error) {
+      say(t("pay.refused", { why: why(error) }), true);
+    } finally {
+      send.disabled = false;
+    }
+  } }, t("pay.confirm"));
+  const form = el(
+    "form",
+    {
+      onsubmit: async (event) => {
+        event.preventDefault();
+        send.hidden = true;
+        if (!isAddress(to.value.trim())) return say(t("error.address"), true);
+        const hundredths = parseAmount(amount.value);
+        if (hundredths === null) return say(t("error.amount"), true);
+        const payee = getAddress(to.value.trim());
+        try {
+          const [ledger, preflight] = await Promise.all([
+            request("GET", "/ledger"),
+            request("POST", `/accounts/${getAddress(wallet.address)}/preflight`, {
+              data: LEDGER_ABI.encodeFunctionData("pay", [payee, hundredths, reference(ref.value.trim())]),
+            }),
+          ]);
+          const fee = (hundredths * BigInt(ledger.fee_bps) + 9999n) / 10000n;
+          prepared = {
+            type: 0,
+            to: ledger.ledger,
+            data: LEDGER_ABI.encodeFunctionData("pay", [payee, hundredths, reference(ref.value.trim())]),
+            gasLimit: preflight.gas,
+            gasPrice: preflight.gas_price,
+            nonce: preflight.nonce,
+            chainId: ledger.chain_id,
+            value: 0,
+          };
+          summary.textContent = t("pay.summary", { amount: money(hundredths), to: payee, fee: money(fee), total: money(hundredths + fee) });
+          send.hidden = false;
+          say("");
+        } catch (error) {
+          say(t("pay.refused", { why: why(error) }), true);
+        }
+      },
+    },
+    el("label", {}, t("pay.to"), to),
+    el("label", {}, t("pay.amount"), amount),
+    el("label", {}, t("pay.ref"), ref),
+    el("button", { type: "submit" }, t("pay.check")),
+  );
+  return [el("h1", {}, t("pay.title")), form, summary, send];
+}
+
+/** Waits for the transaction's block, then for the index to reach it: the balance after, never before. */
+async function settled(hash) {
+  for (let i = 0; i < 600; i += 1) {
+    const status = await request("GET", `/tx/${hash}`);
+    if (status.status === "reverted") throw new Error(`${hash} reverted`);
+    if (status.status === "success") {
+      const head = await request("GET", "/blocks/head");
+      if (head.indexed_block >= status.block_number) return request("GET", `/accounts/${getAddress(wallet.address)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${hash}: no block yet`);
+}
+
+// -- the frame ---------------------------------------------------------------------------------
+
+const ROUTES = { "#/": health, "#/account": account, "#/pay": payView };
+
+async function render() {
+  for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+  const make = ROUTES[location.hash] || health;
+  try {
+    view().replaceChildren(...(await make()));
+  } catch (error) {
+    view().replaceChildren(el("p", { class: "error" }, why(error)));
+  }
+}
+
+const language = document.getElementById("language");
+language.value = getLanguage();
+setLanguage(getLanguage());
+language.addEventListener("change", () => {
+  setLanguage(language.value);
+  render();
+});
+window.addEventListener("hashchange", render);
+if ("serviceWorker" in navigator) navigator.serviceWorker.register("sw.js").catch(() => {});
+render();

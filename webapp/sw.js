@@ -1,0 +1,13 @@
+// The app's shell, cached so that it opens offline (its data always comes from the gateway).
+const SHELL = "next-shell-v1";
+const FILES = ["./", "index.html", "app.js", "style.css", "manifest.webmanifest", "icon.svg"];
+self.addEventListener("install", (event) => event.waitUntil(caches.open(SHELL).then((c) => c.addAll(FILES))));
+self.addEventListener("activate", (event) =>
+  event.waitUntil(caches.keys().then((keys) => Promise.all(keys.filter((k) => k !== SHELL).map((k) => caches.delete(k))))),
+);
+self.addEventListener("fetch", (event) => {
+  const url = new URL(event.request.url);
+  const shell = url.origin === location.origin && url.pathname.startsWith(new URL("./", location).pathname);
+  if (event.request.method !== "GET" || !shell) return; // the API: always the network
+  event.respondWith(fetch(event.request).catch(() => caches.match(event.request)));
+});

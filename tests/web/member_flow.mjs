@@ -80,6 +80,28 @@ try {
   result.history = await page.locator("table").innerText();
   await page.fill("#search", "croissants");
   result.searched_rows = await page.locator("tbody tr").count();
+  result.allowances = await page.locator("#allowances").innerText();
+
+  // The member asks for a payment: a link and its QR code; opening the link (as a phone's camera
+  // does with the QR code) fills the payment form.
+  await page.goto(`${url}/app/#/request`);
+  await page.getByRole("heading", { name: "Demander un paiement" }).waitFor();
+  await page.fill("#request-amount", "7,20");
+  await page.fill("#request-ref", "facture 12");
+  await page.getByRole("button", { name: "Créer le lien et le QR code" }).click();
+  await page.locator("#request svg").waitFor();
+  result.request_link = await page.locator("#request-link").getAttribute("href");
+  await audit("request");
+  await page.goto(result.request_link);
+  await page.getByRole("heading", { name: "Payer" }).waitFor();
+  result.prefilled = [await page.inputValue("#to"), await page.inputValue("#amount"), await page.inputValue("#ref")];
+
+  await page.goto(`${url}/app/#/proposals`);
+  await page.getByRole("heading", { name: "L'assemblée des membres" }).waitFor();
+  await audit("proposals");
+
+  await page.goto(`${url}/app/#/account`);
+  await page.getByRole("heading", { name: "Mon compte" }).waitFor();
   const download = page.waitForEvent("download");
   await page.getByRole("button", { name: "Exporter en CSV" }).click();
   result.csv = readFileSync(await (await download).path(), "utf8");

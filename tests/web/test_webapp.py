@@ -7,6 +7,7 @@ is fetched from outside the gateway."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import threading
@@ -65,7 +66,7 @@ def test_a_member_signs_in_pays_and_finds_it_in_its_history(w3, deployment, oper
         text=True,
         timeout=300,
         cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin", "CHROMIUM": CHROMIUM},
+        env={**os.environ, "CHROMIUM": CHROMIUM},
     )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
@@ -82,6 +83,9 @@ def test_a_member_signs_in_pays_and_finds_it_in_its_history(w3, deployment, oper
     assert "pain et croissants" in result["history"] and result["searched_rows"] == 1
     header, line = result["csv"].strip().splitlines()[:2]
     assert header.startswith("block;time;direction") and ";out;" in line and ";12.50;0.03;" in line
+    assert "Aucune allocation" in result["allowances"]
+    assert f"#/pay?to={member.address}&amount=7.20&ref=facture+12" in result["request_link"]
+    assert result["prefilled"] == [member.address, "7.20", "facture 12"]
     ledger = ledger_of(w3, deployment).functions
     assert ledger.balanceOf(bakery.address).call() == 1_250
     assert ledger.balanceOf(member.address).call() == -1_253

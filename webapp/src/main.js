@@ -3,6 +3,7 @@
 // written as functions of the gateway's answers, and ethers.js for keys and signatures.
 
 import { Interface, Wallet, getAddress, isAddress, keccak256, toUtf8Bytes } from "ethers";
+import qrcode from "qrcode-generator";
 import { GatewayError, request, signIn, signOut, signedIn, unlock } from "./gateway.js";
 import { date, getLanguage, money, number, parseAmount, setLanguage, t } from "./i18n.js";
 
@@ -121,6 +122,7 @@ async function account() {
     request("GET", `/accounts/${address}/transfers?limit=200`),
   ]);
   history = transfers.items;
+  const allowances = await request("GET", `/accounts/${address}/allowances`).catch(() => null);
   const search = el("input", { type: "search", id: "search", "aria-label": t("account.search"), placeholder: t("account.search") });
   const body = el("tbody");
   const fill = () => {
@@ -152,12 +154,77 @@ async function account() {
       [t("account.available"), money(state.available_credit)],
       [t("account.status"), state.status],
     ]),
+    ...allowanceList(allowances),
     el("h2", {}, t("account.history")),
     search,
     el("button", { type: "button", class: "secondary", onclick: () => exportCsv(address) }, t("account.export")),
     el("table", {}, el("thead", {}, el("tr", {}, ["history.date", "history.amount", "history.other", "history.ref"].map((k) => el("th", { scope: "col" }, t(k))))), body),
     el("p", {}, el("button", { type: "button", class: "secondary", onclick: () => { wallet = null; signOut(); location.hash = "#/"; render(); } }, t("account.signout"))),
   ];
+}
+
+function allowanceList(answer) {
+  if (answer === null) return []; // a ledger deployed before the councils' allowances
+  const now = Date.now() / 1000;
+  const items = answer.allowances.map((a) => {
+    const where = a.category_names?.length ? a.category_names.join(", ") : t("allowances.any");
+    const days = Math.floor((a.expires_at - now) / 86400);
+    const line = t("allowances.item", { amount: money(a.remaining), date: date(a.expires_at), where });
+    return el("li", {}, line, days <= 30 ? el("strong", {}, ` — ${t("allowances.soon", { days })}`) : "");
+  });
+  return [el("h2", {}, t("allowances.title")), items.length ? el("ul", { id: "allowances" }, items) : el("p", { id: "allowances" }, t("allowances.none"))];
+}
+
+function query() {
+  const at = location.hash.indexOf("?");
+  return new URLSearchParams(at === -1 ? "" : location.hash.slice(at + 1));
+}
+
+function requestView() {
+  if (!signedIn()) return signInView();
+  const amount = el("input", { id: "request-amount", inputmode: "decimal" });
+  const ref = el("input", { id: "request-ref", maxlength: "32" });
+  const shown = el("div", { id: "request" });
+  const form = el(
+    "form",
+    {
+      onsubmit: (event) => {
+        event.preventDefault();
+        const hundredths = parseAmount(amount.value);
+        if (hundredths === null) return say(t("error.amount"), true);
+        const params = new URLSearchParams({ to: getAddress(wallet.address), amount: (Number(hundredths) / 100).toFixed(2) });
+        if (ref.value.trim()) params.set("ref", ref.value.trim());
+        const link = `${location.origin}${location.pathname}#/pay?${params}`;
+        const qr = qrcode(0, "M");
+        qr.addData(link);
+        qr.make();
+        const svg = new DOMParser().parseFromString(qr.createSvgTag({ cellSize: 4, margin: 4, scalable: true, alt: t("request.qr") }), "image/svg+xml").documentElement;
+        svg.setAttribute("role", "img");
+        svg.setAttribute("aria-label", t("request.qr"));
+        svg.setAttribute("width", "240");
+        shown.replaceChildren(el("p", {}, t("request.link")), el("p", {}, el("a", { href: link, id: "request-link" }, link)), document.importNode(svg, true));
+        say("");
+      },
+    },
+    el("label", {}, t("pay.amount"), amount),
+    el("label", {}, t("pay.ref"), ref),
+    el("button", { type: "submit" }, t("request.make")),
+  );
+  return [el("h1", {}, t("request.title")), form, shown];
+}
+
+async function proposals() {
+  const page = await request("GET", "/proposals");
+  const items = page.items.map((p) =>
+    el(
+      "li",
+      {},
+      el("strong", {}, t(`state.${p.state}`)),
+      ` — ${p.description.slice(0, 300)} `,
+      el("span", {}, `(${t("proposals.votes", { for: p.votes.for, against: p.votes.against, abstain: p.votes.abstain })})`),
+    ),
+  );
+  return [el("h1", {}, t("proposals.title")), items.length ? el("ul", {}, items) : el("p", {}, t("proposals.none")), el("p", {}, t("proposals.vote"))];
 }
 
 function refText(ref) {
@@ -194,9 +261,10 @@ function rightPad(bytes) {
 
 function payView() {
   if (!signedIn()) return signInView();
-  const to = el("input", { id: "to", autocomplete: "off", spellcheck: "false" });
-  const amount = el("input", { id: "amount", inputmode: "decimal" });
-  const ref = el("input", { id: "ref", maxlength: "64" });
+  const asked = query(); // a payment request's link (or its QR code, scanned) fills the form
+  const to = el("input", { id: "to", autocomplete: "off", spellcheck: "false", value: asked.get("to") ?? "" });
+  const amount = el("input", { id: "amount", inputmode: "decimal", value: asked.get("amount") ?? "" });
+  const ref = el("input", { id: "ref", maxlength: "64", value: asked.get("ref") ?? "" });
   const summary = el("p", { id: "summary" });
   let prepared = null;
   const send = el("button", { type: "button", id: "send", hidden: "" , onclick: async () => {
@@ -275,11 +343,11 @@ async function settled(hash) {
 
 // -- the frame ---------------------------------------------------------------------------------
 
-const ROUTES = { "#/": health, "#/account": account, "#/pay": payView };
+const ROUTES = { "#/": health, "#/account": account, "#/pay": payView, "#/request": requestView, "#/proposals": proposals };
 
 async function render() {
   for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
-  const make = ROUTES[location.hash] || health;
+  const make = ROUTES[location.hash.split("?")[0]] || health;
   try {
     view().replaceChildren(...(await make()));
   } catch (error) {

@@ -99,6 +99,9 @@ try {
   await page.goto(`${url}/app/#/proposals`);
   await page.getByRole("heading", { name: "L'assemblée des membres" }).waitFor();
   await audit("proposals");
+  await page.locator('[data-vote$="-for"]').first().click();
+  await page.locator("#status").filter({ hasText: "Votre vote est compté" }).waitFor({ timeout: 60_000 });
+  result.proposals = await page.locator("main").innerText();
 
   await page.goto(`${url}/app/#/account`);
   await page.getByRole("heading", { name: "Mon compte" }).waitFor();

@@ -16,10 +16,13 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 
-from next_contracts import keyfile
+from next_contracts import keyfile, load_artifact
+from next_contracts.constitution import GovernanceConfig
+from next_contracts.deploy import GOVERNOR
 from next_node.db.engine import make_engine
 from tests.node.helpers import index_to_head, running_gateway
 from tests.paths import ROOT
+from tests.support.chain import call, later
 from tests.wallet.conftest import admit, ledger_of
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -56,6 +59,14 @@ def test_a_member_signs_in_pays_and_finds_it_in_its_history(w3, deployment, oper
     member, bakery = Account.create(), Account.create()
     admit(w3, deployment, operator, member.address, limit=100_000)
     admit(w3, deployment, operator, bakery.address, kind=1)
+    # A proposal open to votes: the bakery proposes a fee of 0.3 %, the voting delay passes.
+    later(w3, 1)  # the roll counts votes from the second after an admission
+    governor = w3.eth.contract(deployment.governor, abi=load_artifact(GOVERNOR).abi)
+    fee = ledger_of(w3, deployment).encode_abi("setFee", [30])
+    call(
+        w3, bakery, governor.functions.propose([deployment.ledger], [0], [bytes.fromhex(fee[2:])], "Commission à 0,3 %")
+    )
+    later(w3, GovernanceConfig().voting_delay + 1)
     keystore = tmp_path / "member.json"
     keystore.write_text(json.dumps(keyfile.encrypt(member.key, PASSWORD)))  # the CLI's own format
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -86,6 +97,9 @@ def test_a_member_signs_in_pays_and_finds_it_in_its_history(w3, deployment, oper
     assert "Aucune allocation" in result["allowances"]
     assert f"#/pay?to={member.address}&amount=7.20&ref=facture+12" in result["request_link"]
     assert result["prefilled"] == [member.address, "7.20", "facture 12"]
+    assert "vote ouvert" in result["proposals"] and "pour 1, contre 0" in result["proposals"]
+    [proposal_id] = {log["args"]["proposalId"] for log in governor.events.ProposalCreated.get_logs(from_block=0)}
+    assert governor.functions.hasVoted(proposal_id, member.address).call()
     ledger = ledger_of(w3, deployment).functions
     assert ledger.balanceOf(bakery.address).call() == 1_250
     assert ledger.balanceOf(member.address).call() == -1_253

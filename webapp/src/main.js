@@ -8,6 +8,8 @@ import { GatewayError, request, signIn, signOut, signedIn, unlock } from "./gate
 import { date, getLanguage, money, number, parseAmount, setLanguage, t } from "./i18n.js";
 
 const LEDGER_ABI = new Interface(["function pay(address to, uint256 amount, bytes32 ref)"]);
+const GOVERNOR_ABI = new Interface(["function castVote(uint256 proposalId, uint8 support)"]);
+const SUPPORT = { against: 0, for: 1, abstain: 2 }; // GovernorCountingSimple's order
 const view = () => document.getElementById("view");
 let wallet = null; // the unlocked key: in this page's memory only
 let history = [];
@@ -222,9 +224,35 @@ async function proposals() {
       el("strong", {}, t(`state.${p.state}`)),
       ` — ${p.description.slice(0, 300)} `,
       el("span", {}, `(${t("proposals.votes", { for: p.votes.for, against: p.votes.against, abstain: p.votes.abstain })})`),
+      p.state === "active" && signedIn()
+        ? el("span", { class: "votes" }, Object.keys(SUPPORT).map((choice) =>
+            el("button", { type: "button", class: "secondary", "data-vote": `${p.short_id}-${choice}`, onclick: () => vote(p.proposal_id, choice) }, t(`vote.${choice}`)),
+          ))
+        : "",
     ),
   );
-  return [el("h1", {}, t("proposals.title")), items.length ? el("ul", {}, items) : el("p", {}, t("proposals.none")), el("p", {}, t("proposals.vote"))];
+  const hint = signedIn() ? [] : [el("p", {}, t("proposals.vote"))];
+  return [el("h1", {}, t("proposals.title")), items.length ? el("ul", {}, items) : el("p", {}, t("proposals.none")), ...hint];
+}
+
+/** A member's vote, signed in the page and relayed like a payment: one member, one vote. */
+async function vote(proposalId, choice) {
+  try {
+    const ledger = await request("GET", "/ledger");
+    const data = GOVERNOR_ABI.encodeFunctionData("castVote", [BigInt(proposalId), SUPPORT[choice]]);
+    const preflight = await request("POST", `/accounts/${getAddress(wallet.address)}/preflight`, { data, to: ledger.governor });
+    const raw = await wallet.signTransaction({
+      type: 0, to: ledger.governor, data, gasLimit: preflight.gas, gasPrice: preflight.gas_price,
+      nonce: preflight.nonce, chainId: ledger.chain_id, value: 0,
+    });
+    const sent = await request("POST", "/tx", { raw });
+    say(t("pay.sent", { hash: sent.tx_hash }));
+    await settled(sent.tx_hash);
+    say(t("vote.done"));
+    await render();
+  } catch (error) {
+    say(t("pay.refused", { why: why(error) }), true);
+  }
 }
 
 function refText(ref) {

@@ -39,7 +39,7 @@ class LedgerInfo(BaseModel):
 
 class Preflight(BaseModel):
     data: str  # 0x-prefixed calldata for the ledger (or for `to`)
-    to: str | None = None  # the ledger (default), its bonus allowances or the commons rewards
+    to: str | None = None  # the ledger (default), its bonus allowances, the commons rewards or the governor
 
 
 class Prepared(BaseModel):
@@ -61,9 +61,11 @@ class TxStatus(BaseModel):
 
 def relayed_targets(deployment: Deployment) -> set[str]:
     """What members' transactions may call through the gateway: the ledger (payments), the bonus
-    allowances (a holder's payment that spends them) and the commons rewards (a claim submitted or
-    paid), lowercased."""
-    return {a.lower() for a in (deployment.ledger, deployment.bonus_allowances, deployment.commons_rewards) if a}
+    allowances (a holder's payment that spends them), the commons rewards (a claim submitted or
+    paid) and the governor (a member's vote, proposal, queuing or execution, from the web app),
+    lowercased."""
+    contracts = (deployment.ledger, deployment.bonus_allowances, deployment.commons_rewards, deployment.governor)
+    return {a.lower() for a in contracts if a}
 
 
 def in_words(decoded: DecodedError) -> str:

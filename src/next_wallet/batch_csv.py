@@ -43,9 +43,17 @@ class Line:
 def read_lines(path: Path) -> tuple[list[Line], list[str]]:
     """The file's lines, and a message for every bad one (with its line number)."""
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        data = path.read_bytes()
     except OSError as error:
         return [], [f"{path}: cannot read it: {error.strerror or error}"]
+    return read_data(data, str(path))
+
+
+def read_data(data: bytes, name: str) -> tuple[list[Line], list[str]]:
+    """A file's bytes read by the rules above (the gateway reads an uploaded file with them too)."""
+    path = name
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return [], [f'{path}: not UTF-8 text (save it as "CSV UTF-8")']
     header_line = text.splitlines()[0] if text else ""

@@ -4,7 +4,7 @@
 // Prints one JSON object for the Python test; screenshots go to OUT.
 //   node member_flow.mjs URL KEYSTORE PASSWORD PAYEE OUT
 import { chromium } from "playwright-core";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 
 const [url, keystore, password, payee, out] = process.argv.slice(2);
@@ -95,6 +95,22 @@ try {
   await page.goto(result.request_link);
   await page.getByRole("heading", { name: "Payer" }).waitFor();
   result.prefilled = [await page.inputValue("#to"), await page.inputValue("#amount"), await page.inputValue("#ref")];
+
+  // The council's side: a file with bad lines, every one named before anything is signed; then a
+  // file that reads well, checked on the chain (a payee who is not a member is refused).
+  writeFileSync(`${out}/bad.csv`, `adresse,montant,nom\n${payee},12,50\n${payee},"3,00",x\n0x12,1,y\n`);
+  writeFileSync(`${out}/good.csv`, `adresse;montant\n${payee};5,00\n0x${"77".repeat(20)};2,00\n`);
+  await page.goto(`${url}/app/#/batch`);
+  await page.getByRole("heading", { name: "Versement groupé (fichier CSV)" }).waitFor();
+  await page.setInputFiles("#batch-file", `${out}/bad.csv`);
+  await page.getByRole("button", { name: "Vérifier le fichier" }).click();
+  await page.locator("#batch-result li").first().waitFor();
+  result.batch_bad = await page.locator("#batch-result").innerText();
+  await page.setInputFiles("#batch-file", `${out}/good.csv`);
+  await page.getByRole("button", { name: "Vérifier le fichier" }).click();
+  await page.locator("#batch-result").filter({ hasText: "total" }).waitFor();
+  result.batch_good = await page.locator("#batch-result").innerText();
+  await audit("batch");
 
   await page.goto(`${url}/app/#/proposals`);
   await page.getByRole("heading", { name: "L'assemblée des membres" }).waitFor();

@@ -97,6 +97,10 @@ def test_a_member_signs_in_pays_and_finds_it_in_its_history(w3, deployment, oper
     assert "Aucune allocation" in result["allowances"]
     assert f"#/pay?to={member.address}&amount=7.20&ref=facture+12" in result["request_link"]
     assert result["prefilled"] == [member.address, "7.20", "facture 12"]
+    bad = result["batch_bad"]
+    assert "line 2:" in bad and "line 3:" not in bad and "line 4:" in bad  # the split comma, the short address
+    good = result["batch_good"]
+    assert "2 ligne(s), total 7,00 NXT" in good and "Ligne 3 :" in good and "not a member" in good
     assert "vote ouvert" in result["proposals"] and "pour 1, contre 0" in result["proposals"]
     [proposal_id] = {log["args"]["proposalId"] for log in governor.events.ProposalCreated.get_logs(from_block=0)}
     assert governor.functions.hasVoted(proposal_id, member.address).call()

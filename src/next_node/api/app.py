@@ -25,6 +25,7 @@ from next_node.api import (
     stats,
 )
 from next_node.api.batch_check import router as batch_check_router
+from next_node.api.batch_file import router as batch_file_router
 from next_node.api.bodylimit import BodyLimit
 from next_node.api.deps import Context
 from next_node.api.docs import install_docs
@@ -87,6 +88,7 @@ def create_app(
     ):
         app.include_router(router)
     app.include_router(batch_check_router)
+    app.include_router(batch_file_router)
     app.include_router(relay.router)
     install_docs(app)
     install_webapp(app)

@@ -21,6 +21,7 @@ ROUTE_BODY_LIMITS: tuple[tuple[str, int], ...] = (
     (r"/tx", 300 * KIB),
     (r"/accounts/[^/]+/preflight", 300 * KIB),
     (r"/accounts/[^/]+/batch-check", 2048 * KIB),
+    (r"/accounts/[^/]+/batch-file", 8192 * KIB),  # up to 2,000,000 characters, JSON-escaped
 )
 
 

@@ -3,35 +3,12 @@
 // checked, signed in the page and relayed; the payment in the history; axe-core on every page.
 // Prints one JSON object for the Python test; screenshots go to OUT.
 //   node member_flow.mjs URL KEYSTORE PASSWORD PAYEE OUT
-import { chromium } from "playwright-core";
 import { readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { openPage } from "./browser.mjs";
 
 const [url, keystore, password, payee, out] = process.argv.slice(2);
-const axe = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
-const result = { outside: [], violations: {}, errors: [] };
+const { browser, page, result, audit } = await openPage(url, out);
 try {
-  const context = await browser.newContext({ locale: "fr-FR", serviceWorkers: "block" });
-  const page = await context.newPage();
-  page.on("pageerror", (error) => result.errors.push(String(error)));
-  page.on("request", (request) => {
-    if (!request.url().startsWith(url) && !request.url().startsWith("blob:") && !request.url().startsWith("data:")) {
-      result.outside.push(request.url());
-    }
-  });
-  const audit = async (name) => {
-    // Evaluated through the DevTools protocol: the page's own policy refuses inline scripts.
-    await page.evaluate(axe);
-    const found = await page.evaluate(async () => (await window.axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact })));
-    result.violations[name] = found.filter((v) => v.impact === "serious" || v.impact === "critical");
-    await page.screenshot({ path: `${out}/${name}.png`, fullPage: true });
-  };
-
   const started = Date.now();
   await page.goto(`${url}/app/`);
   await page.getByRole("heading", { name: "La santé de la communauté" }).waitFor();

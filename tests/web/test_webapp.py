@@ -18,7 +18,7 @@ from eth_account import Account
 
 from next_contracts import keyfile, load_artifact
 from next_contracts.constitution import GovernanceConfig
-from next_contracts.deploy import GOVERNOR
+from next_contracts.deploy import GOVERNOR, role_id
 from next_node.db.engine import make_engine
 from tests.node.helpers import index_to_head, running_gateway
 from tests.paths import ROOT
@@ -26,7 +26,7 @@ from tests.support.chain import call, later
 from tests.wallet.conftest import admit, ledger_of
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLOW = Path(__file__).with_name("member_flow.mjs")
+FLOWS = Path(__file__).parent
 DIST = ROOT / "src" / "next_node" / "web" / "dist"
 ARTIFACTS = ROOT / "build" / "screenshots"  # kept after the run, as the test's artifacts
 PASSWORD = "pain au levain"
@@ -51,6 +51,24 @@ def following_gateway(w3, deployment, tmp_path):
     thread.join(timeout=10)
 
 
+def run_flow(script: str, *args: str) -> dict:
+    """Runs a browser flow (tests/web/*.mjs) and returns what it saw; its errors fail the test."""
+    done = subprocess.run(
+        ["node", str(FLOWS / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env={**os.environ, "CHROMIUM": CHROMIUM},
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict = json.loads(done.stdout)
+    assert result["errors"] == [], result["errors"]
+    assert result["outside"] == []  # nothing from a CDN, a font service or anywhere else
+    assert all(found == [] for found in result["violations"].values()), result["violations"]
+    return result
+
+
 def test_a_member_signs_in_pays_and_finds_it_in_its_history(w3, deployment, operator, following_gateway, tmp_path):
     assert (ROOT / "src" / "next_node" / "web" / "dist" / "index.html").exists(), (
         "the web app is not built: make webapp"
@@ -71,19 +89,7 @@ def test_a_member_signs_in_pays_and_finds_it_in_its_history(w3, deployment, oper
     keystore.write_text(json.dumps(keyfile.encrypt(member.key, PASSWORD)))  # the CLI's own format
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
-    done = subprocess.run(
-        ["node", str(FLOW), following_gateway, str(keystore), PASSWORD, bakery.address, str(ARTIFACTS)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=ROOT,
-        env={**os.environ, "CHROMIUM": CHROMIUM},
-    )
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout)
-    assert result["errors"] == [], result["errors"]
-    assert result["outside"] == []  # nothing from a CDN, a font service or anywhere else
-    assert all(found == [] for found in result["violations"].values()), result["violations"]
+    result = run_flow("member_flow.mjs", following_gateway, str(keystore), PASSWORD, bakery.address, str(ARTIFACTS))
     assert "Circulation" in result["health_fr"] and "Crédit utilisé" in result["health_fr"]
     assert "Credit in use" in result["health_en"]
     assert "Wrong password" in result["wrong_password"]
@@ -109,6 +115,31 @@ def test_a_member_signs_in_pays_and_finds_it_in_its_history(w3, deployment, oper
     assert ledger.balanceOf(member.address).call() == -1_253
     assert (ARTIFACTS / "pay.png").stat().st_size > 0
     print(f"webapp_first_load_ms={result['first_load_ms']}")  # a figure for the README, not a test of time
+
+
+def test_staff_admit_and_set_a_line_in_the_page_and_are_refused_in_words(
+    w3, deployment, operator, following_gateway, tmp_path
+):
+    """A registrar and committee key that is no member: its calls go through the relay, each held
+    by the gateway's pre-flight to the roles it holds."""
+    staff, newcomer, stranger = Account.create(), Account.create(), Account.create()
+    ledger = ledger_of(w3, deployment)
+    for role in ("REGISTRAR_ROLE", "CREDIT_COMMITTEE_ROLE"):
+        call(w3, operator, ledger.functions.grantRole(role_id(role), staff.address))
+    keystore = tmp_path / "registrar.json"
+    keystore.write_text(json.dumps(keyfile.encrypt(staff.key, PASSWORD)))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    args = (following_gateway, str(keystore), PASSWORD, newcomer.address, stranger.address, str(ARTIFACTS))
+    result = run_flow("staff_flow.mjs", *args)
+    state = ledger.functions.accountOf(newcomer.address).call()
+    assert (state[1], state[2], state[3], state[4], state[5]) == (
+        50_000,
+        2_000_000,
+        1,
+        1,
+        2,
+    )  # active business, region 2
+    assert "Refusé" in result["refused"] and "not a member" in result["refused"], result["refused"]
 
 
 def test_the_gateway_serves_the_app_under_a_strict_policy(w3, deployment, tmp_path):

@@ -119,10 +119,17 @@ function signInView() {
 async function account() {
   if (!signedIn()) return signInView();
   const address = getAddress(wallet.address);
-  const [state, transfers] = await Promise.all([
-    request("GET", `/accounts/${address}`),
-    request("GET", `/accounts/${address}/transfers?limit=200`),
-  ]);
+  let state, transfers;
+  try {
+    [state, transfers] = await Promise.all([
+      request("GET", `/accounts/${address}`),
+      request("GET", `/accounts/${address}/transfers?limit=200`),
+    ]);
+  } catch (error) {
+    if (!(error instanceof GatewayError) || error.status !== 404) throw error;
+    // A staff key that holds no account: its page is the staff's.
+    return [el("h1", {}, t("account.title")), el("p", {}, address), el("p", {}, t("account.staff"), " ", el("a", { href: "#/staff" }, t("nav.staff")))];
+  }
   history = transfers.items;
   const allowances = await request("GET", `/accounts/${address}/allowances`).catch(() => null);
   const search = el("input", { type: "search", id: "search", "aria-label": t("account.search"), placeholder: t("account.search") });
@@ -273,22 +280,95 @@ async function proposals() {
 
 /** A member's vote, signed in the page and relayed like a payment: one member, one vote. */
 async function vote(proposalId, choice) {
+  const ledger = await request("GET", "/ledger");
+  const data = GOVERNOR_ABI.encodeFunctionData("castVote", [BigInt(proposalId), SUPPORT[choice]]);
+  if (await relayCall(ledger.governor, data)) {
+    say(t("vote.done"));
+    await render();
+  }
+}
+
+/**
+ * A call from the signed-in key to one of the system's contracts: pre-flighted by the gateway (its
+ * refusal in words, before anything is signed), signed here, relayed, and waited for. True once
+ * the index has its block; false (and the refusal said) otherwise.
+ */
+async function relayCall(to, data) {
   try {
     const ledger = await request("GET", "/ledger");
-    const data = GOVERNOR_ABI.encodeFunctionData("castVote", [BigInt(proposalId), SUPPORT[choice]]);
-    const preflight = await request("POST", `/accounts/${getAddress(wallet.address)}/preflight`, { data, to: ledger.governor });
+    const preflight = await request("POST", `/accounts/${getAddress(wallet.address)}/preflight`, { data, to });
     const raw = await wallet.signTransaction({
-      type: 0, to: ledger.governor, data, gasLimit: preflight.gas, gasPrice: preflight.gas_price,
+      type: 0, to, data, gasLimit: preflight.gas, gasPrice: preflight.gas_price,
       nonce: preflight.nonce, chainId: ledger.chain_id, value: 0,
     });
     const sent = await request("POST", "/tx", { raw });
     say(t("pay.sent", { hash: sent.tx_hash }));
     await settled(sent.tx_hash);
-    say(t("vote.done"));
-    await render();
+    return true;
   } catch (error) {
     say(t("pay.refused", { why: why(error) }), true);
+    return false;
   }
+}
+
+const STAFF_ABI = new Interface([
+  "function admit(address account, uint8 kind, uint16 region, bytes32 kycHash)",
+  "function setCreditLine(address account, uint256 creditLimit, uint256 ceiling)",
+  "function freeze(address account)",
+  "function unfreeze(address account)",
+  "function exclude(address account)",
+  "function writeOff(address account, bytes32 ref)",
+]);
+const KINDS = ["individual", "business", "council"]; // ordinals 0..2; councils are admitted by a vote
+
+function staffView() {
+  if (!signedIn()) return signInView();
+  const field = (id, label, attributes = {}) => el("label", {}, label, el("input", { id, ...attributes }));
+  const value = (id) => document.getElementById(id).value.trim();
+  const address = (id) => {
+    if (!isAddress(value(id))) throw new Error(t("error.address"));
+    return getAddress(value(id));
+  };
+  const amount = (id) => {
+    const text = value(id);
+    const parsed = /^0+([.,]0{1,2})?$/.test(text) ? 0n : parseAmount(text);
+    if (parsed === null) throw new Error(t("error.amount"));
+    return parsed;
+  };
+  const action = (id, title, fields, build) =>
+    el("form", { id, onsubmit: async (event) => {
+      event.preventDefault();
+      let data;
+      try {
+        data = build();
+      } catch (error) {
+        return say(error.message, true);
+      }
+      const ledger = await request("GET", "/ledger");
+      if (await relayCall(ledger.ledger, data)) say(t("staff.done"));
+    } }, el("h2", {}, title), ...fields, el("button", { type: "submit" }, title));
+  return [
+    el("h1", {}, t("staff.title")),
+    el("p", {}, t("staff.roles")),
+    action("admit", t("staff.admit"), [
+      field("admit-address", t("staff.address"), { autocomplete: "off" }),
+      el("label", {}, t("staff.kind"), el("select", { id: "admit-kind" }, KINDS.slice(0, 2).map((k, i) => el("option", { value: String(i) }, t(`kind.${k}`))))),
+      field("admit-region", t("staff.region"), { inputmode: "numeric", value: "1" }),
+      field("admit-kyc", t("staff.kyc")),
+    ], () => STAFF_ABI.encodeFunctionData("admit", [address("admit-address"), Number(value("admit-kind")), Number(value("admit-region")), keccak256(toUtf8Bytes(value("admit-kyc")))])),
+    action("line", t("staff.line"), [
+      field("line-address", t("staff.address"), { autocomplete: "off" }),
+      field("line-limit", t("account.limit"), { inputmode: "decimal" }),
+      field("line-ceiling", t("staff.ceiling"), { inputmode: "decimal" }),
+    ], () => STAFF_ABI.encodeFunctionData("setCreditLine", [address("line-address"), amount("line-limit"), amount("line-ceiling")])),
+    ...["freeze", "unfreeze", "exclude", "writeOff"].map((name) =>
+      action(name, t(`staff.${name}`), [field(`${name}-address`, t("staff.address"), { autocomplete: "off" })], () =>
+        name === "writeOff"
+          ? STAFF_ABI.encodeFunctionData(name, [address(`${name}-address`), keccak256(toUtf8Bytes(`write-off ${address(`${name}-address`)}`))])
+          : STAFF_ABI.encodeFunctionData(name, [address(`${name}-address`)]),
+      ),
+    ),
+  ];
 }
 
 function refText(ref) {
@@ -337,7 +417,8 @@ function payView() {
       const raw = await wallet.signTransaction(prepared);
       const sent = await request("POST", "/tx", { raw });
       say(t("pay.sent", { hash: sent.tx_hash }));
-      const state = await settled(sent.tx_hash);
+      await settled(sent.tx_hash);
+      const state = await request("GET", `/accounts/${getAddress(wallet.address)}`);
       say(t("pay.done", { balance: money(state.balance) }));
       summary.textContent = "";
       send.hidden = true;
@@ -391,14 +472,14 @@ function payView() {
   return [el("h1", {}, t("pay.title")), form, summary, send];
 }
 
-/** Waits for the transaction's block, then for the index to reach it: the balance after, never before. */
+/** Waits for the transaction's block, then for the index to reach it: what is read next is after it. */
 async function settled(hash) {
   for (let i = 0; i < 600; i += 1) {
     const status = await request("GET", `/tx/${hash}`);
     if (status.status === "reverted") throw new Error(`${hash} reverted`);
     if (status.status === "success") {
       const head = await request("GET", "/blocks/head");
-      if (head.indexed_block >= status.block_number) return request("GET", `/accounts/${getAddress(wallet.address)}`);
+      if (head.indexed_block >= status.block_number) return;
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
@@ -407,7 +488,7 @@ async function settled(hash) {
 
 // -- the frame ---------------------------------------------------------------------------------
 
-const ROUTES = { "#/": health, "#/account": account, "#/pay": payView, "#/request": requestView, "#/batch": batchView, "#/proposals": proposals };
+const ROUTES = { "#/": health, "#/account": account, "#/pay": payView, "#/request": requestView, "#/batch": batchView, "#/staff": staffView, "#/proposals": proposals };
 
 async function render() {
   for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);

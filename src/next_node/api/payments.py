@@ -14,7 +14,7 @@ from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound, Web3RPCError
 
 from next_contracts.deploy import Deployment
-from next_contracts.errors import DecodedError, error_from_exception, role_name
+from next_contracts.errors import DecodedError, describe, error_from_exception, role_name
 from next_contracts.transact import gas_limit, gas_price
 from next_node.api.access import Owner
 from next_node.api.deps import ContextDep
@@ -51,6 +51,7 @@ class Prepared(BaseModel):
 class Refusal(BaseModel):
     detail: str
     error_data: str | None  # the ledger's typed error (selector and arguments), for the wallet to decode
+    words: str | None = None  # the same as a sentence (next_contracts.errors.describe), for the web app
 
 
 class TxStatus(BaseModel):
@@ -92,10 +93,12 @@ def refusal(error: ContractCustomError | ContractLogicError) -> SafeJSONResponse
     in words, and with the typed error's bytes for a wallet to put in its own words."""
     decoded = error_from_exception(error)
     if decoded is not None:
-        detail, data = in_words(decoded), error.data
+        detail, data, words = in_words(decoded), error.data, describe(decoded)
     else:  # a revert without one of the ledger's typed errors: the node's reason string, if any
         detail, data = (error.message or "no reason given"), None
-    return SafeJSONResponse({"detail": f"the ledger would refuse it: {detail}", "error_data": data}, status_code=409)
+        words = detail
+    body = {"detail": f"the ledger would refuse it: {detail}", "error_data": data, "words": words}
+    return SafeJSONResponse(body, status_code=409)
 
 
 @router.get("/ledger", responses={503: {"description": "the chain does not answer"}})

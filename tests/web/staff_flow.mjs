@@ -1,0 +1,33 @@
+// A registrar and credit committee member (staff, not a member) in the web app: admits a newcomer,
+// gives it a credit line, and is refused in words when it freezes someone who is not a member.
+//   node staff_flow.mjs URL KEYSTORE PASSWORD NEWCOMER STRANGER OUT
+import { openPage, signIn } from "./browser.mjs";
+
+const [url, keystore, password, newcomer, stranger, out] = process.argv.slice(2);
+const { browser, page, result, audit } = await openPage(url, out);
+try {
+  await signIn(page, url, keystore, password);
+  await page.goto(`${url}/app/#/staff`);
+  await page.getByRole("heading", { name: "L'équipe de la coopérative" }).waitFor();
+  await audit("staff");
+  await page.fill("#admit-address", newcomer);
+  await page.selectOption("#admit-kind", "1");
+  await page.fill("#admit-region", "2");
+  await page.fill("#admit-kyc", "dossier 2026-117");
+  await page.locator("#admit button").click();
+  await page.locator("#status").filter({ hasText: "Fait." }).waitFor({ timeout: 60_000 });
+  await page.fill("#line-address", newcomer);
+  await page.fill("#line-limit", "500,00");
+  await page.fill("#line-ceiling", "20 000,00");
+  await page.locator("#line button").click();
+  await page.locator("#status").filter({ hasText: "Fait." }).waitFor({ timeout: 60_000 });
+  await page.fill("#freeze-address", stranger);
+  await page.locator("#freeze button").click();
+  await page.locator("#status.error").waitFor({ timeout: 60_000 });
+  result.refused = await page.locator("#status").innerText();
+} catch (error) {
+  result.errors.push(String(error.stack || error));
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(result));

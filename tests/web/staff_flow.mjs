@@ -7,6 +7,11 @@ const [url, keystore, password, newcomer, stranger, out] = process.argv.slice(2)
 const { browser, page, result, audit } = await openPage(url, out);
 try {
   await signIn(page, url, keystore, password);
+  // Staff see every day's figures (the public, only days of 5 payers or more): drawn as bars.
+  await page.goto(`${url}/app/#/`);
+  await page.locator("#daily rect").first().waitFor();
+  result.bars = await page.locator("#daily rect").count();
+  await audit("health-staff");
   await page.goto(`${url}/app/#/staff`);
   await page.getByRole("heading", { name: "L'équipe de la coopérative" }).waitFor();
   await audit("staff");

@@ -92,6 +92,7 @@ def test_a_member_signs_in_pays_and_finds_it_in_its_history(w3, deployment, oper
     result = run_flow("member_flow.mjs", following_gateway, str(keystore), PASSWORD, bakery.address, str(ARTIFACTS))
     assert "Circulation" in result["health_fr"] and "Crédit utilisé" in result["health_fr"]
     assert "Credit in use" in result["health_en"]
+    assert "Volume paid per day" in result["health_en"] and "fewer than 5 payers" in result["health_en"]
     assert "Wrong password" in result["wrong_password"]
     assert member.address in result["account_before"] and "NXT 1,000.00" in result["account_before"]
     assert "Montant invalide" in result["bad_amount"]  # 1,234 is neither 1 234 nor 1,23: refused
@@ -126,6 +127,10 @@ def test_staff_admit_and_set_a_line_in_the_page_and_are_refused_in_words(
     ledger = ledger_of(w3, deployment)
     for role in ("REGISTRAR_ROLE", "CREDIT_COMMITTEE_ROLE"):
         call(w3, operator, ledger.functions.grantRole(role_id(role), staff.address))
+    payer, payee = Account.create(), Account.create()  # a payment today, for the daily chart
+    for account in (payer, payee):
+        admit(w3, deployment, operator, account.address)
+    call(w3, payer, ledger.functions.pay(payee.address, 100, b"\x00" * 32))
     keystore = tmp_path / "registrar.json"
     keystore.write_text(json.dumps(keyfile.encrypt(staff.key, PASSWORD)))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -139,6 +144,7 @@ def test_staff_admit_and_set_a_line_in_the_page_and_are_refused_in_words(
         1,
         2,
     )  # active business, region 2
+    assert result["bars"] >= 1  # today's payment, which staff see
     assert "Refusé" in result["refused"] and "not a member" in result["refused"], result["refused"]
 
 

@@ -170,3 +170,24 @@ def test_the_gateway_serves_the_app_under_a_strict_policy(w3, deployment, tmp_pa
     install_webapp(bare, tmp_path / "nothing")
     missing = TestClient(bare).get("/app/")
     assert missing.status_code == 404 and "make webapp" in missing.text
+
+
+def test_the_auditor_opens_a_report_from_its_own_disk(w3, deployment, following_gateway, tmp_path):
+    """A report as next-audit writes it (its own Report class): a failing check's finding named, the
+    figures shown; a file that is no report refused."""
+    from next_audit.report import Failure, Report
+
+    report = Report(4242, deployment.ledger, 0, 1_234, "0x" + "ab" * 32)
+    report.check("chain.integrity", Failure.CHAIN, "parent links, header hashes", "blocks").checked = 1_235
+    rules = report.check("ledger.rules", Failure.LEDGER_RULES, "limits, ceilings, fees", "events")
+    rules.fail("0x" + "cd" * 20, "paid 12,50 beyond its limit in block 1200")
+    report.figures.update({"payments": 2_400, "reserve": 1_520})
+    (tmp_path / "report.json").write_text(report.to_json())
+    (tmp_path / "not.json").write_text('{"hello": "world"}')
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    args = (following_gateway, str(tmp_path / "report.json"), str(tmp_path / "not.json"), str(ARTIFACTS))
+    result = run_flow("audit_flow.mjs", *args)
+    assert "pas un rapport" in result["refused"]
+    shown = result["shown"]
+    assert "Résultat : fail, blocs 0 à 1234" in shown and "chain.integrity" in shown and "échoué" in shown
+    assert "paid 12,50 beyond its limit in block 1200" in shown and "2 400" in shown.replace("\u202f", " ")

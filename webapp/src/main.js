@@ -288,6 +288,40 @@ function batchView() {
   return [el("h1", {}, t("batch.title")), form, shown];
 }
 
+/** The auditor's page: a report of `next-audit --json FILE`, opened from the auditor's own disk
+ * (the audit runs on the auditor's own node; the gateway is what it checks, not where it reports). */
+function auditView() {
+  const file = el("input", { type: "file", id: "report", accept: ".json,application/json" });
+  const shown = el("div", { id: "report-view" });
+  file.addEventListener("change", async () => {
+    let report;
+    try {
+      report = JSON.parse(await file.files[0].text());
+      if (!Array.isArray(report.checks)) throw new Error("no checks");
+    } catch {
+      return say(t("audit.bad"), true);
+    }
+    say("");
+    const rows = report.checks.map((c) =>
+      el("tr", {}, el("td", {}, c.name), el("td", { class: c.status === "fail" ? "error" : "" }, t(`audit.${c.status.replace(" ", "_")}`)), el("td", {}, c.covered), el("td", {}, c.description)),
+    );
+    const findings = report.checks.flatMap((c) => c.findings.map((f) => el("li", {}, `${c.name} — ${f.subject}: ${f.message}`)));
+    const figures = Object.entries(report.figures || {}).filter(([, v]) => typeof v !== "object");
+    shown.replaceChildren(
+      el("p", { class: report.exit_code ? "error" : "" }, t("audit.summary", { result: report.result, from: report.from_block, to: report.to_block, chain: report.chain_id })),
+      el("table", {}, el("thead", {}, el("tr", {}, ["audit.check", "audit.status", "audit.covered", "audit.what"].map((k) => el("th", { scope: "col" }, t(k))))), el("tbody", {}, rows)),
+      ...(findings.length ? [el("h2", {}, t("audit.findings")), el("ul", { id: "findings" }, findings)] : []),
+      el("h2", {}, t("audit.figures")),
+      figuresList(figures),
+    );
+  });
+  return [el("h1", {}, t("audit.title")), el("p", {}, t("audit.how")), el("label", {}, t("audit.file"), file), shown];
+}
+
+function figuresList(entries) {
+  return figures(entries.map(([name, value]) => [name.replaceAll("_", " "), typeof value === "number" ? number(value, 2) : String(value)]));
+}
+
 async function proposals() {
   const page = await request("GET", "/proposals");
   const items = page.items.map((p) =>
@@ -518,7 +552,7 @@ async function settled(hash) {
 
 // -- the frame ---------------------------------------------------------------------------------
 
-const ROUTES = { "#/": health, "#/account": account, "#/pay": payView, "#/request": requestView, "#/batch": batchView, "#/staff": staffView, "#/proposals": proposals };
+const ROUTES = { "#/": health, "#/account": account, "#/pay": payView, "#/request": requestView, "#/batch": batchView, "#/staff": staffView, "#/audit": auditView, "#/proposals": proposals };
 
 async function render() {
   for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);

@@ -94,6 +94,7 @@ try {
   await audit("proposals");
   await page.locator('[data-vote$="-for"]').first().click();
   await page.locator("#status").filter({ hasText: "Votre vote est compté" }).waitFor({ timeout: 60_000 });
+  await page.locator("main").filter({ hasText: "pour 1" }).waitFor();
   result.proposals = await page.locator("main").innerText();
 
   await page.goto(`${url}/app/#/account`);

@@ -9,7 +9,7 @@ import { date, getLanguage, money, number, parseAmount, setLanguage, t } from ".
 
 const LEDGER_ABI = new Interface(["function pay(address to, uint256 amount, bytes32 ref)"]);
 const GOVERNOR_ABI = new Interface(["function castVote(uint256 proposalId, uint8 support)"]);
-const SUPPORT = { against: 0, for: 1, abstain: 2 }; // GovernorCountingSimple's order
+const SUPPORT = { for: 1, against: 0, abstain: 2 }; // GovernorCountingSimple's numbers
 const view = () => document.getElementById("view");
 let wallet = null; // the unlocked key: in this page's memory only
 let history = [];
@@ -347,8 +347,8 @@ async function vote(proposalId, choice) {
   const ledger = await request("GET", "/ledger");
   const data = GOVERNOR_ABI.encodeFunctionData("castVote", [BigInt(proposalId), SUPPORT[choice]]);
   if (await relayCall(ledger.governor, data)) {
+    await render(); // the totals with this vote (the index has its block)
     say(t("vote.done"));
-    await render();
   }
 }
 

@@ -89,7 +89,7 @@ test: setup postgres chromium
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(NPM_BIN)/solhint --max-warnings 0 'contracts/**/*.sol'
-	$(NPM_BIN)/prettier --check 'contracts/**/*.sol'
+	$(NPM_BIN)/prettier --check 'contracts/**/*.sol' 'webapp/**/*.{js,mjs,css,html}' 'tests/web/*.mjs'
 	@# One session: the shared fixtures in tests/conftest.py, ape's beside the contract tests.
 	@# Three workers on two cores: most of these tests wait on one-second blocks, not on the CPU.
 	@# By file, so that a module's chain and database stay in one worker.
@@ -106,7 +106,7 @@ lint: setup
 	$(BIN)/ruff format src scripts bench tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(NPM_BIN)/prettier --write --log-level warn 'contracts/**/*.sol'
+	$(NPM_BIN)/prettier --write --log-level warn 'contracts/**/*.sol' 'webapp/**/*.{js,mjs,css,html}' 'tests/web/*.mjs'
 	$(NPM_BIN)/solhint --max-warnings 0 'contracts/**/*.sol'
 
 # Rebuilds the committed artifacts from contracts/ with the pinned compiler.

@@ -3,7 +3,9 @@ const SHELL = "next-shell-v1";
 const FILES = ["./", "index.html", "app.js", "style.css", "manifest.webmanifest", "icon.svg"];
 self.addEventListener("install", (event) => event.waitUntil(caches.open(SHELL).then((c) => c.addAll(FILES))));
 self.addEventListener("activate", (event) =>
-  event.waitUntil(caches.keys().then((keys) => Promise.all(keys.filter((k) => k !== SHELL).map((k) => caches.delete(k))))),
+  event.waitUntil(
+    caches.keys().then((keys) => Promise.all(keys.filter((k) => k !== SHELL).map((k) => caches.delete(k)))),
+  ),
 );
 self.addEventListener("fetch", (event) => {
   const url = new URL(event.request.url);

@@ -10,8 +10,15 @@ const axe = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.mi
 export async function openPage(url, out) {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-           "--disable-component-update", "--disable-sync", "--no-first-run"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
   });
   const result = { outside: [], violations: {}, errors: [] };
   const context = await browser.newContext({ locale: "fr-FR", serviceWorkers: "block" });
@@ -19,12 +26,15 @@ export async function openPage(url, out) {
   page.on("pageerror", (error) => result.errors.push(String(error)));
   page.on("request", (request) => {
     const target = request.url();
-    if (!target.startsWith(url) && !target.startsWith("blob:") && !target.startsWith("data:")) result.outside.push(target);
+    if (!target.startsWith(url) && !target.startsWith("blob:") && !target.startsWith("data:"))
+      result.outside.push(target);
   });
   const audit = async (name) => {
     // Evaluated through the DevTools protocol: the page's own policy refuses inline scripts.
     await page.evaluate(axe);
-    const found = await page.evaluate(async () => (await window.axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact })));
+    const found = await page.evaluate(async () =>
+      (await window.axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact })),
+    );
     result.violations[name] = found.filter((v) => v.impact === "serious" || v.impact === "critical");
     await page.screenshot({ path: `${out}/${name}.png`, fullPage: true });
   };

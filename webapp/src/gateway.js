@@ -33,7 +33,9 @@ export async function request(method, path, body) {
   const data = response.headers.get("content-type")?.includes("json") ? await response.json() : {};
   if (!response.ok) {
     // A refusal of the ledger comes as a sentence too (`words`); else the gateway's own detail.
-    const detail = data.words || (typeof data.detail === "string" ? data.detail : JSON.stringify(data.detail ?? response.statusText));
+    const detail =
+      data.words ||
+      (typeof data.detail === "string" ? data.detail : JSON.stringify(data.detail ?? response.statusText));
     throw new GatewayError(response.status, detail);
   }
   return data;

@@ -8,7 +8,8 @@ export const WORDS = {
     "nav.staff": "Équipe",
     "nav.audit": "Audit",
     "audit.title": "Le rapport d'audit",
-    "audit.how": "Ouvrez le rapport écrit par next-audit --json FICHIER sur votre propre nœud : il reste sur votre disque.",
+    "audit.how":
+      "Ouvrez le rapport écrit par next-audit --json FICHIER sur votre propre nœud : il reste sur votre disque.",
     "audit.file": "Rapport (JSON)",
     "audit.bad": "Ce fichier n'est pas un rapport de next-audit.",
     "audit.summary": "Résultat : {result}, blocs {from} à {to} de la chaîne {chain}.",
@@ -283,7 +284,10 @@ export function t(key, values = {}) {
 /** Hundredths as the reader writes money: 1 234,50 NXT (fr) or NXT 1,234.50 (en). */
 export function money(hundredths) {
   const value = Number(hundredths) / 100;
-  const number = new Intl.NumberFormat(LOCALES[language], { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(value);
+  const number = new Intl.NumberFormat(LOCALES[language], {
+    minimumFractionDigits: 2,
+    maximumFractionDigits: 2,
+  }).format(value);
   return language === "fr" ? `${number} NXT` : `NXT ${number}`;
 }
 
@@ -292,7 +296,9 @@ export function number(value, digits = 0) {
 }
 
 export function date(seconds) {
-  return new Intl.DateTimeFormat(LOCALES[language], { dateStyle: "medium", timeStyle: "short" }).format(new Date(seconds * 1000));
+  return new Intl.DateTimeFormat(LOCALES[language], { dateStyle: "medium", timeStyle: "short" }).format(
+    new Date(seconds * 1000),
+  );
 }
 
 /**

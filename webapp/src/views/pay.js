@@ -1,0 +1,154 @@
+// Paying (a form, or a payment request's link) and requesting a payment as a link and a QR code.
+import { getAddress, Interface, isAddress, keccak256, toUtf8Bytes } from "ethers";
+import qrcode from "qrcode-generator";
+import { el, say, why } from "../dom.js";
+import { request, signedIn } from "../gateway.js";
+import { money, parseAmount, t } from "../i18n.js";
+import { settled, wallet } from "../session.js";
+import { signInView } from "./account.js";
+
+const LEDGER_ABI = new Interface(["function pay(address to, uint256 amount, bytes32 ref)"]);
+
+function query() {
+  const at = location.hash.indexOf("?");
+  return new URLSearchParams(at === -1 ? "" : location.hash.slice(at + 1));
+}
+
+export function requestView() {
+  if (!signedIn()) return signInView();
+  const amount = el("input", { id: "request-amount", inputmode: "decimal" });
+  const ref = el("input", { id: "request-ref", maxlength: "32" });
+  const shown = el("div", { id: "request" });
+  const form = el(
+    "form",
+    {
+      onsubmit: (event) => {
+        event.preventDefault();
+        const hundredths = parseAmount(amount.value);
+        if (hundredths === null) return say(t("error.amount"), true);
+        const params = new URLSearchParams({
+          to: getAddress(wallet().address),
+          amount: (Number(hundredths) / 100).toFixed(2),
+        });
+        if (ref.value.trim()) params.set("ref", ref.value.trim());
+        const link = `${location.origin}${location.pathname}#/pay?${params}`;
+        const qr = qrcode(0, "M");
+        qr.addData(link);
+        qr.make();
+        const svg = new DOMParser().parseFromString(
+          qr.createSvgTag({ cellSize: 4, margin: 4, scalable: true, alt: t("request.qr") }),
+          "image/svg+xml",
+        ).documentElement;
+        svg.setAttribute("role", "img");
+        svg.setAttribute("aria-label", t("request.qr"));
+        svg.setAttribute("width", "240");
+        shown.replaceChildren(
+          el("p", {}, t("request.link")),
+          el("p", {}, el("a", { href: link, id: "request-link" }, link)),
+          document.importNode(svg, true),
+        );
+        say("");
+      },
+    },
+    el("label", {}, t("pay.amount"), amount),
+    el("label", {}, t("pay.ref"), ref),
+    el("button", { type: "submit" }, t("request.make")),
+  );
+  return [el("h1", {}, t("request.title")), form, shown];
+}
+
+/** A payment reference as the CLI makes it: up to 32 bytes of text kept readable, else its hash. */
+function reference(text) {
+  if (!text) return "0x" + "00".repeat(32);
+  const bytes = toUtf8Bytes(text);
+  return bytes.length <= 32 ? rightPad(bytes) : keccak256(bytes);
+}
+
+function rightPad(bytes) {
+  const padded = new Uint8Array(32);
+  padded.set(bytes);
+  return "0x" + Array.from(padded, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export function payView() {
+  if (!signedIn()) return signInView();
+  const asked = query(); // a payment request's link (or its QR code, scanned) fills the form
+  const to = el("input", { id: "to", autocomplete: "off", spellcheck: "false", value: asked.get("to") ?? "" });
+  const amount = el("input", { id: "amount", inputmode: "decimal", value: asked.get("amount") ?? "" });
+  const ref = el("input", { id: "ref", maxlength: "64", value: asked.get("ref") ?? "" });
+  const summary = el("p", { id: "summary" });
+  let prepared = null;
+  const send = el(
+    "button",
+    {
+      type: "button",
+      id: "send",
+      hidden: "",
+      onclick: async () => {
+        send.disabled = true;
+        try {
+          const raw = await wallet().signTransaction(prepared);
+          const sent = await request("POST", "/tx", { raw });
+          say(t("pay.sent", { hash: sent.tx_hash }));
+          await settled(sent.tx_hash);
+          const state = await request("GET", `/accounts/${getAddress(wallet().address)}`);
+          say(t("pay.done", { balance: money(state.balance) }));
+          summary.textContent = "";
+          send.hidden = true;
+        } catch (error) {
+          say(t("pay.refused", { why: why(error) }), true);
+        } finally {
+          send.disabled = false;
+        }
+      },
+    },
+    t("pay.confirm"),
+  );
+  const form = el(
+    "form",
+    {
+      onsubmit: async (event) => {
+        event.preventDefault();
+        send.hidden = true;
+        if (!isAddress(to.value.trim())) return say(t("error.address"), true);
+        const hundredths = parseAmount(amount.value);
+        if (hundredths === null) return say(t("error.amount"), true);
+        const payee = getAddress(to.value.trim());
+        try {
+          const [ledger, preflight] = await Promise.all([
+            request("GET", "/ledger"),
+            request("POST", `/accounts/${getAddress(wallet().address)}/preflight`, {
+              data: LEDGER_ABI.encodeFunctionData("pay", [payee, hundredths, reference(ref.value.trim())]),
+            }),
+          ]);
+          const fee = (hundredths * BigInt(ledger.fee_bps) + 9999n) / 10000n;
+          prepared = {
+            type: 0,
+            to: ledger.ledger,
+            data: LEDGER_ABI.encodeFunctionData("pay", [payee, hundredths, reference(ref.value.trim())]),
+            gasLimit: preflight.gas,
+            gasPrice: preflight.gas_price,
+            nonce: preflight.nonce,
+            chainId: ledger.chain_id,
+            value: 0,
+          };
+          summary.textContent = t("pay.summary", {
+            amount: money(hundredths),
+            to: payee,
+            fee: money(fee),
+            total: money(hundredths + fee),
+          });
+          send.hidden = false;
+          say("");
+        } catch (error) {
+          say(t("pay.refused", { why: why(error) }), true);
+        }
+      },
+    },
+    el("label", {}, t("pay.to"), to),
+    el("label", {}, t("pay.amount"), amount),
+    el("label", {}, t("pay.ref"), ref),
+    el("button", { type: "submit" }, t("pay.check")),
+  );
+  return [el("h1", {}, t("pay.title")), form, summary, send];
+}

@@ -1,0 +1,110 @@
+// The staff's page: a registrar's and the credit committee's calls to the ledger.
+import { getAddress, Interface, isAddress, keccak256, toUtf8Bytes } from "ethers";
+import { el, say } from "../dom.js";
+import { request, signedIn } from "../gateway.js";
+import { parseAmount, t } from "../i18n.js";
+import { relayCall } from "../session.js";
+import { signInView } from "./account.js";
+
+const STAFF_ABI = new Interface([
+  "function admit(address account, uint8 kind, uint16 region, bytes32 kycHash)",
+  "function setCreditLine(address account, uint256 creditLimit, uint256 ceiling)",
+  "function freeze(address account)",
+  "function unfreeze(address account)",
+  "function exclude(address account)",
+  "function writeOff(address account, bytes32 ref)",
+]);
+
+const KINDS = ["individual", "business", "council"]; // ordinals 0..2; councils are admitted by a vote
+
+export function staffView() {
+  if (!signedIn()) return signInView();
+  const field = (id, label, attributes = {}) => el("label", {}, label, el("input", { id, ...attributes }));
+  const value = (id) => document.getElementById(id).value.trim();
+  const address = (id) => {
+    if (!isAddress(value(id))) throw new Error(t("error.address"));
+    return getAddress(value(id));
+  };
+  const amount = (id) => {
+    const text = value(id);
+    const parsed = /^0+([.,]0{1,2})?$/.test(text) ? 0n : parseAmount(text);
+    if (parsed === null) throw new Error(t("error.amount"));
+    return parsed;
+  };
+  const action = (id, title, fields, build) =>
+    el(
+      "form",
+      {
+        id,
+        onsubmit: async (event) => {
+          event.preventDefault();
+          let data;
+          try {
+            data = build();
+          } catch (error) {
+            return say(error.message, true);
+          }
+          const ledger = await request("GET", "/ledger");
+          if (await relayCall(ledger.ledger, data)) say(t("staff.done"));
+        },
+      },
+      el("h2", {}, title),
+      ...fields,
+      el("button", { type: "submit" }, title),
+    );
+  return [
+    el("h1", {}, t("staff.title")),
+    el("p", {}, t("staff.roles")),
+    action(
+      "admit",
+      t("staff.admit"),
+      [
+        field("admit-address", t("staff.address"), { autocomplete: "off" }),
+        el(
+          "label",
+          {},
+          t("staff.kind"),
+          el(
+            "select",
+            { id: "admit-kind" },
+            KINDS.slice(0, 2).map((k, i) => el("option", { value: String(i) }, t(`kind.${k}`))),
+          ),
+        ),
+        field("admit-region", t("staff.region"), { inputmode: "numeric", value: "1" }),
+        field("admit-kyc", t("staff.kyc")),
+      ],
+      () =>
+        STAFF_ABI.encodeFunctionData("admit", [
+          address("admit-address"),
+          Number(value("admit-kind")),
+          Number(value("admit-region")),
+          keccak256(toUtf8Bytes(value("admit-kyc"))),
+        ]),
+    ),
+    action(
+      "line",
+      t("staff.line"),
+      [
+        field("line-address", t("staff.address"), { autocomplete: "off" }),
+        field("line-limit", t("account.limit"), { inputmode: "decimal" }),
+        field("line-ceiling", t("staff.ceiling"), { inputmode: "decimal" }),
+      ],
+      () =>
+        STAFF_ABI.encodeFunctionData("setCreditLine", [
+          address("line-address"),
+          amount("line-limit"),
+          amount("line-ceiling"),
+        ]),
+    ),
+    ...["freeze", "unfreeze", "exclude", "writeOff"].map((name) =>
+      action(name, t(`staff.${name}`), [field(`${name}-address`, t("staff.address"), { autocomplete: "off" })], () =>
+        name === "writeOff"
+          ? STAFF_ABI.encodeFunctionData(name, [
+              address(`${name}-address`),
+              keccak256(toUtf8Bytes(`write-off ${address(`${name}-address`)}`)),
+            ])
+          : STAFF_ABI.encodeFunctionData(name, [address(`${name}-address`)]),
+      ),
+    ),
+  ];
+}

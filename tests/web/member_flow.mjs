@@ -72,6 +72,15 @@ try {
   await page.goto(result.request_link);
   await page.getByRole("heading", { name: "Payer" }).waitFor();
   result.prefilled = [await page.inputValue("#to"), await page.inputValue("#amount"), await page.inputValue("#ref")];
+  // Opened by someone not signed in yet: the sign-in comes first, then the same filled form.
+  const other = await (await browser.newContext({ locale: "fr-FR", serviceWorkers: "block" })).newPage();
+  await other.goto(result.request_link);
+  await other.setInputFiles("#keystore", keystore);
+  await other.fill("#password", password);
+  await other.locator('form button[type="submit"]').click();
+  await other.getByRole("heading", { name: "Payer" }).waitFor({ timeout: 60_000 });
+  result.prefilled_after_sign_in = await other.inputValue("#amount");
+  await other.context().close();
 
   // The council's side: a file with bad lines, every one named before anything is signed; then a
   // file that reads well, checked on the chain (a payee who is not a member is refused).

@@ -104,6 +104,7 @@ def test_a_member_signs_in_pays_and_finds_it_in_its_history(w3, deployment, oper
     assert "Aucune allocation" in result["allowances"]
     assert f"#/pay?to={member.address}&amount=7.20&ref=facture+12" in result["request_link"]
     assert result["prefilled"] == [member.address, "7.20", "facture 12"]
+    assert result["prefilled_after_sign_in"] == "7.20"
     bad = result["batch_bad"]
     assert "line 2:" in bad and "line 3:" not in bad and "line 4:" in bad  # the split comma, the short address
     good = result["batch_good"]

@@ -27,7 +27,8 @@ export function signInView() {
           say(t("signin.signing"));
           await signIn(wallet());
           say("");
-          location.hash = "#/account";
+          // Back to the page that asked for it: a payment request's link keeps its filled form.
+          if (!location.hash || location.hash === "#/") location.hash = "#/account";
           await rerender();
         } catch (error) {
           setWallet(null);

@@ -16,7 +16,7 @@ from tests.support.chain import call
 
 
 @pytest.fixture(scope="module")
-def council(w3, deployment, operator):
+def file_owner(w3, deployment, operator):
     who = SimpleNamespace(council=Account.create(), other=Account.create())
     for account in (who.council, who.other):
         call(w3, operator, ledger_of(w3, deployment).functions.admit(account.address, 0, 1, b"\x07" * 32))
@@ -24,14 +24,14 @@ def council(w3, deployment, operator):
 
 
 @pytest.fixture
-def client(w3, deployment, council, tmp_path):
+def client(w3, deployment, file_owner, tmp_path):
     return indexed_gateway(w3, deployment, f"sqlite:///{tmp_path / 'index.db'}")
 
 
-def test_every_bad_line_is_named_and_good_lines_are_read(client, council, deployment):
+def test_every_bad_line_is_named_and_good_lines_are_read(client, file_owner, deployment):
     a, b = Account.create().address, Account.create().address
-    path = f"/accounts/{council.council.address}/batch-file"
-    headers = bearer(client, council.council, deployment)
+    path = f"/accounts/{file_owner.council.address}/batch-file"
+    headers = bearer(client, file_owner.council, deployment)
     text = f'adresse,montant,nom\n{a},"12,50",Ana\n{b},12,50\n{a},3.00,again\n0x12,1,short\n'
     reading = client.client.post(path, json={"name": "prime.csv", "text": text}, headers=headers).json()
     assert [line["line"] for line in reading["lines"]] == [2]
@@ -48,12 +48,12 @@ def test_every_bad_line_is_named_and_good_lines_are_read(client, council, deploy
     }
 
 
-def test_the_owner_only_and_a_huge_file_is_refused_unread(client, council, deployment):
-    path = f"/accounts/{council.council.address}/batch-file"
+def test_the_owner_only_and_a_huge_file_is_refused_unread(client, file_owner, deployment):
+    path = f"/accounts/{file_owner.council.address}/batch-file"
     assert client.client.post(path, json={"text": "address;amount\n"}).status_code == 401
-    other = bearer(client, council.other, deployment)
+    other = bearer(client, file_owner.other, deployment)
     assert client.client.post(path, json={"text": "address;amount\n"}, headers=other).status_code == 403
-    mine = bearer(client, council.council, deployment)
+    mine = bearer(client, file_owner.council, deployment)
     assert client.client.post(path, json={"text": "x" * 2_000_001}, headers=mine).status_code == 422
     huge = client.client.post(
         path, content=b"x" * (9 * 1024 * 1024), headers={**mine, "Content-Type": "application/json"}

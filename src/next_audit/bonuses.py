@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from eth_abi.abi import decode
 from eth_utils.crypto import keccak
 
+from next_audit.chain import word_address
 from next_audit.report import Check
 
 if TYPE_CHECKING:
@@ -47,10 +48,6 @@ CATEGORIES_SET = keccak(text="CategoriesSet(address,uint64,uint16)")
 
 def fee(amount: int, fee_bps: int) -> int:
     return (amount * fee_bps + BPS - 1) // BPS
-
-
-def _address(word: bytes) -> str:
-    return "0x" + word[-20:].hex()
 
 
 @dataclass(slots=True)
@@ -131,7 +128,7 @@ class BonusAudit:
         return f"in {self.tx.tx_hash} (block {self.tx.block_number})"
 
     def _opened(self, topics: list[bytes], data: bytes) -> None:
-        run_id, council = int.from_bytes(topics[1], "big"), _address(topics[2])
+        run_id, council = int.from_bytes(topics[1], "big"), word_address(topics[2])
         expires_at, categories, regions, _ref = decode(["uint64", "uint64", "uint16[4]", "bytes32"], data)
         account, now = self.ledger.account(council), self.tx.block_time
         if account.status != ACTIVE or account.kind != COUNCIL or self.tx.sender != council:
@@ -141,7 +138,7 @@ class BonusAudit:
         self.runs[run_id] = Run(council, expires_at, categories, tuple(r for r in regions if r))
 
     def _issued(self, topics: list[bytes], data: bytes) -> None:
-        run_id, holder = int.from_bytes(topics[1], "big"), _address(topics[2])
+        run_id, holder = int.from_bytes(topics[1], "big"), word_address(topics[2])
         (amount,) = decode(["uint256"], data)
         run = self.runs.get(run_id)
         if run is None:
@@ -174,7 +171,7 @@ class BonusAudit:
             self.rules.fail(holder, f"holds {len(live)} live allowances {self._where()}")
 
     def _spent(self, topics: list[bytes], data: bytes) -> None:
-        run_id, holder, payee = int.from_bytes(topics[1], "big"), _address(topics[2]), _address(topics[3])
+        run_id, holder, payee = int.from_bytes(topics[1], "big"), word_address(topics[2]), word_address(topics[3])
         amount, _ref = decode(["uint256", "bytes32"], data)
         run = self.runs.get(run_id)
         self.pending = None
@@ -198,7 +195,7 @@ class BonusAudit:
         self.pending = Spending(run.council, payee, amount, spent_fee)
 
     def _categories(self, topics: list[bytes], data: bytes) -> None:
-        account = _address(topics[1])
+        account = word_address(topics[1])
         bits, region = decode(["uint64", "uint16"], data)
         self.authority.checked += 1
         if not self.ledger.has_role(REGISTRAR, self.tx.sender):

@@ -71,6 +71,11 @@ def hexbytes(value: str) -> bytes:
     return bytes.fromhex(value[2:])
 
 
+def word_address(word: bytes) -> str:
+    """The address in a 32-byte word (an indexed topic), lowercase 0x hex."""
+    return "0x" + word[-20:].hex()
+
+
 def integer(value: str | int) -> int:
     return value if isinstance(value, int) else int(value, 16)
 

@@ -18,6 +18,7 @@ from eth_abi.abi import decode
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
+from next_audit.chain import word_address
 from next_audit.report import Check
 from next_contracts.commons import Claim as ClaimFields
 from next_contracts.commons import SignedClaim
@@ -49,10 +50,6 @@ ROLE_GRANTED = keccak(text="RoleGranted(bytes32,address,address)")
 ROLE_REVOKED = keccak(text="RoleRevoked(bytes32,address,address)")
 TRANSFERRED = keccak(text="Transferred(address,address,uint256,uint256,bytes32)")
 SUBMIT = keccak(text="submit((address,uint8,bytes32,uint256,uint32),bytes)")[:4]
-
-
-def _address(word: bytes) -> str:
-    return "0x" + word[-20:].hex()
 
 
 @dataclass(slots=True)
@@ -108,9 +105,9 @@ class CommonsAudit:
             else:
                 self.rules.fail(tx.tx_hash, f"an event the commons rewards do not declare: {name.hex() or '-'}")
         made = [
-            (_address(topics[2]), *decode(["uint256", "uint256", "bytes32"], data)[::2])
+            (word_address(topics[2]), *decode(["uint256", "uint256", "bytes32"], data)[::2])
             for topics, data in tx.logs
-            if topics and topics[0] == TRANSFERRED and _address(topics[1]) == self.address
+            if topics and topics[0] == TRANSFERRED and word_address(topics[1]) == self.address
         ]
         if made != expected:
             self.rules.fail(
@@ -132,7 +129,7 @@ class CommonsAudit:
         return constructor or sender in self.roles.get(ADMIN, set()) or self.tx.to in self.governance
 
     def _role(self, granted: bool, topics: list[bytes]) -> None:
-        role, account = topics[1], _address(topics[2])
+        role, account = topics[1], word_address(topics[2])
         self.authority.checked += 1
         if not self._by_admin():
             verb = "granted" if granted else "revoked"
@@ -176,7 +173,7 @@ class CommonsAudit:
         self.attested[(claim.period, claim.attestor)] -= claim.amount
 
     def _submitted(self, topics: list[bytes], data: bytes) -> None:
-        claim_id, attestor, beneficiary = topics[1], _address(topics[2]), _address(topics[3])
+        claim_id, attestor, beneficiary = topics[1], word_address(topics[2]), word_address(topics[3])
         kind, _evidence, amount, period, payable_at = decode(["uint8", "bytes32", "uint256", "uint32", "uint64"], data)
         now = self.tx.block_time
         self.authority.checked += 1
@@ -233,7 +230,7 @@ class CommonsAudit:
             )
 
     def _contested(self, topics: list[bytes]) -> None:
-        claim_id, by = topics[1], _address(topics[2])
+        claim_id, by = topics[1], word_address(topics[2])
         claim = self.claims.get(claim_id)
         self.authority.checked += 1
         committee = self.ledger.has_role(COMMITTEE, by)
@@ -247,7 +244,7 @@ class CommonsAudit:
         self._release(claim)
 
     def _reinstated(self, topics: list[bytes]) -> None:
-        claim_id, by = topics[1], _address(topics[2])
+        claim_id, by = topics[1], word_address(topics[2])
         claim = self.claims.get(claim_id)
         self.authority.checked += 1
         if not self.ledger.has_role(COMMITTEE, by) or self.tx.sender != by:
@@ -259,7 +256,7 @@ class CommonsAudit:
         self._commit(claim, claim_id)
 
     def _paid(self, topics: list[bytes], data: bytes) -> tuple[str, int, bytes] | None:
-        claim_id, beneficiary = topics[1], _address(topics[2])
+        claim_id, beneficiary = topics[1], word_address(topics[2])
         (amount,) = decode(["uint256"], data)
         claim = self.claims.get(claim_id)
         if (

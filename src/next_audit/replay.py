@@ -20,7 +20,7 @@ from eth_utils.abi import event_abi_to_log_topic
 from eth_utils.crypto import keccak
 
 from next_audit.bonuses import BonusAudit
-from next_audit.chain import LedgerTransaction
+from next_audit.chain import LedgerTransaction, word_address
 from next_audit.commons import CommonsAudit
 from next_audit.governance import GovernanceAudit
 from next_audit.report import Check
@@ -165,10 +165,6 @@ class Ledger:
         }
 
 
-def _address(word: bytes) -> str:
-    return "0x" + word[-20:].hex()
-
-
 class Replayer:
     """Applies the ledger's transactions in chain order; breaches go to `rules` as findings."""
 
@@ -253,7 +249,7 @@ class Replayer:
     # -- events -------------------------------------------------------------------------------
 
     def _on_RoleGranted(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
-        role, account, sender = topics[0], _address(topics[1]), _address(topics[2])
+        role, account, sender = topics[0], word_address(topics[1]), word_address(topics[2])
         if role == DEFAULT_ADMIN and not self.in_constructor:
             # The one admin is never granted: a new admin accepts a transfer its predecessor began.
             if account != self.ledger.pending_admin or sender != account:
@@ -267,7 +263,7 @@ class Replayer:
         self.ledger.role_named.setdefault(role, set()).add(account)
 
     def _on_RoleRevoked(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
-        role, account, sender = topics[0], _address(topics[1]), _address(topics[2])
+        role, account, sender = topics[0], word_address(topics[1]), word_address(topics[2])
         accepting = role == DEFAULT_ADMIN and sender == self.ledger.pending_admin  # the old admin steps down
         if sender != account and not accepting:  # renouncing one's own role needs no other
             admin = self.ledger.role_admins.get(role, DEFAULT_ADMIN)
@@ -276,7 +272,7 @@ class Replayer:
         self.ledger.roles.get(role, set()).discard(account)
 
     def _on_DefaultAdminTransferScheduled(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
-        new_admin = _address(topics[0])
+        new_admin = word_address(topics[0])
         self._require_role(DEFAULT_ADMIN, f"offering the admin role to {new_admin}")
         self._governed(f"the admin role offered to {new_admin}", self.caller)
         self.ledger.pending_admin = new_admin
@@ -328,7 +324,7 @@ class Replayer:
         self.ledger.default_lines[kind] = (values[0], values[1])
 
     def _on_CreditLineSet(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
-        address = _address(topics[0])
+        address = word_address(topics[0])
         self._require_role(COMMITTEE, f"setting the credit line of {address}")
         account = self.ledger.account(address)
         if account.status not in (ACTIVE, FROZEN):
@@ -336,7 +332,7 @@ class Replayer:
         account.credit_limit, account.ceiling = values
 
     def _on_MemberAdmitted(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
-        address = _address(topics[0])
+        address = word_address(topics[0])
         kind, region, kyc_hash, limit, ceiling = values
         if kind == COUNCIL:  # a council is the members' decision
             self._require_role(GOVERNANCE, f"admitting the council {address}")
@@ -354,7 +350,7 @@ class Replayer:
         self.ledger.admitted += 1
 
     def _on_MemberStatusChanged(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
-        address = _address(topics[0])
+        address = word_address(topics[0])
         previous, new = values
         self._require_role(REGISTRAR, f"changing the status of {address} to {STATUSES[new]}")
         account = self.ledger.account(address)
@@ -364,7 +360,7 @@ class Replayer:
         account.status = new
 
     def _on_AccountMigrated(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
-        old_address, new_address = _address(topics[0]), _address(topics[1])
+        old_address, new_address = word_address(topics[0]), word_address(topics[1])
         self._require_role(REGISTRAR, f"moving {old_address} to the key {new_address}")
         old, new = self.ledger.account(old_address), self.ledger.account(new_address)
         if old.status not in (ACTIVE, FROZEN) or new.status != NONE:
@@ -380,7 +376,7 @@ class Replayer:
     def _on_DelegateVotesChanged(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
         """The voting roll: a member's votes change only with its status (admitted, frozen,
         unfrozen, excluded, migrated), from what they were to one if it may vote now, else zero."""
-        address = _address(topics[0])
+        address = word_address(topics[0])
         previous, new = values
         account = self.ledger.account(address)
         if previous != account.votes or new != int(account.voter):
@@ -394,7 +390,7 @@ class Replayer:
 
     def _on_DelegateChanged(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
         """Votes cannot be delegated (the registry refuses it): any delegation on record is a breach."""
-        delegator, delegate = _address(topics[0]), _address(topics[2])
+        delegator, delegate = word_address(topics[0]), word_address(topics[2])
         self.rules.fail(delegator, f"delegated its vote to {delegate} in {self.tx.tx_hash}; votes are not delegable")
 
     def _on_EIP712DomainChanged(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
@@ -402,7 +398,7 @@ class Replayer:
         self.rules.fail(self.ledger.address, f"the EIP-712 domain changed in {self.tx.tx_hash}")
 
     def _on_DebtWrittenOff(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
-        address = _address(topics[0])
+        address = word_address(topics[0])
         debt, covered, uncovered, _ref = values
         self._require_role(COMMITTEE, f"writing off the debt of {address}")
         account = self.ledger.account(address)
@@ -419,7 +415,7 @@ class Replayer:
         self.ledger.debt_covered += covered
 
     def _on_ProjectFunded(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
-        project_id, account = int.from_bytes(topics[0], "big"), _address(topics[1])
+        project_id, account = int.from_bytes(topics[0], "big"), word_address(topics[1])
         instalment, instalments, interval, starts_at, _ref = values
         self._require_role(GOVERNANCE, f"funding project {project_id}")
         self._governed(f"project {project_id} funded ({instalments} x {instalment})", self.caller)
@@ -430,7 +426,7 @@ class Replayer:
     def _on_InstalmentReleased(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
         """The movement out of the reserve came just before (and was applied): the instalment must
         be the project's next, due by now, and leave the reserve at or above the coverage floor."""
-        project_id, account = int.from_bytes(topics[0], "big"), _address(topics[1])
+        project_id, account = int.from_bytes(topics[0], "big"), word_address(topics[1])
         number, amount = values
         ledger, where = self.ledger, f"in {self.tx.tx_hash}"
         project = ledger.projects.get(project_id)
@@ -488,7 +484,7 @@ class Replayer:
 
     def _on_CreditPolicyApplied(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
         """Anyone may apply the policy: the new limit must be the one its rule gives now."""
-        address = _address(topics[0])
+        address = word_address(topics[0])
         kind, version, years, turnover, previous, new = values
         ledger, account = self.ledger, self.ledger.account(address)
         per_year, turnover_bps, cap, current = ledger.credit_policies.get(kind, (0, 0, 0, 0))
@@ -512,13 +508,13 @@ class Replayer:
         account.credit_limit = new
 
     def _on_CreditLinePinned(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
-        address, (pinned,) = _address(topics[0]), values
+        address, (pinned,) = word_address(topics[0]), values
         if not pinned:
             self._require_role(COMMITTEE, f"unpinning the credit line of {address}")
         self.ledger.account(address).pinned = bool(pinned)
 
     def _on_Transferred(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
-        source, target = _address(topics[0]), _address(topics[1])
+        source, target = word_address(topics[0]), word_address(topics[1])
         amount, fee, ref = values
         ledger = self.ledger
         if source == ledger.address:  # a write-off or a project's instalment, from the reserve

@@ -1,5 +1,5 @@
 // Paying (a form, or a payment request's link) and requesting a payment as a link and a QR code.
-import { getAddress, Interface, isAddress, keccak256, toUtf8Bytes } from "ethers";
+import { getAddress, Interface, isAddress, keccak256, toUtf8Bytes, zeroPadBytes } from "ethers";
 import qrcode from "qrcode-generator";
 import { el, say, why } from "../dom.js";
 import { request, signedIn } from "../gateway.js";
@@ -61,13 +61,7 @@ export function requestView() {
 function reference(text) {
   if (!text) return "0x" + "00".repeat(32);
   const bytes = toUtf8Bytes(text);
-  return bytes.length <= 32 ? rightPad(bytes) : keccak256(bytes);
-}
-
-function rightPad(bytes) {
-  const padded = new Uint8Array(32);
-  padded.set(bytes);
-  return "0x" + Array.from(padded, (b) => b.toString(16).padStart(2, "0")).join("");
+  return bytes.length <= 32 ? zeroPadBytes(bytes, 32) : keccak256(bytes);
 }
 
 export function payView() {
@@ -114,18 +108,17 @@ export function payView() {
         const hundredths = parseAmount(amount.value);
         if (hundredths === null) return say(t("error.amount"), true);
         const payee = getAddress(to.value.trim());
+        const data = LEDGER_ABI.encodeFunctionData("pay", [payee, hundredths, reference(ref.value.trim())]);
         try {
           const [ledger, preflight] = await Promise.all([
             request("GET", "/ledger"),
-            request("POST", `/accounts/${getAddress(wallet().address)}/preflight`, {
-              data: LEDGER_ABI.encodeFunctionData("pay", [payee, hundredths, reference(ref.value.trim())]),
-            }),
+            request("POST", `/accounts/${getAddress(wallet().address)}/preflight`, { data }),
           ]);
           const fee = (hundredths * BigInt(ledger.fee_bps) + 9999n) / 10000n;
           prepared = {
             type: 0,
             to: ledger.ledger,
-            data: LEDGER_ABI.encodeFunctionData("pay", [payee, hundredths, reference(ref.value.trim())]),
+            data,
             gasLimit: preflight.gas,
             gasPrice: preflight.gas_price,
             nonce: preflight.nonce,

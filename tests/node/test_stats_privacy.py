@@ -78,7 +78,13 @@ def stats(w3, deployment, operator, history, tmp_path_factory):
     token = issue_token(settings, operator, deployment.chain_id).token
     public = client.get("/stats").json()
     staff = client.get("/stats", headers={"Authorization": f"Bearer {token}"}).json()
-    return SimpleNamespace(public=public, staff=staff)
+    economy = (
+        client.get("/economy", params={"by": "kind"}),
+        client.get("/economy", params={"by": "kind"}, headers={"Authorization": f"Bearer {token}"}),
+    )
+    return SimpleNamespace(
+        public=public, staff=staff, economy_public=economy[0].json(), economy_staff=economy[1].json()
+    )
 
 
 def recoverable(cells: dict[str, int | None], total: int) -> set[str]:
@@ -129,3 +135,19 @@ def test_one_write_off_does_not_follow_from_fees_and_reserve(stats):
     assert public["reserve"] == full["reserve"]
     assert public["debt_uncovered"] is None  # two excluded members in debt
     assert public["circulation"] - public["credit_in_use"] + public["reserve"] == 0
+
+
+def test_the_economy_leaves_out_the_small_groups(stats):
+    def volumes(economy):
+        return {s["kind"]: sum(m["volume"] for m in s["months"]) for s in economy["series"]}
+
+    # Staff: every payment of the history, on its payer's kind, as /stats counts them by day.
+    full = volumes(stats.economy_staff)
+    assert sum(full.values()) == sum(d["volume"] for d in stats.staff["daily"])
+    assert full["business"] == 500_000 and full["council"] == sum(1_000 + n for n in range(6))
+    # Public: the businesses (all five excluded by the month's end) and the councils (one payer)
+    # are left out of every sum; the individuals, 8 payers, stay in (unless their days fell in two
+    # months, each of fewer than 5 payers).
+    public = volumes(stats.economy_public)
+    assert set(public) <= {"individual"} and stats.economy_public["hidden_cells"] >= 2
+    assert public.get("individual", full["individual"]) == full["individual"] or not public

@@ -42,7 +42,10 @@ def later(w3, seconds: int) -> None:
     w3.provider.make_request("evm_mine", [])
 
 
-def test_an_attested_claim_is_submitted_contested_or_paid(wallet, w3, deployment, operator, gateway, tmp_path):
+def test_an_attested_claim_is_submitted_contested_or_paid(
+    wallet, w3, deployment, operator, gateway, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)  # the first attestation goes to its default file, in the working directory
     association, services = create(wallet, "association"), create(wallet, "services")
     alice, bob = create(wallet, "alice"), create(wallet, "bob")
     for member in (alice, bob):

@@ -71,6 +71,43 @@ export const WORDS = {
     "state.canceled": "annulée",
     "state.expired": "expirée",
     "nav.health": "La communauté",
+    "nav.economy": "Économie",
+    "economy.title": "Comment la monnaie circule",
+    "economy.intro":
+      "Mois par mois : combien de fois la monnaie change de mains, quelle part de ce qui est reçu est dépensé à nouveau dans les 30 jours, quelle part circule en boucle, et qui ne paie ni ne reçoit.",
+    "economy.region": "Région",
+    "economy.kind": "Membres",
+    "economy.allkinds": "tous",
+    "economy.show": "Afficher",
+    "economy.empty": "Aucun mois à montrer pour ce choix (ou seulement des groupes de moins de 5 membres).",
+    "economy.month": "{period}",
+    "economy.pending": "à calculer",
+    "economy.table": "Les mois, du plus ancien au plus récent",
+    "economy.col.period": "Mois",
+    "economy.col.members": "Membres",
+    "economy.col.dormant": "Inactifs",
+    "economy.col.volume": "Volume",
+    "economy.col.velocity": "Vélocité",
+    "economy.col.respent": "Redépensé sous 30 jours",
+    "economy.col.cycles": "En boucle",
+    "economy.col.source": "Injection",
+    "economy.col.since": "Depuis le",
+    "economy.col.injected": "Injecté",
+    "economy.col.turnover": "Échanges induits",
+    "economy.col.multiplier": "Multiplicateur",
+    "economy.chart.velocity": "Vélocité : le volume du mois sur la monnaie en circulation",
+    "economy.chart.respent": "Part des recettes redépensée dans les 30 jours",
+    "economy.chart.cycles": "Part du volume qui circule en boucle (A paie B, B paie C, C paie A)",
+    "economy.respentnote":
+      "* Mois de moins de 30 jours : ce qui y a été reçu peut encore être redépensé, la part peut encore croître.",
+    "economy.hidden": "{n} groupe(s) de moins de 5 membres ne sont comptés dans aucun chiffre public.",
+    "economy.multipliers": "Le multiplicateur des bons et des relances",
+    "economy.multipliersintro":
+      "Ce que la monnaie injectée a fait échanger en passant de main en main (chaque fois dans les 30 jours), rapporté au montant injecté : 1 si personne ne l'a redépensée.",
+    "economy.nomultipliers": "Aucune campagne de bons ni relance à montrer.",
+    "economy.hiddenruns": "{n} injection(s) touchant moins de 5 membres ne sont pas montrées.",
+    "economy.source.bonus": "Bons n° {label}",
+    "economy.source.stimulus": "Relance, {label}",
     "nav.account": "Mon compte",
     "nav.pay": "Payer",
     "nav.language": "Langue",
@@ -199,6 +236,43 @@ export const WORDS = {
     "state.canceled": "cancelled",
     "state.expired": "expired",
     "nav.health": "Community",
+    "nav.economy": "Economy",
+    "economy.title": "How the money circulates",
+    "economy.intro":
+      "Month by month: how often the money changes hands, what share of what members receive they spend again within 30 days, what share flows in cycles, and who neither pays nor receives.",
+    "economy.region": "Region",
+    "economy.kind": "Members",
+    "economy.allkinds": "all",
+    "economy.show": "Show",
+    "economy.empty": "No month to show for this choice (or only groups of fewer than 5 members).",
+    "economy.month": "{period}",
+    "economy.pending": "not yet computed",
+    "economy.table": "The months, oldest first",
+    "economy.col.period": "Month",
+    "economy.col.members": "Members",
+    "economy.col.dormant": "Dormant",
+    "economy.col.volume": "Volume",
+    "economy.col.velocity": "Velocity",
+    "economy.col.respent": "Re-spent within 30 days",
+    "economy.col.cycles": "In cycles",
+    "economy.col.source": "Injection",
+    "economy.col.since": "Since",
+    "economy.col.injected": "Injected",
+    "economy.col.turnover": "Turnover induced",
+    "economy.col.multiplier": "Multiplier",
+    "economy.chart.velocity": "Velocity: the month's volume over the money in circulation",
+    "economy.chart.respent": "Share of receipts spent again within 30 days",
+    "economy.chart.cycles": "Share of the volume that flowed in cycles (A pays B, B pays C, C pays A)",
+    "economy.respentnote":
+      "* Months ended less than 30 days ago: what was received then may still be spent again, the share may still grow.",
+    "economy.hidden": "{n} group(s) of fewer than 5 members are counted in no public figure.",
+    "economy.multipliers": "The multiplier of bonus runs and stimulus",
+    "economy.multipliersintro":
+      "The trade the injected money made as it went from hand to hand (each time within 30 days), over the amount injected: 1 if nobody spent it again.",
+    "economy.nomultipliers": "No bonus run or stimulus to show.",
+    "economy.hiddenruns": "{n} injection(s) reaching fewer than 5 members are not shown.",
+    "economy.source.bonus": "Bonus run {label}",
+    "economy.source.stimulus": "Stimulus, {label}",
     "nav.account": "My account",
     "nav.pay": "Pay",
     "nav.language": "Language",
@@ -298,6 +372,15 @@ export function number(value, digits = 0) {
 export function date(seconds) {
   return new Intl.DateTimeFormat(LOCALES[language], { dateStyle: "medium", timeStyle: "short" }).format(
     new Date(seconds * 1000),
+  );
+}
+
+/** "2026-12" as the reader names it: "décembre 2026" (fr), "December 2026" (en); "short": "déc. 26". */
+export function monthName(period, style = "long") {
+  const [year, month] = period.split("-").map(Number);
+  const options = style === "short" ? { month: "short", year: "2-digit" } : { month: "long", year: "numeric" };
+  return new Intl.DateTimeFormat(LOCALES[language], { ...options, timeZone: "UTC" }).format(
+    new Date(Date.UTC(year, month - 1, 1)),
   );
 }
 

@@ -6,6 +6,7 @@ import { account } from "./views/account.js";
 import { proposals } from "./views/assembly.js";
 import { auditView } from "./views/audit.js";
 import { batchView } from "./views/council.js";
+import { economyView } from "./views/economy.js";
 import { health } from "./views/health.js";
 import { payView, requestView } from "./views/pay.js";
 import { staffView } from "./views/staff.js";
@@ -14,6 +15,7 @@ const view = () => document.getElementById("view");
 
 const ROUTES = {
   "#/": health,
+  "#/economy": economyView,
   "#/account": account,
   "#/pay": payView,
   "#/request": requestView,

@@ -18,6 +18,7 @@ from next_node.api import (
     bonus_runs,
     chain,
     commons,
+    economy,
     governance,
     payments,
     projects,
@@ -76,7 +77,7 @@ def create_app(
     )
     app.state.limiter = new_limiter(engine)
     app.state.index_status = index_status
-    routers = (auth.router, accounts.router, stats.router, chain.router, payments.router)
+    routers = (auth.router, accounts.router, stats.router, economy.router, chain.router, payments.router)
     for router in (
         *routers,
         governance.router,

@@ -11,6 +11,8 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Column, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from next_node.db.economy_tables import ECONOMY_TABLES  # derived, like members: rebuilt on a rewind
+
 
 class MemberBase(SQLModel):
     address: str = Field(primary_key=True, max_length=42)
@@ -316,12 +318,16 @@ EVENT_TABLES: tuple[type[SQLModel], ...] = (
     CommonsEvent,
 )
 
+# Every table derived from the events: deleted whole on a rewind, and built again by the replay.
+DERIVED_TABLES: tuple[type[SQLModel], ...] = (Member, LedgerState, *ECONOMY_TABLES)
+
 
 # The shape of the tables above, and of what the indexer derives into them. Bump it with any change
 # to either: on start, an index of another (or no) version is rebuilt from the chain (db/schema.py).
 # 2: sync_state.contracts; 3: proposals, votes, proposal_steps; 4: project_events, credit_policy_applied;
-# 5: bonus_events, and transfers of kind "bonus"; 6: commons_events, and transfers of kind "reward"
-SCHEMA_VERSION = 6
+# 5: bonus_events, and transfers of kind "bonus"; 6: commons_events, and transfers of kind "reward";
+# 7: the economics' tables (economy_tables.py)
+SCHEMA_VERSION = 7
 
 
 class SchemaVersion(SQLModel, table=True):

@@ -8,7 +8,7 @@ owns the transaction, so the batch and the cursor commit together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from sqlalchemy import insert, select, update
@@ -22,6 +22,7 @@ from next_node.db.models import (
     Member,
 )
 from next_node.indexer.decode import Contracts, Event
+from next_node.indexer.economy import NAMES_THE_TRANSFER_BEFORE, Economy
 
 MEMBERS = Member.__table__  # type: ignore[attr-defined]
 STATE = LedgerState.__table__  # type: ignore[attr-defined]
@@ -80,6 +81,8 @@ class Batch:
         # The kind of the next Transferred in a transaction, named by the event before it (a bonus
         # spending precedes the movement it makes).
         self.transfer_kinds: dict[str, str] = {}
+        self.transfer_tags: dict[str, str] = {}  # and the injection it belongs to (economy.py)
+        self.economy = Economy(session)
         state = session.get(LedgerState, 1)
         self.state = {f: getattr(state, f) for f in STATE_FIELDS} if state else dict.fromkeys(STATE_FIELDS, 0)
         self.state["paused"] = bool(self.state["paused"])
@@ -91,9 +94,12 @@ class Batch:
         """Applies `events` in order. With `record`, their rows are added to the event tables too
         (new events); without, only the derived state changes (a replay of stored events)."""
         self._load(_touched(events))
-        handlers = self.handlers
+        handlers, economy = self.handlers, self.economy
         for event in events:
+            if event.name not in NAMES_THE_TRANSFER_BEFORE:
+                economy.settle()
             handlers[event.contract].apply(event, record)
+        economy.settle()
 
     def write(self) -> None:
         """Writes the batch: new members, changed members, event rows and the totals, in bulk
@@ -108,6 +114,7 @@ class Batch:
         update_rows(self.session, MEMBERS, "address", updated)
         for table, rows in self.rows.items():
             insert_rows(self.session, table.__table__, rows)  # type: ignore[attr-defined]
+        self.economy.write()
         if self.state_exists:
             self.session.execute(update(STATE).where(STATE.c.id == 1).values(**self.state))
         else:
@@ -127,6 +134,7 @@ class Batch:
                 self.existing.add(row["address"])
         for address in wanted:
             self.members.setdefault(address, self._blank(address))
+        self.economy.load(wanted)
 
     @staticmethod
     def _blank(address: str) -> dict[str, Any]:
@@ -158,3 +166,18 @@ class Batch:
         member["balance"] = new
         self.state["circulation"] += max(new, 0) - max(old, 0)
         self.state["credit_in_use"] += max(-new, 0) - max(-old, 0)
+        self.economy.balance_moved(member, old, new, event)
+
+    def regrouping(self, event: Event, *addresses: str) -> Callable[[], None]:
+        """Call before a change of members' status, region or kind; the function it returns, after:
+        the economics then counts them, and their money, in their new groups."""
+        before = [
+            (self.members[a], (self.members[a]["status"], self.members[a]["region"], self.members[a]["kind"]))
+            for a in addresses
+        ]
+
+        def after() -> None:
+            for member, was in before:
+                self.economy.regroup(member, was, event)
+
+        return after

@@ -1,6 +1,7 @@
 """The bonus allowances' handler: categories set, runs opened, allowances issued and spent, as event
 rows (what a run issued, spent and lost to lapsing is summed from them when asked). A spending names
-the ledger's Transferred that follows it in the same transaction, which is then of kind "bonus"."""
+the ledger's Transferred that follows it in the same transaction, which is then of kind "bonus", and
+its money the run's."""
 
 from __future__ import annotations
 
@@ -22,9 +23,11 @@ class BonusEvents:
         self.address = address
 
     def apply(self, event: Event, record: bool) -> None:
-        if not record:  # a replay rebuilds derived state, and these rows derive none
-            return
         a = event.args
+        if event.name == "AllowanceSpent":  # the economics follows a run's money (economy.py)
+            self.batch.transfer_tags[event.tx_hash] = f"bonus/{a['runId']}"
+        if not record:  # a replay rebuilds derived state, and these rows derive none but that tag
+            return
         if event.name == "CategoriesSet":
             self._row(event, "categories", account=a["account"], categories=a["categories"], region=a["region"])
         elif event.name == "BonusRunOpened":

@@ -29,17 +29,23 @@ class LedgerEvents:
 
     def _on_Transferred(self, event: Event, record: bool) -> None:
         a = event.args
-        if a["from"] == self.address:
-            self.batch.state["reserve"] -= a["amount"]
+        batch = self.batch
+        by_reserve = a["from"] == self.address
+        if by_reserve:
+            batch.state["reserve"] -= a["amount"]
         else:
-            self.batch.set_balance(a["from"], -(a["amount"] + a["fee"]), event)
-        self.batch.set_balance(a["to"], a["amount"], event)
-        self.batch.state["reserve"] += a["fee"]
-        self.batch.state["fees_collected"] += a["fee"]
+            batch.set_balance(a["from"], -(a["amount"] + a["fee"]), event)
+        batch.set_balance(a["to"], a["amount"], event)
+        batch.state["reserve"] += a["fee"]
+        batch.state["fees_collected"] += a["fee"]
+        # Named by the event before it, or by its stored row when replayed; a migration's is named
+        # by the event after it (_on_AccountMigrated).
+        named = batch.transfer_kinds.pop(event.tx_hash, None)
+        kind = a.get("kind") or named or ("write_off" if by_reserve else "payment")
+        payer = None if by_reserve else batch.members[a["from"]]
+        tag = batch.transfer_tags.pop(event.tx_hash, None)
+        batch.economy.transfer(event, kind, payer, batch.members[a["to"]], a["amount"], tag)
         if record:
-            kind = self.batch.transfer_kinds.pop(event.tx_hash, None) or (
-                "write_off" if a["from"] == self.address else "payment"
-            )
             self.batch.rows[Transfer].append(
                 {
                     **origin(event),
@@ -56,8 +62,10 @@ class LedgerEvents:
         a = event.args
         member = self.batch.member(a["account"], event)
         kind = MemberKind.of(a["kind"]).value
+        regrouped = self.batch.regrouping(event, a["account"])
         members.admitted(member, kind=kind, region=a["region"], credit_limit=a["creditLimit"], ceiling=a["ceiling"])
         member.update(kyc_hash=a["kycHash"], admitted_block=event.block_number)
+        regrouped()
         if record:
             self._member_row(
                 event,
@@ -73,7 +81,9 @@ class LedgerEvents:
 
     def _on_MemberStatusChanged(self, event: Event, record: bool) -> None:
         status = MemberStatus.of(event.args["newStatus"]).value
+        regrouped = self.batch.regrouping(event, event.args["account"])
         members.status_changed(self.batch.member(event.args["account"], event), status)
+        regrouped()
         if record:
             self._member_row(event, "status_changed", event.args["account"], status=status)
 
@@ -96,7 +106,11 @@ class LedgerEvents:
 
     def _on_AccountMigrated(self, event: Event, record: bool) -> None:
         old, new = self.batch.member(event.args["from"], event), self.batch.member(event.args["to"], event)
+        self.batch.economy.retype("migration")  # the balance moved just before, by a Transferred
+        regrouped = self.batch.regrouping(event, old["address"], new["address"])
         members.migrated(old, new, new["address"], also=("kyc_hash", "admitted_block"))
+        regrouped()
+        self.batch.economy.migrated(old["address"], new["address"])
         if record:
             self._mark_previous_transfer(event, "migration")  # the balance moved just before
             self._member_row(event, "migrated", old["address"], other=new["address"])
@@ -132,6 +146,7 @@ class LedgerEvents:
             )
 
     def _on_InstalmentReleased(self, event: Event, record: bool) -> None:
+        self.batch.economy.retype("project")
         if record:
             a = event.args
             self._mark_previous_transfer(event, "project")  # the instalment's movement, just before

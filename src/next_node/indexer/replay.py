@@ -7,17 +7,18 @@ import heapq
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from next_contracts.vocabulary import MemberKind, MemberStatus
-from next_node.db.models import FeeChange, LedgerEvent, MemberEvent, ProjectEvent, Transfer, WriteOff
+from next_node.db.models import BonusEvent, FeeChange, LedgerEvent, MemberEvent, ProjectEvent, Transfer, WriteOff
 from next_node.indexer.decode import Event
 
 
-def _event(name: str, row: Any, **args: Any) -> Event:
+def _event(name: str, row: Any, contract: str = "ledger", **args: Any) -> Event:
     return Event(
-        contract="ledger",  # every stored event table is the ledger's
+        contract=contract,
         name=name,
         args=args,
         block_number=row.block_number,
@@ -36,7 +37,13 @@ def _transfers(row: Any) -> Event:
         amount=row.amount,
         fee=row.fee,
         ref=row.ref,
+        kind=row.kind,  # named live by the events around it
     )
+
+
+def _bonus_spendings(row: Any) -> Event:
+    # Only the spendings: they tag the Transferred after them with their run, for the economics.
+    return _event("AllowanceSpent", row, contract="bonuses", runId=row.run_id)
 
 
 def _member_events(row: Any) -> Event:
@@ -95,7 +102,9 @@ SOURCES = (
     (FeeChange, _fee_changes),
     (LedgerEvent, _ledger_events),
     (ProjectEvent, _project_events),
+    (BonusEvent, _bonus_spendings),
 )
+WHERE: dict[type, Any] = {BonusEvent: col(BonusEvent.event) == "spent"}
 
 
 def stored_events(session: Session) -> Iterator[Event]:
@@ -104,6 +113,7 @@ def stored_events(session: Session) -> Iterator[Event]:
     for model, to_event in SOURCES:
         rows = session.execute(
             select(model)
+            .where(WHERE.get(model, true()))
             .order_by(model.block_number, model.log_index)  # type: ignore[arg-type]
             .execution_options(yield_per=10_000)
         ).scalars()

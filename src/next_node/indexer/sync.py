@@ -29,14 +29,14 @@ from web3 import Web3
 
 from next_contracts.deploy import Deployment
 from next_node.db.models import (
+    DERIVED_TABLES,
     EVENT_TABLES,
     Block,
-    LedgerState,
-    Member,
     SyncState,
 )
 from next_node.db.schema import ensure_schema
 from next_node.errors import DeploymentMismatchError, NodeError
+from next_node.indexer import cycles
 from next_node.indexer.apply import open_batch
 from next_node.indexer.decode import Contracts, Event
 from next_node.indexer.replay import stored_events
@@ -177,6 +177,7 @@ class Indexer:
         if head <= last:
             if last_hash is not None and self._hash_of(last) != last_hash:
                 self._rewind_and_move_on(f"block {last} was replaced")  # or the chain is now shorter
+            self.refresh_cycles(last)
             return None
         start = last + 1
         if last_hash is not None and self._header(start)["parentHash"] != last_hash:
@@ -291,6 +292,12 @@ class Indexer:
             assert sync is not None
             sync.last_block, sync.last_block_hash = end, end_hash
 
+    def refresh_cycles(self, last: int) -> str | None:
+        """When caught up: the cycles of one month that needs them (indexer/cycles.py), in a
+        transaction of their own; returns the month."""
+        with Session(self.engine) as session, session.begin():
+            return cycles.refresh(session, last)
+
     # ---------------------------------------------------------------------------------------------
 
     def reconcile(self) -> int | None:
@@ -319,8 +326,8 @@ class Indexer:
                 table = model.__table__  # type: ignore[attr-defined]
                 column = table.c.number if model is Block else table.c.block_number
                 session.execute(delete(table).where(column > ancestor))
-            session.execute(delete(Member))
-            session.execute(delete(LedgerState))
+            for model in DERIVED_TABLES:
+                session.execute(delete(model))
             self._rebuild(session)
             sync = session.get(SyncState, 1)
             assert sync is not None

@@ -1,4 +1,5 @@
 // The public page: the community's health, from /stats, with its small groups hidden.
+import { barChart } from "../charts.js";
 import { el, figures } from "../dom.js";
 import { request } from "../gateway.js";
 import { money, number, t } from "../i18n.js";
@@ -26,41 +27,21 @@ export async function health() {
   ];
 }
 
-/** The volume paid each day, as bars: an SVG drawn here, no charting library. */
+/** The volume paid each day, as bars. */
 function dailyChart(days) {
   if (!days.length) return el("p", { id: "daily" }, t("health.nodays"));
-  const NS = "http://www.w3.org/2000/svg";
-  const svg = document.createElementNS(NS, "svg");
-  const width = 600,
-    height = 160,
-    top = Math.max(...days.map((d) => d.volume), 1);
-  const step = width / days.length;
-  svg.setAttribute("viewBox", `0 0 ${width} ${height + 20}`);
-  svg.setAttribute("id", "daily");
-  svg.setAttribute("role", "img");
-  svg.setAttribute("aria-label", t("health.daily"));
-  days.forEach((day, i) => {
-    const bar = document.createElementNS(NS, "rect");
-    const h = Math.max(1, (day.volume / top) * height);
-    bar.setAttribute("x", String(i * step + 1));
-    bar.setAttribute("y", String(height - h));
-    bar.setAttribute("width", String(Math.max(1, step - 2)));
-    bar.setAttribute("height", String(h));
-    bar.setAttribute("fill", "#1f5f4a");
-    const title = document.createElementNS(NS, "title");
-    title.textContent = `${day.day}: ${money(day.volume)} (${number(day.transfers)})`;
-    bar.append(title);
-    svg.append(bar);
+  return barChart({
+    id: "daily",
+    label: t("health.daily"),
+    points: days.map((day) => ({
+      label: "",
+      value: day.volume,
+      title: `${day.day}: ${money(day.volume)} (${number(day.transfers)})`,
+    })),
+    caption: t("health.dailycaption", {
+      first: days[0].day,
+      last: days[days.length - 1].day,
+      top: money(Math.max(...days.map((d) => d.volume))),
+    }),
   });
-  const figure = el(
-    "figure",
-    {},
-    svg,
-    el(
-      "figcaption",
-      {},
-      t("health.dailycaption", { first: days[0].day, last: days[days.length - 1].day, top: money(top) }),
-    ),
-  );
-  return figure;
 }

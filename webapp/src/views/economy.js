@@ -1,0 +1,187 @@
+// The economics page: how the money circulates, month by month, from /economy and
+// /economy/multipliers, for the whole community, a region or a kind of member. Public, with the
+// small groups left out of every sum (the page says how many).
+import { barChart } from "../charts.js";
+import { el, figures } from "../dom.js";
+import { request } from "../gateway.js";
+import { money, monthName, number, t } from "../i18n.js";
+
+const KINDS = ["individual", "business", "council", "system"];
+
+function share(value) {
+  return value === null ? "—" : `${number(value * 100, 1)} %`;
+}
+
+function ratio(value) {
+  return value === null ? "—" : number(value, 2);
+}
+
+/** The filters, read from and written to the address (#/economy?region=1&kind=business). */
+function filters() {
+  const params = new URLSearchParams(location.hash.split("?")[1] || "");
+  return { region: params.get("region") || "", kind: params.get("kind") || "" };
+}
+
+function filterForm(current) {
+  const region = el("input", {
+    id: "economy-region",
+    type: "number",
+    min: "0",
+    max: "65535",
+    inputmode: "numeric",
+    value: current.region,
+  });
+  const kind = el(
+    "select",
+    { id: "economy-kind" },
+    el("option", { value: "" }, t("economy.allkinds")),
+    KINDS.map((k) => el("option", k === current.kind ? { value: k, selected: "" } : { value: k }, t(`kind.${k}`))),
+  );
+  return el(
+    "form",
+    {
+      class: "filters",
+      onsubmit: (event) => {
+        event.preventDefault();
+        const params = new URLSearchParams();
+        if (region.value !== "") params.set("region", region.value);
+        if (kind.value) params.set("kind", kind.value);
+        location.hash = `#/economy${params.size ? `?${params}` : ""}`;
+      },
+    },
+    el("label", { for: "economy-region" }, t("economy.region")),
+    region,
+    el("label", { for: "economy-kind" }, t("economy.kind")),
+    kind,
+    el("button", { type: "submit" }, t("economy.show")),
+  );
+}
+
+function monthChart(id, months, value, format, label, max) {
+  return barChart({
+    id,
+    label,
+    max,
+    points: months.map((m) => ({
+      label: monthName(m.period, "short"),
+      value: value(m),
+      text: value(m) === null ? "" : format(value(m)),
+      title: `${monthName(m.period)} : ${format(value(m))}`,
+    })),
+    caption: label,
+  });
+}
+
+function monthsTable(months) {
+  const head = ["period", "members", "dormant", "volume", "velocity", "respent", "cycles"];
+  return el(
+    "table",
+    { id: "economy-months" },
+    el("caption", {}, t("economy.table")),
+    el(
+      "thead",
+      {},
+      el(
+        "tr",
+        {},
+        head.map((h) => el("th", { scope: "col" }, t(`economy.col.${h}`))),
+      ),
+    ),
+    el(
+      "tbody",
+      {},
+      months.map((m) =>
+        el(
+          "tr",
+          {},
+          el("th", { scope: "row" }, monthName(m.period)),
+          el("td", {}, number(m.members)),
+          el("td", {}, number(m.dormant)),
+          el("td", {}, money(m.volume)),
+          el("td", {}, ratio(m.velocity)),
+          el("td", {}, share(m.respent_share) + (m.respent_final || m.respent_share === null ? "" : " *")),
+          el("td", {}, m.cycles_computed ? share(m.cycles_share) : t("economy.pending")),
+        ),
+      ),
+    ),
+  );
+}
+
+function multipliersTable(runs) {
+  if (!runs.injections.length) return el("p", { id: "economy-multipliers" }, t("economy.nomultipliers"));
+  return el(
+    "table",
+    { id: "economy-multipliers" },
+    el("caption", {}, t("economy.multipliers")),
+    el(
+      "thead",
+      {},
+      el(
+        "tr",
+        {},
+        ["source", "since", "injected", "turnover", "multiplier"].map((h) =>
+          el("th", { scope: "col" }, t(`economy.col.${h}`)),
+        ),
+      ),
+    ),
+    el(
+      "tbody",
+      {},
+      runs.injections.map((i) =>
+        el(
+          "tr",
+          {},
+          el("th", { scope: "row" }, t(`economy.source.${i.source}`, { label: i.label })),
+          el("td", {}, i.first_day),
+          el("td", {}, money(i.injected)),
+          el("td", {}, money(i.turnover)),
+          el("td", {}, ratio(i.multiplier)),
+        ),
+      ),
+    ),
+  );
+}
+
+export async function economyView() {
+  const current = filters();
+  const query = new URLSearchParams({ months: "12" });
+  if (current.region) query.set("region", current.region);
+  if (current.kind) query.set("kind", current.kind);
+  const [economy, runs] = await Promise.all([
+    request("GET", `/economy?${query}`),
+    request("GET", "/economy/multipliers"),
+  ]);
+  const months = economy.series.length ? economy.series[0].months : [];
+  const last = months[months.length - 1];
+  const parts = [el("h1", {}, t("economy.title")), el("p", {}, t("economy.intro")), filterForm(current)];
+  if (!last) {
+    parts.push(el("p", { id: "economy-empty" }, t("economy.empty")));
+  } else {
+    parts.push(
+      el("h2", {}, t("economy.month", { period: monthName(last.period) })),
+      figures([
+        [t("economy.col.velocity"), ratio(last.velocity)],
+        [t("economy.col.respent"), share(last.respent_share)],
+        [t("economy.col.cycles"), last.cycles_computed ? share(last.cycles_share) : t("economy.pending")],
+        [t("economy.col.dormant"), `${number(last.dormant)} / ${number(last.members)}`],
+      ]),
+      el(
+        "div",
+        { class: "charts" },
+        monthChart("economy-velocity", months, (m) => m.velocity, ratio, t("economy.chart.velocity")),
+        monthChart("economy-respent", months, (m) => m.respent_share, share, t("economy.chart.respent"), 1),
+        monthChart("economy-cycles", months, (m) => m.cycles_share, share, t("economy.chart.cycles"), 1),
+      ),
+      monthsTable(months),
+      el("p", { class: "note" }, t("economy.respentnote")),
+    );
+  }
+  if (economy.hidden_cells) parts.push(el("p", { class: "note" }, t("economy.hidden", { n: economy.hidden_cells })));
+  parts.push(
+    el("h2", {}, t("economy.multipliers")),
+    el("p", {}, t("economy.multipliersintro")),
+    multipliersTable(runs),
+  );
+  if (runs.hidden) parts.push(el("p", { class: "note" }, t("economy.hiddenruns", { n: runs.hidden })));
+  return parts;
+}

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import select
@@ -42,7 +43,12 @@ COUNTERS = tuple(f for f in CELL_FIELDS if f not in ("cell", "period", "region",
 
 
 def period_of(timestamp: int) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m")
+    return _month_of_day(timestamp // DAY)
+
+
+@cache
+def _month_of_day(day: int) -> str:
+    return datetime.fromtimestamp(day * DAY, UTC).strftime("%Y-%m")
 
 
 def next_period(period: str) -> str:

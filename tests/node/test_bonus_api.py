@@ -23,6 +23,10 @@ CULTURE, LOCAL_SHOP = 4, 1
 
 @pytest.fixture(scope="module")
 def runs(w3, deployment, operator):
+    return festival_and_year_end(w3, deployment, operator)
+
+
+def festival_and_year_end(w3, deployment, operator):
     """A festival run (culture, lapsing in a day) of 3 x 10,00 and a year-end run (any category, 30
     days) of 5,00; 9,00 of the festival spent at a bookshop; then two days pass."""
     ledger = ledger_of(w3, deployment).functions

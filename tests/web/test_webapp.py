@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -23,6 +24,7 @@ from next_contracts.constitution import GovernanceConfig
 from next_contracts.deploy import GOVERNOR, role_id
 from next_node.db.engine import make_engine
 from tests.node.helpers import index_to_head, running_gateway
+from tests.node.test_bonus_api import festival_and_year_end
 from tests.paths import ROOT
 from tests.support.chain import call, later
 from tests.wallet.conftest import admit, ledger_of
@@ -223,3 +225,25 @@ def test_the_economics_page_shows_a_regions_months(w3, deployment, operator, fol
     assert result["charts"] >= 3
     assert "Aucun mois" in result["businesses"] and result["hash"] == "#/economy?region=7&kind=business"
     assert "No bonus run or stimulus" in result["multipliers_en"]
+
+
+def test_a_council_sees_its_runs_issued_spent_and_lapsed(w3, deployment, operator, following_gateway, tmp_path):
+    runs = festival_and_year_end(w3, deployment, operator)
+    keystore = tmp_path / "council.json"
+    keystore.write_text(json.dumps(keyfile.encrypt(runs.council.key, PASSWORD)))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    result = run_flow("runs_flow.mjs", following_gateway, str(keystore), PASSWORD, str(ARTIFACTS))
+    year_end, festival = (" ".join(r.replace("\u202f", " ").replace("\u00a0", " ").split()) for r in result["runs"])
+    assert "« year-end »" in year_end and "Ouverte jusqu'au" in year_end and "toute catégorie" in year_end
+    assert "Émis 5,00 NXT" in year_end and "Rien de dépensé encore" in year_end
+    assert "« festival »" in festival and "Expirée le" in festival and "à dépenser : culture" in festival
+    assert "Bénéficiaires 3" in festival and "Dépensé 9,00 NXT" in festival
+    assert "Perdu à l'expiration 21,00 NXT" in festival
+    assert "commerce de proximité 9,00 NXT" in festival and f"{runs.bookshop.address} 9,00 NXT" in festival
+
+
+def test_every_word_is_in_both_languages():
+    source = (ROOT / "webapp" / "src" / "i18n.js").read_text()
+    french, english = source.split("\\n  en: {")
+    keys = [set(re.findall(r'^\\s+"([\\w.-]+)":', part, re.M)) for part in (french, english)]
+    assert keys[0] == keys[1] and len(keys[0]) > 100, keys[0] ^ keys[1]

@@ -9,6 +9,7 @@ import { batchView } from "./views/council.js";
 import { economyView } from "./views/economy.js";
 import { health } from "./views/health.js";
 import { payView, requestView } from "./views/pay.js";
+import { runsView } from "./views/runs.js";
 import { staffView } from "./views/staff.js";
 
 const view = () => document.getElementById("view");
@@ -20,6 +21,7 @@ const ROUTES = {
   "#/pay": payView,
   "#/request": requestView,
   "#/batch": batchView,
+  "#/runs": runsView,
   "#/staff": staffView,
   "#/audit": auditView,
   "#/proposals": proposals,

@@ -1,13 +1,16 @@
 // Builds the web app into src/next_node/web/dist with esbuild (npm, no network): one ES module
-// bundling the app and ethers.js, minified, and the static files beside it. The gateway serves
-// the folder; nothing comes from outside at run time.
+// bundling the app and ethers.js, minified, and the static files beside it; what only some pages
+// need (the QR code reader) is a chunk of its own, loaded when used. The gateway serves the folder;
+// nothing comes from outside at run time.
 import { build } from "esbuild";
-import { copyFileSync, mkdirSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, "..", "src", "next_node", "web", "dist");
+rmSync(out, { recursive: true, force: true }); // no chunk of an earlier build stays
 mkdirSync(out, { recursive: true });
 await build({
   entryPoints: [join(here, "src", "main.js")],
@@ -15,10 +18,27 @@ await build({
   format: "esm",
   minify: true,
   target: "es2020",
-  outfile: join(out, "app.js"),
+  splitting: true,
+  outdir: out,
+  entryNames: "app",
+  chunkNames: "chunks/[name]-[hash]",
   legalComments: "linked",
   logLevel: "warning",
 });
-for (const file of ["index.html", "style.css", "manifest.webmanifest", "icon.svg", "sw.js"]) {
+for (const file of ["index.html", "style.css", "manifest.webmanifest", "icon.svg"]) {
   copyFileSync(join(here, file), join(out, file));
 }
+function version(files) {
+  const hash = createHash("sha256");
+  for (const name of files) hash.update(readFileSync(join(out, name)));
+  return hash.digest("hex").slice(0, 12);
+}
+
+// The service worker caches the shell with this build's chunks, under a name that changes with them.
+const chunks = readdirSync(join(out, "chunks"))
+  .filter((name) => name.endsWith(".js"))
+  .map((name) => `chunks/${name}`);
+const worker = readFileSync(join(here, "sw.js"), "utf8")
+  .replace('"next-shell"', JSON.stringify(`next-shell-${version(["app.js", ...chunks])}`))
+  .replace('"app.js"', ["app.js", ...chunks].map((name) => JSON.stringify(name)).join(", "));
+writeFileSync(join(out, "sw.js"), worker);

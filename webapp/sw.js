@@ -1,5 +1,6 @@
-// The app's shell, cached so that it opens offline (its data always comes from the gateway).
-const SHELL = "next-shell-v1";
+// The app's shell, cached so that it opens offline (its data always comes from the gateway). The
+// build (build.mjs) names the cache after its chunks and adds them to the files.
+const SHELL = "next-shell";
 const FILES = ["./", "index.html", "app.js", "style.css", "manifest.webmanifest", "icon.svg"];
 self.addEventListener("install", (event) => event.waitUntil(caches.open(SHELL).then((c) => c.addAll(FILES))));
 self.addEventListener("activate", (event) =>

@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 
 const axe = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
-export async function openPage(url, out) {
+export async function openPage(url, out, extraArgs = []) {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     args: [
@@ -18,6 +18,7 @@ export async function openPage(url, out) {
       "--disable-component-update",
       "--disable-sync",
       "--no-first-run",
+      ...extraArgs,
     ],
   });
   const result = { outside: [], violations: {}, errors: [] };

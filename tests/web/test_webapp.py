@@ -168,6 +168,10 @@ def test_the_gateway_serves_the_app_under_a_strict_policy(w3, deployment, tmp_pa
     policy = page.headers["content-security-policy"]
     assert "default-src 'self'" in policy and "connect-src 'self'" in policy and "frame-ancestors 'none'" in policy
     assert client.get("/app/app.js").headers["content-type"].startswith(("text/javascript", "application/javascript"))
+    worker = client.get("/app/sw.js").text  # caches this build's chunks, the QR reader's among them
+    chunks = re.findall(r'"(chunks/[\w-]+\.js)"', worker)
+    assert any(c.startswith("chunks/scan-") for c in chunks) and re.search(r'"next-shell-[0-9a-f]{12}"', worker)
+    assert all(client.get(f"/app/{c}").status_code == 200 for c in chunks)
     assert client.get("/app/%2e%2e/%2e%2e/pyproject.toml").status_code == 404
     assert "content-security-policy" not in client.get("/ledger").headers  # the API's JSON needs none
 
@@ -244,6 +248,25 @@ def test_a_council_sees_its_runs_issued_spent_and_lapsed(w3, deployment, operato
 
 def test_every_word_is_in_both_languages():
     source = (ROOT / "webapp" / "src" / "i18n.js").read_text()
-    french, english = source.split("\\n  en: {")
-    keys = [set(re.findall(r'^\\s+"([\\w.-]+)":', part, re.M)) for part in (french, english)]
+    french, english = source.split("\n  en: {")
+    keys = [set(re.findall(r'^\s+"([\w.-]+)":', part, re.M)) for part in (french, english)]
     assert keys[0] == keys[1] and len(keys[0]) > 100, keys[0] ^ keys[1]
+
+
+def test_a_member_pays_by_scanning_a_request_with_the_camera_or_a_photo(
+    w3, deployment, operator, following_gateway, tmp_path
+):
+    """The camera is Chromium's fake capture device playing a video of the bakery's request code."""
+    member, bakery = Account.create(), Account.create()
+    admit(w3, deployment, operator, member.address, limit=100_000)
+    admit(w3, deployment, operator, bakery.address, kind=1)
+    keystore = tmp_path / "member.json"
+    keystore.write_text(json.dumps(keyfile.encrypt(member.key, PASSWORD)))
+    link = f"{following_gateway}/app/#/pay?to={bakery.address}&amount=4.80&ref=baguettes"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    result = run_flow("scan_flow.mjs", following_gateway, str(keystore), PASSWORD, link, str(ARTIFACTS))
+    assert result["scanned"] == [bakery.address, "4.80", "baguettes"] and "QR code lu" in result["scan_status"]
+    assert result["camera_off"]  # the camera stops once a code is read
+    assert "4,80 NXT" in result["summary"] and bakery.address in result["summary"]
+    assert result["photo"] == ["0x00000000000000000000000000000000000000a1", ""]  # an EIP-681 address
+    assert "pas le QR code d'un paiement" in result["not_payment"]

@@ -143,5 +143,70 @@ export function payView() {
     el("label", {}, t("pay.ref"), ref),
     el("button", { type: "submit" }, t("pay.check")),
   );
-  return [el("h1", {}, t("pay.title")), form, summary, send];
+  const fill = async (text) => {
+    const { paymentOf } = await import("../scan.js");
+    const asked = text === null ? null : paymentOf(text);
+    if (asked === null) return say(t("scan.notpayment"), true);
+    to.value = asked.to;
+    amount.value = asked.amount;
+    ref.value = asked.ref;
+    send.hidden = true;
+    say(t("scan.read"));
+  };
+  return [el("h1", {}, t("pay.title")), scanner(fill), form, summary, send];
+}
+
+/** The camera's button and view, and a photo's: each gives the code's text to `fill`. */
+function scanner(fill) {
+  const video = el("video", {
+    id: "scan-video",
+    hidden: "",
+    muted: "",
+    playsinline: "",
+    "aria-label": t("scan.video"),
+  });
+  let scanning = null;
+  const button = el(
+    "button",
+    {
+      type: "button",
+      id: "scan",
+      class: "secondary",
+      onclick: async () => {
+        if (scanning) return scanning.stop();
+        const { scanCamera } = await import("../scan.js"); // jsQR: loaded only to scan
+        scanning = scanCamera(video);
+        button.textContent = t("scan.stop");
+        say(t("scan.looking"));
+        try {
+          const text = await scanning.done;
+          if (text !== null) await fill(text);
+          else say("");
+        } catch (error) {
+          say(t("scan.nocamera", { why: error.name || why(error) }), true);
+        } finally {
+          scanning = null;
+          button.textContent = t("scan.start");
+        }
+      },
+    },
+    t("scan.start"),
+  );
+  const photo = el("input", {
+    type: "file",
+    id: "scan-photo",
+    accept: "image/*",
+    capture: "environment",
+    onchange: async () => {
+      if (!photo.files[0]) return;
+      try {
+        const { readPhoto } = await import("../scan.js");
+        await fill(await readPhoto(photo.files[0]));
+      } catch (error) {
+        say(t("scan.notpayment"), true);
+      }
+      photo.value = "";
+    },
+  });
+  return el("div", { class: "scan" }, button, el("label", {}, t("scan.photo"), photo), video);
 }

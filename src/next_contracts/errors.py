@@ -17,14 +17,15 @@ from eth_utils.abi import function_signature_to_4byte_selector
 from eth_utils.address import is_hex_address, to_checksum_address
 from hexbytes import HexBytes
 
-from next_contracts import BONUS_ALLOWANCES, COMMONS_REWARDS, LEDGER, load_artifact
-from next_contracts.vocabulary import (
+from next_contracts import BONUS_ALLOWANCES, COMMONS_REWARDS, LEDGER, errors_fr, load_artifact
+from next_contracts.vocabulary import (  # role_name and claim_name: imported from here by the wallet and gateway
     ClaimState,
     CommonsKind,
     MemberKind,
     MemberStatus,
     ProposalState,
-    Role,
+    claim_name,
+    role_name,
     short_id,
     when,
 )
@@ -99,24 +100,24 @@ def error_from_exception(error: BaseException, contract: str = LEDGER) -> Decode
     return None
 
 
-def role_name(role: bytes) -> str:
-    """The name of a role id, else its hex."""
-    found = Role.from_id(role)
-    return found.value if found is not None else HexBytes(role).to_0x_hex()
+LANGUAGES = ("en", "fr")
 
 
-def claim_name(claim_id: bytes | str) -> str:
-    """A commons claim's name for people: the first ten hexadecimal digits of its id."""
-    return HexBytes(claim_id).hex()[:10]
-
-
-def describe(decoded: DecodedError, amount: Callable[[int], str] = lambda v: f"{v / 100:.2f} NXT") -> str:
-    """A typed error of the ledger in words, with its facts; `amount` formats hundredths."""
+def describe(
+    decoded: DecodedError, amount: Callable[[int], str] = lambda v: f"{v / 100:.2f} NXT", language: str = "en"
+) -> str:
+    """A typed error of the ledger in words, with its facts, in English or French (errors_fr.py);
+    `amount` formats hundredths."""
     name = decoded.name
     a: dict[str, Any] = {
         k: to_checksum_address(v) if isinstance(v, str) and is_hex_address(v) else v for k, v in decoded.args.items()
     }
-    words: dict[str, Callable[[], str]] = {
+    words = errors_fr.sentences(a, amount) if language == "fr" else _english(a, amount)
+    return words[name]() if name in words else str(decoded)
+
+
+def _english(a: dict[str, Any], amount: Callable[[int], str]) -> dict[str, Callable[[], str]]:
+    return {
         "AccessControlUnauthorizedAccount": lambda: f"{a['account']} does not hold {role_name(a['neededRole'])}",
         "MembershipInvalidAccount": lambda: (
             f"{a['account']} cannot be a member (the zero address, the reserve, or a key already used)"
@@ -328,4 +329,3 @@ def describe(decoded: DecodedError, amount: Callable[[int], str] = lambda v: f"{
         "StringTooLong": lambda: "a name too long for the signing domain",
         "SafeCastOverflowedUintDowncast": lambda: f"{a['value']} does not fit in {a['bits']} bits",
     }
-    return words[name]() if name in words else str(decoded)

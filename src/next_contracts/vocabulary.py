@@ -17,6 +17,7 @@ from functools import cache
 from typing import Self
 
 from eth_utils.crypto import keccak
+from hexbytes import HexBytes
 
 
 class _Ordered(StrEnum):
@@ -215,3 +216,14 @@ def fee_for(amount: int, fee_bps: int) -> int:
     """The fee the ledger charges on a payment of `amount` at `fee_bps`: rounded up, as its
     FeeMath.fee. For clients that know the rate already; `quoteFee` asks the ledger itself."""
     return (amount * fee_bps + BPS - 1) // BPS
+
+
+def role_name(role: bytes) -> str:
+    """The name of a role id, else its hex."""
+    found = Role.from_id(role)
+    return found.value if found is not None else HexBytes(role).to_0x_hex()
+
+
+def claim_name(claim_id: bytes | str) -> str:
+    """A commons claim's name for people: the first ten hexadecimal digits of its id."""
+    return HexBytes(claim_id).hex()[:10]

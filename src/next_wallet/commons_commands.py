@@ -20,8 +20,7 @@ from hexbytes import HexBytes
 from web3 import Web3
 
 from next_contracts.commons import Claim, SignedClaim, period_of, sign_claim
-from next_contracts.errors import claim_name
-from next_contracts.vocabulary import ClaimState, CommonsKind, when
+from next_contracts.vocabulary import ClaimState, CommonsKind, claim_name, when
 from next_wallet import keystore
 from next_wallet.amounts import parse_amount
 from next_wallet.checked_send import confirm_and_send

@@ -107,3 +107,41 @@ def test_a_member_sees_its_own_votes_and_no_one_elses(gateway, voters, deploymen
         f"/accounts/{voters.ann.address}/votes", headers=bearer(gateway, voters.auditor, deployment)
     )
     assert audited.status_code == 200 and len(audited.json()) == 1
+
+
+def test_a_proposal_is_drafted_by_the_cli_rules_for_the_web_app(w3, deployment):
+    """What the page proposes with: the kinds and their values, then the calls and the id the governor
+    gives them; a kind or a value the rules refuse is a 422 in words. No chain state is needed."""
+    from fastapi.testclient import TestClient
+
+    from next_node.api.app import create_app
+    from next_node.db.engine import make_engine
+
+    client = TestClient(create_app(make_engine("sqlite://"), deployment, w3))
+    kinds = client.get("/proposal-kinds").json()
+    assert kinds["fee"] == ["RATE"] and kinds["stimulus"] == ["REGION", "MEMBER_KIND", "EXTRA", "END"]
+    drafted = client.post("/proposal-drafts", json={"kind": "fee", "values": ["0,4"], "description": "0,4 %"})
+    assert drafted.status_code == 200, drafted.text
+    body = drafted.json()
+    fee = ledger_of(w3, deployment).encode_abi("setFee", [40])
+    assert body["calls"] == [{"target": deployment.ledger, "value": 0, "data": fee}]
+    assert body["summary"].startswith("set the payment fee to 0.40 %") and body["description"] == "0,4 %"
+    governor = w3.eth.contract(deployment.governor, abi=load_artifact(GOVERNOR).abi)
+    expected = governor.functions.hashProposal(
+        [deployment.ledger], [0], [bytes.fromhex(fee[2:])], Web3.keccak(text="0,4 %")
+    ).call()
+    assert body["proposal_id"] == str(expected)
+    stimulus = {"kind": "stimulus", "values": ["2", "business", "200", "2027-03-31"]}
+    undated = client.post("/proposal-drafts", json=stimulus)
+    assert undated.status_code == 200 and "(proposed 20" in undated.json()["description"]
+    for bad in (
+        {"kind": "dictatorship", "values": []},
+        {"kind": "fee", "values": ["beaucoup"]},
+        {"kind": "fee", "values": ["0,4", "0,5"]},
+        {"kind": "fee", "values": ["1"] * 9},
+        {"kind": "fee", "values": ["x" * 201]},
+        {"kind": "credit-line", "values": ["dragon", "1", "2"]},
+    ):
+        refused = client.post("/proposal-drafts", json=bad)
+        assert refused.status_code == 422, (bad, refused.text)
+    assert "not a kind of proposal" in client.post("/proposal-drafts", json={"kind": "x", "values": []}).text

@@ -75,3 +75,27 @@ def test_a_refusal_names_the_role_the_sender_lacks(gateway, w3, deployment, memb
     assert response.status_code == 409 and "REGISTRAR_ROLE" in detail, detail
     assert "b'" not in detail and "\\x" not in detail
     assert response.json()["error_data"].startswith("0x")
+
+
+def test_a_refusal_is_said_in_the_language_the_client_reads(gateway, w3, deployment, members):
+    client, settings = gateway
+    alice, bob = members
+    token = issue_token(settings, alice.address, deployment.chain_id).token
+    too_much = ledger_of(w3, deployment).encode_abi("pay", [bob.address, 10**12, b"\x00" * 32])
+
+    def refused(language: str | None) -> str:
+        headers = {"Authorization": f"Bearer {token}"} | ({"Accept-Language": language} if language else {})
+        response = client.post(f"/accounts/{alice.address}/preflight", json={"data": too_much}, headers=headers)
+        assert response.status_code == 409
+        return response.json()["words"]
+
+    assert "below its limit of" in refused(None)  # English unless asked otherwise
+    french = refused("fr-FR,fr;q=0.9,en;q=0.8")
+    assert "sous sa limite de" in french and " NXT" in french and "," in french.split("aurait ")[1]
+    assert "below its limit" in refused("de-DE, en;q=0.5, fr;q=0.4")  # English preferred to French
+    assert "sous sa limite" in refused("de, fr;q=0.7, en;q=0.2")
+    assert "below its limit" in refused("fr;q=banana, en")  # a weight that is no number counts for none
+    # The relay says it the same way, to a signed transaction it would not carry.
+    raw = signed_payment(w3, deployment, alice, bob.address, 10**12)
+    relayed = client.post("/tx", json={"raw": raw}, headers={"Accept-Language": "fr"})
+    assert relayed.status_code == 409 and "sous sa limite de" in relayed.json()["words"]

@@ -137,3 +137,24 @@ def test_a_gateway_refusal_shows_its_reason_with_its_own_exit_code(tmp_path, mon
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_every_typed_error_of_every_contract_has_a_sentence_in_english_and_french():
+    """Each error the shipped contracts may revert with, its arguments made up by their types, is
+    said in both languages (never the fallback of its name and arguments), and differently."""
+    from next_contracts.errors import LANGUAGES, _all_errors
+
+    made_up = {"address": "0x" + "ab" * 20, "bool": True, "string": "x"}
+    for entry in _all_errors().values():
+        args = {}
+        for item in entry["inputs"]:
+            kind = item["type"]
+            args[item["name"]] = made_up.get(kind) or (
+                bytes(int(kind[5:]) if kind[5:] else 4) if kind.startswith("bytes") else 1
+            )
+        decoded = DecodedError(entry["name"], args)
+        said = {language: describe(decoded, language=language) for language in LANGUAGES}
+        assert all(sentence != str(decoded) for sentence in said.values()), (entry["name"], said)
+        assert said["fr"] != said["en"], entry["name"]
+    refused = DecodedError("MembershipInvalidStatus", {"account": "0x" + "ab" * 20, "status": 0})
+    assert describe(refused, language="fr").endswith("n'est pas membre : impossible dans cet état")

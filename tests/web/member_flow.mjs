@@ -105,6 +105,20 @@ try {
   await page.locator("#status").filter({ hasText: "Votre vote est compté" }).waitFor({ timeout: 60_000 });
   await page.locator("main").filter({ hasText: "pour 1" }).waitFor();
   result.proposals = await page.locator("main").innerText();
+  // Proposing: a value the CLI's rules refuse, then a fee of 0,4 %, signed here and relayed.
+  await page.selectOption("#propose-kind", "fee");
+  await page.fill('#propose-values input[data-value="0"]', "beaucoup");
+  await page.getByRole("button", { name: "Préparer la proposition" }).click();
+  await page.locator("#status.error").waitFor();
+  result.propose_refused = await page.locator("#status").innerText();
+  await page.fill('#propose-values input[data-value="0"]', "0,4");
+  await page.fill("#propose-description", "Commission à 0,4 % pour la réserve");
+  await page.getByRole("button", { name: "Préparer la proposition" }).click();
+  await page.locator("#propose-send").waitFor();
+  result.propose_draft = await page.locator("#propose-draft").innerText();
+  await page.locator("#propose-send").click();
+  await page.locator("#status").filter({ hasText: "Proposition déposée" }).waitFor({ timeout: 60_000 });
+  result.proposals_after = await page.locator("main ul").innerText();
 
   await page.goto(`${url}/app/#/account`);
   await page.getByRole("heading", { name: "Mon compte" }).waitFor();

@@ -114,8 +114,14 @@ def test_a_member_signs_in_pays_and_finds_it_in_its_history(w3, deployment, oper
     good = result["batch_good"]
     assert "2 ligne(s), total 7,00 NXT" in good and "Ligne 3 :" in good and "not a member" in good
     assert "vote ouvert" in result["proposals"] and "pour 1, contre 0" in result["proposals"]
-    [proposal_id] = {log["args"]["proposalId"] for log in governor.events.ProposalCreated.get_logs(from_block=0)}
-    assert governor.functions.hasVoted(proposal_id, member.address).call()
+    assert "not a fee" in result["propose_refused"] or "beaucoup" in result["propose_refused"]
+    assert "Commission à 0,4 % pour la réserve" in result["propose_draft"]
+    assert "Commission à 0,4 % pour la réserve" in result["proposals_after"]
+    created = governor.events.ProposalCreated.get_logs(from_block=0)
+    first, proposed = (log["args"] for log in created)
+    assert governor.functions.hasVoted(first["proposalId"], member.address).call()
+    assert proposed["proposer"] == member.address and proposed["description"] == "Commission à 0,4 % pour la réserve"
+    assert proposed["calldatas"] == [bytes.fromhex(ledger_of(w3, deployment).encode_abi("setFee", [40])[2:])]
     ledger = ledger_of(w3, deployment).functions
     assert ledger.balanceOf(bakery.address).call() == 1_250
     assert ledger.balanceOf(member.address).call() == -1_253
@@ -150,7 +156,8 @@ def test_staff_admit_and_set_a_line_in_the_page_and_are_refused_in_words(
         2,
     )  # active business, region 2
     assert result["bars"] >= 1  # today's payment, which staff see
-    assert "Refusé" in result["refused"] and "not a member" in result["refused"], result["refused"]
+    # The refusal in the page's language: the gateway says it in French to a French page.
+    assert "Refusé" in result["refused"] and "n'est pas membre" in result["refused"], result["refused"]
 
 
 def test_the_gateway_serves_the_app_under_a_strict_policy(w3, deployment, tmp_path):

@@ -2,6 +2,7 @@
 // pre-flight and relay. The page is served by the gateway, so every call is same-origin.
 
 import { Wallet, getAddress } from "ethers";
+import { getLanguage } from "./i18n.js";
 
 export class GatewayError extends Error {
   constructor(status, detail) {
@@ -21,7 +22,8 @@ export function signOut() {
 }
 
 export async function request(method, path, body) {
-  const headers = { Accept: "application/json" };
+  // The gateway says a refusal in the page's language (French or English).
+  const headers = { Accept: "application/json", "Accept-Language": getLanguage() };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (token) headers.Authorization = `Bearer ${token}`;
   let response;

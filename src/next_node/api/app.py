@@ -22,6 +22,7 @@ from next_node.api import (
     governance,
     payments,
     projects,
+    proposal_drafts,
     relay,
     stats,
 )
@@ -81,6 +82,7 @@ def create_app(
     for router in (
         *routers,
         governance.router,
+        proposal_drafts.router,
         projects.router,
         allowances.router,
         bonus_runs.router,

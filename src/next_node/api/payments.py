@@ -5,6 +5,7 @@ nonce to sign with, and the fate of a relayed transaction. The relay itself is P
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Path
@@ -14,10 +15,11 @@ from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound, Web3RPCError
 
 from next_contracts.deploy import Deployment
-from next_contracts.errors import DecodedError, describe, error_from_exception, role_name
+from next_contracts.errors import DecodedError, describe, error_from_exception
 from next_contracts.transact import gas_limit, gas_price
+from next_contracts.vocabulary import role_name
 from next_node.api.access import Owner
-from next_node.api.deps import ContextDep
+from next_node.api.deps import ContextDep, LanguageDep
 from next_node.api.errors import SafeJSONResponse, chain_call
 from next_node.api.params import AddressPath
 
@@ -81,6 +83,13 @@ def in_words(decoded: DecodedError) -> str:
     return f"{decoded.name}({', '.join(f'{k}={word(v)}' for k, v in decoded.args.items())})"
 
 
+def amount_in(language: str) -> Callable[[int], str]:
+    """Hundredths as a sentence in `language` writes them: 1 234,50 NXT, or 1,234.50 NXT."""
+    if language == "fr":
+        return lambda v: f"{v / 100:,.2f}".replace(",", "\u202f").replace(".", ",") + " NXT"
+    return lambda v: f"{v / 100:,.2f} NXT"
+
+
 def chain_reason(error: Web3RPCError) -> str:
     """The node's own message in a JSON-RPC error ("nonce too low"), without web3's dict text."""
     response = error.rpc_response or {}
@@ -88,12 +97,12 @@ def chain_reason(error: Web3RPCError) -> str:
     return str(reason) if reason else "the node gave no reason"
 
 
-def refusal(error: ContractCustomError | ContractLogicError) -> SafeJSONResponse:
+def refusal(error: ContractCustomError | ContractLogicError, language: str = "en") -> SafeJSONResponse:
     """409: well-formed, but the ledger's current state refuses it (credit, ceiling, status ...);
-    in words, and with the typed error's bytes for a wallet to put in its own words."""
+    in words (in `language`), and with the typed error's bytes for a wallet to put in its own words."""
     decoded = error_from_exception(error)
     if decoded is not None:
-        detail, data, words = in_words(decoded), error.data, describe(decoded)
+        detail, data, words = in_words(decoded), error.data, describe(decoded, amount_in(language), language)
     else:  # a revert without one of the ledger's typed errors: the node's reason string, if any
         detail, data = (error.message or "no reason given"), None
         words = detail
@@ -134,6 +143,7 @@ def preflight(
     address: AddressPath,
     viewer: Owner,
     body: Annotated[Preflight, Body()],
+    language: LanguageDep,
 ) -> Any:
     """OWNER only. Runs a call to the ledger (or its bonus allowances, `to`) from the member's own
     address on the latest state:
@@ -152,7 +162,7 @@ def preflight(
     try:
         estimate = chain_call(lambda: w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
     except (ContractCustomError, ContractLogicError) as error:
-        return refusal(error)
+        return refusal(error, language)
     except Web3RPCError as error:
         raise HTTPException(400, f"the chain refused the call: {chain_reason(error)}") from error
     nonce = chain_call(lambda: w3.eth.get_transaction_count(sender, "pending"))

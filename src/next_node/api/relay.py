@@ -18,7 +18,7 @@ from web3.exceptions import ContractCustomError, ContractLogicError
 from next_contracts.rawtx import RawTransaction, RawTransactionError, decode_raw_transaction
 from next_contracts.vocabulary import MemberStatus
 from next_node.api.access import principal_calls, principal_from
-from next_node.api.deps import Context, ContextDep
+from next_node.api.deps import Context, ContextDep, LanguageDep
 from next_node.api.errors import SafeJSONResponse
 from next_node.api.payments import Refusal, refusal, relayed_targets
 from next_node.api.ratelimit import limit
@@ -68,7 +68,9 @@ def check_destination(context: Context, tx: RawTransaction) -> None:
         503: {"model": ErrorDetail},
     },
 )
-async def relay(request: Request, context: ContextDep, body: Annotated[RawTx, Body()]) -> TxAccepted:
+async def relay(
+    request: Request, context: ContextDep, body: Annotated[RawTx, Body()], language: LanguageDep
+) -> TxAccepted:
     """ACTIVE MEMBERS, and STAFF for their calls to the ledger, by signature (403 otherwise; the
     signature names the sender, so no token is needed). Relays the transaction after checking that
     it is for this chain and for the ledger, its bonus allowances, the commons rewards or the
@@ -111,7 +113,7 @@ async def relay(request: Request, context: ContextDep, body: Annotated[RawTx, Bo
     if "error" in answers[-1]:
         if await _known(context, tx_hash):
             return accepted
-        return _refused_call(answers[-1]["error"])  # type: ignore[return-value]
+        return _refused_call(answers[-1]["error"], language)  # type: ignore[return-value]
     sent = await context.chain.request("eth_sendRawTransaction", [raw.to_0x_hex()])
     if "error" in sent:  # a copy that arrived meanwhile, or one mined before; else nonce too low, ...
         if await _known(context, tx_hash):
@@ -125,14 +127,14 @@ async def _known(context: Context, tx_hash: str) -> bool:
     return (await context.chain.request("eth_getTransactionByHash", [tx_hash])).get("result") is not None
 
 
-def _refused_call(error: dict[str, Any]) -> SafeJSONResponse:
+def _refused_call(error: dict[str, Any], language: str) -> SafeJSONResponse:
     """The pre-flight's JSON-RPC error: a revert is the ledger's refusal (409, with its typed error
     when it has one); anything else, the chain refusing the call (400)."""
     data = error.get("data")
     if isinstance(data, str) and data.startswith("0x") and len(data) >= 10:
-        return refusal(ContractCustomError(data, data=data))
+        return refusal(ContractCustomError(data, data=data), language)
     if "revert" in _message(error):
-        return refusal(ContractLogicError(_message(error)))
+        return refusal(ContractLogicError(_message(error)), language)
     raise HTTPException(400, f"the chain refused the call: {_message(error)}")
 
 

@@ -1,11 +1,14 @@
 // The members' proposals, their votes, and voting from the page.
 import { Interface } from "ethers";
-import { el, rerender, say } from "../dom.js";
+import { el, rerender, say, why } from "../dom.js";
 import { request, signedIn } from "../gateway.js";
 import { t } from "../i18n.js";
 import { relayCall } from "../session.js";
 
-const GOVERNOR_ABI = new Interface(["function castVote(uint256 proposalId, uint8 support)"]);
+const GOVERNOR_ABI = new Interface([
+  "function castVote(uint256 proposalId, uint8 support)",
+  "function propose(address[] targets, uint256[] values, bytes[] calldatas, string description)",
+]);
 
 const SUPPORT = { for: 1, against: 0, abstain: 2 }; // GovernorCountingSimple's numbers
 
@@ -47,7 +50,89 @@ export async function proposals() {
     el("h1", {}, t("proposals.title")),
     items.length ? el("ul", {}, items) : el("p", {}, t("proposals.none")),
     ...hint,
+    ...(signedIn() ? await proposeForm() : []),
   ];
+}
+
+/** A word of the page for `key`, or `fallback` where it has none. */
+function word(key, fallback) {
+  const said = t(key);
+  return said === key ? fallback : said;
+}
+
+/**
+ * Proposing: a kind and its values, read by the CLI's rules at the gateway (/proposal-drafts),
+ * which says what the proposal does; then signed here and relayed, like a vote.
+ */
+async function proposeForm() {
+  const kinds = await request("GET", "/proposal-kinds");
+  const kind = el(
+    "select",
+    { id: "propose-kind" },
+    Object.keys(kinds).map((k) => el("option", { value: k }, word(`propose.kind.${k}`, k))),
+  );
+  const fields = el("div", { id: "propose-values" });
+  const description = el("textarea", { id: "propose-description", rows: "2", maxlength: "4000" });
+  const drafted = el("div", { id: "propose-draft" });
+  const showFields = () => {
+    drafted.replaceChildren();
+    fields.replaceChildren(
+      ...kinds[kind.value].map((name, i) =>
+        el(
+          "label",
+          {},
+          word(`propose.arg.${name}`, name),
+          el("input", { "data-value": String(i), autocomplete: "off" }),
+        ),
+      ),
+    );
+  };
+  kind.addEventListener("change", showFields);
+  showFields();
+  const form = el(
+    "form",
+    {
+      id: "propose",
+      onsubmit: async (event) => {
+        event.preventDefault();
+        const values = [...fields.querySelectorAll("input")].map((input) => input.value.trim());
+        try {
+          const draft = await request("POST", "/proposal-drafts", {
+            kind: kind.value,
+            values,
+            description: description.value.trim() || null,
+          });
+          drafted.replaceChildren(
+            el("p", {}, t("propose.summary", { summary: draft.description })),
+            el("button", { type: "button", id: "propose-send", onclick: () => propose(draft) }, t("propose.send")),
+          );
+          say("");
+        } catch (error) {
+          drafted.replaceChildren();
+          say(t("pay.refused", { why: why(error) }), true);
+        }
+      },
+    },
+    el("label", {}, t("propose.kind"), kind),
+    fields,
+    el("label", {}, t("propose.description"), description),
+    el("button", { type: "submit" }, t("propose.check")),
+  );
+  return [el("h2", {}, t("propose.title")), form, drafted];
+}
+
+async function propose(draft) {
+  const ledger = await request("GET", "/ledger");
+  const data = GOVERNOR_ABI.encodeFunctionData("propose", [
+    draft.calls.map((c) => c.target),
+    draft.calls.map((c) => BigInt(c.value)),
+    draft.calls.map((c) => c.data),
+    draft.description,
+  ]);
+  if (await relayCall(ledger.governor, data)) {
+    await rerender();
+    say(t("propose.done"));
+  }
 }
 
 /** A member's vote, signed in the page and relayed like a payment: one member, one vote. */

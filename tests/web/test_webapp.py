@@ -277,3 +277,23 @@ def test_a_member_pays_by_scanning_a_request_with_the_camera_or_a_photo(
     assert "4,80 NXT" in result["summary"] and bakery.address in result["summary"]
     assert result["photo"] == ["0x00000000000000000000000000000000000000a1", ""]  # an EIP-681 address
     assert "pas le QR code d'un paiement" in result["not_payment"]
+
+
+def test_a_council_pays_a_batch_file_from_the_page_each_line_once(
+    w3, deployment, operator, following_gateway, tmp_path
+):
+    council, payees = Account.create(), [Account.create() for _ in range(4)]
+    admit(w3, deployment, operator, council.address, kind=2, limit=10_000_000)
+    for payee in payees:
+        admit(w3, deployment, operator, payee.address)
+    keystore = tmp_path / "council.json"
+    keystore.write_text(json.dumps(keyfile.encrypt(council.key, PASSWORD)))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    addresses = ",".join(p.address for p in payees)
+    result = run_flow("batch_flow.mjs", following_gateway, str(keystore), PASSWORD, addresses, str(ARTIFACTS))
+    assert "3 ligne(s) sur 3 payées" in result["first"] and "(0 l'étaient déjà)" in result["first"]
+    assert "3 ligne(s) sur 3 payées" in result["again"] and "(3 l'étaient déjà)" in result["again"]
+    assert "Ligne 3 :" in result["conflict"] and "pas 25,00 NXT" in result["conflict"]
+    assert "4 ligne(s) sur 4 payées" in result["more"] and "(3 l'étaient déjà)" in result["more"]
+    balance = ledger_of(w3, deployment).functions.balanceOf
+    assert [balance(p.address).call() for p in payees] == [1_000, 2_000, 3_000, 4_000]  # each once

@@ -1,10 +1,54 @@
-// A council's bonus file, checked before anything is signed.
-import { getAddress } from "ethers";
+// A council's batch file: checked before anything is signed, then paid by the CLI's rules (each
+// line once, across any number of runs: the chain's payments under the run's reference say what is
+// paid already; a payee paid another amount stops the run before anything is signed).
+import { getAddress, Interface } from "ethers";
 import { el, say, why } from "../dom.js";
 import { request, signedIn } from "../gateway.js";
 import { money, t } from "../i18n.js";
-import { wallet } from "../session.js";
+import { relayCall, wallet } from "../session.js";
 import { signInView } from "./account.js";
+import { reference } from "./pay.js";
+
+const LEDGER_ABI = new Interface(["function payBatch(address[] recipients, uint256[] amounts, bytes32 ref)"]);
+const CHUNK = 200; // lines per transaction, as the CLI's batch-pay
+
+/** The lines still to pay under `ref`, or a refusal naming the line a payment contradicts. */
+async function unpaid(address, ref, lines) {
+  const paid = await request("GET", `/accounts/${address}/batch-payments?ref=${ref}`);
+  if (paid.pending_transactions > 0) return { refusal: t("batch.pending", { n: paid.pending_transactions }) };
+  const byPayee = new Map();
+  for (const p of paid.payments)
+    byPayee.set(p.to.toLowerCase(), (byPayee.get(p.to.toLowerCase()) ?? 0n) + BigInt(p.amount));
+  const todo = [];
+  for (const line of lines) {
+    const done = byPayee.get(line.to.toLowerCase());
+    if (done === undefined) todo.push(line);
+    else if (done !== BigInt(line.amount))
+      return { refusal: t("batch.conflict", { line: line.line, paid: money(done), amount: money(line.amount) }) };
+  }
+  return { todo, done: lines.length - todo.length };
+}
+
+async function payLines(lines, refText, shown) {
+  const address = getAddress(wallet().address);
+  const ref = reference(refText);
+  const plan = await unpaid(address, ref, lines);
+  if (plan.refusal) return say(plan.refusal, true);
+  const ledger = await request("GET", "/ledger");
+  const chunks = Math.ceil(plan.todo.length / CHUNK);
+  for (let i = 0; i < chunks; i += 1) {
+    const part = plan.todo.slice(i * CHUNK, (i + 1) * CHUNK);
+    const data = LEDGER_ABI.encodeFunctionData("payBatch", [
+      part.map((l) => l.to),
+      part.map((l) => BigInt(l.amount)),
+      ref,
+    ]);
+    if (!(await relayCall(ledger.ledger, data))) return; // refused, said; paid chunks stay paid
+    shown.replaceChildren(el("p", { id: "batch-progress" }, t("batch.progress", { done: i + 1, of: chunks })));
+  }
+  const after = await unpaid(address, ref, lines);
+  say(t("batch.paid", { paid: lines.length - (after.todo?.length ?? 0), count: lines.length, before: plan.done }));
+}
 
 export function batchView() {
   if (!signedIn()) return signInView();
@@ -52,7 +96,7 @@ export function batchView() {
             ),
             ...(refused.length ? [el("p", { class: "error" }, t("batch.problems")), el("ul", {}, refused)] : []),
             ...(check.credit_ok ? [] : [el("p", { class: "error" }, t("batch.short"))]),
-            el("p", {}, t("batch.pay")),
+            ...(refused.length || !check.credit_ok ? [] : [payForm(reading.lines, chosen.name, shown)]),
           );
         } catch (error) {
           say(why(error), true);
@@ -63,4 +107,28 @@ export function batchView() {
     el("button", { type: "submit" }, t("batch.check")),
   );
   return [el("h1", {}, t("batch.title")), form, shown];
+}
+
+/** The run's reference (the file's name by default, as the CLI's) and the button that pays. */
+function payForm(lines, name, shown) {
+  const ref = el("input", { id: "batch-ref", value: name, maxlength: "200" });
+  const button = el(
+    "button",
+    {
+      type: "button",
+      id: "batch-pay",
+      onclick: async () => {
+        button.disabled = true;
+        try {
+          await payLines(lines, ref.value.trim(), shown);
+        } catch (error) {
+          say(why(error), true);
+        } finally {
+          button.disabled = false;
+        }
+      },
+    },
+    t("batch.paybutton", { count: lines.length }),
+  );
+  return el("div", { class: "batch-pay" }, el("label", {}, t("batch.ref"), ref), el("p", {}, t("batch.once")), button);
 }

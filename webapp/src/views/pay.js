@@ -58,7 +58,7 @@ export function requestView() {
 }
 
 /** A payment reference as the CLI makes it: up to 32 bytes of text kept readable, else its hash. */
-function reference(text) {
+export function reference(text) {
   if (!text) return "0x" + "00".repeat(32);
   const bytes = toUtf8Bytes(text);
   return bytes.length <= 32 ? zeroPadBytes(bytes, 32) : keccak256(bytes);

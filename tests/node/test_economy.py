@@ -250,3 +250,35 @@ def test_the_public_sees_no_group_of_fewer_than_five(api):
 )
 def test_bad_questions_get_a_4xx(api, query):
     assert api.client.get(f"/economy?{query}").status_code == 422
+
+
+def test_a_small_group_is_not_the_difference_of_public_figures(database_url, w3, deployment, operator):
+    """One council (a group of 1) pays: hidden; the businesses (5, all paying) would be shown, but then
+    /stats's public totals less the individuals' would be the council's own figures: they are
+    hidden with it. Every filter sees the same cells."""
+    engine = make_engine(database_url)
+    people = [f"0x{0x100 + n:040x}" for n in range(6)]
+    shops = [f"0x{0x200 + n:040x}" for n in range(5)]
+    council = f"0x{0x300:040x}"
+    history = History(engine)
+    history.at(
+        1,
+        1,
+        *(history.admit(a, INDIVIDUAL) for a in people),
+        *(history.admit(a, BUSINESS) for a in shops),
+        history.admit(council, COUNCIL),
+    )
+    history.at(1, 2, *(pay(a, b, 10) for a, b in zip(people, people[1:] + people[:1], strict=True)))
+    history.at(1, 3, *(pay(shop, people[0], 5) for shop in shops), pay(council, people[1], 7))
+    settings = AuthSettings(domain="gateway.test")
+    client = TestClient(create_app(engine, deployment, w3, settings))
+    staff = {"Authorization": f"Bearer {issue_token(settings, operator, deployment.chain_id).token}"}
+
+    def volumes(headers: dict[str, str] | None = None, **params: str) -> dict[str | None, int]:
+        body = client.get("/economy", params={"by": "kind", **params}, headers=headers or {}).json()
+        return {s["kind"]: s["months"][0]["volume"] for s in body["series"]}
+
+    assert volumes(staff) == {"business": 25 * UNIT, "council": 7 * UNIT, "individual": 60 * UNIT}
+    assert volumes() == {"individual": 60 * UNIT}
+    assert volumes(kind="business") == {} and volumes(region="1") == {"individual": 60 * UNIT}
+    engine.dispose()

@@ -5,9 +5,11 @@ cells, whatever the size of the ledger.
 
 The public sees the figures of /stats's small groups rule: a cell (a month of a region's members of
 one kind) is left out of every public sum when it has fewer than 5 members, or when fewer than 5 of
-them paid, or received, that month (but none at all). Each public figure is then a sum of cells the
-public may see whole, so that no hidden cell is the difference of two public figures. Staff see
-every cell."""
+them paid, or received, that month (but none at all); and then, as /stats hides a breakdown's
+groups, the next smallest cells until the cells left out are together a group that could be shown
+(the month's totals being public in /stats, their sum follows from it). Each public figure is a sum
+of cells the public may see whole, whatever the filter, so that no hidden cell is the difference
+of two public figures. Staff see every cell."""
 
 from __future__ import annotations
 
@@ -80,8 +82,23 @@ class Multipliers(BaseModel):
     hidden: int  # injections whose group is too small for the public (0 for staff)
 
 
-def _shown(cell: EconomyCell) -> bool:
-    return cell.members >= MIN_GROUP and all(n == 0 or n >= MIN_GROUP for n in (cell.payers, cell.receivers))
+def _whole(members: int, payers: int, receivers: int) -> bool:
+    """Whether figures of these many members, payers and receivers may be public."""
+    return members >= MIN_GROUP and all(n == 0 or n >= MIN_GROUP for n in (payers, receivers))
+
+
+def _hidden(cells: list[EconomyCell]) -> set[str]:
+    """A month's cells the public may not see: each too small, and then, as /stats hides a
+    breakdown's groups, the next smallest until the hidden ones together are a group that could
+    be shown (/stats makes the month's totals public, so the hidden cells' sum follows from them)."""
+    hidden = [c for c in cells if not _whole(c.members, c.payers, c.receivers)]
+    rest = sorted((c for c in cells if c not in hidden), key=lambda c: (c.members, c.cell))
+    while hidden and rest:
+        total = [sum(getattr(c, f) for c in hidden) for f in ("members", "payers", "receivers")]
+        if _whole(*total):
+            break
+        hidden.append(rest.pop(0))
+    return {c.cell for c in hidden}
 
 
 @router.get("/economy", responses={401: {"description": "a token was sent and is not valid"}})
@@ -100,16 +117,19 @@ def read_economy(
     periods = session.exec(
         select(EconomyCell.period).distinct().order_by(col(EconomyCell.period).desc()).limit(months)
     ).all()
-    query = select(EconomyCell).where(col(EconomyCell.period).in_(periods))
-    if region is not None:
-        query = query.where(EconomyCell.region == region)
-    if kind is not None:
-        query = query.where(EconomyCell.kind == kind.value)
+    cells = session.exec(select(EconomyCell).where(col(EconomyCell.period).in_(periods))).all()
     staff = viewer is not None and viewer.staff
+    by_month: dict[str, list[EconomyCell]] = defaultdict(list)
+    for cell in cells:
+        by_month[cell.period].append(cell)
+    # Decided on every cell of a month, whatever the filter: each question sees the same cells.
+    left_out = set() if staff else {key for month in by_month.values() for key in _hidden(month)}
     sums: dict[tuple[int | None, str | None], dict[str, dict[str, int]]] = defaultdict(dict)
     hidden = 0
-    for cell in session.exec(query).all():
-        if not staff and not _shown(cell):
+    for cell in cells:
+        if (region is not None and cell.region != region) or (kind is not None and cell.kind != kind.value):
+            continue
+        if cell.cell in left_out:
             hidden += 1
             continue
         key = (cell.region if by == "region" else None, cell.kind if by == "kind" else None)

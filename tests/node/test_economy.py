@@ -6,13 +6,14 @@ The history (amounts in units; members all of region 1 but D, of region 2; credi
   January   A pays B 100 (the 2nd), B pays C 60 (5th), C pays A 60 (6th), A pays S 40 (10th).
             A cycle A -> B -> C -> A of 60 runs through 260 of volume: 180 of it in cycles.
             Receipts 260; re-spent within 30 days: B 60, C 60, A 40 of its 60 = 160.
-  February  B pays D 40 (the 20th): from B's receipt of 2 January, 49 days old: not re-spent.
+  February  B pays D 40 (the 20th): from B's receipt of 2 January, 49 days old: not re-spent. A
+            vote sets two stimuli (the 25th): 50 more for region 2's individuals, 20 for all.
   March     council K's bonus run 7 pays S 100 (1st); S pays A 50 (3rd): the run's money, as S's
             January receipt is past 30 days; A pays B 30 (4th): the run's again. D, at +40, pays
             C 150 (5th): 40 from its receipt, 100 of its own credit, 10 below its limit of 100,
-            which only stimulus credit allows. C pays A 30 (6th): 10 of it the stimulus's, taken
-            first. A's key is recovered to A2 (10th), with its receipts; A2 pays B 20 (11th): the
-            last of the run's 50 that reached A.
+            which only stimulus credit allows: region 2's, the larger of D's two. C pays A 30
+            (6th): 10 of it the stimulus's, taken first. A's key is recovered to A2 (10th), with
+            its receipts; A2 pays B 20 (11th): the last of the run's 50 that reached A.
   So run 7 turned over 100 + 50 + 30 + 20 = 200 (multiplier 2), the stimulus 10 + 10 (2).
 """
 
@@ -24,10 +25,14 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from eth_account import Account
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from next_contracts import LEDGER as LEDGER_ARTIFACT
+from next_contracts import load_artifact
+from next_contracts.transact import calldata
 from next_node.api.app import create_app
 from next_node.api.tokens import AuthSettings, issue_token
 from next_node.db.economy_tables import AccountFlow, EconomyCell, Injection
@@ -83,6 +88,12 @@ def pay(payer: str, payee: str, units: int) -> tuple[str, str, dict[str, Any]]:
     return ("ledger", "Transferred", {"from": payer, "to": payee, "amount": units * UNIT, "fee": 0, "ref": b"\0" * 32})
 
 
+def stimulus(region: int | None, kind: int | None, units: int, end: tuple[int, int]) -> tuple[str, str, dict[str, Any]]:
+    ends_at = int(datetime(2026, *end, tzinfo=UTC).timestamp())
+    args = {"scope": b"\x05" * 32, "allRegions": region is None, "region": region or 0, "allKinds": kind is None}
+    return ("ledger", "StimulusSet", args | {"kind": kind or 0, "extraCredit": units * UNIT, "endsAt": ends_at})
+
+
 def build(engine: Any) -> None:
     history = History(engine)
     history.at(1, 1, *(history.admit(a, INDIVIDUAL) for a in (A, B, C)), history.admit(S, BUSINESS))
@@ -92,6 +103,7 @@ def build(engine: Any) -> None:
     history.at(1, 6, pay(C, A, 60))
     history.at(1, 10, pay(A, S, 40))
     history.at(2, 20, pay(B, D, 40))
+    history.at(2, 25, stimulus(2, INDIVIDUAL, 50, (4, 30)), stimulus(None, None, 20, (4, 30)))
     spent = {"runId": 7, "holder": A, "payee": S, "amount": 100 * UNIT, "ref": b"\0" * 32}
     history.at(3, 1, ("bonuses", "AllowanceSpent", spent), pay(K, S, 100))
     history.at(3, 3, pay(S, A, 50))
@@ -148,15 +160,16 @@ def test_each_figure_of_a_history_worked_out_by_hand(engine):
     assert figures["2026-03/1/council"]["volume"] == 100 * UNIT
 
     runs = injections(engine)
-    run, stimulus = runs["bonus/7"], runs["stimulus/2026-03"]
+    run, stimulus = runs["bonus/7"], runs["stimulus/8.0"]
     assert (run["injected"], run["turnover"]) == (100 * UNIT, 200 * UNIT)
     assert (stimulus["injected"], stimulus["turnover"], stimulus["spenders"]) == (10 * UNIT, 20 * UNIT, 1)
+    assert stimulus["label"] == "2|individual|2026-04-30" and "stimulus/8.1" not in runs  # the smaller: not drawn
     with Session(engine) as session:
         a2 = session.get(AccountFlow, A2)
         march_6 = int(datetime(2026, 3, 6, tzinfo=UTC).timestamp()) // 86_400
         # The run's 20 went on to B; what C paid A on 6 March is A2's: the stimulus's 10 first.
         assert a2 is not None and json.loads(a2.receipts) == [
-            [march_6, 10 * UNIT, "stimulus/2026-03"],
+            [march_6, 10 * UNIT, "stimulus/8.0"],
             [march_6, 20 * UNIT, ""],
         ]
         assert session.get(Member, A2) is not None
@@ -234,7 +247,7 @@ def test_the_figures_as_the_api_serves_them(api, engine):
     assert [m["period"] for m in last] == ["2026-03"]
 
     runs = api.client.get("/economy/multipliers", headers=api.staff).json()
-    assert {i["tag"]: i["multiplier"] for i in runs["injections"]} == {"bonus/7": 2.0, "stimulus/2026-03": 2.0}
+    assert {i["tag"]: i["multiplier"] for i in runs["injections"]} == {"bonus/7": 2.0, "stimulus/8.0": 2.0}
 
 
 def test_the_public_sees_no_group_of_fewer_than_five(api):
@@ -281,4 +294,39 @@ def test_a_small_group_is_not_the_difference_of_public_figures(database_url, w3,
     assert volumes(staff) == {"business": 25 * UNIT, "council": 7 * UNIT, "individual": 60 * UNIT}
     assert volumes() == {"individual": 60 * UNIT}
     assert volumes(kind="business") == {} and volumes(region="1") == {"individual": 60 * UNIT}
+    engine.dispose()
+
+
+def test_stimulus_credit_drawn_on_a_real_chain_is_followed(database_url, w3, deployment, operator):
+    """A stimulus set on the ledger (the operator holds the vote's role here), a member who pays 40,00
+    with a limit of 10,00, its payee who pays 12,00 of it on: the index names the stimulus by where it
+    was set, with its scope and end, and what was drawn and turned over."""
+    from next_contracts.transact import send
+    from tests.node.helpers import index_to_head
+    from tests.support.chain import call
+
+    ledger = w3.eth.contract(deployment.ledger, abi=load_artifact(LEDGER_ARTIFACT).abi).functions
+    payer, payee, other = Account.create(), Account.create(), Account.create()
+    region = 100 + w3.eth.block_number % 1_000  # a region of its own: the chain is the module's
+    for member in (payer, payee, other):
+        call(w3, operator, ledger.admit(member.address, INDIVIDUAL, region, b"\x01" * 32))
+        call(w3, operator, ledger.setCreditLine(member.address, 1_000, 10_000_000))
+    ends = w3.eth.get_block("latest")["timestamp"] + 86_400
+    scope = (False, region, True, 0)
+    set_at = call(w3, operator, ledger.setStimulus(scope, 5_000, ends))
+    try:
+        send(w3, payer, {"to": deployment.ledger, "data": calldata(ledger.pay(payee.address, 4_000, b"\x00" * 32))})
+        send(w3, payee, {"to": deployment.ledger, "data": calldata(ledger.pay(other.address, 1_200, b"\x00" * 32))})
+    finally:
+        call(w3, operator, ledger.setStimulus(scope, 0, ends))  # ended early, for the tests after
+    engine = make_engine(database_url)
+    index_to_head(engine, w3, deployment)
+    with Session(engine) as session:
+        drawn = [i for i in session.execute(select(Injection)).scalars() if i.label.startswith(f"{region}|")]
+    assert [i.tag.split(".")[0] for i in drawn] == [f"stimulus/{set_at['blockNumber']}"]
+    (stimulus,) = drawn
+    day = datetime.fromtimestamp(ends, UTC).date().isoformat()
+    # 40,00 and its fee of 0,08 paid from a balance of 0 and a limit of 10,00: 30,08 drawn, and
+    # 12,00 of it paid on.
+    assert stimulus.label == f"{region}|*|{day}" and stimulus.injected == 3_008 and stimulus.turnover == 3_008 + 1_200
     engine.dispose()

@@ -39,34 +39,50 @@ class EconomyCell(SQLModel, table=True):
 
 
 class AccountFlow(SQLModel, table=True):
-    """What the economics keeps of an account: the last month it paid, received and drew stimulus
-    credit (to count each member once a month), and its receipts of the last 30 days not yet paid
-    on, oldest first, as JSON [[day, amount, tag], ...]: a payment uses them up first in, first
-    out, which is how the re-spending and a bonus run's or a stimulus's money are followed."""
+    """What the economics keeps of an account: the last month it paid and received (to count each
+    member once a month), the last stimulus it drew from (to count its drawers once), and its
+    receipts of the last 30 days not yet paid on, oldest first, as JSON [[day, amount, tag], ...]:
+    a payment uses them up first in, first out, which is how the re-spending and a bonus run's or a
+    stimulus's money are followed."""
 
     __tablename__ = "account_flows"
 
     address: str = Field(primary_key=True, max_length=42)
     last_paid: str = Field(default="", max_length=7)
     last_received: str = Field(default="", max_length=7)
-    last_stimulus: str = Field(default="", max_length=7)
+    last_stimulus: str = Field(default="", max_length=40)  # the tag of the last stimulus it drew from
     receipts: str = Field(default="[]", sa_type=Text)
 
 
 class Injection(SQLModel, table=True):
     """Money put into circulation from outside members' own trade, and the turnover it induced as
-    it was paid on: a bonus run's spendings ("bonus/<run>"), or the stimulus credit members drew in
-    a month ("stimulus/<period>"). Its multiplier is turnover / injected (1 if nobody paid it on)."""
+    it was paid on: a bonus run's spendings ("bonus/<run>"), or the credit members drew from a
+    stimulus ("stimulus/<block>.<log>", where the vote set it). Its multiplier is turnover /
+    injected (1 if nobody paid it on)."""
 
     __tablename__ = "economy_injections"
 
     tag: str = Field(primary_key=True, max_length=40)
     source: str = Field(max_length=16)  # bonus, stimulus
-    label: str = Field(max_length=24)  # the run's number, or the month
+    label: str = Field(max_length=40)  # the run's number, or the stimulus's "region|kind|end day" ("*": all)
     first_time: int = Field(sa_type=BigInteger)
     injected: int = Field(default=0, sa_type=BigInteger)
     turnover: int = Field(default=0, sa_type=BigInteger)  # the injection's own spending, and every onward payment of it
     spenders: int = 0  # distinct members who drew a stimulus (a bonus run's group is its holders)
+
+
+class Stimulus(SQLModel, table=True):
+    """Each scope's stimulus as the ledger last set it, and the tag its drawn credit is followed by
+    (a payment below its payer's own credit limit draws the largest stimulus of its scopes)."""
+
+    __tablename__ = "economy_stimuli"
+
+    scope: str = Field(primary_key=True, max_length=32)  # "region/kind", "*" for all
+    region: int | None = None
+    kind: str | None = Field(default=None, max_length=16)
+    extra_credit: int = Field(sa_type=BigInteger)
+    ends_at: int = Field(sa_type=BigInteger)
+    tag: str = Field(max_length=40)  # "stimulus/<block>.<log>": where it was set
 
 
 class CycleRun(SQLModel, table=True):
@@ -79,4 +95,4 @@ class CycleRun(SQLModel, table=True):
     block_number: int = Field(sa_type=BigInteger)
 
 
-ECONOMY_TABLES: tuple[type[SQLModel], ...] = (EconomyCell, AccountFlow, Injection, CycleRun)
+ECONOMY_TABLES: tuple[type[SQLModel], ...] = (EconomyCell, AccountFlow, Injection, Stimulus, CycleRun)

@@ -121,7 +121,8 @@ class RoleChange(EventRow, table=True):
 
 
 class LedgerEvent(EventRow, table=True):
-    """Pauses, unpauses and default credit lines: the rest of what the ledger emits."""
+    """Pauses, unpauses, default credit lines and stimulus (`stimulus_set`: region and kind, None
+    for all; the extra credit, 0 when ended early; its end): the rest of what the ledger emits."""
 
     __tablename__ = "ledger_events"
     __table_args__ = (UniqueConstraint("tx_hash", "log_index", name="uq_ledger_events_event"),)
@@ -132,6 +133,9 @@ class LedgerEvent(EventRow, table=True):
     kind: str | None = Field(default=None, max_length=16)
     credit_limit: int | None = Field(default=None, sa_type=BigInteger)
     ceiling: int | None = Field(default=None, sa_type=BigInteger)
+    region: int | None = None
+    extra_credit: int | None = Field(default=None, sa_type=BigInteger)
+    ends_at: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class ProjectEvent(EventRow, table=True):
@@ -326,7 +330,7 @@ DERIVED_TABLES: tuple[type[SQLModel], ...] = (Member, LedgerState, *ECONOMY_TABL
 # to either: on start, an index of another (or no) version is rebuilt from the chain (db/schema.py).
 # 2: sync_state.contracts; 3: proposals, votes, proposal_steps; 4: project_events, credit_policy_applied;
 # 5: bonus_events, and transfers of kind "bonus"; 6: commons_events, and transfers of kind "reward";
-# 7: the economics' tables (economy_tables.py)
+# 7: the economics' tables (economy_tables.py), and stimulus in ledger_events
 SCHEMA_VERSION = 7
 
 

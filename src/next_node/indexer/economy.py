@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from next_node.db.bulk import insert_rows, update_rows
-from next_node.db.economy_tables import AccountFlow, EconomyCell, Injection
+from next_node.db.economy_tables import AccountFlow, EconomyCell, Injection, Stimulus
 from next_node.indexer.decode import Event
 
 DAY = 86_400
@@ -38,6 +38,7 @@ COUNTED = frozenset({"active", "frozen"})  # the statuses counted as members of 
 CELLS = EconomyCell.__table__  # type: ignore[attr-defined]
 FLOWS = AccountFlow.__table__  # type: ignore[attr-defined]
 INJECTIONS = Injection.__table__  # type: ignore[attr-defined]
+STIMULI = Stimulus.__table__  # type: ignore[attr-defined]
 CELL_FIELDS = tuple(c.name for c in CELLS.columns)
 COUNTERS = tuple(f for f in CELL_FIELDS if f not in ("cell", "period", "region", "kind"))
 
@@ -77,6 +78,8 @@ class Economy:
         self.injections: dict[str, dict[str, Any]] = {}
         self.stored_injections: set[str] = set()
         self.pending: tuple[Any, ...] | None = None
+        self.stimuli = {row["scope"]: dict(row) for row in session.execute(select(STIMULI)).mappings()}
+        self.stored_stimuli = set(self.stimuli)
         latest = session.execute(select(CELLS.c.period).order_by(CELLS.c.period.desc()).limit(1)).scalar()
         self.period: str | None = latest
         if latest is not None:
@@ -180,6 +183,29 @@ class Economy:
             was["circulation"] -= held
             now["circulation"] += held
 
+    def stimulus_set(self, event: Event, region: int | None, kind: str | None, extra: int, ends_at: int) -> None:
+        """A vote set (or ended, with `extra` 0) the stimulus of a scope: the credit drawn from it
+        from now on is followed under a tag of its own."""
+        scope = f"{'*' if region is None else region}/{kind or '*'}"
+        self.stimuli[scope] = {
+            "scope": scope,
+            "region": region,
+            "kind": kind,
+            "extra_credit": extra,
+            "ends_at": ends_at,
+            "tag": f"stimulus/{event.block_number}.{event.log_index}",
+        }
+
+    def _stimulus_of(self, payer: dict[str, Any], time: int) -> dict[str, Any] | None:
+        """The stimulus a payer draws now: the largest of its scopes', as the ledger takes it."""
+        region, kind = group(payer)
+        live = [
+            s
+            for s in self.stimuli.values()
+            if s["region"] in (None, region) and s["kind"] in (None, kind) and s["extra_credit"] and s["ends_at"] > time
+        ]
+        return max(live, key=lambda s: s["extra_credit"], default=None)
+
     def migrated(self, old: str, new: str) -> None:
         """A member's new key takes its old key's receipts, and counts as it in the month."""
         was, now = self.flows[old], self.flows[new]
@@ -240,7 +266,8 @@ class Economy:
                 paying["last_paid"] = period
             if kind == "payment":
                 passed = self._pay_on(paying, payer, amount, day)
-                passed += self._stimulus(paying, below, amount - sum(a for _, a in passed), event, period)
+                unfunded = amount - sum(a for _, a in passed)
+                passed += self._stimulus(paying, payer, below, unfunded, event, period)
             elif kind == "bonus" and tag is not None:
                 injection = self._injection(tag, "bonus", tag.split("/", 1)[1], event)
                 injection["injected"] += amount
@@ -310,19 +337,24 @@ class Economy:
         injection["turnover"] += amount
 
     def _stimulus(
-        self, flow: dict[str, Any], below: int, unfunded: int, event: Event, period: str
+        self, flow: dict[str, Any], payer: dict[str, Any], below: int, unfunded: int, event: Event, period: str
     ) -> list[tuple[str, int]]:
         """The part of a payment that went `below` the payer's own credit limit: stimulus credit."""
         drawn = min(max(below, 0), max(unfunded, 0))
         if drawn == 0:
             return []
-        tag = f"stimulus/{period}"
-        injection = self._injection(tag, "stimulus", period, event)
+        stimulus = self._stimulus_of(payer, event.block_time or 0)
+        if stimulus is None:  # cannot happen on the ledger: say it all the same, by its month
+            tag, label = f"stimulus/{period}", period
+        else:
+            end = datetime.fromtimestamp(stimulus["ends_at"], UTC).date().isoformat()
+            tag, label = stimulus["tag"], f"{stimulus['scope'].replace('/', '|')}|{end}"
+        injection = self._injection(tag, "stimulus", label, event)
         injection["injected"] += drawn
         injection["turnover"] += drawn
-        if flow["last_stimulus"] != period:
+        if flow["last_stimulus"] != tag:
             injection["spenders"] += 1
-            flow["last_stimulus"] = period
+            flow["last_stimulus"] = tag
         return [(tag, drawn)]
 
     # -- writing --------------------------------------------------------------------------------
@@ -342,6 +374,9 @@ class Economy:
         ]
         insert_rows(self.session, FLOWS, [f for f in flows if f["address"] not in self.stored_flows])
         update_rows(self.session, FLOWS, "address", [f for f in flows if f["address"] in self.stored_flows])
+        stimuli = list(self.stimuli.values())
+        insert_rows(self.session, STIMULI, [x for x in stimuli if x["scope"] not in self.stored_stimuli])
+        update_rows(self.session, STIMULI, "scope", [x for x in stimuli if x["scope"] in self.stored_stimuli])
         injections = list(self.injections.values())
         insert_rows(self.session, INJECTIONS, [i for i in injections if i["tag"] not in self.stored_injections])
         update_rows(self.session, INJECTIONS, "tag", [i for i in injections if i["tag"] in self.stored_injections])

@@ -205,6 +205,23 @@ class LedgerEvents:
     def _on_Unpaused(self, event: Event, record: bool) -> None:
         self._on_Paused(event, record, paused=False)
 
+    def _on_StimulusSet(self, event: Event, record: bool) -> None:
+        a = event.args
+        region = None if a["allRegions"] else a["region"]
+        kind = None if a["allKinds"] else MemberKind.of(a["kind"]).value
+        self.batch.economy.stimulus_set(event, region, kind, a["extraCredit"], a["endsAt"])
+        if record:
+            self.batch.rows[LedgerEvent].append(
+                {
+                    **origin(event),
+                    "event": "stimulus_set",
+                    "region": region,
+                    "kind": kind,
+                    "extra_credit": a["extraCredit"],
+                    "ends_at": a["endsAt"],
+                }
+            )
+
     def _on_DefaultCreditLineSet(self, event: Event, record: bool) -> None:
         if record:
             a = event.args

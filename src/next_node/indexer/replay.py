@@ -84,6 +84,17 @@ def _fee_changes(row: Any) -> Event:
 
 
 def _ledger_events(row: Any) -> Event:
+    if row.event == "stimulus_set":  # the economics follows each stimulus's money
+        return _event(
+            "StimulusSet",
+            row,
+            allRegions=row.region is None,
+            region=row.region or 0,
+            allKinds=row.kind is None,
+            kind=MemberKind(row.kind or "individual").code,
+            extraCredit=row.extra_credit,
+            endsAt=row.ends_at,
+        )
     name = {"paused": "Paused", "unpaused": "Unpaused"}.get(row.event, "DefaultCreditLineSet")
     return _event(name, row, account=row.account)
 

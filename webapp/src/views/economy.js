@@ -107,6 +107,21 @@ function monthsTable(months) {
   );
 }
 
+/** A bonus run by its number; a stimulus by its scope and end ("2|business|2027-03-31", "*": all). */
+function injectionName(injection) {
+  if (injection.source !== "stimulus" || !injection.label.includes("|"))
+    return t(`economy.source.${injection.source}`, { label: injection.label });
+  const [region, kind, end] = injection.label.split("|");
+  return t("economy.source.stimulusscope", {
+    region: region === "*" ? t("economy.allregions") : t("economy.oneregion", { region }),
+    kind: kind === "*" ? t("economy.allkinds") : t(`kind.${kind}`),
+    end: new Intl.DateTimeFormat(document.documentElement.lang || "fr", {
+      dateStyle: "medium",
+      timeZone: "UTC",
+    }).format(new Date(`${end}T00:00:00Z`)),
+  });
+}
+
 function multipliersTable(runs) {
   if (!runs.injections.length) return el("p", { id: "economy-multipliers" }, t("economy.nomultipliers"));
   return el(
@@ -131,7 +146,7 @@ function multipliersTable(runs) {
         el(
           "tr",
           {},
-          el("th", { scope: "row" }, t(`economy.source.${i.source}`, { label: i.label })),
+          el("th", { scope: "row" }, injectionName(i)),
           el("td", {}, i.first_day),
           el("td", {}, money(i.injected)),
           el("td", {}, money(i.turnover)),

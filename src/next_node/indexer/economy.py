@@ -121,24 +121,27 @@ class Economy:
             self.cells[key] = cell
         return cell
 
-    def _injection(self, tag: str, source: str, label: str, event: Event) -> dict[str, Any]:
+    def _stored_injection(self, tag: str) -> dict[str, Any] | None:
         injection = self.injections.get(tag)
         if injection is None:
             row = self.session.execute(select(INJECTIONS).where(INJECTIONS.c.tag == tag)).mappings().first()
             if row is not None:
                 self.stored_injections.add(tag)
-                injection = dict(row)
-            else:
-                injection = {
-                    "tag": tag,
-                    "source": source,
-                    "label": label,
-                    "first_time": event.block_time or 0,
-                    "injected": 0,
-                    "turnover": 0,
-                    "spenders": 0,
-                }
-            self.injections[tag] = injection
+                injection = self.injections[tag] = dict(row)
+        return injection
+
+    def _injection(self, tag: str, source: str, label: str, event: Event) -> dict[str, Any]:
+        injection = self._stored_injection(tag)
+        if injection is None:
+            injection = self.injections[tag] = {
+                "tag": tag,
+                "source": source,
+                "label": label,
+                "first_time": event.block_time or 0,
+                "injected": 0,
+                "turnover": 0,
+                "spenders": 0,
+            }
         return injection
 
     # -- the month ------------------------------------------------------------------------------
@@ -327,14 +330,9 @@ class Economy:
         return list(passed.items())
 
     def _turnover(self, tag: str, amount: int) -> None:
-        injection = self.injections.get(tag)
-        if injection is None:
-            row = self.session.execute(select(INJECTIONS).where(INJECTIONS.c.tag == tag)).mappings().first()
-            if row is None:  # cannot happen: a tag is only given by its injection
-                return
-            injection = self.injections[tag] = dict(row)
-            self.stored_injections.add(tag)
-        injection["turnover"] += amount
+        injection = self._stored_injection(tag)
+        if injection is not None:  # always: a tag is only given by its injection
+            injection["turnover"] += amount
 
     def _stimulus(
         self, flow: dict[str, Any], payer: dict[str, Any], below: int, unfunded: int, event: Event, period: str

@@ -112,7 +112,7 @@ def test_a_member_signs_in_pays_and_finds_it_in_its_history(w3, deployment, oper
     bad = result["batch_bad"]
     assert "line 2:" in bad and "line 3:" not in bad and "line 4:" in bad  # the split comma, the short address
     good = result["batch_good"]
-    assert "2 ligne(s), total 7,00 NXT" in good and "Ligne 3 :" in good and "not a member" in good
+    assert "2 ligne(s), total 7,00 NXT" in good and "Ligne 3 :" in good and "n'est pas membre" in good
     assert "vote ouvert" in result["proposals"] and "pour 1, contre 0" in result["proposals"]
     assert "not a fee" in result["propose_refused"] or "beaucoup" in result["propose_refused"]
     assert "Commission à 0,4 % pour la réserve" in result["propose_draft"]

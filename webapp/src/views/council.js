@@ -12,6 +12,20 @@ import { reference } from "./pay.js";
 const LEDGER_ABI = new Interface(["function payBatch(address[] recipients, uint256[] amounts, bytes32 ref)"]);
 const CHUNK = 200; // lines per transaction, as the CLI's batch-pay
 
+// The batch check's reasons (next_contracts.accounts.judge), said in the page's language.
+const REASONS = {
+  "not a member": "reason.none",
+  frozen: "reason.frozen",
+  excluded: "reason.excluded",
+  "moved to a new key": "reason.migrated",
+  "is the payer: nobody pays itself": "reason.self",
+  "would pass its ceiling after this run": "reason.ceiling",
+};
+
+function verdict(reason) {
+  return REASONS[reason] ? t(REASONS[reason]) : reason;
+}
+
 /** The lines still to pay under `ref`, or a refusal naming the line a payment contradicts. */
 async function unpaid(address, ref, lines) {
   const paid = await request("GET", `/accounts/${address}/batch-payments?ref=${ref}`);
@@ -82,7 +96,9 @@ export function batchView() {
           });
           const refused = check.lines
             .filter((v) => !v.payable)
-            .map((v) => el("li", {}, t("batch.refused", { line: reading.lines[v.index].line, why: v.reason })));
+            .map((v) =>
+              el("li", {}, t("batch.refused", { line: reading.lines[v.index].line, why: verdict(v.reason) })),
+            );
           shown.replaceChildren(
             el(
               "p",

@@ -5,7 +5,7 @@ which rule it is voted; the wallet only builds the calls."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from web3 import Web3
@@ -30,7 +30,7 @@ def percent_bps(text: str, what: str, maximum: int) -> int:
     cleaned = text.strip().removesuffix("%").strip().replace(",", ".")
     try:
         bps = Decimal(cleaned) * 100
-    except InvalidOperation:
+    except ArithmeticError:  # not a number (InvalidOperation), or beyond any (Overflow: "1e999999")
         raise BadInputError(f"not a {what}: {text!r} (a percentage such as 0,35)") from None
     if not bps.is_finite() or bps != bps.to_integral_value() or not 0 <= bps <= maximum:
         raise BadInputError(f"a {what} is a percentage from 0 to {maximum / 100:g} in steps of 0,01: not {text!r}")

@@ -98,6 +98,16 @@ def test_the_frozen_member_still_sees_its_own_account(gateway, people, deploymen
     assert response.status_code == 200 and response.json()["status"] == "frozen"
 
 
+def test_the_relay_says_why_it_carries_no_frozen_members_payment_in_its_language(w3, gateway, people, deployment):
+    raw = signed_payment(w3, deployment, people.frozen, people.member.address, 100)
+    english = gateway.client.post("/tx", json={"raw": raw})
+    french = gateway.client.post("/tx", json={"raw": raw}, headers={"Accept-Language": "fr-FR,fr;q=0.9"})
+    assert english.status_code == french.status_code == 403
+    assert f"{people.frozen.address} is frozen" in english.json()["detail"]
+    said = french.json()["detail"]
+    assert f"{people.frozen.address} est gelé" in said and "membres actifs" in said
+
+
 def test_the_public_sees_small_groups_suppressed_and_staff_sees_them(gateway, people, deployment):
     public = gateway.client.get("/stats").json()
     assert None in public["members_by_status"].values()  # one frozen member: never shown alone

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Body, HTTPException, Request
 from hexbytes import HexBytes
 from web3.exceptions import ContractCustomError, ContractLogicError
 
+from next_contracts import errors_fr
 from next_contracts.rawtx import RawTransaction, RawTransactionError, decode_raw_transaction
 from next_contracts.vocabulary import MemberStatus
 from next_node.api.access import principal_calls, principal_from
@@ -105,11 +106,7 @@ async def relay(
     if sender.status is not MemberStatus.ACTIVE and not staff_call:
         if await _known(context, tx_hash):  # sent while it was active: answered as then
             return accepted
-        raise HTTPException(
-            403,
-            f"the relay carries only transactions of active members, and staff's calls to the ledger; "
-            f"{tx.sender} is {sender.status.words}",
-        )
+        raise HTTPException(403, _not_carried(tx.sender, sender.status, language))
     if "error" in answers[-1]:
         if await _known(context, tx_hash):
             return accepted
@@ -120,6 +117,18 @@ async def relay(
             return accepted
         raise HTTPException(400, f"the chain refused the transaction: {_message(sent['error'])}")
     return accepted
+
+
+def _not_carried(address: str, status: MemberStatus, language: str) -> str:
+    if language == "fr":
+        return (
+            "le relais ne porte que les transactions des membres actifs, et les appels de l'équipe au "
+            f"registre ; {address} {errors_fr.STATUS[status]}"
+        )
+    return (
+        "the relay carries only transactions of active members, and staff's calls to the ledger; "
+        f"{address} is {status.words}"
+    )
 
 
 async def _known(context: Context, tx_hash: str) -> bool:

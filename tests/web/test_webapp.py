@@ -11,19 +11,14 @@ import os
 import re
 import shutil
 import subprocess
-import threading
-import time
-import urllib.request
 from pathlib import Path
 
-import pytest
 from eth_account import Account
 
 from next_contracts import keyfile, load_artifact
 from next_contracts.constitution import GovernanceConfig
 from next_contracts.deploy import GOVERNOR, role_id
 from next_node.db.engine import make_engine
-from tests.node.helpers import index_to_head, running_gateway
 from tests.node.test_bonus_api import festival_and_year_end
 from tests.paths import ROOT
 from tests.support.chain import call, later
@@ -34,25 +29,6 @@ FLOWS = Path(__file__).parent
 DIST = ROOT / "src" / "next_node" / "web" / "dist"
 ARTIFACTS = ROOT / "build" / "screenshots"  # kept after the run, as the test's artifacts
 PASSWORD = "pain au levain"
-
-
-@pytest.fixture
-def following_gateway(w3, deployment, tmp_path):
-    """A gateway on a free port, its index following the chain in a thread (as `next-node up` does)."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'index.db'}")
-    index_to_head(engine, w3, deployment)
-    stop = threading.Event()
-
-    def follow() -> None:
-        while not stop.wait(0.2):
-            index_to_head(engine, w3, deployment)
-
-    thread = threading.Thread(target=follow, daemon=True)
-    thread.start()
-    with running_gateway(engine, deployment, w3) as url:
-        yield url
-    stop.set()
-    thread.join(timeout=10)
 
 
 def run_flow(script: str, *args: str) -> dict:
@@ -207,35 +183,6 @@ def test_the_auditor_opens_a_report_from_its_own_disk(w3, deployment, following_
     shown = result["shown"]
     assert "Résultat : fail, blocs 0 à 1234" in shown and "chain.integrity" in shown and "échoué" in shown
     assert "paid 12,50 beyond its limit in block 1200" in shown and "2 400" in shown.replace("\u202f", " ")
-
-
-def test_the_economics_page_shows_a_regions_months(w3, deployment, operator, following_gateway):
-    """Six members of region 7 pay each other round a ring: the region's month shows all its volume
-    in cycles and five of its six receipts spent again; its businesses (none) show nothing."""
-    ledger = ledger_of(w3, deployment)
-    ring = [Account.create() for _ in range(6)]
-    for member in ring:
-        for fn in (ledger.functions.admit(member.address, 0, 7, b"\x01" * 32),
-                   ledger.functions.setCreditLine(member.address, 100_000, 10_000_000)):  # fmt: skip
-            call(w3, operator, fn)
-    for payer, payee in zip(ring, ring[1:] + ring[:1], strict=True):
-        call(w3, payer, ledger.functions.pay(payee.address, 1_000, b"\x00" * 32))
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for _ in range(100):  # until the index has the six payments and their month's cycles
-        with urllib.request.urlopen(f"{following_gateway}/economy?region=7") as answer:
-            months = json.load(answer)["series"]
-        if months and months[0]["months"][-1]["cycles_share"] == 1.0:
-            break
-        time.sleep(0.2)
-
-    result = run_flow("economy_flow.mjs", following_gateway, "7", str(ARTIFACTS))
-    figures = result["figures_fr"].replace("\u202f", " ").replace("\u00a0", " ")
-    assert "100 %" in figures and "83,3 %" in figures  # in cycles; re-spent within 30 days
-    assert "0 / 6" in figures  # nobody of the six dormant
-    assert "60,00 NXT" in result["months_fr"].replace("\u202f", " ").replace("\u00a0", " ")
-    assert result["charts"] >= 3
-    assert "Aucun mois" in result["businesses"] and result["hash"] == "#/economy?region=7&kind=business"
-    assert "No bonus run or stimulus" in result["multipliers_en"]
 
 
 def test_a_council_sees_its_runs_issued_spent_and_lapsed(w3, deployment, operator, following_gateway, tmp_path):

@@ -9,7 +9,9 @@ them paid, or received, that month (but none at all); and then, as /stats hides 
 groups, the next smallest cells until the cells left out are together a group that could be shown
 (the month's totals being public in /stats, their sum follows from it). Each public figure is a sum
 of cells the public may see whole, whatever the filter, so that no hidden cell is the difference
-of two public figures. Staff see every cell."""
+of two public figures. The cooperative's own accounts (kind "system": the commons account...) are
+no people: their cells are public, as /commons shows what the commons account pays. Staff see
+every cell."""
 
 from __future__ import annotations
 
@@ -91,8 +93,9 @@ def _hidden(cells: list[EconomyCell]) -> set[str]:
     """A month's cells the public may not see: each too small, and then, as /stats hides a
     breakdown's groups, the next smallest until the hidden ones together are a group that could
     be shown (/stats makes the month's totals public, so the hidden cells' sum follows from them)."""
-    hidden = [c for c in cells if not _whole(c.members, c.payers, c.receivers)]
-    rest = sorted((c for c in cells if c not in hidden), key=lambda c: (c.members, c.cell))
+    people = [c for c in cells if c.kind != MemberKind.SYSTEM.value]  # the cooperative's own accounts are public
+    hidden = [c for c in people if not _whole(c.members, c.payers, c.receivers)]
+    rest = sorted((c for c in people if c not in hidden), key=lambda c: (c.members, c.cell))
     while hidden and rest:
         total = [sum(getattr(c, f) for c in hidden) for f in ("members", "payers", "receivers")]
         if _whole(*total):

@@ -244,3 +244,18 @@ def test_a_council_pays_a_batch_file_from_the_page_each_line_once(
     assert "4 ligne(s) sur 4 payées" in result["more"] and "(3 l'étaient déjà)" in result["more"]
     balance = ledger_of(w3, deployment).functions.balanceOf
     assert [balance(p.address).call() for p in payees] == [1_000, 2_000, 3_000, 4_000]  # each once
+
+
+def test_a_newcomer_creates_its_key_in_the_browser_then_pays_with_it(w3, deployment, operator, following_gateway):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    created = run_flow("new_key_flow.mjs", "create", following_gateway, PASSWORD, str(ARTIFACTS))
+    keystore = json.loads(Path(created["file"]).read_text())
+    address = Account.from_key(Account.decrypt(keystore, PASSWORD)).address  # the CLI's format and password
+    assert address in created["status"] and "Nouvelle clé créée" in created["status"]
+    shop = Account.create()
+    admit(w3, deployment, operator, address, limit=100_000)  # the registrar admits the address it was given
+    admit(w3, deployment, operator, shop.address, kind=1)
+    args = (following_gateway, created["file"], PASSWORD, shop.address, str(ARTIFACTS))
+    paid = run_flow("new_key_flow.mjs", "pay", *args)
+    assert "premier achat" in paid["history"] and "3,10" in paid["history"]
+    assert ledger_of(w3, deployment).functions.balanceOf(shop.address).call() == 310

@@ -1,0 +1,53 @@
+// A newcomer's key, made in the browser: created and encrypted with its password, downloaded as a
+// keystore file (the CLI's format); then, once the registrar has admitted its address, the same
+// file unlocked, a sign-in, a first payment and the payment in the history.
+//   node new_key_flow.mjs create URL PASSWORD OUT        -> { address, file }
+//   node new_key_flow.mjs pay URL KEYSTORE PASSWORD PAYEE OUT
+import { openPage, signIn } from "./browser.mjs";
+
+const [step, url, ...rest] = process.argv.slice(2);
+const out = rest[rest.length - 1];
+const { browser, page, result, audit } = await openPage(url, out);
+try {
+  if (step === "create") {
+    const [password] = rest;
+    await page.goto(`${url}/app/#/account`);
+    await page.locator("#password").waitFor();
+    await page.fill("#password", password);
+    await page.getByRole("button", { name: "Créer une nouvelle clé" }).click();
+    const link = page.getByRole("link", { name: "Télécharger le fichier de clé" });
+    await link.waitFor();
+    result.status = await page.locator("#status").innerText();
+    await audit("new-key");
+    const download = page.waitForEvent("download");
+    await link.click();
+    const file = `${out}/new-key.json`;
+    await (await download).saveAs(file);
+    result.file = file;
+  } else {
+    const [keystore, password, payee] = rest;
+    await signIn(page, url, keystore, password);
+    await page.goto(`${url}/app/#/pay`);
+    await page.fill("#to", payee);
+    await page.fill("#amount", "3,10");
+    await page.fill("#ref", "premier achat");
+    await page.getByRole("button", { name: "Vérifier" }).click();
+    await page.locator("#send").waitFor();
+    await page.getByRole("button", { name: "Signer et envoyer" }).click();
+    await page.locator("#status").filter({ hasText: "Payé" }).waitFor({ timeout: 60_000 });
+    await page.goto(`${url}/app/#/account`);
+    await page.locator("td", { hasText: "premier achat" }).waitFor();
+    result.history = await page.locator("table").innerText();
+  }
+} catch (error) {
+  result.errors.push(
+    String(error.stack || error),
+    await page
+      .locator("main")
+      .innerText()
+      .catch(() => ""),
+  );
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(result));

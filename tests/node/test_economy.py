@@ -13,7 +13,8 @@ The history (amounts in units; members all of region 1 but D, of region 2; credi
             C 150 (5th): 40 from its receipt, 100 of its own credit, 10 below its limit of 100,
             which only stimulus credit allows: region 2's, the larger of D's two. C pays A 30
             (6th): 10 of it the stimulus's, taken first. A's key is recovered to A2 (10th), with
-            its receipts; A2 pays B 20 (11th): the last of the run's 50 that reached A.
+            its receipts; A2 pays B 20 (11th): the last of the run's 50 that reached A. D is
+            excluded (20th).
   So run 7 turned over 100 + 50 + 30 + 20 = 200 (multiplier 2), the stimulus 10 + 10 (2).
 """
 
@@ -33,6 +34,7 @@ from sqlalchemy.orm import Session
 from next_contracts import LEDGER as LEDGER_ARTIFACT
 from next_contracts import load_artifact
 from next_contracts.transact import calldata
+from next_contracts.vocabulary import MemberStatus
 from next_node.api.app import create_app
 from next_node.api.tokens import AuthSettings, issue_token
 from next_node.db.economy_tables import AccountFlow, EconomyCell, Injection
@@ -113,6 +115,8 @@ def build(engine: Any) -> None:
     # A's debt (-30) moves as a payment from the new key to the old, then the migration names it.
     history.at(3, 10, pay(A2, A, 30), ("ledger", "AccountMigrated", {"from": A, "to": A2}))
     history.at(3, 11, pay(A2, B, 20))
+    excluded = {"account": D, "newStatus": MemberStatus.EXCLUDED.code}
+    history.at(3, 20, ("ledger", "MemberStatusChanged", excluded))  # D, after paying in March
 
 
 def cells(engine: Any) -> dict[str, dict[str, Any]]:
@@ -158,6 +162,9 @@ def test_each_figure_of_a_history_worked_out_by_hand(engine):
     assert (march["members"], march["payers"], march["active"]) == (3, 2, 3)  # A (and A2), C; and B
     assert march["volume"] == (30 + 30 + 20) * UNIT  # A 30, C 30, A2 20 (the migration is no trade)
     assert figures["2026-03/1/council"]["volume"] == 100 * UNIT
+    # D, excluded on the 20th after paying: no longer a member, nor an active one, its payment counted.
+    far = figures["2026-03/2/individual"]
+    assert (far["members"], far["active"], far["volume"]) == (0, 0, 150 * UNIT)
 
     runs = injections(engine)
     run, stimulus = runs["bonus/7"], runs["stimulus/8.0"]

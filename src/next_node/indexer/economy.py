@@ -179,8 +179,15 @@ class Economy:
         status, region, kind = before
         was = self._cell(period, {"region": region, "kind": kind})
         now = self._cell(period, member)
-        was["members"] -= status in COUNTED
-        now["members"] += member["status"] in COUNTED
+        counted, counts = status in COUNTED, member["status"] in COUNTED
+        was["members"] -= counted
+        now["members"] += counts
+        # Active this month: counted among the members it is counted in (a member excluded after
+        # paying is no longer one of them; a new key counts as its old one, see `migrated`).
+        flow = self.flows.get(member["address"])
+        if flow is not None and period in (flow["last_paid"], flow["last_received"]):
+            was["active"] -= counted
+            now["active"] += counts
         if was is not now:
             held = max(member["balance"], 0)
             was["circulation"] -= held

@@ -109,8 +109,8 @@ class LedgerEvents:
         self.batch.economy.retype("migration")  # the balance moved just before, by a Transferred
         regrouped = self.batch.regrouping(event, old["address"], new["address"])
         members.migrated(old, new, new["address"], also=("kyc_hash", "admitted_block"))
+        self.batch.economy.migrated(old["address"], new["address"])  # first: the new key is active as the old
         regrouped()
-        self.batch.economy.migrated(old["address"], new["address"])
         if record:
             self._mark_previous_transfer(event, "migration")  # the balance moved just before
             self._member_row(event, "migrated", old["address"], other=new["address"])

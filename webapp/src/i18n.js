@@ -553,6 +553,13 @@ export function date(seconds) {
   );
 }
 
+/** A day ("2026-12-31") as the reader writes it: 31 déc. 2026, 31 Dec 2026. */
+export function dayName(iso) {
+  return new Intl.DateTimeFormat(LOCALES[language], { dateStyle: "medium", timeZone: "UTC" }).format(
+    new Date(`${iso}T00:00:00Z`),
+  );
+}
+
 /** "2026-12" as the reader names it: "décembre 2026" (fr), "December 2026" (en); "short": "déc. 26". */
 export function monthName(period, style = "long") {
   const [year, month] = period.split("-").map(Number);

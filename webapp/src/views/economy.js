@@ -4,7 +4,7 @@
 import { barChart } from "../charts.js";
 import { el, figures } from "../dom.js";
 import { request } from "../gateway.js";
-import { money, monthName, number, t } from "../i18n.js";
+import { dayName, money, monthName, number, t } from "../i18n.js";
 
 const KINDS = ["individual", "business", "council", "system"];
 
@@ -115,10 +115,7 @@ function injectionName(injection) {
   return t("economy.source.stimulusscope", {
     region: region === "*" ? t("economy.allregions") : t("economy.oneregion", { region }),
     kind: kind === "*" ? t("economy.allkinds") : t(`kind.${kind}`),
-    end: new Intl.DateTimeFormat(document.documentElement.lang || "fr", {
-      dateStyle: "medium",
-      timeZone: "UTC",
-    }).format(new Date(`${end}T00:00:00Z`)),
+    end: dayName(end),
   });
 }
 
@@ -147,7 +144,7 @@ function multipliersTable(runs) {
           "tr",
           {},
           el("th", { scope: "row" }, injectionName(i)),
-          el("td", {}, i.first_day),
+          el("td", {}, dayName(i.first_day)),
           el("td", {}, money(i.injected)),
           el("td", {}, money(i.turnover)),
           el("td", {}, ratio(i.multiplier)),

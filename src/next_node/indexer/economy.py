@@ -16,6 +16,7 @@ Fees are the reserve's, not trade: a payment takes its amount from the receipts,
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -65,6 +66,19 @@ def group(member: dict[str, Any]) -> tuple[int, str]:
     return int(member["region"]), str(member["kind"])
 
 
+@dataclass
+class PendingTransfer:
+    """A transfer waiting for the event after it, which may name its kind (`Economy.transfer`)."""
+
+    event: Event
+    kind: str
+    payer: dict[str, Any] | None
+    payee: dict[str, Any]
+    amount: int
+    tag: str | None
+    below: int  # how far the payment took its payer below its own credit limit
+
+
 class Economy:
     """One batch's share of the economics: loaded as the batch loads its members, changed by the
     ledger's handler at each transfer and membership change, written with the batch."""
@@ -77,7 +91,7 @@ class Economy:
         self.stored_flows: set[str] = set()
         self.injections: dict[str, dict[str, Any]] = {}
         self.stored_injections: set[str] = set()
-        self.pending: tuple[Any, ...] | None = None
+        self.pending: PendingTransfer | None = None
         self.stimuli = {row["scope"]: dict(row) for row in session.execute(select(STIMULI)).mappings()}
         self.stored_stimuli = set(self.stimuli)
         latest = session.execute(select(CELLS.c.period).order_by(CELLS.c.period.desc()).limit(1)).scalar()
@@ -238,28 +252,22 @@ class Economy:
         the next event (`settle`): a key's migration names its transfer a migration only after it."""
         self.settle()
         below = -payer["balance"] - payer["credit_limit"] if payer is not None else 0
-        self.pending = (event, kind, payer, payee, amount, tag, below)
+        self.pending = PendingTransfer(event, kind, payer, payee, amount, tag, below)
 
     def retype(self, kind: str) -> None:
         """The pending transfer is of `kind` after all (a migration's)."""
         if self.pending is not None:
-            self.pending = (self.pending[0], kind, *self.pending[2:])
+            self.pending.kind = kind
 
     def settle(self) -> None:
         if self.pending is not None:
             pending, self.pending = self.pending, None
-            self._transfer(*pending)
+            self._transfer(pending)
 
-    def _transfer(
-        self,
-        event: Event,
-        kind: str,
-        payer: dict[str, Any] | None,
-        payee: dict[str, Any],
-        amount: int,
-        tag: str | None,
-        below: int,
-    ) -> None:
+    def _transfer(self, pending: PendingTransfer) -> None:
+        event, kind, payer, payee, amount, tag = (
+            pending.event, pending.kind, pending.payer, pending.payee, pending.amount, pending.tag,
+        )  # fmt: skip
         period = self.at(event)
         day = (event.block_time or 0) // DAY
         if kind not in RECEIVED:  # a migration's move is no trade: its receipts move in `migrated`
@@ -277,7 +285,7 @@ class Economy:
             if kind == "payment":
                 passed = self._pay_on(paying, payer, amount, day)
                 unfunded = amount - sum(a for _, a in passed)
-                passed += self._stimulus(paying, payer, below, unfunded, event, period)
+                passed += self._stimulus(paying, payer, pending.below, unfunded, event, period)
             elif kind == "bonus" and tag is not None:
                 injection = self._injection(tag, "bonus", tag.split("/", 1)[1], event)
                 injection["injected"] += amount

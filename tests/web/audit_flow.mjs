@@ -1,11 +1,11 @@
 // The auditor's page: a next-audit report opened from disk, its checks, findings and figures shown;
 // a file that is no report refused in words.
 //   node audit_flow.mjs URL REPORT NOT_A_REPORT OUT
-import { openPage } from "./browser.mjs";
+import { drive, openPage } from "./browser.mjs";
 
 const [url, report, notReport, out] = process.argv.slice(2);
 const { browser, page, result, audit } = await openPage(url, out);
-try {
+await drive({ browser, page, result }, async () => {
   await page.goto(`${url}/app/#/audit`);
   await page.getByRole("heading", { name: "Le rapport d'audit" }).waitFor();
   await page.setInputFiles("#report", notReport);
@@ -15,9 +15,4 @@ try {
   await page.locator("#report-view table").waitFor();
   result.shown = await page.locator("#report-view").innerText();
   await audit("audit");
-} catch (error) {
-  result.errors.push(String(error.stack || error));
-} finally {
-  await browser.close();
-}
-console.log(JSON.stringify(result));
+});

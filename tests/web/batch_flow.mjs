@@ -2,7 +2,7 @@
 // that contradicts what was paid (refused before anything is signed), then one with a new line.
 //   node batch_flow.mjs URL KEYSTORE PASSWORD PAYEES(comma-separated) OUT
 import { writeFileSync } from "node:fs";
-import { openPage, signIn } from "./browser.mjs";
+import { drive, openPage, signIn } from "./browser.mjs";
 
 const [url, keystore, password, payees, out] = process.argv.slice(2);
 const [a, b, c, d] = payees.split(",");
@@ -28,7 +28,7 @@ async function run(name, text) {
   return page.locator("#status").innerText();
 }
 
-try {
+await drive({ browser, page, result }, async () => {
   await signIn(page, url, keystore, password);
   const first = `adresse;montant\n${a};10,00\n${b};20,00\n${c};30,00\n`;
   result.first = await run("primes.csv", first);
@@ -36,15 +36,4 @@ try {
   result.again = await run("primes.csv", first);
   result.conflict = await run("corrige.csv", `adresse;montant\n${a};10,00\n${b};25,00\n`);
   result.more = await run("plus.csv", `${first}${d};40,00\n`);
-} catch (error) {
-  result.errors.push(
-    String(error.stack || error),
-    await page
-      .locator("main")
-      .innerText()
-      .catch(() => ""),
-  );
-} finally {
-  await browser.close();
-}
-console.log(JSON.stringify(result));
+});

@@ -42,6 +42,27 @@ export async function openPage(url, out, extraArgs = []) {
   return { browser, page, result, audit };
 }
 
+/**
+ * Runs a flow's `steps` on an opened page: an error goes into the result with what the page showed
+ * then, the browser closes whatever happens, and the result is printed for the Python test.
+ */
+export async function drive({ browser, page, result }, steps) {
+  try {
+    await steps();
+  } catch (error) {
+    result.errors.push(
+      String(error.stack || error),
+      await page
+        .locator("main")
+        .innerText()
+        .catch(() => ""),
+    );
+  } finally {
+    await browser.close();
+  }
+  console.log(JSON.stringify(result));
+}
+
 /** Unlocks `keystore` with `password` on the sign-in page and waits for the account. */
 export async function signIn(page, url, keystore, password) {
   await page.goto(`${url}/app/#/account`);

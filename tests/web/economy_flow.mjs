@@ -1,11 +1,11 @@
 // The economics page, public: a region's months with their figures and charts, filtered by region
 // and kind through the address, in French then English.
 //   node economy_flow.mjs URL REGION OUT
-import { openPage } from "./browser.mjs";
+import { drive, openPage } from "./browser.mjs";
 
 const [url, region, out] = process.argv.slice(2);
 const { browser, page, result, audit } = await openPage(url, out);
-try {
+await drive({ browser, page, result }, async () => {
   await page.goto(`${url}/app/#/economy?region=${region}`);
   await page.locator("#economy-months").waitFor();
   result.months_fr = await page.locator("#economy-months").innerText();
@@ -20,9 +20,4 @@ try {
   await page.selectOption("#language", "en");
   await page.getByRole("heading", { name: "How the money circulates" }).waitFor();
   result.multipliers_en = await page.locator("#economy-multipliers").innerText();
-} catch (error) {
-  result.errors.push(String(error.stack || error));
-} finally {
-  await browser.close();
-}
-console.log(JSON.stringify(result));
+});

@@ -4,11 +4,11 @@
 // Prints one JSON object for the Python test; screenshots go to OUT.
 //   node member_flow.mjs URL KEYSTORE PASSWORD PAYEE OUT
 import { readFileSync, writeFileSync } from "node:fs";
-import { openPage } from "./browser.mjs";
+import { drive, openPage } from "./browser.mjs";
 
 const [url, keystore, password, payee, out] = process.argv.slice(2);
 const { browser, page, result, audit } = await openPage(url, out);
-try {
+await drive({ browser, page, result }, async () => {
   const started = Date.now();
   await page.goto(`${url}/app/`);
   await page.getByRole("heading", { name: "La santé de la communauté" }).waitFor();
@@ -125,9 +125,4 @@ try {
   const download = page.waitForEvent("download");
   await page.getByRole("button", { name: "Exporter en CSV" }).click();
   result.csv = readFileSync(await (await download).path(), "utf8");
-} catch (error) {
-  result.errors.push(String(error.stack || error));
-} finally {
-  await browser.close();
-}
-console.log(JSON.stringify(result));
+});

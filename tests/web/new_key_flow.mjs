@@ -3,12 +3,12 @@
 // file unlocked, a sign-in, a first payment and the payment in the history.
 //   node new_key_flow.mjs create URL PASSWORD OUT        -> { address, file }
 //   node new_key_flow.mjs pay URL KEYSTORE PASSWORD PAYEE OUT
-import { openPage, signIn } from "./browser.mjs";
+import { drive, openPage, signIn } from "./browser.mjs";
 
 const [step, url, ...rest] = process.argv.slice(2);
 const out = rest[rest.length - 1];
 const { browser, page, result, audit } = await openPage(url, out);
-try {
+await drive({ browser, page, result }, async () => {
   if (step === "create") {
     const [password] = rest;
     await page.goto(`${url}/app/#/account`);
@@ -39,15 +39,4 @@ try {
     await page.locator("td", { hasText: "premier achat" }).waitFor();
     result.history = await page.locator("table").innerText();
   }
-} catch (error) {
-  result.errors.push(
-    String(error.stack || error),
-    await page
-      .locator("main")
-      .innerText()
-      .catch(() => ""),
-  );
-} finally {
-  await browser.close();
-}
-console.log(JSON.stringify(result));
+});

@@ -4,7 +4,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import qrcode from "qrcode-generator";
-import { openPage, signIn } from "./browser.mjs";
+import { drive, openPage, signIn } from "./browser.mjs";
 
 const [url, keystore, password, link, out] = process.argv.slice(2);
 const WIDTH = 640;
@@ -65,7 +65,7 @@ const { browser, page, result, audit } = await openPage(url, out, [
   "--use-fake-device-for-media-stream",
   `--use-file-for-fake-video-capture=${camera}`,
 ]);
-try {
+await drive({ browser, page, result }, async () => {
   await page.context().grantPermissions(["camera"], { origin: url });
   await signIn(page, url, keystore, password);
   await page.goto(`${url}/app/#/pay`);
@@ -84,15 +84,4 @@ try {
   await page.setInputFiles("#scan-photo", join(out, "qr-hello.bmp"));
   await page.locator("#status.error").waitFor();
   result.not_payment = await page.locator("#status").innerText();
-} catch (error) {
-  result.errors.push(
-    String(error.stack || error),
-    await page
-      .locator("main")
-      .innerText()
-      .catch(() => ""),
-  );
-} finally {
-  await browser.close();
-}
-console.log(JSON.stringify(result));
+});

@@ -1,11 +1,11 @@
 // A registrar and credit committee member (staff, not a member) in the web app: admits a newcomer,
 // gives it a credit line, and is refused in words when it freezes someone who is not a member.
 //   node staff_flow.mjs URL KEYSTORE PASSWORD NEWCOMER STRANGER OUT
-import { openPage, signIn } from "./browser.mjs";
+import { drive, openPage, signIn } from "./browser.mjs";
 
 const [url, keystore, password, newcomer, stranger, out] = process.argv.slice(2);
 const { browser, page, result, audit } = await openPage(url, out);
-try {
+await drive({ browser, page, result }, async () => {
   await signIn(page, url, keystore, password);
   // Staff see every day's figures (the public, only days of 5 payers or more): drawn as bars.
   await page.goto(`${url}/app/#/`);
@@ -30,9 +30,4 @@ try {
   await page.locator("#freeze button").click();
   await page.locator("#status.error").waitFor({ timeout: 60_000 });
   result.refused = await page.locator("#status").innerText();
-} catch (error) {
-  result.errors.push(String(error.stack || error));
-} finally {
-  await browser.close();
-}
-console.log(JSON.stringify(result));
+});

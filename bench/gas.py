@@ -12,7 +12,7 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.types import RPCEndpoint
 
-from next_contracts import load_artifact
+from next_contracts import REGIONAL_CLEARING, load_artifact
 from next_contracts.constitution import GovernanceConfig
 from next_contracts.deploy import GOVERNOR, DeployConfig, Deployment, deploy
 from next_contracts.transact import calldata, send
@@ -81,6 +81,23 @@ def allowance_gas(w3: Web3, ledger: Contract, council: str, holder: str, ref: by
     return _gas(w3, holder, bonuses, bonuses.functions.spend(shop, 12_345, 0, ref))
 
 
+def cross_region_gas(w3: Web3, operator: str, north: Deployment, alice: str, ref: bytes) -> int:
+    """Alice (of `north`) pays a member of a second region through the clearing, in the steady state
+    of `pay`: the payer, the payee, both regions' accounts for each other and the reserve non-zero."""
+    south = deploy(w3, operator, DeployConfig.single_operator(operator, region=2))
+    clearing_abi, ledger_abi = load_artifact(REGIONAL_CLEARING).abi, load_artifact().abi
+    clearings = [w3.eth.contract(d.regional_clearing, abi=clearing_abi) for d in (north, south)]
+    for mine, theirs in (clearings, clearings[::-1]):
+        _gas(w3, operator, mine, mine.functions.setRelationship(theirs.address, 10**9, 10**9))
+    south_ledger = w3.eth.contract(south.ledger, abi=ledger_abi)
+    carol = Account.create().address
+    _gas(w3, operator, south_ledger, south_ledger.functions.setDefaultCreditLine(0, 10**9, 10**12))
+    _gas(w3, operator, south_ledger, south_ledger.functions.admit(carol, 0, 2, Web3.keccak(text="kyc:carol")))
+    pay_across = clearings[0].functions.payAcross
+    _gas(w3, alice, clearings[0], pay_across([south.regional_clearing], carol, 10_000, ref))
+    return _gas(w3, alice, clearings[0], pay_across([south.regional_clearing], carol, 12_345, ref))
+
+
 def measure(w3: Web3, operator: str, alice: str, bob: str) -> dict[str, int]:
     """Deploys a fresh ledger and ERC20 and returns each operation's gas, by name."""
     governance = GovernanceConfig(voting_delay=0, voting_period=3_600)
@@ -100,6 +117,7 @@ def measure(w3: Web3, operator: str, alice: str, bob: str) -> dict[str, int]:
     ledger_gas(bob, ledger.functions.pay(alice, 2_500, ref))
     gas["pay"] = ledger_gas(alice, ledger.functions.pay(bob, 12_345, ref))
     gas["pay_zero_ref"] = ledger_gas(alice, ledger.functions.pay(bob, 12_345, b"\0" * 32))
+    gas["pay_across"] = cross_region_gas(w3, operator, deployment, alice, ref)
     gas["set_credit_line"] = ledger_gas(operator, ledger.functions.setCreditLine(bob, 20_000, 10**12))
     gas.update(vote_gas(w3, deployment, alice, bob))
 
@@ -130,6 +148,10 @@ def measure(w3: Web3, operator: str, alice: str, bob: str) -> dict[str, int]:
 
 def ratio(gas: dict[str, int]) -> float:
     return gas["pay"] / gas["erc20_transfer"]
+
+
+def cross_region_ratio(gas: dict[str, int]) -> float:
+    return gas["pay_across"] / gas["pay"]
 
 
 def allowance_ratio(gas: dict[str, int]) -> float:

@@ -1,7 +1,8 @@
 """`make bench-gas`: the gas of a steady-state payment against OpenZeppelin's ERC20 transfer,
 measured side by side on the same chain, the per-recipient cost of a council's bonus run, and a
 member's vote against a vote on OpenZeppelin's Governor over ERC20Votes, and a payment from a
-council's bonus allowance against a plain payment.
+council's bonus allowance against a plain payment, and a payment across two regions (through their
+clearing) against a plain payment.
 
 Prints name=value lines, the headline ratio last. With --write-snapshot, rewrites
 snapshots/gas.json, which the test suite holds the contracts to (within 2%).
@@ -14,7 +15,7 @@ import click
 from ape import accounts, chain
 from ape.cli import ConnectedProviderCommand
 
-from bench.gas import SNAPSHOT, allowance_ratio, measure, ratio, vote_ratio
+from bench.gas import SNAPSHOT, allowance_ratio, cross_region_ratio, measure, ratio, vote_ratio
 from next_contracts.rpc import connect
 
 
@@ -31,4 +32,5 @@ def cli(write_snapshot: bool) -> None:
         print(f"# wrote {SNAPSHOT}")
     print(f"gas_ratio_allowance_pay_vs_pay={allowance_ratio(gas):.4f}")
     print(f"gas_ratio_vote_vs_erc20votes={vote_ratio(gas):.4f}")
+    print(f"gas_ratio_cross_region_vs_pay={cross_region_ratio(gas):.4f}")
     print(f"gas_ratio_pay_vs_erc20={ratio(gas):.4f}")

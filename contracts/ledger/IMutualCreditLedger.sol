@@ -74,6 +74,9 @@ interface IMutualCreditLedger is IMembershipRegistry, IReserveFunding, ICreditPo
     /// @notice A write-off while the reserve holds nothing to cover it with.
     error LedgerReserveEmpty(address account, uint256 debt);
 
+    /// @notice Only this region's clearing contract moves balances to and from other regions.
+    error LedgerNotClearing(address caller);
+
     /// @notice The one movement event: `from` lost `amount + fee`, `to` gained `amount`, and the
     /// reserve (the ledger's own address) gained `fee`. Payments, batch payments, write-offs (from
     /// the reserve) and key migrations all emit it, so replaying it alone rebuilds every balance.
@@ -165,6 +168,44 @@ interface IMutualCreditLedger is IMembershipRegistry, IReserveFunding, ICreditPo
     /// @notice The councils' bonus allowances contract, deployed by the ledger's constructor.
     /// @return Its address.
     function bonusAllowances() external view returns (address);
+
+    /// @notice This region's clearing with the other regions, deployed by the ledger's constructor.
+    /// @return Its address.
+    function regionalClearing() external view returns (address);
+
+    /// @notice A move of the clearing (see IRegionalClearing), which alone may call this: it follows
+    /// the rules of payment (not paused, two distinct active accounts, the payer within its credit
+    /// limit, the payee under its ceiling). `charged`: the payer's side of a payment across regions,
+    /// with this region's fee and stimulus. Else no fee and no stimulus (a region's account, or a
+    /// moving member's balance), and no turnover counted for the credit policy.
+    /// @param from The account that pays.
+    /// @param to The account that receives.
+    /// @param amount In hundredths.
+    /// @param ref The payment's reference.
+    /// @param charged Whether this is a payer's side, with the fee.
+    function clearingMove(address from, address to, uint256 amount, bytes32 ref, bool charged) external;
+
+    /// @notice The clearing opens an account: a partner region's (kind System, with the credit line
+    /// given, set again on later calls and kept from the credit policy) or an arriving member's (its
+    /// kind's default line; an address that had moved away from here starts afresh).
+    /// @param account The partner's clearing, or the arriving member.
+    /// @param kind System for a partner, else the member's kind.
+    /// @param region The partner's region number, or this one's.
+    /// @param kycHash Zero for a partner, else the member's KYC hash.
+    /// @param creditLimit A partner's credit limit (ignored for a member).
+    /// @param ceiling A partner's ceiling (ignored for a member).
+    function clearingAdmit(
+        address account,
+        MemberKind kind,
+        uint16 region,
+        bytes32 kycHash,
+        uint256 creditLimit,
+        uint256 ceiling
+    ) external;
+
+    /// @notice The clearing closes the account of a member who moved away: `Moved` from now on.
+    /// @param account The member, active until now, its balance already carried away.
+    function clearingLeave(address account) external;
 
     /// @notice Sets the credit limit (how far below zero) and ceiling (how far above) of a member.
     /// @param account An active or frozen member.

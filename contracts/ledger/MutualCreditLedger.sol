@@ -11,6 +11,7 @@ import {CreditPolicy} from "./CreditPolicy.sol";
 import {BonusAllowances} from "../councils/BonusAllowances.sol";
 import {IBonusAllowances} from "../councils/IBonusAllowances.sol";
 import {PackedAccount} from "../membership/PackedAccount.sol";
+import {RegionalClearing} from "../clearing/RegionalClearing.sol";
 import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 
@@ -31,9 +32,13 @@ contract MutualCreditLedger is IMutualCreditLedger, ReserveFunding, CreditPolicy
     }
 
     uint256 private constant _BPS = 10_000;
+    /// @dev `runSpent` of a clearing move that carries no fee (see clearingMove).
+    uint256 private constant _UNCHARGED = type(uint256).max;
 
     /// @dev Deployed here, so that the one contract allowed to pay for bonuses is fixed in the code.
     IBonusAllowances private immutable _BONUS_ALLOWANCES;
+    /// @dev Deployed here too: the one contract allowed to move balances across regions.
+    address private immutable _CLEARING;
     LedgerState private _state;
     /// @dev Each scope's stimulus: its extra credit (bits 0..63) and its end (bits 64..127).
     mapping(bytes32 scope => uint256 packed) private _stimuli;
@@ -45,17 +50,20 @@ contract MutualCreditLedger is IMutualCreditLedger, ReserveFunding, CreditPolicy
     /// @param grants The other roles, granted in the same transaction so that the deployment is
     /// complete and replayable from its own block.
     /// @param initialFeeBps The payment fee, in basis points, at most `MAX_FEE_BPS`.
+    /// @param region This ledger's region number, which its clearing gives the other regions.
     constructor(
         address admin,
         uint48 adminDelay,
         RoleGrant[] memory grants,
-        uint256 initialFeeBps
+        uint256 initialFeeBps,
+        uint16 region
     ) AccessControlDefaultAdminRules(adminDelay, admin) EIP712("NEXT cooperative", "1") {
         for (uint256 i = 0; i < grants.length; ++i) {
             _grantRole(grants[i].role, grants[i].account);
         }
         _setFee(initialFeeBps);
         _BONUS_ALLOWANCES = new BonusAllowances(this);
+        _CLEARING = address(new RegionalClearing(this, region));
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -80,6 +88,37 @@ contract MutualCreditLedger is IMutualCreditLedger, ReserveFunding, CreditPolicy
     function payForBonus(address from, address to, uint256 amount, bytes32 ref, uint256 runSpent) external {
         if (msg.sender != address(_BONUS_ALLOWANCES)) revert LedgerNotBonusAllowances(msg.sender);
         _transfer(from, to, amount, ref, true, runSpent);
+    }
+
+    /// @inheritdoc IMutualCreditLedger
+    function clearingMove(address from, address to, uint256 amount, bytes32 ref, bool charged) external {
+        _onlyClearing();
+        _transfer(from, to, amount, ref, true, charged ? 0 : _UNCHARGED);
+    }
+
+    /// @inheritdoc IMutualCreditLedger
+    function clearingAdmit(
+        address account,
+        MemberKind kind,
+        uint16 region,
+        bytes32 kycHash,
+        uint256 creditLimit,
+        uint256 ceiling
+    ) external {
+        _onlyClearing();
+        if (kind == MemberKind.System) {
+            if (_account(account).status() == MemberStatus.None) _admit(account, kind, region, kycHash);
+            _setCreditLine(account, creditLimit, ceiling);
+        } else {
+            _forgetMoved(account);
+            _admit(account, kind, region, kycHash);
+        }
+    }
+
+    /// @inheritdoc IMutualCreditLedger
+    function clearingLeave(address account) external {
+        _onlyClearing();
+        _leave(account);
     }
 
     function _move(address from, address to, uint256 amount, bytes32 ref, bool isPayment) internal override {
@@ -141,7 +180,11 @@ contract MutualCreditLedger is IMutualCreditLedger, ReserveFunding, CreditPolicy
             if (isPayment) {
                 if (payee.status() != MemberStatus.Active) revert LedgerAccountNotActive(to, payee.status());
                 if (payeeAfter > int256(payee.ceiling())) revert LedgerCeilingExceeded(to, payeeAfter, payee.ceiling());
-                payeeSlot.packed = payee.withPaymentReceived(payeeAfter, amount); // its turnover too
+                // Its turnover too, but not from a clearing move, which is no trade of the payee's.
+                payeeSlot.packed =
+                    runSpent == _UNCHARGED
+                        ? payee.withBalance(payeeAfter)
+                        : payee.withPaymentReceived(payeeAfter, amount);
             } else {
                 payeeSlot.packed = payee.withBalance(payeeAfter);
             }
@@ -165,6 +208,10 @@ contract MutualCreditLedger is IMutualCreditLedger, ReserveFunding, CreditPolicy
         uint256 creditLimit,
         uint256 ceiling
     ) external onlyRole(CREDIT_COMMITTEE_ROLE) {
+        _setCreditLine(account, creditLimit, ceiling);
+    }
+
+    function _setCreditLine(address account, uint256 creditLimit, uint256 ceiling) private {
         _requireCreditLine(creditLimit, ceiling);
         AccountSlot storage slot = _accountSlot(account);
         PackedAccount packed = slot.packed;
@@ -284,6 +331,11 @@ contract MutualCreditLedger is IMutualCreditLedger, ReserveFunding, CreditPolicy
     }
 
     /// @inheritdoc IMutualCreditLedger
+    function regionalClearing() external view returns (address) {
+        return _CLEARING;
+    }
+
+    /// @inheritdoc IMutualCreditLedger
     function stimulusOf(address account) external view returns (uint256 extraCredit, uint64 endsAt) {
         PackedAccount packed = _account(account);
         if (packed.status() == MemberStatus.None) return (0, 0);
@@ -370,6 +422,10 @@ contract MutualCreditLedger is IMutualCreditLedger, ReserveFunding, CreditPolicy
         _move(address(this), account, amount, bytes32(projectId), false);
     }
 
+    function _onlyClearing() private view {
+        if (msg.sender != _CLEARING) revert LedgerNotClearing(msg.sender);
+    }
+
     function _setFee(uint256 newFeeBps) private {
         if (newFeeBps > MAX_FEE_BPS) revert LedgerFeeTooHigh(newFeeBps, MAX_FEE_BPS);
         LedgerState state = _state;
@@ -399,6 +455,7 @@ contract MutualCreditLedger is IMutualCreditLedger, ReserveFunding, CreditPolicy
         if (from == to) revert LedgerSelfPayment(from);
         uint256 feeBps = state.feeBps();
         if (runSpent == 0) return FeeMath.fee(amount, feeBps);
+        if (runSpent == _UNCHARGED) return 0;
         return FeeMath.fee(runSpent - 1 + amount, feeBps) - FeeMath.fee(runSpent - 1, feeBps);
     }
 
@@ -408,8 +465,12 @@ contract MutualCreditLedger is IMutualCreditLedger, ReserveFunding, CreditPolicy
     function _requirePayer(address from, PackedAccount payer, int256 payerAfter, uint256 runSpent) private view {
         if (payer.status() != MemberStatus.Active) revert LedgerAccountNotActive(from, payer.status());
         bool councilsOwn = runSpent == 0 && payer.kind() == MemberKind.Council;
-        if (councilsOwn || payerAfter < -int256(payer.creditLimit()))
+        if (councilsOwn || payerAfter < -int256(payer.creditLimit())) {
+            // A clearing move has the account's own limit: a region's limit is the one its governance
+            // set, and a member's balance moves with no stimulus.
+            if (runSpent == _UNCHARGED) revert LedgerInsufficientCredit(from, payerAfter, payer.creditLimit());
             _requireCredit(from, payer, payerAfter, councilsOwn);
+        }
     }
 
     /// @dev A payment within the payer's limit and a running stimulus (at most MAX_AMOUNT in all, so

@@ -12,13 +12,15 @@ enum MemberKind {
 
 /// @notice Where a member stands. `None` is an address that was never admitted. `Migrated` is an
 /// address whose account was moved to a new key by key recovery: it is disabled for good, and is
-/// kept apart from `Excluded` so that a lost key is never mistaken for a default.
+/// kept apart from `Excluded` so that a lost key is never mistaken for a default. `Moved` is an
+/// account that moved to another region's ledger (see IRegionalClearing): it lives on there.
 enum MemberStatus {
     None,
     Active,
     Frozen,
     Excluded,
-    Migrated
+    Migrated,
+    Moved
 }
 
 /// @title The membership registry of the exchange cooperative

@@ -201,6 +201,16 @@ abstract contract MembershipRegistry is IMembershipRegistry, AccessControlDefaul
         }
     }
 
+    /// @dev An active member leaves for another region: `Moved`, its vote gone with it.
+    function _leave(address account) internal {
+        _changeStatus(account, MemberStatus.Active, MemberStatus.Moved);
+    }
+
+    /// @dev A member that moved away and comes back starts afresh: its old slot (balance 0) is cleared.
+    function _forgetMoved(address account) internal {
+        if (_accounts[account].packed.status() == MemberStatus.Moved) delete _accounts[account];
+    }
+
     function _changeStatus(address account, MemberStatus expected, MemberStatus next) private {
         AccountSlot storage slot = _accounts[account];
         PackedAccount packed = slot.packed;

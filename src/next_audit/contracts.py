@@ -27,6 +27,7 @@ from next_contracts import (
     BONUS_ALLOWANCES,
     COMMONS_REWARDS,
     LEDGER,
+    REGIONAL_CLEARING,
     immutable_ranges,
     load_artifact,
     without_immutables,
@@ -34,7 +35,7 @@ from next_contracts import (
 from next_contracts.build import SHIPPED, BuildError, compile_standard, find_solc, standard_input
 from next_contracts.deploy import CONSTITUTION, GOVERNOR, TIMELOCK, Deployment, role_id
 
-CONSTRUCTOR_TYPES = ["address", "uint48", "(bytes32,address)[]", "uint256"]
+CONSTRUCTOR_TYPES = ["address", "uint48", "(bytes32,address)[]", "uint256", "uint16"]
 
 
 def rebuild(sources: Path | None, solc: Path | None, name: str = LEDGER) -> dict[str, Any]:
@@ -146,13 +147,14 @@ def verify_contracts(
 def _verify_governance(
     rpc: Rpc, deployment: Deployment, block: int, built: dict[str, dict[str, Any]], check: Check
 ) -> None:
-    """The governor, the constitution, the timelock, the bonus allowances and the commons rewards run
-    the code their sources build too (their immutables zeroed, where the rebuild says they are): a
-    governor changed to count votes otherwise would pass every other check."""
+    """The governor, the constitution, the timelock, the bonus allowances, the commons rewards and the
+    regional clearing run the code their sources build too (their immutables zeroed, where the
+    rebuild says they are): a governor changed to count votes otherwise would pass every other check."""
     for name, address in ((GOVERNOR, deployment.governor), (CONSTITUTION, deployment.constitution),
                           (TIMELOCK, deployment.timelock),
                           (BONUS_ALLOWANCES, deployment.bonus_allowances),
-                          (COMMONS_REWARDS, deployment.commons_rewards)):  # fmt: skip
+                          (COMMONS_REWARDS, deployment.commons_rewards),
+                          (REGIONAL_CLEARING, deployment.regional_clearing)):  # fmt: skip
         if address is None:  # a record written before governance, the bonuses or the commons
             continue
         check.checked += 1
@@ -191,7 +193,7 @@ def _verify_creation(rpc: Rpc, deployment: Deployment, creation: bytes, check: C
         check.fail(subject, "its creation code is not the code the sources build")
         return
     try:
-        admin, admin_delay, grants, fee_bps = decode(CONSTRUCTOR_TYPES, data[len(creation) :])
+        admin, admin_delay, grants, fee_bps, region = decode(CONSTRUCTOR_TYPES, data[len(creation) :])
     except Exception as error:
         check.fail(subject, f"its constructor arguments do not decode: {error}")
         return
@@ -199,10 +201,22 @@ def _verify_creation(rpc: Rpc, deployment: Deployment, creation: bytes, check: C
     expected_grants = sorted(
         (role_id(name), address.lower()) for name, addresses in config.get("roles", {}).items() for address in addresses
     )
-    actual = (admin.lower(), admin_delay, sorted((bytes(role), account.lower()) for role, account in grants), fee_bps)
-    stated = (str(config.get("admin", "")).lower(), config.get("admin_delay"), expected_grants, config.get("fee_bps"))
+    actual = (
+        admin.lower(),
+        admin_delay,
+        sorted((bytes(role), account.lower()) for role, account in grants),
+        fee_bps,
+        region,
+    )
+    stated = (
+        str(config.get("admin", "")).lower(),
+        config.get("admin_delay"),
+        expected_grants,
+        config.get("fee_bps"),
+        config.get("region", 1),
+    )
     if actual != stated:
         check.fail(
             subject,
-            "its constructor arguments (admin, admin delay, role grants, fee) are not the ones the record states",
+            "its constructor arguments (admin, admin delay, role grants, fee, region) are not the record's",
         )

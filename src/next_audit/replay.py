@@ -29,9 +29,9 @@ DEFAULT_ADMIN = b"\x00" * 32
 ROLE_NAMES = ("REGISTRAR_ROLE", "CREDIT_COMMITTEE_ROLE", "GOVERNANCE_ROLE", "PAUSER_ROLE", "AUDITOR_ROLE")
 ROLES = {keccak(text=name): name for name in ROLE_NAMES} | {DEFAULT_ADMIN: "DEFAULT_ADMIN_ROLE"}
 REGISTRAR, COMMITTEE, GOVERNANCE, PAUSER = (keccak(text=n) for n in ROLE_NAMES[:4])
-NONE, ACTIVE, FROZEN, EXCLUDED, MIGRATED = range(5)
+NONE, ACTIVE, FROZEN, EXCLUDED, MIGRATED, MOVED = range(6)
 SYSTEM = 3  # MemberKind.System: its accounts do not vote
-STATUSES = ("none", "active", "frozen", "excluded", "migrated")
+STATUSES = ("none", "active", "frozen", "excluded", "migrated", "moved")
 KINDS = ("individual", "business", "council", "system")
 COUNCIL = 2  # MemberKind.Council: admitted by a vote
 MAX_AMOUNT = 2**63 - 1

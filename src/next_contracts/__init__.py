@@ -15,6 +15,7 @@ from typing import Any
 ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
 LEDGER = "MutualCreditLedger"
 BONUS_ALLOWANCES = "BonusAllowances"  # the councils' allowances, deployed by the ledger's constructor
+REGIONAL_CLEARING = "RegionalClearing"  # the clearing with other regions, deployed by the ledger's constructor
 COMMONS_REWARDS = "CommonsRewards"  # rewards for commons on attestations, a system account of the ledger
 
 

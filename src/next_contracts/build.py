@@ -55,6 +55,7 @@ SHIPPED = {
     "Constitution": "contracts/governance/Constitution.sol",
     "BonusAllowances": "contracts/councils/BonusAllowances.sol",
     "CommonsRewards": "contracts/councils/CommonsRewards.sol",
+    "RegionalClearing": "contracts/clearing/RegionalClearing.sol",
     "TimelockController": "@openzeppelin/contracts/governance/TimelockController.sol",
     "ReferenceERC20": "contracts/mocks/ReferenceERC20.sol",
     "ReferenceVotesToken": "contracts/mocks/ReferenceVotesToken.sol",

@@ -68,6 +68,10 @@ CALLS: dict[str, dict[str, ProposalKind]] = {
         "setSchedule": ProposalKind.CREDIT_LINES,
         "setChallengeWindow": ProposalKind.CONSTITUTION,
     },
+    # A relationship with another region: how far each may be in debt to the other, a credit line.
+    "clearing": {
+        "setRelationship": ProposalKind.CREDIT_LINES,
+    },
 }
 ARTIFACT_OF = {
     "ledger": "MutualCreditLedger",
@@ -75,6 +79,7 @@ ARTIFACT_OF = {
     "governor": "CooperativeGovernor",
     "timelock": "TimelockController",
     "commons": "CommonsRewards",
+    "clearing": "RegionalClearing",
 }
 
 

@@ -28,7 +28,7 @@ from hexbytes import HexBytes
 from web3 import Web3
 from web3.types import Nonce, TxParams
 
-from next_contracts import BONUS_ALLOWANCES, COMMONS_REWARDS, LEDGER, Artifact, load_artifact
+from next_contracts import BONUS_ALLOWANCES, COMMONS_REWARDS, LEDGER, REGIONAL_CLEARING, Artifact, load_artifact
 from next_contracts.constitution import GovernanceConfig, call_kinds
 from next_contracts.errors import NextContractsError
 from next_contracts.transact import Sender, calldata, gas_price, send, sender_address, submit
@@ -66,6 +66,7 @@ class DeployConfig:
     fee_bps: int = DEFAULT_FEE_BPS
     admin_delay: int = 3 * 86_400
     governance: GovernanceConfig = field(default_factory=GovernanceConfig)
+    region: int = 1
 
     def __post_init__(self) -> None:
         unknown = set(self.roles) - set(ROLE_NAMES)
@@ -74,7 +75,11 @@ class DeployConfig:
 
     @classmethod
     def single_operator(
-        cls, operator: ChecksumAddress, fee_bps: int = DEFAULT_FEE_BPS, governance: GovernanceConfig | None = None
+        cls,
+        operator: ChecksumAddress,
+        fee_bps: int = DEFAULT_FEE_BPS,
+        governance: GovernanceConfig | None = None,
+        region: int = 1,
     ) -> DeployConfig:
         """Every role to one address, the admin's too: a developer's chain, never production."""
         return cls(
@@ -83,6 +88,7 @@ class DeployConfig:
             fee_bps=fee_bps,
             admin_delay=0,
             governance=governance or GovernanceConfig(),
+            region=region,
         )
 
     @classmethod
@@ -103,6 +109,7 @@ class DeployConfig:
                 fee_bps=int(data.get("fee_bps", DEFAULT_FEE_BPS)),
                 admin_delay=int(data.get("admin_delay", 3 * 86_400)),
                 governance=GovernanceConfig.from_dict(data.get("governance", {})),
+                region=int(data.get("region", 1)),
             )
         except (OSError, KeyError, ValueError, TypeError) as error:
             raise DeployError(f"{path}: {error}") from error
@@ -125,6 +132,8 @@ class Deployment:
     constitution: ChecksumAddress | None = None
     bonus_allowances: ChecksumAddress | None = None  # None in a record written before the councils' bonuses
     commons_rewards: ChecksumAddress | None = None  # None in a record written before the commons rewards
+    regional_clearing: ChecksumAddress | None = None  # None in a record written before the regions
+    region: int = 1
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
@@ -159,13 +168,11 @@ def deploy(w3: Web3, deployer: Sender, config: DeployConfig) -> Deployment:
     voted = (Role.GOVERNANCE.value, Role.CREDIT_COMMITTEE.value)
     roles = {**config.roles, **{name: (*config.roles.get(name, ()), timelock) for name in voted}}
     grants = [(role_id(name), address) for name, addresses in roles.items() for address in addresses]
-    ledger, receipt = _create(w3, deployer, LEDGER, admin, config.admin_delay, grants, config.fee_bps)
-    bonuses = Web3.to_checksum_address(
-        w3.eth.contract(ledger, abi=load_artifact(LEDGER).abi).functions.bonusAllowances().call()
-    )
-    if not load_artifact(BONUS_ALLOWANCES).runs_on(bytes(w3.eth.get_code(bonuses))):
-        raise DeployError(f"the code at {bonuses} is not the shipped {BONUS_ALLOWANCES} artifact's runtime bytecode")
-    addresses = {"ledger": ledger, "timelock": timelock}
+    ledger, receipt = _create(w3, deployer, LEDGER, admin, config.admin_delay, grants, config.fee_bps, config.region)
+    ledger_functions = w3.eth.contract(ledger, abi=load_artifact(LEDGER).abi).functions
+    bonuses = _created_by_ledger(w3, BONUS_ALLOWANCES, ledger_functions.bonusAllowances().call())
+    clearing = _created_by_ledger(w3, REGIONAL_CLEARING, ledger_functions.regionalClearing().call())
+    addresses = {"ledger": ledger, "timelock": timelock, "clearing": clearing}
     # The commons rewards' admin is the timelock (and a developer's operator beside it). Its ledger
     # account is a registrar's and the committee's to open, like any system account's.
     admins = sorted({admin, timelock})
@@ -192,6 +199,7 @@ def deploy(w3: Web3, deployer: Sender, config: DeployConfig) -> Deployment:
             "roles": {k: list(v) for k, v in roles.items()},
             "fee_bps": config.fee_bps,
             "governance": governance.to_dict(),
+            "region": config.region,
         },
         artifacts={
             name: artifact_hashes(load_artifact(name), bytes(w3.eth.get_code(address)))
@@ -202,6 +210,7 @@ def deploy(w3: Web3, deployer: Sender, config: DeployConfig) -> Deployment:
                 (GOVERNOR, governor),
                 (BONUS_ALLOWANCES, bonuses),
                 (COMMONS_REWARDS, commons),
+                (REGIONAL_CLEARING, clearing),
             )
         },
         governor=governor,
@@ -209,7 +218,17 @@ def deploy(w3: Web3, deployer: Sender, config: DeployConfig) -> Deployment:
         constitution=constitution,
         bonus_allowances=bonuses,
         commons_rewards=commons,
+        regional_clearing=clearing,
+        region=config.region,
     )
+
+
+def _created_by_ledger(w3: Web3, name: str, address: str) -> ChecksumAddress:
+    """A contract the ledger's constructor deployed, checked against its shipped artifact."""
+    checked = Web3.to_checksum_address(address)
+    if not load_artifact(name).runs_on(bytes(w3.eth.get_code(checked))):
+        raise DeployError(f"the code at {checked} is not the shipped {name} artifact's runtime bytecode")
+    return checked
 
 
 def _create(w3: Web3, deployer: Sender, name: str, *args: Any) -> tuple[ChecksumAddress, Any]:

@@ -17,7 +17,7 @@ from eth_utils.abi import function_signature_to_4byte_selector
 from eth_utils.address import is_hex_address, to_checksum_address
 from hexbytes import HexBytes
 
-from next_contracts import BONUS_ALLOWANCES, COMMONS_REWARDS, LEDGER, errors_fr, load_artifact
+from next_contracts import BONUS_ALLOWANCES, COMMONS_REWARDS, LEDGER, REGIONAL_CLEARING, errors_fr, load_artifact
 from next_contracts.vocabulary import (  # role_name and claim_name: imported from here by the wallet and gateway
     ClaimState,
     CommonsKind,
@@ -75,7 +75,13 @@ GOVERNANCE_CONTRACTS = ("CooperativeGovernor", "TimelockController", "Constituti
 @cache
 def _all_errors() -> dict[bytes, dict[str, Any]]:
     found: dict[bytes, dict[str, Any]] = {}
-    for contract in (LEDGER, BONUS_ALLOWANCES, COMMONS_REWARDS, *GOVERNANCE_CONTRACTS):  # a holder's payment: either
+    for contract in (
+        LEDGER,
+        BONUS_ALLOWANCES,
+        COMMONS_REWARDS,
+        REGIONAL_CLEARING,
+        *GOVERNANCE_CONTRACTS,
+    ):  # a holder's payment: either
         found.update(_errors_by_selector(contract))
     return found
 
@@ -151,6 +157,25 @@ def _english(a: dict[str, Any], amount: Callable[[int], str]) -> dict[str, Calla
             f"{amount(a['held'])} short of it, held back for the bonus allowances it issued"
         ),
         "LedgerNotBonusAllowances": lambda: f"{a['caller']} is not the bonus allowances contract",
+        "LedgerNotClearing": lambda: f"{a['caller']} is not this region's clearing",
+        # The clearing between regions.
+        "ClearingNotPartner": lambda: f"{a['caller']} is not a region this one has a clearing relationship with",
+        "ClearingUnauthorized": lambda: f"{a['caller']} does not hold the role this needs in this region's ledger",
+        "ClearingInvalidPath": lambda: (
+            f"invalid path ({a['length']}): 1 to {a['maxLength']} regions; a netting cycle passes at least two "
+            "and ends where it began"
+        ),
+        "ClearingInvalidPayee": lambda: "a payment across regions needs a payee",
+        "ClearingNotNetting": lambda: (
+            f"moving {amount(a['amount'])} from {a['from']} ({amount(a['fromBalance'])}) to {a['to']} "
+            f"({amount(a['toBalance'])}) would not bring both positions nearer to zero"
+        ),
+        "ClearingNotWelcomed": lambda: (
+            f"{a['member']} is not expected here from {a['from']}: this region's registrar welcomes it first"
+        ),
+        "ClearingCannotMove": lambda: (
+            f"{a['member']} is a {MemberKind.of(a['kind']).value}: only individuals and businesses move between regions"
+        ),
         # The councils' bonus allowances.
         "BonusNotRegistrar": lambda: f"{a['caller']} is not a registrar: registrars set the categories",
         "BonusInvalidMember": lambda: (

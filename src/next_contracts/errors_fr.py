@@ -27,6 +27,7 @@ STATUS = {
     MemberStatus.FROZEN: "est gelé",
     MemberStatus.EXCLUDED: "est exclu",
     MemberStatus.MIGRATED: "est passé à une nouvelle clé",
+    MemberStatus.MOVED: "est parti dans une autre région",
 }
 KIND = {
     MemberKind.INDIVIDUAL: "particulier",
@@ -110,6 +111,25 @@ def sentences(a: dict[str, Any], amount: Callable[[int], str]) -> dict[str, Call
             f"manquent {amount(a['held'])}, réservés pour les allocations qu'elle a émises"
         ),
         "LedgerNotBonusAllowances": lambda: f"{a['caller']} n'est pas le contrat des allocations",
+        "LedgerNotClearing": lambda: f"{a['caller']} n'est pas la compensation de cette région",
+        # The clearing between regions.
+        "ClearingNotPartner": lambda: f"{a['caller']} n'est pas une région en relation de compensation avec celle-ci",
+        "ClearingUnauthorized": lambda: f"{a['caller']} n'a pas le rôle requis dans le registre de cette région",
+        "ClearingInvalidPath": lambda: (
+            f"chemin invalide ({a['length']}) : de 1 à {a['maxLength']} régions, une boucle de compensation "
+            "en passe au moins deux et revient à son départ"
+        ),
+        "ClearingInvalidPayee": lambda: "un paiement entre régions a besoin d'un bénéficiaire",
+        "ClearingNotNetting": lambda: (
+            f"déplacer {amount(a['amount'])} de {a['from']} ({amount(a['fromBalance'])}) à {a['to']} "
+            f"({amount(a['toBalance'])}) ne rapprocherait pas les deux positions de zéro"
+        ),
+        "ClearingNotWelcomed": lambda: (
+            f"{a['member']} n'est pas attendu ici depuis {a['from']} : le registre de la région l'accueille d'abord"
+        ),
+        "ClearingCannotMove": lambda: (
+            f"{a['member']} est {kind(a['kind'])} : seuls les particuliers et les entreprises changent de région"
+        ),
         "BonusNotRegistrar": lambda: f"{a['caller']} n'est pas au registre : le registre fixe les catégories",
         "BonusInvalidMember": lambda: (
             f"{a['account']} {status(a['status'])} ({kind(a['kind'])}) : il faut un membre actif "

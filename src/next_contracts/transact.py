@@ -46,12 +46,13 @@ def calldata(call: ContractFunction) -> HexStr:
 # slot gone cold, and above all the voting roll, whose checkpoints are keyed by timestamp (a call
 # estimated in a block that already wrote this second's checkpoint updates it in place; mined in the
 # next second, it writes a fresh slot, 22,100 gas, for the member's roll and again for the total).
-VOTE_CHECKPOINTS_GAS = 45_000
+# A member moving between regions leaves one region's roll and joins another's: four such slots.
+VOTE_CHECKPOINTS_GAS = 90_000
 
 
 def gas_limit(estimate: int) -> int:
-    """The gas to sign a transaction with, from its estimate: a quarter more, and room for two
-    fresh checkpoints of the voting roll. Gas is free on this chain; running out of it is not."""
+    """The gas to sign a transaction with, from its estimate: a quarter more, and room for four
+    fresh checkpoints of the voting rolls. Gas is free on this chain; running out of it is not."""
     return estimate + estimate // 4 + VOTE_CHECKPOINTS_GAS
 
 

@@ -45,6 +45,7 @@ class MemberStatus(_Ordered):
     FROZEN = "frozen"
     EXCLUDED = "excluded"
     MIGRATED = "migrated"  # moved to a new key by key recovery: disabled for good
+    MOVED = "moved"  # moved to another region's ledger, where it lives on
 
     @property
     def words(self) -> str:
@@ -52,7 +53,11 @@ class MemberStatus(_Ordered):
         return _STATUS_WORDS.get(self, self.value)
 
 
-_STATUS_WORDS = {MemberStatus.NONE: "not a member", MemberStatus.MIGRATED: "moved to a new key"}
+_STATUS_WORDS = {
+    MemberStatus.NONE: "not a member",
+    MemberStatus.MIGRATED: "moved to a new key",
+    MemberStatus.MOVED: "moved to another region",
+}
 
 
 class MemberKind(_Ordered):

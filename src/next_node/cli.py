@@ -45,6 +45,8 @@ from next_node.db.engine import make_engine
 from next_node.demo_bonuses import LAPSE_SECONDS, seed_bonuses
 from next_node.demo_commons import finish_commons, seed_commons
 from next_node.demo_governance import DEMO_GOVERNANCE, open_proposals
+from next_node.demo_regions import RECORD as REGIONS_RECORD
+from next_node.demo_regions import seed_regions
 from next_node.deployment import ensure_deployed
 from next_node.errors import ChainExitedError, ChainUnavailableError, ConfigError, ExitStatus, NodeError
 from next_node.indexer.supervisor import IndexStatus, Supervisor
@@ -300,6 +302,7 @@ def _run_node(chain: EmbeddedChain | NetworkChain, args: argparse.Namespace) -> 
             commons_demo = seed_commons(w3, deployment, chain.operator, community)
             bonus_demo = seed_bonuses(w3, deployment, chain.operator, community)
             proposals = open_proposals(w3, deployment, community)
+            regions_demo = seed_regions(w3, deployment, chain.operator, community, args.data_dir)
             home = demo.keep_wallet(
                 w3,
                 deployment,
@@ -323,6 +326,11 @@ def _run_node(chain: EmbeddedChain | NetworkChain, args: argparse.Namespace) -> 
                 f"demo commons: {len(commons_demo.claims)} claims attested by an association and the council's "
                 f"service, {rewards} rewards paid, one contested: next-wallet claims citizen --address ADDRESS; "
                 "next-wallet attest attestor ADDRESS environment --evidence FILE"
+            )
+            print(
+                f"demo regions: region {regions_demo.deployment.region} (Val-d'Oise) is a ledger of its own, "
+                f"{regions_demo.payments} payments crossed between it and region 1, and {regions_demo.mover} moved "
+                f"there with its balance: next-wallet regions; record in {args.data_dir / REGIONS_RECORD}"
             )
             print(
                 f"demo assembly: {len(proposals)} proposals open for {DEMO_GOVERNANCE.voting_period} s, "

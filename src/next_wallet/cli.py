@@ -33,6 +33,7 @@ from next_wallet import (
     key_commands,
     pay_commands,
     read_commands,
+    region_commands,
     staff,
     tokens,
 )
@@ -212,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     governance.add_commands(add)
     allowance_commands.add_commands(add)
     commons_commands.add_commands(add)
+    region_commands.add_commands(add)
     return parser
 
 

@@ -47,7 +47,7 @@ def commons_address(config: Config) -> str:
     return config.commons
 
 
-def _node(args: argparse.Namespace, config: Config, why: str) -> Ledger:
+def node_ledger(args: argparse.Namespace, config: Config, why: str) -> Ledger:
     rpc = getattr(args, "rpc", None) or config.rpc_url
     if not rpc:
         raise NeedsNodeError(f"{why} needs a node's JSON-RPC (--rpc URL, or next-wallet init --rpc URL)")
@@ -83,7 +83,7 @@ def cmd_attest(args: argparse.Namespace, out: Output) -> None:
     if args.amount is not None:
         amount = parse_amount(args.amount)
     else:
-        ledger = _node(args, config, "reading the schedule (or give --amount)")
+        ledger = node_ledger(args, config, "reading the schedule (or give --amount)")
         ledger.check_chain()
         commons = commons_contract(ledger.w3, contract)
         amount = int(commons.functions.scheduled(kind.code).call())
@@ -152,7 +152,7 @@ def cmd_claims(args: argparse.Namespace, out: Output) -> None:
         address = keystore.address_of(args.label)
     ledger: LedgerClient
     if args.rpc or config.rpc_url:  # a node's logs: anyone's claims, or every one
-        ledger = _node(args, config, "listing claims")
+        ledger = node_ledger(args, config, "listing claims")
     elif address is None:
         raise BadInputError("through the gateway, say whose claims: LABEL or --address")
     else:  # the gateway's index: a signed-in member's own claims
@@ -191,7 +191,7 @@ def find_claim(ledger: LedgerClient, contract: str, prefix: str) -> bytes:
 
 def _claim_call(args: argparse.Namespace, out: Output, verb: str) -> None:
     config = Config.load()
-    ledger = _node(args, config, f"{verb} a claim")
+    ledger = node_ledger(args, config, f"{verb} a claim")
     ledger.check_chain()
     contract = commons_address(config)
     commons = commons_contract(ledger.w3, contract)

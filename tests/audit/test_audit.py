@@ -249,10 +249,10 @@ def deploy_code(chain: AuditedChain, creation: str, record: Path) -> Deployment:
     config = chain.deployment.config
     grants = [(role_id(name), address) for name, addresses in config["roles"].items() for address in addresses]
     args = encode(
-        ["address", "uint48", "(bytes32,address)[]", "uint256"],
-        [config["admin"], config["admin_delay"], grants, config["fee_bps"]],
+        ["address", "uint48", "(bytes32,address)[]", "uint256", "uint16"],
+        [config["admin"], config["admin_delay"], grants, config["fee_bps"], config["region"]],
     )
-    receipt = send(chain.w3, chain.operator, {"data": creation + args.hex(), "gas": 8_000_000})
+    receipt = send(chain.w3, chain.operator, {"data": creation + args.hex(), "gas": 12_000_000})
     block = chain.w3.eth.get_block(receipt["blockNumber"])
     deployment = Deployment(
         chain_id=chain.deployment.chain_id,

@@ -13,7 +13,7 @@ from next_contracts.vocabulary import MemberKind, MemberStatus
 
 # The Solidity enums' ordinals, as the contract tests pass and compare them.
 INDIVIDUAL, BUSINESS, COUNCIL, SYSTEM = (kind.code for kind in MemberKind)
-NONE, ACTIVE, FROZEN, EXCLUDED, MIGRATED = (status.code for status in MemberStatus)
+NONE, ACTIVE, FROZEN, EXCLUDED, MIGRATED, MOVED = (status.code for status in MemberStatus)
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from next_audit import replay as auditor
-from next_contracts import BONUS_ALLOWANCES, COMMONS_REWARDS, LEDGER, load_artifact
+from next_contracts import BONUS_ALLOWANCES, COMMONS_REWARDS, LEDGER, REGIONAL_CLEARING, load_artifact
 from next_contracts.errors import GOVERNANCE_CONTRACTS, DecodedError, describe
 from next_contracts.vocabulary import (
     MAX_AMOUNT,
@@ -95,7 +95,9 @@ def sample(abi_type: str) -> object:
     return 1
 
 
-@pytest.mark.parametrize("contract", [LEDGER, BONUS_ALLOWANCES, COMMONS_REWARDS, *GOVERNANCE_CONTRACTS])
+@pytest.mark.parametrize(
+    "contract", [LEDGER, BONUS_ALLOWANCES, COMMONS_REWARDS, REGIONAL_CLEARING, *GOVERNANCE_CONTRACTS]
+)
 def test_every_typed_error_of_the_ledger_and_its_governance_has_its_sentence(contract):
     for entry in load_artifact(contract).abi:
         if entry["type"] != "error":

@@ -121,7 +121,8 @@ def test_up_demo_serves_a_seeded_community(tmp_path):
         wait_until(caught_up, timeout=60, every=0.5, message="the demo's index did not catch up")
         public = httpx.get(f"{api}/stats").json()
         # One council and one system account (the commons'): hidden from the public, the businesses with them.
-        assert public["members_by_kind"] == {"business": None, "council": None, "individual": 240, "system": None}
+        # One individual moved to region 3 (the demo's second ledger), whose account here is a system one.
+        assert public["members_by_kind"] == {"business": None, "council": None, "individual": 239, "system": None}
         assert httpx.get(f"{api}/members").status_code == 401
         # The operator (every staff role on a dev chain) signs in with its dev key, as a member would.
         token = subprocess.run(
@@ -132,7 +133,7 @@ def test_up_demo_serves_a_seeded_community(tmp_path):
         ).stdout.strip()
         auth = {"Authorization": f"Bearer {token}"}
         stats = httpx.get(f"{api}/stats", headers=auth).json()
-        assert stats["members_by_kind"] == {"business": 17, "council": 1, "individual": 240, "system": 1}
+        assert stats["members_by_kind"] == {"business": 17, "council": 1, "individual": 239, "system": 2}
         assert stats["reserve"] > 0 and stats["debt_covered"] > 0
         assert stats["circulation"] - stats["credit_in_use"] + stats["reserve"] == 0
         council = httpx.get(f"{api}/members", params={"kind": "council"}, headers=auth).json()["items"][0]["address"]
@@ -152,6 +153,12 @@ def test_up_demo_serves_a_seeded_community(tmp_path):
         assert relance["description"].startswith("Relance") and relance["votes"]["for"] > relance["votes"]["against"]
         assert fee["votes"]["against"] > fee["votes"]["for"]
         assert any("demo assembly: 2 proposals open" in line for line in banner), banner
+        # The second region: its relationship with this one, the payments across, the member who moved.
+        [relation] = httpx.get(f"{api}/regions").json()["relationships"]
+        assert relation["region"] == 3 and relation["credit_limit"] == relation["ceiling"] == 200_000
+        assert relation["position"] != 0
+        assert any("demo regions: region 3 (Val-d'Oise)" in line for line in banner), banner
+        assert (tmp_path / "deployment-region-3.json").exists()
     finally:
         stop(node)
 

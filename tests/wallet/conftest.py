@@ -48,6 +48,7 @@ def wallet(tmp_path, monkeypatch, capsys, chain, deployment):
     deployment.write(record)
     assert run("init", "--rpc", chain.settings.rpc_url, "--deployment", str(record)).code == 0
     run.outputs = outputs  # type: ignore[attr-defined]
+    run.home, run.record = tmp_path, record  # type: ignore[attr-defined]
     return run
 
 

@@ -14,6 +14,7 @@ from next_contracts.vocabulary import MemberKind, MemberStatus
 from next_node.api.access import OwnerOrStaff, Staff
 from next_node.api.deps import SessionDep
 from next_node.api.params import AddressCursor, AddressPath, IdCursor, Limit
+from next_node.api.regions import across
 from next_node.api.schemas import (
     AccountPage,
     AccountPublic,
@@ -117,17 +118,22 @@ def read_transfers(
         sides.append(sa_select(query.order_by(col(Transfer.id).desc()).limit(limit + 1).subquery()))
     both = union_all(*sides).subquery()
     rows = session.execute(sa_select(both).order_by(both.c.id.desc()).limit(limit + 1)).mappings().all()
-    items = [
-        TransferPublic(
-            **{
-                **row,
-                "from_address": checksum(row["from_address"]),
-                "to_address": checksum(row["to_address"]),
-                "direction": "out" if row["from_address"] == member.address else "in",
-            }
+    others = across(session, member.address, (r["tx_hash"] for r in rows[:limit] if r["kind"] == "across"))
+    items = []
+    for row in rows[:limit]:
+        other, other_region = others.get(row["tx_hash"], (None, None))
+        items.append(
+            TransferPublic(
+                **{
+                    **row,
+                    "from_address": checksum(row["from_address"]),
+                    "to_address": checksum(row["to_address"]),
+                    "direction": "out" if row["from_address"] == member.address else "in",
+                    "counterparty": checksum(other) if other else None,
+                    "counterparty_region": other_region,
+                }
+            )
         )
-        for row in rows[:limit]
-    ]
     next_cursor = str(items[-1].id) if len(rows) > limit else None
     return TransferPage(items=items, next_cursor=next_cursor)
 

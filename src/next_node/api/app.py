@@ -23,6 +23,7 @@ from next_node.api import (
     payments,
     projects,
     proposal_drafts,
+    regions,
     relay,
     stats,
 )
@@ -87,6 +88,7 @@ def create_app(
         allowances.router,
         bonus_runs.router,
         commons.router,
+        regions.router,
         audit_routes.router,
     ):
         app.include_router(router)

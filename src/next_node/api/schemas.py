@@ -36,6 +36,9 @@ class TransferPublic(BaseModel):
     ref: str
     kind: str
     direction: str  # "in" or "out", seen from the account asked about
+    # A payment across regions (kind "across"): the member on the other side, and its region.
+    counterparty: str | None = None
+    counterparty_region: int | None = None
 
 
 class TransferPage(BaseModel):

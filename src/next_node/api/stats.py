@@ -17,6 +17,7 @@ from next_node.api.snapshot import begin_snapshot
 from next_node.db.models import LedgerState, Member, Transfer, WriteOff
 
 router = APIRouter(tags=["stats"])
+GONE = ("migrated", "moved")  # statuses of addresses that are no longer this region's members
 DAY = 86_400
 WINDOW_DAYS = 30
 
@@ -33,8 +34,11 @@ def read_stats(session: SessionDep, viewer: Viewer) -> Stats:
     indexed = begin_snapshot(session)
     state = session.get(LedgerState, 1) or LedgerState()
     # A migrated address is the same member under its new key: counted once, by kind, under the new one.
+    # A member that moved to another region is that region's now.
     by_kind: dict[str, int | None] = dict(
-        session.exec(select(Member.kind, func.count()).where(Member.status != "migrated").group_by(Member.kind)).all()
+        session.exec(
+            select(Member.kind, func.count()).where(col(Member.status).not_in(GONE)).group_by(Member.kind)
+        ).all()
     )
     by_status: dict[str, int | None] = dict(
         session.exec(select(Member.status, func.count()).group_by(Member.status)).all()
@@ -104,11 +108,13 @@ def _daily(session: Session) -> list[_Day]:
 
 
 def _public_statuses(by_status: dict[str, int | None]) -> dict[str, int | None]:
-    """Members' statuses and migrated keys suppressed apart: active, frozen and excluded sum to the
-    members by kind, which the public may know; migrated keys are no members and sum to nothing
-    public, so that alone they give nothing away."""
-    members = suppress_small_groups({k: v for k, v in by_status.items() if k != "migrated"})
-    if "migrated" in by_status:
-        migrated = by_status["migrated"] or 0
-        members["migrated"] = migrated if migrated >= MIN_GROUP else None
+    """Members' statuses, and the addresses gone (migrated keys, members moved to another region),
+    suppressed apart: active, frozen and excluded sum to the members by kind, which the public may
+    know; the addresses gone are no members and each sums to nothing public, so that alone they give
+    nothing away."""
+    members = suppress_small_groups({k: v for k, v in by_status.items() if k not in GONE})
+    for gone in GONE:
+        if gone in by_status:
+            count = by_status[gone] or 0
+            members[gone] = count if count >= MIN_GROUP else None
     return members

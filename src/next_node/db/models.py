@@ -67,7 +67,10 @@ class Transfer(EventRow, table=True):
     amount: int = Field(sa_type=BigInteger)
     fee: int = Field(sa_type=BigInteger)
     ref: str = Field(max_length=66)
-    kind: str = Field(max_length=16)  # payment, write_off, migration, project (an instalment), bonus, reward
+    # payment, write_off, migration, project (an instalment), bonus, reward; across (a payment with a
+    # member of another region: its side here), clearing (between two regions' accounts), move (a
+    # member's balance carried to or from another region)
+    kind: str = Field(max_length=16)
 
 
 class MemberEvent(EventRow, table=True):
@@ -307,6 +310,34 @@ class CommonsEvent(EventRow, table=True):
 
 # Every table of events, deleted above the fork block on a rewind; the ledger's also rebuild the
 # derived tables (replay.py), the governor's derive nothing.
+class ClearingEvent(EventRow, table=True):
+    """The region's clearing with the other regions (IRegionalClearing): `relationship_set`
+    (partner, partner_region, credit_limit, ceiling: this region's side), `paid_across` (member
+    paid other, a member of the `partner` clearing's region, amount, ref), `received_across`
+    (member was paid by other, through `partner`), `passed` and `netted` (the regions' accounts
+    moved, partner -> other), `welcomed`, `moved` (member left for `partner`, balance) and
+    `arrived` (member came from `partner`, balance). Positions are the partners' accounts'
+    balances in `members`."""
+
+    __tablename__ = "clearing_events"
+    __table_args__ = (
+        UniqueConstraint("tx_hash", "log_index", name="uq_clearing_events_event"),
+        Index("ix_clearing_events_member", "member"),
+        Index("ix_clearing_events_tx", "tx_hash"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event: str = Field(max_length=16)
+    member: str | None = Field(default=None, max_length=42)
+    other: str | None = Field(default=None, max_length=42)
+    partner: str | None = Field(default=None, max_length=42)  # a clearing contract: another region's
+    partner_region: int | None = None
+    amount: int | None = Field(default=None, sa_type=BigInteger)  # a balance carried may be negative
+    credit_limit: int | None = Field(default=None, sa_type=BigInteger)
+    ceiling: int | None = Field(default=None, sa_type=BigInteger)
+    ref: str | None = Field(default=None, max_length=66)
+
+
 EVENT_TABLES: tuple[type[SQLModel], ...] = (
     Transfer,
     MemberEvent,
@@ -320,6 +351,7 @@ EVENT_TABLES: tuple[type[SQLModel], ...] = (
     ProposalStep,
     BonusEvent,
     CommonsEvent,
+    ClearingEvent,
 )
 
 # Every table derived from the events: deleted whole on a rewind, and built again by the replay.
@@ -330,8 +362,9 @@ DERIVED_TABLES: tuple[type[SQLModel], ...] = (Member, LedgerState, *ECONOMY_TABL
 # to either: on start, an index of another (or no) version is rebuilt from the chain (db/schema.py).
 # 2: sync_state.contracts; 3: proposals, votes, proposal_steps; 4: project_events, credit_policy_applied;
 # 5: bonus_events, and transfers of kind "bonus"; 6: commons_events, and transfers of kind "reward";
-# 7: the economics' tables (economy_tables.py), and stimulus in ledger_events
-SCHEMA_VERSION = 7
+# 7: the economics' tables (economy_tables.py), and stimulus in ledger_events; 8: clearing_events,
+# and transfers of kinds "across", "clearing" and "move"
+SCHEMA_VERSION = 8
 
 
 class SchemaVersion(SQLModel, table=True):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from next_node.indexer.batch import Batch, Handler
 from next_node.indexer.bonus_events import BonusEvents
+from next_node.indexer.clearing_events import ClearingEvents
 from next_node.indexer.commons_events import CommonsEvents
 from next_node.indexer.decode import Contracts
 from next_node.indexer.governor_events import GovernorEvents
@@ -26,6 +27,7 @@ HANDLERS: dict[str, Callable[[Batch, str], Handler]] = {
     "governor": GovernorEvents,
     "bonuses": BonusEvents,
     "commons": CommonsEvents,
+    "clearing": ClearingEvents,
 }
 
 

@@ -20,9 +20,10 @@ from next_node.db.models import (
     EVENT_TABLES,
     LedgerState,
     Member,
+    Transfer,
 )
 from next_node.indexer.decode import Contracts, Event
-from next_node.indexer.economy import NAMES_THE_TRANSFER_BEFORE, Economy
+from next_node.indexer.economy import Economy, names_the_transfer_before
 
 MEMBERS = Member.__table__  # type: ignore[attr-defined]
 STATE = LedgerState.__table__  # type: ignore[attr-defined]
@@ -96,10 +97,20 @@ class Batch:
         self._load(_touched(events))
         handlers, economy = self.handlers, self.economy
         for event in events:
-            if event.name not in NAMES_THE_TRANSFER_BEFORE:
+            if not names_the_transfer_before(event):
                 economy.settle()
             handlers[event.contract].apply(event, record)
         economy.settle()
+
+    def name_previous_transfer(self, event: Event, kind: str) -> None:
+        """The Transferred just before `event` among the followed contracts' events, in the same
+        transaction, was of `kind`: its row and the economy's pending transfer say so. (Other
+        contracts' logs may lie between: a payment across regions passes through other ledgers.)"""
+        self.economy.retype(kind)
+        transfers = self.rows[Transfer]
+        last = transfers[-1] if transfers else None
+        if last is not None and last["tx_hash"] == event.tx_hash and last["log_index"] < event.log_index:
+            last["kind"] = kind
 
     def write(self) -> None:
         """Writes the batch: new members, changed members, event rows and the totals, in bulk

@@ -1,7 +1,7 @@
 """Decoding the logs of the deployment's contracts straight from topics and data (ABI words;
 eth_abi for the rest), by (address, topic) over a registry of the contracts the index follows.
 
-Each contract belongs to a family (the ledger today; governance, allowances and regions next),
+Each contract belongs to a family (the ledger, governance, allowances, commons, the regional clearing),
 whose ABI decodes its logs and whose handler applies them (apply.py): a new contract adds a family
 here and a handler there, not a second indexer. One eth_getLogs asks for every address at once,
 and one cursor covers them all.
@@ -20,11 +20,17 @@ from typing import Any
 from eth_abi.abi import decode
 from eth_utils.crypto import keccak
 
-from next_contracts import BONUS_ALLOWANCES, COMMONS_REWARDS, LEDGER, load_artifact
+from next_contracts import BONUS_ALLOWANCES, COMMONS_REWARDS, LEDGER, REGIONAL_CLEARING, load_artifact
 from next_contracts.deploy import GOVERNOR, Deployment
 
 # The contract families the index knows, by the artifact whose ABI decodes their logs.
-FAMILIES = {"ledger": LEDGER, "governor": GOVERNOR, "bonuses": BONUS_ALLOWANCES, "commons": COMMONS_REWARDS}
+FAMILIES = {
+    "ledger": LEDGER,
+    "governor": GOVERNOR,
+    "bonuses": BONUS_ALLOWANCES,
+    "commons": COMMONS_REWARDS,
+    "clearing": REGIONAL_CLEARING,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +145,8 @@ class Contracts:
             addresses["bonuses"] = deployment.bonus_allowances
         if deployment.commons_rewards:  # nor one written before the commons rewards
             addresses["commons"] = deployment.commons_rewards
+        if deployment.regional_clearing:  # nor one written before the regions
+            addresses["clearing"] = deployment.regional_clearing
         return cls(addresses)
 
     def __str__(self) -> str:

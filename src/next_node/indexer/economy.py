@@ -24,16 +24,32 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from next_contracts.vocabulary import MemberStatus
 from next_node.db.bulk import insert_rows, update_rows
 from next_node.db.economy_tables import AccountFlow, EconomyCell, Injection, Stimulus
 from next_node.indexer.decode import Event
 
 DAY = 86_400
 RESPEND_DAYS = 30
-SPENT = frozenset({"payment", "bonus", "reward"})  # volume: what a member's account pays in trade
+# Volume: what a member's account pays in trade (a payment across regions too, on each side).
+SPENT = frozenset({"payment", "bonus", "reward", "across"})
 RECEIVED = SPENT | {"project"}  # what a member receives and may pay on
-# Events that say what the Transferred just before them was (a migration, a project's instalment).
-NAMES_THE_TRANSFER_BEFORE = frozenset({"AccountMigrated", "InstalmentReleased"})
+# Events that say what the Transferred just before them was (a migration, a project's instalment,
+# the clearing's: see clearing_events.py), and the status a member moving away gets.
+NAMES_THE_TRANSFER_BEFORE = frozenset(
+    {"AccountMigrated", "InstalmentReleased"}
+    | {"PaidAcross", "ReceivedAcross", "PassedThrough", "Netted", "MemberArrived"}
+)
+MOVED = MemberStatus.MOVED.code  # a member leaving the region, whose balance moved just before
+
+
+def names_the_transfer_before(event: Event) -> bool:
+    """Whether `event` says what the Transferred just before it was: the economy waits for it."""
+    if event.name == "MemberStatusChanged":
+        return bool(event.args["newStatus"] == MOVED)
+    return event.name in NAMES_THE_TRANSFER_BEFORE
+
+
 COUNTED = frozenset({"active", "frozen"})  # the statuses counted as members of their group
 
 CELLS = EconomyCell.__table__  # type: ignore[attr-defined]

@@ -81,6 +81,8 @@ class LedgerEvents:
 
     def _on_MemberStatusChanged(self, event: Event, record: bool) -> None:
         status = MemberStatus.of(event.args["newStatus"]).value
+        if status == MemberStatus.MOVED:  # to another region, its balance carried just before
+            self.batch.name_previous_transfer(event, "move")
         regrouped = self.batch.regrouping(event, event.args["account"])
         members.status_changed(self.batch.member(event.args["account"], event), status)
         regrouped()
@@ -106,13 +108,12 @@ class LedgerEvents:
 
     def _on_AccountMigrated(self, event: Event, record: bool) -> None:
         old, new = self.batch.member(event.args["from"], event), self.batch.member(event.args["to"], event)
-        self.batch.economy.retype("migration")  # the balance moved just before, by a Transferred
+        self.batch.name_previous_transfer(event, "migration")  # the balance moved just before
         regrouped = self.batch.regrouping(event, old["address"], new["address"])
         members.migrated(old, new, new["address"], also=("kyc_hash", "admitted_block"))
         self.batch.economy.migrated(old["address"], new["address"])  # first: the new key is active as the old
         regrouped()
         if record:
-            self._mark_previous_transfer(event, "migration")  # the balance moved just before
             self._member_row(event, "migrated", old["address"], other=new["address"])
 
     def _on_DebtWrittenOff(self, event: Event, record: bool) -> None:
@@ -146,10 +147,9 @@ class LedgerEvents:
             )
 
     def _on_InstalmentReleased(self, event: Event, record: bool) -> None:
-        self.batch.economy.retype("project")
+        self.batch.name_previous_transfer(event, "project")  # the instalment's movement, just before
         if record:
             a = event.args
-            self._mark_previous_transfer(event, "project")  # the instalment's movement, just before
             self._project_row(
                 event, "instalment", project_id=a["projectId"], account=a["account"], amount=a["amount"],
                 number=a["number"],
@@ -234,13 +234,6 @@ class LedgerEvents:
                     "ceiling": a["ceiling"],
                 }
             )
-
-    def _mark_previous_transfer(self, event: Event, kind: str) -> None:
-        """Names what the Transferred just before `event`, in the same transaction, was."""
-        transfers = self.batch.rows[Transfer]
-        last = transfers[-1] if transfers else None
-        if last is not None and last["tx_hash"] == event.tx_hash and last["log_index"] == event.log_index - 1:
-            last["kind"] = kind
 
     def _project_row(self, event: Event, name: str, **fields: Any) -> None:
         self.batch.rows[ProjectEvent].append(

@@ -65,6 +65,8 @@ class LedgerTransaction:
     commons_logs: list[tuple[list[bytes], bytes]] = field(default_factory=list)
     # The call data of a transaction sent to the commons rewards: a submission's signed claim.
     commons_input: bytes = b""
+    # The logs of the region's clearing with the other regions, as (topics, data), in log order.
+    clearing_logs: list[tuple[list[bytes], bytes]] = field(default_factory=list)
 
 
 def hexbytes(value: str) -> bytes:
@@ -187,12 +189,14 @@ class ChainVerifier:
         governance: tuple[str, ...] = (),
         bonuses: str | None = None,
         commons: str | None = None,
+        clearing: str | None = None,
     ) -> None:
         self.rpc = rpc
         self.ledger = ledger.lower()
         self.governance = {address.lower() for address in governance}  # the governor, the constitution
         self.bonuses = bonuses.lower() if bonuses else None
         self.commons = commons.lower() if commons else None
+        self.clearing = clearing.lower() if clearing else None
         self.check = check
         self.on_block = on_block or (lambda _n: None)
         self.on_header = on_header or (lambda _n, _b: None)  # the consensus check, block by block
@@ -310,7 +314,12 @@ class ChainVerifier:
                 for log in receipt["logs"]
                 if log["address"].lower() == self.commons
             ]
-            if logs or governance or bonus_logs or commons_logs:
+            clearing_logs = [
+                ([hexbytes(t) for t in log["topics"]], hexbytes(log["data"]))
+                for log in receipt["logs"]
+                if log["address"].lower() == self.clearing
+            ]
+            if logs or governance or bonus_logs or commons_logs or clearing_logs:
                 to = tx["to"].lower() if tx.get("to") else None
                 sender = tx["from"].lower()
                 yield LedgerTransaction(
@@ -328,6 +337,7 @@ class ChainVerifier:
                     bonus_logs=bonus_logs,
                     commons_logs=commons_logs,
                     commons_input=hexbytes(tx["input"]) if commons_logs and to == self.commons else b"",
+                    clearing_logs=clearing_logs,
                 )
 
     def _traced_caller(self, tx_hash: str) -> str | None:

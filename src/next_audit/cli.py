@@ -26,6 +26,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from next_audit.bonuses import BonusAudit
 from next_audit.chain import ChainVerifier
+from next_audit.clearing import ClearingAudit
 from next_audit.commons import CommonsAudit
 from next_audit.consensus import CliqueVerifier, QbftVerifier, is_clique, is_qbft
 from next_audit.contracts import verify_contracts
@@ -109,6 +110,9 @@ def audit(args: argparse.Namespace, progress_console: Console) -> Report:
     reserve = check("ledger.reserve", Failure.LEDGER_RULES, "reserve = fees - debt covered - projects paid", "figures")
     zero_sum = check("ledger.zero_sum", Failure.LEDGER_RULES, "balances and reserve sum to zero", "sums")
     state = check("ledger.state", Failure.LEDGER_STATE, "each account = contract state by eth_call", "values")
+    positions = check(
+        "clearing.positions", Failure.LEDGER_STATE, "each partner region holds the opposite position", "pairs"
+    )
     votes = check(
         "governance.votes", Failure.LEDGER_RULES, "each governed change = a passed proposal, executed", "items"
     )
@@ -128,6 +132,8 @@ def audit(args: argparse.Namespace, progress_console: Console) -> Report:
         replayer.commons = CommonsAudit(
             deployment.commons_rewards.lower(), replayer.ledger, rules, authority, voters, deployment.chain_id
         )
+    if deployment.regional_clearing:
+        replayer.clearing = ClearingAudit(deployment.regional_clearing.lower())
     history = HistoryRecorder(abi, deployment.ledger, deployment.commons_rewards) if link.gateway else None
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=progress_console, transient=True) as bars:
@@ -141,6 +147,7 @@ def audit(args: argparse.Namespace, progress_console: Console) -> Report:
             governance.addresses if governance is not None else (),
             deployment.bonus_allowances,
             deployment.commons_rewards,
+            deployment.regional_clearing,
         )
         for tx in verifier.walk(block, deployment.deploy_block):
             if governance is not None:
@@ -160,6 +167,10 @@ def audit(args: argparse.Namespace, progress_console: Console) -> Report:
                     lambda n: bars.advance(accounts_task, n))  # fmt: skip
         except AuditError as error:
             state.fail(f"block {block}", f"the node does not serve the ledger's state there: {error}")
+    if replayer.clearing is not None:
+        mine = {p: ledger.accounts[p].balance for p in replayer.clearing.partners if p in ledger.accounts}
+        replayer.clearing.check_positions(rpc, block, mine, positions)
+    # A ledger deployed before the regions has no clearing, and no position to check: 0 pairs.
     report.build = build.result()
     pool.shutdown()
     reserve.checked += 1

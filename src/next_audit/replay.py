@@ -21,6 +21,7 @@ from eth_utils.crypto import keccak
 
 from next_audit.bonuses import BonusAudit
 from next_audit.chain import LedgerTransaction, word_address
+from next_audit.clearing import ClearingAudit
 from next_audit.commons import CommonsAudit
 from next_audit.governance import GovernanceAudit
 from next_audit.report import Check
@@ -176,6 +177,7 @@ class Replayer:
         self.governance: GovernanceAudit | None = None  # the votes behind governed changes, if governed
         self.bonuses: BonusAudit | None = None  # the councils' allowances, if the ledger has them
         self.commons: CommonsAudit | None = None  # the commons rewards, if the deployment has them
+        self.clearing: ClearingAudit | None = None  # the clearing with other regions, if the ledger has one
         self.handlers: dict[bytes, tuple[str, list[str], Any, list[Callable[[bytes], Any]] | None]] = {}
         for item in abi:
             if item["type"] == "event":
@@ -190,6 +192,14 @@ class Replayer:
         self.tx = tx
         self.in_constructor = tx.tx_hash.lower() == self.deploy_tx
         self.caller = tx.caller  # the ledger's msg.sender, when known
+        # The ledger's clearing called it: a move across regions, a partner's account, a member moving.
+        self.by_clearing = self.clearing is not None and self.caller == self.clearing.address
+        if self.clearing is not None:
+            self.clearing.begin(tx.clearing_logs)
+            for name, args in self.clearing.events:
+                if name == "MemberWelcomed":  # this region's registrar expects a member from another
+                    self._require_role(REGISTRAR, f"welcoming {args['member']}", self.tx.sender)
+                    self.clearing.welcomed[args["member"]] = args["from"]
         # The allowances' logs interleave with the ledger's: each spending announces the movement
         # that follows it.
         bonus_logs = iter(tx.bonus_logs if self.bonuses is not None else ())
@@ -325,7 +335,12 @@ class Replayer:
 
     def _on_CreditLineSet(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
         address = word_address(topics[0])
-        self._require_role(COMMITTEE, f"setting the credit line of {address}")
+        if self.by_clearing:  # a partner region's account: this region's governance sets its side
+            self._require_partner(address, "a credit line set through the clearing")
+            self._require_role(GOVERNANCE, f"setting the relationship with {address}", self.tx.sender)
+            self._governed(f"the relationship with {address} set", self.tx.sender)
+        else:
+            self._require_role(COMMITTEE, f"setting the credit line of {address}")
         account = self.ledger.account(address)
         if account.status not in (ACTIVE, FROZEN):
             self.rules.fail(address, f"credit line set while {STATUSES[account.status]}, in {self.tx.tx_hash}")
@@ -334,12 +349,21 @@ class Replayer:
     def _on_MemberAdmitted(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
         address = word_address(topics[0])
         kind, region, kyc_hash, limit, ceiling = values
-        if kind == COUNCIL:  # a council is the members' decision
+        account = self.ledger.account(address)
+        if self.by_clearing and self.clearing is not None:
+            if kind == SYSTEM:  # a partner region's account, opened by this region's governance
+                self._require_partner(address, "an account opened through the clearing")
+            elif self.clearing.named("MemberArrived", member=address) is None or account.status not in (NONE, MOVED):
+                self.rules.fail(address, f"admitted through the clearing with no arrival, in {self.tx.tx_hash}")
+            elif self.clearing.welcomed.pop(address, None) is None:
+                self.rules.fail(address, f"arrived without a registrar's welcome, in {self.tx.tx_hash}")
+            if account.status == MOVED:  # back in a region it had left: it starts afresh
+                account.status, account.received = NONE, 0
+        elif kind == COUNCIL:  # a council is the members' decision
             self._require_role(GOVERNANCE, f"admitting the council {address}")
             self._governed(f"the council {address} admitted", self.caller)
         else:
             self._require_role(REGISTRAR, f"admitting {address}")
-        account = self.ledger.account(address)
         if account.status != NONE:
             self.rules.fail(address, f"admitted again while {STATUSES[account.status]}, in {self.tx.tx_hash}")
         if (limit, ceiling) != self.ledger.default_lines.get(kind, (0, 0)):
@@ -352,8 +376,15 @@ class Replayer:
     def _on_MemberStatusChanged(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
         address = word_address(topics[0])
         previous, new = values
-        self._require_role(REGISTRAR, f"changing the status of {address} to {STATUSES[new]}")
         account = self.ledger.account(address)
+        if self.by_clearing and self.clearing is not None:  # a member leaving: by itself, announced
+            if new != MOVED or address != self.tx.sender or self.clearing.named("MemberMoved", member=address) is None:
+                self.rules.fail(address, f"status {STATUSES[new]} through the clearing, in {self.tx.tx_hash}")
+            if account.balance != 0:
+                self.rules.fail(address, f"moved away with {account.balance} left behind, in {self.tx.tx_hash}")
+            account.status = new
+            return
+        self._require_role(REGISTRAR, f"changing the status of {address} to {STATUSES[new]}")
         allowed = {(ACTIVE, FROZEN), (FROZEN, ACTIVE), (ACTIVE, EXCLUDED), (FROZEN, EXCLUDED)}
         if previous != account.status or (previous, new) not in allowed:
             self.rules.fail(address, f"status {STATUSES[previous]} -> {STATUSES[new]} while {STATUSES[account.status]}")
@@ -527,6 +558,22 @@ class Replayer:
             ledger.credit(ledger.account(target), amount)
             return
         payer, payee = ledger.account(source), ledger.account(target)
+        if self.by_clearing and self.clearing is not None:
+            charged = self.clearing.named("PaidAcross", **{"from": source}) is not None and source == self.tx.sender
+            if charged:  # the payer's side of a payment across regions: a payment, to a partner's account
+                self._require_partner(target, "a payment across regions")
+                self.caller = source  # the payer sent it: the payment's own authority check
+                self._check_payment(source, target, payer, payee, amount, fee)
+                self.caller = self.clearing.address
+            else:
+                self._check_clearing_move(source, target, payer, payee, amount, fee)
+            ledger.credit(payer, -(amount + fee))
+            ledger.credit(payee, amount)
+            if charged:
+                payee.received = min(MAX_TURNOVER, payee.received + amount)
+            ledger.reserve += fee
+            ledger.fees_collected += fee
+            return
         migration = following is not None and following[0][0] == _ACCOUNT_MIGRATED
         if migration:
             if fee or ref != ZERO_REF:
@@ -542,6 +589,32 @@ class Replayer:
             payee.received = min(MAX_TURNOVER, payee.received + amount)
         ledger.reserve += fee
         ledger.fees_collected += fee
+
+    def _require_partner(self, address: str, what: str) -> None:
+        if self.clearing is None or address not in self.clearing.partners:
+            self.rules.fail(address, f"{what} for an address that is no partner region, in {self.tx.tx_hash}")
+
+    def _check_clearing_move(
+        self, source: str, target: str, payer: Account, payee: Account, amount: int, fee: int
+    ) -> None:
+        """A move of the clearing with no fee: a partner's account on at least one side, both active,
+        the payer within its own limit (no stimulus), the payee under its ceiling, not paused."""
+        partners = self.clearing.partners if self.clearing is not None else set()
+        where = f"in {self.tx.tx_hash} (block {self.tx.block_number})"
+        if fee or not (source in partners or target in partners) or source == target:
+            self.rules.fail(source, f"a clearing move of {amount} + {fee} to {target} with no partner region {where}")
+        if self.ledger.paused:
+            self.rules.fail(source, f"a clearing move of {amount} while payments were paused {where}")
+        if not 0 < amount <= MAX_AMOUNT or payer.status != ACTIVE or payee.status != ACTIVE:
+            self.rules.fail(source, f"a clearing move of {amount} to {target} between inactive accounts {where}")
+        if payer.balance - amount < -payer.credit_limit:
+            self.rules.fail(
+                source, f"moved {amount} from {payer.balance}, past its limit of {payer.credit_limit} {where}"
+            )
+        if payee.balance + amount > payee.ceiling:
+            self.rules.fail(
+                target, f"received {amount} on {payee.balance}, past its ceiling of {payee.ceiling} {where}"
+            )
 
     def _check_payment(
         self, source: str, target: str, payer: Account, payee: Account, amount: int, fee: int, spending: Any = None

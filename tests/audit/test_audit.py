@@ -39,6 +39,7 @@ ALL_CHECKS = {
     "ledger.zero_sum",
     "ledger.state",
     "governance.votes",
+    "clearing.positions",
 }
 GATEWAY_CHECKS = {"gateway.accounts", "gateway.stats", "gateway.history"}
 

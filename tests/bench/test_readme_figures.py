@@ -21,6 +21,7 @@ ROWS = {
     "OpenZeppelin Governor `castVote` over ERC20Votes (reference)": "erc20votes_vote",
     "`castVote` of a member on the cooperative's governor": "vote",
     "a payment from a bonus allowance (`spend` at a local shop)": "allowance_pay",
+    "a payment across two regions (`payAcross`, see Regions)": "pay_across",
 }
 
 
@@ -40,5 +41,7 @@ def test_the_readme_gas_table_is_the_snapshot():
     assert table["**`gas_ratio_pay_vs_erc20`**"] == f"**{ratio:.3f}**"
     allowance_ratio = snapshot["allowance_pay"] / snapshot["pay"]
     assert table["**`gas_ratio_allowance_pay_vs_pay`**"] == f"**{allowance_ratio:.3f}**"
+    across_ratio = snapshot["pay_across"] / snapshot["pay"]
+    assert table["**`gas_ratio_cross_region_vs_pay`**"] == f"**{across_ratio:.3f}**"
     vote_ratio = snapshot["vote"] / snapshot["erc20votes_vote"]
     assert table["**`gas_ratio_vote_vs_erc20votes`**"] == f"**{vote_ratio:.3f}**"

@@ -166,7 +166,13 @@ def test_a_lookalike_log_of_another_contract_is_not_decoded(w3, deployment, seed
         "eth_getLogs", [{"address": deployment.ledger, "fromBlock": "0x0", "toBlock": "latest"}]
     )["result"]
     contracts = Contracts.of(deployment)
-    followed = (deployment.ledger, deployment.governor, deployment.bonus_allowances, deployment.commons_rewards)
+    followed = (
+        deployment.ledger,
+        deployment.governor,
+        deployment.bonus_allowances,
+        deployment.commons_rewards,
+        deployment.regional_clearing,
+    )
     assert contracts.addresses == sorted(a.lower() for a in followed)
     for log in raw:
         assert contracts.decode({**log, "address": deployment.ledger.upper().replace("0X", "0x")}) is not None

@@ -112,6 +112,7 @@ def test_an_index_that_follows_fewer_contracts_is_rebuilt(database_url, chain, w
         f"{family}={address.lower()}"
         for family, address in (
             ("bonuses", deployment.bonus_allowances),
+            ("clearing", deployment.regional_clearing),
             ("commons", deployment.commons_rewards),
             ("governor", deployment.governor),
             ("ledger", deployment.ledger),

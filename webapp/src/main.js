@@ -9,6 +9,7 @@ import { batchView } from "./views/council.js";
 import { economyView } from "./views/economy.js";
 import { health } from "./views/health.js";
 import { payView, requestView } from "./views/pay.js";
+import { regionsView } from "./views/regions.js";
 import { runsView } from "./views/runs.js";
 import { staffView } from "./views/staff.js";
 
@@ -17,6 +18,7 @@ const view = () => document.getElementById("view");
 const ROUTES = {
   "#/": health,
   "#/economy": economyView,
+  "#/regions": regionsView,
   "#/account": account,
   "#/pay": payView,
   "#/request": requestView,

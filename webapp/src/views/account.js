@@ -109,7 +109,7 @@ export async function account() {
               {},
               el("td", {}, item.block_time ? date(item.block_time) : `#${item.block_number}`),
               el("td", { class: "amount" }, `${item.direction === "out" ? "−" : "+"}${money(item.amount)}`),
-              el("td", {}, item.direction === "out" ? item.to_address : item.from_address),
+              el("td", {}, counterpart(item)),
               el("td", {}, refText(item.ref)),
             ),
           )
@@ -220,4 +220,13 @@ function exportCsv(address) {
   document.body.append(link);
   link.click();
   link.remove();
+}
+
+/** Who a transfer was with: for a payment across regions, the member on the other side and its region. */
+function counterpart(item) {
+  if (item.counterparty) {
+    const region = item.counterparty_region ?? "?";
+    return t("history.across", { member: item.counterparty, region: String(region) });
+  }
+  return item.direction === "out" ? item.to_address : item.from_address;
 }

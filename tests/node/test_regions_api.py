@@ -124,3 +124,61 @@ def test_the_replay_gives_the_same_members(w3, deployment, two_regions, database
     with Session(engine) as session:
         after = [tuple(m) for m in session.execute(select(Member.address, Member.balance, Member.status)).all()]
     assert sorted(after) == sorted(before)
+
+
+def _raw(w3, signer, to, data):
+    tx = {"to": to, "data": data, "gas": 400_000, "gasPrice": 0, "chainId": w3.eth.chain_id, "value": 0}
+    tx["nonce"] = w3.eth.get_transaction_count(signer.address)
+    return signer.sign_transaction(tx).raw_transaction.to_0x_hex()
+
+
+def test_the_route_to_a_member_of_another_region_goes_through_the_clearing(gateway, deployment, two_regions):
+    alice, carol = two_regions.alice, two_regions.carol
+    headers = bearer(gateway, alice, deployment)
+    away = gateway.client.get("/regions/route", params={"to": carol.address, "amount": 10_00}, headers=headers)
+    assert away.status_code == 200, away.text
+    assert away.json() == {
+        "payee": carol.address,
+        "here": False,
+        "region": 2,
+        "clearing": deployment.regional_clearing,
+        "path": [two_regions.partner],
+        "regions": [1, 2],
+    }
+    newcomer = {"to": two_regions.newcomer.address, "amount": 1}
+    home = gateway.client.get("/regions/route", params=newcomer, headers=headers)
+    assert home.json()["here"] is True and home.json()["path"] == []
+    # Region 2 may be owed at most its limit for region 1, less what region 1 owes it now.
+    too_much = gateway.client.get("/regions/route", params={"to": carol.address, "amount": 10**9}, headers=headers)
+    assert too_much.status_code == 409 and "to region 2 has room for" in too_much.json()["detail"]
+    stranger = Account.create().address
+    nowhere = gateway.client.get("/regions/route", params={"to": stranger, "amount": 1}, headers=headers)
+    assert nowhere.status_code == 404 and stranger in nowhere.json()["detail"]
+    anonymous = gateway.client.get("/regions/route", params={"to": carol.address, "amount": 1})
+    assert anonymous.status_code == 401
+    for bad in ({"to": "0x12", "amount": 1}, {"to": carol.address, "amount": 0}, {"to": carol.address}):
+        assert gateway.client.get("/regions/route", params=bad, headers=headers).status_code == 422
+
+
+def test_the_relay_carries_a_payment_across_regions_and_says_why_one_is_refused(w3, gateway, deployment, two_regions):
+    alice, carol = two_regions.alice, two_regions.carol
+    (_, clearing), (south, _) = _contracts(w3, deployment), _contracts(w3, two_regions.south)
+    before = south.functions.balanceOf(carol.address).call()
+    data = clearing.encode_abi("payAcross", args=[[two_regions.partner], carol.address, 5_00, b"\x06" * 32])
+    preflight = gateway.client.post(
+        f"/accounts/{alice.address}/preflight",
+        json={"data": data, "to": deployment.regional_clearing},
+        headers=bearer(gateway, alice, deployment),
+    )
+    assert preflight.status_code == 200, preflight.text
+    sent = gateway.client.post("/tx", json={"raw": _raw(w3, alice, clearing.address, data)})
+    assert sent.status_code == 202, sent.text
+    assert w3.eth.wait_for_transaction_receipt(sent.json()["tx_hash"])["status"] == 1
+    assert south.functions.balanceOf(carol.address).call() == before + 5_00
+    # Past the bilateral limit: the relay answers the clearing's typed error, in words, and sends nothing.
+    too_much = clearing.encode_abi("payAcross", args=[[two_regions.partner], carol.address, 9_000_00, b"\x07" * 32])
+    refused = gateway.client.post("/tx", json={"raw": _raw(w3, alice, clearing.address, too_much)})
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["error_data"] is not None and "limit" in refused.json()["words"].lower()
+    info = gateway.client.get("/ledger").json()
+    assert (info["regional_clearing"], info["region"]) == (deployment.regional_clearing, 1)

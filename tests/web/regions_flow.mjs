@@ -1,8 +1,9 @@
-// The regions page, public: this region's relationships with the others, in French then English.
-//   node regions_flow.mjs URL OUT
-import { drive, openPage } from "./browser.mjs";
+// The regions page, public: this region's relationships with the others, in French then English;
+// then a member pays a member of the other region from the payment form, through the clearing.
+//   node regions_flow.mjs URL OUT KEYSTORE PASSWORD PAYEE
+import { drive, openPage, signIn } from "./browser.mjs";
 
-const [url, out] = process.argv.slice(2);
+const [url, out, keystore, password, payee] = process.argv.slice(2);
 const { browser, page, result, audit } = await openPage(url, out);
 await drive({ browser, page, result }, async () => {
   await page.goto(`${url}/app/#/regions`);
@@ -13,4 +14,21 @@ await drive({ browser, page, result }, async () => {
   await page.selectOption("#language", "en");
   await page.getByRole("heading", { name: "The regions and their clearing" }).waitFor();
   result.table_en = await page.locator("table#relationships").innerText();
+
+  await signIn(page, url, keystore, password);
+  await page.goto(`${url}/app/#/pay`);
+  await page.getByRole("heading", { name: "Pay" }).waitFor();
+  await page.fill("#to", payee);
+  await page.fill("#amount", "12.50");
+  await page.getByRole("button", { name: "Check" }).click();
+  await page.locator("#summary").filter({ hasText: "region 2" }).waitFor();
+  result.summary = await page.locator("#summary").innerText();
+  await audit("pay-across");
+  await page.getByRole("button", { name: "Sign and send" }).click();
+  await page.locator("#status").filter({ hasText: "Paid" }).waitFor({ timeout: 60_000 });
+  result.paid = await page.locator("#status").innerText();
+  await page.fill("#amount", "5000");
+  await page.getByRole("button", { name: "Check" }).click();
+  await page.locator("#status").filter({ hasText: "Refused" }).waitFor();
+  result.too_much = await page.locator("#status").innerText();
 });

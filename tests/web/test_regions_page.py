@@ -1,5 +1,7 @@
 """The regions page in a real browser, on a chain of its own: region 1's gateway shows its
-relationship with region 2 and the position after a payment across, in French and English."""
+relationship with region 2 and the position after a payment across, in French and English; a
+member of region 1 then pays one of region 2 from the payment form, through the clearing, and is
+told in words when no path has room."""
 
 from __future__ import annotations
 
@@ -9,13 +11,15 @@ import urllib.request
 
 from eth_account import Account
 
-from next_contracts import LEDGER, REGIONAL_CLEARING, load_artifact
+from next_contracts import LEDGER, REGIONAL_CLEARING, keyfile, load_artifact
 from next_contracts.deploy import DeployConfig, deploy
 from tests.support.chain import call
-from tests.web.test_webapp import ARTIFACTS, run_flow
+from tests.web.test_webapp import ARTIFACTS, PASSWORD, run_flow
 
 
-def test_the_regions_page_shows_the_relationship_and_the_position(w3, deployment, operator, following_gateway):
+def test_the_regions_page_shows_the_relationship_and_the_position(
+    w3, deployment, operator, following_gateway, tmp_path
+):
     south = deploy(w3, operator, DeployConfig.single_operator(operator, region=2))
     ledgers = [w3.eth.contract(d.ledger, abi=load_artifact(LEDGER).abi) for d in (deployment, south)]
     clearing_abi = load_artifact(REGIONAL_CLEARING).abi
@@ -33,9 +37,17 @@ def test_the_regions_page_shows_the_relationship_and_the_position(w3, deployment
         if relationships and relationships[0]["position"] == 25_000:
             break
         time.sleep(0.2)
+    keystore = tmp_path / "payer.json"
+    keystore.write_text(json.dumps(keyfile.encrypt(payer.key, PASSWORD)))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    result = run_flow("regions_flow.mjs", following_gateway, str(ARTIFACTS))
+    result = run_flow("regions_flow.mjs", following_gateway, str(ARTIFACTS), str(keystore), PASSWORD, payee.address)
     french = result["table_fr"].replace("\u202f", " ").replace("\u00a0", " ")
     assert "nous devons 250,00 NXT" in french and "1 000,00 NXT" in french and "1 250,00 NXT" in french
     assert "we owe NXT 250.00" in result["table_en"].replace("\u202f", " ").replace("\u00a0", " ")
     assert "1" in result["figures_fr"]
+    summary = result["summary"].replace("\u202f", " ").replace("\u00a0", " ")
+    assert f"to {payee.address}, a member of region 2, through the clearing of regions 1 → 2" in summary
+    assert ledgers[1].functions.balanceOf(payee.address).call() == 25_000 + 12_50
+    assert "Paid" in result["paid"]
+    # Region 2's limit for region 1 (1 000,00) less what region 1 owes it now: no room for 5 000,00.
+    assert "no path of clearing relationships from region 1 to region 2 has room for" in result["too_much"]

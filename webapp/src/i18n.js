@@ -264,6 +264,8 @@ export const WORDS = {
     "pay.check": "Vérifier",
     "pay.confirm": "Signer et envoyer",
     "pay.summary": "Payer {amount} à {to} : commission {fee}, total {total}.",
+    "pay.summary.across":
+      "Payer {amount} à {to}, membre de la région {region}, par la compensation des régions {path} : commission {fee}, total {total}.",
     "pay.sent": "Envoyé : {hash}. En attente du bloc…",
     "pay.done": "Payé. Nouveau solde : {balance}.",
     "pay.refused": "Refusé : {why}",
@@ -534,6 +536,8 @@ export const WORDS = {
     "pay.check": "Check",
     "pay.confirm": "Sign and send",
     "pay.summary": "Pay {amount} to {to}: fee {fee}, total {total}.",
+    "pay.summary.across":
+      "Pay {amount} to {to}, a member of region {region}, through the clearing of regions {path}: fee {fee}, total {total}.",
     "pay.sent": "Sent: {hash}. Waiting for its block…",
     "pay.done": "Paid. New balance: {balance}.",
     "pay.refused": "Refused: {why}",

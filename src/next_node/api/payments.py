@@ -37,6 +37,8 @@ class LedgerInfo(BaseModel):
     constitution: str | None = None
     bonus_allowances: str | None = None  # the councils' bonus allowances, deployed by the ledger
     commons_rewards: str | None = None  # rewards for commons on attestations
+    regional_clearing: str | None = None  # this region's clearing: payments across regions (payAcross)
+    region: int = 1
 
 
 class Preflight(BaseModel):
@@ -65,9 +67,15 @@ class TxStatus(BaseModel):
 def relayed_targets(deployment: Deployment) -> set[str]:
     """What members' transactions may call through the gateway: the ledger (payments), the bonus
     allowances (a holder's payment that spends them), the commons rewards (a claim submitted or
-    paid) and the governor (a member's vote, proposal, queuing or execution, from the web app),
-    lowercased."""
-    contracts = (deployment.ledger, deployment.bonus_allowances, deployment.commons_rewards, deployment.governor)
+    paid), the governor (a member's vote, proposal, queuing or execution, from the web app) and the
+    regional clearing (a payment across regions), lowercased."""
+    contracts = (
+        deployment.ledger,
+        deployment.bonus_allowances,
+        deployment.commons_rewards,
+        deployment.governor,
+        deployment.regional_clearing,
+    )
     return {a.lower() for a in contracts if a}
 
 
@@ -121,6 +129,8 @@ def ledger_info(context: ContextDep) -> LedgerInfo:
         constitution=deployment.constitution,
         bonus_allowances=deployment.bonus_allowances,
         commons_rewards=deployment.commons_rewards,
+        regional_clearing=deployment.regional_clearing,
+        region=deployment.region,
         chain_id=context.deployment.chain_id,
         ledger=Web3.to_checksum_address(context.deployment.ledger),
         fee_bps=chain_call(lambda: ledger.functions.feeBps().call()),

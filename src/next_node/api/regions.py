@@ -1,16 +1,24 @@
 """This region and its clearing with the others: the relationships this region's governance set
-and the positions (public: aggregates, no member's), and the cross-region side of a member's
-payments."""
+and the positions (public: aggregates, no member's), the route a payment to a member of another
+region takes, and the cross-region side of a member's payments."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
+from web3 import Web3
 
-from next_node.api.deps import ContextDep, SessionDep
+from next_contracts.clearing import Regions as RegionsOnChain
+from next_contracts.vocabulary import MemberStatus
+from next_node.api.access import SignedIn
+from next_node.api.deps import ContextDep, LanguageDep, SessionDep
+from next_node.api.errors import chain_call
+from next_node.api.payments import amount_in
+from next_node.api.ratelimit import limit
 from next_node.db.models import ClearingEvent, Member
 
 router = APIRouter(tags=["regions"])
@@ -46,6 +54,88 @@ def read_regions(context: ContextDep, session: SessionDep) -> Regions:
         clearing=clearing,
         relationships=[_relationship(account) for account in partner_accounts(session)],
     )
+
+
+class Route(BaseModel):
+    payee: str
+    here: bool  # an active member of this region: `pay` on the ledger pays it, no clearing
+    region: int  # the payee's region
+    clearing: str | None  # this region's clearing, whose payAcross(path, payee, amount, ref) pays it
+    path: list[str]  # the clearings after this region's, the payee's last (empty when here)
+    regions: list[int]  # the region numbers from this one to the payee's
+
+
+@router.get(
+    "/regions/route",
+    responses={
+        401: {"description": "no valid token"},
+        404: {"description": "the payee is an active member of no region reachable from this one"},
+        409: {"description": "no path of relationships has room for the amount"},
+        429: {"description": "too many requests"},
+        503: {"description": "the chain does not answer"},
+    },
+)
+def route(
+    request: Request,
+    context: ContextDep,
+    session: SessionDep,
+    viewer: SignedIn,
+    language: LanguageDep,
+    to: Annotated[str, Query(pattern=r"^0x[0-9a-fA-F]{40}$", description="the payee's address")],
+    amount: Annotated[int, Query(ge=1, le=2**127, description="the amount, in hundredths")],
+) -> Route:
+    """SIGNED-IN. How a payment of `amount` to `to` goes: to a member of this region, directly;
+    to a member of another region, through this region's clearing along the shortest path of
+    relationships on which every hop has room for it (read from the chain: every region's clearing
+    and ledger, as the wallet's pay-across reads them). Rate-limited like the relay (429)."""
+    payee = Web3.to_checksum_address(to)
+    deployment = context.deployment
+    local = session.get(Member, payee.lower())
+    # A member here (a frozen one too: the ledger's pre-flight says why it cannot be paid), unless
+    # it moved away: then its new region is looked for.
+    if local is not None and local.status != MemberStatus.MOVED.value:
+        return Route(payee=payee, here=True, region=deployment.region, clearing=None, path=[], regions=[])
+    clearing = deployment.regional_clearing
+    if clearing is None:
+        raise HTTPException(404, _words(language, "alone", payee=payee))
+    limit(request, context.auth.relay_rate, "route", address=viewer.address)
+    regions = chain_call(lambda: RegionsOnChain(context.w3, clearing))
+    home = Web3.to_checksum_address(clearing)
+    found = chain_call(lambda: regions.home_of(payee))
+    if found is not None and found.clearing == home:  # admitted here, not indexed yet
+        return Route(payee=payee, here=True, region=deployment.region, clearing=None, path=[], regions=[])
+    if found is None:
+        raise HTTPException(404, _words(language, "nowhere", payee=payee, region=deployment.region))
+    path = regions.path(home, found.clearing, amount)
+    if path is None:
+        facts = {"region": deployment.region, "other": found.number, "amount": amount_in(language)(amount)}
+        raise HTTPException(409, _words(language, "no_room", **facts))
+    numbers = [regions.regions[c].number for c in [home, *path]]
+    return Route(payee=payee, here=False, region=found.number, clearing=home, path=path, regions=numbers)
+
+
+_WORDS = {
+    "en": {
+        "alone": "{payee} is not a member of this region, which clears with no other region",
+        "nowhere": "{payee} is an active member of no region reachable from region {region}",
+        "no_room": (
+            "no path of clearing relationships from region {region} to region {other} has room for {amount}: "
+            "the regions page shows each relationship's room"
+        ),
+    },
+    "fr": {
+        "alone": "{payee} n'est pas membre de cette région, qui ne compense avec aucune autre",
+        "nowhere": "{payee} n'est membre actif d'aucune région joignable depuis la région {region}",
+        "no_room": (
+            "aucun chemin de compensation de la région {region} à la région {other} n'a la place pour {amount} : "
+            "la page des régions montre la marge de chaque relation"
+        ),
+    },
+}
+
+
+def _words(language: str, key: str, **facts: object) -> str:
+    return _WORDS["fr" if language == "fr" else "en"][key].format(**facts)
 
 
 def partner_accounts(session: Session) -> list[Member]:

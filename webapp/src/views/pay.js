@@ -8,6 +8,7 @@ import { settled, wallet } from "../session.js";
 import { signInView } from "./account.js";
 
 const LEDGER_ABI = new Interface(["function pay(address to, uint256 amount, bytes32 ref)"]);
+const CLEARING_ABI = new Interface(["function payAcross(address[] path, address to, uint256 amount, bytes32 ref)"]);
 
 function query() {
   const at = location.hash.indexOf("?");
@@ -108,16 +109,25 @@ export function payView() {
         const hundredths = parseAmount(amount.value);
         if (hundredths === null) return say(t("error.amount"), true);
         const payee = getAddress(to.value.trim());
-        const data = LEDGER_ABI.encodeFunctionData("pay", [payee, hundredths, reference(ref.value.trim())]);
+        const payer = getAddress(wallet().address);
+        const params = new URLSearchParams({ to: payee, amount: hundredths.toString() });
         try {
+          // A member of another region is paid through this region's clearing, in one transaction,
+          // along the path the gateway finds with room for the amount.
+          const route = await request("GET", `/regions/route?${params}`);
+          const refBytes = reference(ref.value.trim());
+          const data = route.here
+            ? LEDGER_ABI.encodeFunctionData("pay", [payee, hundredths, refBytes])
+            : CLEARING_ABI.encodeFunctionData("payAcross", [route.path, payee, hundredths, refBytes]);
+          const target = route.here ? {} : { to: route.clearing };
           const [ledger, preflight] = await Promise.all([
             request("GET", "/ledger"),
-            request("POST", `/accounts/${getAddress(wallet().address)}/preflight`, { data }),
+            request("POST", `/accounts/${payer}/preflight`, { data, ...target }),
           ]);
           const fee = (hundredths * BigInt(ledger.fee_bps) + 9999n) / 10000n;
           prepared = {
             type: 0,
-            to: ledger.ledger,
+            to: route.here ? ledger.ledger : route.clearing,
             data,
             gasLimit: preflight.gas,
             gasPrice: preflight.gas_price,
@@ -125,12 +135,15 @@ export function payView() {
             chainId: ledger.chain_id,
             value: 0,
           };
-          summary.textContent = t("pay.summary", {
+          const facts = {
             amount: money(hundredths),
             to: payee,
             fee: money(fee),
             total: money(hundredths + fee),
-          });
+            region: route.region,
+            path: route.regions.join(" → "),
+          };
+          summary.textContent = t(route.here ? "pay.summary" : "pay.summary.across", facts);
           send.hidden = false;
           say("");
         } catch (error) {

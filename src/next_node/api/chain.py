@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.exc import SQLAlchemyError
 
 from next_node.api.deps import SessionDep
-from next_node.api.index_health import index_report
+from next_node.api.index_health import freshest_head, index_report
 from next_node.api.schemas import Head, Health
 from next_node.chain.watch import ChainStatus, ChainWatch
 from next_node.db.models import SyncState
@@ -45,13 +45,14 @@ def health(session: SessionDep, chain: ChainStateDep, status: IndexStatusDep, re
     200 otherwise, with status "degraded" when the index is behind or ahead of a rewound chain,
     or the chain unreachable. It answers at once, from the chain watch and the indexer's state,
     whatever the chain does."""
-    latest = chain.head
+    health = status.snapshot() if status else None
+    latest = freshest_head(chain.head, chain.silent_for, health)
     try:
         sync = session.get(SyncState, 1)
         database = "ok"
     except SQLAlchemyError:
         sync, database = None, "unavailable"
-    report = index_report(sync, latest, status.snapshot() if status else None)
+    report = index_report(sync, latest, health)
     reach = "ok" if chain.reachable else "unreachable"
     if database != "ok" or report.state == "failing":
         response.status_code = 503
@@ -67,11 +68,12 @@ def head(session: SessionDep, chain: ChainStateDep, status: IndexStatusDep) -> H
     whether the index is ok, behind or failing (as in /health)."""
     sync = session.get(SyncState, 1)
     indexed = sync.last_block if sync else 0
-    latest = chain.head
+    health = status.snapshot() if status else None
+    latest = freshest_head(chain.head, chain.silent_for, health)
     return Head(
         chain_head=latest,
         indexed_block=indexed,
         indexed_hash=sync.last_block_hash if sync else None,
         lag=max(latest - indexed, 0) if latest is not None else None,
-        index=index_report(sync, latest, status.snapshot() if status else None),
+        index=index_report(sync, latest, health),
     )

@@ -18,6 +18,19 @@ from next_node.indexer.supervisor import IndexHealth
 LAG_THRESHOLD = 10
 
 
+def freshest_head(watched: int | None, silent_for: float | None, health: IndexHealth | None) -> int | None:
+    """The chain's head as last seen: the chain watch polls it every second, but the indexer may
+    have read it since (and indexed a block sealed meanwhile); then the indexer's reading is the
+    newer one, and an index one block past a watch a second late is not "ahead" of the chain."""
+    if watched is None or silent_for is None or health is None:
+        return watched
+    if health.chain_head is None or health.last_success is None:
+        return watched
+    if health.last_success > time.time() - silent_for:
+        return health.chain_head + health.confirmations
+    return watched
+
+
 def index_report(sync: SyncState | None, chain_head: int | None, health: IndexHealth | None) -> IndexReport:
     indexed = sync.last_block if sync is not None else None
     threshold = LAG_THRESHOLD + (health.confirmations if health is not None else 0)

@@ -133,7 +133,7 @@ def _english(a: dict[str, Any], amount: Callable[[int], str]) -> dict[str, Calla
         ),
         "LedgerAccountNotActive": lambda: f"{a['account']} is {MemberStatus.of(a['status']).words}, not active",
         "LedgerInsufficientCredit": lambda: (
-            f"{a['account']} would have {amount(a['balanceAfter'])}, below its limit of -{amount(a['creditLimit'])}"
+            f"{a['account']} would have {amount(a['balanceAfter'])}, below its limit of {amount(-a['creditLimit'])}"
         ),
         "LedgerCeilingExceeded": lambda: (
             f"{a['account']} would have {amount(a['balanceAfter'])}, above its ceiling of {amount(a['ceiling'])}"

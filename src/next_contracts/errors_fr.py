@@ -85,7 +85,7 @@ def sentences(a: dict[str, Any], amount: Callable[[int], str]) -> dict[str, Call
         "MembershipInvalidStatus": lambda: f"{a['account']} {status(a['status'])} : impossible dans cet état",
         "LedgerAccountNotActive": lambda: f"{a['account']} {status(a['status'])} : il faut un compte actif",
         "LedgerInsufficientCredit": lambda: (
-            f"{a['account']} aurait {amount(a['balanceAfter'])}, sous sa limite de -{amount(a['creditLimit'])}"
+            f"{a['account']} aurait {amount(a['balanceAfter'])}, sous sa limite de {amount(-a['creditLimit'])}"
         ),
         "LedgerCeilingExceeded": lambda: (
             f"{a['account']} aurait {amount(a['balanceAfter'])}, au-dessus de son plafond de {amount(a['ceiling'])}"

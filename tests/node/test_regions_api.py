@@ -108,6 +108,10 @@ def test_members_moving_in_and_out_carry_their_balance(gateway, deployment, two_
         items = gateway.client.get(f"/accounts/{member.address}/transfers", headers=staff).json()["items"]
         # The leaver's debt came off its account here (in), the newcomer's balance came in.
         assert [(t["direction"], t["amount"]) for t in items if t["kind"] == "move"] == [("in", amount)]
+    # The leaver still reads its own account and its history here, the move included.
+    own = bearer(gateway, two_regions.leaver, deployment)
+    history = gateway.client.get(f"/accounts/{two_regions.leaver.address}/transfers", headers=own)
+    assert history.status_code == 200 and {t["kind"] for t in history.json()["items"]} == {"payment", "move"}
 
 
 def test_the_replay_gives_the_same_members(w3, deployment, two_regions, database_url):

@@ -36,6 +36,8 @@ export const WORDS = {
     "staff.kyc": "Référence du dossier (seule son empreinte va sur la chaîne)",
     "staff.ceiling": "Plafond",
     "staff.done": "Fait.",
+    "staff.welcome": "Accueillir un membre d'une autre région",
+    "staff.from": "Sa région d'origine",
     "batch.title": "Versement groupé (fichier CSV)",
     "batch.file": "Fichier : adresse;montant[;nom], en-têtes en français ou en anglais",
     "batch.check": "Vérifier le fichier",
@@ -101,6 +103,11 @@ export const WORDS = {
     "regions.weowe": "nous devons {amount}",
     "regions.theyowe": "nous doit {amount}",
     "regions.none": "Aucune relation avec une autre région pour l'instant.",
+    "regions.move": "Déménager dans une autre région",
+    "regions.move.help":
+      "Votre adresse et votre solde vous suivent, par la compensation ; votre historique jusqu'au départ reste lisible ici. Le registraire de la région d'arrivée doit d'abord vous y avoir accueilli.",
+    "regions.move.to": "Région d'arrivée",
+    "regions.moved": "Vous êtes maintenant membre de la région {region} : connectez-vous à sa passerelle.",
     "history.across": "{member} (région {region})",
     "propose.title": "Proposer",
     "propose.kind": "Ce que la proposition change",
@@ -274,6 +281,7 @@ export const WORDS = {
     "error.password": "Mot de passe incorrect, ou fichier de clé illisible.",
     "error.network": "La passerelle ne répond pas.",
     "error.signin": "Connectez-vous d'abord.",
+    "error.region": "Cette région n'a pas de relation de compensation avec la région {region}.",
   },
   en: {
     "nav.request": "Request",
@@ -308,6 +316,8 @@ export const WORDS = {
     "staff.kyc": "The file's reference (only its hash goes on-chain)",
     "staff.ceiling": "Ceiling",
     "staff.done": "Done.",
+    "staff.welcome": "Welcome a member from another region",
+    "staff.from": "The region it comes from",
     "batch.title": "Batch payment (a CSV file)",
     "batch.file": "File: address;amount[;name], French or English headers",
     "batch.check": "Check the file",
@@ -373,6 +383,11 @@ export const WORDS = {
     "regions.weowe": "we owe {amount}",
     "regions.theyowe": "owes us {amount}",
     "regions.none": "No relationship with another region yet.",
+    "regions.move": "Move to another region",
+    "regions.move.help":
+      "Your address and your balance follow you, through the clearing; your history until you leave stays readable here. The registrar of the region you move to must have welcomed you there first.",
+    "regions.move.to": "The region you move to",
+    "regions.moved": "You are now a member of region {region}: sign in at its gateway.",
     "history.across": "{member} (region {region})",
     "propose.title": "Propose",
     "propose.kind": "What the proposal changes",
@@ -546,6 +561,7 @@ export const WORDS = {
     "error.password": "Wrong password, or an unreadable key file.",
     "error.network": "The gateway does not answer.",
     "error.signin": "Sign in first.",
+    "error.region": "This region has no clearing relationship with region {region}.",
   },
 };
 

@@ -29,14 +29,19 @@ const ROUTES = {
   "#/proposals": proposals,
 };
 
+let rendering = 0; // the latest render: an earlier one still waiting for the gateway must not overwrite it
+
 async function render() {
   for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
   const make = ROUTES[location.hash.split("?")[0]] || health;
+  const mine = ++rendering;
+  let shown;
   try {
-    view().replaceChildren(...(await make()));
+    shown = await make();
   } catch (error) {
-    view().replaceChildren(el("p", { class: "error" }, why(error)));
+    shown = [el("p", { class: "error" }, why(error))];
   }
+  if (mine === rendering) view().replaceChildren(...shown);
 }
 
 setRenderer(render);

@@ -100,9 +100,12 @@ async def relay(
             sender = principal_from(context, tx.sender.lower(), answers[:-1])
         except ValueError as error:
             raise ChainUnavailableError() from error  # the cause stays in the log, not in the answer
-    # Staff keys (a registrar, the committee: seldom members) send their calls to the ledger from
-    # the web app too; the pre-flight below holds each call to the roles its sender holds.
-    staff_call = sender.staff and tx.to is not None and tx.to.lower() == context.deployment.ledger.lower()
+    # Staff keys (a registrar, the committee: seldom members) send their calls to the ledger (and a
+    # registrar's welcome to the clearing) from the web app too; the pre-flight below holds each
+    # call to the roles its sender holds.
+    # A registrar's welcome of a member moving in goes to the regional clearing.
+    staff_targets = {a.lower() for a in (context.deployment.ledger, context.deployment.regional_clearing) if a}
+    staff_call = sender.staff and tx.to is not None and tx.to.lower() in staff_targets
     if sender.status is not MemberStatus.ACTIVE and not staff_call:
         if await _known(context, tx_hash):  # sent while it was active: answered as then
             return accepted

@@ -1,8 +1,41 @@
 // The public page of the regions: this region's number, and each relationship with another region
 // (this side's limit and ceiling, the position, the room left each way), from /regions.
-import { el, figures } from "../dom.js";
-import { request } from "../gateway.js";
+import { Interface } from "ethers";
+import { el, figures, say } from "../dom.js";
+import { request, signedIn } from "../gateway.js";
 import { money, number, t } from "../i18n.js";
+import { relayCall } from "../session.js";
+import { partnerOf } from "./staff.js";
+
+const CLEARING_ABI = new Interface(["function moveTo(address to)"]);
+
+/** A member's move to another region: its registrar welcomed it; its balance follows. */
+function moveForm() {
+  const region = el("input", { id: "move-region", inputmode: "numeric" });
+  return el(
+    "form",
+    {
+      id: "move",
+      onsubmit: async (event) => {
+        event.preventDefault();
+        let data;
+        try {
+          data = CLEARING_ABI.encodeFunctionData("moveTo", [await partnerOf(region.value)]);
+        } catch (error) {
+          return say(error.message, true);
+        }
+        const ledger = await request("GET", "/ledger");
+        if (await relayCall(ledger.regional_clearing, data)) {
+          say(t("regions.moved", { region: region.value.trim() }));
+        }
+      },
+    },
+    el("h2", {}, t("regions.move")),
+    el("p", {}, t("regions.move.help")),
+    el("label", {}, t("regions.move.to"), region),
+    el("button", { type: "submit" }, t("regions.move")),
+  );
+}
 
 export async function regionsView() {
   const regions = await request("GET", "/regions");
@@ -38,5 +71,6 @@ export async function regionsView() {
           el("tbody", {}, ...rows),
         )
       : el("p", { id: "relationships" }, t("regions.none")),
+    signedIn() && rows.length ? moveForm() : "",
   ];
 }

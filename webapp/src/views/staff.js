@@ -14,6 +14,7 @@ const STAFF_ABI = new Interface([
   "function exclude(address account)",
   "function writeOff(address account, bytes32 ref)",
 ]);
+const CLEARING_ABI = new Interface(["function welcome(address member, address from)"]);
 
 const KINDS = ["individual", "business", "council"]; // ordinals 0..2; councils are admitted by a vote
 
@@ -31,7 +32,8 @@ export function staffView() {
     if (parsed === null) throw new Error(t("error.amount"));
     return parsed;
   };
-  const action = (id, title, fields, build) =>
+  // `build` gives the calldata (or throws the reason in words); `target` the contract it is for.
+  const action = (id, title, fields, build, target = (ledger) => ledger.ledger) =>
     el(
       "form",
       {
@@ -40,12 +42,12 @@ export function staffView() {
           event.preventDefault();
           let data;
           try {
-            data = build();
+            data = await build();
           } catch (error) {
             return say(error.message, true);
           }
           const ledger = await request("GET", "/ledger");
-          if (await relayCall(ledger.ledger, data)) say(t("staff.done"));
+          if (await relayCall(target(ledger), data)) say(t("staff.done"));
         },
       },
       el("h2", {}, title),
@@ -106,5 +108,28 @@ export function staffView() {
           : STAFF_ABI.encodeFunctionData(name, [address(`${name}-address`)]),
       ),
     ),
+    // A member moving in from another region: the registrar welcomes it first, then it moves.
+    action(
+      "welcome",
+      t("staff.welcome"),
+      [
+        field("welcome-address", t("staff.address"), { autocomplete: "off" }),
+        field("welcome-region", t("staff.from"), { inputmode: "numeric" }),
+      ],
+      async () => {
+        const member = address("welcome-address");
+        const from = await partnerOf(value("welcome-region"));
+        return CLEARING_ABI.encodeFunctionData("welcome", [member, from]);
+      },
+      (ledger) => ledger.regional_clearing,
+    ),
   ];
+}
+
+/** The clearing of the region numbered `text`, among those this region has a relationship with. */
+export async function partnerOf(text) {
+  const regions = await request("GET", "/regions");
+  const found = regions.relationships.find((r) => String(r.region) === text.trim());
+  if (!found) throw new Error(t("error.region", { region: text.trim() }));
+  return getAddress(found.partner);
 }

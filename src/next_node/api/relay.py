@@ -72,12 +72,13 @@ def check_destination(context: Context, tx: RawTransaction) -> None:
 async def relay(
     request: Request, context: ContextDep, body: Annotated[RawTx, Body()], language: LanguageDep
 ) -> TxAccepted:
-    """ACTIVE MEMBERS, and STAFF for their calls to the ledger, by signature (403 otherwise; the
-    signature names the sender, so no token is needed). Relays the transaction after checking that
-    it is for this chain and for the ledger, its bonus allowances, the commons rewards or the
-    governor (400 otherwise), and that it would not revert (409, with the ledger's typed error).
-    The same bytes sent again answer 202 with the same hash, pending or mined. Rate-limited by IP
-    and by sender (429)."""
+    """ACTIVE MEMBERS, and STAFF for their calls to the ledger (a registrar's welcome to the
+    regional clearing too), by signature (403 otherwise; the signature names the sender, so no
+    token is needed). Relays the transaction after checking that it is for this chain and for the
+    ledger, its bonus allowances, the commons rewards, the governor or the regional clearing (400
+    otherwise), and that it would not revert (409, with the ledger's typed error). The same bytes
+    sent again answer 202 with the same hash, pending or mined. Rate-limited by IP and by sender
+    (429)."""
     limit(request, context.auth.relay_rate, "relay")
     raw, tx = decode(body.raw)
     check_destination(context, tx)

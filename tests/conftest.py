@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from ape.api.providers import SubprocessProvider
 from hypothesis import HealthCheck, settings
 from web3 import Web3
 
@@ -22,6 +23,12 @@ from next_node.chain.anvil import AnvilChain, AnvilSettings
 from tests.paths import SOLC_BIN
 from tests.support.ports import free_port
 from tests.support.postgres import PostgresMissingError, create_database, drop_database, postgres_server
+
+# ape waits a fixed 20 s for the anvil it starts when a test worker finishes collecting. In a
+# clean-clone run one worker finished collecting while the other two were already running tests
+# on the machine's two cores, its anvil did not answer within 20 s, and the session ended with an
+# internal error. A starved start is slow, not broken: wait up to two minutes.
+SubprocessProvider.start.__defaults__ = (120,)
 
 # The Makefile points py-solc-x (and next_contracts.build) at the pinned solcjs; a bare pytest too.
 os.environ.setdefault("SOLCX_BINARY_PATH", str(SOLC_BIN))

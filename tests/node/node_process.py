@@ -34,8 +34,6 @@ def start(data_dir: Path, port: int, *extra: str) -> subprocess.Popen[str]:
         text=True,
     )
     banner = read_banner(process)
-    if banner is None:
-        pytest.fail(f"next-node printed no banner within {BANNER_SECONDS} s, or exited ({process.wait()})")
     process.api_url = next(line.split()[1] for line in banner if line.startswith("api "))  # type: ignore[attr-defined]
     return process
 
@@ -43,21 +41,25 @@ def start(data_dir: Path, port: int, *extra: str) -> subprocess.Popen[str]:
 BANNER_SECONDS = 120
 
 
-def read_banner(process: subprocess.Popen[str]) -> list[str] | None:
-    """The lines up to the banner's Ctrl-C hint, or None if the node exits first. A node that
-    prints nothing for BANNER_SECONDS is killed, so that a hang fails instead of stalling."""
+def read_banner(process: subprocess.Popen[str]) -> list[str]:
+    """The lines up to the banner's Ctrl-C hint. A node that exits first, or prints nothing for
+    BANNER_SECONDS (then it is killed, so that a hang fails instead of stalling), fails the test
+    with what it printed."""
     assert process.stdout is not None
     watchdog = threading.Timer(BANNER_SECONDS, process.kill)
     watchdog.start()
+    lines: list[str] = []
     try:
-        lines = []
         for line in process.stdout:
             lines.append(line)
             if "Ctrl-C" in line:
                 return lines
-        return None
     finally:
         watchdog.cancel()
+    code = process.wait()
+    printed = "".join(lines[-40:]) or "(nothing)\n"
+    why = f"exit {code}; -9 is the watchdog's kill after {BANNER_SECONDS} s"
+    pytest.fail(f"the node printed no banner ({why}); it printed:\n{printed}")
 
 
 def stop(process: subprocess.Popen[str], how: signal.Signals = signal.SIGINT) -> str:

@@ -109,7 +109,6 @@ def test_up_demo_serves_a_seeded_community(tmp_path):
         text=True,
     )
     banner = read_banner(node)
-    assert banner is not None, "next-node up --demo exited or printed no banner"
     assert any(f"http://127.0.0.1:{api_port}/docs" in line for line in banner), banner
     try:
         api = f"http://127.0.0.1:{api_port}"

@@ -24,6 +24,7 @@ from eth_account import Account
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from next_audit import build_cache
 from next_audit.bonuses import BonusAudit
 from next_audit.chain import ChainVerifier
 from next_audit.clearing import ClearingAudit
@@ -60,6 +61,12 @@ def parser() -> argparse.ArgumentParser:
         "--solc",
         type=Path,
         help="solc 0.8.30 (default: solc-v0.8.30 in $SOLCX_BINARY_PATH or ~/.solcx, as py-solc-x keeps it)",
+    )
+    p.add_argument(
+        "--fresh-build",
+        action="store_true",
+        help="compile the shipped sources even if this machine's build cache holds their output "
+        "(~/.cache/next-audit/builds, keyed by the compiler's version and the sources)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     return p
@@ -120,7 +127,8 @@ def audit(args: argparse.Namespace, progress_console: Console) -> Report:
 
     # The rebuild runs the compiler for seconds in a process of its own: let it overlap the replay.
     pool = ThreadPoolExecutor(max_workers=1)
-    build = pool.submit(verify_contracts, Rpc(args.rpc), deployment, block, contracts, args.sources, args.solc)
+    cache = None if args.fresh_build else build_cache.default_folder()
+    build = pool.submit(verify_contracts, Rpc(args.rpc), deployment, block, contracts, args.sources, args.solc, cache)
     abi = load_artifact(LEDGER).abi
     replayer = Replayer(abi, deployment.ledger, deployment.deploy_tx, rules, authority)
     governance = _governance(deployment, votes)

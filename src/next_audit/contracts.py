@@ -19,6 +19,7 @@ from typing import Any
 from eth_abi.abi import decode
 from eth_utils.crypto import keccak
 
+from next_audit.build_cache import compile_cached
 from next_audit.errors import CompilerUnavailable
 from next_audit.report import Check
 from next_audit.rpc import Rpc
@@ -44,8 +45,14 @@ def rebuild(sources: Path | None, solc: Path | None, name: str = LEDGER) -> dict
     return rebuild_all(sources, solc)[name]
 
 
-def rebuild_all(sources: Path | None, solc: Path | None) -> dict[str, dict[str, Any]]:
+def rebuild_all(sources: Path | None, solc: Path | None, cache: Path | None = None) -> dict[str, dict[str, Any]]:
     """The compiler's output for every shipped contract, by name (see `rebuild`)."""
+    return _rebuild_all(sources, solc, cache)[0]
+
+
+def _rebuild_all(sources: Path | None, solc: Path | None, cache: Path | None) -> tuple[dict[str, dict[str, Any]], bool]:
+    """The same, and whether it was read from the build cache (build_cache.py) at `cache`, used
+    only for the shipped build input, which holds every source."""
     if sources is None:
         standard = json.loads((ARTIFACTS_DIR / "build-input.json").read_text())  # every source inside
     else:
@@ -62,8 +69,11 @@ def rebuild_all(sources: Path | None, solc: Path | None) -> dict[str, dict[str, 
             "Node.js (`node`) is not on PATH: the pinned compiler found is solcjs, which runs on it; "
             "install Node.js 20 or later (or pass a native solc with --solc) to rebuild the contracts"
         )
-    output = compile_standard(sources, standard, solc)
-    return {name: output["contracts"][path][name] for name, path in SHIPPED.items()}
+    if sources is None and cache is not None:
+        output, cached = compile_cached(standard, solc, cache)
+    else:
+        output, cached = compile_standard(sources, standard, solc), False
+    return {name: output["contracts"][path][name] for name, path in SHIPPED.items()}, cached
 
 
 def _is_solcjs(compiler: Path) -> bool:
@@ -90,14 +100,21 @@ def metadata_ipfs(metadata: bytes) -> str | None:
 
 
 def verify_contracts(
-    rpc: Rpc, deployment: Deployment, block: int, check: Check, sources: Path | None, solc: Path | None
+    rpc: Rpc,
+    deployment: Deployment,
+    block: int,
+    check: Check,
+    sources: Path | None,
+    solc: Path | None,
+    cache: Path | None = None,
 ) -> dict[str, Any]:
-    """Runs the checks; returns what the report shows of the build."""
+    """Runs the checks; returns what the report shows of the build. With `cache`, the compiler's
+    output for the shipped build input is kept there and read back (build_cache.py)."""
     on_chain = bytes.fromhex(rpc.call("eth_getCode", deployment.ledger, hex(block))[2:])
     facts: dict[str, Any] = {"runtime_keccak256": "0x" + keccak(on_chain).hex()}
     check.checked += 1
     try:
-        built = rebuild_all(sources, solc)
+        built, facts["cached"] = _rebuild_all(sources, solc, cache)
         contract = built[LEDGER]
     except CompilerUnavailable as error:
         check.skip(str(error))

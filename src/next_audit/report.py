@@ -149,6 +149,7 @@ class Report:
             console.print(
                 f"rebuilt with solc {self.build.get('compiler')}, {len(self.build.get('sources', {}))} sources, "
                 f"metadata {self.build.get('metadata_ipfs')}; deployed code keccak256 {self.build['runtime_keccak256']}"
+                + (" (the compiler's output read from this machine's build cache)" if self.build.get("cached") else "")
             )
         figures = Table(title="Figures at the audited block", show_header=False)
         for name, value in self.figures.items():

@@ -231,6 +231,34 @@ def test_a_contract_built_from_modified_source_fails_the_bytecode_check(small_ch
     assert result.findings("contracts.bytecode")[0]["subject"] == deployment.ledger
 
 
+def test_the_build_is_kept_between_audits_and_a_changed_cache_is_caught(small_chain: AuditedChain, tmp_path) -> None:
+    """The compiler's output is kept by (compiler version, sources) and read back on the next
+    audit; what is read back is checked like a fresh build, and --fresh-build compiles again."""
+    env = {"XDG_CACHE_HOME": str(tmp_path)}
+    first = small_chain.audit(env=env)
+    assert first.code == 0 and first.report["build"]["cached"] is False, first.err + first.out
+    (kept,) = (tmp_path / "next-audit" / "builds").glob("*.json")
+    second = small_chain.audit(env=env)
+    assert second.code == 0 and second.report["build"]["cached"] is True
+    assert second.report["build"]["metadata_ipfs"] == first.report["build"]["metadata_ipfs"]
+
+    # Someone with the auditor's files changes the kept output: the code no longer matches.
+    output = json.loads(kept.read_text())
+    ledger = output["contracts"]["contracts/ledger/MutualCreditLedger.sol"][LEDGER]
+    code = ledger["evm"]["deployedBytecode"]["object"]
+    ledger["evm"]["deployedBytecode"]["object"] = code[:100] + ("00" if code[100:102] != "00" else "01") + code[102:]
+    kept.write_text(json.dumps(output))
+    tampered = small_chain.audit(env=env)
+    assert tampered.code == 4 and tampered.failed() == {"contracts.bytecode"}
+    fresh = small_chain.audit("--fresh-build", env=env)
+    assert fresh.code == 0 and fresh.report["build"]["cached"] is False, fresh.out
+
+    kept.write_text("{not json")  # a half-written file is compiled again and replaced
+    mended = small_chain.audit(env=env)
+    assert mended.code == 0 and mended.report["build"]["cached"] is False
+    assert json.loads(kept.read_text())["contracts"]
+
+
 def test_a_source_changed_in_a_comment_only_is_told_apart(small_chain: AuditedChain, tmp_path) -> None:
     """Same executable code, another metadata hash: the report says the sources differ."""
     shutil.copytree(ROOT / "contracts", tmp_path / "contracts")

@@ -4,14 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 import requests
 import requests.adapters
 from web3 import HTTPProvider, Web3
 from web3.middleware import ExtraDataToPOAMiddleware
-from web3.types import RPCEndpoint
+from web3.types import RPCEndpoint, RPCResponse
 
 POOL_SIZE = 64
 NEVER_CHANGING = {RPCEndpoint("eth_chainId"), RPCEndpoint("net_version"), RPCEndpoint("web3_clientVersion")}
+
+
+class JsonRpcProvider(HTTPProvider):
+    """web3's HTTP provider, its responses parsed by msgspec rather than the standard library: an
+    eth_getLogs of 100,000 payments is 76 MB of JSON, which json.loads parses in 0.8 s holding
+    the GIL (the indexer parses the next range that way while it writes one), msgspec in 0.4 s."""
+
+    @staticmethod
+    def decode_rpc_response(raw_response: bytes) -> RPCResponse:
+        try:
+            response: RPCResponse = msgspec.json.decode(raw_response)
+        except (msgspec.DecodeError, UnicodeDecodeError) as error:  # ValueErrors, as web3's own raises
+            raise ValueError(f"the node's response is not JSON: {error}; it began {raw_response[:80]!r}") from error
+        return response
 
 
 def connect(
@@ -20,7 +35,7 @@ def connect(
     timeout: float = 10.0,
     trust_env: bool = True,
     retries: bool = True,
-    provider_class: type[HTTPProvider] = HTTPProvider,
+    provider_class: type[HTTPProvider] = JsonRpcProvider,
     **provider_options: Any,
 ) -> Web3:
     """A web3 client for `url` that caches what cannot change (eth_chainId above all: web3's

@@ -27,9 +27,9 @@ from typing import Any
 from urllib.parse import urlparse
 
 import aiohttp
-from web3 import HTTPProvider, Web3
+from web3 import Web3
 
-from next_contracts.rpc import connect
+from next_contracts.rpc import JsonRpcProvider, connect
 from next_node.errors import ChainUnavailableError
 
 log = logging.getLogger("next_node.chain")
@@ -198,7 +198,7 @@ class AsyncChainClient:
             raise ChainUnavailableError(f"the chain answered the batch with {answers!r:.100}") from error
 
 
-class WatchedProvider(HTTPProvider):
+class WatchedProvider(JsonRpcProvider):
     """An HTTP provider whose every request (single or batched) goes through `ChainWatch.call`."""
 
     def __init__(self, endpoint_uri: str, *, watch: ChainWatch, **kwargs: Any) -> None:

@@ -5,7 +5,9 @@
   unique on (tx_hash, log_index), so nothing is ever counted twice.
 - The next range's logs are fetched while this one is decoded and written (the node serialises them
   in its own process meanwhile); they are used only if the range's last block still has the hash
-  read before them.
+  read before them. A range is at most `batch_blocks` blocks, and ends before its gas used (read
+  from eth_feeHistory, one call per 1,024 blocks) passes RANGE_GAS: the work of a range stays a
+  few thousand logs however dense the blocks, so that fetching and writing overlap.
 - Before each batch, the parent hash of its first block must be the cursor's hash. If it is not,
   the chain was rewound: the index goes back to the common ancestor (the newest stored block whose
   hash the chain still has), drops what came after, and rebuilds the derived tables from the
@@ -45,9 +47,15 @@ log = logging.getLogger("next_node.indexer")
 REPLAY_CHUNK = 50_000
 STEP_ATTEMPTS = 5  # reads of one batch while the head keeps moving
 HEADERS_PER_BATCH = 500
-# A step's phases: eth_getLogs and the end block's header (the node's work, the transfer and
-# web3's JSON parsing), decoding the logs, the headers of the blocks with events, and applying
-# and writing them with the cursor in one transaction.
+# A range of blocks ends before its gas used passes this (at least one block): some 30,000 lines of
+# batch payments, or 12,000 single payments. Without it a range of 2,000 dense blocks is one
+# eth_getLogs of millions of logs, which nothing overlaps; with it the next range is fetched while
+# one is written.
+RANGE_GAS = 500_000_000
+FEE_HISTORY_BLOCKS = 1_024  # the most geth, Besu and anvil answer in one eth_feeHistory
+# A step's phases: the head, eth_getLogs and the end block's header (the node's work, the transfer
+# and the JSON parsing; a range fetched ahead is waited for here), decoding the logs, the headers of
+# the blocks with events, and applying and writing them with the cursor in one transaction.
 PHASES = ("fetch", "decode", "headers", "write")
 
 
@@ -172,6 +180,7 @@ class Indexer:
         raise ChainMovedError(f"the chain kept moving during {STEP_ATTEMPTS} attempts to read a batch")
 
     def _step(self) -> Progress | None:
+        began = time.perf_counter()
         head = self.head()
         last, last_hash = self.cursor()
         if head <= last:
@@ -182,7 +191,6 @@ class Indexer:
         start = last + 1
         if last_hash is not None and self._header(start)["parentHash"] != last_hash:
             self._rewind_and_move_on(f"the parent of block {start} was replaced")
-        began = time.perf_counter()
         batch = self._take_ahead(start) or self._fetch(start, min(head, last + self.settings.batch_blocks))
         end, end_hash = batch.end, batch.end_header["hash"]
         if self._hash_of(end) != end_hash:  # replaced since: the logs may be another chain's
@@ -207,12 +215,34 @@ class Indexer:
         """The ledger's logs of blocks start..end, with their blocks' headers, and block `end`'s
         header read before them: they are that chain's as long as block `end` still has that hash
         (its hash covers every block before it), which the step checks when it uses them."""
+        end = self._gas_bounded_end(start, end)
         end_header = self._header(end)
         query = {"address": self.contracts.addresses, "fromBlock": hex(start), "toBlock": hex(end)}
         logs = self._rpc("eth_getLogs", [query])
         # and the headers of the blocks that hold them (their times, hashes and parents)
         headers = self._headers(sorted({int(entry["blockNumber"], 16) for entry in logs if not entry.get("removed")}))
         return FetchedRange(start, end, logs, end_header, headers)
+
+    def _gas_bounded_end(self, start: int, end: int) -> int:
+        """The last block from `start` to `end` before the gas used passes RANGE_GAS (`start` at
+        least). Only a bound on the work: a node without eth_feeHistory gets the whole range."""
+        if end <= start:
+            return end
+        try:
+            gas_limit = int(self._header(start)["gasLimit"], 16)
+            used = 0.0
+            for oldest in range(start, end + 1, FEE_HISTORY_BLOCKS):
+                newest = min(end, oldest + FEE_HISTORY_BLOCKS - 1)
+                history = self._rpc("eth_feeHistory", [hex(newest - oldest + 1), hex(newest), []])
+                if int(history["oldestBlock"], 16) != oldest:
+                    return end  # not the blocks asked for: no bound, rather than a wrong one
+                for number, ratio in enumerate(history["gasUsedRatio"], start=oldest):
+                    used += ratio * gas_limit
+                    if used > RANGE_GAS:
+                        return max(start, number - 1)
+        except (RpcError, KeyError, TypeError, ValueError) as error:
+            log.debug("no gas bound on blocks %d..%d: %s", start, end, error)
+        return end
 
     def _take_ahead(self, start: int) -> FetchedRange | None:
         """The range fetched ahead, if it begins at `start` and its fetch succeeded."""

@@ -79,6 +79,13 @@ def relayed_targets(deployment: Deployment) -> set[str]:
     return {a.lower() for a in contracts if a}
 
 
+def staff_targets(deployment: Deployment) -> set[str]:
+    """What staff may call through the relay whatever their own account's status (a registrar's
+    admission, a committee's credit line, a registrar's welcome of a member moving in): the ledger
+    and the regional clearing, lowercased."""
+    return {a.lower() for a in (deployment.ledger, deployment.regional_clearing) if a}
+
+
 def in_words(decoded: DecodedError) -> str:
     """A typed error with its facts in clean words: a role by its name (REGISTRAR_ROLE), other
     bytes in hex, never Python's repr of them."""

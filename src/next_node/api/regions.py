@@ -64,6 +64,11 @@ class Route(BaseModel):
     path: list[str]  # the clearings after this region's, the payee's last (empty when here)
     regions: list[int]  # the region numbers from this one to the payee's
 
+    @classmethod
+    def direct(cls, payee: str, region: int) -> Route:
+        """To a member of this region: `pay` on the ledger, no clearing."""
+        return cls(payee=payee, here=True, region=region, clearing=None, path=[], regions=[])
+
 
 @router.get(
     "/regions/route",
@@ -94,7 +99,7 @@ def route(
     # A member here (a frozen one too: the ledger's pre-flight says why it cannot be paid), unless
     # it moved away: then its new region is looked for.
     if local is not None and local.status != MemberStatus.MOVED.value:
-        return Route(payee=payee, here=True, region=deployment.region, clearing=None, path=[], regions=[])
+        return Route.direct(payee, deployment.region)
     clearing = deployment.regional_clearing
     if clearing is None:
         raise HTTPException(404, _words(language, "alone", payee=payee))
@@ -103,7 +108,7 @@ def route(
     home = Web3.to_checksum_address(clearing)
     found = chain_call(lambda: regions.home_of(payee))
     if found is not None and found.clearing == home:  # admitted here, not indexed yet
-        return Route(payee=payee, here=True, region=deployment.region, clearing=None, path=[], regions=[])
+        return Route.direct(payee, deployment.region)
     if found is None:
         raise HTTPException(404, _words(language, "nowhere", payee=payee, region=deployment.region))
     path = regions.path(home, found.clearing, amount)

@@ -21,7 +21,7 @@ from next_contracts.vocabulary import MemberStatus
 from next_node.api.access import principal_calls, principal_from
 from next_node.api.deps import Context, ContextDep, LanguageDep
 from next_node.api.errors import SafeJSONResponse
-from next_node.api.payments import Refusal, refusal, relayed_targets
+from next_node.api.payments import Refusal, refusal, relayed_targets, staff_targets
 from next_node.api.ratelimit import limit
 from next_node.api.schemas import ErrorDetail, RawTx, TxAccepted
 from next_node.errors import ChainUnavailableError
@@ -105,8 +105,7 @@ async def relay(
     # registrar's welcome to the clearing) from the web app too; the pre-flight below holds each
     # call to the roles its sender holds.
     # A registrar's welcome of a member moving in goes to the regional clearing.
-    staff_targets = {a.lower() for a in (context.deployment.ledger, context.deployment.regional_clearing) if a}
-    staff_call = sender.staff and tx.to is not None and tx.to.lower() in staff_targets
+    staff_call = sender.staff and tx.to is not None and tx.to.lower() in staff_targets(context.deployment)
     if sender.status is not MemberStatus.ACTIVE and not staff_call:
         if await _known(context, tx_hash):  # sent while it was active: answered as then
             return accepted

@@ -7,12 +7,15 @@ of BATCH transactions, as an operator's bulk path would; timed until the last is
 Then RELAY_PAYMENTS more through the gateway's relay (POST /tx, one call each, 32 clients, as
 members' apps send them), served by `next-node serve` following validator-1. The last line is the
 network's rate, signed to indexed. SHOW_BLOCKS=1 prints the busy blocks (number, payments,
-seconds since the first).
+seconds since the first); KEEP_LOGS=folder keeps the validators' logs there (how each block was
+built, sealed, imported or replaced). When the index does not get every payment, where they are is
+printed: each validator's head, the payments it has mined, its pool.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import threading
 import time
@@ -45,7 +48,7 @@ CLIENTS = int(os.environ.get("CLIENTS", "6"))
 RELAY_CLIENTS = 32
 BATCH = int(os.environ.get("BATCH", "100"))
 VALIDATORS = 3
-INDEX_TIMEOUT_S = 600.0
+INDEX_TIMEOUT_S = float(os.environ.get("INDEX_TIMEOUT_S", "600"))
 # clique replaces a block at the head now and then; 2 blocks behind, the index sees almost none of
 # it (a rewind rebuilds the derived tables from every event kept).
 CONFIRMATIONS = 2
@@ -59,7 +62,12 @@ def main() -> None:
         with network.Network(directory) as net:
             net.start()
             net.wait_synced(timeout=60)
-            run(net, Path(folder))
+            try:
+                run(net, Path(folder))
+            finally:  # the validators' logs, to read how the blocks were built and imported
+                if keep := os.environ.get("KEEP_LOGS"):
+                    for log in directory.glob("*.log"):
+                        shutil.copy(log, Path(keep) / log.name)
 
 
 def run(net: network.Network, folder: Path) -> None:
@@ -107,6 +115,7 @@ def run(net: network.Network, folder: Path) -> None:
         deadline = time.monotonic() + INDEX_TIMEOUT_S
         while indexed() - before < count:
             if time.monotonic() > deadline:
+                diagnose(net, payers, nonces, indexer)
                 raise SystemExit(
                     f"{name}: {indexed() - before} of {count} payments indexed after {INDEX_TIMEOUT_S:.0f} s"
                 )
@@ -170,6 +179,20 @@ def run(net: network.Network, folder: Path) -> None:
         stop.set()
         thread.join(timeout=10)
     print(f"network_payments_per_s={direct:.0f}")
+
+
+def diagnose(net: network.Network, payers: list[LocalAccount], nonces: dict[str, int], indexer: Indexer) -> None:
+    """Where the missing payments are, when the index does not get them all: each validator's head,
+    the payments it holds mined (the payers' nonces) and its pool, and the index's cursor."""
+    signed = sum(nonces.values())
+    for name in net.running():
+        w3 = net.w3(name, timeout=30)
+        head = w3.eth.get_block("latest")
+        mined = sum(w3.eth.get_transaction_count(p.address) for p in payers)
+        pool = w3.provider.make_request("txpool_status", [])["result"]  # type: ignore[arg-type]
+        print(f"{name}: head {head['number']} {head['hash'].to_0x_hex()[:12]}, {mined} of {signed} payments "
+              f"mined, pool pending {int(pool['pending'], 16)} queued {int(pool['queued'], 16)}")  # fmt: skip
+    print(f"index: cursor {indexer.cursor()}, last head {indexer.last_head}")
 
 
 if __name__ == "__main__":

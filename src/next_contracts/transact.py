@@ -61,13 +61,14 @@ def sender_address(sender: Sender) -> ChecksumAddress:
 
 
 def gas_price(w3: Web3) -> int:
-    """Zero on a chain whose base fee is zero, as the cooperative's is; else what the node asks.
+    """Zero on a chain with no base fee or a zero one, as the cooperative's are (geth's clique
+    chain has no London fork, Besu's and anvil's keep the base fee at 0); else what the node asks.
 
-    anvil answers eth_gasPrice with a suggested tip even when its base fee is zero, and a member
+    anvil and geth answer eth_gasPrice with a suggested tip even when gas is free, and a member
     holds no native coin to pay one.
     """
     base_fee = w3.eth.get_block("latest").get("baseFeePerGas")
-    return 0 if base_fee == 0 else w3.eth.gas_price
+    return 0 if not base_fee else w3.eth.gas_price
 
 
 def submit(w3: Web3, sender: Sender, tx: TxParams) -> HexBytes:

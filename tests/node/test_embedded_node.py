@@ -29,8 +29,8 @@ def test_up_deploys_then_resumes_the_same_chain(tmp_path):
         w3 = connect(f"http://127.0.0.1:{port}", trust_env=False)
         assert w3.eth.chain_id == CHAIN_ID
         # geth's eth_gasPrice still suggests 1 gwei (its price oracle's floor); what every part of
-        # this project pays is what the base fee says: nothing.
-        assert w3.eth.get_block("latest")["baseFeePerGas"] == 0 and gas_price(w3) == 0
+        # this project pays is nothing: the chain has no base fee (no London fork).
+        assert "baseFeePerGas" not in w3.eth.get_block("latest") and gas_price(w3) == 0
         deployment = Deployment.read(tmp_path / "deployment.json")
         ledger = w3.eth.contract(deployment.ledger, abi=load_artifact().abi)
         operator = dev_operator(tmp_path)  # the data directory's own key, signing here
@@ -44,6 +44,17 @@ def test_up_deploys_then_resumes_the_same_chain(tmp_path):
         call = ledger.functions.setCreditLine(bob.address, 5_000, 5_000)
         send(w3, operator, {"to": deployment.ledger, "data": calldata(call)})
         # Alice pays from a fresh key that holds no native coin at all: gas is free.
+        # A block more than half full (a burst of payments, or here one loop burning 600M gas) once
+        # lifted London's zero base fee to 1 wei for good: zero-price payments never mined again.
+        burner = w3.eth.wait_for_transaction_receipt(
+            w3.eth.send_raw_transaction(
+                alice.sign_transaction(
+                    {"data": "0x5b600056", "gas": 600_000_000, "gasPrice": 0, "nonce": 0, "chainId": CHAIN_ID}
+                ).raw_transaction
+            ),
+            timeout=120,
+        )  # JUMPDEST PUSH1 0 JUMP: runs out of all its gas
+        assert burner["status"] == 0 and w3.eth.get_block(burner["blockNumber"])["gasUsed"] > 500_000_000
         receipt = send(
             w3,
             alice,
@@ -52,6 +63,7 @@ def test_up_deploys_then_resumes_the_same_chain(tmp_path):
                 "data": ledger.encode_abi("pay", args=[bob.address, 1_000, b"\x02" * 32]),
             },
         )
+        assert gas_price(w3) == 0
         head_before = w3.eth.block_number
         logs_before = w3.eth.get_logs({"address": deployment.ledger, "fromBlock": 0})
     finally:

@@ -4,7 +4,7 @@ to make a reorganisation, anvil_setStorageAt to tamper with a ledger the auditor
 
 `next-node up` runs geth instead (`embedded`): anvil keeps no historical state and its saved state
 is one JSON file rewritten whole. Here nothing is saved: each chain lives as long as its test.
-Same chain id, zero base fee and gas price as the cooperative's chain.
+Same chain id and free gas (zero base fee and gas price) as the cooperative's chain.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 - a chain id of the project's own: 0x4e5854, "NXT" in ASCII (not 1337 or 31337, which every
   development chain uses, so that no wallet signs for one of those by mistake);
-- zero base fee and gas price: members never need a native coin;
+- free gas (no base fee: the genesis stops at Berlin, see `clique`) and a zero gas price:
+  members never need a native coin;
 - one block a second, like the production QBFT network (a block as soon as a transaction waits
   with --block-time 0);
 - geth's own database in the data directory (`chain/`), every past state kept (archive), so a

@@ -45,9 +45,9 @@ def rebuild(sources: Path | None, solc: Path | None, name: str = LEDGER) -> dict
     return rebuild_all(sources, solc)[name]
 
 
-def rebuild_all(sources: Path | None, solc: Path | None, cache: Path | None = None) -> dict[str, dict[str, Any]]:
+def rebuild_all(sources: Path | None, solc: Path | None) -> dict[str, dict[str, Any]]:
     """The compiler's output for every shipped contract, by name (see `rebuild`)."""
-    return _rebuild_all(sources, solc, cache)[0]
+    return _rebuild_all(sources, solc, None)[0]
 
 
 def _rebuild_all(sources: Path | None, solc: Path | None, cache: Path | None) -> tuple[dict[str, dict[str, Any]], bool]:

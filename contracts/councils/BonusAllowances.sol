@@ -110,6 +110,7 @@ contract BonusAllowances is IBonusAllowances {
         if (address(uint160(head)) != msg.sender) revert BonusNotRunCouncil(runId, msg.sender);
         uint256 expiresAt = head >> 224;
         if (expiresAt <= block.timestamp) revert BonusRunExpired(runId, expiresAt);
+        _requireActive(msg.sender); // a frozen, excluded or moved council issues nothing more
 
         // Read before this batch counts: the ledger's figure is net of what the run holds back now.
         uint256 available = LEDGER.availableCredit(msg.sender);
@@ -169,8 +170,35 @@ contract BonusAllowances is IBonusAllowances {
             }
         }
         if (left > maxPlain) revert BonusAllowanceShort(msg.sender, to, amount - left, amount, maxPlain);
-        if (left != 0) LEDGER.payForBonus(msg.sender, to, left, ref, 0);
+        if (left != 0) LEDGER.payForBonus(msg.sender, msg.sender, to, left, ref, 0);
         return amount - left;
+    }
+
+    /// @inheritdoc IBonusAllowances
+    function carryOver(address from, address to) external {
+        if (msg.sender != address(LEDGER)) revert BonusNotLedger(msg.sender);
+        // Each part is read before it is moved, so that a member holding none pays for no writes.
+        // `to` was never a member (migrate admits it now): it holds nothing to merge with.
+        PackedAllowance[MAX_HOLDER_ALLOWANCES] storage places = _allowances[from];
+        for (uint256 i = 0; i < MAX_HOLDER_ALLOWANCES && !places[i].isEmpty(); ++i) {
+            _allowances[to][i] = places[i];
+            places[i] = PackedAllowance.wrap(0);
+        }
+        uint256[] storage runIds = _openRuns[from];
+        if (runIds.length != 0) {
+            for (uint256 i = 0; i < runIds.length; ++i) {
+                Run storage run = _runs[runIds[i]];
+                run.head = (run.head & ~uint256(type(uint160).max)) | uint160(to);
+            }
+            _openRuns[to] = runIds;
+            delete _openRuns[from];
+        }
+        uint256 categories = _categories[from];
+        if (categories != 0) {
+            _categories[to] = categories;
+            delete _categories[from];
+        }
+        emit AllowancesCarried(from, to);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -280,7 +308,8 @@ contract BonusAllowances is IBonusAllowances {
         run.head = head + (used << 160);
         // Before the ledger's Transferred, so that a replay knows the movement for an allowance's.
         emit AllowanceSpent(runId, msg.sender, to, used, ref);
-        LEDGER.payForBonus(address(uint160(head)), to, used, ref, spent + 1);
+        // The ledger refuses a holder that is not active: the council's money is not its to spend then.
+        LEDGER.payForBonus(msg.sender, address(uint160(head)), to, used, ref, spent + 1);
     }
 
     /// @dev Adds `allowance` to the holder's places: into the same run's allowance if there is one,

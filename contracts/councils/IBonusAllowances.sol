@@ -57,6 +57,9 @@ interface IBonusAllowances {
     /// @notice `caller` needs the ledger's registrar role.
     error BonusNotRegistrar(address caller);
 
+    /// @notice Only the ledger carries a recovered key's allowances over.
+    error BonusNotLedger(address caller);
+
     /// @notice `account` is a `kind` member with status `status`: the operation needs an active member
     /// (an active council to open a run).
     error BonusInvalidMember(address account, MemberStatus status, MemberKind kind);
@@ -127,6 +130,11 @@ interface IBonusAllowances {
     /// @param amount In hundredths.
     event AllowanceIssued(uint256 indexed runId, address indexed holder, uint256 amount);
 
+    /// @notice A key recovery carried the old key's allowances, runs and categories to the new key.
+    /// @param from The lost key, migrated.
+    /// @param to The new key.
+    event AllowancesCarried(address indexed from, address indexed to);
+
     /// @notice A holder spent (part of) an allowance: the ledger's next `Transferred` in the same
     /// transaction moves `amount` from the run's council to `payee`, as a payment with its fee. The fee is counted on the run's
     /// spending as a whole (the fee of all it spent, less the fee already paid), so that splitting a
@@ -143,6 +151,12 @@ interface IBonusAllowances {
         uint256 amount,
         bytes32 ref
     );
+
+    /// @notice Carries a recovered key's allowances, its runs (a council's) and its categories to its
+    /// new key, so that a key recovery loses none of them. The ledger calls it from `migrate`.
+    /// @param from The lost key.
+    /// @param to The new key, just admitted in its place.
+    function carryOver(address from, address to) external;
 
     /// @notice Sets the categories of a member (a bit each: see the vocabulary of the wallet and
     /// the gateway for their names). Registrars only.
@@ -174,6 +188,8 @@ interface IBonusAllowances {
     /// @notice Pays `to` with the caller's allowances spendable there, the soonest to expire first, and
     /// the rest, up to `maxPlain`, in plain units from the caller's own account. Each part is a
     /// ledger payment with its fee: the allowances' from their councils, the rest from the caller.
+    /// The caller must be an active member (not frozen, excluded, migrated or moved away), and so
+    /// must each allowance's council, which the ledger checks as the payer.
     /// @param to An active member in a category that the allowances may be spent in.
     /// @param amount In hundredths.
     /// @param maxPlain At most this much in plain units (0: allowances only).

@@ -2,9 +2,10 @@
 pragma solidity 0.8.30;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 
 import {IMutualCreditLedger} from "../ledger/IMutualCreditLedger.sol";
-import {CallKind, IConstitution, ProposalKind, VoteRule} from "./IConstitution.sol";
+import {CallKind, IConstitution, ProposalKind, RoleKind, VoteRule} from "./IConstitution.sol";
 
 /// @title The cooperative's constitution
 /// @notice See IConstitution. A contract apart from the governor, so that what members vote on can
@@ -23,31 +24,25 @@ contract Constitution is IConstitution, Ownable {
 
     mapping(ProposalKind kind => VoteRule) private _voteRules;
     mapping(address target => mapping(bytes4 selector => ProposalKind)) private _callKinds;
+    mapping(address target => mapping(bytes32 role => ProposalKind)) private _roleKinds;
     uint256 private _feeBoundBps;
-    uint256 private _maxStimulusCredit;
-    uint256 private _maxStimulusDuration;
 
     /// @notice Writes the founding constitution.
     /// @param ledger The ledger.
     /// @param owner The deployer, until the calls are named; then the timelock.
     /// @param rules The rule of each kind, indexed by kind (index 0, `None`, is ignored).
     /// @param feeBoundBps The highest fee a proposal may set.
-    /// @param maxStimulusCredit The largest extra credit a stimulus may give.
-    /// @param maxStimulusDuration The longest a stimulus may last from its proposal, in seconds.
     constructor(
         IMutualCreditLedger ledger,
         address owner,
         VoteRule[] memory rules,
-        uint256 feeBoundBps,
-        uint256 maxStimulusCredit,
-        uint256 maxStimulusDuration
+        uint256 feeBoundBps
     ) Ownable(owner) {
         LEDGER = ledger;
         for (uint256 kind = 1; kind < rules.length; ++kind) {
             _setVoteRule(ProposalKind(kind), rules[kind]);
         }
         _setFeeBound(feeBoundBps);
-        _setStimulusBound(maxStimulusCredit, maxStimulusDuration);
     }
 
     /// @inheritdoc IConstitution
@@ -66,8 +61,13 @@ contract Constitution is IConstitution, Ownable {
     }
 
     /// @inheritdoc IConstitution
+    function roleKind(address target, bytes32 role) external view returns (ProposalKind) {
+        return _roleKinds[target][role];
+    }
+
+    /// @inheritdoc IConstitution
     function stimulusBound() external view returns (uint256 maxExtraCredit, uint256 maxDuration) {
-        return (_maxStimulusCredit, _maxStimulusDuration);
+        return LEDGER.stimulusBound();
     }
 
     /// @inheritdoc IConstitution
@@ -84,6 +84,9 @@ contract Constitution is IConstitution, Ownable {
             bytes4 selector = bytes4(data.length >= 4 ? data[:4] : data);
             ProposalKind kind = _callKinds[targets[i]][selector];
             if (kind == ProposalKind.None) revert ConstitutionCallUnknown(targets[i], selector);
+            if (selector == IAccessControl.grantRole.selector || selector == IAccessControl.revokeRole.selector) {
+                kind = _roleCallKind(targets[i], selector, data);
+            }
             if (targets[i] == address(LEDGER)) _requireWithinBounds(selector, data);
             VoteRule memory kindRule = _voteRules[kind];
             kinds |= uint8(1 << uint8(kind));
@@ -111,8 +114,11 @@ contract Constitution is IConstitution, Ownable {
     }
 
     /// @inheritdoc IConstitution
-    function setStimulusBound(uint256 maxExtraCredit, uint256 maxDuration) external onlyOwner {
-        _setStimulusBound(maxExtraCredit, maxDuration);
+    function setRoleKinds(RoleKind[] calldata roles) external onlyOwner {
+        for (uint256 i = 0; i < roles.length; ++i) {
+            _roleKinds[roles[i].target][roles[i].role] = roles[i].kind;
+            emit RoleKindSet(roles[i].target, roles[i].role, roles[i].kind);
+        }
     }
 
     /// @inheritdoc IConstitution
@@ -120,8 +126,22 @@ contract Constitution is IConstitution, Ownable {
         _setFeeBound(boundBps);
     }
 
+    /// @dev The kind of a grant or revocation is its role's, not the call's: a "roles" vote must not
+    /// hand out a power that a stronger rule decides (grantRole(bytes32 role, address account)).
+    function _roleCallKind(address target, bytes4 selector, bytes calldata data) private view returns (ProposalKind) {
+        bytes32 role = data.length >= 36 ? bytes32(data[4:36]) : bytes32(0);
+        ProposalKind kind = _roleKinds[target][role];
+        if (kind == ProposalKind.None) revert ConstitutionRoleUnknown(target, role);
+        address account = data.length >= 68 ? address(uint160(uint256(bytes32(data[36:68])))) : address(0);
+        if (kind == ProposalKind.Constitution && selector == IAccessControl.grantRole.selector && account != owner()) {
+            revert ConstitutionRoleOnlyForTimelock(target, role, account, owner());
+        }
+        return kind;
+    }
+
     /// @dev The bounds the constitution puts on a call to the ledger: the fee, and a stimulus's size
     /// and end (its scope is four words, then the extra credit and the end: StimulusScope is static).
+    /// The ledger enforces both again, whoever calls it.
     function _requireWithinBounds(bytes4 selector, bytes calldata data) private view {
         if (selector == IMutualCreditLedger.setFee.selector) {
             uint256 feeBps = data.length >= 36 ? uint256(bytes32(data[4:36])) : 0;
@@ -129,17 +149,12 @@ contract Constitution is IConstitution, Ownable {
         } else if (selector == IMutualCreditLedger.setStimulus.selector && data.length >= 196) {
             uint256 extra = uint256(bytes32(data[132:164]));
             uint256 endsAt = uint256(bytes32(data[164:196]));
-            uint256 latestEnd = block.timestamp + _maxStimulusDuration;
-            if (extra > _maxStimulusCredit || endsAt > latestEnd) {
-                revert ConstitutionStimulusOutOfBounds(extra, endsAt, _maxStimulusCredit, latestEnd);
+            (uint256 maxExtra, uint256 maxDuration) = LEDGER.stimulusBound();
+            uint256 latestEnd = block.timestamp + maxDuration;
+            if (extra > maxExtra || endsAt > latestEnd) {
+                revert ConstitutionStimulusOutOfBounds(extra, endsAt, maxExtra, latestEnd);
             }
         }
-    }
-
-    function _setStimulusBound(uint256 maxExtraCredit, uint256 maxDuration) private {
-        _maxStimulusCredit = maxExtraCredit;
-        _maxStimulusDuration = maxDuration;
-        emit StimulusBoundSet(maxExtraCredit, maxDuration);
     }
 
     function _setVoteRule(ProposalKind kind, VoteRule memory rule) private {

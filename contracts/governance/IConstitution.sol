@@ -30,10 +30,20 @@ struct CallKind {
     ProposalKind kind;
 }
 
+/// @notice The kind of a role's grant and revocation at a contract.
+struct RoleKind {
+    address target;
+    bytes32 role;
+    ProposalKind kind;
+}
+
 /// @title The cooperative's constitution: what members may vote on, and by which rule
 /// @notice A proposal may only make calls that the constitution names, each of a kind; it is
-/// decided by the strictest rule among its calls' kinds. The constitution changes only by a vote
-/// (its owner is the timelock), under the rule of the kind Constitution.
+/// decided by the strictest rule among its calls' kinds. A role's grant or revocation is of the kind
+/// of that role's strongest power, named role by role (an unnamed role cannot be granted by a vote);
+/// a role of the kind Constitution (an admin, GOVERNANCE_ROLE) carries out votes and may be granted
+/// to the timelock alone. The constitution changes only by a vote (its owner is the timelock), under
+/// the rule of the kind Constitution.
 interface IConstitution {
     /// @notice The call at `index` sends value: proposals move units of account, never ether.
     error ConstitutionCallWithValue(uint256 index, uint256 value);
@@ -41,11 +51,19 @@ interface IConstitution {
     /// @notice The constitution names no kind for `selector` on `target`: it cannot be proposed.
     error ConstitutionCallUnknown(address target, bytes4 selector);
 
+    /// @notice The constitution names no kind for granting or revoking `role` at `target`.
+    error ConstitutionRoleUnknown(address target, bytes32 role);
+
+    /// @notice `role` at `target` carries out votes (it is of the kind Constitution): it may be granted
+    /// to the timelock alone, not to `account`.
+    error ConstitutionRoleOnlyForTimelock(address target, bytes32 role, address account, address timelock);
+
     /// @notice The proposed fee is above the constitution's bound (itself at most the ledger's maximum).
     error ConstitutionFeeAboveBound(uint256 feeBps, uint256 boundBps);
 
-    /// @notice The proposed stimulus passes the constitution's bounds: at most `maxExtraCredit`, ending
-    /// by `latestEnd` (now plus the longest duration allowed).
+    /// @notice The proposed stimulus passes the ledger's bound (read at the proposal, enforced again by
+    /// the ledger when it is set): at most `maxExtraCredit`, ending by `latestEnd` (now plus the longest
+    /// duration allowed).
     error ConstitutionStimulusOutOfBounds(
         uint256 extraCredit,
         uint256 endsAt,
@@ -70,10 +88,11 @@ interface IConstitution {
     /// @param kind Its kind.
     event CallKindSet(address indexed target, bytes4 indexed selector, ProposalKind kind);
 
-    /// @notice The bounds of a stimulus changed.
-    /// @param maxExtraCredit The largest extra credit a stimulus may give, in hundredths.
-    /// @param maxDuration The longest a stimulus may last from its proposal, in seconds.
-    event StimulusBoundSet(uint256 maxExtraCredit, uint256 maxDuration);
+    /// @notice Granting and revoking a role was given a kind (or `None`: no vote may grant it).
+    /// @param target The contract.
+    /// @param role The role.
+    /// @param kind Its kind.
+    event RoleKindSet(address indexed target, bytes32 indexed role, ProposalKind kind);
 
     /// @notice The bound on the fee changed.
     /// @param boundBps The highest fee a proposal may set, in basis points.
@@ -94,7 +113,13 @@ interface IConstitution {
     /// @return The bound.
     function feeBoundBps() external view returns (uint256);
 
-    /// @notice The bounds of a stimulus.
+    /// @notice The kind of granting or revoking a role.
+    /// @param target The contract whose role it is.
+    /// @param role The role.
+    /// @return Its kind, `None` if the constitution does not name it.
+    function roleKind(address target, bytes32 role) external view returns (ProposalKind);
+
+    /// @notice The bounds of a stimulus: the ledger's (see IMutualCreditLedger.stimulusBound).
     /// @return maxExtraCredit The largest extra credit, in hundredths.
     /// @return maxDuration The longest duration from its proposal, in seconds.
     function stimulusBound() external view returns (uint256 maxExtraCredit, uint256 maxDuration);
@@ -128,10 +153,10 @@ interface IConstitution {
     /// @param calls The calls and their kinds.
     function setCallKinds(CallKind[] calldata calls) external;
 
-    /// @notice Sets the bounds of a stimulus. Only by a vote.
-    /// @param maxExtraCredit The largest extra credit, in hundredths.
-    /// @param maxDuration The longest duration from its proposal, in seconds.
-    function setStimulusBound(uint256 maxExtraCredit, uint256 maxDuration) external;
+    /// @notice Gives granting and revoking roles their kinds. Only by a vote (or the deployer, before
+    /// the constitution is handed to the timelock).
+    /// @param roles The roles, their contracts and their kinds.
+    function setRoleKinds(RoleKind[] calldata roles) external;
 
     /// @notice Sets the highest fee a proposal may set. Only by a vote.
     /// @param boundBps The bound, in basis points, at most the ledger's maximum.

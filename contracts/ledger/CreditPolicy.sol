@@ -107,7 +107,7 @@ abstract contract CreditPolicy is LedgerBase, ICreditPolicy {
     }
 
     /// @dev Key recovery: the new key keeps the old one's seniority and pin.
-    function _migrated(address from, address to) internal override {
+    function _migrated(address from, address to) internal virtual override {
         uint256 since = memberSince(from);
         if (since != 0) _recoveredSince[to] = since;
         if (_pinned[from]) {

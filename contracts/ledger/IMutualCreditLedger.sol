@@ -77,6 +77,10 @@ interface IMutualCreditLedger is IMembershipRegistry, IReserveFunding, ICreditPo
     /// @notice Only this region's clearing contract moves balances to and from other regions.
     error LedgerNotClearing(address caller);
 
+    /// @notice A stimulus passes the ledger's bound, whoever sets it: at most `maxExtraCredit`,
+    /// ending by `latestEnd` (now plus the longest duration allowed).
+    error LedgerStimulusOutOfBounds(uint256 extraCredit, uint256 endsAt, uint256 maxExtraCredit, uint256 latestEnd);
+
     /// @notice The one movement event: `from` lost `amount + fee`, `to` gained `amount`, and the
     /// reserve (the ledger's own address) gained `fee`. Payments, batch payments, write-offs (from
     /// the reserve) and key migrations all emit it, so replaying it alone rebuilds every balance.
@@ -131,6 +135,11 @@ interface IMutualCreditLedger is IMembershipRegistry, IReserveFunding, ICreditPo
         uint64 endsAt
     );
 
+    /// @notice The bound on every stimulus changed (the admin's alone: a vote of the constitution's rule).
+    /// @param maxExtraCredit The largest extra credit a stimulus may give, in hundredths.
+    /// @param maxDuration The longest a stimulus may last from when it is set, in seconds.
+    event StimulusBoundSet(uint256 maxExtraCredit, uint64 maxDuration);
+
     /// @notice Payments were paused by `account`.
     /// @param account The pauser.
     event Paused(address account);
@@ -155,7 +164,10 @@ interface IMutualCreditLedger is IMembershipRegistry, IReserveFunding, ICreditPo
     /// @notice A payment that a holder makes through the bonus allowances contract, which alone may
     /// call this: the part paid from an allowance (from the run's council, out of the credit its
     /// allowances hold back) or the part the holder pays in plain units (from the holder). Both follow
-    /// the rules of payment and carry the fee.
+    /// the rules of payment and carry the fee. The holder must be an active member, as any payer: a
+    /// frozen, excluded, migrated or moved holder spends nothing of a council's
+    /// (`LedgerAccountNotActive(holder, status)`).
+    /// @param holder The allowance's holder, who spends.
     /// @param from The run's council, or the holder.
     /// @param to The payee.
     /// @param amount In hundredths.
@@ -163,7 +175,14 @@ interface IMutualCreditLedger is IMembershipRegistry, IReserveFunding, ICreditPo
     /// @param runSpent 0 for plain units. For an allowance: 1 + what its run had spent before. The
     /// fee is then that of the run's spending as a whole (the fee of what it has spent with this
     /// payment, less the fee of what it had spent), so that small pieces cost no more fee.
-    function payForBonus(address from, address to, uint256 amount, bytes32 ref, uint256 runSpent) external;
+    function payForBonus(
+        address holder,
+        address from,
+        address to,
+        uint256 amount,
+        bytes32 ref,
+        uint256 runSpent
+    ) external;
 
     /// @notice The councils' bonus allowances contract, deployed by the ledger's constructor.
     /// @return Its address.
@@ -230,11 +249,23 @@ interface IMutualCreditLedger is IMembershipRegistry, IReserveFunding, ICreditPo
 
     /// @notice A stimulus ("relance"): the members in `scope` may go `extraCredit` further below
     /// zero than their credit limit until `endsAt`, when it ends by itself. A member in several
-    /// scopes gets the largest. Zero ends one early. Governance only (a vote).
+    /// scopes gets the largest. Zero ends one early. Governance only (a vote), and within the
+    /// stimulus bound whoever holds the role: the bound is the ledger's, not the proposer's.
     /// @param scope A region or all, a member kind or all.
-    /// @param extraCredit The extra credit, in hundredths, at most `MAX_AMOUNT`.
-    /// @param endsAt When it ends (a timestamp).
+    /// @param extraCredit The extra credit, in hundredths, at most the bound's.
+    /// @param endsAt When it ends (a timestamp), at most the bound's duration from now.
     function setStimulus(StimulusScope calldata scope, uint256 extraCredit, uint64 endsAt) external;
+
+    /// @notice Sets the bound on every stimulus. The admin's alone (the timelock: a vote under the
+    /// constitution's own rule), never GOVERNANCE_ROLE's, so that no holder of a role can lift it.
+    /// @param maxExtraCredit The largest extra credit, in hundredths, at most `MAX_AMOUNT`.
+    /// @param maxDuration The longest duration from when a stimulus is set, in seconds.
+    function setStimulusBound(uint256 maxExtraCredit, uint64 maxDuration) external;
+
+    /// @notice The bound on every stimulus.
+    /// @return maxExtraCredit The largest extra credit, in hundredths.
+    /// @return maxDuration The longest duration from when it is set, in seconds.
+    function stimulusBound() external view returns (uint256 maxExtraCredit, uint256 maxDuration);
 
     /// @notice The stimulus an account has now: the largest of the scopes it is in, 0 if none.
     /// @param account A member.
@@ -266,7 +297,8 @@ interface IMutualCreditLedger is IMembershipRegistry, IReserveFunding, ICreditPo
     function balanceOf(address account) external view returns (int256);
 
     /// @notice How much `account` can still pay out, fee included: balance + credit limit + a running
-    /// stimulus, less, for a council, the credit its outstanding bonus allowances hold back; or 0.
+    /// stimulus, less, for a council, the credit its outstanding bonus allowances hold back; or 0, and
+    /// always 0 for an account that is not active (frozen, excluded, migrated, moved).
     /// @param account Any address.
     /// @return The available credit in hundredths.
     function availableCredit(address account) external view returns (uint256);

@@ -8,6 +8,7 @@ import {LedgerState} from "./LedgerState.sol";
 import {IReserveFunding} from "./IReserveFunding.sol";
 import {ReserveFunding} from "./ReserveFunding.sol";
 import {CreditPolicy} from "./CreditPolicy.sol";
+import {MembershipRegistry} from "../membership/MembershipRegistry.sol";
 import {BonusAllowances} from "../councils/BonusAllowances.sol";
 import {IBonusAllowances} from "../councils/IBonusAllowances.sol";
 import {PackedAccount} from "../membership/PackedAccount.sol";
@@ -42,6 +43,10 @@ contract MutualCreditLedger is IMutualCreditLedger, ReserveFunding, CreditPolicy
     LedgerState private _state;
     /// @dev Each scope's stimulus: its extra credit (bits 0..63) and its end (bits 64..127).
     mapping(bytes32 scope => uint256 packed) private _stimuli;
+    /// @dev The bound on every stimulus: its largest extra credit (bits 0..63), its longest duration
+    /// (bits 64..127). The ledger holds it, not the constitution alone, so that a holder of
+    /// GOVERNANCE_ROLE, a bug in the constitution or a future proposal kind cannot pass it.
+    uint256 private _stimulusBound;
 
     /// @notice Deploys the ledger with its roles granted and its fee set.
     /// @param admin Holds DEFAULT_ADMIN_ROLE, the one admin (the governance's timelock): grants and
@@ -51,17 +56,28 @@ contract MutualCreditLedger is IMutualCreditLedger, ReserveFunding, CreditPolicy
     /// complete and replayable from its own block.
     /// @param initialFeeBps The payment fee, in basis points, at most `MAX_FEE_BPS`.
     /// @param region This ledger's region number, which its clearing gives the other regions.
+    /// @param maxStimulusCredit The largest extra credit a stimulus may give (see setStimulusBound).
+    /// @param maxStimulusDuration The longest a stimulus may last, in seconds.
     constructor(
         address admin,
         uint48 adminDelay,
         RoleGrant[] memory grants,
         uint256 initialFeeBps,
-        uint16 region
+        uint16 region,
+        uint256 maxStimulusCredit,
+        uint64 maxStimulusDuration
     ) AccessControlDefaultAdminRules(adminDelay, admin) EIP712("NEXT cooperative", "1") {
+        // The staff roles are granted by GOVERNANCE_ROLE (the timelock), so that what members vote is
+        // carried out even where a developer's key keeps the admin; GOVERNANCE_ROLE is the admin's.
+        _setRoleAdmin(REGISTRAR_ROLE, GOVERNANCE_ROLE);
+        _setRoleAdmin(CREDIT_COMMITTEE_ROLE, GOVERNANCE_ROLE);
+        _setRoleAdmin(PAUSER_ROLE, GOVERNANCE_ROLE);
+        _setRoleAdmin(AUDITOR_ROLE, GOVERNANCE_ROLE);
         for (uint256 i = 0; i < grants.length; ++i) {
             _grantRole(grants[i].role, grants[i].account);
         }
         _setFee(initialFeeBps);
+        _setStimulusBound(maxStimulusCredit, maxStimulusDuration);
         _BONUS_ALLOWANCES = new BonusAllowances(this);
         _CLEARING = address(new RegionalClearing(this, region));
     }
@@ -84,9 +100,24 @@ contract MutualCreditLedger is IMutualCreditLedger, ReserveFunding, CreditPolicy
         }
     }
 
+    /// @dev Key recovery: the new key also keeps the old one's allowances, runs and categories.
+    function _migrated(address from, address to) internal override(CreditPolicy, MembershipRegistry) {
+        super._migrated(from, to);
+        _BONUS_ALLOWANCES.carryOver(from, to);
+    }
+
     /// @inheritdoc IMutualCreditLedger
-    function payForBonus(address from, address to, uint256 amount, bytes32 ref, uint256 runSpent) external {
+    function payForBonus(
+        address holder,
+        address from,
+        address to,
+        uint256 amount,
+        bytes32 ref,
+        uint256 runSpent
+    ) external {
         if (msg.sender != address(_BONUS_ALLOWANCES)) revert LedgerNotBonusAllowances(msg.sender);
+        MemberStatus status = _account(holder).status();
+        if (status != MemberStatus.Active) revert LedgerAccountNotActive(holder, status);
         _transfer(from, to, amount, ref, true, runSpent);
     }
 
@@ -272,12 +303,22 @@ contract MutualCreditLedger is IMutualCreditLedger, ReserveFunding, CreditPolicy
         uint256 extraCredit,
         uint64 endsAt
     ) external onlyRole(GOVERNANCE_ROLE) {
-        if (extraCredit > MAX_AMOUNT) revert LedgerCreditLineTooLarge(extraCredit, MAX_AMOUNT);
+        uint256 bound = _stimulusBound;
+        uint256 latestEnd = block.timestamp + (bound >> 64);
+        // Zero ends a stimulus: whenever it says, it gives nothing.
+        if (extraCredit > uint64(bound) || (extraCredit != 0 && endsAt > latestEnd)) {
+            revert LedgerStimulusOutOfBounds(extraCredit, endsAt, uint64(bound), latestEnd);
+        }
         uint16 region = scope.allRegions ? 0 : scope.region;
         MemberKind kind = scope.allKinds ? MemberKind.Individual : scope.kind;
         bytes32 key = _scopeKey(scope.allRegions, region, scope.allKinds, kind);
         _stimuli[key] = extraCredit | (uint256(endsAt) << 64);
         emit StimulusSet(key, scope.allRegions, region, scope.allKinds, kind, extraCredit, endsAt);
+    }
+
+    /// @inheritdoc IMutualCreditLedger
+    function setStimulusBound(uint256 maxExtraCredit, uint64 maxDuration) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setStimulusBound(maxExtraCredit, maxDuration);
     }
 
     /// @inheritdoc IMutualCreditLedger
@@ -319,6 +360,7 @@ contract MutualCreditLedger is IMutualCreditLedger, ReserveFunding, CreditPolicy
     /// @inheritdoc IMutualCreditLedger
     function availableCredit(address account) external view returns (uint256) {
         PackedAccount packed = _account(account);
+        if (packed.status() != MemberStatus.Active) return 0; // the ledger refuses its payments
         (uint256 extra, ) = _stimulus(packed.region(), packed.kind());
         int256 available = packed.balance() + int256(packed.creditLimit() + extra);
         if (packed.kind() == MemberKind.Council) available -= int256(_BONUS_ALLOWANCES.creditHeldBy(account));
@@ -340,6 +382,11 @@ contract MutualCreditLedger is IMutualCreditLedger, ReserveFunding, CreditPolicy
         PackedAccount packed = _account(account);
         if (packed.status() == MemberStatus.None) return (0, 0);
         return _stimulus(packed.region(), packed.kind());
+    }
+
+    /// @inheritdoc IMutualCreditLedger
+    function stimulusBound() external view returns (uint256 maxExtraCredit, uint256 maxDuration) {
+        return (uint64(_stimulusBound), _stimulusBound >> 64);
     }
 
     /// @inheritdoc IMutualCreditLedger
@@ -424,6 +471,12 @@ contract MutualCreditLedger is IMutualCreditLedger, ReserveFunding, CreditPolicy
 
     function _onlyClearing() private view {
         if (msg.sender != _CLEARING) revert LedgerNotClearing(msg.sender);
+    }
+
+    function _setStimulusBound(uint256 maxExtraCredit, uint64 maxDuration) private {
+        if (maxExtraCredit > MAX_AMOUNT) revert LedgerCreditLineTooLarge(maxExtraCredit, MAX_AMOUNT);
+        _stimulusBound = maxExtraCredit | (uint256(maxDuration) << 64);
+        emit StimulusBoundSet(maxExtraCredit, maxDuration);
     }
 
     function _setFee(uint256 newFeeBps) private {

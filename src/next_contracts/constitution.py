@@ -19,6 +19,7 @@ from typing import Any, cast
 
 from eth_typing import ABIFunction
 from eth_utils.abi import function_abi_to_4byte_selector
+from eth_utils.crypto import keccak
 
 from next_contracts import load_artifact
 from next_contracts.vocabulary import MAX_FEE_BPS, ProposalKind
@@ -32,6 +33,7 @@ CALLS: dict[str, dict[str, ProposalKind]] = {
         "setStimulus": ProposalKind.STIMULUS,
         "setDefaultCreditLine": ProposalKind.CREDIT_LINES,
         "setCreditPolicy": ProposalKind.CREDIT_LINES,
+        # A grant or revocation is of its role's kind (ROLE_KINDS): ROLES here only names the call.
         "grantRole": ProposalKind.ROLES,
         "revokeRole": ProposalKind.ROLES,
         "admitCouncil": ProposalKind.ROLES,
@@ -42,12 +44,13 @@ CALLS: dict[str, dict[str, ProposalKind]] = {
         "cancelDefaultAdminTransfer": ProposalKind.CONSTITUTION,
         "changeDefaultAdminDelay": ProposalKind.CONSTITUTION,
         "rollbackDefaultAdminDelay": ProposalKind.CONSTITUTION,
+        "setStimulusBound": ProposalKind.CONSTITUTION,
     },
     "constitution": {
         "setVoteRule": ProposalKind.CONSTITUTION,
         "setCallKind": ProposalKind.CONSTITUTION,
         "setFeeBound": ProposalKind.CONSTITUTION,
-        "setStimulusBound": ProposalKind.CONSTITUTION,
+        "setRoleKinds": ProposalKind.CONSTITUTION,
     },
     "governor": {
         "setVotingDelay": ProposalKind.CONSTITUTION,
@@ -71,6 +74,24 @@ CALLS: dict[str, dict[str, ProposalKind]] = {
     # A relationship with another region: how far each may be in debt to the other, a credit line.
     "clearing": {
         "setRelationship": ProposalKind.CREDIT_LINES,
+    },
+}
+# The kind of granting or revoking each role: the rule of the strongest power the role carries. A
+# role of the kind CONSTITUTION carries out votes (it passes every bound a vote could not), so the
+# Constitution contract lets a vote grant it to the timelock alone. A role named nowhere here cannot
+# be granted by any vote.
+ROLE_KINDS: dict[str, dict[str, ProposalKind]] = {
+    "ledger": {
+        "DEFAULT_ADMIN_ROLE": ProposalKind.CONSTITUTION,  # grants every role, sets the stimulus bound
+        "GOVERNANCE_ROLE": ProposalKind.CONSTITUTION,  # fee, stimulus, projects, councils, regions
+        "CREDIT_COMMITTEE_ROLE": ProposalKind.RESERVE,  # writes debts off against the reserve
+        "REGISTRAR_ROLE": ProposalKind.CREDIT_LINES,  # each member it admits gets the default line
+        "PAUSER_ROLE": ProposalKind.ROLES,  # stops payments, moves nothing
+        "AUDITOR_ROLE": ProposalKind.ROLES,  # reads every account at the gateway, nothing on-chain
+    },
+    "commons": {
+        "DEFAULT_ADMIN_ROLE": ProposalKind.CONSTITUTION,  # the budget, caps, schedule, window, attestors
+        "ATTESTOR_ROLE": ProposalKind.CREDIT_LINES,  # its attestations are paid from the budget
     },
 }
 ARTIFACT_OF = {
@@ -155,3 +176,17 @@ def call_kinds(addresses: Mapping[str, str]) -> list[tuple[str, bytes, int]]:
                 selector = function_abi_to_4byte_selector(cast(ABIFunction, entry))
                 found.append((addresses[contract], selector, functions[entry["name"]].code))
     return found
+
+
+def role_kinds(addresses: Mapping[str, str]) -> list[tuple[str, bytes, int]]:
+    """(target, role id, kind) for every role a vote may grant, at the deployed `addresses`."""
+    return [
+        (addresses[contract], role_id(name), kind.code)
+        for contract, roles in ROLE_KINDS.items()
+        for name, kind in roles.items()
+    ]
+
+
+def role_id(name: str) -> bytes:
+    """The bytes32 id of a role, as the contracts compute it: keccak256 of its name (the admin's is 0)."""
+    return bytes(32) if name == "DEFAULT_ADMIN_ROLE" else keccak(text=name)

@@ -12,6 +12,8 @@ governance roles: only votes change them.
 
 A developer's chain (`DeployConfig.single_operator`) keeps one operator key as admin and
 governance beside the timelock, so that tests and demos can act without a vote; never production.
+The timelock carries out what members vote there too: the staff roles' admin is GOVERNANCE_ROLE,
+which it holds, not the admin key.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from web3 import Web3
 from web3.types import Nonce, TxParams
 
 from next_contracts import BONUS_ALLOWANCES, COMMONS_REWARDS, LEDGER, REGIONAL_CLEARING, Artifact, load_artifact
-from next_contracts.constitution import GovernanceConfig, call_kinds
+from next_contracts.constitution import GovernanceConfig, call_kinds, role_id, role_kinds
 from next_contracts.errors import NextContractsError
 from next_contracts.transact import Sender, calldata, gas_price, send, sender_address, submit
 from next_contracts.vocabulary import Role
@@ -43,11 +45,6 @@ DEFAULT_FEE_BPS = 20  # 0.2% of each payment goes to the insurance reserve
 
 class DeployError(NextContractsError):
     """The deployment could not be made, or what was deployed is not what was built."""
-
-
-def role_id(name: str) -> bytes:
-    """The bytes32 id of a role, as the contract computes it: keccak256 of its name."""
-    return Web3.keccak(text=name)
 
 
 @dataclass(frozen=True)
@@ -134,6 +131,9 @@ class Deployment:
     commons_rewards: ChecksumAddress | None = None  # None in a record written before the commons rewards
     regional_clearing: ChecksumAddress | None = None  # None in a record written before the regions
     region: int = 1
+    # Block 0's hash: it pins the chain (and a clique or QBFT chain's first signers, in its extra
+    # data) for an auditor, who refuses a node serving another. None in a record written before.
+    genesis_hash: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
@@ -168,7 +168,10 @@ def deploy(w3: Web3, deployer: Sender, config: DeployConfig) -> Deployment:
     voted = (Role.GOVERNANCE.value, Role.CREDIT_COMMITTEE.value)
     roles = {**config.roles, **{name: (*config.roles.get(name, ()), timelock) for name in voted}}
     grants = [(role_id(name), address) for name, addresses in roles.items() for address in addresses]
-    ledger, receipt = _create(w3, deployer, LEDGER, admin, config.admin_delay, grants, config.fee_bps, config.region)
+    stimulus_bound = (governance.max_stimulus_credit, governance.max_stimulus_duration)
+    ledger, receipt = _create(
+        w3, deployer, LEDGER, admin, config.admin_delay, grants, config.fee_bps, config.region, *stimulus_bound
+    )
     ledger_functions = w3.eth.contract(ledger, abi=load_artifact(LEDGER).abi).functions
     bonuses = _created_by_ledger(w3, BONUS_ALLOWANCES, ledger_functions.bonusAllowances().call())
     clearing = _created_by_ledger(w3, REGIONAL_CLEARING, ledger_functions.regionalClearing().call())
@@ -178,8 +181,8 @@ def deploy(w3: Web3, deployer: Sender, config: DeployConfig) -> Deployment:
     admins = sorted({admin, timelock})
     commons, _ = _create(w3, deployer, COMMONS_REWARDS, ledger, admins, governance.commons_min_window)
     addresses["commons"] = commons
-    bounds = (governance.fee_bound_bps, governance.max_stimulus_credit, governance.max_stimulus_duration)
-    constitution, _ = _create(w3, deployer, CONSTITUTION, ledger, me, governance.rule_list(), *bounds)
+    rules = governance.rule_list()
+    constitution, _ = _create(w3, deployer, CONSTITUTION, ledger, me, rules, governance.fee_bound_bps)
     addresses["constitution"] = constitution
     settings = (governance.voting_delay, governance.voting_period, governance.quorum_bps)
     governor, _ = _create(w3, deployer, GOVERNOR, ledger, timelock, constitution, settings)
@@ -220,6 +223,7 @@ def deploy(w3: Web3, deployer: Sender, config: DeployConfig) -> Deployment:
         commons_rewards=commons,
         regional_clearing=clearing,
         region=config.region,
+        genesis_hash=HexBytes(w3.eth.get_block(0)["hash"]).to_0x_hex(),
     )
 
 
@@ -249,7 +253,7 @@ def _wire_timelock(w3: Web3, deployer: Sender, addresses: dict[str, ChecksumAddr
     """Names the constitution's calls (at the contracts just deployed) and hands it to the timelock;
     makes the governor the timelock's one proposer, canceller and executor (anyone executes a passed
     proposal through the governor, which holds it to its kind's delay); and has the deployer renounce
-    the timelock's admin: from here on only a vote schedules what the timelock does. The six
+    the timelock's admin: from here on only a vote schedules what the timelock does. The seven
     transactions are independent, so they are sent at once and awaited together."""
     me = sender_address(deployer)
     constitution = w3.eth.contract(addresses["constitution"], abi=load_artifact(CONSTITUTION).abi)
@@ -260,6 +264,7 @@ def _wire_timelock(w3: Web3, deployer: Sender, addresses: dict[str, ChecksumAddr
     )
     calls = [
         (constitution, constitution.functions.setCallKinds(call_kinds(addresses))),
+        (constitution, constitution.functions.setRoleKinds(role_kinds(addresses))),
         (constitution, constitution.functions.transferOwnership(addresses["timelock"])),
         (timelock, timelock.functions.grantRole(proposer, addresses["governor"])),
         (timelock, timelock.functions.grantRole(canceller, addresses["governor"])),

@@ -13,6 +13,7 @@ from functools import cache
 from typing import Any
 
 from eth_abi.abi import decode
+from eth_abi.exceptions import DecodingError
 from eth_utils.abi import function_signature_to_4byte_selector
 from eth_utils.address import is_hex_address, to_checksum_address
 from hexbytes import HexBytes
@@ -42,7 +43,8 @@ class DecodedError:
     args: dict[str, Any]
 
     def __str__(self) -> str:
-        inner = ", ".join(f"{k}={v}" for k, v in self.args.items())
+        # bytes (a role, a reference) as the contracts and block explorers write them: 0x and hex.
+        inner = ", ".join(f"{k}={'0x' + v.hex() if isinstance(v, bytes) else v}" for k, v in self.args.items())
         return f"{self.name}({inner})"
 
 
@@ -101,12 +103,37 @@ def decode_error(data: bytes | str, contract: str = LEDGER) -> DecodedError | No
 def error_from_exception(error: BaseException, contract: str = LEDGER) -> DecodedError | None:
     """The typed error carried by a web3 ContractCustomError (or anything with revert data)."""
     data = getattr(error, "data", None)
-    if isinstance(data, str | bytes) and len(HexBytes(data)) >= 4:
-        return decode_error(data, contract)
-    return None
+    try:  # a node may put its reason string where the revert data goes ("execution reverted")
+        raw = HexBytes(data) if isinstance(data, str | bytes) else b""
+    except ValueError:  # binascii.Error included
+        return None
+    if len(raw) < 4:
+        return None
+    try:
+        return decode_error(raw, contract)
+    except DecodingError:  # a known selector followed by bytes that are not its arguments
+        return None
 
 
 LANGUAGES = ("en", "fr")
+
+# The errors that carry an account's balance, limit or ceiling, by the name of that account's field.
+PRIVATE_FIGURES = {
+    "LedgerCeilingExceeded": "account",
+    "LedgerInsufficientCredit": "account",
+    "LedgerCreditHeld": "council",
+}
+
+
+def withhold_figures(decoded: DecodedError, viewer: str) -> tuple[DecodedError, bool]:
+    """`decoded` as `viewer` may read it, and whether anything was withheld: another account's
+    balance, limit or ceiling left out (a member learns that a payment to someone else cannot pass,
+    never by how much: the payee of a payment over its ceiling, the council of an allowance)."""
+    field = PRIVATE_FIGURES.get(decoded.name)
+    subject = decoded.args.get(field) if field else None
+    if not isinstance(subject, str) or subject.lower() == viewer.lower():
+        return decoded, False
+    return DecodedError(decoded.name, {field: subject}), True  # type: ignore[dict-item]
 
 
 def describe(
@@ -134,9 +161,13 @@ def _english(a: dict[str, Any], amount: Callable[[int], str]) -> dict[str, Calla
         "LedgerAccountNotActive": lambda: f"{a['account']} is {MemberStatus.of(a['status']).words}, not active",
         "LedgerInsufficientCredit": lambda: (
             f"{a['account']} would have {amount(a['balanceAfter'])}, below its limit of {amount(-a['creditLimit'])}"
+            if "creditLimit" in a
+            else f"{a['account']} has not enough credit for it"
         ),
         "LedgerCeilingExceeded": lambda: (
             f"{a['account']} would have {amount(a['balanceAfter'])}, above its ceiling of {amount(a['ceiling'])}"
+            if "ceiling" in a
+            else f"{a['account']} cannot receive this amount now: it would pass its ceiling"
         ),
         "LedgerInvalidAmount": lambda: f"the amount {amount(a['amount'])} is not allowed",
         "LedgerSelfPayment": lambda: f"{a['account']} cannot pay itself",
@@ -155,6 +186,8 @@ def _english(a: dict[str, Any], amount: Callable[[int], str]) -> dict[str, Calla
         "LedgerCreditHeld": lambda: (
             f"{a['council']} would have {amount(a['balanceAfter'])}: its limit of -{amount(a['creditLimit'])} is "
             f"{amount(a['held'])} short of it, held back for the bonus allowances it issued"
+            if "held" in a
+            else f"{a['council']} has not enough credit for it, beside what its bonus allowances hold back"
         ),
         "LedgerNotBonusAllowances": lambda: f"{a['caller']} is not the bonus allowances contract",
         "LedgerNotClearing": lambda: f"{a['caller']} is not this region's clearing",
@@ -178,6 +211,11 @@ def _english(a: dict[str, Any], amount: Callable[[int], str]) -> dict[str, Calla
         ),
         # The councils' bonus allowances.
         "BonusNotRegistrar": lambda: f"{a['caller']} is not a registrar: registrars set the categories",
+        "BonusNotLedger": lambda: f"{a['caller']} is not the ledger: only a key recovery carries allowances over",
+        "LedgerStimulusOutOfBounds": lambda: (
+            f"a stimulus of {amount(a['extraCredit'])} until {a['endsAt']} passes the ledger's bound: "
+            f"at most {amount(a['maxExtraCredit'])}, ending by {a['latestEnd']}"
+        ),
         "BonusInvalidMember": lambda: (
             f"{a['account']} is {MemberStatus.of(a['status']).words} ({MemberKind.of(a['kind']).value}): "
             "this needs an active member (an active council to open a run)"
@@ -310,6 +348,13 @@ def _english(a: dict[str, Any], amount: Callable[[int], str]) -> dict[str, Calla
             f"the constitution does not let members vote on that call ({a['selector'].hex()} on {a['target']})"
         ),
         "ConstitutionCallWithValue": lambda: f"call {a['index']} sends ether: proposals never do",
+        "ConstitutionRoleUnknown": lambda: (
+            f"the constitution does not let members vote on granting {role_name(a['role'])} on {a['target']}"
+        ),
+        "ConstitutionRoleOnlyForTimelock": lambda: (
+            f"{role_name(a['role'])} on {a['target']} carries out the members' votes: it goes to the timelock "
+            f"{a['timelock']} alone, never to {a['account']}"
+        ),
         "ConstitutionFeeAboveBound": lambda: (
             f"a fee of {a['feeBps']} bps is above the constitution's bound of {a['boundBps']} bps"
         ),

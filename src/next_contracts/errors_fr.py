@@ -86,9 +86,13 @@ def sentences(a: dict[str, Any], amount: Callable[[int], str]) -> dict[str, Call
         "LedgerAccountNotActive": lambda: f"{a['account']} {status(a['status'])} : il faut un compte actif",
         "LedgerInsufficientCredit": lambda: (
             f"{a['account']} aurait {amount(a['balanceAfter'])}, sous sa limite de {amount(-a['creditLimit'])}"
+            if "creditLimit" in a
+            else f"{a['account']} n'a pas assez de crédit pour cela"
         ),
         "LedgerCeilingExceeded": lambda: (
             f"{a['account']} aurait {amount(a['balanceAfter'])}, au-dessus de son plafond de {amount(a['ceiling'])}"
+            if "ceiling" in a
+            else f"{a['account']} ne peut pas recevoir ce montant maintenant : il dépasserait son plafond"
         ),
         "LedgerInvalidAmount": lambda: f"le montant {amount(a['amount'])} n'est pas permis",
         "LedgerSelfPayment": lambda: f"{a['account']} ne peut pas se payer lui-même",
@@ -109,6 +113,8 @@ def sentences(a: dict[str, Any], amount: Callable[[int], str]) -> dict[str, Call
         "LedgerCreditHeld": lambda: (
             f"{a['council']} aurait {amount(a['balanceAfter'])} : à sa limite de -{amount(a['creditLimit'])} "
             f"manquent {amount(a['held'])}, réservés pour les allocations qu'elle a émises"
+            if "held" in a
+            else f"{a['council']} n'a pas assez de crédit pour cela, outre ce que ses allocations réservent"
         ),
         "LedgerNotBonusAllowances": lambda: f"{a['caller']} n'est pas le contrat des allocations",
         "LedgerNotClearing": lambda: f"{a['caller']} n'est pas la compensation de cette région",
@@ -131,6 +137,13 @@ def sentences(a: dict[str, Any], amount: Callable[[int], str]) -> dict[str, Call
             f"{a['member']} est {kind(a['kind'])} : seuls les particuliers et les entreprises changent de région"
         ),
         "BonusNotRegistrar": lambda: f"{a['caller']} n'est pas au registre : le registre fixe les catégories",
+        "BonusNotLedger": lambda: (
+            f"{a['caller']} n'est pas le registre des comptes : seule une récupération de clé reporte les allocations"
+        ),
+        "LedgerStimulusOutOfBounds": lambda: (
+            f"une relance de {amount(a['extraCredit'])} jusqu'à {a['endsAt']} sort de la borne du registre : "
+            f"au plus {amount(a['maxExtraCredit'])}, finissant au plus tard à {a['latestEnd']}"
+        ),
         "BonusInvalidMember": lambda: (
             f"{a['account']} {status(a['status'])} ({kind(a['kind'])}) : il faut un membre actif "
             "(une collectivité active pour ouvrir une campagne)"
@@ -266,6 +279,13 @@ def sentences(a: dict[str, Any], amount: Callable[[int], str]) -> dict[str, Call
             f"la constitution ne soumet pas cet appel au vote des membres ({a['selector'].hex()} sur {a['target']})"
         ),
         "ConstitutionCallWithValue": lambda: f"l'appel {a['index']} envoie de l'ether : une proposition jamais",
+        "ConstitutionRoleUnknown": lambda: (
+            f"la constitution ne soumet pas au vote l'attribution de {role_name(a['role'])} sur {a['target']}"
+        ),
+        "ConstitutionRoleOnlyForTimelock": lambda: (
+            f"{role_name(a['role'])} sur {a['target']} exécute les votes des membres : il ne va qu'au timelock "
+            f"{a['timelock']}, jamais à {a['account']}"
+        ),
         "ConstitutionFeeAboveBound": lambda: (
             f"une commission de {pct(a['feeBps'])} dépasse la borne de la constitution, {pct(a['boundBps'])}"
         ),

@@ -23,7 +23,8 @@ from web3.contract import Contract
 
 from next_contracts import COMMONS_REWARDS, LEDGER, load_artifact
 from next_contracts.commons import Claim, evidence_hash, period_of, sign_claim
-from next_contracts.deploy import Deployment, role_id
+from next_contracts.constitution import role_id
+from next_contracts.deploy import Deployment
 from next_contracts.transact import Sender
 from next_contracts.vocabulary import CommonsKind, MemberKind
 from next_node.demo import Community, Phase, ref

@@ -9,7 +9,9 @@ from web3 import Web3
 
 from next_contracts import LEDGER, load_artifact
 from next_contracts.deploy import DeployConfig, Deployment, deploy
-from next_contracts.vocabulary import MemberKind, MemberStatus
+from next_contracts.vocabulary import MemberKind, MemberStatus, Role
+from tests.contracts.governance import SETTINGS, Governance
+from tests.contracts.helpers import kyc
 
 # The Solidity enums' ordinals, as the contract tests pass and compare them.
 INDIVIDUAL, BUSINESS, COUNCIL, SYSTEM = (kind.code for kind in MemberKind)
@@ -107,3 +109,27 @@ def community(ledger, registrar, committee, governor, alice, bob, council):
         ledger.admit(member, INDIVIDUAL, 1, Web3.keccak(text=f"kyc:{member.address}"), sender=registrar)
     ledger.admitCouncil(council, 1, Web3.keccak(text=f"kyc:{council.address}"), sender=governor)
     return ledger
+
+
+@pytest.fixture(scope="session")
+def governed(ape_web3, admin, registrar, committee, pauser, auditor) -> Deployment:
+    """A production-shaped deployment: staff roles to their keys, admin and governance to the timelock."""
+    roles = {
+        Role.REGISTRAR.value: (registrar.address,),
+        Role.CREDIT_COMMITTEE.value: (committee.address,),
+        Role.PAUSER.value: (pauser.address,),
+        Role.AUDITOR.value: (auditor.address,),
+    }
+    return deploy(ape_web3, admin.address, DeployConfig(roles=roles, fee_bps=20, governance=SETTINGS))
+
+
+@pytest.fixture
+def gov(ape_web3, governed, registrar, committee, alice, bob, council, stranger) -> Governance:
+    """Four voting members (alice, bob, a business named council, the stranger) under the governed
+    deployment (a registrar cannot admit a real council there: only a vote does)."""
+    g = Governance(ape_web3, governed)
+    g.act(committee, g.ledger.functions.setDefaultCreditLine(INDIVIDUAL, 100_000, 5_000_000))
+    for member, kind in ((alice, INDIVIDUAL), (bob, INDIVIDUAL), (council, BUSINESS), (stranger, INDIVIDUAL)):
+        g.act(registrar, g.ledger.functions.admit(member.address, kind, 1, kyc(member.address)))
+    g.wait(1)
+    return g

@@ -243,7 +243,7 @@ def test_a_holder_holds_at_most_eight_live_allowances(town, council, alice):
 def test_only_the_allowances_contract_pays_for_a_bonus(town, community, council, alice, shops):
     bookshop, _ = shops
     with ape.reverts(community.LedgerNotBonusAllowances, caller=alice.address):
-        community.payForBonus(council, bookshop, 1, ref("theft"), 1, sender=alice)
+        community.payForBonus(alice, council, bookshop, 1, ref("theft"), 1, sender=alice)
     assert community.bonusAllowances() == town.address and town.LEDGER() == community.address
 
 
@@ -258,3 +258,65 @@ def test_a_frozen_council_or_payee_stops_the_spending_in_words(town, community, 
     community.freeze(council, sender=registrar)
     with ape.reverts(community.LedgerAccountNotActive, account=council.address):
         town.spend(bookshop, 100, 0, ref("x"), sender=alice)
+
+
+@pytest.mark.parametrize("change", ["freeze", "exclude", "migrate"])
+def test_a_holder_who_is_no_longer_active_cannot_spend_the_councils_money(
+    town, community, registrar, council, alice, shops, accounts, change
+):
+    """The contract refuses it, not only the relay: a frozen, excluded or migrated (old) key held
+    allowances and spent them straight over RPC."""
+    bookshop, _ = shops
+    run_id = open_run(town, council)
+    town.issue(run_id, [alice], [1_000], sender=council)
+    args = (alice, accounts.generate_test_account()) if change == "migrate" else (alice,)
+    getattr(community, change)(*args, sender=registrar)
+    status = community.accountOf(alice).status
+    # Plain units allowed too: a migrated key's allowances went to its new key, so its part would be plain.
+    with ape.reverts(community.LedgerAccountNotActive, account=alice.address, status=status):
+        town.spend(bookshop, 100, 100, ref("after"), sender=alice)
+    assert town.runOf(run_id).spent == 0 and community.balanceOf(council) == 0
+
+
+def new_key(accounts, funder):
+    """A fresh test account with ether for ape's gas price (the ledger asks none)."""
+    key = accounts.generate_test_account()
+    funder.transfer(key, 10**18)
+    return key
+
+
+def test_a_key_recovery_carries_allowances_runs_and_categories_to_the_new_key(
+    town, community, registrar, council, alice, shops, accounts, admin
+):
+    bookshop, _ = shops
+    run_id = open_run(town, council, categories=CULTURE)
+    town.issue(run_id, [alice], [10_000], sender=council)
+    held = town.creditHeldBy(council)
+    alice_now, council_now = new_key(accounts, admin), new_key(accounts, admin)
+
+    receipt = community.migrate(alice, alice_now, sender=registrar)
+    carried = only_event(receipt, town.AllowancesCarried)
+    assert (carried["from"], carried.to) == (alice.address, alice_now.address)
+    assert town.allowancesOf(alice) == [] and town.allowancesOf(alice_now)[0].remaining == 10_000
+
+    community.migrate(council, council_now, sender=registrar)
+    assert town.runOf(run_id).council == council_now.address
+    assert town.creditHeldBy(council) == 0 and town.creditHeldBy(council_now) == held
+    assert town.outstandingOf(council_now) == 10_000
+
+    town.spend(bookshop, 4_000, 0, ref("book"), sender=alice_now)
+    assert community.balanceOf(council_now) == -4_008 and community.balanceOf(council) == 0
+    # The new council key issues in its run; the old one holds none.
+    town.issue(run_id, [alice_now], [1_000], sender=council_now)
+    with ape.reverts(town.BonusNotRunCouncil, runId=run_id, caller=council.address):
+        town.issue(run_id, [alice_now], [1_000], sender=council)
+
+    # A business's new key keeps its categories.
+    new_shop = accounts.generate_test_account()
+    community.migrate(bookshop, new_shop, sender=registrar)
+    assert town.categoriesOf(new_shop) == (CULTURE | LOCAL_SHOP, 1) and town.categoriesOf(bookshop) == (0, 0)
+
+
+def test_only_the_ledger_carries_allowances_over(town, alice, bob):
+    with ape.reverts(town.BonusNotLedger, caller=alice.address):
+        town.carryOver(alice, bob, sender=alice)

@@ -123,6 +123,16 @@ class BonusMachine(LedgerMachine):
         self.pending_fees += fee
         return None
 
+    def migrated(self, old: str, new: str) -> None:
+        """The ledger carries the old key's allowances, its runs (a council's) and its categories."""
+        if old in self.bonus.places:
+            self.bonus.places[new] = self.bonus.places.pop(old)
+        for run in self.bonus.runs:
+            if run.council == old:
+                run.council = new
+        if old in self.bonus.categories:
+            self.bonus.categories[new] = self.bonus.categories.pop(old)
+
     # rules -------------------------------------------------------------------------------------
 
     @initialize(days=st.integers(1, 60), amounts=st.lists(st.integers(1, 60_000), min_size=2, max_size=2))
@@ -190,6 +200,8 @@ class BonusMachine(LedgerMachine):
         available = max(0, council.balance + council.limit - self.held(run.council)) if council.kind == COUNCIL else 0
         places = copy.deepcopy(self.bonus.places)
         error = "BonusRunExpired" if run.expires_at <= self.now else None
+        if error is None and council.status != ACTIVE:
+            error = "BonusInvalidMember"  # the council itself, no longer active
         for holder, amount in zip(holders, amounts, strict=True):
             if error:
                 break
@@ -244,12 +256,16 @@ class BonusMachine(LedgerMachine):
         self.pending_fees = 0
         error = "BonusSelfPayment" if holder == payee else None
         left, used_by = amount, []
+        holder_active = self.model.get(holder, Member()).status == ACTIVE
         if error is None and self.bonus.categories.get(payee, (0, 0))[0]:
             for place in places.get(holder, []):
                 if left == 0:
                     break
                 if not self.live(place) or not self.takes(place, payee):
                     continue
+                if not holder_active:  # the ledger refuses it at the first allowance it would spend
+                    error = "LedgerAccountNotActive"
+                    break
                 used = min(place.remaining, left)
                 place.remaining -= used
                 left -= used
@@ -262,6 +278,8 @@ class BonusMachine(LedgerMachine):
                     break
         if error is None and left > plain:
             error = "BonusAllowanceShort"
+        if error is None and left and not holder_active:  # checked before the payment's own rules
+            error = "LedgerAccountNotActive"
         if error is None and left:
             error = self.payment_error(trial, holder, payee, left)
         call = self.bonuses.functions.spend(payee, amount, plain, b"\x02" * 32)
@@ -302,6 +320,8 @@ class BonusMachine(LedgerMachine):
         for run_id, run in enumerate(self.bonus.runs, start=1):
             on_chain = functions.runOf(run_id).call()
             assert (on_chain[4], on_chain[5]) == (run.issued, run.spent) and run.spent <= run.issued, f"run {run_id}"
+            if run.expires_at > self.now:  # a live run follows its council's key through a recovery
+                assert on_chain[0] == run.council, f"run {run_id}"
         for council in {run.council for run in self.bonus.runs}:
             outstanding = sum(
                 r.outstanding for r in self.bonus.runs if r.council == council and r.expires_at > self.now

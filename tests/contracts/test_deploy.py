@@ -6,7 +6,8 @@ import pytest
 from web3 import Web3
 
 from next_contracts import LEDGER, load_artifact
-from next_contracts.deploy import ROLE_NAMES, DeployConfig, DeployError, Deployment, deploy, role_id
+from next_contracts.constitution import role_id
+from next_contracts.deploy import ROLE_NAMES, DeployConfig, DeployError, Deployment, deploy
 from next_contracts.vocabulary import ProposalKind
 
 

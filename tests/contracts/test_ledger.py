@@ -446,18 +446,31 @@ def test_deploy_grants_configured_roles(ledger, admin, registrar, committee, gov
         assert not ledger.hasRole(role(name), stranger)
 
 
-def test_admin_grants_and_revokes_roles(ledger, admin, stranger):
-    ledger.grantRole(role("REGISTRAR_ROLE"), stranger, sender=admin)
+def test_governance_grants_and_revokes_staff_roles_and_the_admin_grants_governance(ledger, admin, governor, stranger):
+    """Staff roles are GOVERNANCE_ROLE's to grant (the timelock's: what members vote is carried out
+    even where a developer's key keeps the admin); GOVERNANCE_ROLE is the admin's."""
+    for name in ("REGISTRAR_ROLE", "CREDIT_COMMITTEE_ROLE", "PAUSER_ROLE", "AUDITOR_ROLE"):
+        assert ledger.getRoleAdmin(role(name)) == role("GOVERNANCE_ROLE")
+    assert ledger.getRoleAdmin(role("GOVERNANCE_ROLE")) == b"\x00" * 32
+    ledger.grantRole(role("REGISTRAR_ROLE"), stranger, sender=governor)
     ledger.admit(admin, INDIVIDUAL, 1, kyc("admin"), sender=stranger)
-    ledger.revokeRole(role("REGISTRAR_ROLE"), stranger, sender=admin)
+    ledger.revokeRole(role("REGISTRAR_ROLE"), stranger, sender=governor)
     with ape.reverts(
         ledger.AccessControlUnauthorizedAccount, account=stranger.address, neededRole=role("REGISTRAR_ROLE")
     ):
         ledger.freeze(admin, sender=stranger)
+    with ape.reverts(
+        ledger.AccessControlUnauthorizedAccount, account=admin.address, neededRole=role("GOVERNANCE_ROLE")
+    ):
+        ledger.grantRole(role("REGISTRAR_ROLE"), stranger, sender=admin)
+    with ape.reverts(ledger.AccessControlUnauthorizedAccount, account=governor.address, neededRole=b"\x00" * 32):
+        ledger.grantRole(role("GOVERNANCE_ROLE"), stranger, sender=governor)
 
 
 def test_grant_role_by_non_admin_reverts(ledger, registrar, stranger):
-    with ape.reverts(ledger.AccessControlUnauthorizedAccount, account=registrar.address, neededRole=b"\x00" * 32):
+    with ape.reverts(
+        ledger.AccessControlUnauthorizedAccount, account=registrar.address, neededRole=role("GOVERNANCE_ROLE")
+    ):
         ledger.grantRole(role("REGISTRAR_ROLE"), stranger, sender=registrar)
 
 

@@ -372,6 +372,10 @@ class LedgerMachine(RuleBasedStateMachine):
             self.model[new_address] = copy.copy(old)  # turnover received and pin included
             # The old key keeps its pin on-chain (nothing reads it again), its turnover goes.
             self.model[old_address] = Member(0, 0, 0, MIGRATED, old.kind, old.region, pinned=old.pinned)
+            self.migrated(old_address, new_address)
+
+    def migrated(self, old: str, new: str) -> None:
+        """A key recovery went through: what else follows the member to its new key (a subclass's)."""
 
     @precondition(lambda self: self.model)
     @rule(i=st.integers(0, 10**6), default_first=st.booleans())

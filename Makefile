@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 SOLC_BIN := $(CURDIR)/scripts/solc/bin
+SOLC_VERSION := 0.8.30
 NPM_BIN := $(CURDIR)/node_modules/.bin
 
 # py-solc-x and ape-solidity find the solcjs wrapper here; ape-foundry finds anvil on PATH.
@@ -22,7 +23,7 @@ WEB_DIST := src/next_node/web/dist/index.html
 
 .PHONY: setup geth postgres chromium webapp run demo network test test-deep lint artifacts bench-gas gas-snapshot bench-index bench-api bench-e2e bench-network bench-sign bench-audit bench-smoke clean
 
-setup: $(PY_STAMP) $(JS_STAMP) $(BIN)/anvil geth $(WEB_DIST)
+setup: $(PY_STAMP) $(JS_STAMP) $(BIN)/anvil $(BIN)/solc-v$(SOLC_VERSION) geth $(WEB_DIST)
 
 # The members' web app (webapp/), bundled with ethers.js by esbuild from npm into the folder the
 # gateway serves at /app/: nothing is fetched from outside at run time.
@@ -50,6 +51,11 @@ $(BIN)/anvil: $(JS_STAMP) $(PY_STAMP)
 	@anvil=$$(ls $(CURDIR)/node_modules/@foundry-rs/anvil-*/bin/anvil 2>/dev/null | head -n 1); \
 	  test -n "$$anvil" || { echo "no anvil binary for this platform in node_modules/@foundry-rs" >&2; exit 1; }; \
 	  ln -sf "$$anvil" $@
+
+# The pinned solcjs wrapper beside the installed commands, where next_contracts.build.find_solc looks
+# when SOLCX_BINARY_PATH is not set: an installed `next-audit` rebuilds the contracts by itself.
+$(BIN)/solc-v$(SOLC_VERSION): $(PY_STAMP)
+	ln -sf $(SOLC_BIN)/solc-v$(SOLC_VERSION) $@
 
 # -checklinkname=0: geth's memsize dependency links a runtime symbol that Go 1.23 and later refuse.
 geth:
@@ -97,9 +103,10 @@ test: setup postgres chromium
 	@# Last, every benchmark once at a tiny size, so that none can silently break.
 	$(MAKE) --no-print-directory bench-smoke
 
-# The deeper fuzzing run: many more examples of the stateful ledger test.
+# The deeper run: many more examples of the stateful tests, and the audit of the demo seeded on a
+# network of three validators.
 test-deep: setup postgres
-	HYPOTHESIS_PROFILE=deep $(BIN)/python -m pytest tests/contracts -q -p no:warnings -m deep
+	HYPOTHESIS_PROFILE=deep $(BIN)/python -m pytest tests -q -p no:warnings -m deep
 
 lint: setup
 	$(BIN)/ruff check --fix src scripts bench tests

@@ -44,6 +44,8 @@ RUN_OPENED = keccak(text="BonusRunOpened(uint256,address,uint64,uint64,uint16[4]
 ISSUED = keccak(text="AllowanceIssued(uint256,address,uint256)")
 SPENT = keccak(text="AllowanceSpent(uint256,address,address,uint256,bytes32)")
 CATEGORIES_SET = keccak(text="CategoriesSet(address,uint64,uint16)")
+CARRIED = keccak(text="AllowancesCarried(address,address)")
+MIGRATED = 4  # MemberStatus.Migrated
 
 
 def fee(amount: int, fee_bps: int) -> int:
@@ -104,6 +106,8 @@ class BonusAudit:
             self._spent(topics, data)
         elif name == CATEGORIES_SET:
             self._categories(topics, data)
+        elif name == CARRIED:
+            self._carried(topics)
         else:
             self.rules.fail(tx.tx_hash, f"an event the bonus allowances do not declare: {name.hex() or '-'}")
 
@@ -182,6 +186,10 @@ class BonusAudit:
         bits, region = self.categories.get(payee, (0, 0))
         if self.tx.sender != holder:
             self.authority.fail(holder, f"its allowance spent by {self.tx.sender} {self._where()}")
+        status = self.ledger.account(holder).status
+        if status != ACTIVE:  # frozen, excluded, migrated or moved: the council's money is not its to spend
+            self.rules.fail(holder, f"spent {amount} of bonus run {run_id}'s allowance while not active "
+                            f"(status {status}) {self._where()}")  # fmt: skip
         if amount == 0 or amount > left or run.expires_at <= self.tx.block_time or not run.takes(bits, region):
             self.rules.fail(
                 holder,
@@ -204,6 +212,20 @@ class BonusAudit:
         if bits and (member.status != ACTIVE or region != member.region):
             self.rules.fail(account, f"put in categories {bits} (region {region}) while not active {self._where()}")
         self.categories[account] = (bits, region) if bits else (0, 0)
+
+    def _carried(self, topics: list[bytes]) -> None:
+        """A key recovery: the old key's allowances, runs and categories are the new key's."""
+        old, new = word_address(topics[1]), word_address(topics[2])
+        self.authority.checked += 1
+        if self.ledger.account(old).status != MIGRATED or self.ledger.account(old).successor != new:
+            self.authority.fail(old, f"its allowances carried to {new}, not its recovered key, {self._where()}")
+        for holder, run_id in [key for key in self.remaining if key[0] == old]:
+            self.remaining[(new, run_id)] = self.remaining.pop((holder, run_id))
+        for run in self.runs.values():
+            if run.council == old:
+                run.council = new
+        if old in self.categories:
+            self.categories[new] = self.categories.pop(old)
 
     def figures(self) -> dict[str, Any]:
         return {

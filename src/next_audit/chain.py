@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 import rlp
+from eth_account import Account
 from eth_bloom.bloom import BloomFilter
 from eth_utils.crypto import keccak
 from rlp.codec import encode_raw
@@ -67,6 +68,7 @@ class LedgerTransaction:
     commons_input: bytes = b""
     # The logs of the region's clearing with the other regions, as (topics, data), in log order.
     clearing_logs: list[tuple[list[bytes], bytes]] = field(default_factory=list)
+    clearing_log_indexes: list[int] = field(default_factory=list)  # each clearing log's index in its block
 
 
 def hexbytes(value: str) -> bytes:
@@ -201,6 +203,7 @@ class ChainVerifier:
         self.on_block = on_block or (lambda _n: None)
         self.on_header = on_header or (lambda _n, _b: None)  # the consensus check, block by block
         self.hashes: dict[int, str] = {}
+        self._raw: dict[str, bytes] = {}
 
     def walk(self, to_block: int, ledger_from: int) -> Iterator[LedgerTransaction]:
         self._parent: str | None = None  # the hash of the block before the next one checked
@@ -265,6 +268,7 @@ class ChainVerifier:
     def _verify_bodies(self, number: int, block: dict[str, Any], receipts: list[dict[str, Any]]) -> None:
         subject = f"block {number}"
         encoded = []
+        self._raw = {}  # this block's signed transactions, as their hashes prove them
         for tx in block["transactions"]:
             try:
                 raw = encode_transaction(tx)
@@ -274,6 +278,7 @@ class ChainVerifier:
             if "0x" + keccak(raw).hex() != tx["hash"]:
                 self.check.fail(subject, f"transaction {tx['hash']} is not the hash of its fields")
             encoded.append(raw)
+            self._raw[tx["hash"]] = raw
         if trie_root(encoded) != hexbytes(block["transactionsRoot"]):
             self.check.fail(subject, "its transactions do not hash to its transactions root")
         if len(receipts) != len(block["transactions"]):
@@ -314,14 +319,11 @@ class ChainVerifier:
                 for log in receipt["logs"]
                 if log["address"].lower() == self.commons
             ]
-            clearing_logs = [
-                ([hexbytes(t) for t in log["topics"]], hexbytes(log["data"]))
-                for log in receipt["logs"]
-                if log["address"].lower() == self.clearing
-            ]
+            clearing_mine = [log for log in receipt["logs"] if log["address"].lower() == self.clearing]
+            clearing_logs = [([hexbytes(t) for t in log["topics"]], hexbytes(log["data"])) for log in clearing_mine]
             if logs or governance or bonus_logs or commons_logs or clearing_logs:
                 to = tx["to"].lower() if tx.get("to") else None
-                sender = tx["from"].lower()
+                sender = self._signer(number, tx)
                 yield LedgerTransaction(
                     block_number=number,
                     block_time=integer(block["timestamp"]),
@@ -329,16 +331,49 @@ class ChainVerifier:
                     sender=sender,
                     to=to,
                     logs=logs,
-                    caller=sender
-                    if to in (self.ledger, None) or not logs  # a vote alone touches no ledger: no trace
-                    else self._traced_caller(tx["hash"]),
+                    caller=self._caller(tx["hash"], to, sender, bool(logs), bool(clearing_logs)),
                     log_indexes=[integer(log["logIndex"]) for log in mine],
                     governance_logs=governance,
                     bonus_logs=bonus_logs,
                     commons_logs=commons_logs,
                     commons_input=hexbytes(tx["input"]) if commons_logs and to == self.commons else b"",
                     clearing_logs=clearing_logs,
+                    clearing_log_indexes=[integer(log["logIndex"]) for log in clearing_mine],
                 )
+
+    def _signer(self, number: int, tx: dict[str, Any]) -> str:
+        """Who signed `tx`, recovered from its signature over the fields its hash proves, never the
+        node's word for it ("from"), which must agree."""
+        raw = self._raw.get(tx["hash"])
+        try:
+            signer = str(Account.recover_transaction(raw)).lower() if raw is not None else None
+        except (ValueError, TypeError, rlp.DecodingError) as error:
+            self.check.fail(f"block {number}", f"transaction {tx['hash']}'s signature does not recover: {error}")
+            return str(tx["from"]).lower()
+        if signer is None:
+            return str(tx["from"]).lower()  # not re-encoded: already failed in _verify_bodies
+        if signer != str(tx["from"]).lower():
+            self.check.fail(f"block {number}", f"transaction {tx['hash']} was signed by {signer}, not by "
+                            f"{tx['from']} as the node says")  # fmt: skip
+        return signer
+
+    def _caller(self, tx_hash: str, to: str | None, sender: str, ledger_logs: bool, clearing_logs: bool) -> str | None:
+        """The ledger's msg.sender, read from the transaction itself (an auditor's node need not
+        trace, and geth's does not): the sender when it called the ledger (or touched no ledger);
+        each of the cooperative's contracts when the transaction went to it, since each calls the
+        ledger itself and nothing else calls the ledger for it; the clearing when its own events say
+        it moved balances (a payment across regions begun at another region's clearing); a vote's
+        execution is the governance audit's to name (the timelock). Else the node's call tracer, if
+        it has one."""
+        if to in (self.ledger, None) or not ledger_logs:
+            return sender
+        if to is not None and to in (self.bonuses, self.commons, self.clearing):
+            return to
+        if self.clearing is not None and clearing_logs:
+            return self.clearing
+        if to in self.governance:
+            return None
+        return self._traced_caller(tx_hash)
 
     def _traced_caller(self, tx_hash: str) -> str | None:
         """Who called the ledger inside a transaction sent to another contract, by the node's call

@@ -34,9 +34,10 @@ from next_contracts import (
     without_immutables,
 )
 from next_contracts.build import SHIPPED, BuildError, compile_standard, find_solc, standard_input
-from next_contracts.deploy import CONSTITUTION, GOVERNOR, TIMELOCK, Deployment, role_id
+from next_contracts.constitution import role_id
+from next_contracts.deploy import CONSTITUTION, GOVERNOR, TIMELOCK, Deployment
 
-CONSTRUCTOR_TYPES = ["address", "uint48", "(bytes32,address)[]", "uint256", "uint16"]
+CONSTRUCTOR_TYPES = ["address", "uint48", "(bytes32,address)[]", "uint256", "uint16", "uint256", "uint64"]
 
 
 def rebuild(sources: Path | None, solc: Path | None, name: str = LEDGER) -> dict[str, Any]:
@@ -176,6 +177,8 @@ def _verify_governance(
             continue
         check.checked += 1
         code = bytes.fromhex(rpc.call("eth_getCode", address, hex(block))[2:])
+        if not code:  # created by the deployment's later transactions, after the audited block (--at)
+            code = bytes.fromhex(rpc.call("eth_getCode", address, "latest")[2:])
         deployed = built[name]["evm"]["deployedBytecode"]
         rebuilt = bytes.fromhex(deployed["object"])
         if without_immutables(code, immutable_ranges(deployed.get("immutableReferences", {}))) != rebuilt:
@@ -210,7 +213,9 @@ def _verify_creation(rpc: Rpc, deployment: Deployment, creation: bytes, check: C
         check.fail(subject, "its creation code is not the code the sources build")
         return
     try:
-        admin, admin_delay, grants, fee_bps, region = decode(CONSTRUCTOR_TYPES, data[len(creation) :])
+        admin, admin_delay, grants, fee_bps, region, max_stimulus, max_duration = decode(
+            CONSTRUCTOR_TYPES, data[len(creation) :]
+        )
     except Exception as error:
         check.fail(subject, f"its constructor arguments do not decode: {error}")
         return
@@ -224,16 +229,20 @@ def _verify_creation(rpc: Rpc, deployment: Deployment, creation: bytes, check: C
         sorted((bytes(role), account.lower()) for role, account in grants),
         fee_bps,
         region,
+        (max_stimulus, max_duration),
     )
+    governance = config.get("governance", {})
     stated = (
         str(config.get("admin", "")).lower(),
         config.get("admin_delay"),
         expected_grants,
         config.get("fee_bps"),
         config.get("region", 1),
+        (governance.get("max_stimulus_credit"), governance.get("max_stimulus_duration")),
     )
     if actual != stated:
         check.fail(
             subject,
-            "its constructor arguments (admin, admin delay, role grants, fee, region) are not the record's",
+            "its constructor arguments (admin, admin delay, role grants, fee, region, stimulus bound) are not the "
+            "record's",
         )

@@ -10,7 +10,7 @@ below B (a rewound chain), it answers 409 and the gateway checks are reported as
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import requests
@@ -65,10 +65,13 @@ class Gateway:
         except ValueError as error:
             raise GatewayError(f"GET {path}: the answer is not JSON") from error
 
-    def stats(self) -> dict[str, Any]:
-        stats: dict[str, Any] = self.get("/stats")
+    def stats(self, at_block: int | None = None) -> dict[str, Any]:
+        """/stats now, or as it was at an earlier indexed block (staff)."""
+        stats: dict[str, Any] = self.get("/stats", **({"at_block": at_block} if at_block is not None else {}))
         if not isinstance(stats.get("indexed_block"), int):
             raise GatewayError("GET /stats: no indexed_block in the answer")
+        if at_block is not None and stats["indexed_block"] != at_block:
+            raise GatewayError(f"GET /stats?at_block={at_block} answered for block {stats['indexed_block']}")
         return stats
 
     def settled_stats(self) -> dict[str, Any]:
@@ -115,7 +118,11 @@ def _detail(response: requests.Response) -> str:
         return response.text[:200]
 
 
-def compare_accounts(gateway: Gateway, replayed: Ledger, block: int, check: Check) -> None:
+def compare_accounts(
+    gateway: Gateway, replayed: Ledger, block: int, check: Check, available: Callable[[str], int]
+) -> None:
+    """Each account the gateway serves at `block` against the replay's; `available` is the replay's
+    available credit of an address (the ledger's rule: Replayer.available)."""
     members = {address: a for address, a in replayed.accounts.items() if a.status != NONE}
     seen = set()
     for item in gateway.accounts(block):
@@ -129,7 +136,7 @@ def compare_accounts(gateway: Gateway, replayed: Ledger, block: int, check: Chec
         expected = {
             "balance": mine.balance,
             "credit_limit": mine.credit_limit,
-            "available_credit": max(mine.balance + mine.credit_limit, 0),
+            "available_credit": available(address),
             "ceiling": mine.ceiling,
             "status": STATUSES[mine.status],
             "kind": KINDS[mine.kind],

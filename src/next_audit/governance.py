@@ -47,6 +47,9 @@ QUORUM_UPDATED = _topic("QuorumNumeratorUpdated(uint256,uint256)")
 RULE_SET = _topic("VoteRuleSet(uint8,uint16,uint16,uint32)")
 CALL_KIND_SET = _topic("CallKindSet(address,bytes4,uint8)")
 FEE_BOUND_SET = _topic("FeeBoundSet(uint256)")
+ROLE_KIND_SET = _topic("RoleKindSet(address,bytes32,uint8)")
+ROLE_CALLS = (keccak(text="grantRole(bytes32,address)")[:4], keccak(text="revokeRole(bytes32,address)")[:4])
+CONSTITUTION_KIND = 4  # ProposalKind.Constitution: a role of this kind goes to the timelock alone
 
 
 @dataclass
@@ -74,6 +77,7 @@ class GovernanceAudit:
         self.check = check
         self.rules: dict[int, tuple[int, int, int]] = {}  # kind: (quorum, support, delay)
         self.call_kinds: dict[tuple[str, bytes], int] = {}
+        self.role_kinds: dict[tuple[str, bytes], int] = {}  # (contract, role): the kind of its grants
         self.fee_bound = BPS
         self.general_quorum: list[tuple[int, int]] = []  # (time, bps), as the governor checkpoints it
         self.roll: list[tuple[int, int]] = []  # (time, active members), after each change
@@ -91,6 +95,7 @@ class GovernanceAudit:
             RULE_SET: self._rule,
             CALL_KIND_SET: self._call_kind,
             FEE_BOUND_SET: self._fee_bound,
+            ROLE_KIND_SET: self._role_kind,
         }
         self.handlers = handlers
 
@@ -144,6 +149,21 @@ class GovernanceAudit:
         (kind,) = decode(["uint8"], data)
         self.call_kinds[("0x" + topics[1][-20:].hex(), topics[2][:4])] = kind
 
+    def _role_kind(self, tx: LedgerTransaction, topics: list[bytes], data: bytes) -> None:
+        (kind,) = decode(["uint8"], data)
+        self.role_kinds[("0x" + topics[1][-20:].hex(), bytes(topics[2]))] = kind
+
+    def _role_call_kind(self, proposal_id: int, target: str, calldata: bytes) -> int:
+        """A grant or revocation is of its role's kind; a role of the constitution's kind is granted
+        to the timelock alone (as the Constitution contract decides, checked again here)."""
+        role, account = bytes(calldata[4:36]), "0x" + bytes(calldata[48:68]).hex()
+        kind = self.role_kinds.get((target, role), 0)  # 0: named nowhere, failed as an unknown call
+        granted = calldata[:4] == ROLE_CALLS[0]
+        if kind == CONSTITUTION_KIND and granted and account != self.timelock:
+            self.check.fail(f"proposal {proposal_id:#x}", f"grants 0x{role.hex()} on {target}, which carries out "
+                            f"votes, to {account}, not to the timelock")  # fmt: skip
+        return kind
+
     def _fee_bound(self, tx: LedgerTransaction, topics: list[bytes], data: bytes) -> None:
         (self.fee_bound,) = decode(["uint256"], data)
 
@@ -157,6 +177,8 @@ class GovernanceAudit:
             target = target.lower()
             selector = bytes(calldata[:4])
             kind = self.call_kinds.get((target, selector), 0)
+            if kind and selector in ROLE_CALLS:
+                kind = self._role_call_kind(proposal_id, target, bytes(calldata))
             if kind == 0 or value != 0:
                 self.check.fail(f"proposal {proposal_id:#x}", f"proposes a call the constitution does not name "
                                 f"({selector.hex()} on {target}, value {value}) in {tx.tx_hash}")  # fmt: skip

@@ -19,11 +19,26 @@ from eth_utils.abi import event_abi_to_log_topic
 
 from next_audit.bonuses import SPENT
 from next_audit.chain import LedgerTransaction
+from next_audit.clearing import EVENTS as CLEARING_EVENTS
 from next_audit.commons import REWARD_PAID
 from next_audit.replay import KINDS, ROLES, STATUSES
 from next_audit.report import Check
 
 WHERE = ("block_number", "block_time")
+MOVED = 5  # MemberStatus.Moved
+# The kind each clearing event gives the ledger movement just before it (the indexer's KIND_NAMED).
+CLEARING_KINDS = {
+    topic: kind
+    for topic, (name, _inputs) in CLEARING_EVENTS.items()
+    for event, kind in (
+        ("PaidAcross", "across"),
+        ("ReceivedAcross", "across"),
+        ("PassedThrough", "clearing"),
+        ("Netted", "clearing"),
+        ("MemberArrived", "move"),
+    )
+    if name == event
+}
 # The gateway's event tables and the fields of their rows (beyond tx_hash and log_index, the key).
 TABLES: dict[str, tuple[str, ...]] = {
     "transfers": (*WHERE, "from_address", "to_address", "amount", "fee", "ref", "kind"),
@@ -33,7 +48,9 @@ TABLES: dict[str, tuple[str, ...]] = {
     "write_offs": (*WHERE, "account", "debt", "covered", "uncovered", "ref"),
     "fee_changes": (*WHERE, "previous_fee_bps", "new_fee_bps"),
     "role_changes": (*WHERE, "role", "account", "sender", "granted"),
-    "ledger_events": (*WHERE, "event", "account", "kind", "credit_limit", "ceiling"),
+    "ledger_events": (
+        *WHERE, "event", "account", "kind", "credit_limit", "ceiling", "region", "extra_credit", "ends_at"
+    ),
 }  # fmt: skip
 Key = tuple[str, int]  # (tx hash, log index)
 
@@ -66,6 +83,9 @@ class HistoryRecorder:
         spendings = sorted(index for index, topics, _ in tx.bonus_logs if topics and topics[0] == SPENT)
         # A reward paid is the commons account's payment in the same transaction: a "reward".
         rewarded = any(topics and topics[0] == REWARD_PAID for topics, _ in tx.commons_logs)
+        transfers: list[tuple[int, dict[str, Any]]] = []  # (log index, row), in log order
+        made_rows: list[tuple[str, int, dict[str, Any]]] = []
+        namers: list[tuple[int, str]] = []  # (log index, kind): an event naming the movement before it
         for position, (decoded, log_index) in enumerate(zip(names, tx.log_indexes, strict=True)):
             if decoded is None:
                 continue  # not an event of the ledger's ABI: ledger.rules names it
@@ -80,7 +100,25 @@ class HistoryRecorder:
             if made is not None:
                 table, values = made
                 row = {"block_number": tx.block_number, "block_time": tx.block_time, **values}
-                self.rows[table][(tx.tx_hash.lower(), log_index)] = tuple(row.get(f) for f in TABLES[table])
+                made_rows.append((table, log_index, row))
+                if table == "transfers":
+                    transfers.append((log_index, row))
+            if name == "MemberStatusChanged" and args.get("newStatus") == MOVED:
+                namers.append((log_index, "move"))  # to another region: its balance carried just before
+        # The clearing's events name the ledger movement just before each (as the gateway's
+        # indexer does): a payment across regions, a move between two regions' accounts, a
+        # member's balance carried in.
+        namers += [
+            (index, CLEARING_KINDS[topics[0]])
+            for (topics, _), index in zip(tx.clearing_logs, tx.clearing_log_indexes, strict=False)
+            if topics and topics[0] in CLEARING_KINDS
+        ]
+        for index, kind in namers:
+            before = [values for log_index, values in transfers if log_index < index]
+            if before:
+                before[-1]["kind"] = kind
+        for table, log_index, row in made_rows:
+            self.rows[table][(tx.tx_hash.lower(), log_index)] = tuple(row.get(f) for f in TABLES[table])
 
     def _decode(self, topics: list[bytes], data: bytes) -> tuple[str, dict[str, Any]] | None:
         spec = self.specs.get(topics[0]) if topics else None
@@ -139,7 +177,12 @@ class HistoryRecorder:
             kind = KINDS[a["kind"]] if a["kind"] < len(KINDS) else str(a["kind"])
             return "ledger_events", {"event": "default_credit_line_set", "account": None, "kind": kind,
                                      "credit_limit": a["creditLimit"], "ceiling": a["ceiling"]}  # fmt: skip
-        return None  # RoleAdminChanged: the gateway keeps no table of it
+        if name == "StimulusSet":  # a vote's relance: its scope (None for all), its extra credit and end
+            scope_kind = None if a["allKinds"] else KINDS[a["kind"]] if a["kind"] < len(KINDS) else str(a["kind"])
+            return "ledger_events", {"event": "stimulus_set", "account": None, "kind": scope_kind, "credit_limit": None,
+                                     "ceiling": None, "region": None if a["allRegions"] else a["region"],
+                                     "extra_credit": a["extraCredit"], "ends_at": a["endsAt"]}  # fmt: skip
+        return None  # RoleAdminChanged, StimulusBoundSet: the gateway keeps no table of them
 
 
 def _served(value: Any) -> Any:

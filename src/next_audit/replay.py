@@ -94,6 +94,7 @@ class Ledger:
     pending_admin: str | None = None  # offered the admin role, not yet accepted
     # Each stimulus scope (all regions?, region, all kinds?, kind) -> (extra credit, end).
     stimuli: dict[tuple[bool, int, bool, int], tuple[int, int]] = field(default_factory=dict)
+    stimulus_bound: tuple[int, int] = (MAX_AMOUNT, 2**64 - 1)  # (extra, duration): the ledger's, from its event
     projects: dict[int, Project] = field(default_factory=dict)
     coverage_floor_bps: int = 0
     debts: int = 0  # the credit in use, kept movement by movement (see `credit`)
@@ -143,7 +144,7 @@ class Ledger:
         by_kind: dict[str, int] = {}
         by_status: dict[str, int] = {}
         for a in members:
-            if a.status != MIGRATED:
+            if a.status not in (MIGRATED, MOVED):  # the same member under a new key, or another region's now
                 by_kind[KINDS[a.kind]] = by_kind.get(KINDS[a.kind], 0) + 1
             by_status[STATUSES[a.status]] = by_status.get(STATUSES[a.status], 0) + 1
         return {
@@ -187,6 +188,18 @@ class Replayer:
                     raise ValueError(f"the auditor does not know the ledger event {item['name']}")
                 topic = event_abi_to_log_topic(item)  # type: ignore[arg-type]
                 self.handlers[topic] = (item["name"], data_types, handler, _static_words(data_types))
+
+    def available(self, address: str) -> int:
+        """The ledger's availableCredit rule at the last replayed transaction's time (what the
+        gateway serves): nothing for an account that is not active; else its balance, credit limit
+        and running stimulus, less what a council's live allowances hold back."""
+        account = self.ledger.accounts.get(address)
+        if account is None or account.status != ACTIVE:
+            return 0
+        time = self.tx.block_time if hasattr(self, "tx") else 0
+        limit = account.credit_limit + self.ledger.stimulus(account.region, account.kind, time)
+        held = self.bonuses.held(address, time) if self.bonuses is not None and account.kind == COUNCIL else 0
+        return max(0, account.balance + limit - held)
 
     def apply(self, tx: LedgerTransaction) -> None:
         self.tx = tx
@@ -314,9 +327,20 @@ class Replayer:
         all_regions, region, all_kinds, kind, extra, ends_at = values
         self._require_role(GOVERNANCE, f"setting a stimulus of {extra} until {ends_at}")
         self._governed(f"a stimulus of {extra} until {ends_at} set", self.caller)
-        if extra > MAX_AMOUNT:
-            self.rules.fail(self.tx.tx_hash, f"a stimulus of {extra}, above the largest amount")
+        max_extra, max_duration = self.ledger.stimulus_bound
+        latest = self.tx.block_time + max_duration
+        if extra > MAX_AMOUNT or extra > max_extra or (extra and ends_at > latest):
+            self.rules.fail(self.tx.tx_hash, f"a stimulus of {extra} until {ends_at}, past the ledger's bound "
+                            f"(at most {max_extra}, ending by {latest})")  # fmt: skip
         self.ledger.stimuli[(bool(all_regions), region, bool(all_kinds), kind)] = (extra, ends_at)
+
+    def _on_StimulusBoundSet(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
+        max_extra, max_duration = values
+        self._require_role(DEFAULT_ADMIN, f"setting the stimulus bound to {max_extra} for {max_duration} s")
+        self._governed(f"the stimulus bound set to {max_extra} for {max_duration} s", self.caller)
+        if max_extra > MAX_AMOUNT:
+            self.rules.fail(self.tx.tx_hash, f"a stimulus bound of {max_extra}, above the largest amount")
+        self.ledger.stimulus_bound = (max_extra, max_duration)
 
     def _on_Paused(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
         self._require_role(PAUSER, "pausing payments", values[0].lower())

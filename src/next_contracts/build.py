@@ -69,12 +69,13 @@ class BuildError(NextContractsError, RuntimeError):
 
 
 def find_solc() -> Path:
-    """The pinned compiler where py-solc-x keeps compilers, the installed package knowing no
-    checkout: $SOLCX_BINARY_PATH first, then ~/.solcx. BuildError, saying how to get one, if neither
-    has it."""
+    """The pinned compiler, the installed package knowing no checkout: $SOLCX_BINARY_PATH first,
+    then beside the running Python's own commands (`make setup` links the checkout's wrapper into
+    .venv/bin, so that an installed `next-audit` finds it by itself), then ~/.solcx where py-solc-x
+    keeps compilers. BuildError, saying how to get one, if none has it."""
     name = f"solc-v{SOLC_VERSION}"
     folders = [Path(os.environ["SOLCX_BINARY_PATH"])] if os.environ.get("SOLCX_BINARY_PATH") else []
-    folders.append(Path.home() / ".solcx")
+    folders += [Path(sys.prefix) / "bin", Path.home() / ".solcx"]
     for folder in folders:
         if (folder / name).exists():
             return folder / name

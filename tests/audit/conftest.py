@@ -21,8 +21,8 @@ from eth_account import Account
 from web3 import Web3
 
 from next_contracts import LEDGER, load_artifact
-from next_contracts.constitution import GovernanceConfig
-from next_contracts.deploy import DeployConfig, Deployment, deploy, role_id
+from next_contracts.constitution import GovernanceConfig, role_id
+from next_contracts.deploy import DeployConfig, Deployment, deploy
 from next_contracts.rpc import connect
 from next_contracts.transact import Sender, send, sender_address
 from next_node import demo

@@ -19,7 +19,8 @@ from next_contracts import LEDGER, load_artifact
 from next_contracts.bonuses import bonus_contract
 from next_contracts.build import compile_standard, standard_input
 from next_contracts.commons import Claim, evidence_hash, period_of, sign_claim
-from next_contracts.deploy import Deployment, artifact_hashes, role_id
+from next_contracts.constitution import role_id
+from next_contracts.deploy import Deployment, artifact_hashes
 from next_contracts.transact import send
 from next_contracts.vocabulary import CommonsKind
 from next_node.db.engine import make_engine
@@ -277,9 +278,10 @@ def deploy_code(chain: AuditedChain, creation: str, record: Path) -> Deployment:
     """Deploys `creation` with the real deployment's constructor arguments; writes its record."""
     config = chain.deployment.config
     grants = [(role_id(name), address) for name, addresses in config["roles"].items() for address in addresses]
+    bound = (config["governance"]["max_stimulus_credit"], config["governance"]["max_stimulus_duration"])
     args = encode(
-        ["address", "uint48", "(bytes32,address)[]", "uint256", "uint16"],
-        [config["admin"], config["admin_delay"], grants, config["fee_bps"], config["region"]],
+        ["address", "uint48", "(bytes32,address)[]", "uint256", "uint16", "uint256", "uint64"],
+        [config["admin"], config["admin_delay"], grants, config["fee_bps"], config["region"], *bound],
     )
     receipt = send(chain.w3, chain.operator, {"data": creation + args.hex(), "gas": 12_000_000})
     block = chain.w3.eth.get_block(receipt["blockNumber"])

@@ -198,7 +198,10 @@ def test_each_tampered_history_row_is_named(small_chain: AuditedChain, tmp_path,
             db.execute(update(FeeChange).where(FeeChange.id == fee_change.id).values(new_fee_bps=5))
         tampered = small_chain.audit(*login)
     assert tampered.code == 64, tampered.out
-    assert tampered.failed() == {"gateway.history"}
+    # The fee served wrong also changes what the council's live allowances hold back of its credit.
+    assert tampered.failed() == {"gateway.history", "gateway.accounts"}
+    (council,) = tampered.findings("gateway.accounts")
+    assert council["message"].startswith("available_credit"), council
     found = {f["subject"]: f["message"] for f in tampered.findings("gateway.history")}
     assert len(found) == 5, found
     assert "does not serve" in found[f"{deleted.tx_hash} log {deleted.log_index}"]

@@ -48,3 +48,15 @@ def test_the_wheel_ships_artifacts_types_and_rebuilds_outside_a_checkout(tmp_pat
     found = json.loads(result.stdout)
     assert Path(found["package"]).is_relative_to(site), found  # the wheel's copy, not the checkout's
     assert found["same"] is True
+
+
+def test_the_installed_commands_find_the_pinned_compiler_by_themselves(tmp_path: Path) -> None:
+    """`next-audit` as `make setup` installs it, with no SOLCX_BINARY_PATH and no ~/.solcx: its
+    contracts check finds the checkout's compiler beside it (it used to be "not run" without --solc)."""
+    env = {k: v for k, v in os.environ.items() if k != "SOLCX_BINARY_PATH"} | {"HOME": str(tmp_path)}
+    probe = "from next_contracts.build import find_solc; print(find_solc())"
+    python = Path(sys.prefix) / "bin" / "python"
+    result = subprocess.run([str(python), "-c", probe], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert Path(result.stdout.strip()) == Path(sys.prefix) / "bin" / "solc-v0.8.30"
+    assert Path(result.stdout.strip()).resolve() == (SOLC_BIN / "solc-v0.8.30").resolve()

@@ -30,6 +30,20 @@ BATCH_CALLS = 500  # eth_calls per JSON-RPC batch
 # third kind, in its words ("not a member", "frozen", ...). Never a balance.
 SELF_PAYMENT = "is the payer: nobody pays itself"
 OVER_CEILING = "would pass its ceiling after this run"
+# A gateway's verdict on another member's ceiling, judged on its room rounded down to a sixteenth of
+# the ceiling: the same question asked for amount after amount would give the exact room (and so the
+# balance) away; this way it gives a sixteenth of the ceiling at most.
+NEAR_CEILING = "may pass its ceiling after this run"
+ROOM_STEPS = 16
+
+
+def coarse_room(balance: int, ceiling: int) -> int:
+    """A payee's room below its ceiling, rounded down to a sixteenth of the ceiling (what another
+    member may learn of it through a gateway)."""
+    step = max(ceiling // ROOM_STEPS, 1)
+    room = max(ceiling - balance, 0)
+    return room - room % step
+
 
 JsonRpcCall = tuple[str, list[Any]]
 Batch = Callable[[list[JsonRpcCall]], Any]  # a provider's make_batch_request, or one wrapped
@@ -112,12 +126,14 @@ def judge(
     fee_bps: int,
     paused: bool,
     payer_available: int | None = None,
+    private_rooms: bool = False,
 ) -> BatchCheck:
     """The verdict on `lines` ((payee, amount) pairs) from the accounts' states (by lowercase
     address): every payee an active member and not above its ceiling once all its lines are paid,
     the payer active with enough credit for the total and the fees. `payer_available` is the
     ledger's `availableCredit` of the payer, a running stimulus included; without it, balance and
-    limit only."""
+    limit only. `private_rooms` (a gateway answering a member): a payee's ceiling is judged on its
+    coarse room (`coarse_room`), never its exact one, and a line near it "may pass" its ceiling."""
     incoming: dict[str, int] = {}
     for to, amount in lines:
         incoming[to.lower()] = incoming.get(to.lower(), 0) + amount
@@ -128,6 +144,8 @@ def judge(
             refusals[index] = SELF_PAYMENT
         elif payee.status is not MemberStatus.ACTIVE:
             refusals[index] = payee.status.words
+        elif private_rooms and incoming[to.lower()] > coarse_room(payee.balance, payee.ceiling):
+            refusals[index] = NEAR_CEILING
         elif payee.balance + incoming[to.lower()] > payee.ceiling:
             refusals[index] = OVER_CEILING
     total = sum(amount for _to, amount in lines)
@@ -140,4 +158,6 @@ def refusal_sentence(reason: str) -> str:
     """A line's refusal as the wallet says it after the payee's address."""
     if reason == SELF_PAYMENT:
         return reason
-    return f"cannot be paid: it {reason}" if reason == OVER_CEILING else f"cannot be paid: it is {reason}"
+    if reason in (OVER_CEILING, NEAR_CEILING):
+        return f"cannot be paid: it {reason}"
+    return f"cannot be paid: it is {reason}"

@@ -29,7 +29,10 @@ from next_wallet.errors import BadInputError
 COLUMNS = {"address": ("address", "adresse"), "amount": ("amount", "montant")}
 SEPARATORS = (";", ",")
 _WHOLE = re.compile(r"[0-9]{1,3}(?:[ \u00a0\u202f]?[0-9]{3})*")
-_CENTS = re.compile(r"[0-9]{1,2}")
+# What a French reader takes for the decimals after a comma: one to three digits, alone or followed
+# by a unit or a word (12,50 / 12,50 € / 12,5 euros / 12,500), matched at the field's start; not a
+# number of its own (0.01, 1 234).
+_CENTS = re.compile(r"[0-9]{1,3}(?=$|[^0-9.,\s]|\s+[^0-9\s])")
 QUOTE_HINT = ' (a decimal comma must be quoted, "12,50", in a ,-separated file)'
 
 
@@ -105,11 +108,12 @@ def read_data(data: bytes, name: str) -> tuple[list[Line], list[str]]:
 def _refuse_a_split_decimal_comma(row: list[str], quoted: list[bool], at: int) -> None:
     """In a ,-separated file, `12,50` unquoted is two fields to the program and 12.50 to a French
     reader: refused wherever the amount's column is, since the program cannot know which was meant.
-    A field of digits before the amount (`12,50` read as name 12, amount 50) counts as after it."""
+    So is `12,50 €` (the amount 12 and a field `50 €` to the program) and `12,500`. A field of digits
+    before the amount (`12,50` read as name 12, amount 50) counts as after it."""
     for left, right in ((at, at + 1), (at - 1, at)):
         if left < 0 or right >= len(row) or quoted[left] or quoted[right]:
             continue
-        if _WHOLE.fullmatch(row[left].strip()) and _CENTS.fullmatch(row[right].strip()):
+        if _WHOLE.fullmatch(row[left].strip()) and _CENTS.match(row[right].strip()):
             joined = f"{row[left].strip()},{row[right].strip()}"
             raise BadInputError(
                 f"{row[left].strip()!r} and {row[right].strip()!r} in two columns read as the amount {joined} "

@@ -5,6 +5,7 @@ governance commands each run their own pre-flight (roles, the governor's verdict
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from next_wallet.ledger import LedgerClient
@@ -22,12 +23,16 @@ def confirm_and_send(
     call: Any,
     summary: str,
     facts: dict[str, Any],
+    outcome: Callable[[dict[str, Any]], tuple[dict[str, Any], str]] | None = None,
 ) -> None:
-    """Sends `call` from the keystore `args.label` (whose address is `sender`) once confirmed."""
+    """Sends `call` from the keystore `args.label` (whose address is `sender`) once confirmed.
+    `outcome` reads what the mined transaction did from its receipt (facts and a sentence), where
+    "done" would not say it all (a write-off the reserve covered in part)."""
     if not out.as_json:
         print(f"{args.label} ({sender}) will {summary}")
     confirm(args, "Send it?")
     account = unlock(args, args.label)
     tx_hash = ledger.sign_and_send(account, call)
-    ledger.wait(tx_hash)
-    out.result({"tx_hash": tx_hash, **facts}, f"done: {tx_hash}")
+    receipt = ledger.wait(tx_hash)
+    found, said = outcome(receipt) if outcome is not None else ({}, "done")
+    out.result({"tx_hash": tx_hash, **facts, **found}, f"{said}: {tx_hash}")

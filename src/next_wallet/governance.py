@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 from web3 import Web3
 from web3.contract import Contract
-from web3.exceptions import ContractCustomError, ContractLogicError
+from web3.exceptions import BadFunctionCallOutput, ContractCustomError, ContractLogicError
 
 from next_contracts import load_artifact
 from next_contracts.deploy import GOVERNOR
 from next_contracts.errors import describe, error_from_exception
+from next_contracts.proposal_calls import describe_proposal
 from next_contracts.transact import calldata
 from next_contracts.vocabulary import ProposalKind, ProposalState, short_id
 from next_wallet import keystore
@@ -109,6 +110,26 @@ class Governance:
             for log in logs
         ]
 
+    def addresses(self) -> dict[str, str | None]:
+        """The contracts a proposal may call, by name: the governor tells its timelock and
+        constitution, the ledger its clearing; the config names the commons rewards."""
+        functions = self.governor.functions
+        return {
+            "ledger": self.ledger.contract.address,
+            "governor": self.governor.address,
+            "timelock": self.node(lambda: functions.timelock().call()),
+            "constitution": self.node(lambda: functions.constitution().call()),
+            "commons": self.ledger.config.commons,
+            "clearing": self._optional(lambda: self.ledger.contract.functions.regionalClearing().call()),
+        }
+
+    def _optional(self, read: Callable[[], Any]) -> str | None:
+        """A contract a ledger deployed before it does not have: None."""
+        try:
+            return str(self.node(read))
+        except (ContractLogicError, BadFunctionCallOutput):
+            return None
+
     def find(self, prefix: str) -> Proposal:
         wanted = prefix.lower().removeprefix("0x")
         if not wanted or any(c not in "0123456789abcdef" for c in wanted):
@@ -179,6 +200,7 @@ def cmd_proposals(args: argparse.Namespace, out: Output) -> None:
     gov = Governance(Config.load(), args.rpc)
     now = gov.node(lambda: gov.ledger.w3.eth.get_block("latest")["timestamp"])
     rows: list[dict[str, Any]] = []
+    addresses = gov.addresses()
     for proposal in gov.proposals():
         state = gov.state(proposal)
         if not args.all and state not in (ProposalState.PENDING, ProposalState.ACTIVE, ProposalState.SUCCEEDED,
@@ -190,6 +212,7 @@ def cmd_proposals(args: argparse.Namespace, out: Output) -> None:
                 "id": str(proposal.id),
                 "state": state.value,
                 "description": proposal.description,
+                **_calls_in_words(proposal, addresses),
                 "proposer": proposal.proposer,
                 "votes": gov.tally(proposal),
                 "rule": gov.rule(proposal),
@@ -211,6 +234,27 @@ def cmd_proposals(args: argparse.Namespace, out: Output) -> None:
             f"{', '.join(rule['kinds'])}: quorum {rule['quorum_bps'] / 100:g} % of members, "
             f"more than {rule['support_bps'] / 100:g} % for{_acting(rule['delay'])}; {when}"
         )
+        for call in row["calls"]:
+            print(f"            - {call['words']}")
+        if row["unnamed_kinds"]:
+            print(
+                f"            ! its description does not say it is of the kind {', '.join(row['unnamed_kinds'])}: "
+                "read its calls above before you vote"
+            )
+
+
+def _calls_in_words(proposal: Proposal, addresses: dict[str, str | None]) -> dict[str, Any]:
+    """What the proposal's calls do, in English (the CLI's language), and the kinds its
+    description does not name (next_contracts.proposal_calls)."""
+    said = describe_proposal(proposal.targets, proposal.calldatas, proposal.description, addresses, "en")
+    return {
+        "calls": [
+            {"contract": c.contract, "function": c.function, "kind": c.kind.value, "args": c.args, "words": c.words}
+            for c in said.calls
+        ],
+        "description_matches": said.description_matches,
+        "unnamed_kinds": [kind.value for kind in said.unnamed_kinds],
+    }
 
 
 def _acting(delay: int) -> str:
@@ -238,6 +282,11 @@ def cmd_vote(args: argparse.Namespace, out: Output) -> None:
         else gov.governor.functions.castVote(proposal.id, SUPPORT[args.support])
     )
     what = f"vote {args.support} {proposal.short_id} ({proposal.description})"
+    said = describe_proposal(proposal.targets, proposal.calldatas, proposal.description, gov.addresses(), "en")
+    what += "".join(f"\n  - {call.words}" for call in said.calls)
+    if said.unnamed_kinds:
+        kinds = ", ".join(kind.value for kind in said.unnamed_kinds)
+        what += f"\n  ! its description does not say it is of the kind {kinds}"
     _send(args, out, gov, call, what, {"proposal": proposal.short_id, "support": args.support})
 
 

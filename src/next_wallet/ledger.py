@@ -185,6 +185,10 @@ class Ledger(LedgerClient):
         checksum = Web3.to_checksum_address(address)
         return int(self._node(lambda: self.contract.functions.availableCredit(checksum).call()))
 
+    def reserve_balance(self) -> int:
+        """The insurance reserve's balance, what a write-off draws on."""
+        return int(self._node(lambda: self.contract.functions.reserveBalance().call()))
+
     def accounts(self, addresses: Sequence[str]) -> dict[str, AccountState]:
         """Many accounts on the latest state, by lowercased address, read in JSON-RPC batches."""
         self.check_chain()

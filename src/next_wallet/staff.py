@@ -42,6 +42,7 @@ class Action:
     call: Any  # the ledger's function call
     summary: str  # what it does, in words
     facts: dict[str, Any]  # the same for --json
+    outcome: Callable[[dict[str, Any]], tuple[dict[str, Any], str]] | None = None  # what it did, from its receipt
 
 
 def _needs_node(args: argparse.Namespace, config: Config) -> Ledger:
@@ -72,7 +73,8 @@ def run(args: argparse.Namespace, out: Output, make: Callable[[Ledger, argparse.
     staff = keystore.address_of(args.label)
     action = make(ledger, args)
     preflight(ledger, staff, action)
-    confirm_and_send(args, out, ledger, staff, action.call, action.summary, {"staff": staff, **action.facts})
+    facts = {"staff": staff, **action.facts}
+    confirm_and_send(args, out, ledger, staff, action.call, action.summary, facts, action.outcome)
 
 
 # the actions ------------------------------------------------------------------------------------
@@ -121,11 +123,28 @@ def _status(name: str, verb: str) -> Callable[[Ledger, argparse.Namespace], Acti
 def _write_off(ledger: Ledger, args: argparse.Namespace) -> Action:
     address = checked_address(args.address, "member's address")
     ref = Web3.keccak(text=args.ref or f"write-off {address}")
+    debt, reserve = -ledger.account(address).balance, ledger.reserve_balance()
+    owes, covers = format_amount(max(debt, 0)), format_amount(min(max(debt, 0), max(reserve, 0)))
     return Action(
         Role.CREDIT_COMMITTEE,
         ledger.contract.functions.writeOff(address, ref),
-        f"write off the debt of {address} against the reserve (an excluded member's only)",
+        f"write off the debt of {address} against the reserve (an excluded member's only): it owes {owes}, "
+        f"the reserve holds {format_amount(reserve)} and covers {covers}",
         {"action": "write-off", "address": address},
+        lambda receipt: _written_off(ledger, receipt),
+    )
+
+
+def _written_off(ledger: Ledger, receipt: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """What the write-off did, from its DebtWrittenOff: all covered, or what is left on the account."""
+    (event,) = ledger.contract.events.DebtWrittenOff().process_receipt(receipt)
+    debt, covered, uncovered = event.args.debt, event.args.covered, event.args.uncovered
+    facts = {"debt": debt, "covered": covered, "uncovered": uncovered}
+    if uncovered == 0:
+        return facts, f"written off: the reserve covered the whole debt of {format_amount(debt)}"
+    return facts, (
+        f"written off in part: the reserve covered {format_amount(covered)} of {format_amount(debt)}; "
+        f"{format_amount(uncovered)} stays on the account, uncovered (the reserve is empty)"
     )
 
 

@@ -25,15 +25,16 @@ from tests.support.ports import free_port
 NODE = [sys.executable, "-m", "next_node.cli"]
 
 
-def start(data_dir: Path, port: int, *extra: str) -> subprocess.Popen[str]:
-    """Starts `next-node up` and returns once it printed its banner."""
+def start(data_dir: Path, port: int, *extra: str, banner_seconds: float | None = None) -> subprocess.Popen[str]:
+    """Starts `next-node up` and returns once it printed its banner (after the demo's seeding, with
+    --demo: give it `banner_seconds`)."""
     process = subprocess.Popen(
         [*NODE, "up", "--data-dir", str(data_dir), "--rpc-port", str(port), "--api-port", str(free_port()), *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
-    banner = read_banner(process)
+    banner = read_banner(process, banner_seconds or BANNER_SECONDS)
     process.api_url = next(line.split()[1] for line in banner if line.startswith("api "))  # type: ignore[attr-defined]
     return process
 
@@ -41,12 +42,12 @@ def start(data_dir: Path, port: int, *extra: str) -> subprocess.Popen[str]:
 BANNER_SECONDS = 120
 
 
-def read_banner(process: subprocess.Popen[str]) -> list[str]:
+def read_banner(process: subprocess.Popen[str], seconds: float = BANNER_SECONDS) -> list[str]:
     """The lines up to the banner's Ctrl-C hint. A node that exits first, or prints nothing for
-    BANNER_SECONDS (then it is killed, so that a hang fails instead of stalling), fails the test
-    with what it printed."""
+    `seconds` (then it is killed, so that a hang fails instead of stalling), fails the test with
+    what it printed."""
     assert process.stdout is not None
-    watchdog = threading.Timer(BANNER_SECONDS, process.kill)
+    watchdog = threading.Timer(seconds, process.kill)
     watchdog.start()
     lines: list[str] = []
     try:
@@ -58,7 +59,7 @@ def read_banner(process: subprocess.Popen[str]) -> list[str]:
         watchdog.cancel()
     code = process.wait()
     printed = "".join(lines[-40:]) or "(nothing)\n"
-    why = f"exit {code}; -9 is the watchdog's kill after {BANNER_SECONDS} s"
+    why = f"exit {code}; -9 is the watchdog's kill after {seconds} s"
     pytest.fail(f"the node printed no banner ({why}); it printed:\n{printed}")
 
 

@@ -12,7 +12,7 @@ from eth_account.messages import encode_defunct
 from fastapi.testclient import TestClient
 from siwe import SiweMessage
 
-from next_contracts.deploy import role_id
+from next_contracts.constitution import role_id
 from next_node.api.app import create_app
 from next_node.api.tokens import AuthSettings, issue_token
 from next_node.db.engine import make_engine

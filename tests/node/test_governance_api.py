@@ -75,8 +75,17 @@ def test_anyone_sees_the_proposals_with_their_totals_rule_and_state(gateway, vot
         "quorum_votes": 1,
     }
     assert proposal["calls"][0]["target"] == deployment.ledger.lower()
+    # The call members vote on, in words, in the reader's language; the title names its kind.
+    assert proposal["calls"][0]["words"] == "[fee] set the payment fee to 0.3% (the ledger)"
+    assert proposal["calls"][0]["kind"] == "fee" and proposal["calls"][0]["args"] == {"newFeeBps": 30}
+    assert proposal["description_matches"] is True and proposal["unnamed_kinds"] == []
     one = gateway.client.get(f"/proposals/{voters.proposal_id}").json()
     assert one == proposal
+    french = gateway.client.get(f"/proposals/{voters.proposal_id}", headers={"Accept-Language": "fr"}).json()
+    assert (
+        french["calls"][0]["words"]
+        == "[cotisation] fixer la cotisation sur les paiements à 0,3 % (le registre des comptes)"
+    )
 
 
 @pytest.mark.parametrize("path", ["/proposals/12345", "/proposals/abc", "/proposals/" + "9" * 79])

@@ -99,3 +99,46 @@ def test_a_refusal_is_said_in_the_language_the_client_reads(gateway, w3, deploym
     raw = signed_payment(w3, deployment, alice, bob.address, 10**12)
     relayed = client.post("/tx", json={"raw": raw}, headers={"Accept-Language": "fr"})
     assert relayed.status_code == 409 and "sous sa limite de" in relayed.json()["words"]
+
+
+@pytest.mark.parametrize("data", ["0x", "0x00", "0x12345678", "0x8456cb59"])
+def test_a_call_that_reverts_without_its_data_is_a_refusal_not_a_server_error(gateway, deployment, members, data):
+    """A pre-flight whose call reverts with nothing to decode answered 500 (binascii.Error)."""
+    client, settings = gateway
+    alice, _ = members
+    token = issue_token(settings, alice.address, deployment.chain_id).token
+    response = client.post(
+        f"/accounts/{alice.address}/preflight", json={"data": data}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 409, response.text
+    assert response.json()["detail"].startswith("the ledger would refuse it")
+
+
+def test_a_refusal_never_gives_another_members_balance_or_ceiling(gateway, w3, deployment, operator, members):
+    """A payment over the payee's ceiling is refused in words that say so, never by how much: no
+    balance, no ceiling, no revert bytes that hold them, at the pre-flight and at the relay alike."""
+    client, settings = gateway
+    alice, bob = members
+    ledger = ledger_of(w3, deployment)
+    send(w3, operator, {"to": ledger.address, "data": ledger.encode_abi("setCreditLine", [bob.address, 0, 49_994])})
+    token = issue_token(settings, alice.address, deployment.chain_id).token
+    headers = {"Authorization": f"Bearer {token}"}
+    over = ledger.encode_abi("pay", [bob.address, 60_000, b"\x00" * 32])
+    for language, words in (("en", "cannot receive this amount now"), ("fr", "ne peut pas recevoir ce montant")):
+        response = client.post(
+            f"/accounts/{alice.address}/preflight",
+            json={"data": over},
+            headers={**headers, "Accept-Language": language},
+        )
+        body = response.json()
+        assert response.status_code == 409 and words in body["words"], body
+        assert body["error_data"] is None and "ceiling=" not in body["detail"] and "balanceAfter" not in body["detail"]
+        for figure in ("499", "600", "49994", "60000"):
+            assert figure not in body["words"].replace(" ", "").replace("\u202f", "").replace(",", ""), body
+    relayed = client.post("/tx", json={"raw": signed_payment(w3, deployment, alice, bob.address, 60_000)})
+    assert relayed.status_code == 409 and relayed.json()["error_data"] is None, relayed.text
+    assert "cannot receive this amount now" in relayed.json()["words"]
+    # The payer's own figures are its own to read.
+    too_much = ledger.encode_abi("pay", [bob.address, 10**12, b"\x00" * 32])
+    own = client.post(f"/accounts/{alice.address}/preflight", json={"data": too_much}, headers=headers)
+    assert own.status_code == 409 and "below its limit of" in own.json()["words"] and own.json()["error_data"]

@@ -34,6 +34,6 @@ def test_read_stats_figures_of_one_block_while_the_indexer_commits(tmp_path):
 
     with Session(engine) as session:
         event.listen(session.connection(), "before_cursor_execute", indexer_commits_after_the_first_read)
-        stats = read_stats(session, None)
+        stats = read_stats(context=None, session=session, viewer=None)  # the figures now: no chain asked
     assert selects > 2  # the commit did happen between read_stats' queries
     assert (stats.indexed_block, stats.circulation, stats.credit_in_use) == (10, 1_000, 1_000)

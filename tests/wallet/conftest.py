@@ -12,7 +12,7 @@ from eth_account import Account
 from web3 import Web3
 
 from next_contracts import LEDGER, load_artifact
-from next_contracts.deploy import role_id
+from next_contracts.constitution import role_id
 from next_contracts.transact import calldata, send
 from next_contracts.vocabulary import MemberKind
 from next_node.db.engine import make_engine

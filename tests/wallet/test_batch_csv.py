@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from next_wallet.amounts import parse_amount
-from next_wallet.batch_csv import read_lines
+from next_wallet.batch_csv import read_data, read_lines
 from next_wallet.errors import BadInputError, ExitStatus
 from tests.wallet.conftest import admit, ledger_of, new_member
 from tests.wallet.test_cli import PW, create
@@ -202,6 +204,16 @@ def test_read_lines_pays_what_only_reads_one_way(tmp_path, header, line, hundred
     assert problems == [] and [line.amount for line in lines] == [hundredths]
 
 
+@pytest.mark.parametrize("cell", ["12,50 €", "12,50EUR", "12,5 euros", "12,500", '"12,50 €"', "12.50 €", "€12.50"])
+@pytest.mark.parametrize("header", ["address,amount,name", "address,amount"])
+def test_read_lines_refuses_an_amount_with_a_unit_on_its_line(tmp_path, header, cell):
+    """Read as 12.00 and paid, by the CLI and the web app's upload check alike, before."""
+    path = tmp_path / "bonus.csv"
+    path.write_text(f"{header}\n{PAYEE},{cell}\n")
+    lines, problems = read_lines(path)
+    assert lines == [] and len(problems) == 1 and problems[0].startswith("line 2: ")
+
+
 def test_read_lines_names_the_french_reading_in_its_refusal(tmp_path):
     path = tmp_path / "bonus.csv"
     path.write_text(f'address,amount,name\n{PAYEE},"3,00",Zoé\n{PAYEE.replace("ab", "cd")},12,50\n')
@@ -211,3 +223,59 @@ def test_read_lines_names_the_french_reading_in_its_refusal(tmp_path):
         "line 3: '12' and '50' in two columns read as the amount 12,50 to a French reader: "
         'quote it ("12,50") or write it with a point'
     ]
+
+
+UNITS = ("€", " €", "\u00a0€", "EUR", " EUR", " euros", "NXT")
+
+
+@st.composite
+def amount_cells(draw):
+    """An amount as a French or English spreadsheet writes it, and its reference reading: the exact
+    hundredths, or None where the cell is not a bare number (a unit before or after it)."""
+    hundredths = draw(st.integers(min_value=1, max_value=10**11))
+    whole, cents = divmod(hundredths, 100)
+    digits = str(whole)
+    if draw(st.booleans()):
+        space = draw(st.sampled_from(" \u00a0\u202f"))
+        groups = [digits[max(0, i - 3) : i] for i in range(len(digits), 0, -3)][::-1]
+        digits = space.join(groups)
+    mark = draw(st.sampled_from(",."))
+    if cents == 0:
+        decimals = draw(st.sampled_from(["", f"{mark}00", f"{mark}0"]))
+    elif cents % 10 == 0:
+        decimals = draw(st.sampled_from([f"{mark}{cents:02d}", f"{mark}{cents // 10}"]))
+    else:
+        decimals = f"{mark}{cents:02d}"
+    prefix = draw(st.sampled_from(["", "", "€", "€ "]))
+    suffix = draw(st.sampled_from(("", "", *UNITS)))
+    cell = f"{prefix}{digits}{decimals}{suffix}"
+    return cell, (hundredths if not prefix and not suffix else None)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    amount=amount_cells(),
+    separator=st.sampled_from(",;"),
+    order=st.permutations(["address", "amount", "name"]),
+    name=st.sampled_from(["", "Jeanne", "12", "3 Suisses", "50"]),
+    quote=st.booleans(),
+    drop_trailing_empty=st.booleans(),
+)
+def test_an_amount_cell_is_read_exactly_or_refused_whatever_its_shape(
+    amount, separator, order, name, quote, drop_trailing_empty
+):
+    cell, reference = amount
+    cells = {"address": PAYEE, "amount": f'"{cell}"' if quote else cell, "name": name}
+    row = [cells[column] for column in order]
+    while drop_trailing_empty and row and row[-1] == "":
+        row.pop()
+    data = f"{separator.join(order)}\n{separator.join(row)}\n".encode()
+    lines, problems = read_data(data, "bonus.csv")
+    read = [line.amount for line in lines]
+    # Never another amount than the cell's own; a unit, or a split the program cannot undo, refused.
+    assert read in ([], [reference]), (cell, read)
+    assert (read == []) == bool(problems)
+    if reference is None:
+        assert read == []
+    elif (quote or separator not in cell) and len(row) == len(order) and not name[:1].isdigit():
+        assert read == [reference], (cell, problems)  # a whole row that reads one way only: paid

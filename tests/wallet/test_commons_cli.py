@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from next_contracts import COMMONS_REWARDS, load_artifact
-from next_contracts.deploy import role_id
+from next_contracts.constitution import role_id
 from next_contracts.transact import calldata, send
 from next_contracts.vocabulary import CommonsKind, MemberKind
 from next_wallet.errors import ExitStatus

@@ -62,8 +62,18 @@ def test_a_member_proposes_votes_queues_and_executes_a_fee(wallet, w3, deploymen
     listed = json.loads(wallet("--json", "proposals").out)["proposals"]
     assert [(p["proposal"], p["state"], p["proposer"]) for p in listed] == [(proposal, "pending", alice)]
     assert listed[0]["rule"] == {"kinds": ["fee"], "quorum_bps": 1_000, "support_bps": 5_000, "delay": 0}
+    (call,) = listed[0]["calls"]  # what members vote on: the call, decoded, not only its description
+    assert (call["contract"], call["function"], call["kind"], call["args"]) == (
+        "ledger",
+        "setFee",
+        "fee",
+        {"newFeeBps": 35},
+    )
+    assert call["words"] == "[fee] set the payment fee to 0.35% (the ledger)"
+    assert listed[0]["description_matches"] is True and listed[0]["unnamed_kinds"] == []
     text = wallet("proposals").out
     assert proposal in text and "pending" in text and "voting opens" in text
+    assert "- [fee] set the payment fee to 0.35% (the ledger)" in text
 
     early = wallet("vote", "bob", proposal, "for", "--yes", *PW)
     assert early.code == ExitStatus.REFUSED and "is pending: not possible in that state" in early.err
@@ -105,6 +115,16 @@ def test_typed_proposals_of_credit_lines_and_roles_and_their_refusals(wallet, w3
     grant = wallet("--json", "propose", "erin", "grant", "registrar", stranger, "--yes", *PW)
     assert grant.code == 0, grant.err
     assert f"grant REGISTRAR_ROLE to {stranger}" in json.loads(grant.out)["description"]
+    # A grant under a title that hides it: the calls say what it does, and the title is flagged.
+    hidden = wallet("--json", "propose", "erin", "grant", "registrar", stranger, "--description", "Fee to 0.30 %",
+                    "--yes", *PW)  # fmt: skip
+    assert hidden.code == 0, hidden.err
+    listed = {p["proposal"]: p for p in json.loads(wallet("--json", "proposals").out)["proposals"]}
+    flagged = listed[json.loads(hidden.out)["proposal"]]
+    assert flagged["description_matches"] is False and flagged["unnamed_kinds"] == ["credit lines"]
+    assert flagged["calls"][0]["words"] == f"[credit lines] grant REGISTRAR_ROLE to {stranger} (the ledger)"
+    text = wallet("proposals").out
+    assert "! its description does not say it is of the kind credit lines" in text
 
     relance = wallet("--json", "propose", "erin", "stimulus", "2", "business", "2 000,00", "2027-03-31", "--yes", *PW)
     assert relance.code == 0, relance.err
@@ -200,7 +220,8 @@ def test_the_commons_budget_reward_and_attestors_are_voted(wallet, w3, deploymen
         proposals[kind] = json.loads(result.out)["proposal"]
     listed = {p["proposal"]: p for p in json.loads(wallet("--json", "proposals").out)["proposals"]}
     assert listed[proposals["commons-budget"]]["rule"]["kinds"] == ["credit lines"]
-    assert listed[proposals["attestor"]]["rule"]["kinds"] == ["roles"]
+    # An attestor's attestations are paid from the budget: its grant is a credit-lines vote.
+    assert listed[proposals["attestor"]]["rule"]["kinds"] == ["credit lines"]
     assert "make " + association + " an attestor of commons" in listed[proposals["attestor"]]["description"]
     later(w3, SETTINGS.voting_delay + 1)
     for proposal in proposals.values():

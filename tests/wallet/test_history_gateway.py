@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from next_contracts.deploy import role_id
+from next_contracts.constitution import role_id
 from next_contracts.transact import send
 from next_wallet.errors import ExitStatus
 from tests.wallet.conftest import admit, ledger_of, new_member

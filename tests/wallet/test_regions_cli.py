@@ -11,7 +11,8 @@ import pytest
 from eth_account import Account
 
 from next_contracts import LEDGER, REGIONAL_CLEARING, load_artifact
-from next_contracts.deploy import DeployConfig, deploy, role_id
+from next_contracts.constitution import role_id
+from next_contracts.deploy import DeployConfig, deploy
 from next_contracts.transact import calldata, send
 from next_contracts.vocabulary import MemberStatus
 from next_wallet.errors import ExitStatus

@@ -118,7 +118,7 @@ await drive({ browser, page, result }, async () => {
   result.propose_draft = await page.locator("#propose-draft").innerText();
   await page.locator("#propose-send").click();
   await page.locator("#status").filter({ hasText: "Proposition déposée" }).waitFor({ timeout: 60_000 });
-  result.proposals_after = await page.locator("main ul").innerText();
+  result.proposals_after = await page.locator("main ul").first().innerText();
 
   await page.goto(`${url}/app/#/account`);
   await page.getByRole("heading", { name: "Mon compte" }).waitFor();

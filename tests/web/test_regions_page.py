@@ -13,7 +13,8 @@ import urllib.request
 from eth_account import Account
 
 from next_contracts import LEDGER, REGIONAL_CLEARING, keyfile, load_artifact
-from next_contracts.deploy import DeployConfig, deploy, role_id
+from next_contracts.constitution import role_id
+from next_contracts.deploy import DeployConfig, deploy
 from tests.support.chain import call
 from tests.web.test_webapp import ARTIFACTS, PASSWORD, run_flow
 

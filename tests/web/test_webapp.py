@@ -16,8 +16,8 @@ from pathlib import Path
 from eth_account import Account
 
 from next_contracts import keyfile, load_artifact
-from next_contracts.constitution import GovernanceConfig
-from next_contracts.deploy import GOVERNOR, role_id
+from next_contracts.constitution import GovernanceConfig, role_id
+from next_contracts.deploy import GOVERNOR
 from next_node.db.engine import make_engine
 from tests.node.test_bonus_api import festival_and_year_end
 from tests.paths import ROOT
@@ -93,6 +93,9 @@ def test_a_member_signs_in_pays_and_finds_it_in_its_history(w3, deployment, oper
     assert "not a fee" in result["propose_refused"] or "beaucoup" in result["propose_refused"]
     assert "Commission à 0,4 % pour la réserve" in result["propose_draft"]
     assert "Commission à 0,4 % pour la réserve" in result["proposals_after"]
+    # Its call, in French words, under its description (which names its kind: no warning).
+    assert "fixer la cotisation sur les paiements à 0,4 % (le registre des comptes)" in result["proposals_after"]
+    assert "Attention" not in result["proposals_after"]
     created = governor.events.ProposalCreated.get_logs(from_block=0)
     first, proposed = (log["args"] for log in created)
     assert governor.functions.hasVoted(first["proposalId"], member.address).call()

@@ -12,6 +12,7 @@ from web3 import Web3
 
 from next_contracts.vocabulary import MemberKind, MemberStatus
 from next_node.api.access import OwnerOrStaff, Staff
+from next_node.api.credit import available_credits
 from next_node.api.deps import SessionDep
 from next_node.api.params import AddressCursor, AddressPath, IdCursor, Limit
 from next_node.api.regions import across
@@ -35,12 +36,12 @@ def checksum(address: str) -> str:
     return Web3.to_checksum_address(address)
 
 
-def account_public(member: Member) -> AccountPublic:
+def account_public(member: Member, available_credit: int) -> AccountPublic:
     return AccountPublic(
         address=checksum(member.address),
         balance=member.balance,
         credit_limit=member.credit_limit,
-        available_credit=max(member.balance + member.credit_limit, 0),
+        available_credit=available_credit,
         ceiling=member.ceiling,
         status=member.status,
         kind=member.kind,
@@ -85,8 +86,9 @@ def list_accounts(
     members = session.exec(query.order_by(col(Member.address)).limit(limit + 1)).all()
     block = indexed if at_block is None else at_block
     accounts = accounts_at(session, list(members[:limit]), block, indexed)
+    available = available_credits(session, accounts, block, current=at_block is None)
     return AccountPage(
-        items=[account_public(Member.model_construct(**a)) for a in accounts],
+        items=[account_public(Member.model_construct(**a), available[a["address"]]) for a in accounts],
         next_cursor=members[limit - 1].address if len(members) > limit else None,
         indexed_block=block,
     )
@@ -94,8 +96,13 @@ def list_accounts(
 
 @router.get("/accounts/{address}", responses=MEMBER_DENIED)
 def read_account(session: SessionDep, address: AddressPath, _viewer: OwnerOrStaff) -> AccountPublic:
-    """OWNER_OR_STAFF. Balance, credit limit, available credit, ceiling, status, kind and region of a member."""
-    return account_public(get_member(session, address))
+    """OWNER_OR_STAFF. Balance, credit limit, available credit, ceiling, status, kind and region of a
+    member, at the indexed block. The available credit is the ledger's rule (api/credit.py): a
+    running stimulus counts, a council's allowances hold credit back, an inactive account has none."""
+    indexed = begin_snapshot(session)
+    member = get_member(session, address)
+    state = accounts_at(session, [member], indexed, indexed)[0]
+    return account_public(member, available_credits(session, [state], indexed, current=True)[member.address])
 
 
 @router.get("/accounts/{address}/transfers", responses=MEMBER_DENIED)

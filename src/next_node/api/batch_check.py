@@ -2,8 +2,9 @@
 needs to name every line that cannot be paid, and to pay each line exactly once across re-runs.
 
 - POST /accounts/{address}/batch-check: for each line, payable or why not (not a member, frozen,
-  excluded, moved to a new key, or "would pass its ceiling" after all of this run's lines: never a
-  balance), and whether the payer's credit covers the total with the fees.
+  excluded, moved to a new key, or "may pass its ceiling" after all of this run's lines, judged on
+  its room rounded down to a sixteenth of its ceiling: never a balance, and no exact room however
+  many times it is asked), and whether the payer's credit covers the total with the fees.
 - GET /accounts/{address}/batch-payments?ref=: the account's payments under a reference, and how
   many of its transactions still wait in the pool.
 Both answer from the chain's latest state (one block, read in JSON-RPC batches), not the index,
@@ -48,7 +49,7 @@ class BatchCheckRequest(BaseModel):
 class LineVerdict(BaseModel):
     index: int  # the line's place in the request, from 0
     payable: bool
-    reason: str | None  # why not: "not a member", "frozen", ..., "would pass its ceiling after this run"
+    reason: str | None  # why not: "not a member", "frozen", ..., "may pass its ceiling after this run"
 
 
 class BatchCheckResult(BaseModel):
@@ -93,7 +94,8 @@ def batch_check(
     """OWNER only (403 for anyone else, staff included: a check is for paying from one's own
     account). Up to 10,000 lines [{to, amount}] (422 beyond): for each, payable or why not, and
     whether the payer's credit covers the total with the fees, on the chain's latest block. A
-    payee's balance, limit and ceiling are never shown: only "would pass its ceiling"."""
+    payee's balance, limit and ceiling are never shown, nor its exact room: "may pass its ceiling"
+    when a line's total passes the payee's room rounded down to a sixteenth of its ceiling."""
     w3, functions = context.w3, context.ledger.functions
     block = int(chain_call(lambda: w3.eth.block_number))
     payer = address.lower()
@@ -103,7 +105,8 @@ def batch_check(
     lines = [(line.to, line.amount) for line in body.lines]
     checksum = Web3.to_checksum_address(payer)
     available = int(chain_call(lambda: functions.availableCredit(checksum).call(block_identifier=block)))
-    check = judge(states[payer], states, lines, fee_bps, paused, available)  # a stimulus counts
+    # A stimulus counts; another member's ceiling is judged on its coarse room only (no oracle).
+    check = judge(states[payer], states, lines, fee_bps, paused, available, private_rooms=True)
     return BatchCheckResult(
         block_number=block,
         lines=[

@@ -15,6 +15,7 @@ from web3 import Web3
 
 from next_contracts.bonuses import RunLog, run_report
 from next_node.api.access import OwnerOrStaff
+from next_node.api.credit import recovered_keys
 from next_node.api.deps import ContextDep, SessionDep
 from next_node.api.params import AddressPath
 from next_node.api.snapshot import begin_snapshot
@@ -89,7 +90,8 @@ def allowance_runs(
         raise HTTPException(404, "this ledger was deployed before the councils' bonus allowances")
     indexed = begin_snapshot(session)
     council = address.lower()
-    query = select(BonusEvent).where(BonusEvent.event == "opened", BonusEvent.council == council)
+    keys = recovered_keys(session, [council], indexed)[council]  # a recovery carried the old key's runs
+    query = select(BonusEvent).where(BonusEvent.event == "opened", col(BonusEvent.council).in_(keys))
     if ref is not None:
         query = query.where(BonusEvent.ref == ref.lower())
     opened = list(session.exec(query.order_by(col(BonusEvent.run_id).desc()).limit(MAX_RUNS)).all())[::-1]

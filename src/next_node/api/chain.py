@@ -37,14 +37,19 @@ def index_status(request: Request) -> IndexStatus | None:
 IndexStatusDep = Annotated[IndexStatus | None, Depends(index_status)]
 
 
-@router.get("/health", responses={503: {"model": Health, "description": "the index is failing"}})
+@router.get(
+    "/health",
+    responses={503: {"model": Health, "description": "the chain or the database does not answer, or the index fails"}},
+)
 def health(session: SessionDep, chain: ChainStateDep, status: IndexStatusDep, response: Response) -> Health:
-    """PUBLIC. Whether the database and the chain answer, and how the index keeps up with the
-    chain: ok, behind (its lag over the threshold) or failing (its indexer's last attempts failed,
-    with the last error in words). 503 when the index is failing or the database does not answer;
-    200 otherwise, with status "degraded" when the index is behind or ahead of a rewound chain,
-    or the chain unreachable. It answers at once, from the chain watch and the indexer's state,
-    whatever the chain does."""
+    """PUBLIC. Readiness, for a load balancer: whether the database and the chain answer, and how
+    the index keeps up with the chain: ok, behind (its lag over the threshold) or failing (its
+    indexer's last attempts failed, with the last error in words). 503 ("failing") as soon as the
+    chain does not answer (nothing listens, or its head probe waited its whole 2 s), the database
+    does not answer or the index is failing: a gateway that cannot reach its chain can neither
+    relay nor check a payment. 200 otherwise, with status "degraded" when the index is behind or
+    ahead of a rewound chain. It answers at once, from the chain watch and the indexer's state,
+    whatever the chain does. Liveness (the process answers at all) is GET /health/live."""
     health = status.snapshot() if status else None
     latest = freshest_head(chain.head, chain.silent_for, health)
     try:
@@ -54,12 +59,19 @@ def health(session: SessionDep, chain: ChainStateDep, status: IndexStatusDep, re
         sync, database = None, "unavailable"
     report = index_report(sync, latest, health)
     reach = "ok" if chain.reachable else "unreachable"
-    if database != "ok" or report.state == "failing":
+    if database != "ok" or report.state == "failing" or reach != "ok":
         response.status_code = 503
         overall = "failing"
     else:
-        overall = "ok" if reach == "ok" and report.state == "ok" else "degraded"
+        overall = "ok" if report.state == "ok" else "degraded"
     return Health(status=overall, database=database, chain=reach, index=report)
+
+
+@router.get("/health/live")
+def live() -> dict[str, str]:
+    """PUBLIC. Liveness: 200 while this process answers, whatever the chain and the database do (a
+    service manager restarts a gateway that fails this, never one whose chain is down)."""
+    return {"status": "alive"}
 
 
 @router.get("/blocks/head")

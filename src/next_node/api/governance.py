@@ -19,9 +19,10 @@ from web3.exceptions import ContractLogicError
 
 from next_contracts import load_artifact
 from next_contracts.deploy import GOVERNOR
+from next_contracts.proposal_calls import describe_proposal
 from next_contracts.vocabulary import ProposalKind, ProposalState, short_id
 from next_node.api.access import Auditor, OwnerOrAuditor
-from next_node.api.deps import ContextDep, SessionDep
+from next_node.api.deps import ContextDep, LanguageDep, SessionDep
 from next_node.api.errors import chain_call
 from next_node.api.params import IdCursor, Limit
 from next_node.db.models import ProposalRow, ProposalStep, VoteRow
@@ -34,6 +35,11 @@ class Call(BaseModel):
     target: str
     value: int
     data: str
+    contract: str  # ledger, constitution, governor, timelock, commons, clearing ("" if none of these)
+    function: str  # "" if the contract has no such function the constitution names
+    kind: str  # as the constitution types it: a role's grant is of that role's kind
+    args: dict[str, Any]
+    words: str  # the call in a sentence, in the client's language (Accept-Language)
 
 
 class Rule(BaseModel):
@@ -50,6 +56,8 @@ class ProposalPublic(BaseModel):
     proposer: str
     description: str
     calls: list[Call]
+    description_matches: bool  # the description names every kind of its calls
+    unnamed_kinds: list[str]  # the kinds it does not name: a member should read the calls
     vote_start: int
     vote_end: int
     state: str
@@ -89,7 +97,29 @@ def _governor(context: ContextDep) -> Any:
     )
 
 
-def _public(context: ContextDep, session: SessionDep, row: ProposalRow) -> ProposalPublic:
+def _calls(context: ContextDep, row: ProposalRow, language: str) -> tuple[list[Call], list[str]]:
+    """The proposal's calls in words (next_contracts.proposal_calls), and the kinds of them that
+    its description does not name."""
+    calls = json.loads(row.calls)
+    d = context.deployment
+    addresses = {
+        "ledger": d.ledger,
+        "constitution": d.constitution,
+        "governor": d.governor,
+        "timelock": d.timelock,
+        "commons": d.commons_rewards,
+        "clearing": d.regional_clearing,
+    }
+    said = describe_proposal(
+        [c["target"] for c in calls], [c["data"] for c in calls], row.description, addresses, language
+    )
+    return [
+        Call(**call, contract=w.contract, function=w.function, kind=w.kind.value, args=w.args, words=w.words)
+        for call, w in zip(calls, said.calls, strict=True)
+    ], [kind.value for kind in said.unnamed_kinds]
+
+
+def _public(context: ContextDep, session: SessionDep, row: ProposalRow, language: str) -> ProposalPublic:
     governor = _governor(context)
     number = int(row.proposal_id)
     state = ProposalState.of(chain_call(lambda: governor.functions.state(number).call()))
@@ -108,12 +138,15 @@ def _public(context: ContextDep, session: SessionDep, row: ProposalRow) -> Propo
     eta = session.exec(
         select(ProposalStep.eta).where(ProposalStep.proposal_id == row.proposal_id, ProposalStep.step == "queued")
     ).first()
+    calls, unnamed = _calls(context, row, language)
     return ProposalPublic(
         proposal_id=row.proposal_id,
         short_id=short_id(number),
         proposer=Web3.to_checksum_address(row.proposer),
         description=row.description,
-        calls=[Call(**call) for call in json.loads(row.calls)],
+        calls=calls,
+        description_matches=not unnamed,
+        unnamed_kinds=unnamed,
         vote_start=row.vote_start,
         vote_end=row.vote_end,
         state=state.value,
@@ -134,14 +167,15 @@ def _public(context: ContextDep, session: SessionDep, row: ProposalRow) -> Propo
 
 @router.get("/proposals", responses={503: {"description": "the chain does not answer"}})
 def list_proposals(
-    context: ContextDep, session: SessionDep, limit: Limit = 20, cursor: IdCursor = None
+    context: ContextDep, session: SessionDep, language: LanguageDep, limit: Limit = 20, cursor: IdCursor = None
 ) -> ProposalPage:
-    """PUBLIC. The proposals, newest first, with their calls, totals, rule and state."""
+    """PUBLIC. The proposals, newest first, with their calls decoded in words (in the client's
+    language), whether the description names every kind of them, totals, rule and state."""
     query = select(ProposalRow).order_by(col(ProposalRow.id).desc()).limit(limit)
     if cursor is not None:
         query = query.where(col(ProposalRow.id) < int(cursor))
     rows = session.exec(query).all()
-    items = [_public(context, session, row) for row in rows]
+    items = [_public(context, session, row, language) for row in rows]
     return ProposalPage(items=items, next_cursor=str(rows[-1].id) if len(rows) == limit else None)
 
 
@@ -153,9 +187,11 @@ def _row(session: SessionDep, proposal_id: str) -> ProposalRow:
 
 
 @router.get("/proposals/{proposal_id}", responses={**NOT_FOUND, 503: {"description": "the chain does not answer"}})
-def get_proposal(context: ContextDep, session: SessionDep, proposal_id: ProposalId) -> ProposalPublic:
-    """PUBLIC. One proposal, with its calls, totals, rule and state."""
-    return _public(context, session, _row(session, proposal_id))
+def get_proposal(
+    context: ContextDep, session: SessionDep, proposal_id: ProposalId, language: LanguageDep
+) -> ProposalPublic:
+    """PUBLIC. One proposal, with its calls in words, totals, rule and state."""
+    return _public(context, session, _row(session, proposal_id), language)
 
 
 def _votes(rows: Any) -> list[VotePublic]:

@@ -15,7 +15,7 @@ from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound, Web3RPCError
 
 from next_contracts.deploy import Deployment
-from next_contracts.errors import DecodedError, describe, error_from_exception
+from next_contracts.errors import DecodedError, describe, error_from_exception, withhold_figures
 from next_contracts.transact import gas_limit, gas_price
 from next_contracts.vocabulary import role_name
 from next_node.api.access import Owner
@@ -112,12 +112,16 @@ def chain_reason(error: Web3RPCError) -> str:
     return str(reason) if reason else "the node gave no reason"
 
 
-def refusal(error: ContractCustomError | ContractLogicError, language: str = "en") -> SafeJSONResponse:
+def refusal(error: ContractCustomError | ContractLogicError, language: str, viewer: str) -> SafeJSONResponse:
     """409: well-formed, but the ledger's current state refuses it (credit, ceiling, status ...);
-    in words (in `language`), and with the typed error's bytes for a wallet to put in its own words."""
+    in words (in `language`), and with the typed error's bytes for a wallet to put in its own words,
+    except where they hold another account's figures (its balance, limit or ceiling): never shown to
+    `viewer`, the member who asked."""
     decoded = error_from_exception(error)
     if decoded is not None:
-        detail, data, words = in_words(decoded), error.data, describe(decoded, amount_in(language), language)
+        decoded, withheld = withhold_figures(decoded, viewer)
+        data = None if withheld else error.data
+        detail, words = in_words(decoded), describe(decoded, amount_in(language), language)
     else:  # a revert without one of the ledger's typed errors: the node's reason string, if any
         detail, data = (error.message or "no reason given"), None
         words = detail
@@ -179,7 +183,7 @@ def preflight(
     try:
         estimate = chain_call(lambda: w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
     except (ContractCustomError, ContractLogicError) as error:
-        return refusal(error, language)
+        return refusal(error, language, sender)
     except Web3RPCError as error:
         raise HTTPException(400, f"the chain refused the call: {chain_reason(error)}") from error
     nonce = chain_call(lambda: w3.eth.get_transaction_count(sender, "pending"))

@@ -113,7 +113,7 @@ async def relay(
     if "error" in answers[-1]:
         if await _known(context, tx_hash):
             return accepted
-        return _refused_call(answers[-1]["error"], language)  # type: ignore[return-value]
+        return _refused_call(answers[-1]["error"], language, tx.sender)  # type: ignore[return-value]
     sent = await context.chain.request("eth_sendRawTransaction", [raw.to_0x_hex()])
     if "error" in sent:  # a copy that arrived meanwhile, or one mined before; else nonce too low, ...
         if await _known(context, tx_hash):
@@ -139,14 +139,14 @@ async def _known(context: Context, tx_hash: str) -> bool:
     return (await context.chain.request("eth_getTransactionByHash", [tx_hash])).get("result") is not None
 
 
-def _refused_call(error: dict[str, Any], language: str) -> SafeJSONResponse:
+def _refused_call(error: dict[str, Any], language: str, sender: str) -> SafeJSONResponse:
     """The pre-flight's JSON-RPC error: a revert is the ledger's refusal (409, with its typed error
     when it has one); anything else, the chain refusing the call (400)."""
     data = error.get("data")
     if isinstance(data, str) and data.startswith("0x") and len(data) >= 10:
-        return refusal(ContractCustomError(data, data=data), language)
+        return refusal(ContractCustomError(data, data=data), language, sender)
     if "revert" in _message(error):
-        return refusal(ContractLogicError(_message(error)), language)
+        return refusal(ContractLogicError(_message(error)), language, sender)
     raise HTTPException(400, f"the chain refused the call: {_message(error)}")
 
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from next_node.api.access import MIN_GROUP, Viewer, suppress_small_groups
-from next_node.api.deps import SessionDep
+from next_node.api.deps import ContextDep, SessionDep
 from next_node.api.schemas import DailyActivity, Stats
-from next_node.api.snapshot import begin_snapshot
+from next_node.api.snapshot import CONFLICT, begin_snapshot, require_indexed
+from next_node.api.stats_at import figures_at
 from next_node.db.models import LedgerState, Member, Transfer, WriteOff
 
 router = APIRouter(tags=["stats"])
@@ -22,8 +24,23 @@ DAY = 86_400
 WINDOW_DAYS = 30
 
 
-@router.get("/stats", responses={401: {"description": "a token was sent and is not valid"}})
-def read_stats(session: SessionDep, viewer: Viewer) -> Stats:
+@router.get(
+    "/stats",
+    responses={
+        401: {"description": "a token was sent and is not valid"},
+        403: {"description": "at_block asked without a staff role"},
+        **CONFLICT,
+    },
+)
+def read_stats(
+    context: ContextDep,
+    session: SessionDep,
+    viewer: Viewer,
+    at_block: Annotated[
+        int | None,
+        Query(ge=0, le=2**63 - 1, description="STAFF: the figures as they were at this indexed block (409 if not)"),
+    ] = None,
+) -> Stats:
     """PUBLIC, in aggregate; in full to STAFF. Members by kind, money in circulation (the sum of
     positive balances) and credit in use (minus the sum of negative ones), the reserve and its
     coverage ratio, the fee, daily payment counts and volumes over the last 30 days, and velocity
@@ -33,6 +50,11 @@ def read_stats(session: SessionDep, viewer: Viewer) -> Stats:
     (snapshot.py), however the indexer moves meanwhile."""
     indexed = begin_snapshot(session)
     state = session.get(LedgerState, 1) or LedgerState()
+    if at_block is not None:
+        if viewer is None or not viewer.staff:
+            raise HTTPException(403, "the figures at an earlier block are for staff (an auditor's key)")
+        require_indexed(indexed, at_block)
+        return _stats_at(session, state, context.deployment.ledger.lower(), at_block, indexed)
     # A migrated address is the same member under its new key: counted once, by kind, under the new one.
     # A member that moved to another region is that region's now.
     by_kind: dict[str, int | None] = dict(
@@ -76,6 +98,29 @@ def read_stats(session: SessionDep, viewer: Viewer) -> Stats:
         daily=[DailyActivity(day=d.day, transfers=d.transfers, volume=d.volume) for d in daily],
         # From the days shown only: over all 30, it would give away the hidden days' volume.
         velocity_30d=sum(d.volume for d in daily) / state.circulation if state.circulation else None,
+    )
+
+
+def _stats_at(session: Session, state: LedgerState, ledger: str, block: int, indexed: int) -> Stats:
+    """The full figures at `block`, for staff (stats_at.py); no daily activity: it is the last 30
+    days' from now, not the block's."""
+    f = figures_at(session, state, ledger, block, indexed)
+    return Stats(
+        indexed_block=block,
+        members_by_kind=dict(f.by_kind),
+        members_by_status=dict(f.by_status),
+        circulation=f.circulation,
+        credit_in_use=f.credit_in_use,
+        reserve=f.reserve,
+        coverage_ratio=f.reserve / f.credit_in_use if f.credit_in_use else None,
+        coverage_floor_bps=f.coverage_floor_bps,
+        fee_bps=f.fee_bps,
+        paused=f.paused,
+        fees_collected=f.fees_collected,
+        debt_covered=f.debt_covered,
+        debt_uncovered=f.debt_uncovered,
+        daily=[],
+        velocity_30d=None,
     )
 
 

@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import aiohttp
+import requests
 from web3 import Web3
 
 from next_contracts.rpc import JsonRpcProvider, connect
@@ -70,6 +71,8 @@ class ChainWatch:
         self._head: int | None = None
         self._answered_at: float | None = None
         self._error: str | None = None
+        self._refused = False  # the last poll found nothing listening
+        self._probing_since: float | None = None  # when the poll now waiting on the chain began
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -89,21 +92,31 @@ class ChainWatch:
             self.poll()
 
     def poll(self) -> None:
+        self._probing_since = time.monotonic()
         try:
             head = int(self._probe.eth.block_number)
         except Exception as error:  # down, hung or refusing: recorded, never raised
             if self._error is None:
                 log.warning("the chain at %s does not answer: %s", self.url, error)
             self._error = str(error) or type(error).__name__
+            # Nothing listens (a dead chain), as against a slow answer: down at once.
+            self._refused = isinstance(error, requests.ConnectionError) and not isinstance(error, requests.Timeout)
             return
+        finally:
+            self._probing_since = None
         if self._error is not None:
             log.warning("the chain at %s answers again (head %d)", self.url, head)
-        self._head, self._answered_at, self._error = head, time.monotonic(), None
+        self._head, self._answered_at, self._error, self._refused = head, time.monotonic(), None, False
 
     def state(self) -> ChainStatus:
-        silent_for = None if self._answered_at is None else time.monotonic() - self._answered_at
-        # One failed poll is not yet "down" (a slow answer under load); `stale_after` of silence is.
-        reachable = silent_for is not None and silent_for <= self.stale_after
+        now = time.monotonic()
+        silent_for = None if self._answered_at is None else now - self._answered_at
+        # One failed poll is not yet "down" (a slow answer under load); `stale_after` of silence is,
+        # and so is a head probe left unanswered for its whole timeout (a hung chain: the API's own
+        # calls would wait their timeout on it too), or refused now (a chain that is gone).
+        probing = self._probing_since
+        hung = probing is not None and now - probing >= PROBE_TIMEOUT
+        reachable = silent_for is not None and silent_for <= self.stale_after and not hung and not self._refused
         return ChainStatus(self._head if reachable else None, reachable, silent_for, self._error)
 
     def require_reachable(self) -> None:

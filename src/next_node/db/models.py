@@ -257,7 +257,9 @@ class BonusEvent(EventRow, table=True):
     """The councils' bonus allowances: a registrar setting a member's categories (`categories`:
     account, categories, region), a council opening a run (`opened`: run, council, expiry,
     categories, regions, reference), an allowance issued (`issued`: run, holder, amount) and spent
-    (`spent`: run, holder, payee, amount, reference; the ledger's next Transferred moves it)."""
+    (`spent`: run, holder, payee, amount, reference; the ledger's next Transferred moves it), and a
+    key recovery carrying a key's allowances, runs and categories (`carried`: holder the old key,
+    account the new)."""
 
     __tablename__ = "bonus_events"
     __table_args__ = (
@@ -267,7 +269,7 @@ class BonusEvent(EventRow, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    event: str = Field(max_length=16)  # categories, opened, issued, spent
+    event: str = Field(max_length=16)  # categories, opened, issued, spent, carried
     run_id: int | None = Field(default=None, sa_type=BigInteger)
     council: str | None = Field(default=None, max_length=42, index=True)  # on `opened`
     holder: str | None = Field(default=None, max_length=42)

@@ -1,4 +1,5 @@
-"""The bonus allowances' handler: categories set, runs opened, allowances issued and spent, as event
+"""The bonus allowances' handler: categories set, runs opened, allowances issued and spent, and a key
+recovery carrying them over (`carried`: the old key as holder, the new one as account), as event
 rows (what a run issued, spent and lost to lapsing is summed from them when asked). A spending names
 the ledger's Transferred that follows it in the same transaction, which is then of kind "bonus", and
 its money the run's."""
@@ -41,6 +42,8 @@ class BonusEvents:
                 regions=",".join(str(r) for r in a["regions"] if r),
                 ref=a["ref"],
             )
+        elif event.name == "AllowancesCarried":  # a key recovery: allowances, runs, categories follow
+            self._row(event, "carried", holder=a["from"], account=a["to"])
         elif event.name == "AllowanceIssued":
             self._row(event, "issued", run_id=a["runId"], holder=a["holder"], amount=a["amount"])
         elif event.name == "AllowanceSpent":

@@ -25,6 +25,19 @@ export async function proposals() {
         {},
         `(${t("proposals.votes", { for: p.votes.for, against: p.votes.against, abstain: p.votes.abstain })})`,
       ),
+      // What members vote on is the calls: each in words, in the page's language (the gateway's).
+      el(
+        "ul",
+        { class: "calls", "data-calls": p.short_id },
+        p.calls.map((c) => el("li", {}, c.words)),
+      ),
+      p.description_matches
+        ? ""
+        : el(
+            "p",
+            { class: "error", role: "note", "data-unnamed": p.short_id },
+            t("proposals.unnamed", { kinds: p.unnamed_kinds.map((k) => word(`pkind.${k}`, k)).join(", ") }),
+          ),
       p.state === "active" && signedIn()
         ? el(
             "span",

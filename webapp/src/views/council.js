@@ -20,6 +20,7 @@ const REASONS = {
   "moved to a new key": "reason.migrated",
   "is the payer: nobody pays itself": "reason.self",
   "would pass its ceiling after this run": "reason.ceiling",
+  "may pass its ceiling after this run": "reason.nearceiling",
 };
 
 function verdict(reason) {

@@ -210,8 +210,12 @@ class AttackerMachine(RuleBasedStateMachine):
 
     @rule(kind=st.sampled_from([INDIVIDUAL, BUSINESS]))
     def recruit_puppets(self, kind: int) -> None:
-        """Each of the attacker's keys that holds REGISTRAR_ROLE admits a puppet, which gets the
-        default credit line of its kind (one members voted, or the committee's)."""
+        """The attacker wins a registrar's role (a credit-lines vote, which a tenth of the members
+        carry) if it has none, then each of its keys that holds REGISTRAR_ROLE admits a puppet, which
+        gets the default credit line of its kind (one members voted, or the committee's)."""
+        registrar = role_id("REGISTRAR_ROLE")
+        if not self.ledger.functions.hasRole(registrar, self.attacker.address).call():
+            self.vote(self.ledger.functions.grantRole(registrar, self.attacker.address), 0)
         for actor in self.attackers():
             puppet: LocalAccount = Account.create()
             admit = self.ledger.functions.admit(puppet.address, kind, 1, Web3.keccak(puppet.key))

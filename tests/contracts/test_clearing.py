@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 from web3 import Web3
 
+from next_contracts import BONUS_ALLOWANCES as BONUSES
+from next_contracts import load_artifact
 from next_contracts.vocabulary import MemberKind, MemberStatus
 from tests.contracts.helpers import fee_of, ref
 from tests.contracts.regions import Region, act, book_total, deploy_region, position, refusal, relate
@@ -254,3 +256,26 @@ def test_councils_and_system_accounts_stay_in_their_region(ape_web3, accounts, r
     act(ape_web3, operator, centre.clearing.functions.welcome(council, north.address))
     error = refusal(ape_web3, council, north.clearing.functions.moveTo(centre.address))
     assert (error.name, MemberKind.of(error.args["kind"])) == ("ClearingCannotMove", MemberKind.COUNCIL)
+
+
+def test_a_holder_that_moved_away_spends_nothing_of_its_old_councils_money(ape_web3, accounts, regions):
+    """The ledger refuses an allowance's holder once it has moved to another region (status
+    `moved`), as it refuses a frozen, excluded or migrated one (test_bonus_allowances)."""
+    north, centre, _ = regions
+    operator, council, holder, shop = accounts[0].address, accounts[8].address, north.members[1], north.members[0]
+    bonuses = ape_web3.eth.contract(north.ledger.functions.bonusAllowances().call(), abi=load_artifact(BONUSES).abi)
+    act(ape_web3, operator, north.ledger.functions.admitCouncil(council, 1, Web3.keccak(text="council")))
+    act(ape_web3, operator, north.ledger.functions.setCreditLine(council, 1_000_000, 10**12))
+    act(ape_web3, operator, bonuses.functions.setCategories(shop, 1))
+    expires = ape_web3.eth.get_block("latest")["timestamp"] + 30 * 86_400
+    act(ape_web3, council, bonuses.functions.openRun(expires, 0, [], ref("year-end")))
+    act(ape_web3, council, bonuses.functions.issue(1, [holder], [5_00]))
+    act(ape_web3, operator, centre.clearing.functions.welcome(holder, north.address))
+    act(ape_web3, holder, north.clearing.functions.moveTo(centre.address))
+    refused = refusal(ape_web3, holder, bonuses.functions.spend(shop, 1_00, 0, ref("after the move")))
+    assert (refused.name, refused.args["account"], MemberStatus.of(refused.args["status"])) == (
+        "LedgerAccountNotActive",
+        holder,
+        MemberStatus.MOVED,
+    )
+    assert bonuses.functions.runOf(1).call()[6] == 5_00  # still outstanding: nothing was spent

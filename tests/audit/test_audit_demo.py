@@ -101,12 +101,14 @@ def _succeeded_relance(wallet: list[str], env: dict[str, str]) -> str:
 def test_the_readme_audit_passes_on_a_network_of_validators_seeded_with_the_demo(tmp_path: Path) -> None:
     """`network up --demo` on three geth validators: the same audit, the seals of three signers too
     (`make test-deep`: the demo's seeding on a network takes minutes more)."""
-    directory, rpc_port = tmp_path / "net", free_port()
+    directory = tmp_path / "net"
+    # Each validator takes the next port after the first of each kind: three apart, not one.
+    rpc_port, p2p_port, api = (_three_free() for _ in range(3))
     init = [*NODE, "network", "init", "--data-dir", str(directory), "--validators", "3",
-            "--rpc-port", str(rpc_port), "--p2p-port", str(free_port())]  # fmt: skip
+            "--rpc-port", str(rpc_port), "--p2p-port", str(p2p_port)]  # fmt: skip
     subprocess.run(init, capture_output=True, text=True, check=True, timeout=300)
     node = subprocess.Popen(
-        [*NODE, "network", "up", "--data-dir", str(directory), "--api-port", str(api := free_port()), "--demo"],
+        [*NODE, "network", "up", "--data-dir", str(directory), "--api-port", str(api), "--demo"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     read_banner(node, DEMO_SECONDS)
@@ -124,3 +126,11 @@ def test_the_readme_audit_passes_on_a_network_of_validators_seeded_with_the_demo
         assert len(report["figures"]["signers"]) == 3
     finally:
         stop(node)
+
+
+def _three_free() -> int:
+    """The first of three ports in a row that nothing listens on (free_port walks them in turn)."""
+    while True:
+        first = free_port()
+        if free_port() == first + 1 and free_port() == first + 2:
+            return first

@@ -197,9 +197,9 @@ class Replayer:
         if account is None or account.status != ACTIVE:
             return 0
         time = self.tx.block_time if hasattr(self, "tx") else 0
-        limit = account.credit_limit + self.ledger.stimulus(account.region, account.kind, time)
-        held = self.bonuses.held(address, time) if self.bonuses is not None and account.kind == COUNCIL else 0
-        return max(0, account.balance + limit - held)
+        if self.bonuses is not None and account.kind == COUNCIL:
+            return self.bonuses.available(address, time)  # the same rule, less what its runs hold back
+        return max(0, account.balance + account.credit_limit + self.ledger.stimulus(account.region, account.kind, time))
 
     def apply(self, tx: LedgerTransaction) -> None:
         self.tx = tx

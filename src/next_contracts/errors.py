@@ -117,6 +117,14 @@ def error_from_exception(error: BaseException, contract: str = LEDGER) -> Decode
 
 LANGUAGES = ("en", "fr")
 
+
+def amount_in(language: str) -> Callable[[int], str]:
+    """Hundredths as a sentence in `language` writes them: 1 234,50 NXT, or 1,234.50 NXT."""
+    if language == "fr":
+        return lambda v: f"{v / 100:,.2f}".replace(",", "\u202f").replace(".", ",") + " NXT"
+    return lambda v: f"{v / 100:,.2f} NXT"
+
+
 # The errors that carry an account's balance, limit or ceiling, by the name of that account's field.
 PRIVATE_FIGURES = {
     "LedgerCeilingExceeded": "account",

@@ -20,6 +20,7 @@ from hexbytes import HexBytes
 
 from next_contracts import load_artifact
 from next_contracts.constitution import ARTIFACT_OF, CALLS, ROLE_KINDS, role_id
+from next_contracts.errors import amount_in
 from next_contracts.errors_fr import COMMONS, KIND
 from next_contracts.vocabulary import CommonsKind, MemberKind, ProposalKind, role_name, when
 
@@ -180,8 +181,7 @@ class _Say:
         self.names = {a.lower(): CONTRACT_WORDS[language][n] for n, a in addresses.items() if a}
 
     def amount(self, hundredths: int) -> str:
-        text = f"{hundredths / 100:,.2f}"
-        return (text.replace(",", "\u202f").replace(".", ",") if self.fr else text) + " NXT"
+        return amount_in("fr" if self.fr else "en")(hundredths)
 
     def pct(self, bps: int) -> str:
         text = f"{bps / 100:g}"

@@ -5,7 +5,6 @@ nonce to sign with, and the fate of a relayed transaction. The relay itself is P
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Path
@@ -15,7 +14,7 @@ from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound, Web3RPCError
 
 from next_contracts.deploy import Deployment
-from next_contracts.errors import DecodedError, describe, error_from_exception, withhold_figures
+from next_contracts.errors import DecodedError, amount_in, describe, error_from_exception, withhold_figures
 from next_contracts.transact import gas_limit, gas_price
 from next_contracts.vocabulary import role_name
 from next_node.api.access import Owner
@@ -96,13 +95,6 @@ def in_words(decoded: DecodedError) -> str:
         return str(value)
 
     return f"{decoded.name}({', '.join(f'{k}={word(v)}' for k, v in decoded.args.items())})"
-
-
-def amount_in(language: str) -> Callable[[int], str]:
-    """Hundredths as a sentence in `language` writes them: 1 234,50 NXT, or 1,234.50 NXT."""
-    if language == "fr":
-        return lambda v: f"{v / 100:,.2f}".replace(",", "\u202f").replace(".", ",") + " NXT"
-    return lambda v: f"{v / 100:,.2f} NXT"
 
 
 def chain_reason(error: Web3RPCError) -> str:

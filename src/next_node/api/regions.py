@@ -13,11 +13,11 @@ from sqlmodel import Session, col, select
 from web3 import Web3
 
 from next_contracts.clearing import Regions as RegionsOnChain
+from next_contracts.errors import amount_in
 from next_contracts.vocabulary import MemberStatus
 from next_node.api.access import SignedIn
 from next_node.api.deps import ContextDep, LanguageDep, SessionDep
 from next_node.api.errors import chain_call
-from next_node.api.payments import amount_in
 from next_node.api.ratelimit import limit
 from next_node.db.models import ClearingEvent, Member
 

@@ -72,6 +72,7 @@ class ChainWatch:
         self._answered_at: float | None = None
         self._error: str | None = None
         self._refused = False  # the last poll found nothing listening
+        self._timed_out = False  # the last poll waited its whole timeout: down until one answers
         self._probing_since: float | None = None  # when the poll now waiting on the chain began
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -101,12 +102,14 @@ class ChainWatch:
             self._error = str(error) or type(error).__name__
             # Nothing listens (a dead chain), as against a slow answer: down at once.
             self._refused = isinstance(error, requests.ConnectionError) and not isinstance(error, requests.Timeout)
+            self._timed_out = isinstance(error, requests.Timeout)  # a probe unanswered for its whole timeout
             return
         finally:
             self._probing_since = None
         if self._error is not None:
             log.warning("the chain at %s answers again (head %d)", self.url, head)
         self._head, self._answered_at, self._error, self._refused = head, time.monotonic(), None, False
+        self._timed_out = False
 
     def state(self) -> ChainStatus:
         now = time.monotonic()
@@ -115,7 +118,7 @@ class ChainWatch:
         # and so is a head probe left unanswered for its whole timeout (a hung chain: the API's own
         # calls would wait their timeout on it too), or refused now (a chain that is gone).
         probing = self._probing_since
-        hung = probing is not None and now - probing >= PROBE_TIMEOUT
+        hung = self._timed_out or (probing is not None and now - probing >= PROBE_TIMEOUT)
         reachable = silent_for is not None and silent_for <= self.stale_after and not hung and not self._refused
         return ChainStatus(self._head if reachable else None, reachable, silent_for, self._error)
 

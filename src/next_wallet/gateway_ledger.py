@@ -249,6 +249,7 @@ class GatewayLedger(LedgerClient):
         if response.status_code == 403:
             raise NotSignedInError(f"sign in as {sender} to pay from it: next-wallet login LABEL")
         prepared = self.answer(response)
+        self.warning = prepared.get("warning")
         return {
             "to": call.address,
             "data": data,
@@ -281,6 +282,9 @@ class GatewayLedger(LedgerClient):
             status = self._status(tx_hash)
             if status["status"] == "success":
                 return status
+            if status["status"] == "reverted" and self.warning:
+                why = "the payee cannot receive this amount now; nothing was paid"
+                raise RefusedError(f"the ledger refused {tx_hash}: {why}")
             if status["status"] == "reverted":
                 raise RefusedError(f"the transaction {tx_hash} was mined but reverted")
             if time.monotonic() > deadline:

@@ -54,6 +54,9 @@ class LedgerClient(ABC):
         self.contract = w3.eth.contract(Web3.to_checksum_address(config.ledger), abi=load_artifact(LEDGER).abi)
         self._checked = False
         self._bonuses: Contract | None = None
+        # The last pre-flight's warning: through a gateway, a payee near its ceiling "may" pass it,
+        # and only the ledger, on chain, says whether it does (no gateway tells another's balance).
+        self.warning: str | None = None
 
     @property
     def bonuses(self) -> Contract:

@@ -70,6 +70,8 @@ def cmd_pay(args: argparse.Namespace, out: Output) -> None:
     ledger.build(sender, call)  # pre-flight: the ledger's refusal, in words, before anything is signed
     if not out.as_json:
         print(f"pay {out.amount(amount)} to {payee}")
+        if ledger.warning:
+            print(f"note: {ledger.warning}")
         if from_allowances:
             print(f"{out.amount(from_allowances)} from your bonus allowances (their council pays it and its fee)")
         if plain:

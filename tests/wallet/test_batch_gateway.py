@@ -169,3 +169,20 @@ def test_a_chunk_the_relay_refuses_is_never_sent_and_paid_once_later(
     assert result.code == 0, result.err
     assert json.loads(result.out)["already_paid"] == 2
     assert balances(w3, deployment, staff) == [1_000, 1_100, 1_200, 1_300]
+
+
+def test_a_payment_near_a_payees_ceiling_is_signed_and_the_ledger_decides(
+    wallet, w3, deployment, operator, gateway, tmp_path, council_key
+):
+    """Through the gateway alone the wallet cannot learn whether a payment passes another member's
+    ceiling (that would tell its balance): it says the payment may, signs it when asked, and
+    reports the ledger's refusal on chain in words, nothing paid; the one that fits is paid."""
+    near_ceiling = new_member(w3, deployment, operator, ceiling=1_000).address  # 10,00; a sixteenth is 0,62
+    signed_in(wallet, gateway, tmp_path)
+    over = wallet("pay", "council", near_ceiling, "10,01", "--yes", *PW)
+    assert over.code == ExitStatus.REFUSED, over.err
+    assert "may pass its payee's ceiling" in over.out and "10,00" not in over.out + over.err
+    assert "the payee cannot receive this amount now; nothing was paid" in over.err
+    fits = wallet("pay", "council", near_ceiling, "9,95", "--yes", *PW)
+    assert fits.code == 0 and "may pass its payee's ceiling" in fits.out, fits.err
+    assert balances(w3, deployment, [near_ceiling]) == [995]

@@ -20,10 +20,10 @@ from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
 from web3 import Web3
 
-from next_contracts.accounts import AccountState, BatchReadError, judge, read_accounts
+from next_contracts.accounts import AccountState, BatchCheck, BatchReadError, judge, read_accounts
 from next_contracts.vocabulary import MAX_AMOUNT
 from next_node.api.access import Owner, OwnerOrStaff
-from next_node.api.deps import ContextDep
+from next_node.api.deps import Context, ContextDep
 from next_node.api.errors import chain_call
 from next_node.api.params import ADDRESS, AddressPath
 from next_node.errors import ChainUnavailableError
@@ -78,7 +78,7 @@ class BatchPayments(BaseModel):
     block_number: int
 
 
-def _states(context: ContextDep, addresses: list[str], block: int) -> dict[str, AccountState]:
+def _states(context: Context, addresses: list[str], block: int) -> dict[str, AccountState]:
     """accountOf for each address at `block`, in JSON-RPC batches of eth_calls."""
     batch = context.w3.provider.make_batch_request  # type: ignore[attr-defined]
     try:
@@ -96,17 +96,8 @@ def batch_check(
     whether the payer's credit covers the total with the fees, on the chain's latest block. A
     payee's balance, limit and ceiling are never shown, nor its exact room: "may pass its ceiling"
     when a line's total passes the payee's room rounded down to a sixteenth of its ceiling."""
-    w3, functions = context.w3, context.ledger.functions
-    block = int(chain_call(lambda: w3.eth.block_number))
-    payer = address.lower()
-    states = _states(context, list(dict.fromkeys([payer] + [line.to.lower() for line in body.lines])), block)
-    fee_bps = int(chain_call(lambda: functions.feeBps().call(block_identifier=block)))
-    paused = bool(chain_call(lambda: functions.paused().call(block_identifier=block)))
     lines = [(line.to, line.amount) for line in body.lines]
-    checksum = Web3.to_checksum_address(payer)
-    available = int(chain_call(lambda: functions.availableCredit(checksum).call(block_identifier=block)))
-    # A stimulus counts; another member's ceiling is judged on its coarse room only (no oracle).
-    check = judge(states[payer], states, lines, fee_bps, paused, available, private_rooms=True)
+    block, check = check_lines(context, address, lines)
     return BatchCheckResult(
         block_number=block,
         lines=[
@@ -118,8 +109,23 @@ def batch_check(
         payer_status=check.payer_status.value,
         available_credit=check.available,
         credit_ok=check.credit_ok,
-        paused=paused,
+        paused=check.paused,
     )
+
+
+def check_lines(context: Context, payer: str, lines: list[tuple[str, int]]) -> tuple[int, BatchCheck]:
+    """The verdict on `payer` paying `lines` ((payee, amount) pairs) on the chain's latest block,
+    and that block: a stimulus counts, another member's ceiling is judged on its coarse room only
+    (no oracle)."""
+    w3, functions = context.w3, context.ledger.functions
+    block = int(chain_call(lambda: w3.eth.block_number))
+    payer = payer.lower()
+    states = _states(context, list(dict.fromkeys([payer] + [to.lower() for to, _amount in lines])), block)
+    fee_bps = int(chain_call(lambda: functions.feeBps().call(block_identifier=block)))
+    paused = bool(chain_call(lambda: functions.paused().call(block_identifier=block)))
+    checksum = Web3.to_checksum_address(payer)
+    available = int(chain_call(lambda: functions.availableCredit(checksum).call(block_identifier=block)))
+    return block, judge(states[payer], states, lines, fee_bps, paused, available, private_rooms=True)
 
 
 @router.get("/accounts/{address}/batch-payments", responses=DENIED)

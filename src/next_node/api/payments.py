@@ -13,14 +13,17 @@ from pydantic import BaseModel
 from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound, Web3RPCError
 
+from next_contracts.accounts import NEAR_CEILING, refusal_sentence
 from next_contracts.deploy import Deployment
 from next_contracts.errors import DecodedError, amount_in, describe, error_from_exception, withhold_figures
 from next_contracts.transact import gas_limit, gas_price
-from next_contracts.vocabulary import role_name
+from next_contracts.vocabulary import MemberStatus, role_name
 from next_node.api.access import Owner
-from next_node.api.deps import ContextDep, LanguageDep
+from next_node.api.batch_check import check_lines
+from next_node.api.deps import Context, ContextDep, LanguageDep
 from next_node.api.errors import SafeJSONResponse, chain_call
 from next_node.api.params import AddressPath
+from next_node.api.payee_room import Incoming, incoming, near_ceiling, near_gas, warning
 
 router = APIRouter(tags=["payments"])
 
@@ -49,6 +52,9 @@ class Prepared(BaseModel):
     gas: int
     nonce: int
     gas_price: int
+    # Set when a payee is near its ceiling: the payment may pass it, and then the ledger refuses it
+    # on chain once signed and sent (payee_room.py: the same answer whether it would or not).
+    warning: str | None = None
 
 
 class Refusal(BaseModel):
@@ -170,8 +176,12 @@ def preflight(
     if body.to is not None and body.to.lower() not in relayed_targets(context.deployment):
         raise HTTPException(400, f"to must be the ledger {context.deployment.ledger} or its bonus allowances")
     sender = Web3.to_checksum_address(address)
-    tx = {"from": sender, "to": Web3.to_checksum_address(body.to or context.ledger.address), "data": data}
+    target = Web3.to_checksum_address(body.to or context.ledger.address)
+    tx = {"from": sender, "to": target, "data": data}
     w3 = context.w3
+    paid = incoming(context, target, data)
+    if paid is not None and near_ceiling(context, sender, paid):
+        return _near_ceiling(context, tx, paid, language)
     try:
         estimate = chain_call(lambda: w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
     except (ContractCustomError, ContractLogicError) as error:
@@ -180,6 +190,41 @@ def preflight(
         raise HTTPException(400, f"the chain refused the call: {chain_reason(error)}") from error
     nonce = chain_call(lambda: w3.eth.get_transaction_count(sender, "pending"))
     return Prepared(gas=gas_limit(estimate), nonce=nonce, gas_price=chain_call(lambda: gas_price(w3)))
+
+
+def _near_ceiling(context: Context, tx: dict[str, Any], paid: Incoming, language: str) -> Any:
+    """The pre-flight of a payment that may pass a payee's ceiling: the same answer whether the
+    ledger would take it or refuse it for that ceiling (200, a fixed gas limit, the warning), and a
+    409 only for what the payer may know: its own credit and status, a payee's status, a pause. A
+    batch is judged line by line here, not by the ledger, whose first failing line would tell
+    whether an earlier one passed its payee's ceiling."""
+    sender, w3 = tx["from"], context.w3
+    if paid.batch:
+        _block, check = check_lines(context, sender, paid.lines)
+        refused = {i: why for i, why in check.refusals.items() if why != NEAR_CEILING}
+        problems = [f"{paid.lines[i][0]} {refusal_sentence(why)}" for i, why in refused.items()]
+        if check.payer_status is not MemberStatus.ACTIVE:
+            problems.append(f"{sender} is {check.payer_status.words}")
+        if check.paused:
+            problems.append("payments are paused")
+        if not check.credit_ok:
+            problems.append(f"{sender} has not enough credit for the total and the fees")
+        if problems:
+            words = "; ".join(problems)
+            body = {"detail": f"the ledger would refuse it: {words}", "error_data": None, "words": words}
+            return SafeJSONResponse(body, status_code=409)
+    else:
+        try:
+            chain_call(lambda: w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
+        except (ContractCustomError, ContractLogicError) as error:
+            decoded = error_from_exception(error)
+            if decoded is None or not withhold_figures(decoded, sender)[1]:
+                return refusal(error, language, sender)  # the payer's own refusal, or a payee's status
+        except Web3RPCError as error:
+            raise HTTPException(400, f"the chain refused the call: {chain_reason(error)}") from error
+    nonce = chain_call(lambda: w3.eth.get_transaction_count(sender, "pending"))
+    gas = near_gas(context, paid)
+    return Prepared(gas=gas, nonce=nonce, gas_price=chain_call(lambda: gas_price(w3)), warning=warning(language))
 
 
 @router.get("/tx/{tx_hash}", responses={503: {"description": "the chain does not answer"}})

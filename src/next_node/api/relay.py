@@ -16,6 +16,7 @@ from hexbytes import HexBytes
 from web3.exceptions import ContractCustomError, ContractLogicError
 
 from next_contracts import errors_fr
+from next_contracts.errors import error_from_exception, withhold_figures
 from next_contracts.rawtx import RawTransaction, RawTransactionError, decode_raw_transaction
 from next_contracts.vocabulary import MemberStatus
 from next_node.api.access import principal_calls, principal_from
@@ -110,10 +111,14 @@ async def relay(
         if await _known(context, tx_hash):  # sent while it was active: answered as then
             return accepted
         raise HTTPException(403, _not_carried(tx.sender, sender.status, language))
-    if "error" in answers[-1]:
+    if "error" in answers[-1] and not _withheld(answers[-1]["error"], tx.sender):
         if await _known(context, tx_hash):
             return accepted
         return _refused_call(answers[-1]["error"], language, tx.sender)  # type: ignore[return-value]
+    # A call refused only for another account's figures (a payee's ceiling, a council's credit) is
+    # carried all the same, and the ledger refuses it on chain: a 409 here would answer exactly
+    # whether a payment passes another member's ceiling (a balance oracle, payee_room.py), where
+    # this way each such probe is a transaction its sender signed, on the record.
     sent = await context.chain.request("eth_sendRawTransaction", [raw.to_0x_hex()])
     if "error" in sent:  # a copy that arrived meanwhile, or one mined before; else nonce too low, ...
         if await _known(context, tx_hash):
@@ -148,6 +153,15 @@ def _refused_call(error: dict[str, Any], language: str, sender: str) -> SafeJSON
     if "revert" in _message(error):
         return refusal(ContractLogicError(_message(error)), language, sender)
     raise HTTPException(400, f"the chain refused the call: {_message(error)}")
+
+
+def _withheld(error: dict[str, Any], sender: str) -> bool:
+    """Whether the pre-flight's error is the ledger's refusal for another account's figures."""
+    data = error.get("data")
+    if not (isinstance(data, str) and data.startswith("0x") and len(data) >= 10):
+        return False
+    decoded = error_from_exception(ContractCustomError(data, data=data))
+    return decoded is not None and withhold_figures(decoded, sender)[1]
 
 
 def _message(error: dict[str, Any]) -> str:

@@ -97,11 +97,13 @@ def assert_index_matches_chain(engine: Engine, w3: Web3, deployment: Deployment)
 
 @contextmanager
 def running_gateway(
-    engine: Engine, deployment: Deployment, w3: Web3, auth: AuthSettings | None = None
+    engine: Engine, deployment: Deployment, w3: Web3, auth: AuthSettings | None = None, token_seconds: int = 15 * 60
 ) -> Iterator[str]:
-    """The gateway's app served by uvicorn on a free loopback port; yields its URL."""
+    """The gateway's app served by uvicorn on a free loopback port; yields its URL. Without `auth`,
+    its sign-in is for that port, its tokens last `token_seconds`."""
     port = free_port()
-    app = create_app(engine, deployment, w3, auth or AuthSettings(domain=f"127.0.0.1:{port}"))
+    auth = auth or AuthSettings(domain=f"127.0.0.1:{port}", token_seconds=token_seconds)
+    app = create_app(engine, deployment, w3, auth)
     # as next-node serves it: X-Forwarded-For is the app's to judge (NEXT_TRUSTED_PROXIES), not uvicorn's
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", proxy_headers=False))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -278,3 +278,32 @@ def test_relay_answers_a_retry_as_the_first_time_and_refuses_a_used_nonce(client
     refused = client.post("/tx", json={"raw": other})
     detail = refused.json()["detail"]
     assert refused.status_code == 400 and "nonce" in detail and "{" not in detail and "'" not in detail, detail
+
+
+def test_a_receipt_is_for_the_parties_of_a_payment_and_staff_only(client, engine, w3, deployment, seeded, operator):
+    """The receipt a member shows after paying: its parties and staff read it, once indexed; a
+    stranger holding the hash gets the same 404 as for no transaction at all."""
+    payer, payee, stranger = seeded.citizens[12], seeded.citizens[13], seeded.citizens[14]
+    settings = AuthSettings()
+    app = TestClient(create_app(engine, deployment, w3, settings))
+
+    def as_(who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {issue_token(settings, who, deployment.chain_id).token}"}
+
+    raw = signed_payment(w3, deployment, payer, payee.address, 1_234)
+    tx_hash = app.post("/tx", json={"raw": raw}).json()["tx_hash"]
+    block = w3.eth.wait_for_transaction_receipt(tx_hash)["blockNumber"]
+    assert app.get(f"/receipts/{tx_hash}", headers=as_(payer.address)).status_code == 404  # not indexed yet
+    index_to_head(engine, w3, deployment)
+    for party in (payer.address, payee.address, operator):
+        answer = app.get(f"/receipts/{tx_hash}", headers=as_(party))
+        assert answer.status_code == 200, answer.text
+        receipt = answer.json()
+        assert (receipt["block_number"], receipt["tx_hash"]) == (block, tx_hash.lower())
+        (line,) = receipt["lines"]
+        assert (line["from_address"], line["to_address"], line["amount"]) == (payer.address, payee.address, 1_234)
+        assert line["fee"] == -(-1_234 * 20 // 10_000) and line["ref"] == "0x" + "05" * 32 and line["kind"] == "payment"
+    assert app.get(f"/receipts/{tx_hash}", headers=as_(stranger.address)).status_code == 404
+    assert app.get(f"/receipts/0x{'ab' * 32}", headers=as_(payer.address)).status_code == 404
+    assert app.get(f"/receipts/{tx_hash}").status_code == 401
+    assert app.get("/receipts/0x1234", headers=as_(payer.address)).status_code == 422

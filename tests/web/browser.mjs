@@ -7,6 +7,30 @@ import { createRequire } from "node:module";
 
 const axe = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
+export const DESKTOP = { width: 1280, height: 900 };
+export const PHONE = { width: 390, height: 844 };
+
+/** What runs off the window's width: the page's own width if it is wider, and the first few
+ * elements whose right edge passes the window (by tag, id and class). */
+export async function overflowing(page) {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const found = [];
+    if (document.documentElement.scrollWidth > width + 1)
+      found.push(`page ${document.documentElement.scrollWidth}px wide in ${width}px`);
+    for (const node of document.querySelectorAll("body *")) {
+      const box = node.getBoundingClientRect();
+      if (box.width === 0 || box.right <= width + 1) continue;
+      if (node.closest(".visually-hidden") || getComputedStyle(node).position === "absolute") continue;
+      found.push(
+        `${node.tagName.toLowerCase()}${node.id ? "#" + node.id : ""}.${node.className} ends at ${Math.round(box.right)}px`,
+      );
+      if (found.length > 5) break;
+    }
+    return found;
+  });
+}
+
 export async function openPage(url, out, extraArgs = []) {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
@@ -21,8 +45,8 @@ export async function openPage(url, out, extraArgs = []) {
       ...extraArgs,
     ],
   });
-  const result = { outside: [], violations: {}, errors: [] };
-  const context = await browser.newContext({ locale: "fr-FR", serviceWorkers: "block" });
+  const result = { outside: [], violations: {}, errors: [], overflow: {} };
+  const context = await browser.newContext({ locale: "fr-FR", serviceWorkers: "block", viewport: DESKTOP });
   const page = await context.newPage();
   page.on("pageerror", (error) => result.errors.push(String(error)));
   page.on("request", (request) => {
@@ -37,7 +61,13 @@ export async function openPage(url, out, extraArgs = []) {
       (await window.axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact })),
     );
     result.violations[name] = found.filter((v) => v.impact === "serious" || v.impact === "critical");
+    // Every page state on a desktop and on a phone: nothing may run off the window's width.
+    result.overflow[name] = await overflowing(page);
     await page.screenshot({ path: `${out}/${name}.png`, fullPage: true });
+    await page.setViewportSize(PHONE);
+    result.overflow[`${name}-phone`] = await overflowing(page);
+    await page.screenshot({ path: `${out}/${name}-phone.png`, fullPage: true });
+    await page.setViewportSize(DESKTOP);
   };
   return { browser, page, result, audit };
 }

@@ -4,7 +4,7 @@
 // Prints one JSON object for the Python test; screenshots go to OUT.
 //   node member_flow.mjs URL KEYSTORE PASSWORD PAYEE OUT
 import { readFileSync, writeFileSync } from "node:fs";
-import { drive, openPage } from "./browser.mjs";
+import { DESKTOP, PHONE, drive, openPage } from "./browser.mjs";
 
 const [url, keystore, password, payee, out] = process.argv.slice(2);
 const { browser, page, result, audit } = await openPage(url, out);
@@ -15,6 +15,16 @@ await drive({ browser, page, result }, async () => {
   result.first_load_ms = Date.now() - started;
   result.health_fr = await page.locator("main").innerText();
   await audit("health-fr");
+  // On a phone the menu folds behind its button; it opens, leads to a page, and folds again.
+  await page.setViewportSize(PHONE);
+  result.menu_folded = await page.locator("nav").isHidden();
+  await page.getByRole("button", { name: "Menu" }).click();
+  await page.getByRole("link", { name: "Économie" }).click();
+  await page.getByRole("heading", { name: "Comment la monnaie circule" }).waitFor();
+  result.menu_folded_again = await page.locator("nav").isHidden();
+  await page.setViewportSize(DESKTOP);
+  result.menu_on_desktop = await page.locator("nav").isVisible();
+  await page.goto(`${url}/app/`);
   await page.selectOption("#language", "en");
   await page.getByRole("heading", { name: "The community's health" }).waitFor();
   result.health_en = await page.locator("main").innerText();
@@ -50,6 +60,23 @@ await drive({ browser, page, result }, async () => {
   await page.getByRole("button", { name: "Signer et envoyer" }).click();
   await page.locator("#status").filter({ hasText: "Payé" }).waitFor({ timeout: 60_000 });
   result.paid = await page.locator("#status").innerText();
+  // The receipt: its own page, with the fee, the reference and the block, and a link to share.
+  await page.getByRole("heading", { name: "Reçu" }).waitFor();
+  result.receipt = await page.locator("main").innerText();
+  result.receipt_link = await page.locator("#receipt-link").getAttribute("href");
+  await audit("receipt");
+  // The same payee and amount again a minute later: the form is empty, and a second payment is
+  // asked about; without the tick nothing is signed.
+  await page.goto(`${url}/app/#/pay`);
+  await page.getByRole("heading", { name: "Payer" }).waitFor();
+  result.emptied = await page.inputValue("#amount");
+  await page.fill("#to", payee);
+  await page.fill("#amount", "12,50");
+  await page.getByRole("button", { name: "Vérifier" }).click();
+  await page.locator("#again").waitFor();
+  result.again = await page.locator("#again").innerText();
+  await page.getByRole("button", { name: "Signer et envoyer" }).click();
+  result.again_refused = await page.locator("#status.error").innerText();
 
   await page.goto(`${url}/app/#/account`);
   await page.getByRole("heading", { name: "Mon compte" }).waitFor();

@@ -13,16 +13,32 @@ await drive({ browser, page, result }, async () => {
     const [password] = rest;
     await page.goto(`${url}/app/#/account`);
     await page.locator("#password").waitFor();
-    await page.fill("#password", password);
     await page.getByRole("button", { name: "Créer une nouvelle clé" }).click();
+    await page.locator("#new-password").waitFor();
+    await audit("new-key-form");
+    // A one-character password, then two that differ, are refused in words; then a real one.
+    await page.fill("#new-password", "a");
+    await page.fill("#new-password-again", "a");
+    await page.getByRole("button", { name: "Créer la clé" }).click();
+    result.weak = await page.locator("#status.error").innerText();
+    await page.fill("#new-password", password);
+    await page.fill("#new-password-again", password + "!");
+    await page.getByRole("button", { name: "Créer la clé" }).click();
+    await page.locator("#status.error", { hasText: "pas les mêmes" }).waitFor();
+    result.mismatch = await page.locator("#status").innerText();
+    await page.fill("#new-password-again", password);
+    await page.getByRole("button", { name: "Créer la clé" }).click();
     const link = page.getByRole("link", { name: "Télécharger le fichier de clé" });
-    await link.waitFor();
+    await link.waitFor({ timeout: 60_000 });
     result.status = await page.locator("#status").innerText();
+    result.steps = await page.locator("#new-key").innerText();
     await audit("new-key");
     const download = page.waitForEvent("download");
     await link.click();
     const file = `${out}/new-key.json`;
     await (await download).saveAs(file);
+    await page.locator("#new-key-saved").waitFor();
+    result.saved = await page.locator("#new-key-saved").innerText();
     result.file = file;
   } else {
     const [keystore, password, payee] = rest;

@@ -28,6 +28,10 @@ await drive({ browser, page, result }, async () => {
   await page.getByRole("button", { name: "Sign and send" }).click();
   await page.locator("#status").filter({ hasText: "Paid" }).waitFor({ timeout: 60_000 });
   result.paid = await page.locator("#status").innerText();
+  await page.getByRole("heading", { name: "Receipt" }).waitFor();
+  result.receipt = await page.locator("main").innerText();
+  await page.goto(`${url}/app/#/pay`);
+  await page.fill("#to", payee);
   await page.fill("#amount", "5000");
   await page.getByRole("button", { name: "Check" }).click();
   await page.locator("#status").filter({ hasText: "Refused" }).waitFor();

@@ -30,4 +30,11 @@ await drive({ browser, page, result }, async () => {
   await page.locator("#freeze button").click();
   await page.locator("#status.error").waitFor({ timeout: 60_000 });
   result.refused = await page.locator("#status").innerText();
+  // An exclusion cannot be undone: without its box ticked, nothing is signed; the answer is in view.
+  await page.fill("#exclude-address", newcomer);
+  await page.locator("#exclude button").click();
+  await page.locator("#status.error", { hasText: "Cochez" }).waitFor();
+  result.unsure = await page.locator("#status").innerText();
+  const box = await page.locator("#status").boundingBox();
+  result.status_in_view = box !== null && box.y >= 0 && box.y + box.height <= page.viewportSize().height;
 });

@@ -59,6 +59,7 @@ def test_the_regions_page_shows_the_relationship_and_the_position(
     assert f"to {payee.address}, a member of region 2, through the clearing of regions 1 → 2" in summary
     assert ledgers[1].functions.balanceOf(payee.address).call() == 25_000 + 12_50
     assert "Paid" in result["paid"]
+    assert payee.address in result["receipt"] and "12.50" in result["receipt"]  # the member on the other side
     # Moved: closed in region 1, active in region 2 with the balance it had (two payments, their fees).
     assert "You are now a member of region 2" in result["moved"]
     [moved] = clearings[0].events.MemberMoved().get_logs(from_block=0)

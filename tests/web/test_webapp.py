@@ -46,6 +46,8 @@ def run_flow(script: str, *args: str) -> dict:
     assert result["errors"] == [], result["errors"]
     assert result["outside"] == []  # nothing from a CDN, a font service or anywhere else
     assert all(found == [] for found in result["violations"].values()), result["violations"]
+    # Every audited page state, at 1280x900 and at 390x844 (a phone), fits the window's width.
+    assert all(found == [] for found in result["overflow"].values()), result["overflow"]
     return result
 
 
@@ -70,6 +72,7 @@ def test_a_member_signs_in_pays_and_finds_it_in_its_history(w3, deployment, oper
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
     result = run_flow("member_flow.mjs", following_gateway, str(keystore), PASSWORD, bakery.address, str(ARTIFACTS))
+    assert result["menu_folded"] and result["menu_folded_again"] and result["menu_on_desktop"]
     assert "Circulation" in result["health_fr"] and "Crédit utilisé" in result["health_fr"]
     assert "Credit in use" in result["health_en"]
     assert "Volume paid per day" in result["health_en"] and "fewer than 5 payers" in result["health_en"]
@@ -78,6 +81,11 @@ def test_a_member_signs_in_pays_and_finds_it_in_its_history(w3, deployment, oper
     assert "Montant invalide" in result["bad_amount"]  # 1,234 is neither 1 234 nor 1,23: refused
     assert "12,50 NXT" in result["summary"] and "0,03 NXT" in result["summary"]  # the fee, 0.2 % rounded up
     assert "Payé" in result["paid"]
+    receipt = result["receipt"]
+    assert "12,50" in receipt and "0,03" in receipt and "12,53" in receipt and "pain et croissants" in receipt
+    assert bakery.address in receipt and member.address in receipt and "#/receipt?tx=0x" in result["receipt_link"]
+    assert result["emptied"] == ""  # the form is cleared once paid
+    assert "déjà payé 12,50" in result["again"] and "seconde fois" in result["again_refused"]
     assert "pain et croissants" in result["history"] and result["searched_rows"] == 1
     header, line = result["csv"].strip().splitlines()[:2]
     assert header.startswith("block;time;direction") and ";out;" in line and ";12.50;0.03;" in line
@@ -137,6 +145,8 @@ def test_staff_admit_and_set_a_line_in_the_page_and_are_refused_in_words(
     assert result["bars"] >= 1  # today's payment, which staff see
     # The refusal in the page's language: the gateway says it in French to a French page.
     assert "Refusé" in result["refused"] and "n'est pas membre" in result["refused"], result["refused"]
+    assert "ne peut pas être annulée" in result["unsure"] and result["status_in_view"]  # 1,427 px down before
+    assert ledger.functions.accountOf(newcomer.address).call()[3] == 1  # still active: nothing was signed
 
 
 def test_the_gateway_serves_the_app_under_a_strict_policy(w3, deployment, tmp_path):
@@ -255,6 +265,9 @@ def test_a_newcomer_creates_its_key_in_the_browser_then_pays_with_it(w3, deploym
     keystore = json.loads(Path(created["file"]).read_text())
     address = Account.from_key(Account.decrypt(keystore, PASSWORD)).address  # the CLI's format and password
     assert address in created["status"] and "Nouvelle clé créée" in created["status"]
+    assert "trop faible" in created["weak"] and "pas les mêmes" in created["mismatch"]
+    assert "Gardez ce fichier" in created["steps"] and address in created["steps"]  # to give the registrar
+    assert "Fichier téléchargé" in created["saved"]
     shop = Account.create()
     admit(w3, deployment, operator, address, limit=100_000)  # the registrar admits the address it was given
     admit(w3, deployment, operator, shop.address, kind=1)
@@ -262,3 +275,17 @@ def test_a_newcomer_creates_its_key_in_the_browser_then_pays_with_it(w3, deploym
     paid = run_flow("new_key_flow.mjs", "pay", *args)
     assert "premier achat" in paid["history"] and "3,10" in paid["history"]
     assert ledger_of(w3, deployment).functions.balanceOf(shop.address).call() == 310
+
+
+def test_a_tab_left_open_signs_in_again_by_itself(w3, deployment, operator, short_token_gateway, tmp_path):
+    """Tokens expire (15 minutes; 3 s here): while the key is unlocked in the page, the page signs in
+    again and repeats the call, on the same page: no "token has expired", no reload."""
+    member, shop = Account.create(), Account.create()
+    admit(w3, deployment, operator, member.address, limit=100_000)
+    admit(w3, deployment, operator, shop.address, kind=1)
+    keystore = tmp_path / "member.json"
+    keystore.write_text(json.dumps(keyfile.encrypt(member.key, PASSWORD)))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    result = run_flow("session_flow.mjs", short_token_gateway, str(keystore), PASSWORD, shop.address, str(ARTIFACTS))
+    assert "2,00 NXT" in result["summary"]
+    assert member.address in result["account"] and "expired" not in result["account"] + result["status"]

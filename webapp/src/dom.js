@@ -43,6 +43,32 @@ export function figures(entries) {
   );
 }
 
+/** A table that becomes a list of cards on a phone: each cell names its column (style.css). */
+export function stackable(table) {
+  const names = [...table.querySelectorAll("thead th")].map((th) => th.textContent);
+  if (names.length === 0) return;
+  table.classList.add("stack");
+  for (const row of table.querySelectorAll("tbody tr")) {
+    const cells = [...row.children];
+    if (cells.length !== names.length) continue; // a row of one cell across ("no payment yet")
+    cells.forEach((cell, index) => cell.setAttribute("data-label", names[index]));
+  }
+}
+
+/** A payment reference in words: its text when it is readable text, else the start of its hash. */
+export function refText(ref) {
+  if (!ref || /^0x0*$/.test(ref)) return "";
+  const bytes = ref
+    .slice(2)
+    .match(/../g)
+    .map((h) => parseInt(h, 16));
+  const end = bytes.indexOf(0) === -1 ? bytes.length : bytes.indexOf(0);
+  const text = new TextDecoder("utf-8", { fatal: false }).decode(new Uint8Array(bytes.slice(0, end)));
+  return bytes.slice(end).every((b) => b === 0) && /^[\p{L}\p{N}\p{P}\p{Zs}]+$/u.test(text)
+    ? text
+    : ref.slice(0, 10) + "…";
+}
+
 // -- the views ---------------------------------------------------------------------------------
 
 export function figuresList(entries) {

@@ -21,11 +21,34 @@ export function signOut() {
   token = null;
 }
 
+let renew = null; // signs in again with the unlocked key (session.js), or null when there is none
+let renewing = null; // the sign-in under way, shared by the calls that met an expired token together
+
+/** What signs in again when a token expires while the key is still unlocked in this page. */
+export function setRenewal(signInAgain) {
+  renew = signInAgain;
+}
+
 export async function request(method, path, body) {
+  try {
+    return await send(method, path, body);
+  } catch (error) {
+    // A token lasts 15 minutes; a tab left open must not go dead: while the key is unlocked, sign
+    // in again by itself, once, and repeat the call, on the page the member was on.
+    if (!(error instanceof GatewayError) || error.status !== 401 || token === null || renew === null) throw error;
+    renewing ??= renew().finally(() => {
+      renewing = null;
+    });
+    await renewing;
+    return send(method, path, body);
+  }
+}
+
+async function send(method, path, body) {
   // The gateway says a refusal in the page's language (French or English).
   const headers = { Accept: "application/json", "Accept-Language": getLanguage() };
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  if (token) headers.Authorization = `Bearer ${token}`;
+  if (token && !path.startsWith("/auth/")) headers.Authorization = `Bearer ${token}`;
   let response;
   try {
     response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -53,11 +76,12 @@ export function siweMessage(offer, address, issuedAt) {
 
 /** Signs in with `wallet` (an unlocked ethers Wallet): nonce, message, signature, token. */
 export async function signIn(wallet) {
-  const offer = await request("GET", "/auth/nonce");
+  // send, not request: a refused sign-in is never itself renewed.
+  const offer = await send("GET", "/auth/nonce");
   const issuedAt = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
   const message = siweMessage(offer, getAddress(wallet.address), issuedAt);
   const signature = await wallet.signMessage(message);
-  const answer = await request("POST", "/auth/login", { message, signature });
+  const answer = await send("POST", "/auth/login", { message, signature });
   token = answer.token;
   return answer;
 }

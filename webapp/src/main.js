@@ -1,6 +1,6 @@
 // The members' web app: a frame (navigation, language) and a view per page, each a function of the
 // gateway's answers. No framework; ethers.js for keys and signatures (see views/ and session.js).
-import { el, setRenderer, why } from "./dom.js";
+import { el, setRenderer, stackable, why } from "./dom.js";
 import { getLanguage, setLanguage, t } from "./i18n.js";
 import { account } from "./views/account.js";
 import { proposals } from "./views/assembly.js";
@@ -9,6 +9,7 @@ import { batchView } from "./views/council.js";
 import { economyView } from "./views/economy.js";
 import { health } from "./views/health.js";
 import { payView, requestView } from "./views/pay.js";
+import { receiptView } from "./views/receipt.js";
 import { regionsView } from "./views/regions.js";
 import { runsView } from "./views/runs.js";
 import { staffView } from "./views/staff.js";
@@ -27,6 +28,7 @@ const ROUTES = {
   "#/staff": staffView,
   "#/audit": auditView,
   "#/proposals": proposals,
+  "#/receipt": receiptView,
 };
 
 let rendering = 0; // the latest render: an earlier one still waiting for the gateway must not overwrite it
@@ -41,8 +43,28 @@ async function render() {
   } catch (error) {
     shown = [el("p", { class: "error" }, why(error))];
   }
-  if (mine === rendering) view().replaceChildren(...shown);
+  if (mine === rendering) {
+    view().replaceChildren(...shown);
+    for (const table of view().querySelectorAll("table")) stackable(table);
+  }
+  const here = location.hash.split("?")[0] || "#/";
+  for (const link of document.querySelectorAll("nav a")) {
+    if (link.getAttribute("href") === here) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
 }
+
+// The menu folds on a phone: its button opens it, and choosing a page closes it.
+const header = document.querySelector("header");
+const menu = document.getElementById("menu");
+menu.addEventListener("click", () => {
+  const open = header.classList.toggle("open");
+  menu.setAttribute("aria-expanded", String(open));
+});
+window.addEventListener("hashchange", () => {
+  header.classList.remove("open");
+  menu.setAttribute("aria-expanded", "false");
+});
 
 setRenderer(render);
 const language = document.getElementById("language");

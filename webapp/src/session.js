@@ -1,7 +1,7 @@
 // The signed-in key and what it sends: every call pre-flighted by the gateway, signed here, relayed.
 import { getAddress } from "ethers";
 import { say, why } from "./dom.js";
-import { request } from "./gateway.js";
+import { request, setRenewal, signIn } from "./gateway.js";
 import { t } from "./i18n.js";
 
 let key = null; // the unlocked key: in this page's memory only, forgotten with the tab
@@ -13,6 +13,13 @@ export function wallet() {
 export function setWallet(next) {
   key = next;
 }
+
+// An expired token is renewed with the key while it is unlocked (gateway.js); without it, the
+// gateway's 401 stands and the page asks for the keystore again.
+setRenewal(async () => {
+  if (key === null) throw new Error("no key");
+  await signIn(key);
+});
 
 /**
  * A call from the signed-in key to one of the system's contracts: pre-flighted by the gateway (its

@@ -23,6 +23,7 @@ from next_node.api import (
     payments,
     projects,
     proposal_drafts,
+    receipts,
     regions,
     relay,
     stats,
@@ -89,6 +90,7 @@ def create_app(
         bonus_runs.router,
         commons.router,
         regions.router,
+        receipts.router,
         audit_routes.router,
     ):
         app.include_router(router)

@@ -1,11 +1,12 @@
 // Signing in with a keystore kept in the browser, and the member's account: figures, allowances, history.
 import { getAddress, Wallet } from "ethers";
-import { el, figures, rerender, say, why } from "../dom.js";
+import { el, figures, refText, rerender, say, stackable, why } from "../dom.js";
 import { GatewayError, request, signedIn, signIn, signOut, unlock } from "../gateway.js";
 import { date, money, t } from "../i18n.js";
 import { setWallet, wallet } from "../session.js";
 
 let history = [];
+const MIN_PASSWORD = 10; // a key file's only lock, wherever the file is copied
 
 export function signInView() {
   const file = el("input", { type: "file", id: "keystore", accept: ".json,application/json" });
@@ -42,31 +43,64 @@ export function signInView() {
   );
   const create = el(
     "button",
+    { type: "button", class: "secondary", id: "create", onclick: () => create.replaceWith(newKeyForm()) },
+    t("signin.create"),
+  );
+  return [el("h1", {}, t("signin.title")), el("p", {}, t("signin.local")), form, create];
+}
+
+/** A new key, made in the browser: a real password typed twice, then the member is walked
+ * through saving its file (without the file and its password, nobody can give the account back). */
+function newKeyForm() {
+  const first = el("input", { type: "password", id: "new-password", autocomplete: "new-password" });
+  const again = el("input", { type: "password", id: "new-password-again", autocomplete: "new-password" });
+  const steps = el("div", { id: "new-key" });
+  const form = el(
+    "form",
     {
-      type: "button",
-      class: "secondary",
-      onclick: async () => {
-        if (!password.value) {
-          say(t("error.password"), true);
-          return;
-        }
+      onsubmit: async (event) => {
+        event.preventDefault();
+        if (first.value.length < MIN_PASSWORD || new Set(first.value).size < 4) return say(t("newkey.weak"), true);
+        if (first.value !== again.value) return say(t("newkey.mismatch"), true);
+        say(t("newkey.making"));
         const fresh = Wallet.createRandom();
-        const json = await fresh.encrypt(password.value);
+        const json = await fresh.encrypt(first.value);
+        first.value = again.value = "";
+        const saved = el("p", { id: "new-key-saved", hidden: "" }, t("newkey.saved", { address: fresh.address }));
         const link = el(
           "a",
           {
             href: URL.createObjectURL(new Blob([json], { type: "application/json" })),
             download: `${fresh.address}.json`,
+            onclick: () => {
+              saved.hidden = false;
+              say(t("newkey.downloaded"));
+            },
           },
           t("signin.download"),
         );
+        form.replaceWith(steps);
+        steps.replaceChildren(
+          el("h2", {}, t("newkey.title")),
+          el(
+            "ol",
+            {},
+            el("li", {}, link),
+            el("li", {}, t("newkey.keep")),
+            el("li", {}, t("newkey.address", { address: fresh.address })),
+          ),
+          saved,
+        );
         say(`${t("signin.created")} ${fresh.address}`);
-        create.replaceWith(el("p", {}, link));
       },
     },
-    t("signin.create"),
+    el("h2", {}, t("newkey.title")),
+    el("p", {}, t("newkey.rules")),
+    el("label", {}, t("newkey.password"), first),
+    el("label", {}, t("newkey.again"), again),
+    el("button", { type: "submit" }, t("newkey.make")),
   );
-  return [el("h1", {}, t("signin.title")), el("p", {}, t("signin.local")), form, create];
+  return form;
 }
 
 export async function account() {
@@ -115,6 +149,8 @@ export async function account() {
           )
         : [el("tr", {}, el("td", { colspan: 4 }, t("history.none")))]),
     );
+    const table = body.closest("table");
+    if (table) stackable(table); // a search refills the rows after the first render
   };
   search.addEventListener("input", fill);
   fill();
@@ -181,19 +217,6 @@ function allowanceList(answer) {
     el("h2", {}, t("allowances.title")),
     items.length ? el("ul", { id: "allowances" }, items) : el("p", { id: "allowances" }, t("allowances.none")),
   ];
-}
-
-function refText(ref) {
-  if (!ref || /^0x0*$/.test(ref)) return "";
-  const bytes = ref
-    .slice(2)
-    .match(/../g)
-    .map((h) => parseInt(h, 16));
-  const end = bytes.indexOf(0) === -1 ? bytes.length : bytes.indexOf(0);
-  const text = new TextDecoder("utf-8", { fatal: false }).decode(new Uint8Array(bytes.slice(0, end)));
-  return bytes.slice(end).every((b) => b === 0) && /^[\p{L}\p{N}\p{P}\p{Zs}]+$/u.test(text)
-    ? text
-    : ref.slice(0, 10) + "…";
 }
 
 function exportCsv(address) {

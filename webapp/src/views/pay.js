@@ -8,6 +8,7 @@ import { settled, wallet } from "../session.js";
 import { signInView } from "./account.js";
 
 const LEDGER_ABI = new Interface(["function pay(address to, uint256 amount, bytes32 ref)"]);
+const AGAIN_SECONDS = 10 * 60; // a payment repeated within this is asked about
 const CLEARING_ABI = new Interface(["function payAcross(address[] path, address to, uint256 amount, bytes32 ref)"]);
 
 function query() {
@@ -73,6 +74,7 @@ export function payView() {
   const ref = el("input", { id: "ref", maxlength: "64", value: asked.get("ref") ?? "" });
   const summary = el("p", { id: "summary" });
   let prepared = null;
+  let nearCeiling = false; // the pre-flight could not say whether the payee can receive it
   const send = el(
     "button",
     {
@@ -82,16 +84,26 @@ export function payView() {
       onclick: async () => {
         send.disabled = true;
         try {
+          if (!again.hidden && !again.querySelector("input").checked) {
+            again.querySelector("input").focus();
+            return say(question.textContent, true);
+          }
           const raw = await wallet().signTransaction(prepared);
           const sent = await request("POST", "/tx", { raw });
           say(t("pay.sent", { hash: sent.tx_hash }));
+          // Emptied at once: Check + Sign again must never pay the same amount a second time.
+          prepared = null;
+          for (const input of [to, amount, ref]) input.value = "";
+          summary.textContent = "";
+          send.hidden = true;
+          again.hidden = true;
           await settled(sent.tx_hash);
           const state = await request("GET", `/accounts/${getAddress(wallet().address)}`);
           say(t("pay.done", { balance: money(state.balance) }));
-          summary.textContent = "";
-          send.hidden = true;
+          location.hash = `#/receipt?tx=${sent.tx_hash}`;
         } catch (error) {
-          say(t("pay.refused", { why: why(error) }), true);
+          const reverted = error instanceof Error && error.message.endsWith("reverted");
+          say(reverted && nearCeiling ? t("pay.ceiling") : t("pay.refused", { why: why(error) }), true);
         } finally {
           send.disabled = false;
         }
@@ -99,12 +111,38 @@ export function payView() {
     },
     t("pay.confirm"),
   );
+  // The same payee paid the same amount a few minutes ago: a second payment needs a tick.
+  const question = el("p", { class: "error" });
+  const again = el(
+    "div",
+    { id: "again", hidden: "" },
+    question,
+    el("label", { class: "check" }, el("input", { type: "checkbox", id: "again-sure" }), t("pay.again.confirm")),
+  );
+  const askIfPaidJustNow = async (payer, payee, hundredths) => {
+    const recent = await request("GET", `/accounts/${payer}/transfers?limit=50`);
+    const now = Date.now() / 1000;
+    const same = recent.items.find(
+      (item) =>
+        item.direction === "out" &&
+        (item.counterparty ?? item.to_address) === payee &&
+        BigInt(item.amount) === hundredths &&
+        now - item.block_time < AGAIN_SECONDS,
+    );
+    again.querySelector("input").checked = false;
+    again.hidden = same === undefined;
+    if (same !== undefined) {
+      const minutes = String(Math.max(1, Math.round((now - same.block_time) / 60)));
+      question.textContent = t("pay.again", { amount: money(same.amount), minutes });
+    }
+  };
   const form = el(
     "form",
     {
       onsubmit: async (event) => {
         event.preventDefault();
         send.hidden = true;
+        again.hidden = true;
         if (!isAddress(to.value.trim())) return say(t("error.address"), true);
         const hundredths = parseAmount(amount.value);
         if (hundredths === null) return say(t("error.amount"), true);
@@ -143,7 +181,12 @@ export function payView() {
             region: route.region,
             path: route.regions.join(" → "),
           };
-          summary.textContent = t(route.here ? "pay.summary" : "pay.summary.across", facts);
+          // Near the payee's ceiling the gateway cannot say whether it passes (that would tell the
+          // payee's balance): the member may sign, and the ledger decides.
+          nearCeiling = Boolean(preflight.warning);
+          const said = t(route.here ? "pay.summary" : "pay.summary.across", facts);
+          summary.textContent = nearCeiling ? `${said} ${preflight.warning}` : said;
+          await askIfPaidJustNow(payer, payee, hundredths);
           send.hidden = false;
           say("");
         } catch (error) {
@@ -166,7 +209,7 @@ export function payView() {
     send.hidden = true;
     say(t("scan.read"));
   };
-  return [el("h1", {}, t("pay.title")), scanner(fill), form, summary, send];
+  return [el("h1", {}, t("pay.title")), scanner(fill), form, summary, again, send];
 }
 
 /** The camera's button and view, and a photo's: each gives the code's text to `fill`. */

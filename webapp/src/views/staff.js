@@ -40,6 +40,12 @@ export function staffView() {
         id,
         onsubmit: async (event) => {
           event.preventDefault();
+          // What cannot be undone (an exclusion, a write-off) waits for its box to be ticked.
+          const sure = event.currentTarget.querySelector("input.sure");
+          if (sure && !sure.checked) {
+            sure.focus();
+            return say(t("staff.sure.first"), true);
+          }
           let data;
           try {
             data = await build();
@@ -99,13 +105,17 @@ export function staffView() {
         ]),
     ),
     ...["freeze", "unfreeze", "exclude", "writeOff"].map((name) =>
-      action(name, t(`staff.${name}`), [field(`${name}-address`, t("staff.address"), { autocomplete: "off" })], () =>
-        name === "writeOff"
-          ? STAFF_ABI.encodeFunctionData(name, [
-              address(`${name}-address`),
-              keccak256(toUtf8Bytes(`write-off ${address(`${name}-address`)}`)),
-            ])
-          : STAFF_ABI.encodeFunctionData(name, [address(`${name}-address`)]),
+      action(
+        name,
+        t(`staff.${name}`),
+        [field(`${name}-address`, t("staff.address"), { autocomplete: "off" }), ...final(name)],
+        () =>
+          name === "writeOff"
+            ? STAFF_ABI.encodeFunctionData(name, [
+                address(`${name}-address`),
+                keccak256(toUtf8Bytes(`write-off ${address(`${name}-address`)}`)),
+              ])
+            : STAFF_ABI.encodeFunctionData(name, [address(`${name}-address`)]),
       ),
     ),
     // A member moving in from another region: the registrar welcomes it first, then it moves.
@@ -122,6 +132,19 @@ export function staffView() {
         return CLEARING_ABI.encodeFunctionData("welcome", [member, from]);
       },
       (ledger) => ledger.regional_clearing,
+    ),
+  ];
+}
+
+/** The box an irreversible action needs ticked: an exclusion, a write-off. */
+function final(name) {
+  if (name !== "exclude" && name !== "writeOff") return [];
+  return [
+    el(
+      "label",
+      { class: "check" },
+      el("input", { type: "checkbox", class: "sure", id: `${name}-sure` }),
+      t(`staff.${name}.sure`),
     ),
   ];
 }

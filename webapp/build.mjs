@@ -5,6 +5,7 @@
 import { build } from "esbuild";
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
+import { gzipSync } from "node:zlib";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -12,8 +13,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, "..", "src", "next_node", "web", "dist");
 rmSync(out, { recursive: true, force: true }); // no chunk of an earlier build stays
 mkdirSync(out, { recursive: true });
-await build({
+const built = await build({
   entryPoints: [join(here, "src", "main.js")],
+  metafile: true,
   bundle: true,
   format: "esm",
   minify: true,
@@ -34,11 +36,26 @@ function version(files) {
   return hash.digest("hex").slice(0, 12);
 }
 
-// The service worker caches the shell with this build's chunks, under a name that changes with them.
+// The service worker caches the shell at install: the app and the chunks it imports at once. A
+// chunk loaded only when used (the QR reader) is fetched then, and cached then, never before.
+const outputs = built.metafile.outputs;
+const relative = (path) => path.slice(path.indexOf("dist/") + "dist/".length);
+const shell = new Set();
+const visit = (path) => {
+  if (shell.has(relative(path))) return;
+  shell.add(relative(path));
+  for (const imported of outputs[path].imports) if (imported.kind === "import-statement") visit(imported.path);
+};
+visit(Object.keys(outputs).find((path) => path.endsWith("dist/app.js")));
 const chunks = readdirSync(join(out, "chunks"))
   .filter((name) => name.endsWith(".js"))
   .map((name) => `chunks/${name}`);
 const worker = readFileSync(join(here, "sw.js"), "utf8")
   .replace('"next-shell"', JSON.stringify(`next-shell-${version(["app.js", ...chunks])}`))
-  .replace('"app.js"', ["app.js", ...chunks].map((name) => JSON.stringify(name)).join(", "));
+  .replace('"app.js"', [...shell].map((name) => JSON.stringify(name)).join(", "));
 writeFileSync(join(out, "sw.js"), worker);
+
+// Each file also gzipped beside it: the gateway answers the .gz to a browser that takes gzip.
+for (const name of ["index.html", "style.css", "manifest.webmanifest", "icon.svg", "sw.js", "app.js", ...chunks]) {
+  writeFileSync(join(out, `${name}.gz`), gzipSync(readFileSync(join(out, name)), { level: 9 }));
+}

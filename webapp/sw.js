@@ -1,5 +1,5 @@
 // The app's shell, cached so that it opens offline (its data always comes from the gateway). The
-// build (build.mjs) names the cache after its chunks and adds them to the files.
+// build (build.mjs) names the cache after its chunks and adds those the app imports at once.
 const SHELL = "next-shell";
 const FILES = ["./", "index.html", "app.js", "style.css", "manifest.webmanifest", "icon.svg"];
 self.addEventListener("install", (event) => event.waitUntil(caches.open(SHELL).then((c) => c.addAll(FILES))));
@@ -12,5 +12,17 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(event.request.url);
   const shell = url.origin === location.origin && url.pathname.startsWith(new URL("./", location).pathname);
   if (event.request.method !== "GET" || !shell) return; // the API: always the network
-  event.respondWith(fetch(event.request).catch(() => caches.match(event.request)));
+  // The network first; what it answers is kept for offline use (a chunk loaded only when used, the
+  // QR reader, is cached then).
+  event.respondWith(
+    fetch(event.request)
+      .then((response) => {
+        if (response.ok) {
+          const copy = response.clone();
+          event.waitUntil(caches.open(SHELL).then((cache) => cache.put(event.request, copy)));
+        }
+        return response;
+      })
+      .catch(() => caches.match(event.request)),
+  );
 });

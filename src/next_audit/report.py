@@ -45,6 +45,30 @@ class Failure(IntEnum):
     CONSENSUS = 128
 
 
+# The unit of each figure the replay reports, for a reader that formats them (the web app's audit
+# page): money in hundredths, a ratio, basis points; a figure not named here is a count or words.
+FIGURE_UNITS = {
+    **dict.fromkeys(
+        (
+            "circulation",
+            "credit_in_use",
+            "reserve",
+            "fees_collected",
+            "debt_covered",
+            "projects_paid",
+            "debt_uncovered",
+            "bonus_issued",
+            "bonus_spent",
+            "commons_paid",
+        ),
+        "money",
+    ),
+    "coverage_ratio": "ratio",
+    "fee_bps": "bps",
+    "coverage_floor_bps": "bps",
+}
+
+
 @dataclass(frozen=True)
 class Finding:
     subject: str  # an account address, a block number, a contract, a figure
@@ -123,6 +147,7 @@ class Report:
             "events": self.events,
             "seconds": round(self.seconds, 3),
             "figures": self.figures,
+            "units": {name: FIGURE_UNITS[name] for name in self.figures if name in FIGURE_UNITS},
             "build": self.build,
             "checks": [
                 {

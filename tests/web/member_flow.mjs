@@ -132,6 +132,7 @@ await drive({ browser, page, result }, async () => {
   await page.locator("#status").filter({ hasText: "Votre vote est compté" }).waitFor({ timeout: 60_000 });
   await page.locator("main").filter({ hasText: "pour 1" }).waitFor();
   result.proposals = await page.locator("main").innerText();
+  result.vote_buttons_after = await page.locator("[data-vote]").count(); // voted: its vote shown instead
   // Proposing: a value the CLI's rules refuse, then a fee of 0,4 %, signed here and relayed.
   await page.selectOption("#propose-kind", "fee");
   await page.fill('#propose-values input[data-value="0"]', "beaucoup");

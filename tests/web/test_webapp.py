@@ -87,8 +87,13 @@ def test_a_member_signs_in_pays_and_finds_it_in_its_history(w3, deployment, oper
     assert result["emptied"] == ""  # the form is cleared once paid
     assert "déjà payé 12,50" in result["again"] and "seconde fois" in result["again_refused"]
     assert "pain et croissants" in result["history"] and result["searched_rows"] == 1
-    header, line = result["csv"].strip().splitlines()[:2]
-    assert header.startswith("block;time;direction") and ";out;" in line and ";12.50;0.03;" in line
+    header, line = result["csv"].strip().splitlines()[:2]  # a statement a French spreadsheet opens as it is
+    assert header.startswith("\ufeffdate;heure;sens;avec;de;à;montant;cotisation;référence")
+    assert (
+        ";payé;" in line
+        and ";12,50;0,03;pain et croissants;" in line
+        and re.match(r"\d\d/\d\d/20\d\d;\d\d:\d\d;", line)
+    )
     assert "Aucune allocation" in result["allowances"]
     assert f"#/pay?to={member.address}&amount=7.20&ref=facture+12" in result["request_link"]
     assert result["prefilled"] == [member.address, "7.20", "facture 12"]
@@ -98,6 +103,7 @@ def test_a_member_signs_in_pays_and_finds_it_in_its_history(w3, deployment, oper
     good = result["batch_good"]
     assert "2 ligne(s), total 7,00 NXT" in good and "Ligne 3 :" in good and "n'est pas membre" in good
     assert "vote ouvert" in result["proposals"] and "pour 1, contre 0" in result["proposals"]
+    assert "Vous avez voté : Pour" in result["proposals"] and result["vote_buttons_after"] == 0
     assert "not a fee" in result["propose_refused"] or "beaucoup" in result["propose_refused"]
     assert "Commission à 0,4 % pour la réserve" in result["propose_draft"]
     assert "Commission à 0,4 % pour la réserve" in result["proposals_after"]
@@ -164,10 +170,22 @@ def test_the_gateway_serves_the_app_under_a_strict_policy(w3, deployment, tmp_pa
     policy = page.headers["content-security-policy"]
     assert "default-src 'self'" in policy and "connect-src 'self'" in policy and "frame-ancestors 'none'" in policy
     assert client.get("/app/app.js").headers["content-type"].startswith(("text/javascript", "application/javascript"))
-    worker = client.get("/app/sw.js").text  # caches this build's chunks, the QR reader's among them
+    worker = client.get("/app/sw.js").text  # caches the app and what it imports at once, not the QR reader
     chunks = re.findall(r'"(chunks/[\w-]+\.js)"', worker)
-    assert any(c.startswith("chunks/scan-") for c in chunks) and re.search(r'"next-shell-[0-9a-f]{12}"', worker)
+    assert not any(c.startswith("chunks/scan-") for c in chunks) and re.search(r'"next-shell-[0-9a-f]{12}"', worker)
     assert all(client.get(f"/app/{c}").status_code == 200 for c in chunks)
+    # Compressed for a browser that takes gzip; a hashed chunk cached for a year, the rest revalidated.
+    script = client.get("/app/app.js", headers={"Accept-Encoding": "gzip"})
+    assert script.headers["content-encoding"] == "gzip" and script.headers["vary"] == "Accept-Encoding"
+    assert int(script.headers["content-length"]) < 0.5 * len(script.content)  # httpx inflated it
+    assert script.headers["cache-control"] == "no-cache" and "content-security-policy" in script.headers
+    plain = client.get("/app/app.js", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.content == script.content
+    scan = next(p for p in (DIST / "chunks").iterdir() if p.name.startswith("scan-") and p.suffix == ".js")
+    lazy = client.get(f"/app/chunks/{scan.name}", headers={"Accept-Encoding": "gzip, br"})
+    assert lazy.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert lazy.headers["content-encoding"] == "gzip"
+    assert client.get("/app/", headers={"Accept-Encoding": "gzip"}).headers["content-encoding"] == "gzip"
     assert client.get("/app/%2e%2e/%2e%2e/pyproject.toml").status_code == 404
     assert "content-security-policy" not in client.get("/ledger").headers  # the API's JSON needs none
 
@@ -186,7 +204,7 @@ def test_the_auditor_opens_a_report_from_its_own_disk(w3, deployment, following_
     report.check("chain.integrity", Failure.CHAIN, "parent links, header hashes", "blocks").checked = 1_235
     rules = report.check("ledger.rules", Failure.LEDGER_RULES, "limits, ceilings, fees", "events")
     rules.fail("0x" + "cd" * 20, "paid 12,50 beyond its limit in block 1200")
-    report.figures.update({"payments": 2_400, "reserve": 1_520})
+    report.figures.update({"payments": 2_400, "reserve": 1_520, "coverage_ratio": 0.0034})
     (tmp_path / "report.json").write_text(report.to_json())
     (tmp_path / "not.json").write_text('{"hello": "world"}')
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -194,8 +212,12 @@ def test_the_auditor_opens_a_report_from_its_own_disk(w3, deployment, following_
     result = run_flow("audit_flow.mjs", *args)
     assert "pas un rapport" in result["refused"]
     shown = result["shown"]
-    assert "Résultat : fail, blocs 0 à 1234" in shown and "chain.integrity" in shown and "échoué" in shown
-    assert "paid 12,50 beyond its limit in block 1200" in shown and "2 400" in shown.replace("\u202f", " ")
+    assert "Résultat : échoué, blocs 0 à 1234" in shown and "chain.integrity" in shown and "échoué" in shown
+    plain = shown.replace("\u202f", " ").replace("\u00a0", " ")
+    assert "paid 12,50 beyond its limit in block 1200" in shown and "2 400" in plain
+    # In their units and in French: a reserve of 15,20 (not 1 520), a coverage of 0,34 % (not 0).
+    assert "Réserve\n15,20 NXT" in plain and "0,34 %" in plain and "1 235 blocs" in plain
+    assert "liens entre blocs" in shown  # the check's words in French
 
 
 def test_a_council_sees_its_runs_issued_spent_and_lapsed(w3, deployment, operator, following_gateway, tmp_path):
@@ -289,3 +311,45 @@ def test_a_tab_left_open_signs_in_again_by_itself(w3, deployment, operator, shor
     result = run_flow("session_flow.mjs", short_token_gateway, str(keystore), PASSWORD, shop.address, str(ARTIFACTS))
     assert "2,00 NXT" in result["summary"]
     assert member.address in result["account"] and "expired" not in result["account"] + result["status"]
+
+
+def test_the_whole_history_pages_on_and_exports_as_a_french_statement(
+    w3, deployment, operator, following_gateway, tmp_path
+):
+    """The history stopped at 200 rows: it now shows a page, then older pages on demand, and the
+    export holds every movement."""
+    member, shop = Account.create(), Account.create()
+    admit(w3, deployment, operator, member.address, limit=100_000)
+    admit(w3, deployment, operator, shop.address, kind=1, limit=100_000)
+    ledger = ledger_of(w3, deployment)
+    for n in range(60):
+        call(w3, shop, ledger.functions.pay(member.address, 100 + n, f"ticket {n}".encode().ljust(32, b"\x00")))
+    keystore = tmp_path / "member.json"
+    keystore.write_text(json.dumps(keyfile.encrypt(member.key, PASSWORD)))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    result = run_flow("history_flow.mjs", following_gateway, str(keystore), PASSWORD, str(ARTIFACTS))
+    assert result["first_page"] == 50 and result["all_rows"] == 60 and result["more_hidden"]
+    lines = result["csv"].strip().splitlines()
+    assert len(lines) == 61 and ";reçu;" in lines[1] and ";1,59;0,01;ticket 59;" in lines[1]
+    assert "60 mouvement(s)" in result["status"]
+
+
+def test_people_have_names_in_the_directory_the_pay_form_the_receipt_and_the_history(
+    w3, deployment, operator, following_gateway, tmp_path
+):
+    bakery, member = Account.create(), Account.create()
+    admit(w3, deployment, operator, bakery.address, kind=1)
+    admit(w3, deployment, operator, member.address, limit=100_000)
+    keystores = []
+    for name, account in (("bakery", bakery), ("member", member)):
+        keystores.append(tmp_path / f"{name}.json")
+        keystores[-1].write_text(json.dumps(keyfile.encrypt(account.key, PASSWORD)))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    result = run_flow("people_flow.mjs", following_gateway, *map(str, keystores), PASSWORD, str(ARTIFACTS))
+    assert "Boulangerie du Levain — Lyon" in result["directory"] and "mar-sam 7h-19h" in result["directory"]
+    assert result["picked"] == bakery.address
+    assert "Boulangerie du Levain (0x" in result["summary"]
+    assert "Boulangerie du Levain" in result["receipt"] and bakery.address in result["receipt"]  # the full address too
+    assert "Boulangerie du Levain" in result["history"]
+    assert "★" in result["contacts"] and "Boulangerie du Levain" in result["contacts"]
+    assert ledger_of(w3, deployment).functions.balanceOf(bakery.address).call() == 420

@@ -1,6 +1,6 @@
 // The few DOM helpers every view uses: elements, the status line, errors in words, figures.
 import { GatewayError } from "./gateway.js";
-import { number, t } from "./i18n.js";
+import { t } from "./i18n.js";
 
 let renderer = () => {};
 
@@ -56,7 +56,7 @@ export function stackable(table) {
 }
 
 /** A payment reference in words: its text when it is readable text, else the start of its hash. */
-export function refText(ref) {
+export function refText(ref, short = true) {
   if (!ref || /^0x0*$/.test(ref)) return "";
   const bytes = ref
     .slice(2)
@@ -66,16 +66,7 @@ export function refText(ref) {
   const text = new TextDecoder("utf-8", { fatal: false }).decode(new Uint8Array(bytes.slice(0, end)));
   return bytes.slice(end).every((b) => b === 0) && /^[\p{L}\p{N}\p{P}\p{Zs}]+$/u.test(text)
     ? text
-    : ref.slice(0, 10) + "…";
-}
-
-// -- the views ---------------------------------------------------------------------------------
-
-export function figuresList(entries) {
-  return figures(
-    entries.map(([name, value]) => [
-      name.replaceAll("_", " "),
-      typeof value === "number" ? number(value, 2) : String(value),
-    ]),
-  );
+    : short
+      ? ref.slice(0, 10) + "…"
+      : ref;
 }

@@ -9,6 +9,7 @@ import { batchView } from "./views/council.js";
 import { economyView } from "./views/economy.js";
 import { health } from "./views/health.js";
 import { payView, requestView } from "./views/pay.js";
+import { directoryView, profileView } from "./views/people.js";
 import { receiptView } from "./views/receipt.js";
 import { regionsView } from "./views/regions.js";
 import { runsView } from "./views/runs.js";
@@ -29,6 +30,8 @@ const ROUTES = {
   "#/audit": auditView,
   "#/proposals": proposals,
   "#/receipt": receiptView,
+  "#/profile": profileView,
+  "#/directory": directoryView,
 };
 
 let rendering = 0; // the latest render: an earlier one still waiting for the gateway must not overwrite it

@@ -21,6 +21,7 @@ from next_node.api import (
     economy,
     governance,
     payments,
+    profiles,
     projects,
     proposal_drafts,
     receipts,
@@ -91,6 +92,7 @@ def create_app(
         commons.router,
         regions.router,
         receipts.router,
+        profiles.router,
         audit_routes.router,
     ):
         app.include_router(router)

@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel, create_engine
 
 from next_node.db import models  # noqa: F401  (registers the tables)
+from next_node.db.kept import create_kept
 
 CREATE_LOCK = 0x4E5854  # the advisory lock of table creation ("NXT")
 
@@ -37,6 +38,7 @@ def _create_tables(engine: Engine) -> None:
                 if engine.dialect.name == "postgresql":
                     connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CREATE_LOCK})
                 SQLModel.metadata.create_all(connection)
+                create_kept(connection)  # what the gateway keeps apart from the index (profiles)
             return
         except DBAPIError:
             if attempt == 2:

@@ -4,6 +4,8 @@ import { el, figures, refText, rerender, say, stackable, why } from "../dom.js";
 import { GatewayError, request, signedIn, signIn, signOut, unlock } from "../gateway.js";
 import { date, money, t } from "../i18n.js";
 import { setWallet, wallet } from "../session.js";
+import { loadNames, who } from "../names.js";
+import { allTransfers, statementCsv, transfersPage } from "../statement.js";
 
 let history = [];
 const MIN_PASSWORD = 10; // a key file's only lock, wherever the file is copied
@@ -108,10 +110,7 @@ export async function account() {
   const address = getAddress(wallet().address);
   let state, transfers;
   try {
-    [state, transfers] = await Promise.all([
-      request("GET", `/accounts/${address}`),
-      request("GET", `/accounts/${address}/transfers?limit=200`),
-    ]);
+    [state, transfers] = await Promise.all([request("GET", `/accounts/${address}`), transfersPage(address)]);
   } catch (error) {
     if (!(error instanceof GatewayError) || error.status !== 404) throw error;
     // A staff key that holds no account: its page is the staff's.
@@ -122,6 +121,8 @@ export async function account() {
     ];
   }
   history = transfers.items;
+  let cursor = transfers.next_cursor;
+  await loadNames(history.map(other));
   const allowances = await request("GET", `/accounts/${address}/allowances`).catch(() => null);
   const search = el("input", {
     type: "search",
@@ -145,13 +146,39 @@ export async function account() {
               el("td", { class: "amount" }, `${item.direction === "out" ? "−" : "+"}${money(item.amount)}`),
               el("td", {}, counterpart(item)),
               el("td", {}, refText(item.ref)),
+              el("td", {}, el("a", { href: `#/receipt?tx=${item.tx_hash}` }, t("history.receipt"))),
             ),
           )
-        : [el("tr", {}, el("td", { colspan: 4 }, t("history.none")))]),
+        : [el("tr", {}, el("td", { colspan: 5 }, t("history.none")))]),
     );
     const table = body.closest("table");
     if (table) stackable(table); // a search refills the rows after the first render
+    more.hidden = !cursor;
   };
+  // The whole history, a page at a time: older pages on demand, never a silent cut at 200 rows.
+  const more = el(
+    "button",
+    {
+      type: "button",
+      class: "secondary",
+      id: "more",
+      onclick: async () => {
+        more.disabled = true;
+        try {
+          const page = await transfersPage(address, cursor);
+          await loadNames(page.items.map(other));
+          history = history.concat(page.items);
+          cursor = page.next_cursor;
+          fill();
+        } catch (error) {
+          say(why(error), true);
+        } finally {
+          more.disabled = false;
+        }
+      },
+    },
+    t("history.more"),
+  );
   search.addEventListener("input", fill);
   fill();
   return [
@@ -166,7 +193,11 @@ export async function account() {
     ...allowanceList(allowances),
     el("h2", {}, t("account.history")),
     search,
-    el("button", { type: "button", class: "secondary", onclick: () => exportCsv(address) }, t("account.export")),
+    el(
+      "button",
+      { type: "button", class: "secondary", onclick: () => exportCsv(address).catch((error) => say(why(error), true)) },
+      t("account.export"),
+    ),
     el(
       "table",
       {},
@@ -176,13 +207,14 @@ export async function account() {
         el(
           "tr",
           {},
-          ["history.date", "history.amount", "history.other", "history.ref"].map((k) =>
+          ["history.date", "history.amount", "history.other", "history.ref", "history.receipt"].map((k) =>
             el("th", { scope: "col" }, t(k)),
           ),
         ),
       ),
       body,
     ),
+    more,
     el(
       "p",
       {},
@@ -219,37 +251,32 @@ function allowanceList(answer) {
   ];
 }
 
-function exportCsv(address) {
-  const lines = [["block", "time", "direction", "from", "to", "amount", "fee", "ref", "tx_hash"].join(";")];
-  for (const item of history) {
-    lines.push(
-      [
-        item.block_number,
-        item.block_time ?? "",
-        item.direction,
-        item.from_address,
-        item.to_address,
-        (item.amount / 100).toFixed(2),
-        ((item.fee ?? 0) / 100).toFixed(2),
-        item.ref ?? "",
-        item.tx_hash ?? "",
-      ].join(";"),
-    );
-  }
+/** The whole history as a statement a spreadsheet opens as it is (statement.js). */
+async function exportCsv(address) {
+  say(t("history.exporting"));
+  const items = await allTransfers(address);
+  await loadNames(items.map(other));
+  const text = statementCsv(items, { counterpart, reference: (ref) => refText(ref, false) });
   const link = el("a", {
-    href: URL.createObjectURL(new Blob([lines.join("\n") + "\n"], { type: "text/csv" })),
+    href: URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" })),
     download: `${address}.csv`,
   });
   document.body.append(link);
   link.click();
   link.remove();
+  say(t("history.exported", { rows: String(items.length) }));
 }
 
 /** Who a transfer was with: for a payment across regions, the member on the other side and its region. */
 function counterpart(item) {
   if (item.counterparty) {
     const region = item.counterparty_region ?? "?";
-    return t("history.across", { member: item.counterparty, region: String(region) });
+    return t("history.across", { member: who(item.counterparty), region: String(region) });
   }
-  return item.direction === "out" ? item.to_address : item.from_address;
+  return who(other(item));
+}
+
+/** The other party's address: the member on the other side of a payment across regions. */
+function other(item) {
+  return item.counterparty ?? (item.direction === "out" ? item.to_address : item.from_address);
 }

@@ -1,9 +1,9 @@
 // The members' proposals, their votes, and voting from the page.
-import { Interface } from "ethers";
+import { getAddress, Interface } from "ethers";
 import { el, rerender, say, why } from "../dom.js";
 import { request, signedIn } from "../gateway.js";
 import { t } from "../i18n.js";
-import { relayCall } from "../session.js";
+import { relayCall, wallet } from "../session.js";
 
 const GOVERNOR_ABI = new Interface([
   "function castVote(uint256 proposalId, uint8 support)",
@@ -13,7 +13,7 @@ const GOVERNOR_ABI = new Interface([
 const SUPPORT = { for: 1, against: 0, abstain: 2 }; // GovernorCountingSimple's numbers
 
 export async function proposals() {
-  const page = await request("GET", "/proposals");
+  const [page, mine] = await Promise.all([request("GET", "/proposals"), myVotes()]);
   const items = page.items.map((p) =>
     el(
       "li",
@@ -38,24 +38,30 @@ export async function proposals() {
             { class: "error", role: "note", "data-unnamed": p.short_id },
             t("proposals.unnamed", { kinds: p.unnamed_kinds.map((k) => word(`pkind.${k}`, k)).join(", ") }),
           ),
-      p.state === "active" && signedIn()
+      mine.has(p.proposal_id)
         ? el(
-            "span",
-            { class: "votes" },
-            Object.keys(SUPPORT).map((choice) =>
-              el(
-                "button",
-                {
-                  type: "button",
-                  class: "secondary",
-                  "data-vote": `${p.short_id}-${choice}`,
-                  onclick: () => vote(p.proposal_id, choice),
-                },
-                t(`vote.${choice}`),
-              ),
-            ),
+            "p",
+            { class: "voted", "data-voted": p.short_id },
+            t("vote.cast", { choice: t(`vote.${mine.get(p.proposal_id)}`) }),
           )
-        : "",
+        : p.state === "active" && signedIn()
+          ? el(
+              "span",
+              { class: "votes" },
+              Object.keys(SUPPORT).map((choice) =>
+                el(
+                  "button",
+                  {
+                    type: "button",
+                    class: "secondary",
+                    "data-vote": `${p.short_id}-${choice}`,
+                    onclick: () => vote(p.proposal_id, choice),
+                  },
+                  t(`vote.${choice}`),
+                ),
+              ),
+            )
+          : "",
     ),
   );
   const hint = signedIn() ? [] : [el("p", {}, t("proposals.vote"))];
@@ -65,6 +71,13 @@ export async function proposals() {
     ...hint,
     ...(signedIn() ? await proposeForm() : []),
   ];
+}
+
+/** The signed-in member's votes, by proposal id: a proposal it voted on shows its vote, no buttons. */
+async function myVotes() {
+  if (!signedIn() || !wallet()) return new Map();
+  const votes = await request("GET", `/accounts/${getAddress(wallet().address)}/votes`).catch(() => []);
+  return new Map(votes.map((v) => [v.proposal_id, v.support]));
 }
 
 /** A word of the page for `key`, or `fallback` where it has none. */

@@ -1,6 +1,6 @@
 // The auditor's page: a next-audit report opened from the auditor's own disk.
-import { el, figuresList, say } from "../dom.js";
-import { t } from "../i18n.js";
+import { el, figures as figuresGrid, say } from "../dom.js";
+import { money, number, t } from "../i18n.js";
 
 /** The auditor's page: a report of `next-audit --json FILE`, opened from the auditor's own disk
  * (the audit runs on the auditor's own node; the gateway is what it checks, not where it reports). */
@@ -22,20 +22,25 @@ export function auditView() {
         {},
         el("td", {}, c.name),
         el("td", { class: c.status === "fail" ? "error" : "" }, t(`audit.${c.status.replace(" ", "_")}`)),
-        el("td", {}, c.covered),
-        el("td", {}, c.description),
+        el("td", {}, `${number(c.checked)} ${word(`audit.unit.${c.unit}`, c.unit)}`),
+        el("td", {}, word(`audit.what.${c.name}`, c.description)),
       ),
     );
     const findings = report.checks.flatMap((c) =>
       c.findings.map((f) => el("li", {}, `${c.name} — ${f.subject}: ${f.message}`)),
     );
-    const figures = Object.entries(report.figures || {}).filter(([, v]) => typeof v !== "object");
+    // Each figure in its unit, as the report names it (next_audit/report.py FIGURE_UNITS): money
+    // from hundredths, a ratio or basis points as a percentage, a count as a number.
+    const units = report.units || {};
+    const figures = Object.entries(report.figures || {})
+      .filter(([, v]) => typeof v !== "object" || v === null)
+      .map(([name, v]) => [word(`audit.figure.${name}`, name.replaceAll("_", " ")), inUnit(v, units[name])]);
     shown.replaceChildren(
       el(
         "p",
         { class: report.exit_code ? "error" : "" },
         t("audit.summary", {
-          result: report.result,
+          result: word(`audit.result.${report.result}`, report.result),
           from: report.from_block,
           to: report.to_block,
           chain: report.chain_id,
@@ -57,8 +62,23 @@ export function auditView() {
       ),
       ...(findings.length ? [el("h2", {}, t("audit.findings")), el("ul", { id: "findings" }, findings)] : []),
       el("h2", {}, t("audit.figures")),
-      figuresList(figures),
+      figuresGrid(figures),
     );
   });
   return [el("h1", {}, t("audit.title")), el("p", {}, t("audit.how")), el("label", {}, t("audit.file"), file), shown];
+}
+
+function inUnit(value, unit) {
+  if (value === null || value === undefined) return "—";
+  if (typeof value !== "number") return String(value);
+  if (unit === "money") return money(value);
+  if (unit === "ratio") return `${number(value * 100, 2)} %`;
+  if (unit === "bps") return `${number(value / 100, 2)} %`;
+  return number(value, 2);
+}
+
+/** A word of the page for `key`, or `fallback` where it has none. */
+function word(key, fallback) {
+  const said = t(key);
+  return said === key ? fallback : said;
 }

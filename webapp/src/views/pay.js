@@ -4,6 +4,7 @@ import qrcode from "qrcode-generator";
 import { el, say, why } from "../dom.js";
 import { request, signedIn } from "../gateway.js";
 import { money, parseAmount, t } from "../i18n.js";
+import { favourites, loadNames, nameOf, toggleFavourite, who } from "../names.js";
 import { settled, wallet } from "../session.js";
 import { signInView } from "./account.js";
 
@@ -66,7 +67,7 @@ export function reference(text) {
   return bytes.length <= 32 ? zeroPadBytes(bytes, 32) : keccak256(bytes);
 }
 
-export function payView() {
+export async function payView() {
   if (!signedIn()) return signInView();
   const asked = query(); // a payment request's link (or its QR code, scanned) fills the form
   const to = el("input", { id: "to", autocomplete: "off", spellcheck: "false", value: asked.get("to") ?? "" });
@@ -173,9 +174,10 @@ export function payView() {
             chainId: ledger.chain_id,
             value: 0,
           };
+          await loadNames([payee]);
           const facts = {
             amount: money(hundredths),
-            to: payee,
+            to: who(payee),
             fee: money(fee),
             total: money(hundredths + fee),
             region: route.region,
@@ -209,7 +211,21 @@ export function payView() {
     send.hidden = true;
     say(t("scan.read"));
   };
-  return [el("h1", {}, t("pay.title")), scanner(fill), form, summary, again, send];
+  const pick = (address) => {
+    to.value = address;
+    send.hidden = true;
+    amount.focus();
+  };
+  return [
+    el("h1", {}, t("pay.title")),
+    scanner(fill),
+    await finder(pick),
+    form,
+    summary,
+    again,
+    send,
+    await contacts(pick),
+  ];
 }
 
 /** The camera's button and view, and a photo's: each gives the code's text to `fill`. */
@@ -265,4 +281,75 @@ function scanner(fill) {
     },
   });
   return el("div", { class: "scan" }, button, el("label", {}, t("scan.photo"), photo), video);
+}
+
+/** Finding a payee by name: the member's contacts whose names it may see, and the directory. */
+async function finder(pick) {
+  const input = el("input", { id: "find", type: "search", autocomplete: "off", "aria-label": t("pay.find") });
+  const found = el("ul", { id: "found", class: "picks" });
+  let asked = 0;
+  input.addEventListener("input", async () => {
+    const words = input.value.trim().toLowerCase();
+    const mine = ++asked;
+    if (words.length < 2) return found.replaceChildren();
+    const known = (await people()).filter((a) => (nameOf(a) ?? "").toLowerCase().includes(words));
+    const listed = await request("GET", `/directory?${new URLSearchParams({ q: words, limit: "10" })}`).catch(() => ({
+      items: [],
+    }));
+    if (mine !== asked) return; // a later keystroke's answer is shown instead
+    const addresses = [...new Set([...known, ...listed.items.map((p) => p.address)])].slice(0, 10);
+    await loadNames(addresses);
+    found.replaceChildren(...addresses.map((a) => el("li", {}, pickButton(a, pick))));
+  });
+  return el("div", { class: "find" }, el("label", {}, t("pay.find"), input), found);
+}
+
+/** The member's favourites, then the members it paid or was paid by lately, each a click away. */
+async function contacts(pick) {
+  const list = el("ul", { id: "contacts", class: "picks" });
+  const me = wallet().address;
+  const draw = async () => {
+    const all = await people();
+    const starred = favourites(me);
+    list.replaceChildren(
+      ...all.map((address) => {
+        const on = starred.includes(address);
+        const star = el(
+          "button",
+          {
+            type: "button",
+            class: "secondary star",
+            "aria-pressed": String(on),
+            "aria-label": t(on ? "pay.unstar" : "pay.star"),
+            onclick: () => {
+              toggleFavourite(me, address);
+              draw();
+            },
+          },
+          on ? "★" : "☆",
+        );
+        return el("li", {}, star, pickButton(address, pick));
+      }),
+    );
+  };
+  await draw();
+  return el("section", {}, el("h2", {}, t("pay.favourites")), list);
+}
+
+/** Favourites first, then the counterparts of the member's last 50 movements, with their names. */
+async function people() {
+  const me = getAddress(wallet().address);
+  const recent = await request("GET", `/accounts/${me}/transfers?limit=50`).catch(() => ({ items: [] }));
+  const others = recent.items.map((i) => i.counterparty ?? (i.direction === "out" ? i.to_address : i.from_address));
+  const all = [...new Set([...favourites(me), ...others.map((a) => getAddress(a))])].filter((a) => a !== me);
+  await loadNames(all);
+  return all;
+}
+
+function pickButton(address, pick) {
+  return el(
+    "button",
+    { type: "button", class: "link", "data-pick": address, onclick: () => pick(address) },
+    who(address),
+  );
 }

@@ -3,6 +3,7 @@
 import { el, figures, refText, say } from "../dom.js";
 import { GatewayError, request, signedIn } from "../gateway.js";
 import { date, money, t } from "../i18n.js";
+import { loadNames, nameOf } from "../names.js";
 import { signInView } from "./account.js";
 
 export async function receiptView() {
@@ -18,6 +19,7 @@ export async function receiptView() {
       return [el("h1", {}, t("receipt.title")), el("p", { class: "error" }, t("receipt.none"))];
     throw error;
   }
+  await loadNames(receipt.lines.flatMap((l) => [l.from_address, l.to_address, l.counterparty]));
   const link = `${location.origin}${location.pathname}#/receipt?tx=${receipt.tx_hash}`;
   const share = el(
     "button",
@@ -52,9 +54,9 @@ export async function receiptView() {
           "dl",
           { class: "facts" },
           el("dt", {}, t("receipt.from")),
-          el("dd", {}, line.from_address),
+          el("dd", {}, party(line.from_address)),
           el("dt", {}, t("receipt.to")),
-          el("dd", {}, line.counterparty ?? line.to_address),
+          el("dd", {}, party(line.counterparty ?? line.to_address)),
           el("dt", {}, t("receipt.ref")),
           el("dd", {}, refText(line.ref) || "—"),
           el("dt", {}, t("receipt.block")),
@@ -67,4 +69,10 @@ export async function receiptView() {
     el("p", {}, el("a", { href: link, id: "receipt-link" }, t("receipt.link"))),
     share,
   ];
+}
+
+/** A party on a receipt: its name when the viewer may see one, and always its full address. */
+function party(address) {
+  const name = nameOf(address);
+  return name ? [el("strong", {}, name), el("br"), address] : [address];
 }

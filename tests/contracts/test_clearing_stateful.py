@@ -193,9 +193,9 @@ def _run(w3: Web3, operator: str, members: list[str]) -> None:
         act(w3, operator, regions[i].clearing.functions.setRelationship(regions[j].address, limit, ceiling))
     ClearingMachine.w3, ClearingMachine.regions, ClearingMachine.operator = w3, regions, operator
     ClearingMachine.snapshot = w3.provider.make_request("evm_snapshot", [])["result"]
-    # 20 histories in CI (a payment across regions is three contracts' work), 2,000 in a deep run.
+    # 12 histories in make test (a payment across regions is three contracts' work), 2,000 deep.
     deep = os.environ.get("HYPOTHESIS_PROFILE") == "deep"
-    ClearingMachine.TestCase.settings = settings(settings.default, max_examples=2000 if deep else 20)
+    ClearingMachine.TestCase.settings = settings(settings.default, max_examples=2000 if deep else 12)
     ClearingMachine.TestCase().runTest()
 
 

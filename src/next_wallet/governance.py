@@ -7,8 +7,10 @@ checks first, before any password is asked, that the governor would accept it on
 (its typed refusal, in words: "bob is excluded: only active members vote"). A proposal is named by
 the first hexadecimal digits of its id, as `proposals` shows them; any unambiguous prefix will do.
 
-They need a node's JSON-RPC (`--rpc URL`, or the config's) and the governor's address (from
-`next-wallet init --deployment FILE`, or `--governor ADDRESS`).
+They go through the gateway alone, as a member's wallet does (the proposals as the gateway serves
+them, each vote, proposal, queuing or execution signed here and relayed), or through a node's
+JSON-RPC (`--rpc URL`, or the config's); and they need the governor's address (from `next-wallet
+init --gateway URL`, `--deployment FILE`, or `--governor ADDRESS`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from eth_abi.abi import encode
 from web3 import Web3
 from web3.contract import Contract
 from web3.exceptions import BadFunctionCallOutput, ContractCustomError, ContractLogicError
@@ -35,7 +38,8 @@ from next_wallet.checked_send import confirm_and_send
 from next_wallet.commons_logs import commons_contract
 from next_wallet.config import Config, checked_address
 from next_wallet.errors import BadInputError, NeedsNodeError, NotMemberError, RefusedError
-from next_wallet.ledger import Ledger
+from next_wallet.gateway_ledger import GatewayLedger
+from next_wallet.ledger import Ledger, LedgerClient
 from next_wallet.proposal_kinds import PROPOSAL_ARGS, PROPOSE_HELP, proposed_calls
 
 if TYPE_CHECKING:
@@ -73,28 +77,31 @@ class Proposal:
 
 
 class Governance:
-    """The governor through a node's JSON-RPC, beside the ledger (for its checks and sending)."""
+    """The governor through a node's JSON-RPC, or through the gateway alone (`through_gateway`),
+    beside the ledger (for its checks and sending)."""
 
     def __init__(self, config: Config, rpc: str | None) -> None:
         rpc = rpc or config.rpc_url
-        if not rpc:
-            raise NeedsNodeError(
-                "governance commands need a node's JSON-RPC (--rpc URL, or next-wallet init --rpc URL)"
-            )
         if not config.governor:
             raise BadInputError(
-                "no governor configured: next-wallet init --deployment FILE (or --governor ADDRESS) ..."
+                "no governor configured: next-wallet init --gateway URL (or --deployment FILE, --governor ADDRESS)"
             )
-        self.ledger = Ledger(replace(config, rpc_url=rpc))
+        self.through_gateway = not rpc
+        self.ledger: LedgerClient = Ledger(replace(config, rpc_url=rpc)) if rpc else GatewayLedger(config)
         self.governor: Contract = self.ledger.w3.eth.contract(
             Web3.to_checksum_address(config.governor), abi=load_artifact(GOVERNOR).abi
         )
+        self._served: dict[int, dict[str, Any]] = {}  # the gateway's proposals, by id
 
     def node(self, call: Callable[[], Any]) -> Any:
+        if not isinstance(self.ledger, Ledger):
+            raise NeedsNodeError("this command needs a node's JSON-RPC (--rpc URL, or next-wallet init --rpc URL)")
         return self.ledger._node(call)
 
     def proposals(self) -> list[Proposal]:
         self.ledger.check_chain()
+        if isinstance(self.ledger, GatewayLedger):
+            return self._served_proposals(self.ledger)
         logs = self.node(lambda: self.governor.events.ProposalCreated.get_logs(from_block=0))
         return [
             Proposal(
@@ -110,9 +117,45 @@ class Governance:
             for log in logs
         ]
 
+    def _served_proposals(self, gateway: GatewayLedger) -> list[Proposal]:
+        """Every proposal as the gateway serves it (its calls, state, totals and rule), oldest first."""
+        rows: list[dict[str, Any]] = []
+        cursor: str | None = None
+        while True:
+            params: dict[str, Any] = {"limit": 200} | ({"cursor": cursor} if cursor else {})
+            page = gateway.answer(gateway.request("GET", "/proposals", params=params))
+            rows += page["items"]
+            cursor = page["next_cursor"]
+            if not cursor:
+                break
+        self._served = {int(row["proposal_id"]): row for row in rows}
+        return [
+            Proposal(
+                id=int(row["proposal_id"]),
+                proposer=row["proposer"],
+                targets=[call["target"] for call in row["calls"]],
+                values=[int(call["value"]) for call in row["calls"]],
+                calldatas=[bytes.fromhex(call["data"].removeprefix("0x")) for call in row["calls"]],
+                description=row["description"],
+                vote_start=row["vote_start"],
+                vote_end=row["vote_end"],
+            )
+            for row in reversed(rows)
+        ]
+
     def addresses(self) -> dict[str, str | None]:
         """The contracts a proposal may call, by name: the governor tells its timelock and
         constitution, the ledger its clearing; the config names the commons rewards."""
+        if isinstance(self.ledger, GatewayLedger):
+            info = self.ledger.info()
+            return {
+                "ledger": self.ledger.contract.address,
+                "governor": self.governor.address,
+                "timelock": info.get("timelock"),
+                "constitution": info.get("constitution"),
+                "commons": self.ledger.config.commons,
+                "clearing": info.get("regional_clearing"),
+            }
         functions = self.governor.functions
         return {
             "ledger": self.ledger.contract.address,
@@ -142,13 +185,21 @@ class Governance:
         return found[0]
 
     def state(self, proposal: Proposal) -> ProposalState:
+        if proposal.id in self._served:
+            return ProposalState(self._served[proposal.id]["state"])
         return ProposalState.of(self.node(lambda: self.governor.functions.state(proposal.id).call()))
 
     def tally(self, proposal: Proposal) -> dict[str, int]:
+        if proposal.id in self._served:
+            votes = self._served[proposal.id]["votes"]
+            return {"for": votes["for"], "against": votes["against"], "abstain": votes["abstain"]}
         against, for_, abstain = self.node(lambda: self.governor.functions.proposalVotes(proposal.id).call())
         return {"for": for_, "against": against, "abstain": abstain}
 
     def rule(self, proposal: Proposal) -> dict[str, Any]:
+        if proposal.id in self._served:
+            served = self._served[proposal.id]["rule"]
+            return {key: served[key] for key in ("kinds", "quorum_bps", "support_bps", "delay")}
         rule, kinds = self.node(lambda: self.governor.functions.proposalRule(proposal.id).call())
         quorum_bps, support_bps, delay = rule
         return {
@@ -161,6 +212,12 @@ class Governance:
     def preflight(self, sender: str, call: Any, what: str) -> None:
         """The governor's verdict on the latest state, in words; nothing is signed."""
         self.ledger.check_chain()
+        if not isinstance(self.ledger, Ledger):  # the gateway's pre-flight, its refusal in words
+            try:
+                self.ledger.build(Web3.to_checksum_address(sender), call)
+            except RefusedError as error:
+                raise RefusedError(f"the governor would refuse to {what}: {error}") from None
+            return
         try:
             self.ledger.estimate_gas(sender, call)
         except (ContractCustomError, ContractLogicError) as error:
@@ -187,18 +244,26 @@ def cmd_propose(args: argparse.Namespace, out: Output) -> None:
     targets = [call.address for call in calls]
     datas = [bytes.fromhex(calldata(call)[2:]) for call in calls]
     propose = gov.governor.functions.propose(targets, [0] * len(calls), datas, description)
-    proposal_id = gov.node(
-        lambda: gov.governor.functions.hashProposal(
-            targets, [0] * len(calls), datas, Web3.keccak(text=description)
-        ).call()
-    )
-    short = short_id(proposal_id)
+    short = short_id(proposal_id_of(targets, [0] * len(calls), datas, description))
     _send(args, out, gov, propose, f"propose to {summary}", {"proposal": short, "description": description})
+
+
+def proposal_id_of(targets: list[str], values: list[int], datas: list[bytes], description: str) -> int:
+    """The governor's id of a proposal (OpenZeppelin's Governor.hashProposal), computed here."""
+    encoded = encode(
+        ["address[]", "uint256[]", "bytes[]", "bytes32"], [targets, values, datas, Web3.keccak(text=description)]
+    )
+    return int.from_bytes(Web3.keccak(encoded), "big")
 
 
 def cmd_proposals(args: argparse.Namespace, out: Output) -> None:
     gov = Governance(Config.load(), args.rpc)
-    now = gov.node(lambda: gov.ledger.w3.eth.get_block("latest")["timestamp"])
+    gov.ledger.check_chain()
+    now = (
+        int(time.time())
+        if gov.through_gateway
+        else gov.node(lambda: gov.ledger.w3.eth.get_block("latest")["timestamp"])
+    )
     rows: list[dict[str, Any]] = []
     addresses = gov.addresses()
     for proposal in gov.proposals():

@@ -3,7 +3,10 @@
 netting the cycles of debts between regions (`net`, the figures before and after), and a member
 moving to another region (`welcome` by the destination's registrar, then `move` by the member).
 
-All read the chain through a node (next_contracts.clearing), as the gateway shows one region only.
+With a node (`--rpc`, or the config's) they read every region's clearing on the chain
+(next_contracts.clearing). A member's wallet with the gateway alone lists its region's
+relationships, pays across regions along the path the gateway finds, and moves, as the web app
+does; netting and welcoming, which read every region, need a node.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from next_wallet.checked_send import confirm_and_send
 from next_wallet.commons_commands import node_ledger
 from next_wallet.config import Config, checked_address
 from next_wallet.errors import BadInputError, PayeeNotMemberError, RefusedError
-from next_wallet.ledger import Ledger
+from next_wallet.gateway_ledger import GatewayLedger
+from next_wallet.ledger import Ledger, LedgerClient
 from next_wallet.pay_commands import reference
 
 if TYPE_CHECKING:
@@ -35,7 +39,7 @@ def _regions(args: argparse.Namespace, why: str) -> tuple[Ledger, Regions, str]:
     return ledger, Regions(ledger.w3, clearing), clearing
 
 
-def _clearing(ledger: Ledger, address: str) -> Any:
+def _clearing(ledger: LedgerClient, address: str) -> Any:
     return ledger.w3.eth.contract(Web3.to_checksum_address(address), abi=load_artifact(REGIONAL_CLEARING).abi)
 
 
@@ -47,7 +51,38 @@ def _region(regions: Regions, number: int) -> str:
     return found.clearing
 
 
+def _gateway(args: argparse.Namespace) -> GatewayLedger | None:
+    """The gateway, when the wallet has no node (a member's wallet); else None."""
+    config = Config.load()
+    if getattr(args, "rpc", None) or config.rpc_url:
+        return None
+    gateway = GatewayLedger(config)
+    gateway.check_chain()
+    return gateway
+
+
+def _served_regions(gateway: GatewayLedger) -> dict[str, Any]:
+    served: dict[str, Any] = gateway.answer(gateway.request("GET", "/regions"))
+    if not served.get("clearing"):
+        raise BadInputError("this gateway's ledger has no regional clearing: it was deployed before the regions")
+    return served
+
+
 def cmd_regions(args: argparse.Namespace, out: Output) -> None:
+    gateway = _gateway(args)
+    if gateway is not None:
+        served = _served_regions(gateway)
+        lines = [f"this wallet's region: {served['region']}"]
+        for side in served["relationships"]:
+            lines.append(
+                f"region {served['region']} for region {side['region']}: position {out.amount(side['position'])}"
+                f" (limit {out.amount(side['credit_limit'])}, ceiling {out.amount(side['ceiling'])});"
+                f" its members may pay {out.amount(side['room_out'])} more"
+            )
+        if not served["relationships"]:
+            lines.append("no relationship with another region yet")
+        out.result({"region": served["region"], "relationships": served["relationships"]}, "\n".join(lines))
+        return
     _, regions, home = _regions(args, "listing the regions")
     sides = regions.figures()
     lines = [f"this wallet's region: {regions.regions[home].number}"]
@@ -62,9 +97,35 @@ def cmd_regions(args: argparse.Namespace, out: Output) -> None:
     out.result({"region": regions.regions[home].number, "relationships": sides}, "\n".join(lines))
 
 
+def _pay_across_by_gateway(
+    args: argparse.Namespace, out: Output, gateway: GatewayLedger, payee: str, amount: int
+) -> None:
+    """The path the gateway finds (GET /regions/route), signed here and relayed."""
+    sender = keystore.address_of(args.label)
+    response = gateway.request("GET", "/regions/route", signer=sender, params={"to": payee, "amount": amount})
+    if response.status_code == 404:
+        raise PayeeNotMemberError(f"{payee} is an active member of no region reachable from this one")
+    found = gateway.answer(response)
+    if found["here"]:
+        raise BadInputError(f"{payee} is in your own region: next-wallet pay pays it")
+    if args.region is not None and found["region"] != args.region:
+        raise BadInputError(f"{payee} is a member of region {found['region']}, not of region {args.region}")
+    call = _clearing(gateway, found["clearing"]).functions.payAcross(found["path"], payee, amount, reference(args.ref))
+    gateway.build(Web3.to_checksum_address(sender), call)  # every ledger's refusal on the path, in words
+    fee = gateway.fee(amount)
+    route = " -> ".join(map(str, found["regions"]))
+    facts = {"amount": amount, "fee": fee, "path": found["regions"]}
+    summary = f"pay {out.amount(amount)} to {payee} in region {found['region']} through regions {route}"
+    confirm_and_send(args, out, gateway, sender, call, f"{summary}: fee {out.amount(fee)}", facts)
+
+
 def cmd_pay_across(args: argparse.Namespace, out: Output) -> None:
     payee = checked_address(args.to, "payee address")
     amount = parse_amount(args.amount)
+    gateway = _gateway(args)
+    if gateway is not None:
+        _pay_across_by_gateway(args, out, gateway, payee, amount)
+        return
     ledger, regions, home = _regions(args, "a payment across regions")
     destination = _region(regions, args.region) if args.region is not None else None
     if destination is None:
@@ -124,9 +185,19 @@ def cmd_welcome(args: argparse.Namespace, out: Output) -> None:
 
 
 def cmd_move(args: argparse.Namespace, out: Output) -> None:
-    ledger, regions, home = _regions(args, "moving")
-    destination = _region(regions, args.to_region)
     sender = keystore.address_of(args.label)
+    gateway = _gateway(args)
+    ledger: LedgerClient
+    if gateway is not None:
+        served = _served_regions(gateway)
+        partners = {side["region"]: side["partner"] for side in served["relationships"]}
+        if args.to_region not in partners:
+            known = ", ".join(map(str, sorted(partners))) or "none"
+            raise BadInputError(f"no region {args.to_region} is reachable from this one (reachable: {known})")
+        ledger, home, destination = gateway, served["clearing"], partners[args.to_region]
+    else:
+        ledger, regions, home = _regions(args, "moving")
+        destination = _region(regions, args.to_region)
     balance = ledger.account(sender).balance
     call = _clearing(ledger, home).functions.moveTo(destination)
     ledger.build(sender, call)

@@ -17,6 +17,7 @@ from next_contracts.transact import calldata, send
 from next_contracts.vocabulary import MemberStatus
 from next_wallet.errors import ExitStatus
 from tests.wallet.conftest import admit
+from tests.wallet.test_gateway_wallet import gateway_only
 from tests.wallet.test_staff import PW, create
 
 LIMIT = 50_000  # each side: 500,00 each way
@@ -129,3 +130,28 @@ def test_a_member_moves_once_a_registrar_welcomed_it(wallet, w3, chain, operator
     assert moved.code == 0, moved.err
     assert MemberStatus.of(ledger_one.functions.accountOf(alice).call()[3]) is MemberStatus.MOVED
     assert MemberStatus.of(ledger_two.functions.accountOf(alice).call()[3]) is MemberStatus.ACTIVE
+
+
+def test_a_members_wallet_with_the_gateway_alone_lists_pays_across_and_moves(
+    wallet, w3, deployment, operator, three_regions, gateway, tmp_path
+):
+    """The regions a production wallet sees: through the gateway, no node."""
+    _, contracts, members = three_regions
+    dora = create(wallet, "dora")
+    admit(w3, deployment, operator, dora)
+    carol = members[1].address  # in region 2
+    gateway.refresh()
+    gateway_only(wallet, tmp_path, gateway.url)
+    assert wallet("login", "dora", *PW).code == 0
+    listed = wallet("--json", "regions")
+    assert listed.code == 0, listed.err
+    assert {s["region"] for s in json.loads(listed.out)["relationships"]} == {2, 3}
+    before = contracts[1][0].functions.balanceOf(carol).call()
+    paid = wallet("--json", "pay-across", "dora", carol, "2,00", "--ref", "livre", "--yes", *PW)
+    assert paid.code == 0, paid.err
+    assert json.loads(paid.out)["path"] in ([1, 2], [1, 3, 2])
+    assert contracts[1][0].functions.balanceOf(carol).call() == before + 200
+    here = wallet("pay-across", "dora", members[0].address, "1", "--yes", *PW)
+    assert here.code == ExitStatus.BAD_INPUT and "next-wallet pay pays it" in here.err
+    nowhere = wallet("move", "dora", "--to-region", "9", "--yes", *PW)
+    assert nowhere.code == ExitStatus.BAD_INPUT and "no region 9 is reachable" in nowhere.err

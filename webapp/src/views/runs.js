@@ -4,6 +4,7 @@ import { getAddress } from "ethers";
 import { el, figures } from "../dom.js";
 import { request, signedIn } from "../gateway.js";
 import { date, money, number, t } from "../i18n.js";
+import { loadNames, who } from "../names.js";
 import { wallet } from "../session.js";
 import { signInView } from "./account.js";
 
@@ -65,7 +66,7 @@ function runSection(run) {
             `run-${run.run_id}-businesses`,
             t("runs.bybusiness", { n: Math.min(businesses.length, TOP_BUSINESSES), of: businesses.length }),
             businesses.slice(0, TOP_BUSINESSES),
-            (address) => address,
+            (address) => who(address),
           ),
         ]),
   );
@@ -76,6 +77,7 @@ export async function runsView() {
   const address = getAddress(wallet().address);
   const answer = await request("GET", `/accounts/${address}/allowance-runs`);
   const runs = [...answer.runs].reverse(); // the latest first
+  await loadNames(runs.flatMap((run) => Object.keys(run.by_business))); // businesses by their names
   return [
     el("h1", {}, t("runs.title")),
     ...(runs.length ? runs.map(runSection) : [el("p", { id: "runs-none" }, t("runs.none"))]),

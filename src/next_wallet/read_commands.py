@@ -125,8 +125,16 @@ def _history_line(t: dict[str, Any], out: Output) -> str:
     amount = f"{'-' if outgoing else '+'}{out.amount(t['amount'])}"
     if outgoing and t.get("fee"):
         amount += f" (fee {out.amount(t['fee'])})"
-    other = f"to {t['to_address']}" if outgoing else f"from {t['from_address']}"
-    if t.get("kind") == "bonus":  # the council's side of a holder's spending
+    # Across regions, the member on the other side (not the clearing's account) and its region.
+    party = t.get("counterparty") or (t["to_address"] if outgoing else t["from_address"])
+    other = f"{'to' if outgoing else 'from'} {party}"
+    if t.get("counterparty"):
+        other += f" in region {t.get('counterparty_region') or '?'}"
+    if t.get("kind") == "move":
+        other = "moved to another region with the balance" if outgoing else "arrived from another region"
+    if t.get("allowance_of"):  # the holder's own spending, which its council's account paid
+        other += f" (from an allowance of {t['allowance_of']})"
+    elif t.get("kind") == "bonus":  # the council's side of a holder's spending
         other += " (an allowance spent)"
     elif t.get("kind") == "reward":  # a commons reward, from the commons account
         other += " (a reward for commons)"

@@ -96,6 +96,29 @@ def test_the_spendings_are_bonus_transfers_in_the_councils_history(client, runs,
     assert all(t["to_address"] == runs.bookshop.address for t in items)
 
 
+def test_a_holders_spendings_are_in_its_own_history(client, runs, deployment):
+    """The council's account pays them, but they are the holder's spendings: its history shows each
+    as paid out by it, to the business, with the council whose allowance paid."""
+    holder = runs.holders[0]
+    headers = bearer(client, holder, deployment)
+    items = client.client.get(f"/accounts/{holder.address}/transfers", headers=headers).json()["items"]
+    assert [(t["kind"], t["direction"], t["amount"], t["allowance_of"]) for t in items] == [
+        ("bonus", "out", 600, runs.council.address)
+    ]
+    assert items[0]["to_address"] == runs.bookshop.address
+    other = runs.holders[2]  # issued, never spent: nothing of the others' spendings
+    assert (
+        client.client.get(f"/accounts/{other.address}/transfers", headers=bearer(client, other, deployment)).json()[
+            "items"
+        ]
+        == []
+    )
+    # The bookshop received them as ever; the council's own rows are unchanged (above).
+    shop = bearer(client, runs.bookshop, deployment)
+    received = client.client.get(f"/accounts/{runs.bookshop.address}/transfers", headers=shop).json()["items"]
+    assert {(t["direction"], t["allowance_of"]) for t in received if t["kind"] == "bonus"} == {("in", None)}
+
+
 def test_a_holder_cannot_read_the_councils_runs_and_bad_input_is_a_4xx(client, runs, deployment):
     path = f"/accounts/{runs.council.address}/allowance-runs"
     holder = bearer(client, runs.holders[0], deployment)

@@ -110,3 +110,22 @@ def test_balance_and_bonus_runs_through_the_gateway(wallet, w3, deployment, oper
     admit(w3, deployment, operator, worker)
     assert wallet("login", "worker", *PW).code == 0
     assert wallet("bonus-runs", "--address", council, "--as", "worker").code == ExitStatus.NOT_SIGNED_IN
+
+
+def test_a_history_line_names_the_member_across_regions_and_the_allowance_spent():
+    """The CLI showed a payment across regions as one to the clearing's account, and a holder's
+    allowance spending not at all: the gateway's row says who, where and whose allowance."""
+    from next_wallet.output import Output
+    from next_wallet.read_commands import _history_line
+
+    out = Output(as_json=False, style="fr")
+    clearing, carol, council, shop = ("0x" + c * 40 for c in "abcd")
+    row = {"block_time": 1_765_000_000, "block_number": 7, "direction": "out", "fee": 0, "ref": None}
+    across = {**row, "amount": 1_250, "kind": "across", "from_address": "0x" + "e" * 40, "to_address": clearing}
+    across |= {"counterparty": carol, "counterparty_region": 2}
+    assert f"to {carol} in region 2" in _history_line(across, out) and clearing not in _history_line(across, out)
+    spent = {**row, "amount": 600, "kind": "bonus", "from_address": council, "to_address": shop}
+    spent["allowance_of"] = council
+    assert f"to {shop} (from an allowance of {council})" in _history_line(spent, out)
+    moved = {**across, "kind": "move", "counterparty": None}
+    assert "moved to another region with the balance" in _history_line(moved, out)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
-from sqlalchemy import func, union_all
+from sqlalchemy import and_, func, union_all
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from web3 import Web3
@@ -27,7 +27,7 @@ from next_node.api.schemas import (
     TransferPublic,
 )
 from next_node.api.snapshot import CONFLICT, accounts_at, begin_snapshot, require_indexed
-from next_node.db.models import Member, Transfer
+from next_node.db.models import BonusEvent, Member, Transfer
 
 router = APIRouter(tags=["accounts"])
 
@@ -113,15 +113,22 @@ def read_transfers(
     limit: Limit = 50,
     cursor: IdCursor = None,
 ) -> TransferPage:
-    """OWNER_OR_STAFF. The account's transfers, in and out, newest first; `next_cursor` fetches the next page."""
+    """OWNER_OR_STAFF. The account's transfers, in and out, newest first; `next_cursor` fetches the
+    next page. A holder's spendings of its bonus allowances are its own too, though its council's
+    account pays them: direction "out", `allowance_of` the council."""
     member = get_member(session, address)
     before = int(cursor) if cursor else None
+    spent = select(BonusEvent.tx_hash).where(BonusEvent.event == "spent", BonusEvent.holder == member.address)
     sides = []
-    for column in (Transfer.from_address, Transfer.to_address):
-        query = select(Transfer).where(column == member.address)
+    for where in (
+        col(Transfer.from_address) == member.address,
+        col(Transfer.to_address) == member.address,
+        and_(col(Transfer.kind) == "bonus", col(Transfer.tx_hash).in_(spent)),
+    ):
+        query = select(Transfer).where(where)
         if before is not None:
             query = query.where(col(Transfer.id) < before)
-        # Each side walks its own (address, id) index; the merge keeps the newest `limit`.
+        # Each side walks its own index; the merge keeps the newest `limit`.
         sides.append(sa_select(query.order_by(col(Transfer.id).desc()).limit(limit + 1).subquery()))
     both = union_all(*sides).subquery()
     rows = session.execute(sa_select(both).order_by(both.c.id.desc()).limit(limit + 1)).mappings().all()
@@ -135,7 +142,8 @@ def read_transfers(
                     **row,
                     "from_address": checksum(row["from_address"]),
                     "to_address": checksum(row["to_address"]),
-                    "direction": "out" if row["from_address"] == member.address else "in",
+                    "direction": "in" if row["to_address"] == member.address else "out",
+                    "allowance_of": _allowance_of(row, member.address),
                     "counterparty": checksum(other) if other else None,
                     "counterparty_region": other_region,
                 }
@@ -143,6 +151,12 @@ def read_transfers(
         )
     next_cursor = str(items[-1].id) if len(rows) > limit else None
     return TransferPage(items=items, next_cursor=next_cursor)
+
+
+def _allowance_of(row: Any, member: str) -> str | None:
+    """The council whose allowance paid a holder's spending (a bonus transfer of another's account)."""
+    mine = member in (row["from_address"], row["to_address"])
+    return checksum(row["from_address"]) if row["kind"] == "bonus" and not mine else None
 
 
 @router.get("/accounts/{address}/bonus-runs", responses=MEMBER_DENIED)

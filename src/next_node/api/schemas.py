@@ -39,6 +39,8 @@ class TransferPublic(BaseModel):
     # A payment across regions (kind "across"): the member on the other side, and its region.
     counterparty: str | None = None
     counterparty_region: int | None = None
+    # A holder's spending of a bonus allowance: the council whose account paid it.
+    allowance_of: str | None = None
 
 
 class TransferPage(BaseModel):

@@ -122,7 +122,7 @@ export async function account() {
   }
   history = transfers.items;
   let cursor = transfers.next_cursor;
-  await loadNames(history.map(other));
+  await loadNames(history.flatMap((item) => [other(item), item.allowance_of]));
   const allowances = await request("GET", `/accounts/${address}/allowances`).catch(() => null);
   const search = el("input", {
     type: "search",
@@ -273,7 +273,8 @@ function counterpart(item) {
     const region = item.counterparty_region ?? "?";
     return t("history.across", { member: who(item.counterparty), region: String(region) });
   }
-  return who(other(item));
+  const party = who(other(item));
+  return item.allowance_of ? `${party} ${t("history.allowance", { council: who(item.allowance_of) })}` : party;
 }
 
 /** The other party's address: the member on the other side of a payment across regions. */

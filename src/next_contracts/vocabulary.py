@@ -232,3 +232,12 @@ def role_name(role: bytes) -> str:
 def claim_name(claim_id: bytes | str) -> str:
     """A commons claim's name for people: the first ten hexadecimal digits of its id."""
     return HexBytes(claim_id).hex()[:10]
+
+
+def reference(text: str | None) -> bytes:
+    """A payment's or a run's reference (bytes32) as every client writes it: up to 32 bytes of
+    text kept readable on-chain (`invoice 7`), else the text's hash; none for no text."""
+    if not text:
+        return b"\x00" * 32
+    raw = text.encode()
+    return raw.ljust(32, b"\x00") if len(raw) <= 32 else bytes(keccak(raw))

@@ -173,7 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
         "`curl -H 'Authorization: Bearer ...'`. A production deployment has no dev mnemonic.",
     )
     token.add_argument("--data-dir", type=Path, default=Settings().data_dir, help="the dev node's data directory")
-    token.add_argument("--api-port", type=int, default=8000, help="the API's port on 127.0.0.1 (default: 8000)")
+    token.add_argument(
+        "--api-port", type=int, help="the API's port on 127.0.0.1 (default: the one the node last served, else 8000)"
+    )
     return parser
 
 
@@ -290,6 +292,8 @@ def _run_node(chain: EmbeddedChain | NetworkChain, args: argparse.Namespace) -> 
     # The API's port is taken first: a port in use is said before the chain starts, and the
     # banner's address answers (connections wait in the backlog) from the moment it is printed.
     api_socket = listen("127.0.0.1", args.api_port)
+    args.data_dir.mkdir(parents=True, exist_ok=True)
+    (args.data_dir / API_PORT_FILE).write_text(f"{args.api_port}\n")  # for dev-token, and any tool
     # SIGTERM and SIGHUP stop the node as Ctrl-C does: geth stopped cleanly.
     with contextlib.closing(api_socket), stop_signals_as_interrupt(), chain:
         w3 = chain.start()
@@ -301,7 +305,6 @@ def _run_node(chain: EmbeddedChain | NetworkChain, args: argparse.Namespace) -> 
             community = demo.seed(w3, deployment, chain.operator)
             commons_demo = seed_commons(w3, deployment, chain.operator, community)
             bonus_demo = seed_bonuses(w3, deployment, chain.operator, community)
-            proposals = open_proposals(w3, deployment, community)
             regions_demo = seed_regions(w3, deployment, chain.operator, community, args.data_dir)
             home = demo.keep_wallet(
                 w3,
@@ -314,6 +317,9 @@ def _run_node(chain: EmbeddedChain | NetworkChain, args: argparse.Namespace) -> 
                 others={"attestor": commons_demo.attestors["association"]},
             )
             rewards = finish_commons(w3, deployment, community, commons_demo)
+            # Last: their two minutes of voting start when the node is about to say it is ready,
+            # not before seeding the rest (which took 196 s on a loaded machine).
+            proposals = open_proposals(w3, deployment, community)
             print(f"demo wallet: NEXT_WALLET_HOME={home} next-wallet list  (password {demo.DEMO_PASSWORD})")
             print(
                 f"demo bonuses: the council issued runs {bonus_demo.runs[0]} (year-end, 90 days) and "
@@ -432,12 +438,17 @@ def allowlist(args: argparse.Namespace) -> int:
     return 0
 
 
+API_PORT_FILE = "api-port"  # the port `up` serves the API on, in the data directory
+
+
 def dev_token(args: argparse.Namespace) -> int:
     if not (args.data_dir / MNEMONIC_FILE).exists():
         raise NodeError(f"no dev mnemonic in {args.data_dir}: dev-token is for a dev node's data directory")
     Account.enable_unaudited_hdwallet_features()
     operator = Account.from_mnemonic(dev_mnemonic(args.data_dir))
-    url = f"http://127.0.0.1:{args.api_port}"
+    recorded = args.data_dir / API_PORT_FILE
+    port = args.api_port or (int(recorded.read_text()) if recorded.is_file() else Settings().api_port)
+    url = f"http://127.0.0.1:{port}"
     try:
         session = login(url, operator)
     except LoginError as error:

@@ -35,7 +35,7 @@ from web3 import Web3
 from next_contracts import LEDGER, keyfile, load_artifact
 from next_contracts.deploy import Deployment
 from next_contracts.transact import Sender, calldata, submit
-from next_contracts.vocabulary import Role, fee_for
+from next_contracts.vocabulary import Role, fee_for, reference
 from next_wallet import keystore
 from next_wallet.config import Config
 
@@ -61,7 +61,9 @@ class Community:
 
 
 def ref(text: str) -> bytes:
-    return Web3.keccak(text=text)
+    """A reference as a member's wallet writes it: up to 32 bytes of text kept readable on-chain
+    (`invoice 7`, `year-end`), else its hash; a KYC file's (`kyc:...`) always hashed, never shown."""
+    return bytes(Web3.keccak(text=text)) if text.startswith("kyc:") else reference(text)
 
 
 class Phase:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from next_contracts.vocabulary import Category, MemberKind, MemberStatus, category_words, fee_for, when
+from next_contracts.vocabulary import Category, MemberKind, MemberStatus, category_words, fee_for, reference, when
 from next_wallet import batch, keystore
 from next_wallet.amounts import format_amount
 from next_wallet.batch_journal import exclusive_run
@@ -29,7 +29,6 @@ from next_wallet.config import Config, checked_address
 from next_wallet.errors import BadInputError, InsufficientCreditError, NeedsNodeError, NotMemberError
 from next_wallet.gateway_ledger import open_ledger
 from next_wallet.ledger import Ledger
-from next_wallet.pay_commands import reference
 from next_wallet.prompts import confirm, unlock
 
 if TYPE_CHECKING:

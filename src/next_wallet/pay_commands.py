@@ -13,6 +13,7 @@ from web3 import Web3
 
 from next_contracts import LEDGER, load_artifact
 from next_contracts.rawtx import RawTransactionError, decode_raw_transaction
+from next_contracts.vocabulary import reference
 from next_wallet import batch, keystore
 from next_wallet.amounts import parse_amount
 from next_wallet.batch_journal import exclusive_run
@@ -38,14 +39,6 @@ Each line is paid once under the run's --ref: a re-run, of this file or a correc
 the lines the chain shows unpaid under it. A payee paid under the ref with another amount is
 refused (its line named), never guessed.
 """
-
-
-def reference(text: str | None) -> bytes:
-    """A payment reference: up to 32 bytes of text kept readable on-chain, else its hash."""
-    if not text:
-        return b"\x00" * 32
-    raw = text.encode()
-    return raw.ljust(32, b"\x00") if len(raw) <= 32 else Web3.keccak(raw)
 
 
 def cmd_pay(args: argparse.Namespace, out: Output) -> None:

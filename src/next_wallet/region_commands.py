@@ -18,6 +18,7 @@ from web3 import Web3
 
 from next_contracts import REGIONAL_CLEARING, load_artifact
 from next_contracts.clearing import Regions
+from next_contracts.vocabulary import reference
 from next_wallet import keystore
 from next_wallet.amounts import parse_amount
 from next_wallet.checked_send import confirm_and_send
@@ -26,7 +27,6 @@ from next_wallet.config import Config, checked_address
 from next_wallet.errors import BadInputError, PayeeNotMemberError, RefusedError
 from next_wallet.gateway_ledger import GatewayLedger
 from next_wallet.ledger import Ledger, LedgerClient
-from next_wallet.pay_commands import reference
 
 if TYPE_CHECKING:
     from next_wallet.output import Output

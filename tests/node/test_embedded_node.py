@@ -135,9 +135,10 @@ def test_up_demo_serves_a_seeded_community(tmp_path):
         # One individual moved to region 3 (the demo's second ledger), whose account here is a system one.
         assert public["members_by_kind"] == {"business": None, "council": None, "individual": 239, "system": None}
         assert httpx.get(f"{api}/members").status_code == 401
-        # The operator (every staff role on a dev chain) signs in with its dev key, as a member would.
+        # The operator (every staff role on a dev chain) signs in with its dev key, as a member would;
+        # the node's port is read from its data directory (it is not 8000 here).
         token = subprocess.run(
-            [*NODE, "dev-token", "--data-dir", str(tmp_path), "--api-port", str(api_port)],
+            [*NODE, "dev-token", "--data-dir", str(tmp_path)],
             capture_output=True,
             text=True,
             check=True,

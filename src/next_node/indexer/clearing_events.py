@@ -60,7 +60,7 @@ class ClearingEvents:
         elif event.name == "Netted":
             # This region's moves: its account for the region before paid its account for the first.
             cycle = a["cycle"]
-            self._row(event, "netted", partner=cycle[-2], other=cycle[0], amount=a["amount"], ref=a["ref"])
+            self._row(event, "netted", partner=cycle[-2], other=cycle[0], amount=a["amount"])  # it has no ref
         elif event.name == "MemberWelcomed":
             self._row(event, "welcomed", member=a["member"], partner=a["from"])
         elif event.name == "MemberMoved":

@@ -217,9 +217,11 @@ def names(session: SessionDep, viewer: Viewer, body: Annotated[NamesRequest, Bod
 @router.get("/directory")
 def directory(
     session: SessionDep,
-    category: Annotated[str | None, Query(max_length=40)] = None,
-    town: Annotated[str | None, Query(max_length=80)] = None,
-    q: Annotated[str | None, Query(max_length=80, description="words in the name or the description")] = None,
+    category: Annotated[str | None, Query(max_length=40, pattern=ONE_LINE)] = None,
+    town: Annotated[str | None, Query(max_length=80, pattern=ONE_LINE)] = None,
+    q: Annotated[
+        str | None, Query(max_length=80, pattern=ONE_LINE, description="words in the name or the description")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(pattern=ADDRESS)] = None,
 ) -> DirectoryPage:

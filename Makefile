@@ -27,7 +27,7 @@ setup: $(PY_STAMP) $(JS_STAMP) $(BIN)/anvil $(BIN)/solc-v$(SOLC_VERSION) geth $(
 
 # The members' web app (webapp/), bundled with ethers.js by esbuild from npm into the folder the
 # gateway serves at /app/: nothing is fetched from outside at run time.
-$(WEB_DIST): $(JS_STAMP) $(wildcard webapp/* webapp/src/* webapp/src/views/*)
+$(WEB_DIST): $(JS_STAMP) src/next_contracts/messages.json $(wildcard webapp/* webapp/src/* webapp/src/views/*)
 	node webapp/build.mjs
 
 webapp: $(JS_STAMP)

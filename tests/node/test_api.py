@@ -74,6 +74,22 @@ def test_read_unknown_account_is_404(client):
     assert "no member" in response.json()["detail"]
 
 
+def test_a_refusal_is_a_code_its_arguments_and_a_sentence_in_the_clients_language(client):
+    """The gateway says each refusal from the catalogue: the code and arguments for a client to put
+    in its own words, the sentence in the language its Accept-Language asks for (English else)."""
+    french = client.get(f"/accounts/{ZERO}", headers={"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.8"}).json()
+    english = client.get(f"/accounts/{ZERO}", headers={"Accept-Language": "de, en-GB;q=0.5"}).json()
+    assert french == {
+        "detail": f"aucun membre n'a l'adresse {ZERO}",
+        "code": "gateway.no_member",
+        "args": {"address": ZERO},
+    }
+    assert english["detail"] == f"no member with address {ZERO}" and english["code"] == french["code"]
+    stranger = TestClient(client.app)  # no token: the 401 is said in French too
+    refused = stranger.get("/accounts", headers={"Accept-Language": "fr"})
+    assert refused.status_code == 401 and refused.json()["detail"].startswith("connectez-vous d'abord")
+
+
 @pytest.mark.parametrize("bad", ["0x123", "abc", "0x" + "g" * 40, "0x" + "1" * 41, "1" * 42])
 def test_malformed_address_is_422(client, bad):
     assert client.get(f"/accounts/{bad}").status_code == 422

@@ -29,7 +29,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException
+from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from hexbytes import HexBytes
 from web3 import Web3
@@ -37,6 +37,7 @@ from web3 import Web3
 from next_contracts.accounts import account_of_call, decode_account, has_role_call
 from next_contracts.vocabulary import STAFF_ROLES, Role
 from next_node.api.deps import Context, ContextDep
+from next_node.api.errors import Refusal
 from next_node.api.params import AddressPath
 from next_node.api.principals import Principal
 from next_node.api.tokens import address_of_token, unauthorized
@@ -98,16 +99,16 @@ def optional_viewer(
 def signed_in(viewer: Annotated[Principal | None, Depends(optional_viewer)]) -> Principal:
     """SIGNED_IN: a member or staff with a valid token."""
     if viewer is None:
-        raise unauthorized("sign in first: GET /auth/nonce, then POST /auth/login")
+        raise unauthorized("gateway.sign_in_first")
     if not viewer.member and not viewer.staff:
-        raise HTTPException(403, f"{viewer.address} is no longer a member or staff")
+        raise Refusal(403, "gateway.no_longer_member", address=viewer.address)
     return viewer
 
 
 def staff(viewer: Annotated[Principal, Depends(signed_in)]) -> Principal:
     """STAFF: a registrar, the credit committee or an auditor."""
     if not viewer.staff:
-        raise HTTPException(403, "only registrars, the credit committee and auditors see this")
+        raise Refusal(403, "gateway.staff_only")
     return viewer
 
 
@@ -117,28 +118,28 @@ def owner_or_staff(
 ) -> Principal:
     """OWNER_OR_STAFF: the account's own key, or staff."""
     if viewer.address != address.lower() and not viewer.staff:
-        raise HTTPException(403, "a member sees its own account only")
+        raise Refusal(403, "gateway.own_account_only")
     return viewer
 
 
 def auditor(viewer: Annotated[Principal, Depends(signed_in)]) -> Principal:
     """AUDITOR: a holder of AUDITOR_ROLE."""
     if Role.AUDITOR.value not in viewer.roles:
-        raise HTTPException(403, "only auditors see how each member voted")
+        raise Refusal(403, "gateway.auditors_only_votes")
     return viewer
 
 
 def owner_or_auditor(viewer: Annotated[Principal, Depends(signed_in)], address: AddressPath) -> Principal:
     """OWNER_OR_AUDITOR: the account's own key, or an auditor."""
     if viewer.address != address.lower() and Role.AUDITOR.value not in viewer.roles:
-        raise HTTPException(403, "a member sees its own votes only")
+        raise Refusal(403, "gateway.own_votes_only")
     return viewer
 
 
 def owner(viewer: Annotated[Principal, Depends(signed_in)], address: AddressPath) -> Principal:
     """OWNER: the account's own key only; staff cannot act for a member."""
     if viewer.address != address.lower():
-        raise HTTPException(403, "this is for one's own account only: staff cannot act for a member")
+        raise Refusal(403, "gateway.owner_only")
     return viewer
 
 

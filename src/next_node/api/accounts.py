@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 from sqlalchemy import and_, func, union_all
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
@@ -14,6 +14,7 @@ from next_contracts.vocabulary import MemberKind, MemberStatus
 from next_node.api.access import OwnerOrStaff, Staff
 from next_node.api.credit import available_credits
 from next_node.api.deps import SessionDep
+from next_node.api.errors import Refusal
 from next_node.api.params import AddressCursor, AddressPath, IdCursor, Limit
 from next_node.api.regions import across
 from next_node.api.schemas import (
@@ -53,7 +54,7 @@ def account_public(member: Member, available_credit: int) -> AccountPublic:
 def get_member(session: SessionDep, address: str) -> Member:
     member = session.get(Member, address.lower())
     if member is None:
-        raise HTTPException(404, f"no member with address {address}")
+        raise Refusal(404, "gateway.no_member", address=address)
     return member
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from web3 import Web3
 
@@ -13,7 +13,7 @@ from next_contracts.bonuses import bonus_contract, read_allowances
 from next_contracts.vocabulary import Category
 from next_node.api.access import OwnerOrStaff
 from next_node.api.deps import ContextDep
-from next_node.api.errors import chain_call
+from next_node.api.errors import Refusal, chain_call
 from next_node.api.params import AddressPath
 
 router = APIRouter(tags=["bonus allowances"])
@@ -54,7 +54,7 @@ def allowances(
     """OWNER or STAFF. The holder's live bonus allowances (not spent, not lapsed), the soonest to
     expire first, with where each may be spent; with `payee`, what they can pay there now."""
     if context.deployment.bonus_allowances is None:
-        raise HTTPException(404, "this ledger was deployed before the councils' bonus allowances")
+        raise Refusal(404, "gateway.no_allowances")
     contract = bonus_contract(context.w3, context.deployment.bonus_allowances)
     holder = Web3.to_checksum_address(address)
     held = chain_call(lambda: read_allowances(contract, holder))

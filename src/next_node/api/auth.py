@@ -18,12 +18,13 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import SplitResult, urlsplit
 
-from fastapi import APIRouter, Body, HTTPException, Request
+from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, Field, ValidationError
 from siwe import SiweMessage, VerificationError
 
 from next_node.api.access import principal
 from next_node.api.deps import ContextDep
+from next_node.api.errors import Refusal
 from next_node.api.ratelimit import limit
 from next_node.api.tokens import Token, issue_token, unauthorized
 
@@ -52,12 +53,11 @@ def parse_message(text: str) -> SiweMessage:
     seconds on a few kilobytes), after bounding its lines; HTTPException 400 when it is not one."""
     lines = text.split("\n")
     if len(lines) > MAX_MESSAGE_LINES or max(len(line) for line in lines) > MAX_LINE:
-        raise HTTPException(400, f"not an EIP-4361 message: more than {MAX_MESSAGE_LINES} lines or a line over "
-                                 f"{MAX_LINE} characters")  # fmt: skip
+        raise Refusal(400, "gateway.siwe_too_long", lines=MAX_MESSAGE_LINES, characters=MAX_LINE)
     try:
         return SiweMessage.from_message(text, abnf=False)
     except Exception as error:
-        raise HTTPException(400, f"not an EIP-4361 message: {_first_reason(error)}") from error
+        raise Refusal(400, "gateway.siwe_unreadable", reason=_first_reason(error)) from error
 
 
 def same_origin(uri: str, origin: str) -> bool:
@@ -115,22 +115,21 @@ def login(request: Request, context: ContextDep, body: Annotated[Login, Body()])
     limit(request, auth.login_rate, "login")
     message = parse_message(body.message)
     if not context.nonces.spend(message.nonce):
-        raise unauthorized("the nonce is unknown, expired or already used; ask for a new one")
+        raise unauthorized("gateway.nonce_unknown")
     if message.chain_id != context.deployment.chain_id:
-        raise unauthorized(f"the message is for chain {message.chain_id}, this ledger is on chain "
-                           f"{context.deployment.chain_id}")  # fmt: skip
+        raise unauthorized("gateway.siwe_other_chain", theirs=message.chain_id, chain=context.deployment.chain_id)
     if not same_origin(str(message.uri), auth.uri):
-        raise unauthorized(f"the message's URI {str(message.uri)[:100]!r} is not this gateway's ({auth.uri})")
+        raise unauthorized("gateway.siwe_other_uri", uri=repr(str(message.uri)[:100]), ours=auth.uri)
     try:
         message.verify(body.signature, domain=auth.domain)
     except VerificationError as error:
-        raise unauthorized(f"the message does not verify: {type(error).__name__}") from error
+        raise unauthorized("gateway.siwe_not_verified", reason=type(error).__name__) from error
     except Exception as error:
-        raise unauthorized("the signature is malformed") from error
+        raise unauthorized("gateway.signature_malformed") from error
     # Counted per address only now that the signer is known: bogus logins naming a member, from
     # anywhere, must not lock that member out (they count against their own IP above).
     limit(request, auth.login_rate, "login", address=message.address)
     who = principal(context, message.address.lower())
     if not who.member and not who.staff:
-        raise HTTPException(403, f"{message.address} is not a member of this ledger")
+        raise Refusal(403, "gateway.not_member_of_ledger", address=message.address)
     return issue_token(auth, message.address, context.deployment.chain_id)

@@ -8,7 +8,7 @@ import time
 from collections import defaultdict
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlmodel import Session, col, func, select
 from web3 import Web3
@@ -17,6 +17,7 @@ from next_contracts.bonuses import RunLog, run_report
 from next_node.api.access import OwnerOrStaff
 from next_node.api.credit import recovered_keys
 from next_node.api.deps import ContextDep, SessionDep
+from next_node.api.errors import Refusal
 from next_node.api.params import AddressPath
 from next_node.api.snapshot import begin_snapshot
 from next_node.db.models import Block, BonusEvent
@@ -87,7 +88,7 @@ def allowance_runs(
     """OWNER or STAFF. The council's bonus runs at the indexed block, the latest last; with `ref`,
     only the runs under that reference, with their issued lines."""
     if context.deployment.bonus_allowances is None:
-        raise HTTPException(404, "this ledger was deployed before the councils' bonus allowances")
+        raise Refusal(404, "gateway.no_allowances")
     indexed = begin_snapshot(session)
     council = address.lower()
     keys = recovered_keys(session, [council], indexed)[council]  # a recovery carried the old key's runs

@@ -13,7 +13,7 @@ from web3 import Web3
 
 from next_contracts import LEDGER, load_artifact
 from next_contracts.deploy import Deployment
-from next_contracts.errors import LANGUAGES
+from next_contracts.messages import language_of_header
 
 if TYPE_CHECKING:
     from next_node.api.principals import PrincipalCache
@@ -55,15 +55,7 @@ SessionDep = Annotated[Session, Depends(get_session)]
 def language(request: Request) -> str:
     """The language a client reads, of those the gateway speaks (its Accept-Language, in order of
     preference; English by default): what a refusal's sentence is said in."""
-    ranked = []
-    for position, entry in enumerate(request.headers.get("accept-language", "")[:200].split(",")):
-        tag, _, weight = entry.strip().partition(";q=")
-        try:
-            q = float(weight) if weight else 1.0
-        except ValueError:
-            q = 0.0
-        ranked.append((-q, position, tag.split("-")[0].strip().lower()))
-    return next((tag for _, _, tag in sorted(ranked) if tag in LANGUAGES), "en")
+    return language_of_header(request.headers.get("accept-language"))
 
 
 LanguageDep = Annotated[str, Depends(language)]

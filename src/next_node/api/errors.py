@@ -19,9 +19,23 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound
 
+from next_contracts.messages import language_of_header, say
 from next_node.errors import ChainUnavailableError
 
 log = logging.getLogger("next_node.api")
+
+
+class Refusal(HTTPException):
+    """A route's refusal by its code in the catalogue (next_contracts/messages.json) and its
+    arguments: answered as `{"detail": sentence, "code": code, "args": args}`, the sentence in the
+    client's language (Accept-Language), so a client can show it or put the code in its own words."""
+
+    def __init__(self, status_code: int, code: str, headers: dict[str, str] | None = None, **args: Any) -> None:
+        super().__init__(status_code, say(code, "en", **args), headers)
+        self.code, self.arguments = code, args
+
+    def answer(self, language: str) -> dict[str, Any]:
+        return {"detail": say(self.code, language, **self.arguments), "code": self.code, "args": self.arguments}
 
 
 def chain_call(call: Any) -> Any:
@@ -56,19 +70,27 @@ async def http_error(request: Request, error: HTTPException) -> JSONResponse:
     """The HTTPExceptions that routes raise, whose words may quote what the client sent."""
     if error.status_code in (204, 304):
         return SafeJSONResponse(None, status_code=error.status_code, headers=error.headers)
+    if isinstance(error, Refusal):
+        answer = error.answer(language_of_header(request.headers.get("accept-language")))
+        return SafeJSONResponse(answer, status_code=error.status_code, headers=error.headers)
     return SafeJSONResponse({"detail": error.detail}, status_code=error.status_code, headers=error.headers)
+
+
+def _said(request: Request, code: str, **args: Any) -> dict[str, Any]:
+    language = language_of_header(request.headers.get("accept-language"))
+    return {"detail": say(code, language, **args), "code": code, "args": args}
 
 
 async def database_unavailable(request: Request, error: Exception) -> JSONResponse:
     log.error("database error on %s: %s", request.url.path, error)
-    return SafeJSONResponse({"detail": "the index database does not answer; try again later"}, status_code=503)
+    return SafeJSONResponse(_said(request, "gateway.database_down"), status_code=503)
 
 
 async def chain_unavailable(request: Request, error: Exception) -> JSONResponse:
     """The chain down, slow, or refusing reads (from the chain watch, or a route's call): the one
     503 of every route that needs the chain, with the cause in brackets when there is one."""
     cause = f" ({str(error)[:200]})" if str(error) else ""
-    return SafeJSONResponse({"detail": f"the chain does not answer{cause}; try again later"}, status_code=503)
+    return SafeJSONResponse(_said(request, "gateway.chain_down", cause=cause), status_code=503)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -25,6 +25,7 @@ from web3.exceptions import BadFunctionCallOutput, ContractLogicError, Web3Excep
 
 from next_contracts import BONUS_ALLOWANCES, REGIONAL_CLEARING, load_artifact
 from next_contracts.accounts import BatchReadError, coarse_room, read_accounts
+from next_contracts.messages import say
 from next_contracts.vocabulary import MemberStatus
 from next_node.api.deps import Context
 from next_node.api.errors import chain_call
@@ -99,15 +100,7 @@ def near_gas(context: Context, paid: Incoming) -> int:
 
 def warning(language: str) -> str:
     """What the member is told: the payment is signed, and the ledger decides."""
-    if language == "fr":
-        return (
-            "ce paiement peut dépasser le plafond du bénéficiaire : s'il le dépasse, le registre le "
-            "refusera une fois signé et envoyé (rien n'est payé alors)"
-        )
-    return (
-        "this payment may pass its payee's ceiling: if it does, the ledger refuses it once signed "
-        "and sent (nothing is paid then)"
-    )
+    return say("gateway.near_ceiling", language)
 
 
 def _contract(context: Context, address: str, artifact: str) -> Any:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Path
+from fastapi import APIRouter, Body, Path
 from hexbytes import HexBytes
 from pydantic import BaseModel
 from web3 import Web3
@@ -21,7 +21,7 @@ from next_contracts.vocabulary import MemberStatus, role_name
 from next_node.api.access import Owner
 from next_node.api.batch_check import check_lines
 from next_node.api.deps import Context, ContextDep, LanguageDep
-from next_node.api.errors import SafeJSONResponse, chain_call
+from next_node.api.errors import Refusal, SafeJSONResponse, chain_call
 from next_node.api.params import AddressPath
 from next_node.api.payee_room import Incoming, incoming, near_ceiling, near_gas, warning
 
@@ -57,7 +57,7 @@ class Prepared(BaseModel):
     warning: str | None = None
 
 
-class Refusal(BaseModel):
+class LedgerRefusal(BaseModel):
     detail: str
     error_data: str | None  # the ledger's typed error (selector and arguments), for the wallet to decode
     words: str | None = None  # the same as a sentence (next_contracts.errors.describe), for the web app
@@ -154,7 +154,7 @@ def ledger_info(context: ContextDep) -> LedgerInfo:
         400: {"description": "not calldata"},
         401: {"description": "no valid token"},
         403: {"description": "another member's account"},
-        409: {"model": Refusal, "description": "the ledger would refuse it"},
+        409: {"model": LedgerRefusal, "description": "the ledger would refuse it"},
     },
 )
 def preflight(
@@ -168,13 +168,13 @@ def preflight(
     address on the latest state:
     the gas and nonce to sign it with, or the ledger's refusal (409, with its typed error)."""
     if not body.data.startswith("0x") or len(body.data) % 2 or len(body.data) > 2 + 2 * 128 * 1024:
-        raise HTTPException(400, "data must be 0x-prefixed calldata, at most 128 KiB")
+        raise Refusal(400, "gateway.data_not_hex")
     try:
         data = HexBytes(body.data)
     except ValueError as error:
-        raise HTTPException(400, "data must be hexadecimal") from error
+        raise Refusal(400, "gateway.data_not_hexadecimal") from error
     if body.to is not None and body.to.lower() not in relayed_targets(context.deployment):
-        raise HTTPException(400, f"to must be the ledger {context.deployment.ledger} or its bonus allowances")
+        raise Refusal(400, "gateway.to_not_ledger", ledger=context.deployment.ledger)
     sender = Web3.to_checksum_address(address)
     target = Web3.to_checksum_address(body.to or context.ledger.address)
     tx = {"from": sender, "to": target, "data": data}
@@ -187,7 +187,7 @@ def preflight(
     except (ContractCustomError, ContractLogicError) as error:
         return refusal(error, language, sender)
     except Web3RPCError as error:
-        raise HTTPException(400, f"the chain refused the call: {chain_reason(error)}") from error
+        raise Refusal(400, "gateway.chain_refused_call", reason=chain_reason(error)) from error
     nonce = chain_call(lambda: w3.eth.get_transaction_count(sender, "pending"))
     return Prepared(gas=gas_limit(estimate), nonce=nonce, gas_price=chain_call(lambda: gas_price(w3)))
 
@@ -221,7 +221,7 @@ def _near_ceiling(context: Context, tx: dict[str, Any], paid: Incoming, language
             if decoded is None or not withhold_figures(decoded, sender)[1]:
                 return refusal(error, language, sender)  # the payer's own refusal, or a payee's status
         except Web3RPCError as error:
-            raise HTTPException(400, f"the chain refused the call: {chain_reason(error)}") from error
+            raise Refusal(400, "gateway.chain_refused_call", reason=chain_reason(error)) from error
     nonce = chain_call(lambda: w3.eth.get_transaction_count(sender, "pending"))
     gas = near_gas(context, paid)
     return Prepared(gas=gas, nonce=nonce, gas_price=chain_call(lambda: gas_price(w3)), warning=warning(language))

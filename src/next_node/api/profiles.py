@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 from eth_account import Account
 from eth_account.messages import encode_defunct
-from fastapi import APIRouter, Body, HTTPException, Query
+from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import and_, or_, select, union
 from sqlmodel import col
@@ -28,6 +28,7 @@ from web3 import Web3
 from next_contracts.vocabulary import MemberKind, MemberStatus, Role
 from next_node.api.access import SignedIn, Viewer
 from next_node.api.deps import ContextDep, SessionDep
+from next_node.api.errors import Refusal
 from next_node.api.params import ADDRESS, AddressPath
 from next_node.api.principals import Principal
 from next_node.db.kept import PROFILES
@@ -127,20 +128,20 @@ def write_profile(
     account's or is more than 10 minutes old, or older than the profile it replaces. A profile a
     registrar hid stays hidden."""
     if viewer.address != address.lower() or not viewer.member:
-        raise HTTPException(403, "a member writes its own profile only")
+        raise Refusal(403, "gateway.profile_own_only")
     now = int(time.time())
     if not now - SIGNED_WITHIN <= body.signed_at <= now + 60:
-        raise HTTPException(400, f"signed at {body.signed_at}: sign the profile again (now is {now})")
+        raise Refusal(400, "gateway.profile_stale", signed_at=body.signed_at, now=now)
     lines = message(address, context.deployment.chain_id, body, body.signed_at)
     try:
         signer = Account.recover_message(encode_defunct(text=lines), signature=body.signature)
     except ValueError as error:
-        raise HTTPException(400, "the signature cannot be read") from error
+        raise Refusal(400, "gateway.signature_unreadable") from error
     if signer.lower() != address.lower():
-        raise HTTPException(400, f"the profile is signed by {signer}, not by {Web3.to_checksum_address(address)}")
+        raise Refusal(400, "gateway.profile_other_signer", signer=signer, address=Web3.to_checksum_address(address))
     row = session.execute(select(PROFILES).where(PROFILES.c.address == address.lower())).mappings().first()
     if row is not None and row["signed_at"] >= body.signed_at:
-        raise HTTPException(400, "a newer profile of this account is already kept: sign it again")
+        raise Refusal(400, "gateway.profile_newer")
     values = {
         "name": body.name,
         "town": body.town,
@@ -167,7 +168,7 @@ def read_profile(session: SessionDep, address: AddressPath, viewer: Viewer) -> P
     anyone else, the same as no profile)."""
     shown = _shown(session, address.lower(), viewer, full=viewer is not None and _full(viewer, address))
     if shown is None:
-        raise HTTPException(404, f"no profile of {address} to show")
+        raise Refusal(404, "gateway.no_profile_shown", address=address)
     return shown
 
 
@@ -178,14 +179,14 @@ def moderate_profile(
     """REGISTRAR only. Hides an abusive profile (its member and staff still see it, with the
     reason), or shows it again."""
     if Role.REGISTRAR.value not in viewer.roles:
-        raise HTTPException(403, "only a registrar hides a profile")
+        raise Refusal(403, "gateway.registrar_hides")
     done = session.execute(
         PROFILES.update()
         .where(PROFILES.c.address == address.lower())
         .values(hidden_by=viewer.address if body.hidden else None, hidden_reason=body.reason if body.hidden else None)
     )
     if done.rowcount == 0:  # type: ignore[attr-defined]
-        raise HTTPException(404, f"no profile of {address}")
+        raise Refusal(404, "gateway.no_profile", address=address)
     session.commit()
     return _shown(session, address.lower(), viewer, full=True)  # type: ignore[return-value]
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 from sqlmodel import col, select
 from web3 import Web3
 
 from next_node.api.deps import SessionDep
+from next_node.api.errors import Refusal
 from next_node.api.params import Limit
 from next_node.api.snapshot import begin_snapshot
 from next_node.db.models import ProjectEvent
@@ -104,5 +105,5 @@ def get_project(session: SessionDep, project_id: ProjectNumber) -> ProjectPublic
     """PUBLIC. One project funded from the reserve, with what it received."""
     found = _projects(_events(session, ProjectEvent.project_id == project_id))
     if not found:
-        raise HTTPException(404, f"no project {project_id}")
+        raise Refusal(404, "gateway.no_project", project_id=project_id)
     return found[0]

@@ -14,6 +14,7 @@ from web3 import Web3
 
 from next_contracts.transact import calldata
 from next_node.api.deps import ContextDep
+from next_node.api.errors import Refusal
 from next_wallet.commons_logs import commons_contract
 from next_wallet.errors import BadInputError
 from next_wallet.proposal_kinds import PROPOSAL_ARGS, proposed_calls
@@ -61,9 +62,9 @@ def draft(context: ContextDep, body: Annotated[Draft, Body()]) -> Drafted:
     governor's `propose(targets, values, calldatas, description)` and sends it to `POST /tx`."""
     deployment = context.deployment
     if deployment.governor is None:
-        raise HTTPException(404, "this ledger was deployed before governance")
+        raise Refusal(404, "gateway.no_governance")
     if body.kind not in PROPOSAL_ARGS:
-        raise HTTPException(422, f"not a kind of proposal: {body.kind!r} ({', '.join(PROPOSAL_ARGS)})")
+        raise Refusal(422, "gateway.not_a_kind", kind=repr(body.kind), kinds=", ".join(PROPOSAL_ARGS))
     commons = commons_contract(context.w3, deployment.commons_rewards).functions if deployment.commons_rewards else None
     try:
         calls, summary = proposed_calls(context.ledger.functions, body.kind, body.values, commons)

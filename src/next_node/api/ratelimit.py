@@ -14,11 +14,12 @@ import math
 import time
 from collections.abc import Iterable
 
-from fastapi import HTTPException, Request
+from fastapi import Request
 from limits import parse
 from limits.strategies import FixedWindowRateLimiter, RateLimiter
 from sqlalchemy.engine import Engine
 
+from next_node.api.errors import Refusal
 from next_node.db.shared import SqlStorage
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -75,4 +76,4 @@ def limit(request: Request, rate: str, scope: str, address: str | None = None) -
     if not limiter.hit(item, scope, key):
         reset, _remaining = limiter.get_window_stats(item, scope, key)
         retry = max(1, math.ceil(reset - time.time()))
-        raise HTTPException(429, f"too many requests; retry in {retry} s", headers={"Retry-After": str(retry)})
+        raise Refusal(429, "gateway.too_many", headers={"Retry-After": str(retry)}, retry=retry)

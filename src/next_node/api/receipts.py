@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path
+from fastapi import APIRouter, Path
 from pydantic import BaseModel
 from sqlmodel import col, select
 
 from next_node.api.access import SignedIn
 from next_node.api.accounts import checksum
 from next_node.api.deps import SessionDep
+from next_node.api.errors import Refusal
 from next_node.api.regions import across
 from next_node.db.models import Transfer
 
@@ -51,7 +52,7 @@ def read_receipt(
     ).all()
     mine = [r for r in rows if viewer.staff or viewer.address in (r.from_address, r.to_address)]
     if not mine:
-        raise HTTPException(404, f"no transfer of yours in {tx_hash} (or its block is not indexed yet)")
+        raise Refusal(404, "gateway.no_receipt", tx_hash=tx_hash)
     others = across(session, viewer.address, [tx_hash.lower()] if any(r.kind == "across" for r in mine) else [])
     other, other_region = others.get(tx_hash.lower(), (None, None))
     return Receipt(

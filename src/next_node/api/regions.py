@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 from web3 import Web3
@@ -17,7 +17,7 @@ from next_contracts.errors import amount_in
 from next_contracts.vocabulary import MemberStatus
 from next_node.api.access import SignedIn
 from next_node.api.deps import ContextDep, LanguageDep, SessionDep
-from next_node.api.errors import chain_call
+from next_node.api.errors import Refusal, chain_call
 from next_node.api.ratelimit import limit
 from next_node.db.models import ClearingEvent, Member
 
@@ -102,7 +102,7 @@ def route(
         return Route.direct(payee, deployment.region)
     clearing = deployment.regional_clearing
     if clearing is None:
-        raise HTTPException(404, _words(language, "alone", payee=payee))
+        raise Refusal(404, "gateway.region_alone", payee=payee)
     limit(request, context.auth.relay_rate, "route", address=viewer.address)
     regions = chain_call(lambda: RegionsOnChain(context.w3, clearing))
     home = Web3.to_checksum_address(clearing)
@@ -110,37 +110,13 @@ def route(
     if found is not None and found.clearing == home:  # admitted here, not indexed yet
         return Route.direct(payee, deployment.region)
     if found is None:
-        raise HTTPException(404, _words(language, "nowhere", payee=payee, region=deployment.region))
+        raise Refusal(404, "gateway.region_nowhere", payee=payee, region=deployment.region)
     path = regions.path(home, found.clearing, amount)
     if path is None:
-        facts = {"region": deployment.region, "other": found.number, "amount": amount_in(language)(amount)}
-        raise HTTPException(409, _words(language, "no_room", **facts))
+        shown = amount_in(language)(amount)
+        raise Refusal(409, "gateway.region_no_room", region=deployment.region, other=found.number, amount=shown)
     numbers = [regions.regions[c].number for c in [home, *path]]
     return Route(payee=payee, here=False, region=found.number, clearing=home, path=path, regions=numbers)
-
-
-_WORDS = {
-    "en": {
-        "alone": "{payee} is not a member of this region, which clears with no other region",
-        "nowhere": "{payee} is an active member of no region reachable from region {region}",
-        "no_room": (
-            "no path of clearing relationships from region {region} to region {other} has room for {amount}: "
-            "the regions page shows each relationship's room"
-        ),
-    },
-    "fr": {
-        "alone": "{payee} n'est pas membre de cette région, qui ne compense avec aucune autre",
-        "nowhere": "{payee} n'est membre actif d'aucune région joignable depuis la région {region}",
-        "no_room": (
-            "aucun chemin de compensation de la région {region} à la région {other} n'a la place pour {amount} : "
-            "la page des régions montre la marge de chaque relation"
-        ),
-    },
-}
-
-
-def _words(language: str, key: str, **facts: object) -> str:
-    return _WORDS["fr" if language == "fr" else "en"][key].format(**facts)
 
 
 def partner_accounts(session: Session) -> list[Member]:

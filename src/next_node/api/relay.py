@@ -11,18 +11,18 @@ import logging
 from typing import Annotated, Any
 
 from eth_utils.crypto import keccak
-from fastapi import APIRouter, Body, HTTPException, Request
+from fastapi import APIRouter, Body, Request
 from hexbytes import HexBytes
 from web3.exceptions import ContractCustomError, ContractLogicError
 
-from next_contracts import errors_fr
 from next_contracts.errors import error_from_exception, withhold_figures
+from next_contracts.messages import status_phrase
 from next_contracts.rawtx import RawTransaction, RawTransactionError, decode_raw_transaction
 from next_contracts.vocabulary import MemberStatus
 from next_node.api.access import principal_calls, principal_from
 from next_node.api.deps import Context, ContextDep, LanguageDep
-from next_node.api.errors import SafeJSONResponse
-from next_node.api.payments import Refusal, refusal, relayed_targets, staff_targets
+from next_node.api.errors import Refusal, SafeJSONResponse
+from next_node.api.payments import LedgerRefusal, refusal, relayed_targets, staff_targets
 from next_node.api.ratelimit import limit
 from next_node.api.schemas import ErrorDetail, RawTx, TxAccepted
 from next_node.errors import ChainUnavailableError
@@ -35,27 +35,25 @@ MAX_RAW_BYTES = 128 * 1024
 def decode(raw_hex: str) -> tuple[HexBytes, RawTransaction]:
     """The bytes and what they say; HTTPException 400 when they are not a signed transaction."""
     if not raw_hex.startswith("0x") or len(raw_hex) % 2 or len(raw_hex) > 2 + 2 * MAX_RAW_BYTES:
-        raise HTTPException(400, "raw must be 0x-prefixed hex of a signed transaction, at most 128 KiB")
+        raise Refusal(400, "gateway.raw_not_hex")
     try:
         raw = HexBytes(raw_hex)
         return raw, decode_raw_transaction(raw)
     except (ValueError, RawTransactionError) as error:
         log.info("undecodable transaction: %s", error)
-        raise HTTPException(400, "cannot decode the transaction: not a signed transaction (legacy or typed)") from error
+        raise Refusal(400, "gateway.raw_undecodable") from error
 
 
 def check_destination(context: Context, tx: RawTransaction) -> None:
     deployment = context.deployment
     if tx.chain_id != deployment.chain_id:
-        chain = "no chain (no replay protection)" if tx.chain_id is None else f"chain {tx.chain_id}"
-        raise HTTPException(400, f"the transaction is for {chain}, this ledger is on chain {deployment.chain_id}")
+        if tx.chain_id is None:
+            raise Refusal(400, "gateway.tx_no_chain", chain=deployment.chain_id)
+        raise Refusal(400, "gateway.tx_other_chain", theirs=tx.chain_id, chain=deployment.chain_id)
     if tx.to is None or tx.to.lower() not in relayed_targets(deployment):
-        target = tx.to or "creating a contract"
-        raise HTTPException(
-            400,
-            f"the transaction is for {target}, not for this system's ledger {deployment.ledger} "
-            "or its other contracts (bonus allowances, commons rewards, governor)",
-        )
+        if tx.to is None:
+            raise Refusal(400, "gateway.tx_creates_contract", ledger=deployment.ledger)
+        raise Refusal(400, "gateway.tx_other_target", target=tx.to, ledger=deployment.ledger)
 
 
 @router.post(
@@ -64,7 +62,7 @@ def check_destination(context: Context, tx: RawTransaction) -> None:
     responses={
         400: {"model": ErrorDetail},
         403: {"model": ErrorDetail},
-        409: {"model": Refusal},
+        409: {"model": LedgerRefusal},
         413: {"model": ErrorDetail},
         429: {"model": ErrorDetail},
         503: {"model": ErrorDetail},
@@ -110,7 +108,7 @@ async def relay(
     if sender.status is not MemberStatus.ACTIVE and not staff_call:
         if await _known(context, tx_hash):  # sent while it was active: answered as then
             return accepted
-        raise HTTPException(403, _not_carried(tx.sender, sender.status, language))
+        raise Refusal(403, "gateway.not_carried", address=tx.sender, status=status_phrase(sender.status.value))
     if "error" in answers[-1] and not _withheld(answers[-1]["error"], tx.sender):
         if await _known(context, tx_hash):
             return accepted
@@ -123,20 +121,8 @@ async def relay(
     if "error" in sent:  # a copy that arrived meanwhile, or one mined before; else nonce too low, ...
         if await _known(context, tx_hash):
             return accepted
-        raise HTTPException(400, f"the chain refused the transaction: {_message(sent['error'])}")
+        raise Refusal(400, "gateway.chain_refused_tx", reason=_message(sent["error"]))
     return accepted
-
-
-def _not_carried(address: str, status: MemberStatus, language: str) -> str:
-    if language == "fr":
-        return (
-            "le relais ne porte que les transactions des membres actifs, et les appels de l'équipe au "
-            f"registre ; {address} {errors_fr.STATUS[status]}"
-        )
-    return (
-        "the relay carries only transactions of active members, and staff's calls to the ledger; "
-        f"{address} is {status.words}"
-    )
 
 
 async def _known(context: Context, tx_hash: str) -> bool:
@@ -152,7 +138,7 @@ def _refused_call(error: dict[str, Any], language: str, sender: str) -> SafeJSON
         return refusal(ContractCustomError(data, data=data), language, sender)
     if "revert" in _message(error):
         return refusal(ContractLogicError(_message(error)), language, sender)
-    raise HTTPException(400, f"the chain refused the call: {_message(error)}")
+    raise Refusal(400, "gateway.chain_refused_call", reason=_message(error))
 
 
 def _withheld(error: dict[str, Any], sender: str) -> bool:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import HTTPException
 from sqlmodel import Session, col, select
 
+from next_node.api.errors import Refusal
 from next_node.db.models import Member, MemberEvent, SyncState, Transfer
 from next_node.indexer import members
 
@@ -38,11 +38,7 @@ def begin_snapshot(session: Session) -> int:
 
 def require_indexed(indexed: int, block: int) -> None:
     if block > indexed:
-        raise HTTPException(
-            409,
-            f"the index is at block {indexed}: it has not reached block {block} yet, or the chain was "
-            f"rewound below it; ask again for a block the index holds",
-        )
+        raise Refusal(409, "gateway.index_behind", indexed=indexed, block=block)
 
 
 def accounts_at(session: Session, members: list[Member], block: int, indexed: int) -> list[dict[str, Any]]:

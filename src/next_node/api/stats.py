@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from next_node.api.access import MIN_GROUP, Viewer, suppress_small_groups
 from next_node.api.deps import ContextDep, SessionDep
+from next_node.api.errors import Refusal
 from next_node.api.schemas import DailyActivity, Stats
 from next_node.api.snapshot import CONFLICT, begin_snapshot, require_indexed
 from next_node.api.stats_at import figures_at
@@ -52,7 +53,7 @@ def read_stats(
     state = session.get(LedgerState, 1) or LedgerState()
     if at_block is not None:
         if viewer is None or not viewer.staff:
-            raise HTTPException(403, "the figures at an earlier block are for staff (an auditor's key)")
+            raise Refusal(403, "gateway.earlier_block_staff")
         require_indexed(indexed, at_block)
         return _stats_at(session, state, context.deployment.ledger.lower(), at_block, indexed)
     # A migrated address is the same member under its new key: counted once, by kind, under the new one.

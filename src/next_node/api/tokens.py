@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import jwt
-from fastapi import HTTPException
 from pydantic import BaseModel
 from web3 import Web3
 
+from next_node.api.errors import Refusal
 from next_node.api.ratelimit import Network
 
 ALGORITHM = "HS256"
@@ -86,20 +86,21 @@ def address_of_token(settings: AuthSettings, token: str, chain_id: int) -> str:
             options={"require": ["exp", "sub"]},
         )
     except jwt.ExpiredSignatureError as error:
-        raise unauthorized("the token has expired; log in again") from error
+        raise unauthorized("gateway.token_expired") from error
     except jwt.InvalidAudienceError as error:
-        raise unauthorized(f"the token is for another gateway, not {settings.domain}") from error
+        raise unauthorized("gateway.token_other_gateway", domain=settings.domain) from error
     except jwt.InvalidTokenError as error:
-        raise unauthorized("the token is not valid") from error
+        raise unauthorized("gateway.token_invalid") from error
     if claims.get("chain_id") != chain_id:
         theirs = claims.get("chain_id")
-        named = f"chain {theirs}" if isinstance(theirs, int) else "another chain"
-        raise unauthorized(f"the token is for {named}, this ledger is on chain {chain_id}")
+        raise unauthorized(
+            "gateway.token_other_chain", theirs=theirs if isinstance(theirs, int) else "?", chain=chain_id
+        )
     subject = claims["sub"]
     if not isinstance(subject, str) or not ADDRESS_SUBJECT.fullmatch(subject):
-        raise unauthorized("the token does not name an account")
+        raise unauthorized("gateway.token_no_account")
     return subject
 
 
-def unauthorized(detail: str) -> HTTPException:
-    return HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"})
+def unauthorized(code: str, **args: Any) -> Refusal:
+    return Refusal(401, code, headers={"WWW-Authenticate": "Bearer"}, **args)

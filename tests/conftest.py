@@ -34,6 +34,12 @@ SubprocessProvider.start.__defaults__ = (120,)
 os.environ.setdefault("SOLCX_BINARY_PATH", str(SOLC_BIN))
 
 # CI runs 100 examples of each stateful test (about 4 minutes for the ledger's); `make test-deep` runs many more.
+# Every program the tests start reads its words in English, whatever this machine's locale: a test
+# that wants French asks it (LANG or --lang, Accept-Language).
+for _name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+    os.environ.pop(_name, None)
+os.environ["LANG"] = "C.UTF-8"
+
 settings.register_profile(
     "ci", max_examples=100, stateful_step_count=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )

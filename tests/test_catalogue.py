@@ -36,7 +36,7 @@ def test_every_code_is_said_in_both_languages_with_the_same_arguments():
 
 
 # A code as the Python sources name it: a string of a namespace the catalogue owns.
-PYTHON_CODE = re.compile(r"\"((?:gateway|wallet|status)\.[a-z0-9_.-]+)\"")
+PYTHON_CODE = re.compile(r"\"((?:gateway|wallet|status|member|ledger)\.[a-z0-9_.-]+)\"")
 # A code as the web app names it: t("...") with a literal key.
 WEB_CODE = re.compile(r"\bt\(\s*\"([a-z0-9_.-]+)\"")
 
@@ -73,8 +73,8 @@ def test_a_sentence_fills_its_arguments_and_says_its_phrases_in_its_own_language
         ({"LANG": "en_GB.UTF-8"}, "en"),
         ({"LANG": "fr_FR.UTF-8", "LC_ALL": "en_US.UTF-8"}, "en"),  # LC_ALL first, as gettext
         ({"LANGUAGE": "de:en", "LANG": "fr_FR.UTF-8"}, "en"),  # the first language spoken here
-        ({"LANG": "C.UTF-8"}, "fr"),
-        ({}, "fr"),
+        ({"LANG": "C.UTF-8"}, "en"),  # a program's own words, as gettext
+        ({}, "en"),
     ],
 )
 def test_a_terminal_language_is_read_as_gettext_reads_it(environment, language):

@@ -18,6 +18,7 @@ from eth_utils.abi import function_signature_to_4byte_selector
 from hexbytes import HexBytes
 
 from next_contracts.errors import NextContractsError
+from next_contracts.messages import Phrase, say
 from next_contracts.vocabulary import MemberKind, MemberStatus, fee_for
 
 ACCOUNT_OF = function_signature_to_4byte_selector("accountOf(address)")
@@ -154,10 +155,11 @@ def judge(
     return BatchCheck(refusals, payer.status, total + fees <= available, available, total, fees, paused)
 
 
-def refusal_sentence(reason: str) -> str:
-    """A line's refusal as the wallet says it after the payee's address."""
+def refusal_sentence(reason: str, language: str = "en") -> str:
+    """A line's refusal as the wallet and the gateway say it after the payee's address."""
     if reason == SELF_PAYMENT:
-        return reason
+        return say("ledger.line.self", language)
     if reason in (OVER_CEILING, NEAR_CEILING):
-        return f"cannot be paid: it {reason}"
-    return f"cannot be paid: it is {reason}"
+        return say("ledger.line.over_ceiling" if reason == OVER_CEILING else "ledger.line.near_ceiling", language)
+    status = next((s for s in MemberStatus if reason in (s.words, s.value)), MemberStatus.NONE)
+    return say("ledger.line.status", language, status=Phrase(f"status.is.{status.value}"))

@@ -19,6 +19,7 @@ from eth_utils.address import is_hex_address, to_checksum_address
 from hexbytes import HexBytes
 
 from next_contracts import BONUS_ALLOWANCES, COMMONS_REWARDS, LEDGER, REGIONAL_CLEARING, errors_fr, load_artifact
+from next_contracts.messages import amount
 from next_contracts.vocabulary import (  # role_name and claim_name: imported from here by the wallet and gateway
     ClaimState,
     CommonsKind,
@@ -119,10 +120,8 @@ LANGUAGES = ("en", "fr")
 
 
 def amount_in(language: str) -> Callable[[int], str]:
-    """Hundredths as a sentence in `language` writes them: 1 234,50 NXT, or 1,234.50 NXT."""
-    if language == "fr":
-        return lambda v: f"{v / 100:,.2f}".replace(",", "\u202f").replace(".", ",") + " NXT"
-    return lambda v: f"{v / 100:,.2f} NXT"
+    """Hundredths as a sentence in `language` writes them, exactly: 1 234,50 NXT, or 1,234.50 NXT."""
+    return lambda v: amount(v, language)
 
 
 # The errors that carry an account's balance, limit or ceiling, by the name of that account's field.

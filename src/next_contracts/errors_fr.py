@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from next_contracts.messages import percent
 from next_contracts.vocabulary import (
     ClaimState,
     CommonsKind,
@@ -72,7 +73,7 @@ def commons(code: int) -> str:
 
 
 def pct(bps: int) -> str:
-    return f"{bps / 100:g}".replace(".", ",") + " %"
+    return percent(bps, "fr")
 
 
 def sentences(a: dict[str, Any], amount: Callable[[int], str]) -> dict[str, Callable[[], str]]:

@@ -3,8 +3,8 @@ a code, and its sentence in French and English with {named} arguments. The web a
 the same file. A test checks that every code has both sentences, with the same arguments.
 
 And the reader's formats: amounts, percentages and dates as a French or an English reader writes
-them. The cooperative's members read French first; French is what a reader who says nothing gets
-from the wallet (LANG unset), English what a client that says nothing gets from the gateway's API.
+them. French for a reader who asks it (the wallet's LANG=fr_FR.UTF-8 or --lang fr, a browser's
+Accept-Language); English, the program's own words, for one who names neither (LANG=C, unset).
 """
 
 from __future__ import annotations
@@ -61,16 +61,16 @@ def language_of_header(accept_language: str | None) -> str:
     return next((tag for _, _, tag in sorted(ranked) if tag in LANGUAGES), "en")
 
 
-def language_of_environment(environ: Mapping[str, str] = os.environ) -> str:
+def language_of_environment(environ: Mapping[str, str] = os.environ, default: str = "en") -> str:
     """The language of a terminal, as gettext reads it: LANGUAGE, LC_ALL, LC_MESSAGES, then LANG
-    (fr_FR.UTF-8 -> fr). French when none names a language spoken here, and for C or POSIX too:
-    the cooperative's members are French."""
+    (fr_FR.UTF-8 -> fr); `default` when none names a language spoken here (C, POSIX, unset: a
+    program's own words, English, as gettext does)."""
     for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
         for entry in environ.get(name, "").split(":"):
             tag = entry.split(".")[0].split("_")[0].split("-")[0].lower()
             if tag in LANGUAGES:
                 return tag
-    return "fr"
+    return default
 
 
 def grouped(units: int, language: str) -> str:

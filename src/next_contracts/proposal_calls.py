@@ -22,6 +22,7 @@ from next_contracts import load_artifact
 from next_contracts.constitution import ARTIFACT_OF, CALLS, ROLE_KINDS, role_id
 from next_contracts.errors import amount_in
 from next_contracts.errors_fr import COMMONS, KIND
+from next_contracts.messages import percent
 from next_contracts.vocabulary import CommonsKind, MemberKind, ProposalKind, role_name, when
 
 # Each contract's name in a sentence.
@@ -184,8 +185,7 @@ class _Say:
         return amount_in("fr" if self.fr else "en")(hundredths)
 
     def pct(self, bps: int) -> str:
-        text = f"{bps / 100:g}"
-        return (text.replace(".", ",") + " %") if self.fr else f"{text}%"
+        return percent(bps, "fr" if self.fr else "en")
 
     def days(self, seconds: int) -> str:
         days = seconds / 86_400

@@ -315,6 +315,7 @@ def _run_node(chain: EmbeddedChain | NetworkChain, args: argparse.Namespace) -> 
                 rpc_url=chain.rpc_url,
                 gateway_url=f"http://127.0.0.1:{args.api_port}",
                 others={"attestor": commons_demo.attestors["association"]},
+                other_regions=(regions_demo.deployment,),
             )
             rewards = finish_commons(w3, deployment, community, commons_demo)
             # Last: their two minutes of voting start when the node is about to say it is ready,

@@ -234,6 +234,7 @@ def keep_wallet(
     gateway_url: str,
     password: str = DEMO_PASSWORD,
     others: dict[str, LocalAccount] | None = None,
+    other_regions: tuple[Deployment, ...] = (),
 ) -> Path:
     """A ready wallet home for the demo (`NEXT_WALLET_HOME=home next-wallet ...`): config.toml for
     this node and gateway; keystores for `citizen` (one of the council's staff), `business` (the
@@ -247,6 +248,12 @@ def keep_wallet(
     for label, role in STAFF_ROLES.items():
         phase.send(operator, ledger.functions.grantRole(role.id, staff[label].address))
     community.transactions.extend(phase.wait())
+    # The registrar is the other regions' too: it welcomes a member moving there (README, regions).
+    for region in other_regions:
+        there = w3.eth.contract(Web3.to_checksum_address(region.ledger), abi=load_artifact(LEDGER).abi)
+        phase = Phase(w3, there)
+        phase.send(operator, there.functions.grantRole(Role.REGISTRAR.id, staff["registrar"].address))
+        phase.wait()
     named = {
         "citizen": community.citizens[0],
         "business": community.businesses["bakery (1)"],

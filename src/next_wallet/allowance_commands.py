@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from next_contracts.vocabulary import Category, MemberKind, MemberStatus, category_words, fee_for, reference, when
+from next_contracts.vocabulary import Category, MemberKind, MemberStatus, fee_for, reference
 from next_wallet import batch, keystore
 from next_wallet.amounts import format_amount
 from next_wallet.batch_journal import exclusive_run
@@ -30,6 +30,7 @@ from next_wallet.errors import BadInputError, InsufficientCreditError, NeedsNode
 from next_wallet.gateway_ledger import open_ledger
 from next_wallet.ledger import Ledger
 from next_wallet.prompts import confirm, unlock
+from next_wallet.words import moment, say
 
 if TYPE_CHECKING:
     from next_wallet.output import Output
@@ -49,8 +50,16 @@ class RunTerms:
 
     @property
     def words(self) -> str:
-        places = f"in regions {', '.join(map(str, self.regions))}" if self.regions else "in any region"
-        return f"until {when(self.expires_at)}, at {category_words(self.categories)} {places}"
+        categories, places = where(self.categories, self.regions)
+        return say("wallet.allow.terms", moment=moment(self.expires_at), categories=categories, places=places)
+
+
+def where(categories: int, regions: tuple[int, ...] | list[int]) -> tuple[str, str]:
+    """Categories and regions in the reader's words: ("culture, commerce local", "in regions 1, 2")."""
+    named = ", ".join(say(f"category.{c.value}") for c in Category.of_mask(categories))
+    listed = ", ".join(map(str, regions))
+    places = say("wallet.allow.in_regions" if len(regions) > 1 else "wallet.allow.in_region", regions=listed)
+    return named or say("wallet.allow.any_category"), places if regions else say("wallet.allow.any_region")
 
 
 def parse_expiry(text: str) -> int:
@@ -61,7 +70,7 @@ def parse_expiry(text: str) -> int:
             return int(day.timestamp()) + DAY - 1
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise BadInputError(f"--expires {text!r} is not a date like 2027-01-31 (or 2027-01-31T18:00+01:00)") from None
+        raise BadInputError.said("wallet.allow.bad_expiry", text=repr(text)) from None
     return int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())
 
 
@@ -71,27 +80,32 @@ def parse_regions(text: str | None) -> tuple[int, ...]:
     try:
         regions = tuple(dict.fromkeys(int(part) for part in text.split(",") if part.strip()))
     except ValueError:
-        raise BadInputError(f"--regions {text!r} is not a list of region numbers like 1,2") from None
+        raise BadInputError.said("wallet.allow.bad_regions", text=repr(text)) from None
     if len(regions) > MAX_REGIONS or any(not 0 < r < 2**16 for r in regions):
-        raise BadInputError(f"--regions takes 1 to {MAX_REGIONS} region numbers from 1 to 65535")
+        raise BadInputError.said("wallet.allow.regions_range", most=MAX_REGIONS)
     return regions
 
 
 def parse_categories(text: str | None) -> int:
+    return Category.mask(parsed_categories(text or ""))
+
+
+def parsed_categories(text: str) -> tuple[Category, ...]:
+    """Categories from "culture,local-shop"; the unknown ones named, with the known."""
     try:
-        return Category.mask(Category.parse(text or ""))
-    except ValueError as error:
-        raise BadInputError(str(error)) from None
+        return Category.parse(text)
+    except ValueError:
+        unknown = ", ".join(n.strip() for n in text.split(",") if n.strip().lower() not in {c.value for c in Category})
+        raise BadInputError.said(
+            "wallet.no_category", unknown=unknown, known=", ".join(c.value for c in Category)
+        ) from None
 
 
 def _node(args: argparse.Namespace) -> Ledger:
     config = Config.load()
     rpc = getattr(args, "rpc", None) or config.rpc_url
     if not rpc:
-        raise NeedsNodeError(
-            "a council's bonus runs need a node's JSON-RPC (--rpc URL, or next-wallet init --rpc URL) to find its "
-            "runs and what they issued"
-        )
+        raise NeedsNodeError.said("wallet.allow.needs_node")
     ledger = Ledger(replace(config, rpc_url=rpc))
     ledger.check_chain()
     return ledger
@@ -122,10 +136,8 @@ def _issue(
     batch.wait_idle(ledger, council)
     account = ledger.account(council)
     if account.status is not MemberStatus.ACTIVE or account.kind is not MemberKind.COUNCIL:
-        raise NotMemberError(
-            f"{council} is {account.status.words} ({account.kind.value}): only an active council issues "
-            "bonus allowances"
-        )
+        status, kind = say(f"status.is.{account.status.value}"), say(f"member.kind.{account.kind.value}")
+        raise NotMemberError.said("wallet.allow.not_council", council=council, status=status, kind=kind)
     runs = [
         (run.run_id, RunTerms(run.expires_at, run.categories, run.regions))
         for run in council_runs(ledger.bonuses, council)
@@ -133,44 +145,50 @@ def _issue(
     ]
     run_id = runs[-1][0] if runs else None
     if runs and runs[-1][1] != terms:
-        raise BadInputError(
-            f"run {run_id} under ref {ref_text!r} was opened {runs[-1][1].words}, not {terms.words}: give the same "
-            "terms to go on with it, or another --ref for a new run"
+        opened = runs[-1][1].words
+        raise BadInputError.said(
+            "wallet.allow.other_terms", run=run_id, ref=repr(ref_text), opened=opened, terms=terms.words
         )
     found = batch.plan(lines, issued_in(ledger.bonuses, run_id) if run_id else [], ref_text, batch.ISSUING)
-    problems = problems + [f"line {number}: {why}" for number, why in found.problems]
+    problems = problems + [say("wallet.batch.line", number=number, problem=why) for number, why in found.problems]
     holders = ledger.accounts([line.address for line in found.todo])
     for line in found.todo:
         holder = holders[line.address.lower()]
         if holder.status is not MemberStatus.ACTIVE:
-            problems.append(f"line {line.number}: {line.address} is {holder.status.words}: it cannot hold an allowance")
+            cannot = say(
+                "wallet.allow.cannot_hold", address=line.address, status=say(f"status.is.{holder.status.value}")
+            )
+            problems.append(say("wallet.batch.line", number=line.number, problem=cannot))
     total = sum(line.amount for line in found.todo)
     needed = total + fee_for(total, int(ledger.contract.functions.feeBps().call()))
     available = ledger.available_credit(council)
     short = None
     if found.todo and needed > available:
-        short = InsufficientCreditError(
-            f"the file issues {format_amount(total)}, which holds back {format_amount(needed)} of your credit with the "
-            f"fee of its spending, but only {format_amount(available)} is available"
-        )
+        figures = {
+            "total": format_amount(total),
+            "needed": format_amount(needed),
+            "available": format_amount(available),
+        }
+        short = InsufficientCreditError.said("wallet.allow.no_credit", **figures)
     if problems:
         for problem in sorted(problems, key=batch.line_number):
             print(problem, file=sys.stderr)
         if short:
             print(short, file=sys.stderr)
-        raise BadInputError(f"{len(problems)} bad line(s): nothing was signed or sent")
+        raise BadInputError.said("wallet.batch.bad_lines", count=len(problems))
     if short:
         raise short
     if not out.as_json:
-        head = f"run {run_id}" if run_id else "a new run"
-        print(f"{head} under ref {ref_text!r}: allowances spendable {terms.words}")
+        head = say("wallet.allow.run", run=run_id) if run_id else say("wallet.allow.new_run")
+        print(say("wallet.allow.head", head=head, ref=repr(ref_text), terms=terms.words))
+        shown = {"total": format_amount(total), "needed": format_amount(needed)}
         print(
-            f"{len(found.done)} line(s) already issued, {len(found.todo)} to issue"
-            + (f": {format_amount(total)}, holding back {format_amount(needed)} of your credit" if found.todo else "")
+            say("wallet.allow.plan", done=len(found.done), todo=len(found.todo))
+            + (say("wallet.allow.plan_total", **shown) if found.todo else "")
         )
     hashes: list[str] = []
     if found.todo:
-        confirm(args, "Issue them?")
+        confirm(args, say("wallet.allow.confirm"))
         key = unlock(args, args.label)
         if run_id is None:
             run_id = _open_run(ledger, key, terms, ref)
@@ -180,7 +198,8 @@ def _issue(
         def make_call(holders: list[str], amounts: list[int]) -> Any:
             return bonuses.issue(issue_to, holders, amounts)
 
-        columns = (TextColumn("issuing"), BarColumn(), MofNCompleteColumn(), TextColumn("lines"))
+        issuing, lines_word = TextColumn(say("wallet.allow.issuing")), TextColumn(say("wallet.batch.lines"))
+        columns = (issuing, BarColumn(), MofNCompleteColumn(), lines_word)
         with Progress(*columns, disable=out.as_json or not sys.stderr.isatty()) as bar:
             task = bar.add_task("issue", total=len(found.todo))
             hashes = batch.pay(
@@ -207,7 +226,7 @@ def _issue(
             "total": total,
             "transactions": hashes,
         },
-        "\n".join([f"issued {len(found.todo)} allowance(s) in run {run_id} in {len(hashes)} transaction(s)", *hashes]),
+        "\n".join([say("wallet.allow.issued", count=len(found.todo), run=run_id, transactions=len(hashes)), *hashes]),
     )
 
 
@@ -236,24 +255,30 @@ def cmd_allowance_runs(args: argparse.Namespace, out: Output) -> None:
 
 def _runs_text(council: str, report: list[dict[str, Any]], out: Output) -> str:
     if not report:
-        return f"{council} has issued no bonus allowances"
+        return say("wallet.allow.no_runs", council=council)
     lines = []
     for run in report:
         terms = RunTerms(run["expires_at"], Category.mask(map(Category, run["categories"])), tuple(run["regions"]))
-        lines.append(f"run {run['run_id']} {run['ref']!r} ({run['state']}), {terms.words}:")
+        state = say(f"run.state.{run['state']}") if run["state"] in ("open", "expired") else run["state"]
         lines.append(
-            f"  issued {out.amount(run['issued'])} to {run['holders']} holder(s), spent {out.amount(run['spent'])}, "
+            say("wallet.allow.run_line", run=run["run_id"], ref=repr(run["ref"]), state=state, terms=terms.words)
+        )
+        lines.append(
+            say(
+                "wallet.allow.run_figures",
+                issued=out.amount(run["issued"]),
+                holders=run["holders"],
+                spent=out.amount(run["spent"]),
+            )
             + (
-                f"lapsed {out.amount(run['lapsed'])}"
+                say("wallet.allow.lapsed", amount=out.amount(run["lapsed"]))
                 if run["state"] == "expired"
-                else f"left {out.amount(run['outstanding'])}"
+                else say("wallet.allow.left", amount=out.amount(run["outstanding"]))
             )
         )
         if run["by_category"]:
-            lines.append(
-                "  spent by category: "
-                + ", ".join(f"{k} {out.amount(v)}" for k, v in sorted(run["by_category"].items()))
-            )
+            spent = ", ".join(f"{_category(k)} {out.amount(v)}" for k, v in sorted(run["by_category"].items()))
+            lines.append(say("wallet.allow.by_category", spent=spent))
         for payee, amount in sorted(run["by_business"].items(), key=lambda item: -item[1]):
             lines.append(f"    {payee} {out.amount(amount)}")
     return "\n".join(lines)
@@ -280,18 +305,30 @@ def cmd_allowances(args: argparse.Namespace, out: Output) -> None:
         for a in held
     ]
     total = sum(a.remaining for a in held)
-    text = [f"{len(held)} allowance(s), {out.amount(total)} in all" if held else f"{holder} holds no live allowance"]
+    text = [
+        say("wallet.allow.count", count=len(held), total=out.amount(total))
+        if held
+        else say("wallet.allow.none", holder=holder)
+    ]
     for allowance, item in zip(held, items, strict=True):
         text.append(
-            f"  {out.amount(allowance.remaining)} from {allowance.council} (run {allowance.run_id}), "
-            f"until {when(allowance.expires_at)}, at {allowance.where}"
-            + (f": lapses in {item['days_left']} day(s), spend it before then" if item["lapses_soon"] else "")
+            say(
+                "wallet.allow.line",
+                amount=out.amount(allowance.remaining),
+                council=allowance.council,
+                run=allowance.run_id,
+                moment=moment(allowance.expires_at),
+                where=" ".join(where(allowance.categories, allowance.regions)),
+            )
+            + (say("wallet.allow.lapses_in", days=item["days_left"]) if item["lapses_soon"] else "")
         )
     out.result({"holder": holder, "total": total, "allowances": items}, "\n".join(text))
     if any(item["lapses_soon"] for item in items) and not out.as_json:
-        print(
-            f"next-wallet: warning: allowance(s) lapse within {WARN_DAYS} days: unspent, they are lost", file=sys.stderr
-        )
+        print(f"next-wallet: {say('wallet.allow.warning', days=WARN_DAYS)}", file=sys.stderr)
+
+
+def _category(name: str) -> str:
+    return say(f"category.{name}") if name in {c.value for c in Category} else name
 
 
 # the parser -------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from next_contracts import messages
 from next_contracts.vocabulary import MAX_AMOUNT  # the ledger's own bound, in hundredths
 from next_wallet.errors import BadInputError
 
@@ -30,31 +31,29 @@ def parse_amount(text: str) -> int:
     """'12.50', '12,5' or '1 234,50' -> hundredths; see the module's docstring for the rules."""
     shown = text.strip()
     if any(c.isdigit() and not c.isascii() for c in shown):
-        raise BadInputError(f"not an amount: {text!r} has a digit that is not 0-9")
+        raise BadInputError.said("wallet.amount.digit", text=repr(text))
     if "." in shown and "," in shown:
-        raise BadInputError(f"ambiguous amount {text!r}: write it without a thousands separator, like 1234.50")
+        raise BadInputError.said("wallet.amount.both", text=repr(text))
     separators = [c for c in shown if c in ".,"]
     if len(separators) > 1:
-        raise BadInputError(f"ambiguous amount {text!r}: group thousands with spaces, like 1 234 567,50")
+        raise BadInputError.said("wallet.amount.separators", text=repr(text))
     units, _, cents = shown.partition(separators[0]) if separators else (shown, "", "")
     if separators and len(cents) == 3 and cents.isdigit():
-        raise BadInputError(
-            f"ambiguous amount {text!r}: thousands or decimals? write 1234 or 1 234 for thousands, at most 2 decimals"
-        )
+        raise BadInputError.said("wallet.amount.three", text=repr(text))
     if separators and len(cents) > 3 and cents.isdigit():
-        raise BadInputError(f"{text!r} has more than {DECIMALS} decimals: the smallest amount is 0.01")
+        raise BadInputError.said("wallet.amount.decimals", text=repr(text), decimals=DECIMALS)
     if not (_PLAIN.fullmatch(units) or _GROUPED.fullmatch(units)) or (separators and not _DECIMALS.fullmatch(cents)):
-        raise BadInputError(f"not an amount: {text!r} (write it like 12.50, 12,50 or 1 234,50)")
+        raise BadInputError.said("wallet.amount.not", text=repr(text))
     whole = int("".join(c for c in units if c not in SPACES))
     hundredths: int = whole * 10**DECIMALS + int(cents.ljust(DECIMALS, "0") or "0")
     if hundredths <= 0:
-        raise BadInputError("the amount must be more than 0")
+        raise BadInputError.said("wallet.amount.zero")
     if hundredths > MAX_AMOUNT:
-        raise BadInputError(f"{text!r} is more than the ledger can hold")
+        raise BadInputError.said("wallet.amount.too_big", text=repr(text))
     return hundredths
 
 
-STYLES = ("fr", "plain")
+STYLES = ("fr", "en", "plain")
 _style = "fr"  # the process's own: next-wallet's --style, set once by its main (use_style)
 
 
@@ -67,14 +66,11 @@ def use_style(style: str) -> None:
 
 
 def format_amount(hundredths: int, *, style: str | None = None, symbol: bool = True) -> str:
-    """`fr`: 1 234,50 NXT (narrow spaces between thousands, a comma for decimals); `plain`: 1234.50.
-    Without `style`, the one of `use_style`."""
+    """`fr`: 1 234,50 NXT (narrow spaces between thousands, a comma for decimals); `en`: 1,234.50
+    NXT; `plain`: 1234.50. Without `style`, the one of `use_style`."""
     style = style or _style
-    sign = "-" if hundredths < 0 else ""
-    units, cents = divmod(abs(hundredths), 10**DECIMALS)
     if style == "plain":
-        text = f"{sign}{units}.{cents:02d}"
-    else:
-        grouped = f"{units:,}".replace(",", "\u202f")
-        text = f"{sign}{grouped},{cents:02d}"
-    return f"{text} {SYMBOL}" if symbol else text
+        sign = "-" if hundredths < 0 else ""
+        units, cents = divmod(abs(hundredths), 10**DECIMALS)
+        return f"{sign}{units}.{cents:02d} {SYMBOL}" if symbol else f"{sign}{units}.{cents:02d}"
+    return messages.amount(hundredths, style, symbol=symbol)

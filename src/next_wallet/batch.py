@@ -40,6 +40,7 @@ from next_wallet.errors import (
     WalletError,
 )
 from next_wallet.ledger import LedgerClient
+from next_wallet.words import language, say
 
 __all__ = ["Journal", "Line", "Plan", "pay", "plan", "prepare", "read_lines", "settle", "wait_idle"]
 IDLE_WAIT_SECONDS = 120
@@ -49,13 +50,23 @@ IDLE_WAIT_SECONDS = 120
 class Verbs:
     """What a batch does to each line, in its messages: pays it, or issues a bonus allowance."""
 
-    done: str  # "paid"
-    does: str  # "pays"
-    undone: str  # "unpaid"
+    name: str  # "pay" or "issue", the catalogue's wallet.verb.NAME.*
+
+    @property
+    def done(self) -> str:  # "paid"
+        return say(f"wallet.verb.{self.name}.done")
+
+    @property
+    def does(self) -> str:  # "pays"
+        return say(f"wallet.verb.{self.name}.does")
+
+    @property
+    def undone(self) -> str:  # "unpaid"
+        return say(f"wallet.verb.{self.name}.undone")
 
 
-PAYING = Verbs("paid", "pays", "unpaid")
-ISSUING = Verbs("issued", "issues", "not issued")
+PAYING = Verbs("pay")
+ISSUING = Verbs("issue")
 
 
 @dataclass(frozen=True)
@@ -88,10 +99,7 @@ def wait_idle(ledger: LedgerClient, sender: str) -> None:
     deadline = time.monotonic() + IDLE_WAIT_SECONDS
     while (waiting := ledger.pending_transactions(sender)) > 0:
         if time.monotonic() > deadline:
-            raise RefusedError(
-                f"{waiting} transaction(s) from {sender} still wait to be mined: run this again once they "
-                "are (nothing was signed)"
-            )
+            raise RefusedError.said("wallet.batch.waiting", waiting=waiting, sender=sender)
         time.sleep(0.5)
 
 
@@ -112,9 +120,15 @@ def plan(lines: list[Line], paid: list[Paid], ref_text: str, verbs: Verbs = PAYI
             problems.append(
                 (
                     line.number,
-                    f"{line.address} was already {verbs.done} {format_amount(amount)} under ref {ref_text!r} "
-                    f"({', '.join(p.tx_hash for p in payments)}), not {format_amount(line.amount)}: "
-                    "this line is refused, settle the difference apart",
+                    say(
+                        "wallet.batch.disagrees",
+                        address=line.address,
+                        done=verbs.done,
+                        amount=format_amount(amount),
+                        ref=repr(ref_text),
+                        hashes=", ".join(p.tx_hash for p in payments),
+                        wanted=format_amount(line.amount),
+                    ),
                 )
             )
     others = [p for payments in by_payee.values() for p in payments]
@@ -142,37 +156,44 @@ def prepare(
     settle(ledger, journal)
     wait_idle(ledger, sender)
     found = plan(lines, ledger.payments_under(sender, ref), ref_text) if lines else Plan([], [], [], [])
-    problems = problems + [f"line {number}: {why}" for number, why in found.problems]
+    problems = problems + [say("wallet.batch.line", number=number, problem=why) for number, why in found.problems]
     check = ledger.check_batch(sender, [(line.address, line.amount) for line in found.todo]) if found.todo else None
     payer: WalletError | None = None
     if check is not None:
         todo = found.todo
         problems += [
-            f"line {todo[index].number}: {todo[index].address} {refusal_sentence(why)}"
+            say(
+                "wallet.batch.line",
+                number=todo[index].number,
+                problem=f"{todo[index].address} {refusal_sentence(why, language())}",
+            )
             for index, why in check.refusals.items()
         ]
         if check.payer_status is not MemberStatus.ACTIVE:
-            payer = NotMemberError(f"your account {sender} cannot pay: it is {check.payer_status.words}")
+            status = say(f"status.is.{check.payer_status.value}")
+            payer = NotMemberError.said("wallet.batch.payer_not_member", sender=sender, status=status)
         elif check.paused:
-            payer = RefusedError("payments are paused by the cooperative for now; try again later")
+            payer = RefusedError.said("wallet.batch.paused")
         elif not check.credit_ok:
-            payer = InsufficientCreditError(
-                f"the file pays {format_amount(check.total)} plus {format_amount(check.fees)} of fees, but only "
-                f"{format_amount(check.available)} of credit is available"
-            )
+            total, fees, available = (format_amount(v) for v in (check.total, check.fees, check.available))
+            payer = InsufficientCreditError.said("wallet.batch.no_credit", total=total, fees=fees, available=available)
     if problems:
         for problem in sorted(problems, key=line_number):
             print(problem, file=sys.stderr)
         if payer is not None:
             print(payer, file=sys.stderr)
-        raise BadInputError(f"{len(problems)} bad line(s): nothing was signed or sent")
+        raise BadInputError.said("wallet.batch.bad_lines", count=len(problems))
     if payer is not None:
         raise payer
     return Prepared(found, check.total if check else 0, check.fees if check else 0)
 
 
+def _refused(address: str, why: str) -> str:
+    return f"{address} {refusal_sentence(why, language())}"
+
+
 def line_number(problem: str) -> int:
-    match = re.match(r"line (\d+):", problem)
+    match = re.match(r"(?:line|ligne) (\d+)", problem)
     return int(match.group(1)) if match else 0
 
 
@@ -206,7 +227,12 @@ def pay(
             tx = ledger.build(account.address, call)
             signed = _sign(account, tx)
             tx_hash = signed.hash.to_0x_hex()
-            lines = f"lines {part[0].number}-{part[-1].number}" if len(part) > 1 else f"line {part[0].number}"
+            first, last = part[0].number, part[-1].number
+            lines = (
+                say("wallet.batch.lines_range", first=first, last=last)
+                if len(part) > 1
+                else say("wallet.batch.line_one", number=first)
+            )
             chunk = {"lines": [line.number for line in part], "nonce": tx["nonce"], "tx_hash": tx_hash}
             journal.chunks.append(chunk | {"status": "signed"})
             journal.save()  # before the broadcast: the next run knows what may have left
@@ -227,10 +253,13 @@ def pay(
                 chunk["status"] = "reverted"
                 journal.save()
                 in_flight = None
-                raise RefusedError(
-                    f"the transaction {tx_hash} for {lines} was mined but reverted: none of them was {verbs.done}; "
-                    f"once the cause is fixed, run the same command again: it {verbs.does} only the lines the chain "
-                    f"shows {verbs.undone}"
+                raise RefusedError.said(
+                    "wallet.batch.reverted",
+                    tx_hash=tx_hash,
+                    lines=lines,
+                    done=verbs.done,
+                    does=verbs.does,
+                    undone=verbs.undone,
                 ) from None
             chunk["status"] = "confirmed"
             journal.save()
@@ -239,15 +268,16 @@ def pay(
             paid_lines += len(part)
             on_chunk(len(part))
     except (KeyboardInterrupt, WalletError) as error:
-        why = str(error) or "interrupted"
-        done = f"{paid_lines} of {len(todo)} line(s) {verbs.done} and confirmed" + (
+        why = str(error) or say("wallet.interrupted")
+        done = say("wallet.batch.done_count", count=paid_lines, total=len(todo), done=verbs.done) + (
             f" ({', '.join(hashes)})" if hashes else ""
         )
-        again = f"run the same command again: it {verbs.does} only the lines the chain shows {verbs.undone}"
+        again = say("wallet.batch.again", does=verbs.does, undone=verbs.undone)
         if in_flight is not None:
-            raise SentUnconfirmedError(f"sent {in_flight} (not yet confirmed), then {why}; {done}: {again}") from None
+            sent = {"tx_hash": in_flight, "why": why, "done": done, "again": again}
+            raise SentUnconfirmedError.said("wallet.batch.sent_then", **sent) from None
         if hashes and isinstance(error, KeyboardInterrupt):
-            raise SentUnconfirmedError(f"stopped ({why}) after {done}: {again}") from None
+            raise SentUnconfirmedError.said("wallet.batch.stopped", why=why, done=done, again=again) from None
         if hashes:
             print(f"next-wallet: {done}", file=sys.stderr)
         raise
@@ -267,4 +297,4 @@ def _send(ledger: LedgerClient, raw: bytes, chunk: dict[str, Any], journal: Jour
     except Exception as error:  # the node's JSON-RPC error (nonce too low, ...)
         chunk["status"] = "refused"
         journal.save()
-        raise RefusedError(f"the node refused the transaction {chunk['tx_hash']}: {error}") from None
+        raise RefusedError.said("wallet.node_refused", tx_hash=chunk["tx_hash"], error=error) from None

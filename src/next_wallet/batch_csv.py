@@ -25,6 +25,7 @@ from pathlib import Path
 from next_wallet.amounts import parse_amount
 from next_wallet.config import checked_address
 from next_wallet.errors import BadInputError
+from next_wallet.words import say
 
 COLUMNS = {"address": ("address", "adresse"), "amount": ("amount", "montant")}
 SEPARATORS = (";", ",")
@@ -33,7 +34,6 @@ _WHOLE = re.compile(r"[0-9]{1,3}(?:[ \u00a0\u202f]?[0-9]{3})*")
 # by a unit or a word (12,50 / 12,50 € / 12,5 euros / 12,500), matched at the field's start; not a
 # number of its own (0.01, 1 234).
 _CENTS = re.compile(r"[0-9]{1,3}(?=$|[^0-9.,\s]|\s+[^0-9\s])")
-QUOTE_HINT = ' (a decimal comma must be quoted, "12,50", in a ,-separated file)'
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def read_lines(path: Path) -> tuple[list[Line], list[str]]:
     try:
         data = path.read_bytes()
     except OSError as error:
-        return [], [f"{path}: cannot read it: {error.strerror or error}"]
+        return [], [say("wallet.csv.unreadable", path=path, error=error.strerror or error)]
     return read_data(data, str(path))
 
 
@@ -58,12 +58,12 @@ def read_data(data: bytes, name: str) -> tuple[list[Line], list[str]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return [], [f'{path}: not UTF-8 text (save it as "CSV UTF-8")']
+        return [], [say("wallet.csv.not_utf8", path=path)]
     header_line = text.splitlines()[0] if text else ""
     try:
         separator, columns = _header(header_line)
     except BadInputError as error:
-        return [], [f"{path}: line 1: {error}"]
+        return [], [say("wallet.csv.header_problem", path=path, error=error)]
     lines: list[Line] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
@@ -78,30 +78,30 @@ def read_data(data: bytes, name: str) -> tuple[list[Line], list[str]]:
             if not any(field.strip() for field in row):
                 continue
             if len(row) != len(columns):
-                problems.append(
-                    f"line {number}: {len(row)} fields where the first line names {len(columns)}"
-                    + (QUOTE_HINT if separator == "," else "")
-                )
+                hint = say("wallet.csv.quote_hint") if separator == "," else ""
+                fields_problem = say("wallet.csv.fields", count=len(row), columns=len(columns)) + hint
+                problems.append(say("wallet.batch.line", number=number, problem=fields_problem))
                 continue
             fields = dict(zip(columns, row, strict=True))
             try:
                 if separator == ",":
                     record = "".join(raw_lines[first:number])  # the row as written, quotes included
                     _refuse_a_split_decimal_comma(row, _quoted(record, separator), columns.index("amount"))
-                address = checked_address(fields["address"], "payee address")
+                address = checked_address(fields["address"], "payee")
                 amount = parse_amount(fields["amount"])
             except BadInputError as error:
-                problems.append(f"line {number}: {error}")
+                problems.append(say("wallet.batch.line", number=number, problem=error))
                 continue
             if address in seen:
-                problems.append(f"line {number}: {address} is already on line {seen[address]}")
+                twice = say("wallet.csv.twice", address=address, line=seen[address])
+                problems.append(say("wallet.batch.line", number=number, problem=twice))
                 continue
             seen[address] = number
             lines.append(Line(number, address, amount))
     except csv.Error as error:
-        problems.append(f"line {reader.line_num}: {error} (the file stops being readable here)")
+        problems.append(say("wallet.batch.line", number=reader.line_num, problem=say("wallet.csv.broken", error=error)))
     if not lines and not problems:
-        problems.append(f"{path}: no payment in it")
+        problems.append(say("wallet.csv.empty", path=path))
     return lines, problems
 
 
@@ -115,10 +115,8 @@ def _refuse_a_split_decimal_comma(row: list[str], quoted: list[bool], at: int) -
             continue
         if _WHOLE.fullmatch(row[left].strip()) and _CENTS.match(row[right].strip()):
             joined = f"{row[left].strip()},{row[right].strip()}"
-            raise BadInputError(
-                f"{row[left].strip()!r} and {row[right].strip()!r} in two columns read as the amount {joined} "
-                f'to a French reader: quote it ("{joined}") or write it with a point'
-            )
+            left_text, right_text = repr(row[left].strip()), repr(row[right].strip())
+            raise BadInputError.said("wallet.csv.split_comma", left=left_text, right=right_text, joined=joined)
 
 
 def _quoted(record: str, separator: str) -> list[bool]:
@@ -152,5 +150,5 @@ def _header(line: str) -> tuple[str, list[str]]:
         if all(columns.count(key) == 1 for key in COLUMNS):
             found.append((separator, columns))
     if len(found) != 1:
-        raise BadInputError("the first line must name the columns address and amount, separated by ; or , (not both)")
+        raise BadInputError.said("wallet.csv.header")
     return found[0]

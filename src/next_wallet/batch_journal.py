@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from next_wallet.errors import BadInputError, BusyError
+from next_wallet.words import say
 
 FINISHED = ("confirmed", "reverted", "never sent", "dropped", "refused")
 
@@ -40,10 +41,7 @@ class Journal:
             try:
                 data = json.loads(path.read_text())
             except (OSError, ValueError) as error:
-                raise BadInputError(
-                    f"the journal {path} is unreadable ({error}); the chain, not the journal, says what is "
-                    "paid: give another --journal"
-                ) from None
+                raise BadInputError(say("wallet.journal.unreadable", path=path, error=error)) from None
             runs = data.get("runs", {}) if isinstance(data, dict) else {}  # an older journal holds no run
         runs.setdefault(key, {"chunks": []})
         return cls(path, key, runs)
@@ -76,10 +74,7 @@ def exclusive_run(journal: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
-            raise BusyError(
-                f"another batch-pay is running on this file (pid {holder}): this one sent nothing; "
-                "run it again once the other has ended"
-            ) from None
+            raise BusyError(say("wallet.journal.busy", pid=holder)) from None
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         yield

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from next_wallet.ledger import LedgerClient
 from next_wallet.prompts import confirm, unlock
+from next_wallet.words import say
 
 if TYPE_CHECKING:
     from next_wallet.output import Output
@@ -29,10 +30,10 @@ def confirm_and_send(
     `outcome` reads what the mined transaction did from its receipt (facts and a sentence), where
     "done" would not say it all (a write-off the reserve covered in part)."""
     if not out.as_json:
-        print(f"{args.label} ({sender}) will {summary}")
-    confirm(args, "Send it?")
+        print(say("wallet.send.will", label=args.label, sender=sender, summary=summary))
+    confirm(args, say("wallet.send.confirm"))
     account = unlock(args, args.label)
     tx_hash = ledger.sign_and_send(account, call)
     receipt = ledger.wait(tx_hash)
-    found, said = outcome(receipt) if outcome is not None else ({}, "done")
-    out.result({"tx_hash": tx_hash, **facts, **found}, f"{said}: {tx_hash}")
+    found, said = outcome(receipt) if outcome is not None else ({}, say("wallet.send.ok"))
+    out.result({"tx_hash": tx_hash, **facts, **found}, say("wallet.send.done", said=said, tx_hash=tx_hash))

@@ -32,6 +32,7 @@ from next_wallet import (
     governance,
     key_commands,
     pay_commands,
+    profile_commands,
     read_commands,
     region_commands,
     staff,
@@ -49,13 +50,14 @@ from next_wallet.errors import (
 )
 from next_wallet.output import Output
 from next_wallet.prompts import unlock
+from next_wallet.words import LANGUAGES, moment, named_language, say, use_language
 
 # commands ---------------------------------------------------------------------------------------
 
 
 def cmd_init(args: argparse.Namespace, out: Output) -> None:
     if not args.rpc and not args.gateway:
-        raise BadInputError("give --gateway URL (a member's wallet), or --rpc URL (next to a node), or both")
+        raise BadInputError.said("wallet.init.need_url")
     governor, commons = args.governor, None
     if args.deployment:
         record = json.loads(Path(args.deployment).read_text())
@@ -72,24 +74,24 @@ def cmd_init(args: argparse.Namespace, out: Output) -> None:
         chain_id, ledger = int(info["chain_id"]), info["ledger"]
         governor, commons = governor or info.get("governor"), info.get("commons_rewards")
     else:
-        raise BadInputError("give --deployment FILE, or --chain-id and --ledger")
+        raise BadInputError.said("wallet.init.need_ledger")
     config = Config(
         args.rpc,
         chain_id,
-        checked_address(ledger, "ledger address"),
+        checked_address(ledger, "ledger"),
         args.gateway,
-        checked_address(governor, "governor address") if governor else None,
-        checked_address(commons, "commons rewards address") if commons else None,
+        checked_address(governor, "governor") if governor else None,
+        checked_address(commons, "commons") if commons else None,
     )
     path = config.save()
-    out.result({"config": str(path)}, f"wallet configured in {path}")
+    out.result({"config": str(path)}, say("wallet.init.done", path=path))
 
 
 def cmd_login(args: argparse.Namespace, out: Output) -> None:
     """Signs in to the gateway (EIP-4361) with the keystore's key; keeps the token, mode 0600."""
     config = Config.load()
     if not config.gateway_url:
-        raise BadInputError("no gateway configured: next-wallet init --gateway URL ...")
+        raise BadInputError.said("wallet.login.no_gateway")
     account = unlock(args, args.label)
     try:
         session = login(config.gateway_url, account)
@@ -102,7 +104,7 @@ def cmd_login(args: argparse.Namespace, out: Output) -> None:
     path = tokens.save(session, config.gateway_url)
     out.result(
         {"address": session.address, "expires_at": session.expires_at, "token_file": str(path)},
-        f"signed in as {session.address} until {session.expires_at}",
+        say("wallet.login.done", address=session.address, until=moment(session.expires_at)),
     )
 
 
@@ -110,9 +112,17 @@ def cmd_login(args: argparse.Namespace, out: Output) -> None:
 
 
 def global_flags(parser: argparse.ArgumentParser, style: Any, flag: Any) -> None:
-    """--json, --style and --traceback, accepted before and after the command."""
+    """--json, --lang, --style and --traceback, accepted before and after the command."""
     parser.add_argument("--json", action="store_true", default=flag, help="answer in JSON, for scripts")
-    parser.add_argument("--style", choices=STYLES, default=style, help="amounts as 1 234,50 NXT (fr) or 1234.50")
+    parser.add_argument(
+        "--lang", choices=LANGUAGES, default=style, help="the language of every message (default: LANG's, else English)"
+    )
+    parser.add_argument(
+        "--style",
+        choices=STYLES,
+        default=style,
+        help="amounts as 1 234,50 NXT (fr), 1,234.50 NXT (en) or 1234.50 (plain); default: the language's, else fr",
+    )
     parser.add_argument("--traceback", action="store_true", default=flag, help="show the whole error, for a bug report")
 
 
@@ -123,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=__doc__.split("\n\n", 1)[1],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    global_flags(parser, "fr", False)
+    global_flags(parser, None, False)
     # The same flags after the command too; there they default to nothing, so as not to undo a flag
     # given before the command.
     after = argparse.ArgumentParser(add_help=False)
@@ -214,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     allowance_commands.add_commands(add)
     commons_commands.add_commands(add)
     region_commands.add_commands(add)
+    profile_commands.add_commands(add)
     return parser
 
 
@@ -234,18 +245,33 @@ COMMANDS = {
 }
 
 
+def _language_flag(argv: list[str]) -> str | None:
+    """--lang as given on the command line, read before the parser (which may refuse the rest)."""
+    for position, word in enumerate(argv):
+        if word.startswith("--lang="):
+            return word.partition("=")[2] if word.partition("=")[2] in LANGUAGES else None
+        if word == "--lang" and position + 1 < len(argv) and argv[position + 1] in LANGUAGES:
+            return argv[position + 1]
+    return None
+
+
 BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool its reader stopped
 
 
 def main(argv: list[str] | None = None) -> int:
+    use_language(_language_flag(argv if argv is not None else sys.argv[1:]))  # before argparse's own errors
     args = build_parser().parse_args(argv)
-    use_style(args.style)  # the already-paid refusal, a pre-flight's words: every amount in it
-    out = Output(args.json, args.style)
+    language = use_language(args.lang)
+    # Amounts as the reader's language writes them; French where no language is named (the
+    # currency's own convention, as before there was a choice).
+    style = args.style or (language if args.lang or named_language() else "fr")
+    use_style(style)  # the already-paid refusal, a pre-flight's words: every amount in it
+    out = Output(args.json, style)
     try:
         (getattr(args, "run", None) or COMMANDS[args.command])(args, out)
         return ExitStatus.OK
     except KeyboardInterrupt:
-        print("next-wallet: interrupted", file=sys.stderr)
+        print(f"next-wallet: {say('wallet.interrupted')}", file=sys.stderr)
         return ExitStatus.ABORTED
     except WalletError as error:
         if args.traceback:
@@ -260,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     except requests.RequestException as error:  # an OSError too: never "malformed input"
         if args.traceback:
             traceback.print_exc()
-        print(f"next-wallet: the gateway cannot be used: {error}", file=sys.stderr)
+        print(f"next-wallet: {say('wallet.gateway_unusable', error=error)}", file=sys.stderr)
         return ExitStatus.UNREACHABLE
     except OSError as error:
         if args.traceback:

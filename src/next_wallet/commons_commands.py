@@ -20,7 +20,8 @@ from hexbytes import HexBytes
 from web3 import Web3
 
 from next_contracts.commons import Claim, SignedClaim, period_of, sign_claim
-from next_contracts.vocabulary import ClaimState, CommonsKind, claim_name, when
+from next_contracts.messages import Phrase
+from next_contracts.vocabulary import ClaimState, CommonsKind, claim_name
 from next_wallet import keystore
 from next_wallet.amounts import parse_amount
 from next_wallet.checked_send import confirm_and_send
@@ -30,6 +31,7 @@ from next_wallet.errors import BadInputError, NeedsNodeError, NotStaffError
 from next_wallet.gateway_ledger import open_ledger
 from next_wallet.ledger import Ledger, LedgerClient
 from next_wallet.prompts import unlock
+from next_wallet.words import moment, say
 
 if TYPE_CHECKING:
     from next_wallet.output import Output
@@ -39,18 +41,21 @@ MAX_EVIDENCE_BYTES = 64 * 1024 * 1024  # a report or photos; hashed, never sent
 MAX_ATTESTATION_BYTES = 64 * 1024  # an attestation file is a few hundred bytes
 
 
+def _kind_words(kind: str) -> str:
+    """A kind of commons in the reader's words; a number the vocabulary does not know, as it is."""
+    return say(f"commons.kind.{kind}") if kind in {k.value for k in CommonsKind} else kind
+
+
 def commons_address(config: Config) -> str:
     if not config.commons:
-        raise BadInputError(
-            "this wallet knows no commons rewards contract: next-wallet init --deployment FILE (or --gateway URL)"
-        )
+        raise BadInputError.said("wallet.commons.none")
     return config.commons
 
 
 def node_ledger(args: argparse.Namespace, config: Config, why: str) -> Ledger:
     rpc = getattr(args, "rpc", None) or config.rpc_url
     if not rpc:
-        raise NeedsNodeError(f"{why} needs a node's JSON-RPC (--rpc URL, or next-wallet init --rpc URL)")
+        raise NeedsNodeError.said("wallet.needs_rpc", why=Phrase(f"wallet.why.{why}"))
     return Ledger(replace(config, rpc_url=rpc))
 
 
@@ -62,10 +67,10 @@ def _evidence(path: str) -> bytes:
     file = Path(path)
     try:
         if file.stat().st_size > MAX_EVIDENCE_BYTES:
-            raise BadInputError(f"{path}: an evidence file of at most {MAX_EVIDENCE_BYTES // 2**20} MiB")
+            raise BadInputError.said("wallet.commons.evidence_big", path=path, most=MAX_EVIDENCE_BYTES // 2**20)
         return keccak(file.read_bytes())
     except OSError as error:
-        raise BadInputError(f"cannot read the evidence file {path}: {error.strerror}") from None
+        raise BadInputError.said("wallet.commons.evidence_unreadable", path=path, error=error.strerror) from None
 
 
 def cmd_attest(args: argparse.Namespace, out: Output) -> None:
@@ -73,54 +78,65 @@ def cmd_attest(args: argparse.Namespace, out: Output) -> None:
     amount is read from the node)."""
     config = Config.load()
     contract = commons_address(config)
-    beneficiary = checked_address(args.beneficiary, "beneficiary's address")
+    beneficiary = checked_address(args.beneficiary, "beneficiary")
     kind = CommonsKind(args.kind)
     evidence = _evidence(args.evidence)
     period = args.period if args.period is not None else period_of(int(time.time()))
     if not 0 <= period < 2**32:
-        raise BadInputError("--period is a period's number (the current one: the time in seconds // 2592000)")
+        raise BadInputError.said("wallet.commons.period")
     attestor = keystore.address_of(args.label)
     if args.amount is not None:
         amount = parse_amount(args.amount)
     else:
-        ledger = node_ledger(args, config, "reading the schedule (or give --amount)")
+        ledger = node_ledger(args, config, "schedule")
         ledger.check_chain()
         commons = commons_contract(ledger.w3, contract)
         amount = int(commons.functions.scheduled(kind.code).call())
         if not amount:
-            raise BadInputError(f"the schedule rewards no commons of kind {kind.value} (governance sets it)")
+            raise BadInputError.said("wallet.commons.unscheduled", kind=_kind_words(kind.value))
         if not commons.functions.hasRole(ATTESTOR_ROLE, attestor).call():
-            raise NotStaffError(f"you ({attestor}) do not hold ATTESTOR_ROLE: your attestation would be refused")
+            raise NotStaffError.said("wallet.commons.not_attestor", attestor=attestor)
     claim = Claim(Web3.to_checksum_address(beneficiary), kind.code, evidence, amount, period)
     account = unlock(args, args.label)
     signed = sign_claim(account.key, claim, config.chain_id, contract)
     target = Path(args.out or f"attestation-{claim_name(signed.id)}.json")
     if target.exists():
-        raise BadInputError(f"{target} exists: choose another --out")
+        raise BadInputError.said("wallet.commons.exists", target=target)
     target.write_text(signed.to_json() + "\n")
     out.result(
         {"file": str(target), "id": HexBytes(signed.id).to_0x_hex(), "attestor": signed.attestor}
         | {"beneficiary": beneficiary, "kind": kind.value, "amount": amount, "period": period},
-        f"attested: {kind.value} by {beneficiary}, {out.amount(amount)}, period {period}; "
-        f"claim {claim_name(signed.id)} in {target}: anyone may submit it (next-wallet submit-claim LABEL {target})",
+        say(
+            "wallet.commons.attested",
+            kind=_kind_words(kind.value),
+            beneficiary=beneficiary,
+            amount=out.amount(amount),
+            period=period,
+            claim=claim_name(signed.id),
+            target=target,
+        ),
     )
 
 
 def read_attestation(path: str, config: Config) -> SignedClaim:
     try:
         if Path(path).stat().st_size > MAX_ATTESTATION_BYTES:  # before reading it: a file can be huge
-            raise BadInputError(f"{path} is not an attestation file: too large")
+            raise BadInputError.said("wallet.commons.too_large", path=path)
         text = Path(path).read_text()
     except (OSError, UnicodeDecodeError) as error:
-        raise BadInputError(f"cannot read the attestation {path}: {error}") from None
+        raise BadInputError.said("wallet.commons.unreadable", path=path, error=error) from None
     try:
         signed = SignedClaim.from_json(text)
     except ValueError as error:
-        raise BadInputError(f"{path}: {error}") from None
+        raise BadInputError.said("wallet.commons.bad_file", path=path, error=error) from None
     if signed.chain_id != config.chain_id or signed.contract != commons_address(config):
-        raise BadInputError(
-            f"{path} is signed for chain {signed.chain_id} and contract {signed.contract}, "
-            f"not this wallet's chain {config.chain_id} and contract {config.commons}"
+        raise BadInputError.said(
+            "wallet.commons.other_chain",
+            path=path,
+            chain=signed.chain_id,
+            contract=signed.contract,
+            ours=config.chain_id,
+            our_contract=config.commons,
         )
     return signed
 
@@ -135,9 +151,13 @@ def cmd_submit_claim(args: argparse.Namespace, out: Output) -> None:
     call = commons.functions.submit(signed.claim.as_tuple(), signed.signature)
     ledger.build(sender, call)  # the contract's refusal, in words, before a password is asked
     claim = signed.claim
-    summary = (
-        f"submit claim {claim_name(signed.id)}: {CommonsKind.words_of(claim.kind)} by {claim.beneficiary}, "
-        f"{out.amount(claim.amount)}, attested by {signed.attestor}"
+    summary = say(
+        "wallet.commons.submit",
+        claim=claim_name(signed.id),
+        kind=_kind_words(CommonsKind.words_of(claim.kind)),
+        beneficiary=claim.beneficiary,
+        amount=out.amount(claim.amount),
+        attestor=signed.attestor,
     )
     confirm_and_send(args, out, ledger, sender, call, summary, {"id": HexBytes(signed.id).to_0x_hex()})
 
@@ -152,9 +172,9 @@ def cmd_claims(args: argparse.Namespace, out: Output) -> None:
         address = keystore.address_of(args.label)
     ledger: LedgerClient
     if args.rpc or config.rpc_url:  # a node's logs: anyone's claims, or every one
-        ledger = node_ledger(args, config, "listing claims")
+        ledger = node_ledger(args, config, "claims")
     elif address is None:
-        raise BadInputError("through the gateway, say whose claims: LABEL or --address")
+        raise BadInputError.said("wallet.commons.whose")
     else:  # the gateway's index: a signed-in member's own claims
         ledger = open_ledger(config)
     claims = ledger.claims(commons_address(config), address)
@@ -162,16 +182,31 @@ def cmd_claims(args: argparse.Namespace, out: Output) -> None:
     lines = []
     for c in claims:
         when_paid = (
-            f"payable from {when(c['payable_at'])}"
+            say("wallet.commons.payable_from", moment=moment(c["payable_at"]))
             if c["payable_at"] > now
-            else "payable now: next-wallet pay-claim LABEL " + c["id"][2:12]
+            else say("wallet.commons.payable_now", claim=c["id"][2:12])
         )
-        state = f"pending, {when_paid}" if c["state"] == ClaimState.PENDING.value else c["state"]
+        state = (
+            say("wallet.commons.pending", when=when_paid)
+            if c["state"] == ClaimState.PENDING.value
+            else say(f"claim.state.{c['state']}")
+            if c["state"] in {s.value for s in ClaimState}
+            else c["state"]
+        )
+        kind = _kind_words(c["kind"])
         lines.append(
-            f"{c['id'][2:12]}  {c['kind']:<11} {out.amount(c['amount']):>14}  to {c['beneficiary']}  "
-            f"by {c['attestor']}  period {c['period']}  {state}"
+            say(
+                "wallet.commons.line",
+                claim=c["id"][2:12],
+                kind=f"{kind:<13}",
+                amount=f"{out.amount(c['amount']):>14}",
+                beneficiary=c["beneficiary"],
+                attestor=c["attestor"],
+                period=c["period"],
+                state=state,
+            )
         )
-    out.result({"claims": claims}, "\n".join(lines) if lines else "no claims")
+    out.result({"claims": claims}, "\n".join(lines) if lines else say("wallet.commons.no_claims"))
 
 
 # contesting, reinstating, paying -----------------------------------------------------------------
@@ -181,17 +216,17 @@ def find_claim(ledger: LedgerClient, contract: str, prefix: str) -> bytes:
     """A claim's id from its first hexadecimal digits (at least 6), as listed."""
     text = prefix.lower().removeprefix("0x")
     if len(text) < 6 or any(c not in "0123456789abcdef" for c in text):
-        raise BadInputError(f"{prefix!r} is not a claim's id: 6 hexadecimal digits or more, as `claims` lists them")
+        raise BadInputError.said("wallet.commons.not_id", prefix=repr(prefix))
     logs = commons_contract(ledger.w3, contract).events.ClaimSubmitted.get_logs(from_block=0)
     ids = {bytes(log["args"]["id"]) for log in logs if bytes(log["args"]["id"]).hex().startswith(text)}
     if len(ids) != 1:
-        raise BadInputError(f"{len(ids)} claims have an id starting with {text}: give more digits")
+        raise BadInputError.said("wallet.commons.ambiguous", count=len(ids), text=text)
     return ids.pop()
 
 
 def _claim_call(args: argparse.Namespace, out: Output, verb: str) -> None:
     config = Config.load()
-    ledger = node_ledger(args, config, f"{verb} a claim")
+    ledger = node_ledger(args, config, f"claim_{verb}")
     ledger.check_chain()
     contract = commons_address(config)
     commons = commons_contract(ledger.w3, contract)
@@ -199,13 +234,13 @@ def _claim_call(args: argparse.Namespace, out: Output, verb: str) -> None:
     sender = keystore.address_of(args.label)
     if verb == "contest":
         call = commons.functions.contest(claim_id, Web3.keccak(text=args.reason))
-        summary = f"contest claim {claim_name(claim_id)} ({args.reason!r}): it will not be paid"
+        summary = say("wallet.commons.contest", claim=claim_name(claim_id), reason=repr(args.reason))
     elif verb == "reinstate":
         call = commons.functions.reinstate(claim_id)
-        summary = f"reinstate claim {claim_name(claim_id)}: it is paid once its window is over"
+        summary = say("wallet.commons.reinstate", claim=claim_name(claim_id))
     else:
         call = commons.functions.pay(claim_id)
-        summary = f"pay claim {claim_name(claim_id)} from the commons account"
+        summary = say("wallet.commons.pay", claim=claim_name(claim_id))
     ledger.build(sender, call)  # the contract's refusal, in words, before a password is asked
     confirm_and_send(args, out, ledger, sender, call, summary, {"id": HexBytes(claim_id).to_0x_hex(), "action": verb})
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from eth_utils.address import is_checksum_address, to_checksum_address
 
+from next_contracts.messages import Phrase
 from next_wallet.errors import BadInputError, WalletError
 
 
@@ -31,7 +32,7 @@ class Config:
     def load(cls, path: Path | None = None) -> Config:
         path = path or home() / "config.toml"
         if not path.exists():
-            raise WalletError(f"no wallet config at {path}: run `next-wallet init` first")
+            raise WalletError.said("wallet.config.none", path=path)
         try:
             data = tomllib.loads(path.read_text())
             return cls(
@@ -43,7 +44,7 @@ class Config:
                 commons=to_checksum_address(data["commons"]) if data.get("commons") else None,
             )
         except (KeyError, ValueError, tomllib.TOMLDecodeError) as error:
-            raise WalletError(f"the wallet config {path} is not valid: {error}") from error
+            raise WalletError.said("wallet.config.invalid", path=path, error=error) from error
 
     def save(self, path: Path | None = None) -> Path:
         path = path or home() / "config.toml"
@@ -54,13 +55,15 @@ class Config:
 
 
 def checked_address(text: str, what: str = "address") -> str:
-    """A checksummed address, or a one-line error that says what is wrong with it."""
+    """A checksummed address, or a one-line error that says what is wrong with it; `what` names it
+    (the catalogue's wallet.what.WHAT: payee, member, ledger, ...)."""
+    named = Phrase(f"wallet.what.{what}")
     text = text.strip()
     digits = text[2:]
     if not (text.startswith("0x") and len(digits) == 40 and all(c in "0123456789abcdefABCDEF" for c in digits)):
-        raise BadInputError(f"not a valid {what}: {text!r} (0x and 40 hexadecimal digits)")
+        raise BadInputError.said("wallet.address.invalid", what=named, text=repr(text))
     # Mixed case carries a checksum (EIP-55) that catches a mistyped letter; one case carries none.
     mixed = digits != digits.lower() and digits != digits.upper()
     if mixed and not is_checksum_address(text):
-        raise BadInputError(f"the {what} {text!r} has a wrong checksum: a character was mistyped")
+        raise BadInputError.said("wallet.address.checksum", what=named, text=repr(text))
     return to_checksum_address(text)

@@ -7,6 +7,9 @@ message is one line a citizen can act on, and never holds a key or a password.
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Any, Self
+
+from next_wallet.words import say
 
 
 class ExitStatus(IntEnum):
@@ -33,6 +36,16 @@ class ExitStatus(IntEnum):
 
 class WalletError(Exception):
     exit_status = ExitStatus.ERROR
+    code: str | None = None  # its sentence's code in the catalogue, when said from it
+    arguments: dict[str, Any] = {}  # noqa: RUF012 (replaced, never changed)
+
+    @classmethod
+    def said(cls, code: str, /, **args: Any) -> Self:
+        """The error whose message is the catalogue's sentence `code`, in the wallet's language,
+        keeping the code and arguments (the gateway says them in its client's language)."""
+        error = cls(say(code, **args))
+        error.code, error.arguments = code, args
+        return error
 
 
 class KeystoreError(WalletError):
@@ -43,21 +56,22 @@ class KeystoreDecryptError(KeystoreError, ValueError):
     exit_status = ExitStatus.WRONG_PASSWORD
 
     def __init__(self, label: str) -> None:
-        super().__init__(f"wrong password for keystore {label!r}")
+        super().__init__(say("wallet.wrong_password", label=repr(label)))
 
 
 class UnreachableError(WalletError, ConnectionError):
     exit_status = ExitStatus.UNREACHABLE
 
-    def __init__(self, what: str, url: str) -> None:
-        super().__init__(f"the {what} does not answer at {url}")
+    def __init__(self, what: str, url: str, **args: Any) -> None:
+        """`what`: node, gateway, gateway_chain or chain_tx (with tx_hash and status)."""
+        super().__init__(say(f"wallet.unreachable.{what}", url=url, **args))
 
 
 class GatewayFailedError(WalletError):
     exit_status = ExitStatus.GATEWAY_FAILED
 
     def __init__(self, url: str, status: int) -> None:
-        super().__init__(f"the gateway at {url} failed (HTTP {status}): try again later, or tell its operator")
+        super().__init__(say("wallet.gateway_failed", url=url, status=status))
 
 
 class GatewayRefusedError(WalletError):
@@ -66,14 +80,14 @@ class GatewayRefusedError(WalletError):
     exit_status = ExitStatus.GATEWAY_REFUSED
 
     def __init__(self, url: str, status: int, reason: str) -> None:
-        super().__init__(f"the gateway at {url} refused the request (HTTP {status}): {reason}")
+        super().__init__(say("wallet.gateway_refused", url=url, status=status, reason=reason))
 
 
 class WrongChainError(WalletError):
     exit_status = ExitStatus.WRONG_CHAIN
 
     def __init__(self, expected: int, actual: int) -> None:
-        super().__init__(f"the node is on chain {actual}, not the configured chain {expected}: nothing was signed")
+        super().__init__(say("wallet.wrong_chain", actual=actual, expected=expected))
 
 
 class NotMemberError(WalletError):

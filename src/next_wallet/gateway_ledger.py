@@ -32,6 +32,7 @@ from next_wallet.errors import (
     WrongChainError,
 )
 from next_wallet.ledger import Ledger, LedgerClient
+from next_wallet.words import language, say
 
 WAIT_SECONDS = 120
 INDEX_WAIT_SECONDS = 30  # how long a balance waits for the gateway's index to reach a payment's block
@@ -44,11 +45,12 @@ class GatewayLedger(LedgerClient):
 
     def __init__(self, config: Config) -> None:
         if not config.gateway_url:
-            raise WalletError("no node and no gateway configured: next-wallet init --gateway URL ...")
+            raise WalletError.said("wallet.no_node_no_gateway")
         super().__init__(config, Web3())  # offline: the contract object only encodes calls
         self.url: str = config.gateway_url
         self.http = requests.Session()
         self.http.trust_env = False
+        self.http.headers["Accept-Language"] = language()  # the gateway's refusals in the wallet's language
         self._info: dict[str, Any] | None = None
 
     def request(
@@ -62,9 +64,9 @@ class GatewayLedger(LedgerClient):
         except (requests.ConnectionError, requests.Timeout) as error:
             raise UnreachableError("gateway", self.url) from error
         if response.status_code == 401:
-            raise NotSignedInError(f"sign in to the gateway first: next-wallet login {login_hint} (for {signer})")
+            raise NotSignedInError.said("wallet.sign_in_first", label=login_hint, signer=signer)
         if response.status_code == 503:
-            raise UnreachableError("gateway's chain", self.url)
+            raise UnreachableError("gateway_chain", self.url)
         if response.status_code >= 500:  # the gateway's fault, never the user's input
             raise GatewayFailedError(self.url, response.status_code)
         return response
@@ -85,7 +87,10 @@ class GatewayLedger(LedgerClient):
         (with the gateway's own reason after a 403, `with_detail`)."""
         response = self.request(method, path, signer=signer, login_hint=login_hint, **kwargs)
         if response.status_code == 403:
-            raise NotSignedInError(f"{forbidden}: {response.json().get('detail')}" if with_detail else forbidden)
+            detail = response.json().get("detail")
+            raise NotSignedInError(
+                say("wallet.forbidden_because", forbidden=forbidden, detail=detail) if with_detail else forbidden
+            )
         if response.status_code == 404:
             raise WalletError(not_found)
         return self.answer(response)
@@ -108,9 +113,7 @@ class GatewayLedger(LedgerClient):
             if info["chain_id"] != self.config.chain_id:
                 raise WrongChainError(self.config.chain_id, info["chain_id"])
             if info["ledger"].lower() != self.config.ledger.lower():
-                raise WalletError(
-                    f"the gateway serves ledger {info['ledger']}, not the configured {self.config.ledger}"
-                )
+                raise WalletError.said("wallet.other_ledger", served=info["ledger"], configured=self.config.ledger)
             self._checked = True
 
     def account(self, address: str) -> AccountState:
@@ -119,7 +122,7 @@ class GatewayLedger(LedgerClient):
         if response.status_code == 404:
             return AccountState.stranger(address)
         if response.status_code == 403:
-            raise NotSignedInError(f"the gateway does not show {address} to you")
+            raise NotSignedInError.said("wallet.read.forbidden", address=address)
         a = self.answer(response)
         return AccountState(
             a["address"],
@@ -137,7 +140,7 @@ class GatewayLedger(LedgerClient):
     def bonus_address(self) -> str:
         address = self.info().get("bonus_allowances")
         if not address:
-            raise WalletError("this gateway's ledger has no bonus allowances: it was deployed before them")
+            raise WalletError.said("wallet.no_allowances")
         return str(address)
 
     def _allowances(self, holder: str, payee: str | None) -> dict[str, Any]:
@@ -147,8 +150,8 @@ class GatewayLedger(LedgerClient):
                 "GET",
                 f"/accounts/{holder}/allowances",
                 signer=holder,
-                forbidden=f"sign in as {holder} to see its allowances: next-wallet login LABEL",
-                not_found="this gateway serves no bonus allowances: it is older than this wallet, or its ledger is",
+                forbidden=say("wallet.sign_in_as.allowances", address=holder),
+                not_found=say("wallet.older.allowances"),
                 params=params,
             )
         )
@@ -165,8 +168,8 @@ class GatewayLedger(LedgerClient):
             "GET",
             f"/accounts/{council}/allowance-runs",
             signer=council,
-            forbidden=f"sign in as {council} to see its bonus runs: next-wallet login LABEL",
-            not_found="this gateway serves no bonus runs: it is older than this wallet, or its ledger is",
+            forbidden=say("wallet.sign_in_as.runs", address=council),
+            not_found=say("wallet.older.runs"),
         )
         return [{k: v for k, v in run.items() if k not in ("ref_hash", "issued_lines")} for run in body["runs"]]
 
@@ -176,8 +179,8 @@ class GatewayLedger(LedgerClient):
             "GET",
             f"/accounts/{address}/claims",
             signer=str(address),
-            forbidden=f"sign in as {address} to see its claims: next-wallet login LABEL",
-            not_found="this gateway serves no commons claims: it is older than this wallet, or its ledger is",
+            forbidden=say("wallet.sign_in_as.claims", address=address),
+            not_found=say("wallet.older.claims"),
         )
         kept = ("id", "attestor", "beneficiary", "kind", "evidence", "amount", "period", "payable_at", "state")
         return [{k: claim[k] for k in kept} for claim in body["claims"]]
@@ -201,8 +204,8 @@ class GatewayLedger(LedgerClient):
             method,
             f"/accounts/{sender}/{path}",
             signer=sender,
-            forbidden=f"sign in as {sender} to pay from it: next-wallet login LABEL",
-            not_found=f"this gateway has no /accounts/{{address}}/{path}: it is older than this wallet",
+            forbidden=say("wallet.sign_in_as.pay", address=sender),
+            not_found=say("wallet.older.route", path=path),
             **kwargs,
         )
 
@@ -245,9 +248,9 @@ class GatewayLedger(LedgerClient):
             raw = body.get("error_data")
             if raw:
                 raise self.explain(decode_error(raw), sender)
-            raise RefusedError(body.get("detail", "the ledger refused the transaction"))
+            raise RefusedError(body.get("detail") or say("wallet.ledger_refused_tx"))
         if response.status_code == 403:
-            raise NotSignedInError(f"sign in as {sender} to pay from it: next-wallet login LABEL")
+            raise NotSignedInError.said("wallet.sign_in_as.pay", address=sender)
         prepared = self.answer(response)
         self.warning = prepared.get("warning")
         return {
@@ -270,8 +273,8 @@ class GatewayLedger(LedgerClient):
         if response.status_code == 409 and body.get("error_data"):
             raise self.explain(decode_error(body["error_data"]), "")
         if response.status_code == 429:
-            raise RefusedError(f"the gateway asks to slow down; retry in {response.headers.get('Retry-After')} s")
-        raise RefusedError(f"the gateway refused the transaction: {detail}")
+            raise RefusedError.said("wallet.slow_down", retry=response.headers.get("Retry-After"))
+        raise RefusedError.said("wallet.gateway_refused_tx", detail=detail)
 
     def known(self, tx_hash: str) -> bool:
         return bool(self._status(tx_hash)["status"] != "unknown")
@@ -283,12 +286,11 @@ class GatewayLedger(LedgerClient):
             if status["status"] == "success":
                 return status
             if status["status"] == "reverted" and self.warning:
-                why = "the payee cannot receive this amount now; nothing was paid"
-                raise RefusedError(f"the ledger refused {tx_hash}: {why}")
+                raise RefusedError.said("wallet.payee_cannot_receive", tx_hash=tx_hash)
             if status["status"] == "reverted":
-                raise RefusedError(f"the transaction {tx_hash} was mined but reverted")
+                raise RefusedError.said("wallet.reverted", tx_hash=tx_hash)
             if time.monotonic() > deadline:
-                raise UnreachableError(f"chain (transaction {tx_hash} still {status['status']})", self.url)
+                raise UnreachableError("chain_tx", self.url, tx_hash=tx_hash, status=status["status"])
             time.sleep(0.2)
 
     def _status(self, tx_hash: str) -> dict[str, Any]:

@@ -26,10 +26,10 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.exceptions import BadFunctionCallOutput, ContractCustomError, ContractLogicError
 
-from next_contracts import load_artifact
+from next_contracts import load_artifact, messages
 from next_contracts.deploy import GOVERNOR
 from next_contracts.errors import describe, error_from_exception
-from next_contracts.proposal_calls import describe_proposal
+from next_contracts.proposal_calls import KIND_WORDS, describe_proposal
 from next_contracts.transact import calldata
 from next_contracts.vocabulary import ProposalKind, ProposalState, short_id
 from next_wallet import keystore
@@ -41,6 +41,7 @@ from next_wallet.errors import BadInputError, NeedsNodeError, NotMemberError, Re
 from next_wallet.gateway_ledger import GatewayLedger
 from next_wallet.ledger import Ledger, LedgerClient
 from next_wallet.proposal_kinds import PROPOSAL_ARGS, PROPOSE_HELP, proposed_calls
+from next_wallet.words import language, percent, say
 
 if TYPE_CHECKING:
     from next_wallet.output import Output
@@ -83,9 +84,7 @@ class Governance:
     def __init__(self, config: Config, rpc: str | None) -> None:
         rpc = rpc or config.rpc_url
         if not config.governor:
-            raise BadInputError(
-                "no governor configured: next-wallet init --gateway URL (or --deployment FILE, --governor ADDRESS)"
-            )
+            raise BadInputError.said("wallet.gov.no_governor")
         self.through_gateway = not rpc
         self.ledger: LedgerClient = Ledger(replace(config, rpc_url=rpc)) if rpc else GatewayLedger(config)
         self.governor: Contract = self.ledger.w3.eth.contract(
@@ -95,7 +94,7 @@ class Governance:
 
     def node(self, call: Callable[[], Any]) -> Any:
         if not isinstance(self.ledger, Ledger):
-            raise NeedsNodeError("this command needs a node's JSON-RPC (--rpc URL, or next-wallet init --rpc URL)")
+            raise NeedsNodeError.said("wallet.gov.needs_node")
         return self.ledger._node(call)
 
     def proposals(self) -> list[Proposal]:
@@ -176,12 +175,12 @@ class Governance:
     def find(self, prefix: str) -> Proposal:
         wanted = prefix.lower().removeprefix("0x")
         if not wanted or any(c not in "0123456789abcdef" for c in wanted):
-            raise BadInputError(f"not a proposal id: {prefix!r} (hexadecimal digits, as `proposals` shows)")
+            raise BadInputError.said("wallet.gov.not_an_id", prefix=repr(prefix))
         found = [p for p in self.proposals() if f"{p.id:064x}".startswith(wanted)]
         if not found:
-            raise BadInputError(f"no proposal {prefix}: `next-wallet proposals` lists them")
+            raise BadInputError.said("wallet.gov.no_proposal", prefix=prefix)
         if len(found) > 1:
-            raise BadInputError(f"{prefix} names {len(found)} proposals: give more digits")
+            raise BadInputError.said("wallet.gov.ambiguous", prefix=prefix, count=len(found))
         return found[0]
 
     def state(self, proposal: Proposal) -> ProposalState:
@@ -216,15 +215,15 @@ class Governance:
             try:
                 self.ledger.build(Web3.to_checksum_address(sender), call)
             except RefusedError as error:
-                raise RefusedError(f"the governor would refuse to {what}: {error}") from None
+                raise RefusedError.said("wallet.gov.would_refuse", what=what, why=error) from None
             return
         try:
             self.ledger.estimate_gas(sender, call)
         except (ContractCustomError, ContractLogicError) as error:
             decoded = error_from_exception(error, GOVERNOR)
-            why = describe(decoded, format_amount) if decoded else "it did not say why"
+            why = describe(decoded, format_amount, language()) if decoded else say("wallet.gov.no_reason")
             refusal = NotMemberError if decoded and decoded.name in NOT_A_VOTER else RefusedError
-            raise refusal(f"the governor would refuse to {what}: {why}") from None
+            raise refusal.said("wallet.gov.would_refuse", what=what, why=why) from None
 
 
 def _send(args: argparse.Namespace, out: Output, gov: Governance, call: Any, what: str, facts: dict[str, Any]) -> None:
@@ -240,12 +239,14 @@ def cmd_propose(args: argparse.Namespace, out: Output) -> None:
     calls, summary = proposed_calls(gov.ledger.contract.functions, args.kind, args.values, commons)
     # The description is part of the proposal's id: a date makes the same proposal, made again
     # later, a new one.
-    description = args.description or f"{summary} (proposed {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())})"
+    proposed_at = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+    description = args.description or say("wallet.gov.proposed_on", summary=summary, moment=proposed_at)
     targets = [call.address for call in calls]
     datas = [bytes.fromhex(calldata(call)[2:]) for call in calls]
     propose = gov.governor.functions.propose(targets, [0] * len(calls), datas, description)
     short = short_id(proposal_id_of(targets, [0] * len(calls), datas, description))
-    _send(args, out, gov, propose, f"propose to {summary}", {"proposal": short, "description": description})
+    what = say("wallet.gov.propose", summary=summary)
+    _send(args, out, gov, propose, what, {"proposal": short, "description": description})
 
 
 def proposal_id_of(targets: list[str], values: list[int], datas: list[bytes], description: str) -> int:
@@ -289,29 +290,27 @@ def cmd_proposals(args: argparse.Namespace, out: Output) -> None:
         out.result({"now": now, "proposals": rows}, "")
         return
     if not rows:
-        print("no open proposals" + ("" if args.all else " (--all shows every one)"))
+        print(say("wallet.gov.none_open") + ("" if args.all else say("wallet.gov.all_hint")))
     for row in rows:
         votes, rule = row["votes"], row["rule"]
         when = _when(row, now)
-        print(
-            f"{row['proposal']}  {row['state']:<9}  {row['description']}\n"
-            f"            for {votes['for']}, against {votes['against']}, abstain {votes['abstain']}; "
-            f"{', '.join(rule['kinds'])}: quorum {rule['quorum_bps'] / 100:g} % of members, "
-            f"more than {rule['support_bps'] / 100:g} % for{_acting(rule['delay'])}; {when}"
-        )
+        tally = say("wallet.gov.votes", for_=votes["for"], against=votes["against"], abstain=votes["abstain"])
+        kinds = ", ".join(KIND_WORDS[language()][ProposalKind(kind)] for kind in rule["kinds"])
+        quorum, support = percent(rule["quorum_bps"]), percent(rule["support_bps"])
+        said_rule = say("wallet.gov.rule", kinds=kinds, quorum=quorum, support=support, acting=_acting(rule["delay"]))
+        shown_state = say(f"state.{row['state']}")
+        print(f"{row['proposal']}  {shown_state:<9}  {row['description']}\n            {tally}; {said_rule}; {when}")
         for call in row["calls"]:
             print(f"            - {call['words']}")
         if row["unnamed_kinds"]:
-            print(
-                f"            ! its description does not say it is of the kind {', '.join(row['unnamed_kinds'])}: "
-                "read its calls above before you vote"
-            )
+            unnamed = ", ".join(KIND_WORDS[language()][ProposalKind(kind)] for kind in row["unnamed_kinds"])
+            print(f"            {say('wallet.gov.unnamed', kinds=unnamed)}")
 
 
 def _calls_in_words(proposal: Proposal, addresses: dict[str, str | None]) -> dict[str, Any]:
-    """What the proposal's calls do, in English (the CLI's language), and the kinds its
-    description does not name (next_contracts.proposal_calls)."""
-    said = describe_proposal(proposal.targets, proposal.calldatas, proposal.description, addresses, "en")
+    """What the proposal's calls do, in the wallet's language, and the kinds its description does
+    not name (next_contracts.proposal_calls)."""
+    said = describe_proposal(proposal.targets, proposal.calldatas, proposal.description, addresses, language())
     return {
         "calls": [
             {"contract": c.contract, "function": c.function, "kind": c.kind.value, "args": c.args, "words": c.words}
@@ -324,18 +323,18 @@ def _calls_in_words(proposal: Proposal, addresses: dict[str, str | None]) -> dic
 
 def _acting(delay: int) -> str:
     """A kind's own delay before it acts, when it asks one (else the timelock's applies)."""
-    return f", acting {delay / 86_400:g} day(s) after passing" if delay else ""
+    return say("wallet.gov.acting", days=f"{delay / 86_400:g}") if delay else ""
 
 
 def _when(row: dict[str, Any], now: int) -> str:
     def at(timestamp: int) -> str:
-        return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(timestamp))
+        return say("wallet.history.utc", moment=messages.moment(timestamp, language(), utc=True))
 
     if row["state"] == ProposalState.PENDING.value:
-        return f"voting opens {at(row['vote_start'])}"
+        return say("wallet.gov.opens", moment=at(row["vote_start"]))
     if row["state"] == ProposalState.ACTIVE.value:
-        return f"voting closes {at(row['vote_end'])}"
-    return f"voting closed {at(row['vote_end'])}" if row["vote_end"] < now else ""
+        return say("wallet.gov.closes", moment=at(row["vote_end"]))
+    return say("wallet.gov.closed", moment=at(row["vote_end"])) if row["vote_end"] < now else ""
 
 
 def cmd_vote(args: argparse.Namespace, out: Output) -> None:
@@ -346,12 +345,14 @@ def cmd_vote(args: argparse.Namespace, out: Output) -> None:
         if args.reason
         else gov.governor.functions.castVote(proposal.id, SUPPORT[args.support])
     )
-    what = f"vote {args.support} {proposal.short_id} ({proposal.description})"
-    said = describe_proposal(proposal.targets, proposal.calldatas, proposal.description, gov.addresses(), "en")
+    support = say(f"wallet.gov.support.{args.support}")
+    what = say("wallet.gov.vote", support=support, proposal=proposal.short_id, description=proposal.description)
+    addresses = gov.addresses()
+    said = describe_proposal(proposal.targets, proposal.calldatas, proposal.description, addresses, language())
     what += "".join(f"\n  - {call.words}" for call in said.calls)
     if said.unnamed_kinds:
-        kinds = ", ".join(kind.value for kind in said.unnamed_kinds)
-        what += f"\n  ! its description does not say it is of the kind {kinds}"
+        kinds = ", ".join(KIND_WORDS[language()][kind] for kind in said.unnamed_kinds)
+        what += "\n  " + say("wallet.gov.unnamed_short", kinds=kinds)
     _send(args, out, gov, call, what, {"proposal": proposal.short_id, "support": args.support})
 
 
@@ -365,7 +366,7 @@ def _step(name: str, verb: str) -> Callable[[argparse.Namespace, Output], None]:
             out,
             gov,
             call,
-            f"{verb} {proposal.short_id} ({proposal.description})",
+            say(f"wallet.gov.step.{name}", proposal=proposal.short_id, description=proposal.description),
             {"proposal": proposal.short_id},
         )
 
@@ -374,21 +375,20 @@ def _step(name: str, verb: str) -> Callable[[argparse.Namespace, Output], None]:
 
 def cmd_apply_policy(args: argparse.Namespace, out: Output) -> None:
     gov = Governance(Config.load(), args.rpc)
-    address = checked_address(args.address, "member's address")
+    address = checked_address(args.address, "member")
     limit = gov.node(lambda: gov.ledger.contract.functions.policyLimitOf(address).call())
     call = gov.ledger.contract.functions.applyCreditPolicy(address)
-    what = f"raise the credit limit of {address} to {format_amount(limit)}, as its kind's credit policy gives"
+    what = say("wallet.gov.apply_policy", address=address, limit=format_amount(limit))
     _send(args, out, gov, call, what, {"member_address": address, "credit_limit": limit})
 
 
 def cmd_release(args: argparse.Namespace, out: Output) -> None:
     gov = Governance(Config.load(), args.rpc)
     if not (args.project.isdigit() and 1 <= int(args.project) < 2**63):
-        raise BadInputError(f"not a project number: {args.project!r}")
+        raise BadInputError.said("wallet.gov.not_project", project=repr(args.project))
     number = int(args.project)
     call = gov.ledger.contract.functions.releaseInstalment(number)
-    _send(args, out, gov, call, f"release the next instalment of project {number} from the reserve",
-          {"project": number})  # fmt: skip
+    _send(args, out, gov, call, say("wallet.gov.release", number=number), {"project": number})
 
 
 # the parser -------------------------------------------------------------------------------------

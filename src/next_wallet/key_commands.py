@@ -14,6 +14,7 @@ from next_wallet.config import Config
 from next_wallet.errors import BadInputError, NotSignedInError
 from next_wallet.gateway_ledger import open_ledger
 from next_wallet.passwords import password, private_key_text
+from next_wallet.words import say
 
 if TYPE_CHECKING:
     from next_wallet.output import Output
@@ -27,7 +28,7 @@ def cmd_create(args: argparse.Namespace, out: Output) -> None:
     created = keystore.create(args.label, secret)
     out.result(
         {"label": created.label, "address": created.address, "keystore": str(created.path)},
-        f"created {created.label}: {created.address}\nkeystore: {created.path} (keep a copy somewhere safe)",
+        say("wallet.key.created", label=created.label, address=created.address, path=created.path),
     )
 
 
@@ -38,7 +39,7 @@ def cmd_import(args: argparse.Namespace, out: Output) -> None:
     imported = keystore.import_key(args.label, key_text, secret)
     out.result(
         {"label": imported.label, "address": imported.address},
-        f"imported {imported.label}: {imported.address}",
+        say("wallet.key.imported", label=imported.label, address=imported.address),
     )
 
 
@@ -46,7 +47,7 @@ def cmd_list(args: argparse.Namespace, out: Output) -> None:
     found = keystore.listing()
     out.result(
         {"keystores": [{"label": k.label, "address": k.address} for k in found]},
-        "\n".join(f"{k.label}\t{k.address}" for k in found) or "no keystore yet: `next-wallet create LABEL`",
+        "\n".join(f"{k.label}\t{k.address}" for k in found) or say("wallet.key.none"),
     )
 
 
@@ -59,7 +60,7 @@ def cmd_address(args: argparse.Namespace, out: Output) -> None:
         return
     secret = password(env=args.password_env, file=args.password_file, label=args.label)
     account, recorded = keystore.unlock_and_record(args.label, secret)
-    note = f"\n(recorded in the keystore {args.label!r}, which did not state it)" if recorded else ""
+    note = "\n" + say("wallet.key.recorded", label=repr(args.label)) if recorded else ""
     out.result(
         {"label": args.label, "address": account.address, "verified": True, "recorded": recorded},
         account.address + note,
@@ -72,7 +73,7 @@ def cmd_import_keystore(args: argparse.Namespace, out: Output) -> None:
     file = Path(args.file)
     label = args.label or file.stem
     if not keystore.LABEL.match(label):
-        raise BadInputError(f"{file.name} is no valid label: name it, next-wallet import-keystore {file} LABEL")
+        raise BadInputError.said("wallet.key.bad_file_label", name=file.name, file=file)
     keystore.check_free(label)
     data = keystore.read_external(file)
     secret = password(env=args.password_env, file=args.password_file, label=str(file))
@@ -80,7 +81,7 @@ def cmd_import_keystore(args: argparse.Namespace, out: Output) -> None:
     kdf = data.get("crypto", data.get("Crypto", {})).get("kdf")
     out.result(
         {"label": imported.label, "address": imported.address, "keystore": str(imported.path), "kdf": kdf},
-        f"imported {imported.label}: {imported.address} ({kdf} keystore, checked with its password)",
+        say("wallet.key.imported_checked", label=imported.label, address=imported.address, kdf=kdf),
     )
 
 

@@ -21,6 +21,7 @@ from eth_utils.address import is_hex_address, to_checksum_address
 from next_contracts import keyfile
 from next_wallet.config import home
 from next_wallet.errors import BadInputError, KeystoreDecryptError, KeystoreError
+from next_wallet.words import say
 
 LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 KDFS = ("scrypt", "pbkdf2")
@@ -40,7 +41,7 @@ def directory() -> Path:
 
 def _path(label: str) -> Path:
     if not LABEL.match(label):
-        raise BadInputError(f"not a valid label: {label!r} (letters, digits, . _ - ; up to 64)")
+        raise BadInputError.said("wallet.keystore.bad_label", label=repr(label))
     return directory() / f"{label}.json"
 
 
@@ -49,7 +50,7 @@ def check_free(label: str) -> Path:
     key or password is asked."""
     path = _path(label)
     if path.exists():
-        raise KeystoreError(f"a keystore named {label!r} exists already")
+        raise KeystoreError.said("wallet.keystore.exists", label=repr(label))
     return path
 
 
@@ -81,7 +82,7 @@ def create(label: str, password: str) -> Keystore:
 def import_key(label: str, key_text: str, password: str) -> Keystore:
     text = key_text.strip().removeprefix("0x")
     if not re.fullmatch(r"[0-9a-fA-F]{64}", text):
-        raise BadInputError("not a private key: expected 64 hexadecimal digits")
+        raise BadInputError.said("wallet.keystore.not_key")
     return _write(label, bytes.fromhex(text), password)
 
 
@@ -90,27 +91,27 @@ def parse(text: str, what: str) -> dict[str, Any]:
     try:
         data: dict[str, Any] = json.loads(text)
     except ValueError:
-        raise KeystoreError(f"{what} is not a keystore: not JSON") from None
+        raise KeystoreError.said("wallet.keystore.not_json", what=what) from None
     crypto = data.get("crypto", data.get("Crypto")) if isinstance(data, dict) else None
     if not isinstance(crypto, dict) or data.get("version") != 3:
-        raise KeystoreError(f"{what} is not a Web3 Secret Storage v3 keystore (no crypto section, or not version 3)")
+        raise KeystoreError.said("wallet.keystore.not_v3", what=what)
     if crypto.get("kdf") not in KDFS:
-        raise KeystoreError(f"{what} uses the key derivation {crypto.get('kdf')!r}; known: {', '.join(KDFS)}")
+        raise KeystoreError.said("wallet.keystore.kdf", what=what, kdf=repr(crypto.get("kdf")), known=", ".join(KDFS))
     return data
 
 
 def _read(label: str) -> dict[str, Any]:
     path = _path(label)
     if not path.exists():
-        raise KeystoreError(f"no keystore named {label!r} in {directory()}")
+        raise KeystoreError.said("wallet.keystore.missing", label=repr(label), directory=directory())
     try:
         text = path.read_text()
     except OSError as error:
-        raise KeystoreError(f"the keystore {label!r} cannot be read: {error.strerror}") from None
+        raise KeystoreError.said("wallet.keystore.unreadable", label=repr(label), error=error.strerror) from None
     try:
-        return parse(text, f"the keystore {label!r}")
+        return parse(text, say("wallet.keystore.named", label=repr(label)))
     except KeystoreError:
-        raise KeystoreError(f"the keystore {label!r} is corrupted") from None
+        raise KeystoreError.said("wallet.keystore.corrupted", label=repr(label)) from None
 
 
 def _stated(data: dict[str, Any]) -> ChecksumAddress | None:
@@ -140,10 +141,7 @@ def address_of(label: str) -> ChecksumAddress:
     """The address the keystore states (checked against the key whenever it is unlocked)."""
     stated = stated_address(label)
     if stated is None:
-        raise KeystoreError(
-            f"the keystore {label!r} does not state its address: "
-            f"`next-wallet address {label} --verify` derives it from the key (asks its password)"
-        )
+        raise KeystoreError.said("wallet.keystore.no_address", label=repr(label), name=label)
     return stated
 
 
@@ -153,15 +151,14 @@ def _decrypt(data: dict[str, Any], password: str, what: str) -> LocalAccount:
     except ValueError as error:
         if "MAC mismatch" in str(error):
             raise KeystoreDecryptError(what) from None
-        raise KeystoreError(f"the keystore {what!r} is corrupted") from None
+        raise KeystoreError.said("wallet.keystore.corrupted", label=repr(what)) from None
     except (KeyError, TypeError):
-        raise KeystoreError(f"the keystore {what!r} is corrupted") from None
+        raise KeystoreError.said("wallet.keystore.corrupted", label=repr(what)) from None
     account: LocalAccount = Account.from_key(key)
     stated = _stated(data)
     if data.get("address") is not None and stated != account.address:
-        raise KeystoreError(
-            f"the keystore {what!r} states the address {data.get('address')} but its key is "
-            f"{account.address}'s: refusing to use it"
+        raise KeystoreError.said(
+            "wallet.keystore.wrong_address", label=repr(what), stated=data.get("address"), actual=account.address
         )
     return account
 
@@ -190,7 +187,7 @@ def read_external(file: Path) -> dict[str, Any]:
     try:
         text = file.read_text()
     except OSError as error:
-        raise KeystoreError(f"cannot read {file}: {error.strerror}") from None
+        raise KeystoreError.said("wallet.file_unreadable", file=file, error=error.strerror) from None
     return parse(text, str(file))
 
 

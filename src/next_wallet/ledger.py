@@ -40,6 +40,7 @@ from next_wallet.errors import (
     WalletError,
     WrongChainError,
 )
+from next_wallet.words import language, say
 
 NETWORK_ERRORS = (requests.ConnectionError, requests.Timeout, ConnectionError)
 
@@ -138,7 +139,7 @@ class Ledger(LedgerClient):
 
     def __init__(self, config: Config) -> None:
         if not config.rpc_url:
-            raise BadInputError("this needs a node: next-wallet init --rpc URL ...")
+            raise BadInputError.said("wallet.needs_node")
         super().__init__(config, connect(config.rpc_url, timeout=30))
 
     def _node(self, call: Any) -> Any:
@@ -210,7 +211,7 @@ class Ledger(LedgerClient):
             )
             return states
         except BatchReadError as error:
-            raise RefusedError(f"the node {error}") from error
+            raise RefusedError.said("wallet.node_error", error=error) from error
 
     def check_batch(self, sender: str, lines: Sequence[tuple[str, int]]) -> BatchCheck:
         """`lines` ((payee, amount) pairs) against one block's state, read in JSON-RPC batches."""
@@ -308,39 +309,35 @@ class Ledger(LedgerClient):
                 return tx_hash
             response: dict[str, Any] = dict(error.rpc_response or {})
             reason = (response.get("error") or {}).get("message") or str(error)
-            raise RefusedError(f"the node refused the transaction: {reason}") from None
+            raise RefusedError.said("wallet.node_refused_tx", reason=reason) from None
 
     def wait(self, tx_hash: str) -> dict[str, Any]:
         receipt = self._node(lambda: self.w3.eth.wait_for_transaction_receipt(HexBytes(tx_hash), timeout=120))
         if receipt["status"] != 1:
-            raise RefusedError(f"the transaction {tx_hash} was mined but reverted")
+            raise RefusedError.said("wallet.reverted", tx_hash=tx_hash)
         return dict(receipt)
 
 
 def explain(decoded: DecodedError | None, sender: str) -> WalletError:
     """A typed revert, in words."""
     if decoded is None:
-        return RefusedError("the ledger refused the transaction without saying why")
+        return RefusedError.said("wallet.refused_no_reason")
     a = decoded.args
     if decoded.name == "LedgerInsufficientCredit":
-        return InsufficientCreditError(
-            f"insufficient credit: your balance after this payment would be {format_amount(a['balanceAfter'])}, "
-            f"your limit is {format_amount(a['creditLimit'])}"
-        )
+        balance, limit = format_amount(a["balanceAfter"]), format_amount(a["creditLimit"])
+        return InsufficientCreditError.said("wallet.insufficient_credit", balance=balance, limit=limit)
     if decoded.name == "LedgerCeilingExceeded":
-        return OverCeilingError(
-            f"the payee {a['account']} would have {format_amount(a['balanceAfter'])}, above its ceiling of "
-            f"{format_amount(a['ceiling'])}"
-        )
+        balance, ceiling = format_amount(a["balanceAfter"]), format_amount(a["ceiling"])
+        return OverCeilingError.said("wallet.over_ceiling", account=a["account"], balance=balance, ceiling=ceiling)
     if decoded.name == "LedgerAccountNotActive":
-        status = MemberStatus.of(a["status"]).words
+        status = say(f"status.is.{MemberStatus.of(a['status']).value}")
         if a["account"].lower() == sender.lower():
-            return NotMemberError(f"your account {sender} cannot pay: it is {status}")
-        return PayeeNotMemberError(f"the payee {a['account']} cannot be paid: it is {status}")
+            return NotMemberError.said("wallet.payer_not_active", sender=sender, status=status)
+        return PayeeNotMemberError.said("wallet.payee_not_active", account=a["account"], status=status)
     if decoded.name == "LedgerEnforcedPause":
-        return RefusedError("payments are paused by the cooperative for now; try again later")
+        return RefusedError.said("wallet.batch.paused")
     if decoded.name == "LedgerSelfPayment":
-        return BadInputError("you cannot pay yourself")
+        return BadInputError.said("wallet.self_payment")
     if decoded.name in ("LedgerInvalidAmount", "LedgerInvalidBatch"):
-        return BadInputError(f"the ledger refused the amounts: {decoded}")
-    return RefusedError(f"the ledger refused: {describe(decoded, format_amount)}")
+        return BadInputError.said("wallet.bad_amounts", decoded=decoded)
+    return RefusedError.said("wallet.ledger_refused", words=describe(decoded, format_amount, language()))

@@ -9,29 +9,30 @@ import sys
 from pathlib import Path
 
 from next_wallet.errors import AbortedError, BadInputError
+from next_wallet.words import say
 
 
 def password(*, env: str | None, file: Path | None, confirm: bool = False, label: str = "") -> str:
     if env:
         value = os.environ.get(env)
         if value is None:
-            raise BadInputError(f"the environment variable {env} is not set")
+            raise BadInputError.said("wallet.password.env_unset", env=env)
         return value
     if file:
         try:
             return file.read_text().rstrip("\n")
         except OSError as error:
-            raise BadInputError(f"cannot read the password file {file}: {error.strerror}") from None
+            raise BadInputError.said("wallet.password.file_unreadable", file=file, error=error.strerror) from None
     if not sys.stdin.isatty():
-        raise BadInputError("no terminal to ask the password on: use --password-env or --password-file")
+        raise BadInputError.said("wallet.password.no_terminal")
     try:
-        first = getpass.getpass(f"Password for {label}: ")
-        if confirm and getpass.getpass("Again: ") != first:
-            raise BadInputError("the two passwords differ")
+        first = getpass.getpass(say("wallet.password.prompt", label=label))
+        if confirm and getpass.getpass(say("wallet.password.again")) != first:
+            raise BadInputError.said("wallet.password.differ")
     except (EOFError, KeyboardInterrupt):
-        raise AbortedError("aborted") from None
+        raise AbortedError.said("wallet.aborted") from None
     if confirm and len(first) < 8:
-        raise BadInputError("choose a password of at least 8 characters")
+        raise BadInputError.said("wallet.password.short")
     return first
 
 
@@ -42,10 +43,10 @@ def private_key_text(*, file: str | None) -> str:
         try:
             return Path(file).read_text()
         except OSError as error:
-            raise BadInputError(f"cannot read the key file {file}: {error.strerror}") from None
+            raise BadInputError.said("wallet.key.file_unreadable", file=file, error=error.strerror) from None
     if sys.stdin.isatty():
         try:
-            return getpass.getpass("Private key (hidden, 64 hexadecimal digits): ")
+            return getpass.getpass(say("wallet.key.prompt"))
         except (EOFError, KeyboardInterrupt):
-            raise AbortedError("aborted") from None
+            raise AbortedError.said("wallet.aborted") from None
     return sys.stdin.readline()

@@ -21,6 +21,7 @@ from next_wallet.config import Config, checked_address
 from next_wallet.errors import BadInputError, SentUnconfirmedError, UnreachableError, WrongChainError
 from next_wallet.gateway_ledger import open_ledger
 from next_wallet.prompts import confirm, unlock
+from next_wallet.words import say
 
 if TYPE_CHECKING:
     from next_wallet.output import Output
@@ -42,7 +43,7 @@ refused (its line named), never guessed.
 
 
 def cmd_pay(args: argparse.Namespace, out: Output) -> None:
-    payee = checked_address(args.to, "payee address")
+    payee = checked_address(args.to, "payee")
     amount = parse_amount(args.amount)
     ledger = open_ledger(Config.load())
     ledger.check_chain()  # before a password is even asked
@@ -62,35 +63,38 @@ def cmd_pay(args: argparse.Namespace, out: Output) -> None:
         call = ledger.contract.functions.pay(payee, amount, reference(args.ref))
     ledger.build(sender, call)  # pre-flight: the ledger's refusal, in words, before anything is signed
     if not out.as_json:
-        print(f"pay {out.amount(amount)} to {payee}")
+        print(say("wallet.pay.what", amount=out.amount(amount), payee=payee))
         if ledger.warning:
-            print(f"note: {ledger.warning}")
+            print(say("wallet.note", note=ledger.warning))
         if from_allowances:
-            print(f"{out.amount(from_allowances)} from your bonus allowances (their council pays it and its fee)")
+            print(say("wallet.pay.from_allowances", amount=out.amount(from_allowances)))
         if plain:
-            print(f"{out.amount(plain)} from your account: fee {out.amount(fee)}, total {out.amount(plain + fee)}")
-    confirm(args, "Send this payment?")
+            total = out.amount(plain + fee)
+            print(say("wallet.pay.from_account", amount=out.amount(plain), fee=out.amount(fee), total=total))
+    confirm(args, say("wallet.pay.confirm"))
     signed = account.sign_transaction(ledger.build(sender, call))
     tx_hash = signed.hash.to_0x_hex()
-    look = f"look for it in `next-wallet history {args.label}` before paying again"
+    look = say("wallet.pay.look", label=args.label)
     try:
         ledger.send_signed(signed.raw_transaction)
     except (KeyboardInterrupt, UnreachableError) as error:  # it may have left: say so, with its hash
-        raise SentUnconfirmedError(f"{tx_hash} may have been sent ({str(error) or 'interrupted'}): {look}") from None
+        why = str(error) or say("wallet.interrupted")
+        raise SentUnconfirmedError.said("wallet.pay.maybe_sent", tx_hash=tx_hash, why=why, look=look) from None
     try:
         receipt = ledger.wait(tx_hash)
     except (KeyboardInterrupt, UnreachableError) as error:
-        why = str(error) or "interrupted"
-        raise SentUnconfirmedError(f"sent {tx_hash} (not yet confirmed), then {why}: {look}") from None
+        why = str(error) or say("wallet.interrupted")
+        raise SentUnconfirmedError.said("wallet.pay.sent_then", tx_hash=tx_hash, why=why, look=look) from None
     after, block = ledger.account_after(sender, receipt)
     out.result(
         {"tx_hash": tx_hash, "amount": amount, "fee": fee, "balance": after and after.balance, "balance_block": block}
         | {"from_allowances": from_allowances},
-        f"paid: {tx_hash}\n"
+        say("wallet.pay.paid", tx_hash=tx_hash)
+        + "\n"
         + (
-            f"new balance {out.amount(after.balance)}"
+            say("wallet.pay.new_balance", balance=out.amount(after.balance))
             if after
-            else f"new balance not shown yet: the gateway has indexed up to block {block} only"
+            else say("wallet.pay.balance_later", block=block)
         ),
     )
 
@@ -120,16 +124,22 @@ def _batch_pay(
     if not out.as_json:
         if prepared.plan.others:
             others = len(prepared.plan.others)
-            print(f"note: {others} payment(s) under ref {ref_text!r} went to payees not in this file")
+            print(say("wallet.batch.others", count=others, ref=repr(ref_text)))
+        total, fees = out.amount(prepared.total), out.amount(prepared.fees)
         print(
-            f"{len(done)} line(s) already paid under ref {ref_text!r}, {len(todo)} to pay"
-            + (f": {out.amount(prepared.total)} plus {out.amount(prepared.fees)} of fees" if todo else "")
+            say("wallet.batch.plan", done=len(done), ref=repr(ref_text), todo=len(todo))
+            + (say("wallet.batch.plan_total", total=total, fees=fees) if todo else "")
         )
     hashes: list[str] = []
     if todo:
-        confirm(args, "Send them?")
+        confirm(args, say("wallet.batch.confirm"))
         account = unlock(args, args.label)
-        columns = (TextColumn("paying"), BarColumn(), MofNCompleteColumn(), TextColumn("lines"))
+        columns = (
+            TextColumn(say("wallet.batch.paying")),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn(say("wallet.batch.lines")),
+        )
         with Progress(*columns, disable=out.as_json or not sys.stderr.isatty()) as bar:
             task = bar.add_task("batch", total=len(todo))
             hashes = batch.pay(ledger, account, todo, journal, ref, args.chunk, lambda n: bar.advance(task, n))
@@ -143,14 +153,14 @@ def _batch_pay(
             "ref": ref_text,
             "transactions": hashes,
         },
-        "\n".join([f"paid {len(todo)} line(s) in {len(hashes)} transaction(s)", *hashes]),
+        "\n".join([say("wallet.batch.paid", count=len(todo), transactions=len(hashes)), *hashes]),
     )
 
 
 def cmd_sign(args: argparse.Namespace, out: Output) -> None:
     """Offline: no node is asked anything. Nonce, chain id and ledger come from flags and config."""
     config = Config.load()
-    payee = checked_address(args.to, "payee address")
+    payee = checked_address(args.to, "payee")
     amount = parse_amount(args.amount)
     account = unlock(args, args.label)
     contract = Web3().eth.contract(Web3.to_checksum_address(config.ledger), abi=load_artifact(LEDGER).abi)
@@ -168,7 +178,7 @@ def cmd_sign(args: argparse.Namespace, out: Output) -> None:
     Path(args.out).write_text(signed.raw_transaction.to_0x_hex() + "\n")
     out.result(
         {"file": args.out, "tx_hash": signed.hash.to_0x_hex()},
-        f"signed {signed.hash.to_0x_hex()} into {args.out}: broadcast it from an online machine",
+        say("wallet.sign.done", tx_hash=signed.hash.to_0x_hex(), file=args.out),
     )
 
 
@@ -179,12 +189,12 @@ def cmd_broadcast(args: argparse.Namespace, out: Output) -> None:
         raw = bytes.fromhex(raw_text.removeprefix("0x"))
         tx = decode_raw_transaction(raw)
     except (ValueError, RawTransactionError) as error:
-        raise BadInputError(f"{args.file} holds no signed transaction: {error}") from None
+        raise BadInputError.said("wallet.broadcast.unreadable", file=args.file, error=error) from None
     if tx.chain_id != config.chain_id:
         raise WrongChainError(config.chain_id, tx.chain_id or 0)
     ledger = open_ledger(config)
     if (tx.to or "").lower() != config.ledger.lower():
-        raise BadInputError(f"the transaction is for {tx.to}, not for the configured ledger")
+        raise BadInputError.said("wallet.broadcast.other_ledger", to=tx.to)
     tx_hash = ledger.send_signed(raw)
     ledger.wait(tx_hash)
-    out.result({"tx_hash": tx_hash, "sender": tx.sender}, f"sent: {tx_hash}")
+    out.result({"tx_hash": tx_hash, "sender": tx.sender}, say("wallet.broadcast.sent", tx_hash=tx_hash))

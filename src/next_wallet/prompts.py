@@ -11,19 +11,20 @@ from eth_account.signers.local import LocalAccount
 from next_wallet import keystore
 from next_wallet.errors import AbortedError
 from next_wallet.passwords import password
+from next_wallet.words import say
 
 
 def confirm(args: argparse.Namespace, question: str) -> None:
     if args.yes:
         return
     if not sys.stdin.isatty():
-        raise AbortedError("not confirmed: no terminal to ask on (add --yes to confirm in scripts)")
+        raise AbortedError.said("wallet.confirm.no_terminal")
     try:
-        answer = input(f"{question} [y/N] ")
+        answer = input(f"{question} {say('wallet.confirm.choices')} ")
     except EOFError:
         answer = ""
     if answer.strip().lower() not in ("y", "yes", "o", "oui"):
-        raise AbortedError("nothing was sent")
+        raise AbortedError.said("wallet.confirm.nothing_sent")
 
 
 def unlock(args: argparse.Namespace, label: str) -> LocalAccount:

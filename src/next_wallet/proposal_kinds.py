@@ -10,10 +10,12 @@ from typing import Any
 
 from web3 import Web3
 
+from next_contracts.messages import Phrase
 from next_contracts.vocabulary import MAX_FEE_BPS, CommonsKind, MemberKind, Role
 from next_wallet.amounts import format_amount, parse_amount
 from next_wallet.config import checked_address
 from next_wallet.errors import BadInputError
+from next_wallet.words import percent, say
 
 # The staff roles a vote grants or revokes, by the words a member types.
 VOTED_ROLES = {
@@ -31,9 +33,13 @@ def percent_bps(text: str, what: str, maximum: int) -> int:
     try:
         bps = Decimal(cleaned) * 100
     except ArithmeticError:  # not a number (InvalidOperation), or beyond any (Overflow: "1e999999")
-        raise BadInputError(f"not a {what}: {text!r} (a percentage such as 0,35)") from None
+        raise BadInputError.said(
+            "wallet.propose.not_percent", what=Phrase(f"wallet.what.{what}"), text=repr(text)
+        ) from None
     if not bps.is_finite() or bps != bps.to_integral_value() or not 0 <= bps <= maximum:
-        raise BadInputError(f"a {what} is a percentage from 0 to {maximum / 100:g} in steps of 0,01: not {text!r}")
+        raise BadInputError.said(
+            "wallet.propose.percent_range", what=Phrase(f"wallet.what.{what}"), most=percent(maximum), text=repr(text)
+        )
     return int(bps)
 
 
@@ -44,13 +50,15 @@ def fee_bps(text: str) -> int:
 
 def _count(text: str, what: str, maximum: int) -> int:
     if not (text.isdigit() and 1 <= int(text) <= maximum):
-        raise BadInputError(f"not a {what}: {text!r} (a whole number from 1 to {maximum})")
+        raise BadInputError.said(
+            "wallet.propose.not_count", what=Phrase(f"wallet.what.{what}"), text=repr(text), most=maximum
+        )
     return int(text)
 
 
 def _region(text: str) -> int:
     if not (text.isdigit() and int(text) < 2**16):
-        raise BadInputError(f"not a region: {text!r} (a number from 0 to 65535)")
+        raise BadInputError.said("wallet.propose.not_region", text=repr(text))
     return int(text)
 
 
@@ -112,22 +120,26 @@ def proposed_calls(ledger: Any, kind: str, values: list[str], commons: Any = Non
     proposal of `kind` with `values` makes, and what it does in words."""
     expected = PROPOSAL_ARGS[kind]
     if len(values) != len(expected):
-        raise BadInputError(f"a {kind} proposal takes {' '.join(expected)}: not {' '.join(values)}")
+        raise BadInputError.said(
+            "wallet.propose.values", kind=kind, expected=" ".join(expected), values=" ".join(values)
+        )
     if kind in COMMONS_PROPOSALS:
         if commons is None:
-            raise BadInputError("this wallet knows no commons rewards contract: next-wallet init --deployment FILE")
+            raise BadInputError.said("wallet.propose.no_commons")
         return _commons(commons, kind, values)
     if kind == "fee":
         bps = fee_bps(values[0])
-        return [ledger.setFee(bps)], f"set the payment fee to {bps / 100:.2f} % ({bps} bps)"
+        return [ledger.setFee(bps)], say("wallet.summary.fee", rate=percent(bps), bps=bps)
     if kind == "credit-line":
         if values[0] not in MEMBER_KINDS:
-            raise BadInputError(f"not a member kind: {values[0]!r} ({', '.join(MEMBER_KINDS)})")
+            raise BadInputError.said(
+                "wallet.propose.not_member_kind", text=repr(values[0]), kinds=", ".join(MEMBER_KINDS)
+            )
         member_kind = MemberKind(values[0])
         limit, ceiling = parse_amount(values[1]), parse_amount(values[2])
-        return [ledger.setDefaultCreditLine(member_kind.code, limit, ceiling)], (
-            f"give new {member_kind.value} members a credit limit of {format_amount(limit)} and a ceiling of "
-            f"{format_amount(ceiling)}"
+        kind_words = say(f"member.kind.{member_kind.value}")
+        return [ledger.setDefaultCreditLine(member_kind.code, limit, ceiling)], say(
+            "wallet.summary.credit_line", kind=kind_words, limit=format_amount(limit), ceiling=format_amount(ceiling)
         )
     if kind == "stimulus":
         return _stimulus(ledger, *values)
@@ -136,97 +148,110 @@ def proposed_calls(ledger: Any, kind: str, values: list[str], commons: Any = Non
     if kind in ("council", "project", "cancel-project", "coverage-floor"):
         return _reserve_or_council(ledger, kind, values)
     if values[0] not in VOTED_ROLES:
-        raise BadInputError(f"not a staff role: {values[0]!r} ({', '.join(VOTED_ROLES)})")
+        raise BadInputError.said("wallet.propose.not_role", text=repr(values[0]), roles=", ".join(VOTED_ROLES))
     role = VOTED_ROLES[values[0]]
     address = checked_address(values[1], "address")
     if kind == "grant":
-        return [ledger.grantRole(role.id, address)], f"grant {role.value} to {address}"
-    return [ledger.revokeRole(role.id, address)], f"revoke {role.value} from {address}"
+        return [ledger.grantRole(role.id, address)], say("wallet.summary.grant", role=role.value, address=address)
+    return [ledger.revokeRole(role.id, address)], say("wallet.summary.revoke", role=role.value, address=address)
 
 
 def _commons(commons: Any, kind: str, values: list[str]) -> tuple[list[Any], str]:
     if kind == "commons-budget":
         budget, per_member, per_attestor = (parse_amount(v) for v in values)
-        return [commons.setBudget(budget, per_member, per_attestor)], (
-            f"let the commons rewards pay {format_amount(budget)} in a 30-day period, at most "
-            f"{format_amount(per_member)} to one member and {format_amount(per_attestor)} on one attestor's claims"
+        return [commons.setBudget(budget, per_member, per_attestor)], say(
+            "wallet.summary.commons_budget",
+            budget=format_amount(budget),
+            per_member=format_amount(per_member),
+            per_attestor=format_amount(per_attestor),
         )
     if kind == "commons-reward":
         try:
             commons_kind = CommonsKind(values[0])
         except ValueError:
-            raise BadInputError(
-                f"not a kind of commons: {values[0]!r} ({', '.join(k.value for k in CommonsKind)})"
-            ) from None
+            kinds = ", ".join(k.value for k in CommonsKind)
+            raise BadInputError.said("wallet.propose.not_commons", text=repr(values[0]), kinds=kinds) from None
         amount = 0 if values[1].strip() in ("0", "0,00", "0.00") else parse_amount(values[1])
+        named = say(f"commons.kind.{commons_kind.value}")
         words = (
-            f"reward {commons_kind.value} commons with {format_amount(amount)}"
+            say("wallet.summary.commons_reward", kind=named, amount=format_amount(amount))
             if amount
-            else (f"stop rewarding {commons_kind.value} commons")
+            else say("wallet.summary.commons_stop", kind=named)
         )
         return [commons.setSchedule(commons_kind.code, amount)], words
-    address = checked_address(values[0], "attestor's address")
+    address = checked_address(values[0], "attestor")
     if kind == "attestor":
-        return [commons.grantRole(ATTESTOR_ROLE, address)], f"make {address} an attestor of commons"
-    return [commons.revokeRole(ATTESTOR_ROLE, address)], f"revoke {address} as an attestor of commons"
+        return [commons.grantRole(ATTESTOR_ROLE, address)], say("wallet.summary.attestor", address=address)
+    return [commons.revokeRole(ATTESTOR_ROLE, address)], say("wallet.summary.attestor_revoke", address=address)
 
 
 def _credit_policy(ledger: Any, kind_text: str, per_year: str, share: str, cap_text: str) -> tuple[list[Any], str]:
     if kind_text not in MEMBER_KINDS:
-        raise BadInputError(f"not a member kind: {kind_text!r} ({', '.join(MEMBER_KINDS)})")
+        raise BadInputError.said("wallet.propose.not_member_kind", text=repr(kind_text), kinds=", ".join(MEMBER_KINDS))
     kind = MemberKind(kind_text)
-    yearly, bps, cap = parse_amount(per_year), percent_bps(share, "share of turnover", 10_000), parse_amount(cap_text)
+    yearly, bps, cap = parse_amount(per_year), percent_bps(share, "share", 10_000), parse_amount(cap_text)
+    kind_words = say(f"member.kind.{kind.value}")
     if cap == 0:
-        return [ledger.setCreditPolicy(kind.code, 0, 0, 0)], f"end the credit policy of {kind.value} members"
-    return [ledger.setCreditPolicy(kind.code, yearly, bps, cap)], (
-        f"raise the credit limit of {kind.value} members by {format_amount(yearly)} a year of membership and "
-        f"{bps / 100:g} % of the turnover they receive, up to {format_amount(cap)}"
+        return [ledger.setCreditPolicy(kind.code, 0, 0, 0)], say("wallet.summary.policy_end", kind=kind_words)
+    return [ledger.setCreditPolicy(kind.code, yearly, bps, cap)], say(
+        "wallet.summary.policy",
+        kind=kind_words,
+        yearly=format_amount(yearly),
+        share=percent(bps),
+        cap=format_amount(cap),
     )
 
 
 def _reserve_or_council(ledger: Any, kind: str, values: list[str]) -> tuple[list[Any], str]:
     if kind == "council":
-        address, region = checked_address(values[0], "council's address"), _region(values[1])
+        address, region = checked_address(values[0], "council"), _region(values[1])
         reference = Web3.keccak(text=values[2])  # only the hash of the decision's reference goes on-chain
-        return [ledger.admitCouncil(address, region, reference)], (
-            f"admit {address} as the council of region {region} (reference {values[2]!r})"
+        return [ledger.admitCouncil(address, region, reference)], say(
+            "wallet.summary.council", address=address, region=region, reference=repr(values[2])
         )
     if kind == "project":
-        address, instalment = checked_address(values[0], "project's account"), parse_amount(values[1])
+        address, instalment = checked_address(values[0], "project"), parse_amount(values[1])
         if instalment == 0:
-            raise BadInputError("an instalment pays more than nothing: not 0")
-        count = _count(values[2], "number of instalments", MAX_INSTALMENTS)
-        every = _count(values[3], "number of days", MAX_INTERVAL_DAYS) if count > 1 else 0  # one: no interval
+            raise BadInputError.said("wallet.propose.zero_instalment")
+        count = _count(values[2], "instalments", MAX_INSTALMENTS)
+        every = _count(values[3], "days", MAX_INTERVAL_DAYS) if count > 1 else 0  # one: no interval
         reference = Web3.keccak(text=values[4])
-        schedule = "once" if count == 1 else f"{count} times, every {every} day(s)"
-        return [ledger.fundProject(address, instalment, count, every * 86_400, reference)], (
-            f"fund {values[4]!r} from the reserve: {format_amount(instalment)} to {address} {schedule}, "
-            f"{format_amount(instalment * count)} in all"
+        schedule = say("wallet.summary.once") if count == 1 else say("wallet.summary.times", count=count, every=every)
+        return [ledger.fundProject(address, instalment, count, every * 86_400, reference)], say(
+            "wallet.summary.project",
+            name=repr(values[4]),
+            instalment=format_amount(instalment),
+            address=address,
+            schedule=schedule,
+            total=format_amount(instalment * count),
         )
     if kind == "cancel-project":
-        number = _count(values[0], "project number", 2**63 - 1)
-        return [ledger.cancelProject(number)], f"stop the remaining instalments of project {number}"
-    bps = percent_bps(values[0], "coverage floor", MAX_FLOOR_BPS)
-    return [ledger.setCoverageFloor(bps)], (
-        f"keep the reserve at {bps / 100:g} % of the credit in use at least, after any project's instalment"
-    )
+        number = _count(values[0], "project_number", 2**63 - 1)
+        return [ledger.cancelProject(number)], say("wallet.summary.cancel_project", number=number)
+    bps = percent_bps(values[0], "floor", MAX_FLOOR_BPS)
+    return [ledger.setCoverageFloor(bps)], say("wallet.summary.floor", share=percent(bps))
 
 
 def _stimulus(ledger: Any, region_text: str, kind_text: str, extra_text: str, end_text: str) -> tuple[list[Any], str]:
     all_regions = region_text == "all"
     if not all_regions and not (region_text.isdigit() and int(region_text) < 2**16):
-        raise BadInputError(f"not a region: {region_text!r} (a number from 0 to 65535, or all)")
+        raise BadInputError.said("wallet.propose.not_region_all", text=repr(region_text))
     if kind_text != "all" and kind_text not in MEMBER_KINDS:
-        raise BadInputError(f"not a member kind: {kind_text!r} ({', '.join(MEMBER_KINDS)}, or all)")
+        kinds = ", ".join(MEMBER_KINDS)
+        raise BadInputError.said("wallet.propose.not_member_kind_all", text=repr(kind_text), kinds=kinds)
     try:
         end = datetime.strptime(end_text, "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError:
-        raise BadInputError(f"not a date: {end_text!r} (YYYY-MM-DD)") from None
+        raise BadInputError.said("wallet.propose.not_date", text=repr(end_text)) from None
     extra = parse_amount(extra_text)
     kind = MemberKind.INDIVIDUAL if kind_text == "all" else MemberKind(kind_text)
     scope = (all_regions, 0 if all_regions else int(region_text), kind_text == "all", kind.code)
-    where = "every region" if all_regions else f"region {region_text}"
-    who = f"{'all' if kind_text == 'all' else kind.value} members of {where}"
-    return [ledger.setStimulus(scope, extra, int(end.timestamp()))], (
-        f"let {who} go {format_amount(extra)} further below zero until {end_text} (a stimulus)"
+    where = say("wallet.summary.every_region") if all_regions else say("wallet.summary.region", region=region_text)
+    who = (
+        say("wallet.summary.all_members", where=where)
+        if kind_text == "all"
+        else say("wallet.summary.kind_members", kind=say(f"member.kind.{kind.value}"), where=where)
+    )
+    return [ledger.setStimulus(scope, extra, int(end.timestamp()))], say(
+        "wallet.summary.stimulus", who=who, extra=format_amount(extra), end=end_text
     )

@@ -4,14 +4,16 @@ is configured (with the token of `login`), else straight from the node."""
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from next_contracts import messages
+from next_contracts.vocabulary import MemberStatus
 from next_wallet import key_commands, keystore
 from next_wallet.config import Config, checked_address
 from next_wallet.errors import BadInputError
 from next_wallet.gateway_ledger import GatewayLedger
 from next_wallet.ledger import Ledger
+from next_wallet.words import language, say
 
 if TYPE_CHECKING:
     from next_wallet.output import Output
@@ -22,7 +24,7 @@ def _who(args: argparse.Namespace) -> str:
         return checked_address(args.address)
     if args.label:
         return keystore.address_of(args.label)
-    raise BadInputError("name a keystore LABEL or give --address")
+    raise BadInputError.said("wallet.read.who")
 
 
 def _from_gateway(
@@ -30,14 +32,14 @@ def _from_gateway(
 ) -> Any:
     """GET a gateway route with the token of `--as LABEL`, or else of the address asked about."""
     if not config.gateway_url:
-        raise BadInputError("no gateway configured: next-wallet init --gateway URL ...")
+        raise BadInputError.said("wallet.login.no_gateway")
     signer = keystore.address_of(args.as_label) if getattr(args, "as_label", None) else address
     return GatewayLedger(config).fetch_json(
         "GET",
         path,
         signer=signer,
-        forbidden=f"the gateway does not show {address} to you",
-        not_found=f"the gateway knows no member {address}",
+        forbidden=say("wallet.read.forbidden", address=address),
+        not_found=say("wallet.read.not_found", address=address),
         login_hint=args.as_label or args.label or "LABEL",
         with_detail=True,
         params=params,
@@ -65,17 +67,18 @@ def cmd_balance(args: argparse.Namespace, out: Output) -> None:
             "region": view.region,
         }
     nonce = data["nonce"] = key_commands.nonce_for_balance(config, args, address)
+    status, kind = say(f"status.{_status_code(data['status'])}"), say(f"member.kind.{data['kind']}")
     out.result(
         data,
         "\n".join(
             [
-                f"account           {data['address']}",
-                f"balance           {out.amount(data['balance'])}",
-                f"credit limit      {out.amount(data['credit_limit'])}",
-                f"available credit  {out.amount(data['available_credit'])}",
-                f"ceiling           {out.amount(data['ceiling'])}",
-                f"status            {data['status']} ({data['kind']}, region {data['region']})",
-                *([f"next nonce        {nonce}"] if nonce is not None else []),
+                say("wallet.balance.account", value=data["address"]),
+                say("wallet.balance.balance", value=out.amount(data["balance"])),
+                say("wallet.balance.credit_limit", value=out.amount(data["credit_limit"])),
+                say("wallet.balance.available", value=out.amount(data["available_credit"])),
+                say("wallet.balance.ceiling", value=out.amount(data["ceiling"])),
+                say("wallet.balance.status", status=status, kind=kind, region=data["region"]),
+                *([say("wallet.balance.nonce", value=nonce)] if nonce is not None else []),
             ]
         ),
     )
@@ -85,18 +88,24 @@ def cmd_bonus_runs(args: argparse.Namespace, out: Output) -> None:
     """The batch payments an account made, from the gateway."""
     config = Config.load()
     if not config.gateway_url:
-        raise BadInputError("bonus runs come from the gateway: next-wallet init --gateway URL ...")
+        raise BadInputError.said("wallet.runs.need_gateway")
     address = _who(args)
     params: dict[str, Any] = {"limit": args.limit} | ({"cursor": args.cursor} if args.cursor else {})
     page = _from_gateway(config, args, f"/accounts/{address}/bonus-runs", address, params)
     lines = [
-        f"{r['lines']} payments, {out.amount(r['total'])} (fees {out.amount(r['fees'])})\tblock {r['block_number']}"
-        f"\t{r['tx_hash']}"
+        say(
+            "wallet.runs.line",
+            lines=r["lines"],
+            total=out.amount(r["total"]),
+            fees=out.amount(r["fees"]),
+            block=r["block_number"],
+            tx_hash=r["tx_hash"],
+        )
         for r in page["items"]
     ]
     if page["next_cursor"]:
-        lines.append(f"more: --cursor {page['next_cursor']}")
-    out.result(page, "\n".join(lines) or "no bonus run yet")
+        lines.append(say("wallet.more", cursor=page["next_cursor"]))
+    out.result(page, "\n".join(lines) or say("wallet.runs.none"))
 
 
 def cmd_history(args: argparse.Namespace, out: Output) -> None:
@@ -110,35 +119,40 @@ def cmd_history(args: argparse.Namespace, out: Output) -> None:
         items, next_cursor = _history_from_logs(Ledger(config), address, args.limit), None
     lines = [_history_line(t, out) for t in items]
     if next_cursor:
-        lines.append(f"more: --cursor {next_cursor}")
-    out.result({"items": items, "next_cursor": next_cursor}, "\n".join(lines) or "no payment yet")
+        lines.append(say("wallet.more", cursor=next_cursor))
+    out.result({"items": items, "next_cursor": next_cursor}, "\n".join(lines) or say("wallet.history.none"))
 
 
 def _history_line(t: dict[str, Any], out: Output) -> str:
     """When, how much (the fee the payer paid with it), with whom, and the reference in words."""
     when = (
-        datetime.fromtimestamp(t["block_time"], UTC).strftime("%Y-%m-%d %H:%M UTC")
+        say("wallet.history.utc", moment=messages.moment(t["block_time"], language(), utc=True))
         if t.get("block_time")
-        else f"block {t['block_number']}"
+        else say("wallet.history.block", block=t["block_number"])
     )
     outgoing = t["direction"] == "out"
     amount = f"{'-' if outgoing else '+'}{out.amount(t['amount'])}"
     if outgoing and t.get("fee"):
-        amount += f" (fee {out.amount(t['fee'])})"
+        amount += say("wallet.history.fee", fee=out.amount(t["fee"]))
     # Across regions, the member on the other side (not the clearing's account) and its region.
     party = t.get("counterparty") or (t["to_address"] if outgoing else t["from_address"])
-    other = f"{'to' if outgoing else 'from'} {party}"
+    other = say("wallet.history.to" if outgoing else "wallet.history.from", party=party)
     if t.get("counterparty"):
-        other += f" in region {t.get('counterparty_region') or '?'}"
+        other += say("wallet.history.region", region=t.get("counterparty_region") or "?")
     if t.get("kind") == "move":
-        other = "moved to another region with the balance" if outgoing else "arrived from another region"
+        other = say("wallet.history.moved_out" if outgoing else "wallet.history.moved_in")
     if t.get("allowance_of"):  # the holder's own spending, which its council's account paid
-        other += f" (from an allowance of {t['allowance_of']})"
+        other += say("wallet.history.allowance_of", council=t["allowance_of"])
     elif t.get("kind") == "bonus":  # the council's side of a holder's spending
-        other += " (an allowance spent)"
+        other += say("wallet.history.bonus")
     elif t.get("kind") == "reward":  # a commons reward, from the commons account
-        other += " (a reward for commons)"
+        other += say("wallet.history.reward")
     return "\t".join(part for part in (when, amount, other, ref_words(t.get("ref"))) if part)
+
+
+def _status_code(words: str) -> str:
+    """A status as the gateway or `MemberStatus.words` says it ("active", "not a member")."""
+    return next((s.value for s in MemberStatus if words in (s.value, s.words)), "none")
 
 
 def ref_words(ref: str | None) -> str:

@@ -27,6 +27,7 @@ from next_wallet.config import Config, checked_address
 from next_wallet.errors import BadInputError, PayeeNotMemberError, RefusedError
 from next_wallet.gateway_ledger import GatewayLedger
 from next_wallet.ledger import Ledger, LedgerClient
+from next_wallet.words import say
 
 if TYPE_CHECKING:
     from next_wallet.output import Output
@@ -47,7 +48,7 @@ def _region(regions: Regions, number: int) -> str:
     found = regions.by_number(number)
     if found is None:
         known = ", ".join(str(r.number) for r in regions.regions.values())
-        raise BadInputError(f"no region {number} is reachable from this one (reachable: {known})")
+        raise BadInputError.said("wallet.region.unreachable", number=number, known=known)
     return found.clearing
 
 
@@ -64,7 +65,7 @@ def _gateway(args: argparse.Namespace) -> GatewayLedger | None:
 def _served_regions(gateway: GatewayLedger) -> dict[str, Any]:
     served: dict[str, Any] = gateway.answer(gateway.request("GET", "/regions"))
     if not served.get("clearing"):
-        raise BadInputError("this gateway's ledger has no regional clearing: it was deployed before the regions")
+        raise BadInputError.said("wallet.region.no_clearing")
     return served
 
 
@@ -72,29 +73,32 @@ def cmd_regions(args: argparse.Namespace, out: Output) -> None:
     gateway = _gateway(args)
     if gateway is not None:
         served = _served_regions(gateway)
-        lines = [f"this wallet's region: {served['region']}"]
-        for side in served["relationships"]:
-            lines.append(
-                f"region {served['region']} for region {side['region']}: position {out.amount(side['position'])}"
-                f" (limit {out.amount(side['credit_limit'])}, ceiling {out.amount(side['ceiling'])});"
-                f" its members may pay {out.amount(side['room_out'])} more"
-            )
+        lines = [say("wallet.region.mine", region=served["region"])]
+        lines += [_side(out, served["region"], side["region"], side) for side in served["relationships"]]
         if not served["relationships"]:
-            lines.append("no relationship with another region yet")
+            lines.append(say("wallet.region.none"))
         out.result({"region": served["region"], "relationships": served["relationships"]}, "\n".join(lines))
         return
-    _, regions, home = _regions(args, "listing the regions")
+    _, regions, home = _regions(args, "regions")
     sides = regions.figures()
-    lines = [f"this wallet's region: {regions.regions[home].number}"]
-    for side in sides:
-        lines.append(
-            f"region {side['region']} for region {side['partner_region']}: position {out.amount(side['position'])}"
-            f" (limit {out.amount(side['credit_limit'])}, ceiling {out.amount(side['ceiling'])});"
-            f" its members may pay {out.amount(side['room_out'])} more"
-        )
+    lines = [say("wallet.region.mine", region=regions.regions[home].number)]
+    lines += [_side(out, side["region"], side["partner_region"], side) for side in sides]
     if not sides:
-        lines.append("no relationship with another region yet")
+        lines.append(say("wallet.region.none"))
     out.result({"region": regions.regions[home].number, "relationships": sides}, "\n".join(lines))
+
+
+def _side(out: Output, region: int, partner: int, side: dict[str, Any]) -> str:
+    """One relationship as its region sees it: position, limit, ceiling and room."""
+    return say(
+        "wallet.region.side",
+        region=region,
+        partner=partner,
+        position=out.amount(side["position"]),
+        limit=out.amount(side["credit_limit"]),
+        ceiling=out.amount(side["ceiling"]),
+        room=out.amount(side["room_out"]),
+    )
 
 
 def _pay_across_by_gateway(
@@ -104,84 +108,105 @@ def _pay_across_by_gateway(
     sender = keystore.address_of(args.label)
     response = gateway.request("GET", "/regions/route", signer=sender, params={"to": payee, "amount": amount})
     if response.status_code == 404:
-        raise PayeeNotMemberError(f"{payee} is an active member of no region reachable from this one")
+        raise PayeeNotMemberError.said("wallet.region.nowhere", payee=payee)
     found = gateway.answer(response)
     if found["here"]:
-        raise BadInputError(f"{payee} is in your own region: next-wallet pay pays it")
+        raise BadInputError.said("wallet.region.own", payee=payee)
     if args.region is not None and found["region"] != args.region:
-        raise BadInputError(f"{payee} is a member of region {found['region']}, not of region {args.region}")
+        raise BadInputError.said("wallet.region.other", payee=payee, found=found["region"], asked=args.region)
     call = _clearing(gateway, found["clearing"]).functions.payAcross(found["path"], payee, amount, reference(args.ref))
     gateway.build(Web3.to_checksum_address(sender), call)  # every ledger's refusal on the path, in words
     fee = gateway.fee(amount)
     route = " -> ".join(map(str, found["regions"]))
     facts = {"amount": amount, "fee": fee, "path": found["regions"]}
-    summary = f"pay {out.amount(amount)} to {payee} in region {found['region']} through regions {route}"
-    confirm_and_send(args, out, gateway, sender, call, f"{summary}: fee {out.amount(fee)}", facts)
+    summary = say(
+        "wallet.region.pay",
+        amount=out.amount(amount),
+        payee=payee,
+        region=found["region"],
+        route=route,
+        fee=out.amount(fee),
+    )
+    confirm_and_send(args, out, gateway, sender, call, summary, facts)
 
 
 def cmd_pay_across(args: argparse.Namespace, out: Output) -> None:
-    payee = checked_address(args.to, "payee address")
+    payee = checked_address(args.to, "payee")
     amount = parse_amount(args.amount)
     gateway = _gateway(args)
     if gateway is not None:
         _pay_across_by_gateway(args, out, gateway, payee, amount)
         return
-    ledger, regions, home = _regions(args, "a payment across regions")
+    ledger, regions, home = _regions(args, "pay_across")
     destination = _region(regions, args.region) if args.region is not None else None
     if destination is None:
         found = regions.home_of(payee)
         if found is None:
-            raise PayeeNotMemberError(f"{payee} is an active member of no region reachable from this one")
+            raise PayeeNotMemberError.said("wallet.region.nowhere", payee=payee)
         destination = found.clearing
     if destination == home:
-        raise BadInputError(f"{payee} is in your own region: next-wallet pay pays it")
+        raise BadInputError.said("wallet.region.own", payee=payee)
     path = regions.path(home, destination, amount)
     if path is None:
-        raise RefusedError(
-            f"no path from region {regions.regions[home].number} to region {regions.regions[destination].number}"
-            f" has room for {out.amount(amount)}: `next-wallet regions` shows each relationship's room"
-        )
+        numbers = {"home": regions.regions[home].number, "destination": regions.regions[destination].number}
+        raise RefusedError.said("wallet.region.no_room", amount=out.amount(amount), **numbers)
     sender = keystore.address_of(args.label)
     call = _clearing(ledger, home).functions.payAcross(path, payee, amount, reference(args.ref))
     ledger.build(sender, call)  # every ledger's refusal on the path, in words, before a password is asked
     fee = ledger.fee(amount)
     route = " -> ".join(str(regions.regions[c].number) for c in [home, *path])
     facts = {"amount": amount, "fee": fee, "path": [regions.regions[c].number for c in [home, *path]]}
-    summary = f"pay {out.amount(amount)} to {payee} in region {route.split(' -> ')[-1]} through regions {route}"
-    confirm_and_send(args, out, ledger, sender, call, f"{summary}: fee {out.amount(fee)}", facts)
+    region = route.split(" -> ")[-1]
+    summary = say(
+        "wallet.region.pay", amount=out.amount(amount), payee=payee, region=region, route=route, fee=out.amount(fee)
+    )
+    confirm_and_send(args, out, ledger, sender, call, summary, facts)
 
 
 def cmd_net(args: argparse.Namespace, out: Output) -> None:
     ledger, regions, _ = _regions(args, "netting")
     cycles = regions.cycles()
     if not cycles:
-        out.result({"cycles": []}, "no cycle of debts between the regions: nothing to net")
+        out.result({"cycles": []}, say("wallet.region.nothing_to_net"))
         return
     cycle, amount = cycles[0]
     start = cycle[-1]
     numbers = [regions.regions[c].number for c in [start, *cycle]]
     before = [(regions.regions[a].number, regions.regions[b].number, s.position) for (a, b), s in regions.sides.items()]
-    lines = ", ".join(f"{a} owes {b} {out.amount(p)}" for a, b, p in before if p > 0)
+    lines = _debts(out, before)
     sender = keystore.address_of(args.label)
     call = _clearing(ledger, start).functions.net(cycle, amount, reference(args.ref or "netting"))
     ledger.build(sender, call)
-    summary = f"net {out.amount(amount)} round regions {' -> '.join(map(str, numbers))} (before: {lines})"
+    summary = say("wallet.region.net", amount=out.amount(amount), cycle=" -> ".join(map(str, numbers)), before=lines)
     confirm_and_send(args, out, ledger, sender, call, summary, {"cycle": numbers, "amount": amount})
     after = Regions(ledger.w3, regions.regions[start].clearing)
     if not out.as_json:
         owed = [(after.regions[a].number, after.regions[b].number, s.position) for (a, b), s in after.sides.items()]
-        print("after: " + (", ".join(f"{a} owes {b} {out.amount(p)}" for a, b, p in owed if p > 0) or "no debts"))
+        print(say("wallet.region.after", debts=_debts(out, owed) or say("wallet.region.no_debts")))
+
+
+def _debts(out: Output, positions: list[tuple[int, int, int]]) -> str:
+    return ", ".join(
+        say("wallet.region.owes", debtor=a, creditor=b, amount=out.amount(p)) for a, b, p in positions if p > 0
+    )
 
 
 def cmd_welcome(args: argparse.Namespace, out: Output) -> None:
-    member = checked_address(args.member, "member's address")
-    ledger, regions, home = _regions(args, "welcoming a member")
+    member = checked_address(args.member, "member")
+    ledger, regions, home = _regions(args, "welcoming")
     source = _region(regions, args.from_region)
+    # Into this wallet's region, or another one its key is a registrar of (--region).
+    into = home if args.region is None else _region(regions, args.region)
     sender = keystore.address_of(args.label)
-    call = _clearing(ledger, home).functions.welcome(member, source)
+    call = _clearing(ledger, into).functions.welcome(member, source)
     ledger.build(sender, call)
-    summary = f"welcome {member} from region {args.from_region}: it may then move here with its balance"
-    confirm_and_send(args, out, ledger, sender, call, summary, {"member": member, "from_region": args.from_region})
+    summary = (
+        say("wallet.region.welcome", member=member, region=args.from_region)
+        if args.region is None
+        else say("wallet.region.welcome_into", member=member, region=args.from_region, into=args.region)
+    )
+    facts = {"member": member, "from_region": args.from_region, "region": regions.regions[into].number}
+    confirm_and_send(args, out, ledger, sender, call, summary, facts)
 
 
 def cmd_move(args: argparse.Namespace, out: Output) -> None:
@@ -193,7 +218,7 @@ def cmd_move(args: argparse.Namespace, out: Output) -> None:
         partners = {side["region"]: side["partner"] for side in served["relationships"]}
         if args.to_region not in partners:
             known = ", ".join(map(str, sorted(partners))) or "none"
-            raise BadInputError(f"no region {args.to_region} is reachable from this one (reachable: {known})")
+            raise BadInputError.said("wallet.region.unreachable", number=args.to_region, known=known)
         ledger, home, destination = gateway, served["clearing"], partners[args.to_region]
     else:
         ledger, regions, home = _regions(args, "moving")
@@ -201,10 +226,7 @@ def cmd_move(args: argparse.Namespace, out: Output) -> None:
     balance = ledger.account(sender).balance
     call = _clearing(ledger, home).functions.moveTo(destination)
     ledger.build(sender, call)
-    summary = (
-        f"move to region {args.to_region} with its balance of {out.amount(balance)} (the same address;"
-        f" afterwards, next-wallet init with region {args.to_region}'s ledger)"
-    )
+    summary = say("wallet.region.move", region=args.to_region, balance=out.amount(balance))
     confirm_and_send(args, out, ledger, sender, call, summary, {"to_region": args.to_region, "balance": balance})
 
 
@@ -233,6 +255,7 @@ def add_commands(add: Any) -> None:
     sub.add_argument("label", help="the registrar's keystore")
     sub.add_argument("member", help="the member's address")
     sub.add_argument("--from-region", type=int, required=True, help="the region it comes from")
+    sub.add_argument("--region", type=int, help="the region it moves to, if not this wallet's (its registrar's key)")
     node(sub)
     sub.set_defaults(run=cmd_welcome)
     sub = add("move", "move your account to another region that welcomed you", secret=True, confirm=True)

@@ -22,11 +22,13 @@ from web3.exceptions import ContractCustomError, ContractLogicError
 from next_contracts.errors import describe, error_from_exception
 from next_contracts.vocabulary import Category, MemberKind, Role
 from next_wallet import keystore
+from next_wallet.allowance_commands import parsed_categories
 from next_wallet.amounts import format_amount, parse_amount
 from next_wallet.checked_send import confirm_and_send
 from next_wallet.config import Config, checked_address
 from next_wallet.errors import BadInputError, NeedsNodeError, NotStaffError, RefusedError
 from next_wallet.ledger import Ledger
+from next_wallet.words import language, say
 
 if TYPE_CHECKING:
     from next_wallet.output import Output
@@ -48,10 +50,7 @@ class Action:
 def _needs_node(args: argparse.Namespace, config: Config) -> Ledger:
     rpc = args.rpc or config.rpc_url
     if not rpc:
-        raise NeedsNodeError(
-            "staff commands need a node's JSON-RPC (--rpc URL, or next-wallet init --rpc URL): "
-            "the gateway's relay carries active members' transactions only"
-        )
+        raise NeedsNodeError.said("wallet.staff.needs_node")
     return Ledger(replace(config, rpc_url=rpc))
 
 
@@ -59,13 +58,13 @@ def preflight(ledger: Ledger, staff: str, action: Action) -> None:
     """The role, then the ledger's own verdict on the latest state, in words; nothing is signed."""
     ledger.check_chain()
     if not ledger.has_role(action.role, staff):
-        raise NotStaffError(f"you ({staff}) do not hold {action.role}: you cannot {action.summary}")
+        raise NotStaffError.said("wallet.staff.no_role", staff=staff, role=action.role, summary=action.summary)
     try:
         ledger.estimate_gas(staff, action.call)
     except (ContractCustomError, ContractLogicError) as error:
         decoded = error_from_exception(error)
-        why = describe(decoded, format_amount) if decoded else "it did not say why"
-        raise RefusedError(f"the ledger would refuse to {action.summary}: {why}") from None
+        why = describe(decoded, format_amount, language()) if decoded else say("wallet.gov.no_reason")
+        raise RefusedError.said("wallet.staff.would_refuse", summary=action.summary, why=why) from None
 
 
 def run(args: argparse.Namespace, out: Output, make: Callable[[Ledger, argparse.Namespace], Action]) -> None:
@@ -81,15 +80,21 @@ def run(args: argparse.Namespace, out: Output, make: Callable[[Ledger, argparse.
 
 
 def _admit(ledger: Ledger, args: argparse.Namespace) -> Action:
-    address = checked_address(args.address, "member's address")
+    address = checked_address(args.address, "member")
     if not 0 <= args.region < 2**16:
-        raise BadInputError("--region is a number from 0 to 65535")
+        raise BadInputError.said("wallet.staff.bad_region")
     kyc_hash = Web3.keccak(text=args.kyc)  # only the hash of the KYC reference goes on-chain
     kind = MemberKind(args.kind).code
     return Action(
         Role.REGISTRAR,
         ledger.contract.functions.admit(address, kind, args.region, kyc_hash),
-        f"admit {address} as {args.kind} in region {args.region} (KYC hash {kyc_hash.to_0x_hex()})",
+        say(
+            "wallet.staff.admit",
+            address=address,
+            kind=say(f"member.kind.{args.kind}"),
+            region=args.region,
+            kyc=kyc_hash.to_0x_hex(),
+        ),
         {"action": "admit", "address": address, "kind": args.kind, "region": args.region}
         | {"kyc_hash": kyc_hash.to_0x_hex()},
     )
@@ -100,36 +105,35 @@ def _line_amount(text: str) -> int:
 
 
 def _credit_line(ledger: Ledger, args: argparse.Namespace) -> Action:
-    address = checked_address(args.address, "member's address")
+    address = checked_address(args.address, "member")
     limit, ceiling = _line_amount(args.limit), _line_amount(args.ceiling)
     return Action(
         Role.CREDIT_COMMITTEE,
         ledger.contract.functions.setCreditLine(address, limit, ceiling),
-        f"set the credit line of {address} to a limit of {format_amount(limit)} and a ceiling of "
-        f"{format_amount(ceiling)}",
+        say("wallet.staff.credit_line", address=address, limit=format_amount(limit), ceiling=format_amount(ceiling)),
         {"action": "credit-line", "address": address, "credit_limit": limit, "ceiling": ceiling},
     )
 
 
 def _status(name: str, verb: str) -> Callable[[Ledger, argparse.Namespace], Action]:
     def make(ledger: Ledger, args: argparse.Namespace) -> Action:
-        address = checked_address(args.address, "member's address")
+        address = checked_address(args.address, "member")
         call = getattr(ledger.contract.functions, name)(address)
-        return Action(Role.REGISTRAR, call, f"{verb} {address}", {"action": verb, "address": address})
+        said = say(f"wallet.staff.{verb}", address=address)
+        return Action(Role.REGISTRAR, call, said, {"action": verb, "address": address})
 
     return make
 
 
 def _write_off(ledger: Ledger, args: argparse.Namespace) -> Action:
-    address = checked_address(args.address, "member's address")
+    address = checked_address(args.address, "member")
     ref = Web3.keccak(text=args.ref or f"write-off {address}")
     debt, reserve = -ledger.account(address).balance, ledger.reserve_balance()
     owes, covers = format_amount(max(debt, 0)), format_amount(min(max(debt, 0), max(reserve, 0)))
     return Action(
         Role.CREDIT_COMMITTEE,
         ledger.contract.functions.writeOff(address, ref),
-        f"write off the debt of {address} against the reserve (an excluded member's only): it owes {owes}, "
-        f"the reserve holds {format_amount(reserve)} and covers {covers}",
+        say("wallet.staff.write_off", address=address, owes=owes, reserve=format_amount(reserve), covers=covers),
         {"action": "write-off", "address": address},
         lambda receipt: _written_off(ledger, receipt),
     )
@@ -141,36 +145,34 @@ def _written_off(ledger: Ledger, receipt: dict[str, Any]) -> tuple[dict[str, Any
     debt, covered, uncovered = event.args.debt, event.args.covered, event.args.uncovered
     facts = {"debt": debt, "covered": covered, "uncovered": uncovered}
     if uncovered == 0:
-        return facts, f"written off: the reserve covered the whole debt of {format_amount(debt)}"
-    return facts, (
-        f"written off in part: the reserve covered {format_amount(covered)} of {format_amount(debt)}; "
-        f"{format_amount(uncovered)} stays on the account, uncovered (the reserve is empty)"
+        return facts, say("wallet.staff.written_off", debt=format_amount(debt))
+    return facts, say(
+        "wallet.staff.written_off_part",
+        covered=format_amount(covered),
+        debt=format_amount(debt),
+        uncovered=format_amount(uncovered),
     )
 
 
 def _recover(ledger: Ledger, args: argparse.Namespace) -> Action:
-    old = checked_address(args.old, "lost key's address")
-    new = checked_address(args.new, "new key's address")
+    old = checked_address(args.old, "lost_key")
+    new = checked_address(args.new, "new_key")
     return Action(
         Role.REGISTRAR,
         ledger.contract.functions.migrate(old, new),
-        f"move the account of {old} (its balance, credit line, kind, region, status) to the new key {new}, "
-        "and disable the old key for good",
+        say("wallet.staff.recover", old=old, new=new),
         {"action": "recover", "old": old, "new": new},
     )
 
 
 def _categories(ledger: Ledger, args: argparse.Namespace) -> Action:
-    address = checked_address(args.address, "member's address")
-    try:
-        categories = Category.parse("" if args.categories == "none" else args.categories)
-    except ValueError as error:
-        raise BadInputError(str(error)) from None
-    names = ", ".join(c.value for c in categories) or "no category"
+    address = checked_address(args.address, "member")
+    categories = parsed_categories("" if args.categories == "none" else args.categories)
+    names = ", ".join(say(f"category.{c.value}") for c in categories) or say("wallet.staff.no_category")
     return Action(
         Role.REGISTRAR,
         ledger.bonuses.functions.setCategories(address, Category.mask(categories)),
-        f"put {address} in {names}: where bonus allowances may be spent",
+        say("wallet.staff.categories", address=address, names=names),
         {"action": "categories", "address": address, "categories": [c.value for c in categories]},
     )
 

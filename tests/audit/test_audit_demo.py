@@ -66,6 +66,16 @@ def test_the_readme_audit_of_the_demo_passes_on_geth_before_and_after_its_steps(
                     break
                 time.sleep(2)
             assert done.returncode == 0, (step, done.stdout, done.stderr)
+        # The README's move to Val-d'Oise, with the demo wallet alone, its words in French.
+        citizen = run([*wallet, "address", "citizen"], env).stdout.strip()
+        french = {**env, "LANG": "fr_FR.UTF-8"}
+        for step in (
+            ["welcome", "registrar", citizen, "--from-region", "1", "--region", "3"],
+            ["move", "citizen", "--to-region", "3"],
+        ):
+            done = run([*wallet, *step, "--yes", "--password-env", "PW"], french)
+            assert done.returncode == 0, (step, done.stdout, done.stderr)
+        assert "passer dans la région 3" in done.stdout
         after = audited()
         assert after["to_block"] > first["to_block"]  # type: ignore[operator]
 

@@ -84,7 +84,7 @@ def test_anyone_sees_the_proposals_with_their_totals_rule_and_state(gateway, vot
     french = gateway.client.get(f"/proposals/{voters.proposal_id}", headers={"Accept-Language": "fr"}).json()
     assert (
         french["calls"][0]["words"]
-        == "[cotisation] fixer la cotisation sur les paiements à 0,3 % (le registre des comptes)"
+        == "[cotisation] fixer la cotisation sur les paiements à 0,3\u202f% (le registre des comptes)"
     )
 
 
@@ -134,7 +134,7 @@ def test_a_proposal_is_drafted_by_the_cli_rules_for_the_web_app(w3, deployment):
     body = drafted.json()
     fee = ledger_of(w3, deployment).encode_abi("setFee", [40])
     assert body["calls"] == [{"target": deployment.ledger, "value": 0, "data": fee}]
-    assert body["summary"].startswith("set the payment fee to 0.40 %") and body["description"] == "0,4 %"
+    assert body["summary"].startswith("set the payment fee to 0.4% (40 bps)") and body["description"] == "0,4 %"
     governor = w3.eth.contract(deployment.governor, abi=load_artifact(GOVERNOR).abi)
     expected = governor.functions.hashProposal(
         [deployment.ledger], [0], [bytes.fromhex(fee[2:])], Web3.keccak(text="0,4 %")
@@ -154,6 +154,15 @@ def test_a_proposal_is_drafted_by_the_cli_rules_for_the_web_app(w3, deployment):
         refused = client.post("/proposal-drafts", json=bad)
         assert refused.status_code == 422, (bad, refused.text)
     assert "not a kind of proposal" in client.post("/proposal-drafts", json={"kind": "x", "values": []}).text
+    # In French for a French client: the summary, the default description (whose words name the kind,
+    # as the check of descriptions wants), and a refusal with its code and arguments.
+    french = {"Accept-Language": "fr-FR,fr;q=0.9"}
+    drafted = client.post("/proposal-drafts", json={"kind": "fee", "values": ["0,4"]}, headers=french).json()
+    assert drafted["summary"] == "fixer la cotisation sur les paiements à 0,4\u202f% (40 points de base)"
+    assert "(proposé le 20" in drafted["description"]
+    refused = client.post("/proposal-drafts", json={"kind": "fee", "values": ["beaucoup"]}, headers=french)
+    assert refused.status_code == 422 and refused.json()["code"] == "wallet.propose.not_percent"
+    assert refused.json()["detail"] == "pas une valeur de cotisation : 'beaucoup' (un pourcentage comme 0,35)"
 
 
 def test_no_value_makes_a_draft_fail_with_a_5xx(w3, deployment):

@@ -57,7 +57,7 @@ def test_a_member_proposes_votes_queues_and_executes_a_fee(wallet, w3, deploymen
     result = wallet("--json", "propose", "alice", "fee", "0,35", "--yes", *PW)
     assert result.code == 0, result.err
     proposal = json.loads(result.out)["proposal"]
-    assert "set the payment fee to 0.35 % (35 bps)" in json.loads(result.out)["description"]
+    assert "set the payment fee to 0.35% (35 bps)" in json.loads(result.out)["description"]
 
     listed = json.loads(wallet("--json", "proposals").out)["proposals"]
     assert [(p["proposal"], p["state"], p["proposer"]) for p in listed] == [(proposal, "pending", alice)]
@@ -171,14 +171,14 @@ def test_a_council_a_project_and_the_floor_are_proposed_in_words_and_released_by
     policy = wallet("--json", "propose", "fay", "credit-policy", "business", "500,00", "10", "20 000,00", "--yes", *PW)
     assert policy.code == 0, policy.err
     assert (
-        "raise the credit limit of business members by 500,00 NXT a year of membership and 10 % of the turnover "
+        "raise the credit limit of business members by 500,00 NXT a year of membership and 10% of the turnover "
         "they receive, up to 20\u202f000,00 NXT" in json.loads(policy.out)["description"]
     )
     pinned = wallet("apply-policy", "fay", fay, "--yes")  # before any password
     assert pinned.code == ExitStatus.REFUSED and "set the credit line of" in pinned.err  # admit() set it by hand
     assert "by hand: the policy leaves it" in pinned.err
     floor = wallet("--json", "propose", "fay", "coverage-floor", "50", "--yes", *PW)
-    assert floor.code == 0 and "keep the reserve at 50 % of the credit in use" in json.loads(floor.out)["description"]
+    assert floor.code == 0 and "keep the reserve at 50% of the credit in use" in json.loads(floor.out)["description"]
     listed = {p["proposal"]: p for p in json.loads(wallet("--json", "proposals").out)["proposals"]}
     rule = listed[json.loads(funded.out)["proposal"]]["rule"]
     assert rule == {"kinds": ["reserve"], "quorum_bps": 2_000, "support_bps": 6_000, "delay": 7 * 86_400}

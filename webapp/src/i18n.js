@@ -41,6 +41,11 @@ export function money(hundredths) {
   return language === "fr" ? `${number} NXT` : `NXT ${number}`;
 }
 
+/** A share (0.0035) as the reader writes a percentage: 0,35 % (fr, a narrow space), 0.35% (en). */
+export function percent(share, digits = 2) {
+  return new Intl.NumberFormat(LOCALES[language], { style: "percent", maximumFractionDigits: digits }).format(share);
+}
+
 export function number(value, digits = 0) {
   return new Intl.NumberFormat(LOCALES[language], { maximumFractionDigits: digits }).format(value);
 }
@@ -51,9 +56,10 @@ export function date(seconds) {
   );
 }
 
-/** A day ("2026-12-31") as the reader writes it: 31 déc. 2026, 31 Dec 2026. */
-export function dayName(iso) {
-  return new Intl.DateTimeFormat(LOCALES[language], { dateStyle: "medium", timeZone: "UTC" }).format(
+/** A day ("2026-12-31") as the reader writes it: 31 déc. 2026, 31 Dec 2026; "short": 31 déc., 31 Dec. */
+export function dayName(iso, style = "medium") {
+  const options = style === "short" ? { day: "numeric", month: "short" } : { dateStyle: "medium" };
+  return new Intl.DateTimeFormat(LOCALES[language], { ...options, timeZone: "UTC" }).format(
     new Date(`${iso}T00:00:00Z`),
   );
 }

@@ -9,10 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field
 
+from next_contracts.messages import say
 from next_node.api.access import Owner
 from next_node.api.batch_check import DENIED, MAX_LINES
+from next_node.api.deps import LanguageDep
 from next_node.api.params import AddressPath
 from next_wallet.batch_csv import read_data
+from next_wallet.words import speaking
 
 router = APIRouter(tags=["payments"])
 MAX_FILE_CHARS = 2_000_000  # within the route's body limit (bodylimit.py): 10,000 lines and more
@@ -35,12 +38,15 @@ class FileReading(BaseModel):
 
 
 @router.post("/accounts/{address}/batch-file", responses=DENIED)
-def batch_file(address: AddressPath, viewer: Owner, body: Annotated[BatchFile, Body()]) -> FileReading:
+def batch_file(
+    address: AddressPath, viewer: Owner, body: Annotated[BatchFile, Body()], language: LanguageDep
+) -> FileReading:
     """OWNER only. Reads a bonus file (address;amount[;name], French or English headers, `;` or `,`)
     by the CLI's rules: its lines, and every bad one named with its number (at most 10,000 lines)."""
-    lines, problems = read_data(body.text.encode(), body.name)
+    with speaking(language):  # each bad line in the client's language
+        lines, problems = read_data(body.text.encode(), body.name)
     if len(lines) > MAX_LINES:
-        problems.append(f"{body.name}: {len(lines)} lines: at most {MAX_LINES} in one run")
+        problems.append(say("gateway.batch_too_long", language, name=body.name, count=len(lines), most=MAX_LINES))
     return FileReading(
         lines=[FileLine(line=line.number, to=line.address, amount=line.amount) for line in lines[:MAX_LINES]],
         problems=problems,

@@ -202,7 +202,7 @@ def _near_ceiling(context: Context, tx: dict[str, Any], paid: Incoming, language
     if paid.batch:
         _block, check = check_lines(context, sender, paid.lines)
         refused = {i: why for i, why in check.refusals.items() if why != NEAR_CEILING}
-        problems = [f"{paid.lines[i][0]} {refusal_sentence(why)}" for i, why in refused.items()]
+        problems = [f"{paid.lines[i][0]} {refusal_sentence(why, language)}" for i, why in refused.items()]
         if check.payer_status is not MemberStatus.ACTIVE:
             problems.append(f"{sender} is {check.payer_status.words}")
         if check.paused:

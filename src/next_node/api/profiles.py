@@ -9,7 +9,7 @@
 
 A profile is a message in lines (`message`), signed by the member's key (EIP-191, as the sign-in):
 the gateway keeps the message and the signature, so that no operator can put a name in a
-member's mouth. The web app builds the same lines (webapp/src/profile.js).
+member's mouth. The wallet and the web app build the same lines (next_contracts/profiles.py).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from sqlalchemy import and_, or_, select, union
 from sqlmodel import col
 from web3 import Web3
 
+from next_contracts.profiles import categories_of, profile_message
 from next_contracts.vocabulary import MemberKind, MemberStatus, Role
 from next_node.api.access import SignedIn, Viewer
 from next_node.api.deps import ContextDep, SessionDep
@@ -63,10 +64,10 @@ class ProfileFields(BaseModel):
     @field_validator("categories")
     @classmethod
     def _words(cls, value: list[str]) -> list[str]:
-        words = [w.strip().lower() for w in value]
+        words = categories_of(value)
         if any("," in w or not w for w in words):
             raise ValueError("a category is a word or words without a comma")
-        return list(dict.fromkeys(words))
+        return words
 
 
 class ProfileIn(ProfileFields):
@@ -102,20 +103,17 @@ class DirectoryPage(BaseModel):
 
 
 def message(address: str, chain_id: int, fields: ProfileFields, signed_at: int) -> str:
-    """The lines a member signs for its profile (the web app builds the same, profile.js)."""
-    return "\n".join(
-        [
-            "NExT profile",
-            f"Address: {Web3.to_checksum_address(address)}",
-            f"Chain ID: {chain_id}",
-            f"Name: {fields.name}",
-            f"Town: {fields.town}",
-            f"Categories: {', '.join(fields.categories)}",
-            f"Description: {fields.description}",
-            f"Hours: {fields.hours}",
-            f"Public: {'yes' if fields.public else 'no'}",
-            f"Signed at: {signed_at}",
-        ]
+    """The lines a member signs for its profile (next_contracts.profiles: the wallet signs the same)."""
+    return profile_message(
+        address,
+        chain_id,
+        name=fields.name,
+        town=fields.town,
+        categories=fields.categories,
+        description=fields.description,
+        hours=fields.hours,
+        public=fields.public,
+        signed_at=signed_at,
     )
 
 

@@ -8,16 +8,17 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, Body, HTTPException
+from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field
 from web3 import Web3
 
 from next_contracts.transact import calldata
-from next_node.api.deps import ContextDep
+from next_node.api.deps import ContextDep, LanguageDep
 from next_node.api.errors import Refusal
 from next_wallet.commons_logs import commons_contract
 from next_wallet.errors import BadInputError
 from next_wallet.proposal_kinds import PROPOSAL_ARGS, proposed_calls
+from next_wallet.words import say, speaking
 
 router = APIRouter(tags=["governance"])
 
@@ -56,7 +57,7 @@ def proposal_kinds() -> dict[str, list[str]]:
         422: {"description": "an unknown kind, or values its rules refuse (said in words)"},
     },
 )
-def draft(context: ContextDep, body: Annotated[Draft, Body()]) -> Drafted:
+def draft(context: ContextDep, body: Annotated[Draft, Body()], language: LanguageDep) -> Drafted:
     """PUBLIC. The calls a proposal of `kind` with `values` makes, read by the CLI's rules, and the
     id it will have; 422 with the rule's words when a value is refused. The proposer then signs the
     governor's `propose(targets, values, calldatas, description)` and sends it to `POST /tx`."""
@@ -66,11 +67,16 @@ def draft(context: ContextDep, body: Annotated[Draft, Body()]) -> Drafted:
     if body.kind not in PROPOSAL_ARGS:
         raise Refusal(422, "gateway.not_a_kind", kind=repr(body.kind), kinds=", ".join(PROPOSAL_ARGS))
     commons = commons_contract(context.w3, deployment.commons_rewards).functions if deployment.commons_rewards else None
-    try:
-        calls, summary = proposed_calls(context.ledger.functions, body.kind, body.values, commons)
-    except BadInputError as error:
-        raise HTTPException(422, str(error)) from error
-    description = body.description or f"{summary} (proposed {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())})"
+    # The summary, and the default description, in the proposer's language (its Accept-Language).
+    with speaking(language):
+        try:
+            calls, summary = proposed_calls(context.ledger.functions, body.kind, body.values, commons)
+        except BadInputError as error:
+            if error.code is None:  # every refusal of the rules is said from the catalogue
+                raise
+            raise Refusal(422, error.code, **error.arguments) from error
+        proposed_at = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+        description = body.description or say("wallet.gov.proposed_on", summary=summary, moment=proposed_at)
     targets = [Web3.to_checksum_address(call.address) for call in calls]
     datas = [calldata(call) for call in calls]
     # The governor's hashProposal, computed here: keccak(abi.encode(targets, values, calldatas, descriptionHash)).

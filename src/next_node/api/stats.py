@@ -17,6 +17,7 @@ from next_node.api.errors import Refusal
 from next_node.api.schemas import DailyActivity, Stats
 from next_node.api.snapshot import CONFLICT, begin_snapshot, require_indexed
 from next_node.api.stats_at import figures_at
+from next_node.db.economy_tables import SPENT
 from next_node.db.models import LedgerState, Member, Transfer, WriteOff
 
 router = APIRouter(tags=["stats"])
@@ -143,7 +144,7 @@ def _daily(session: Session) -> list[_Day]:
             func.coalesce(func.sum(Transfer.amount), 0),
             func.count(func.distinct(Transfer.from_address)),
         )
-        .where(Transfer.kind == "payment", col(Transfer.block_time) >= since)
+        .where(col(Transfer.kind).in_(sorted(SPENT)), col(Transfer.block_time) >= since)
         .group_by(day)
         .order_by(day)
     ).all()

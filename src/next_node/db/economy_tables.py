@@ -13,6 +13,11 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Index, Text
 from sqlmodel import Field, SQLModel
 
+# The one definition of volume, for every route and page (the daily chart of /stats, the months of
+# /economy): what members' accounts pay in trade, by the transfer's kind; a payment across regions
+# on each side, and never a fee, a project's instalment or a key's migration.
+SPENT = frozenset({"payment", "bonus", "reward", "across"})
+
 
 class EconomyCell(SQLModel, table=True):
     """A month of a group. Payments are counted on the payer's group, receipts on the payee's, the

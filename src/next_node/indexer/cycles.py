@@ -26,9 +26,9 @@ from scipy.sparse.csgraph import connected_components
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from next_node.db.economy_tables import CycleRun, EconomyCell
+from next_node.db.economy_tables import SPENT, CycleRun, EconomyCell
 from next_node.db.models import Member, Transfer
-from next_node.indexer.economy import SPENT, cell_key, next_period
+from next_node.indexer.economy import cell_key, next_period
 
 log = logging.getLogger("next_node.indexer")
 CELLS = EconomyCell.__table__  # type: ignore[attr-defined]

@@ -26,13 +26,11 @@ from sqlalchemy.orm import Session
 
 from next_contracts.vocabulary import MemberStatus
 from next_node.db.bulk import insert_rows, update_rows
-from next_node.db.economy_tables import AccountFlow, EconomyCell, Injection, Stimulus
+from next_node.db.economy_tables import SPENT, AccountFlow, EconomyCell, Injection, Stimulus
 from next_node.indexer.decode import Event
 
 DAY = 86_400
 RESPEND_DAYS = 30
-# Volume: what a member's account pays in trade (a payment across regions too, on each side).
-SPENT = frozenset({"payment", "bonus", "reward", "across"})
 RECEIVED = SPENT | {"project"}  # what a member receives and may pay on
 # Events that say what the Transferred just before them was (a migration, a project's instalment,
 # the clearing's: see clearing_events.py), and the status a member moving away gets.

@@ -188,7 +188,7 @@ export async function account() {
       [t("account.balance"), money(state.balance)],
       [t("account.limit"), money(state.credit_limit)],
       [t("account.available"), money(state.available_credit)],
-      [t("account.status"), state.status],
+      [t("account.status"), t(`status.${state.status}`)],
     ]),
     ...allowanceList(allowances),
     el("h2", {}, t("account.history")),
@@ -240,7 +240,9 @@ function allowanceList(answer) {
   if (answer === null) return []; // a ledger deployed before the councils' allowances
   const now = Date.now() / 1000;
   const items = answer.allowances.map((a) => {
-    const where = a.category_names?.length ? a.category_names.join(", ") : t("allowances.any");
+    const where = a.category_names?.length
+      ? a.category_names.map((name) => t(`category.${name}`)).join(", ")
+      : t("allowances.any");
     const days = Math.floor((a.expires_at - now) / 86400);
     const line = t("allowances.item", { amount: money(a.remaining), date: date(a.expires_at), where });
     return el("li", {}, line, days <= 30 ? el("strong", {}, ` — ${t("allowances.soon", { days })}`) : "");

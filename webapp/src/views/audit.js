@@ -1,6 +1,6 @@
 // The auditor's page: a next-audit report opened from the auditor's own disk.
 import { el, figures as figuresGrid, say } from "../dom.js";
-import { money, number, t } from "../i18n.js";
+import { money, number, percent, t } from "../i18n.js";
 
 /** The auditor's page: a report of `next-audit --json FILE`, opened from the auditor's own disk
  * (the audit runs on the auditor's own node; the gateway is what it checks, not where it reports). */
@@ -72,8 +72,8 @@ function inUnit(value, unit) {
   if (value === null || value === undefined) return "—";
   if (typeof value !== "number") return String(value);
   if (unit === "money") return money(value);
-  if (unit === "ratio") return `${number(value * 100, 2)} %`;
-  if (unit === "bps") return `${number(value / 100, 2)} %`;
+  if (unit === "ratio") return percent(value);
+  if (unit === "bps") return percent(value / 10000);
   return number(value, 2);
 }
 

@@ -4,12 +4,12 @@
 import { barChart } from "../charts.js";
 import { el, figures } from "../dom.js";
 import { request } from "../gateway.js";
-import { dayName, money, monthName, number, t } from "../i18n.js";
+import { dayName, money, monthName, number, percent, t } from "../i18n.js";
 
 const KINDS = ["individual", "business", "council", "system"];
 
 function share(value) {
-  return value === null ? "—" : `${number(value * 100, 1)} %`;
+  return value === null ? "—" : percent(value, 1);
 }
 
 function ratio(value) {
@@ -58,10 +58,12 @@ function filterForm(current) {
 }
 
 function monthChart(id, months, value, format, label, max) {
+  const values = months.map(value).filter((v) => v !== null);
   return barChart({
     id,
     label,
     max,
+    axis: values.length ? format(max ?? Math.max(...values)) : "",
     points: months.map((m) => ({
       label: monthName(m.period, "short"),
       value: value(m),
@@ -185,6 +187,8 @@ export async function economyView() {
         monthChart("economy-cycles", months, (m) => m.cycles_share, share, t("economy.chart.cycles"), 1),
       ),
       monthsTable(months),
+      el("p", { class: "note" }, t("figure.volume.define")),
+      el("p", { class: "note" }, t("figure.velocity.define.month")),
       el("p", { class: "note" }, t("economy.respentnote")),
     );
   }

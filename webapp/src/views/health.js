@@ -2,7 +2,7 @@
 import { barChart } from "../charts.js";
 import { el, figures } from "../dom.js";
 import { request } from "../gateway.js";
-import { money, number, t } from "../i18n.js";
+import { dayName, money, number, percent, t } from "../i18n.js";
 
 export async function health() {
   const stats = await request("GET", "/stats");
@@ -18,12 +18,14 @@ export async function health() {
       [t("health.circulation"), money(stats.circulation)],
       [t("health.credit"), money(stats.credit_in_use)],
       [t("health.reserve"), money(stats.reserve)],
-      [t("health.coverage"), coverage === null ? "—" : `${number(coverage * 100, 1)} %`],
+      [t("health.coverage"), coverage === null ? "—" : percent(coverage, 1)],
       [t("health.velocity"), stats.velocity_30d === null ? "—" : number(stats.velocity_30d, 2)],
-      [t("health.fee"), `${number(stats.fee_bps / 100, 2)} %`],
+      [t("health.fee"), percent(stats.fee_bps / 10000)],
     ]),
+    el("p", { class: "note" }, t("figure.velocity.define.30d")),
     el("h2", {}, t("health.daily")),
     dailyChart(stats.daily),
+    el("p", { class: "note" }, t("figure.volume.define")),
   ];
 }
 
@@ -33,14 +35,15 @@ function dailyChart(days) {
   return barChart({
     id: "daily",
     label: t("health.daily"),
+    axis: money(Math.max(...days.map((d) => d.volume))),
     points: days.map((day) => ({
-      label: "",
+      label: dayName(day.day, "short"),
       value: day.volume,
-      title: `${day.day}: ${money(day.volume)} (${number(day.transfers)})`,
+      title: `${dayName(day.day)} : ${money(day.volume)} (${t("health.payments", { n: number(day.transfers) })})`,
     })),
     caption: t("health.dailycaption", {
-      first: days[0].day,
-      last: days[days.length - 1].day,
+      first: dayName(days[0].day),
+      last: dayName(days[days.length - 1].day),
       top: money(Math.max(...days.map((d) => d.volume))),
     }),
   });

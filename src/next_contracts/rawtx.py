@@ -30,6 +30,8 @@ class RawTransaction:
     to: ChecksumAddress | None
     nonce: int
     data: bytes
+    kind: int = 0  # EIP-2718's transaction type: 0 legacy, 1 access list (EIP-2930), 2 fee market (EIP-1559)
+    gas_price: int = 0  # what the signer offered per gas (a type-2's maxFeePerGas)
 
 
 # eth-keys' default backend (coincurve, a hard dependency), looked up once: each Signature would
@@ -66,6 +68,7 @@ def decode_raw_transaction(raw: bytes) -> RawTransaction:
             legacy = rlp.decode(raw, _Legacy)
             chain_id, sender = _legacy_signer(legacy)
             to_bytes, nonce, data = legacy.to, legacy.nonce, legacy.data
+            kind, gas_price = 0, int(legacy.gasPrice)
         else:
             fields = TypedTransaction.from_bytes(raw).as_dict()
             chain_id = int(fields["chainId"])
@@ -75,12 +78,15 @@ def decode_raw_transaction(raw: bytes) -> RawTransaction:
                 bytes(fields.get("data") or b""),
             )
             sender = Account.recover_transaction(raw)
+            kind, gas_price = int(raw[0]), int(fields.get("gasPrice", fields.get("maxFeePerGas", 0)))
     except RawTransactionError:
         raise
     except Exception as error:  # rlp, eth-account and eth-keys each raise their own kinds
         raise RawTransactionError(f"not a signed transaction: {error}") from error
     to = to_checksum_address(to_bytes) if to_bytes else None
-    return RawTransaction(sender=sender, chain_id=chain_id, to=to, nonce=nonce, data=bytes(data))
+    return RawTransaction(
+        sender=sender, chain_id=chain_id, to=to, nonce=nonce, data=bytes(data), kind=kind, gas_price=gas_price
+    )
 
 
 def _legacy_signer(legacy: _Legacy) -> tuple[int | None, ChecksumAddress]:

@@ -28,6 +28,7 @@ from next_node.api import (
     regions,
     relay,
     stats,
+    wallet_rpc,
 )
 from next_node.api.batch_check import router as batch_check_router
 from next_node.api.batch_file import router as batch_file_router
@@ -99,6 +100,7 @@ def create_app(
     app.include_router(batch_check_router)
     app.include_router(batch_file_router)
     app.include_router(relay.router)
+    app.include_router(wallet_rpc.router)
     install_docs(app)
     install_webapp(app)
     app.add_middleware(BodyLimit)

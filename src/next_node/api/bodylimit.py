@@ -19,6 +19,7 @@ DEFAULT_BODY_LIMIT = 64 * KIB
 # 256 KiB of hex), and a batch check (up to 10,000 lines of address and amount).
 ROUTE_BODY_LIMITS: tuple[tuple[str, int], ...] = (
     (r"/tx", 300 * KIB),
+    (r"/rpc", 300 * KIB),  # a signed transaction, in a JSON-RPC call
     (r"/accounts/[^/]+/preflight", 300 * KIB),
     (r"/accounts/[^/]+/batch-check", 2048 * KIB),
     (r"/accounts/[^/]+/batch-file", 8192 * KIB),  # up to 2,000,000 characters, JSON-escaped

@@ -46,6 +46,12 @@ def decode(raw_hex: str) -> tuple[HexBytes, RawTransaction]:
 
 def check_destination(context: Context, tx: RawTransaction) -> None:
     deployment = context.deployment
+    # What other wallets sign by default, said so that their users know what to change: the chain
+    # would refuse either with "insufficient funds for gas * price".
+    if tx.kind == 2:
+        raise Refusal(400, "gateway.tx_fee_market")
+    if tx.gas_price > 0:
+        raise Refusal(400, "gateway.tx_gas_price", price=tx.gas_price)
     if tx.chain_id != deployment.chain_id:
         if tx.chain_id is None:
             raise Refusal(400, "gateway.tx_no_chain", chain=deployment.chain_id)

@@ -346,7 +346,7 @@ def _run_node(chain: EmbeddedChain | NetworkChain, args: argparse.Namespace) -> 
             )
         engine = make_engine(_database(args))
         # No web3 retries: the supervisor retries the indexer's steps itself, with its back-off.
-        indexer_w3 = connect(chain.rpc_url, trust_env=False, retries=False)
+        indexer_w3 = connect(chain.node_url, trust_env=False, retries=False)
         indexer = Indexer(engine, indexer_w3, deployment, _indexer_settings(args))
         status = IndexStatus(args.confirmations)  # the supervised indexer's state, which /health reports
         if indexer.rebuild is not None:
@@ -391,6 +391,9 @@ def network(args: argparse.Namespace) -> int:
         "add": network_commands.add,
         "vote": network_commands.vote,
         "besu": network_commands.besu_files,
+        "start": network_commands.one_validator,
+        "stop": network_commands.one_validator,
+        "restart": network_commands.one_validator,
     }
     return commands[args.network_command](args)
 

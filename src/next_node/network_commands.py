@@ -2,7 +2,8 @@
 
 next-node network init  [--validators N]   the genesis, keys and node settings, in one directory
 next-node network up                        every validator, and the node following one of them
-next-node network add                       a new validator's keys and node (it follows the chain)
+next-node network stop|start|restart N      one validator, the others going on (under `up`)
+next-node network add                       a new validator: started, synced, then voted in (under `up`)
 next-node network vote --add|--remove ADDR  the running validators vote a signer in or out
 next-node network besu --hosts H1,H2,...    the production files of a Besu QBFT network
 
@@ -12,13 +13,19 @@ next-node network besu --hosts H1,H2,...    the production files of a Besu QBFT 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import time
 from pathlib import Path
+from typing import Any
 
 from eth_utils.address import is_address, to_checksum_address
 
+from next_contracts.rpc import connect
 from next_node.chain import network
 from next_node.chain.embedded import CHAIN_ID
-from next_node.errors import NodeError
+from next_node.chain.guard import DataDirLock
+from next_node.errors import ChainUnavailableError, NodeError
 
 DEFAULT_DIR = Path("network")
 
@@ -53,6 +60,15 @@ def add_parsers(commands: argparse._SubParsersAction) -> argparse.ArgumentParser
     _directory(add)
     add.add_argument("--rpc-port", type=int, required=True, help="its RPC port on 127.0.0.1")
     add.add_argument("--p2p-port", type=int, required=True, help="its peer port on 127.0.0.1")
+
+    for command, words in (
+        ("start", "start a validator `network stop` stopped (the running `network up` starts it)"),
+        ("stop", "stop one validator, and keep it stopped until `network start` (the others go on)"),
+        ("restart", "stop one validator, then start it again (an upgrade, a new setting)"),
+    ):
+        one = sub.add_parser(command, help=words, description=words[0].upper() + words[1:] + ".")
+        _directory(one)
+        one.add_argument("validator", help="its name or number: validator-1, or 1")
 
     vote = sub.add_parser(
         "vote",
@@ -110,10 +126,93 @@ def init(args: argparse.Namespace) -> int:
 
 
 def add(args: argparse.Namespace) -> int:
+    """Writes the validator; with `network up` running, waits until it runs and has caught up with
+    the chain, and only then puts the vote (a signer that cannot seal yet would slow the chain)."""
     validator = network.add_validator(args.data_dir, args.rpc_port, args.p2p_port)
     print(f"{validator.name}  {validator.address}  rpc 127.0.0.1:{validator.rpc_port}")
-    print(f"it starts with the next `network up`; vote it in: next-node network vote --add {validator.address}")
+    if _network_up(args.data_dir) is None:
+        print(f"it starts with the next `network up`; vote it in: next-node network vote --add {validator.address}")
+        return 0
+    _wait_for(args.data_dir, validator.name, running=True)
+    height = _wait_synced(args.data_dir, validator)
+    print(f"{validator.name} runs and has caught up with the chain (block {height})", flush=True)
+    voters = network.propose(args.data_dir, validator.address, True)
+    print(f"add {validator.address}: proposed by {', '.join(voters)}")
     return 0
+
+
+def one_validator(args: argparse.Namespace) -> int:
+    """`network start|stop|restart NAME`: asks the running `network up`, which owns the processes,
+    through the validator's `held` file; waits until it is done."""
+    layout = network.Layout.read(args.data_dir)
+    name = args.validator if args.validator.startswith("validator-") else f"validator-{args.validator}"
+    layout.index(name)  # a name of the layout, or NodeError
+    if _network_up(args.data_dir) is None:
+        raise NodeError(f"no `next-node network up` runs on {args.data_dir}: it runs the validators; start it first")
+    held = args.data_dir / name / network.HELD_FILE
+    if args.network_command in ("stop", "restart"):
+        held.touch()
+        _wait_for(args.data_dir, name, running=False)
+        print(f"{name}: stopped", flush=True)
+    if args.network_command in ("start", "restart"):
+        held.unlink(missing_ok=True)
+        _wait_for(args.data_dir, name, running=True)
+        print(f"{name}: running")
+    return 0
+
+
+def _network_up(directory: Path) -> int | None:
+    """The pid of the `network up` that holds the directory, if it runs."""
+    pid = DataDirLock(directory).holder().get("node")
+    if not isinstance(pid, int) or not (directory / network.STATUS_FILE).exists():
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass  # alive, another user's
+    return pid
+
+
+def _status(directory: Path) -> dict[str, Any]:
+    try:
+        found: dict[str, Any] = json.loads((directory / network.STATUS_FILE).read_text())
+        return found
+    except (OSError, ValueError):
+        return {}
+
+
+def _wait_for(directory: Path, name: str, *, running: bool, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while _status(directory).get("validators", {}).get(name, {}).get("running") is not running:
+        if time.monotonic() > deadline:
+            state = "running" if running else "stopped"
+            raise ChainUnavailableError(f"{name} is not {state} after {timeout:.0f} s (see {directory / name}.log)")
+        time.sleep(0.5)
+
+
+def _wait_synced(directory: Path, validator: network.Validator, timeout: float = 300.0) -> int:
+    """Until the validator's head is within a block of the highest head of the others."""
+    layout = network.Layout.read(directory)
+    others = [v for v in layout.validators if v.name != validator.name]
+    deadline = time.monotonic() + timeout
+    while True:
+        heads = []
+        for other in others:
+            try:
+                heads.append(connect(other.rpc_url, trust_env=False, timeout=5, retries=False).eth.block_number)
+            except Exception:  # one down: the others say where the chain is
+                continue
+        try:
+            mine = int(connect(validator.rpc_url, trust_env=False, timeout=5, retries=False).eth.block_number)
+        except Exception:
+            mine = -1
+        if heads and mine >= max(heads) - 1:
+            return mine
+        if time.monotonic() > deadline:
+            raise ChainUnavailableError(f"{validator.name} did not catch up within {timeout:.0f} s (at {mine})")
+        time.sleep(1)
 
 
 def vote(args: argparse.Namespace) -> int:

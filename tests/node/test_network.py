@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
@@ -289,3 +290,70 @@ def test_a_long_ipc_path_is_the_same_from_every_process(tmp_path):
                             check=True).stdout for _ in range(2)}  # fmt: skip
     (path,) = paths
     assert path.startswith("/tmp/next-geth-") and len(path.strip()) < 100
+
+
+def test_validators_fail_restart_and_join_one_at_a_time_under_network_up(tmp_path):
+    """What an operator meets: the followed validator killed (the API goes on through another, the
+    node restarts it), one stopped and started alone, one added while the network runs (started,
+    synced, then voted in); the audit passes at the end, and Ctrl-C stops every validator."""
+    directory, api = tmp_path / "net", free_port()
+    rpcs = [free_port() for _ in range(3)]
+    network.init(directory, 3, chain_id=CHAIN_ID, rpc_ports=rpcs, p2p_ports=[free_port() for _ in range(3)])
+    node = subprocess.Popen(
+        [*NODE, "network", "up", "--data-dir", str(directory), "--api-port", str(api)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    read_banner(node)
+    gateway = f"http://127.0.0.1:{api}"
+
+    def status() -> dict:
+        return json.loads((directory / network.STATUS_FILE).read_text())["validators"]
+
+    def indexed() -> int:
+        return int(requests.get(f"{gateway}/health", timeout=10).json()["index"]["indexed_block"] or 0)
+
+    def operator_command(*words: str) -> str:
+        done = subprocess.run([*NODE, "network", *words, "--data-dir", str(directory)], capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    pids: list[int] = []
+    try:
+        w1 = connect(f"http://127.0.0.1:{rpcs[1]}", trust_env=False)
+        first = status()["validator-0"]["pid"]
+        os.kill(first, 9)  # the validator the node follows, as a crash would stop it
+        at_kill = w1.eth.block_number
+        wait_until(lambda: indexed() > at_kill + 3, timeout=60, every=0.5,
+                   message="the index stopped with the followed validator")  # fmt: skip
+        assert requests.get(f"{gateway}/ledger", timeout=10).status_code == 200
+        wait_until(lambda: status()["validator-0"]["running"] and status()["validator-0"]["pid"] != first,
+                   timeout=60, every=0.5, message="the node did not restart the validator")  # fmt: skip
+        # One validator stopped alone, the chain going on with the two others, then started again.
+        assert "validator-2: stopped" in operator_command("stop", "2")
+        assert not status()["validator-2"]["running"] and status()["validator-0"]["running"]
+        before = w1.eth.block_number
+        wait_until(lambda: w1.eth.block_number > before + 2, timeout=60, every=0.5, message="the chain stopped")
+        assert "validator-2: running" in operator_command("start", "validator-2")
+        # A fourth: written, started by the running node, synced, and only then voted in.
+        added = operator_command("add", "--rpc-port", str(free_port()), "--p2p-port", str(free_port()))
+        newcomer = added.split()[1]
+        assert "has caught up with the chain" in added and "proposed by validator-0, validator-1, validator-2" in added
+        wait_until(lambda: newcomer in _signers_at_head(w1), timeout=90, every=1,
+                   message="the newcomer was not voted in")  # fmt: skip
+        pids = [v["pid"] for v in status().values()]
+        head = w1.eth.block_number
+        wait_until(lambda: indexed() >= head, timeout=60, every=0.5, message="the index did not catch up")
+        # The auditor, from another validator than the one that was killed: the chain, its seals
+        # (the newcomer's among them) and the ledger, and the gateway's index.
+        token = subprocess.run([*NODE, "dev-token", "--data-dir", str(directory)], capture_output=True, text=True)
+        assert token.returncode == 0, token.stderr
+        audit = subprocess.run(
+            [NEXT_AUDIT, "--rpc", f"http://127.0.0.1:{rpcs[1]}", "--deployment", str(directory / "deployment.json"),
+             "--gateway", gateway, "--token", token.stdout.strip()],
+            capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+        assert audit.returncode == 0, audit.stdout[-3000:] + audit.stderr[-3000:]
+    finally:
+        out = stop(node)
+    assert pids and not any(alive(pid) for pid in pids), out
+    assert "validator-0: exited with -9; restarting in" in out and "validator-3: running" in out

@@ -100,6 +100,11 @@ class EmbeddedChain:
     def rpc_url(self) -> str:
         return self.settings.rpc_url
 
+    @property
+    def node_url(self) -> str:
+        """What the node's gateway and indexer read: the one geth (a network's is a failover)."""
+        return self.settings.rpc_url
+
     def start(self, timeout: float = 60.0) -> Web3:
         """Starts geth on the data directory's chain, made first if there is none; returns a client
         for it. Raises NodeError if another node holds the data directory or anything listens on

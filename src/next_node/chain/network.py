@@ -13,7 +13,9 @@ and removed by a vote of more than half of the current signers (`propose`), take
 from __future__ import annotations
 
 import json
+import logging
 import secrets
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -29,11 +31,13 @@ from web3 import Web3
 from next_contracts.rpc import connect
 from next_node.chain import clique
 from next_node.chain.embedded import dev_operator
+from next_node.chain.failover import RpcFailover
 from next_node.chain.geth import GethNode, GethProcess, enode, ipc_call, write_node_key, write_validator_key
 from next_node.chain.guard import DataDirLock, die_with_parent, ensure_port_free
 from next_node.chain.signals import signals_deferred
 from next_node.errors import ChainUnavailableError, NodeError
 
+log = logging.getLogger("next_node.chain")
 LAYOUT_FILE = "network.json"
 GENESIS_FILE = "genesis.json"
 
@@ -251,15 +255,32 @@ def propose(directory: Path, address: str, authorize: bool) -> list[str]:
     return voters
 
 
+HELD_FILE = "held"  # in a validator's directory: `network stop` asked it stopped, until `network start`
+STATUS_FILE = "network-status.json"  # what `network up` runs now, for `network start|stop|add`
+MAX_BACKOFF = 30.0  # seconds between a failing validator's restarts, at most
+
+
 class NetworkChain:
-    """The validators of a network directory under `next-node network up`, with the gateway
-    following one of them: the embedded chain's interface (cli.run_node), for a network."""
+    """The validators of a network directory under `next-node network up`, each a service of its
+    own: one that dies is restarted with a back-off (1 s, 2 s, 4 s ... 30 s) while the others go
+    on; one held by `network stop` stays stopped until `network start`; one `network add` wrote is
+    started. The node's gateway and indexer read the chain through a failover (failover.py) that
+    prefers `follow` and goes to another validator while it is down. The embedded chain's
+    interface (cli.run_node), for a network."""
 
     def __init__(self, directory: Path, follow: str = "validator-0") -> None:
         self.network = Network(directory)
         self.follow = follow
         self.network.layout.index(follow)  # a name of the layout, or NodeError
         self._lock = DataDirLock(directory)
+        self._failover: RpcFailover | None = None
+        self._watching = threading.Event()
+        self._watch: threading.Thread | None = None
+        self._failures: dict[str, int] = {}  # crashes in a row, each within a minute of its start
+        self._next_start: dict[str, float] = {}
+        self._started_at: dict[str, float] = {}
+        self._released: set[str] = set()  # stopped by `network stop`: started at once when released
+        self._layout_mtime = 0.0
 
     @property
     def operator(self) -> LocalAccount:
@@ -267,7 +288,13 @@ class NetworkChain:
 
     @property
     def rpc_url(self) -> str:
+        """The followed validator's own RPC, for people and wallets (a stable address)."""
         return self.network.rpc_url(self.follow)
+
+    @property
+    def node_url(self) -> str:
+        """What the node's own gateway and indexer read: the failover, once started."""
+        return self._failover.url if self._failover is not None else self.rpc_url
 
     @property
     def log_file(self) -> Path:
@@ -276,20 +303,109 @@ class NetworkChain:
     def start(self, timeout: float = 60.0) -> Web3:
         self._lock.acquire()
         try:
-            self.network.start(timeout=timeout)
+            held = [v.name for v in self.network.layout.validators if self.held(v.name)]
+            self.network.start([v.name for v in self.network.layout.validators if v.name not in held], timeout=timeout)
+            self._started_at = dict.fromkeys(self.network.processes, time.monotonic())
+            self._released = set(held)
             self._lock.record(chain=self.network.processes[self.follow].pid)
-            return connect(self.rpc_url, trust_env=False, timeout=60)
+            order = sorted(self.network.layout.validators, key=lambda v: v.name != self.follow)
+            self._failover = RpcFailover([v.rpc_url for v in order], [v.name for v in order])
+            self._failover.start()
+            self._layout_mtime = (self.network.directory / LAYOUT_FILE).stat().st_mtime
+            self._write_status()
+            self._watch = threading.Thread(target=self._supervise, name="validators", daemon=True)
+            self._watch.start()
+            return connect(self.node_url, trust_env=False, timeout=60)
         except BaseException:
             self.stop()
             raise
 
+    def held(self, name: str) -> bool:
+        return (self.network.directory / name / HELD_FILE).exists()
+
     def exit_code(self) -> int | None:
-        process = self.network.processes.get(self.follow)
-        return process.exit_code() if process is not None else None
+        """None while the node serves: a validator that exits is restarted, not the node's end."""
+        return None
+
+    def _supervise(self) -> None:
+        while not self._watching.wait(1.0):
+            try:
+                self._look()
+            except Exception as error:  # a supervisor that dies would leave the validators alone
+                log.warning("supervising the validators: %s", error)
+
+    def _look(self) -> None:
+        directory = self.network.directory
+        mtime = (directory / LAYOUT_FILE).stat().st_mtime
+        if mtime != self._layout_mtime:  # `network add` wrote a validator: started below
+            self._layout_mtime = mtime
+            self.network.layout = Layout.read(directory)
+        now = time.monotonic()
+        for validator in self.network.layout.validators:
+            name = validator.name
+            process = self.network.processes.get(name)
+            alive = process is not None and process.exit_code() is None
+            if self.held(name):
+                if alive:
+                    print(f"{name}: stopping, as `network stop` asked", flush=True)
+                    self.network.stop([name])
+                self._released.add(name)
+                continue
+            if alive:
+                continue
+            if name not in self._next_start:  # found dead (or new, or released) now
+                self._next_start[name] = now + self._backoff(name, process, now)
+            if now < self._next_start.get(name, now):
+                continue
+            try:
+                self.network.start([name], timeout=60)
+            except (ChainUnavailableError, NodeError) as error:
+                self._failures[name] = self._failures.get(name, 0) + 1
+                self._next_start.pop(name, None)
+                print(f"{name}: did not start ({error})", flush=True)
+                continue
+            self._started_at[name] = time.monotonic()
+            self._next_start.pop(name, None)
+            print(f"{name}: running (pid {self.network.processes[name].pid})", flush=True)
+        self._write_status()
+
+    def _backoff(self, name: str, process: GethProcess | None, now: float) -> float:
+        """How long to wait before starting `name`: nothing for a new validator or one `network
+        start` released; after a crash, 1 s, doubled for each crash within a minute of its start."""
+        if process is None or name in self._released:
+            self._released.discard(name)
+            print(f"{name}: starting", flush=True)
+            return 0.0
+        crashed_soon = now - self._started_at.get(name, 0.0) < 60
+        self._failures[name] = self._failures.get(name, 0) + 1 if crashed_soon else 0
+        wait = min(2.0 ** self._failures[name], MAX_BACKOFF)
+        print(f"{name}: exited with {process.exit_code()}; restarting in {wait:.0f} s", flush=True)
+        return wait
+
+    def _write_status(self) -> None:
+        status = {
+            v.name: {
+                "running": v.name in self.network.running(),
+                "held": self.held(v.name),
+                "pid": self.network.processes[v.name].pid if v.name in self.network.processes else None,
+            }
+            for v in self.network.layout.validators
+        }
+        following = self._failover.following if self._failover else self.follow
+        path = self.network.directory / STATUS_FILE
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps({"following": following, "validators": status}, indent=2) + "\n")
+        temporary.replace(path)
 
     def stop(self) -> None:
         with signals_deferred():
+            self._watching.set()
+            if self._watch is not None:
+                self._watch.join(timeout=70)
             self.network.stop()
+            if self._failover is not None:
+                self._failover.stop()
+            (self.network.directory / STATUS_FILE).unlink(missing_ok=True)
             self._lock.release()
 
     def __enter__(self) -> NetworkChain:

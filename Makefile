@@ -21,7 +21,7 @@ PY_STAMP := $(VENV)/.installed
 JS_STAMP := node_modules/.installed
 WEB_DIST := src/next_node/web/dist/index.html
 
-.PHONY: setup geth postgres chromium webapp run demo network test test-deep lint artifacts bench-gas gas-snapshot bench-index bench-api bench-e2e bench-network bench-sign bench-audit bench-smoke clean
+.PHONY: setup geth postgres chromium prometheus webapp run demo network test test-deep lint artifacts bench-gas gas-snapshot bench-index bench-api bench-e2e bench-network bench-sign bench-audit bench-smoke clean
 
 setup: $(PY_STAMP) $(JS_STAMP) $(BIN)/anvil $(BIN)/solc-v$(SOLC_VERSION) geth $(WEB_DIST)
 
@@ -89,7 +89,12 @@ chromium:
 	@command -v chromium >/dev/null || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: setup postgres chromium
+# The operator's metrics are scraped in the tests by Debian's Prometheus, as an operator runs it.
+prometheus:
+	@command -v prometheus >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; }
+
+test: setup postgres chromium prometheus
 	$(BIN)/ruff check src scripts bench tests
 	$(BIN)/ruff format --check src scripts bench tests
 	$(BIN)/mypy
@@ -105,7 +110,7 @@ test: setup postgres chromium
 
 # The deeper run: many more examples of the stateful tests, and the audit of the demo seeded on a
 # network of three validators.
-test-deep: setup postgres
+test-deep: setup postgres chromium prometheus
 	HYPOTHESIS_PROFILE=deep $(BIN)/python -m pytest tests -q -p no:warnings -m deep
 
 lint: setup

@@ -47,6 +47,12 @@ def add_parsers(commands: argparse._SubParsersAction) -> argparse.ArgumentParser
     init.add_argument("--block-time", type=int, default=1, help="seconds between blocks (default: 1)")
     init.add_argument("--rpc-port", type=int, default=8545, help="the first validator's RPC port; the next follow")
     init.add_argument("--p2p-port", type=int, default=30303, help="the first validator's peer port; the next follow")
+    init.add_argument(
+        "--metrics-port",
+        type=int,
+        default=6060,
+        help="the first validator's metrics port for Prometheus (geth's, on 127.0.0.1); the next follow; 0: none",
+    )
 
     up = sub.add_parser(
         "up",
@@ -118,9 +124,11 @@ def init(args: argparse.Namespace) -> int:
         period=args.block_time,
         rpc_ports=range(args.rpc_port, args.rpc_port + count),
         p2p_ports=range(args.p2p_port, args.p2p_port + count),
+        metrics_ports=range(args.metrics_port, args.metrics_port + count) if args.metrics_port else None,
     )
     for v in layout.validators:
-        print(f"{v.name}  {v.address}  rpc 127.0.0.1:{v.rpc_port}  peers 127.0.0.1:{v.p2p_port}")
+        metrics = f"  metrics 127.0.0.1:{v.metrics_port}" if v.metrics_port else ""
+        print(f"{v.name}  {v.address}  rpc 127.0.0.1:{v.rpc_port}  peers 127.0.0.1:{v.p2p_port}{metrics}")
     print(f"network of {count} validators in {args.data_dir}: `next-node network up --data-dir {args.data_dir}`")
     return 0
 

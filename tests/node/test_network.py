@@ -221,7 +221,7 @@ def test_the_network_commands_run_a_network_and_leave_no_process(tmp_path):
     rpcs = [rpc, free_port(), free_port()]
     init = subprocess.run(
         [*NODE, "network", "init", "--data-dir", str(directory), "--validators", "1", "--rpc-port", str(rpc),
-         "--p2p-port", str(p2p)],
+         "--p2p-port", str(p2p), "--metrics-port", str(free_port())],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert "validator-0" in init.stdout

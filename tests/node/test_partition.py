@@ -21,6 +21,7 @@ from next_contracts.deploy import DeployConfig, deploy
 from next_contracts.rpc import connect
 from next_node.chain import network
 from next_node.chain.embedded import CHAIN_ID
+from next_node.chain.network import NETWORK_CONFIRMATIONS
 from next_node.db.engine import make_engine
 from next_node.indexer.supervisor import IndexStatus, Supervisor
 from next_node.indexer.sync import Indexer, IndexerSettings
@@ -77,9 +78,21 @@ def _split_and_heal(net: network.Network, hosts: object, tmp_path: Path) -> None
         majority_head, lone_head = w3.eth.get_block("latest"), lone.eth.get_block("latest")
         assert majority_head["number"] >= split_at + SPLIT_SECONDS // 2, "the majority did not go on"
         assert lone_head["number"] <= split_at + 2, "the lone validator kept sealing"
+        sides = {
+            side: {n: client.eth.get_block(n)["hash"] for n in range(split_at, head["number"] + 1)}
+            for side, client, head in (("majority", w3, majority_head), ("lone", lone, lone_head))
+        }
         hosts.heal()  # type: ignore[attr-defined]
         height = net.wait_synced(timeout=90)
         clients = [net.w3(name) for name in ("validator-0", "validator-1", "validator-2")]
+        # How deep each side's chain was reorganised at the heal: the blocks it held then that the
+        # one chain does not. `network up` indexes further behind the head than the deepest.
+        depths = {}
+        for side, held in sides.items():
+            replaced = [n for n, block_hash in held.items() if clients[0].eth.get_block(n)["hash"] != block_hash]
+            depths[side] = max(held) - min(replaced) + 1 if replaced else 0
+        print(f"reorganisation at the heal: {depths}")
+        assert max(depths.values()) < NETWORK_CONFIRMATIONS, depths
         for number in range(height + 1):
             assert len({c.eth.get_block(number)["hash"] for c in clients}) == 1, f"block {number}"
         if lone_head["number"] > split_at:  # what the lone validator sealed alone is gone

@@ -36,6 +36,7 @@ from next_node.api.bodylimit import BodyLimit
 from next_node.api.deps import Context
 from next_node.api.docs import install_docs
 from next_node.api.errors import SafeJSONResponse, install_error_handlers
+from next_node.api.metrics import install_metrics
 from next_node.api.principals import PrincipalCache
 from next_node.api.ratelimit import new_limiter
 from next_node.api.tokens import AuthSettings
@@ -101,6 +102,7 @@ def create_app(
     app.include_router(batch_file_router)
     app.include_router(relay.router)
     app.include_router(wallet_rpc.router)
+    install_metrics(app)
     install_docs(app)
     install_webapp(app)
     app.add_middleware(BodyLimit)

@@ -71,6 +71,7 @@ async def http_error(request: Request, error: HTTPException) -> JSONResponse:
     if error.status_code in (204, 304):
         return SafeJSONResponse(None, status_code=error.status_code, headers=error.headers)
     if isinstance(error, Refusal):
+        request.state.refusal_code = error.code  # the operator's metrics count refusals by it
         answer = error.answer(language_of_header(request.headers.get("accept-language")))
         return SafeJSONResponse(answer, status_code=error.status_code, headers=error.headers)
     return SafeJSONResponse({"detail": error.detail}, status_code=error.status_code, headers=error.headers)

@@ -99,6 +99,7 @@ class GethNode:
     host: str = HOST  # where its RPC and peer port listen (a test host's address in a namespace)
     netrestrict: str = "127.0.0.0/8"  # the only network its peers may be on
     netns: str | None = None  # a network namespace to run in (the tests' hosts), else this host's
+    metrics_port: int = 0  # geth's own metrics for Prometheus on this port of `host` (0: none)
 
     @property
     def rpc_url(self) -> str:
@@ -158,6 +159,8 @@ class GethNode:
             "--cache.noprefetch",
             "--verbosity", "3",
         ]  # fmt: skip
+        if self.metrics_port:  # /debug/metrics/prometheus, on the node's own address only
+            command += ["--metrics", "--metrics.addr", self.host, "--metrics.port", str(self.metrics_port)]
         if self.signer is not None:
             assert self.password_file is not None
             command += [

@@ -51,6 +51,7 @@ class Validator:
     enode: str
     host: str = "127.0.0.1"  # where it listens: loopback, or a test host's address
     netns: str | None = None  # the network namespace of that test host
+    metrics_port: int = 0  # geth's metrics for Prometheus (/debug/metrics/prometheus); 0: none
 
     @property
     def rpc_url(self) -> str:
@@ -86,7 +87,13 @@ class Layout:
 
 
 def _new_validator(
-    directory: Path, name: str, rpc_port: int, p2p_port: int, host: str = "127.0.0.1", netns: str | None = None
+    directory: Path,
+    name: str,
+    rpc_port: int,
+    p2p_port: int,
+    host: str = "127.0.0.1",
+    netns: str | None = None,
+    metrics_port: int = 0,
 ) -> Validator:
     home = directory / name
     account = Account.create()
@@ -98,7 +105,9 @@ def _new_validator(
     write_validator_key(home, account, password)
     node_key = secrets.token_bytes(32)
     write_node_key(home, node_key)
-    return Validator(name, account.address, rpc_port, p2p_port, enode(node_key, p2p_port, host), host, netns)
+    return Validator(
+        name, account.address, rpc_port, p2p_port, enode(node_key, p2p_port, host), host, netns, metrics_port
+    )
 
 
 def init(
@@ -110,6 +119,7 @@ def init(
     rpc_ports: Iterable[int] | None = None,
     p2p_ports: Iterable[int] | None = None,
     hosts: Sequence[tuple[str, str]] | None = None,
+    metrics_ports: Iterable[int] | None = None,
 ) -> Layout:
     """Writes a new network of `validators` signers into `directory` (which must not hold one);
     `hosts`, (address, network namespace) per validator, puts each on a test host of its own."""
@@ -120,9 +130,11 @@ def init(
     directory.mkdir(parents=True, exist_ok=True)
     rpcs = list(rpc_ports) if rpc_ports is not None else [8545 + i for i in range(validators)]
     p2ps = list(p2p_ports) if p2p_ports is not None else [30303 + i for i in range(validators)]
-    places = list(hosts) if hosts is not None else [("127.0.0.1", None)] * validators
+    places: list[tuple[str, str | None]] = list(hosts) if hosts is not None else [("127.0.0.1", None)] * validators
+    metrics = list(metrics_ports) if metrics_ports is not None else [0] * validators
     members = tuple(
-        _new_validator(directory, f"validator-{i}", rpcs[i], p2ps[i], *places[i]) for i in range(validators)
+        _new_validator(directory, f"validator-{i}", rpcs[i], p2ps[i], places[i][0], places[i][1], metrics[i])
+        for i in range(validators)
     )
     spec = clique.genesis(chain_id, [v.address for v in members], period=period)
     clique.write_genesis(directory / GENESIS_FILE, spec)
@@ -159,6 +171,7 @@ def node(directory: Path, layout: Layout, validator: Validator) -> GethNode:
         host=validator.host,
         netrestrict="127.0.0.0/8" if validator.netns is None else str(ip_network(f"{validator.host}/24", strict=False)),
         netns=validator.netns,
+        metrics_port=validator.metrics_port,
     )
 
 
@@ -255,6 +268,11 @@ def propose(directory: Path, address: str, authorize: bool) -> list[str]:
     return voters
 
 
+# How far behind the head `network up` indexes: the deepest reorganisation tests/node/
+# test_partition.py measures is 2 blocks (a 2 | 1 split healed: the majority's head replaced too,
+# as the issue's run saw), and the index stays a block more behind than that, plus one for a
+# heavier load than the test's.
+NETWORK_CONFIRMATIONS = 4
 HELD_FILE = "held"  # in a validator's directory: `network stop` asked it stopped, until `network start`
 STATUS_FILE = "network-status.json"  # what `network up` runs now, for `network start|stop|add`
 MAX_BACKOFF = 30.0  # seconds between a failing validator's restarts, at most

@@ -76,6 +76,7 @@ class ChainWatch:
         self._probing_since: float | None = None  # when the poll now waiting on the chain began
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.calls = 0  # the API's calls to the chain since the start
 
     def start(self) -> ChainWatch:
         """Polls once now (so that the first /health already knows), then in a daemon thread."""
@@ -86,7 +87,10 @@ class ChainWatch:
         return self
 
     def stop(self) -> None:
+        """No poll after this returns (one under way ends first, within its probe's timeout)."""
         self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=PROBE_TIMEOUT + 1)
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
@@ -134,6 +138,7 @@ class ChainWatch:
         """Around each of the API's chain calls: refused at once while the chain is down or while
         `max_calls` others already wait on it."""
         self.require_reachable()
+        self.calls += 1  # for the operator's metrics (api/metrics.py); a lost increment is no matter
         if not self._calls.acquire(timeout=SLOT_WAIT):  # a busy chain: wait a little, never long
             raise ChainUnavailableError(f"the chain is slow: {self.max_calls} calls already wait on it")
         try:

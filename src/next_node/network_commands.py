@@ -142,6 +142,7 @@ def add(args: argparse.Namespace) -> int:
         print(f"it starts with the next `network up`; vote it in: next-node network vote --add {validator.address}")
         return 0
     _wait_for(args.data_dir, validator.name, running=True)
+    network.introduce(args.data_dir, validator)  # the running ones dial it too, not only it them
     height = _wait_synced(args.data_dir, validator)
     print(f"{validator.name} runs and has caught up with the chain (block {height})", flush=True)
     voters = network.propose(args.data_dir, validator.address, True)

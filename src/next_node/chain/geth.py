@@ -178,7 +178,8 @@ class GethNode:
         self.home.mkdir(parents=True, exist_ok=True)
         path.write_text(
             "[Node.P2P]\n"
-            f"MaxPeers = {50 if self.static_peers else 0}\n"
+            # A network's validator takes peers even alone: a validator added later dials it.
+            f"MaxPeers = {50 if self.static_peers or self.p2p_port else 0}\n"
             "NoDiscovery = true\n"
             f'ListenAddr = "{self.host}:{self.p2p_port}"\n'
             f"StaticNodes = [{peers}]\n"
@@ -206,7 +207,10 @@ def ipc_call(path: Path, method: str, *params: Any) -> Any:
     """A call on a node's IPC socket (the miner, clique and admin namespaces)."""
     if not path.exists():
         raise ChainUnavailableError(f"no geth listens on {path}: is the node running?")
-    answer = Web3(IPCProvider(str(path), timeout=30)).provider.make_request(method, list(params))  # type: ignore[arg-type]
+    try:
+        answer = Web3(IPCProvider(str(path), timeout=30)).provider.make_request(method, list(params))  # type: ignore[arg-type]
+    except OSError as error:  # a socket file left by a geth that was killed
+        raise ChainUnavailableError(f"no geth listens on {path}: is the node running? ({error})") from error
     if "error" in answer:
         raise ChainUnavailableError(f"geth refused {method}: {answer['error']}")
     return answer["result"]

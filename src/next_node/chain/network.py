@@ -251,6 +251,21 @@ class Network:
         self.stop()
 
 
+def introduce(directory: Path, newcomer: Validator) -> None:
+    """Each running validator adds the newcomer as a trusted peer (its static peers were written
+    before it existed): the newcomer syncs from whichever connects first."""
+    layout = Layout.read(directory)
+    for validator in layout.validators:
+        if validator.name == newcomer.name:
+            continue
+        geth = node(directory, layout, validator)
+        try:
+            ipc_call(geth.ipc_path, "admin_addTrustedPeer", newcomer.enode)
+            ipc_call(geth.ipc_path, "admin_addPeer", newcomer.enode)
+        except ChainUnavailableError:
+            continue  # not running: it dials the newcomer from its static peers at its next start
+
+
 def propose(directory: Path, address: str, authorize: bool) -> list[str]:
     """Every validator of the directory that runs (another process's, over their IPC sockets)
     votes to add (or drop) `address`; returns who voted."""
@@ -293,7 +308,9 @@ class NetworkChain:
         self.network.layout.index(follow)  # a name of the layout, or NodeError
         self._lock = DataDirLock(directory)
         self._failover: RpcFailover | None = None
-        self._watching = threading.Event()
+        self._watching = threading.Event()  # set: the supervisor stops acting
+        self._all_stopped = threading.Event()  # set: every validator stopped, the supervisor may end
+        self._acting = threading.Lock()  # the supervisor's step, or the stop: one at a time
         self._watch: threading.Thread | None = None
         self._failures: dict[str, int] = {}  # crashes in a row, each within a minute of its start
         self._next_start: dict[str, float] = {}
@@ -352,8 +369,16 @@ class NetworkChain:
                 self._look()
             except Exception as error:  # a supervisor that dies would leave the validators alone
                 log.warning("supervising the validators: %s", error)
+        # The validators this thread started die with it (die_with_parent: a thread's children):
+        # it lives on until they stopped cleanly.
+        self._all_stopped.wait(120)
 
     def _look(self) -> None:
+        with self._acting:
+            if not self._watching.is_set():
+                self._act()
+
+    def _act(self) -> None:
         directory = self.network.directory
         mtime = (directory / LAYOUT_FILE).stat().st_mtime
         if mtime != self._layout_mtime:  # `network add` wrote a validator: started below
@@ -419,9 +444,11 @@ class NetworkChain:
     def stop(self) -> None:
         with signals_deferred():
             self._watching.set()
+            with self._acting:  # a start or stop under way ends first
+                self.network.stop()
+            self._all_stopped.set()
             if self._watch is not None:
                 self._watch.join(timeout=70)
-            self.network.stop()
             if self._failover is not None:
                 self._failover.stop()
             (self.network.directory / STATUS_FILE).unlink(missing_ok=True)

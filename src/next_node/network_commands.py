@@ -100,6 +100,14 @@ def add_parsers(commands: argparse._SubParsersAction) -> argparse.ArgumentParser
     besu.add_argument("--chain-id", type=int, default=CHAIN_ID, help=f"the chain id (default: {CHAIN_ID})")
     besu.add_argument("--block-time", type=int, default=1, help="seconds between blocks (default: 1)")
     besu.add_argument("--database", help="the gateway's index, to allow its members and staff at once")
+    besu.add_argument(
+        "--allow",
+        metavar="ADDRESS",
+        type=_address,
+        action="append",
+        default=[],
+        help="an account allowed to send from the first block: the key that deploys the ledger (repeatable)",
+    )
     return up  # type: ignore[no-any-return]
 
 
@@ -241,10 +249,19 @@ def besu_files(args: argparse.Namespace) -> int:
         raise NodeError("--hosts names no host")
     if args.out.exists() and any(args.out.iterdir()):
         raise NodeError(f"{args.out} is not empty: choose a new directory (keys are never overwritten)")
-    accounts = allowed_accounts(make_engine(args.database)) if args.database else set()
+    if not args.database and not args.allow:
+        raise NodeError(
+            "Besu would take transactions from nobody but the validators, so the ledger could not be deployed: "
+            "give --allow ADDRESS (the deployer's key), or --database (a gateway's index)"
+        )
+    accounts = (allowed_accounts(make_engine(args.database)) if args.database else set()) | set(args.allow)
     validators = besu.new_validators(hosts)
     besu.write_network(args.out, validators, args.chain_id, accounts, block_period=args.block_time)
     for v in validators:
         print(f"{v.name}  {v.address}  {v.host}:{v.p2p_port}  ({args.out / v.name})")
-    print(f"Besu QBFT network of {len(validators)} validators in {args.out}; {len(accounts)} accounts allowed")
+    print(
+        f"Besu QBFT network of {len(validators)} validators in {args.out}; {len(accounts)} accounts allowed, and the "
+        "validators; start each inside its directory: cd validator-N && besu --config-file=config.toml (or its "
+        "besu.service)"
+    )
     return 0

@@ -74,10 +74,12 @@ def test_a_round_with_a_leading_zero_is_refused_as_besu_refuses_it():
 
 def test_besu_files_for_a_network_of_four(tmp_path):
     out = tmp_path / "besu"
+    hosts = ["--hosts", "10.0.0.1,10.0.0.2,10.0.0.3,10.0.0.4"]
+    nobody = subprocess.run([*NODE, "network", "besu", "--out", str(out), *hosts], capture_output=True, text=True)
+    assert nobody.returncode == 1 and "give --allow ADDRESS" in nobody.stderr  # no sender: no ledger
+    deployer = Account.create().address
     result = subprocess.run(
-        [*NODE, "network", "besu", "--out", str(out), "--hosts", "10.0.0.1,10.0.0.2,10.0.0.3,10.0.0.4"],
-        capture_output=True,
-        text=True,
+        [*NODE, "network", "besu", "--out", str(out), *hosts, "--allow", deployer], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
     genesis = json.loads((out / "genesis.json").read_text())
@@ -90,7 +92,7 @@ def test_besu_files_for_a_network_of_four(tmp_path):
     assert genesis["extraData"].endswith("c080c0")  # no vote, round 0, no seal: Besu's genesis form
     static = json.loads((out / "static-nodes.json").read_text())
     permissions = tomllib.loads((out / "permissions_config.toml").read_text())
-    assert sorted(static) == permissions["nodes-allowlist"] and permissions["accounts-allowlist"] == []
+    assert sorted(static) == permissions["nodes-allowlist"]
     addresses = []
     for i, host in enumerate(["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"]):
         home = out / f"validator-{i}"
@@ -99,6 +101,9 @@ def test_besu_files_for_a_network_of_four(tmp_path):
         assert settings["rpc-http-host"] == "127.0.0.1" and settings["min-gas-price"] == 0
         assert settings["discovery-enabled"] is False and settings["sync-mode"] == "FULL"
         assert settings["permissions-accounts-config-file-enabled"] is True
+        assert "Xdns-enabled" not in settings  # IP addresses: no DNS needed
+        unit = (home / "besu.service").read_text()
+        assert f"WorkingDirectory={home.resolve()}\n" in unit and "--config-file=config.toml" in unit
         assert (home / "key").stat().st_mode & 0o777 == 0o600
         key = bytes.fromhex((home / "key").read_text()[2:])
         address = Account.from_key(key).address
@@ -108,6 +113,14 @@ def test_besu_files_for_a_network_of_four(tmp_path):
 
         assert f"enode://{PrivateKey(key).public_key.to_bytes().hex()}@{host}:30303" in static
     assert sorted(extra.validators, key=str.lower) == sorted(addresses, key=str.lower)
+    # The deployer and the validators may send from the first block.
+    assert sorted(permissions["accounts-allowlist"]) == sorted(a.lower() for a in [deployer, *addresses])
+    named = tmp_path / "named"
+    by_name = ["--hosts", "val-a.example.org,val-b.example.org", "--allow", deployer]
+    written = subprocess.run([*NODE, "network", "besu", "--out", str(named), *by_name], capture_output=True)
+    assert written.returncode == 0
+    settings = tomllib.loads((named / "validator-0" / "config.toml").read_text())
+    assert settings["Xdns-enabled"] is True and settings["Xdns-update-enabled"] is True  # names in enode URLs
     again = subprocess.run([*NODE, "network", "besu", "--out", str(out), "--hosts", "10.0.0.1"], capture_output=True,
                            text=True)  # fmt: skip
     assert again.returncode == 1 and "is not empty" in again.stderr

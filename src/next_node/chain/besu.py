@@ -117,8 +117,11 @@ class BesuValidator:
     enode: str
 
 
-def config_toml(validator: BesuValidator) -> str:
-    """One validator's Besu configuration (paths relative to its own directory)."""
+def config_toml(validator: BesuValidator, *, dns: bool = False) -> str:
+    """One validator's Besu configuration. Its paths are relative to its own directory: Besu starts
+    inside it (`cd validator-N && besu --config-file=config.toml`, or the unit `besu.service` beside
+    it, whose WorkingDirectory it is). `dns`: some peer is named by a host name, which Besu takes in
+    an enode URL only with DNS enabled (its Xdns options; an IP address needs none)."""
     settings: dict[str, object] = {
         "data-path": "data",
         "genesis-file": "../genesis.json",
@@ -140,7 +143,34 @@ def config_toml(validator: BesuValidator) -> str:
         "permissions-nodes-config-file": f"../{PERMISSIONS_FILE}",
         "permissions-accounts-config-file": f"../{PERMISSIONS_FILE}",
     }
+    if dns:
+        settings |= {"Xdns-enabled": True, "Xdns-update-enabled": True}
     return "".join(f"{key}={_toml(value)}\n" for key, value in settings.items())
+
+
+def service_unit(validator: BesuValidator, directory: Path) -> str:
+    """A systemd unit for one validator: Besu started inside its directory, restarted when it dies."""
+    home = (directory / validator.name).resolve()
+    return (
+        "[Unit]\n"
+        f"Description=NExT validator {validator.name} (Hyperledger Besu, QBFT)\n"
+        "After=network-online.target\nWants=network-online.target\n\n"
+        "[Service]\n"
+        f"WorkingDirectory={home}\n"
+        "ExecStart=/usr/bin/env besu --config-file=config.toml\n"
+        "Restart=always\nRestartSec=5\nLimitNOFILE=65536\n\n"
+        "[Install]\nWantedBy=multi-user.target\n"
+    )
+
+
+def is_ip_address(host: str) -> bool:
+    from ipaddress import ip_address
+
+    try:
+        ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def permissions_toml(nodes: Iterable[str], accounts: Iterable[str]) -> str:
@@ -172,14 +202,19 @@ def write_network(directory: Path, validators: Sequence[BesuValidator], chain_id
     (directory / "genesis.json").write_text(json.dumps(spec, indent=2) + "\n")
     enodes = [v.enode for v in validators]
     (directory / "static-nodes.json").write_text(json.dumps(enodes, indent=2) + "\n")
-    write_permissions(directory / PERMISSIONS_FILE, enodes, accounts)
+    # The validators' own addresses are allowed from the first block, beside `accounts` (the
+    # deployer's, and the index's members when there is one): with none, Besu takes no sender and
+    # the ledger could never be deployed.
+    write_permissions(directory / PERMISSIONS_FILE, enodes, [*accounts, *(v.address for v in validators)])
+    dns = not all(is_ip_address(v.host) for v in validators)
     for validator in validators:
         home = directory / validator.name
         home.mkdir(exist_ok=True)
         key = home / "key"
         key.touch(mode=0o600)
         key.write_text("0x" + validator.node_key.hex())
-        (home / "config.toml").write_text(config_toml(validator))
+        (home / "config.toml").write_text(config_toml(validator, dns=dns))
+        (home / "besu.service").write_text(service_unit(validator, directory))
 
 
 def _toml(value: object) -> str:

@@ -18,10 +18,10 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
 from next_contracts import LEDGER, load_artifact
-from next_contracts.deploy import DeployConfig, deploy
+from next_contracts.deploy import DeployConfig, Deployment, deploy
 from next_contracts.rpc import connect
 from next_node.chain import network
-from next_node.chain.embedded import CHAIN_ID
+from next_node.chain.embedded import CHAIN_ID, dev_operator
 from next_node.db.engine import make_engine
 from next_node.indexer.supervisor import IndexStatus, Supervisor
 from next_node.indexer.sync import Indexer, IndexerSettings
@@ -296,7 +296,8 @@ def test_a_long_ipc_path_is_the_same_from_every_process(tmp_path):
 def test_validators_fail_restart_and_join_one_at_a_time_under_network_up(tmp_path):
     """What an operator meets: the followed validator killed (the API goes on through another, the
     node restarts it), one stopped and started alone, one added while the network runs (started,
-    synced, then voted in); the audit passes at the end, and Ctrl-C stops every validator."""
+    synced, then voted in); payments sent through the kill are each paid once, the audit (the
+    gateway's index against the chain included) passes at the end, and Ctrl-C stops every validator."""
     directory, api = tmp_path / "net", free_port()
     rpcs = [free_port() for _ in range(3)]
     network.init(directory, 3, chain_id=CHAIN_ID, rpc_ports=rpcs, p2p_ports=[free_port() for _ in range(3)])
@@ -321,14 +322,25 @@ def test_validators_fail_restart_and_join_one_at_a_time_under_network_up(tmp_pat
     pids: list[int] = []
     try:
         w1 = connect(f"http://127.0.0.1:{rpcs[1]}", trust_env=False)
+        deployment = Deployment.read(directory / "deployment.json")
+        ledger = w1.eth.contract(deployment.ledger, abi=load_artifact(LEDGER).abi)
+        alice, bob = Account.create(), Account.create()
+        operator = dev_operator(directory)
+        for member in (alice, bob):
+            call(w1, operator, ledger.functions.admit(member.address, 0, 1, b"\x01" * 32))
+            call(w1, operator, ledger.functions.setCreditLine(member.address, 10**9, 10**9))
         first = status()["validator-0"]["pid"]
-        os.kill(first, 9)  # the validator the node follows, as a crash would stop it
-        at_kill = w1.eth.block_number
-        wait_until(lambda: indexed() > at_kill + 3, timeout=60, every=0.5,
-                   message="the index stopped with the followed validator")  # fmt: skip
-        assert requests.get(f"{gateway}/ledger", timeout=10).status_code == 200
-        wait_until(lambda: status()["validator-0"]["running"] and status()["validator-0"]["pid"] != first,
-                   timeout=60, every=0.5, message="the node did not restart the validator")  # fmt: skip
+        with Payer(w1, ledger, alice, bob.address) as payer:  # payments go on through the kill
+            os.kill(first, 9)  # the validator the node follows, as a crash would stop it
+            at_kill = w1.eth.block_number
+            wait_until(lambda: indexed() > at_kill + 3, timeout=60, every=0.5,
+                       message="the index stopped with the followed validator")  # fmt: skip
+            assert requests.get(f"{gateway}/ledger", timeout=10).status_code == 200
+            wait_until(lambda: status()["validator-0"]["running"] and status()["validator-0"]["pid"] != first,
+                       timeout=60, every=0.5, message="the node did not restart the validator")  # fmt: skip
+        receipts = [w1.eth.wait_for_transaction_receipt(h, timeout=60) for h in payer.sent]
+        assert len(receipts) > 20 and all(r["status"] == 1 for r in receipts)  # each paid once
+        assert ledger.functions.balanceOf(bob.address).call() == len(payer.sent)
         # One validator stopped alone, the chain going on with the two others, then started again.
         assert "validator-2: stopped" in operator_command("stop", "2")
         assert not status()["validator-2"]["running"] and status()["validator-0"]["running"]

@@ -164,3 +164,12 @@ def test_ethers_pays_on_the_default_chain_through_next_node_up(tmp_path):
         assert ledger.functions.balanceOf(bob.address).call() == 700
     finally:
         stop(node)
+
+
+def test_a_flood_of_calls_is_refused_before_it_reaches_the_chain(w3, deployment, tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'flood.db'}")
+    with running_gateway(engine, deployment, w3) as url:
+        batch = [{"jsonrpc": "2.0", "id": n, "method": "eth_blockNumber", "params": []} for n in range(20)]
+        answers = [requests.post(f"{url}/rpc", json=batch, timeout=30).json() for _ in range(31)]
+    codes = [answer.get("error", {}).get("code") for batch_answers in answers for answer in batch_answers]
+    assert codes[:600] == [None] * 600 and set(codes[600:]) == {-32005}  # 600 a minute from one address

@@ -33,6 +33,7 @@ from next_node.api.deps import Context
 from next_node.api.errors import Refusal, SafeJSONResponse
 from next_node.api.payee_room import NEAR_GAS, NEAR_GAS_PER_LINE
 from next_node.api.payments import relayed_targets
+from next_node.api.ratelimit import limit
 from next_node.api.relay import relay
 from next_node.api.schemas import RawTx
 from next_node.errors import ChainUnavailableError
@@ -40,6 +41,9 @@ from next_node.errors import ChainUnavailableError
 router = APIRouter(tags=["wallets"])
 log = logging.getLogger("next_node.api")
 MAX_BATCH = 20  # calls in one JSON-RPC batch
+# Each call counts, per client IP: a wallet asks a few calls a payment and polls a receipt every few
+# seconds; a flood of reads to pass on to the chain is refused (-32005) before it reaches it.
+RPC_RATE = "600/minute"
 MAX_LOG_BLOCKS = 10_000  # blocks one eth_getLogs may span
 SYMBOL = "NXT"
 PAY_BATCH = function_signature_to_4byte_selector("payBatch(address[],uint256[],bytes32)")
@@ -131,6 +135,11 @@ async def _one(request: Request, call: object) -> dict[str, Any]:
     if not isinstance(params, list):
         return _error(ident, RpcError(INVALID_PARAMS, "params must be a list"))
     method = METHODS.get(call["method"])
+    try:
+        limit(request, RPC_RATE, "rpc")
+    except Refusal as refusal:
+        language = language_of_header(request.headers.get("accept-language"))
+        return _error(ident, RpcError(LIMITED, refusal.answer(language)["detail"], {"code": refusal.code}))
     if method is None:
         found = RpcError(NO_METHOD, f"{call['method'][:60]!r} is not served here: see GET /docs, /rpc")
         return _error(ident, found)

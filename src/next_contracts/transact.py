@@ -16,6 +16,7 @@ from eth_utils.abi import function_abi_to_4byte_selector, get_abi_input_types
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract.contract import ContractFunction
+from web3.exceptions import ContractCustomError
 from web3.types import TxParams, TxReceipt
 
 from next_contracts.errors import NextContractsError
@@ -71,6 +72,26 @@ def gas_price(w3: Web3) -> int:
     return 0 if not base_fee else w3.eth.gas_price
 
 
+# OpenZeppelin's CheckpointUnorderedInsertion(): a vote checkpoint written before the last one.
+CHECKPOINT_UNORDERED = "0x2520601d"
+
+
+def estimate_gas(w3: Web3, tx: TxParams) -> int:
+    """The gas `tx` takes, on the pending state (so that a sender's transactions sent before and
+    not yet mined count). If the members' roll refuses a vote checkpoint as written back in time
+    (CheckpointUnorderedInsertion: the pending block's time before the last block's), the estimate
+    is made again on the latest block, whose time is the last checkpoint's or later. Seen twice in
+    make test, at the audit fixture's seeding on anvil (an admission); its cause was not found: a
+    chain's blocks set ahead of the clock (evm_setNextBlockTimestamp, evm_setTime, 200 blocks in a
+    second) did not bring it back. A transaction that would really revert still does, when mined."""
+    try:
+        return int(w3.eth.estimate_gas(tx))
+    except ContractCustomError as error:
+        if not str(getattr(error, "data", "") or "").startswith(CHECKPOINT_UNORDERED):
+            raise
+        return int(w3.eth.estimate_gas(tx, "latest"))
+
+
 def submit(w3: Web3, sender: Sender, tx: TxParams) -> HexBytes:
     """Signs (or has the node sign) `tx` (to, data, ...) from `sender` and sends it; returns its hash.
 
@@ -80,7 +101,7 @@ def submit(w3: Web3, sender: Sender, tx: TxParams) -> HexBytes:
     params: dict[str, Any] = {"from": sender_address(sender), "gasPrice": gas_price(w3), **tx}
     # Not setdefault: its argument would be computed (an RPC call each) even when given.
     if "gas" not in params:
-        params["gas"] = gas_limit(w3.eth.estimate_gas(cast(TxParams, params)))
+        params["gas"] = gas_limit(estimate_gas(w3, cast(TxParams, params)))
     if isinstance(sender, LocalAccount):
         if "nonce" not in params:
             params["nonce"] = w3.eth.get_transaction_count(sender.address, "pending")

@@ -22,7 +22,7 @@ from next_contracts.accounts import AccountState, BatchCheck, BatchReadError, ju
 from next_contracts.bonuses import HeldAllowance, bonus_contract, read_allowances
 from next_contracts.errors import DecodedError, describe, error_from_exception
 from next_contracts.rpc import connect
-from next_contracts.transact import calldata, gas_limit
+from next_contracts.transact import calldata, estimate_gas, gas_limit
 from next_contracts.vocabulary import MemberStatus, Role
 from next_wallet.amounts import format_amount
 from next_wallet.batch_check import Paid
@@ -272,7 +272,7 @@ class Ledger(LedgerClient):
         """The gas `call` from `sender` takes on the latest state; the ledger's refusal is raised as
         web3 raises it (ContractCustomError, ContractLogicError), for the caller to put in words."""
         tx = {"from": sender, "to": call.address, "data": calldata(call)}  # the ledger's, or the governor's
-        return int(self._node(lambda: self.w3.eth.estimate_gas(tx)))  # type: ignore[arg-type]
+        return self._node(lambda: estimate_gas(self.w3, tx))  # type: ignore[arg-type,no-any-return]
 
     def build(
         self, sender: ChecksumAddress, call: Any, *, nonce: int | None = None, gas: int | None = None

@@ -16,7 +16,7 @@ from web3.exceptions import ContractCustomError, ContractLogicError, Transaction
 from next_contracts.accounts import NEAR_CEILING, refusal_sentence
 from next_contracts.deploy import Deployment
 from next_contracts.errors import DecodedError, amount_in, describe, error_from_exception, withhold_figures
-from next_contracts.transact import gas_limit, gas_price
+from next_contracts.transact import estimate_gas, gas_limit, gas_price
 from next_contracts.vocabulary import MemberStatus, role_name
 from next_node.api.access import Owner
 from next_node.api.batch_check import check_lines
@@ -183,7 +183,7 @@ def preflight(
     if paid is not None and near_ceiling(context, sender, paid):
         return _near_ceiling(context, tx, paid, language)
     try:
-        estimate = chain_call(lambda: w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
+        estimate = chain_call(lambda: estimate_gas(w3, tx))  # type: ignore[arg-type]
     except (ContractCustomError, ContractLogicError) as error:
         return refusal(error, language, sender)
     except Web3RPCError as error:
@@ -215,7 +215,7 @@ def _near_ceiling(context: Context, tx: dict[str, Any], paid: Incoming, language
             return SafeJSONResponse(body, status_code=409)
     else:
         try:
-            chain_call(lambda: w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
+            chain_call(lambda: estimate_gas(w3, tx))  # type: ignore[arg-type]
         except (ContractCustomError, ContractLogicError) as error:
             decoded = error_from_exception(error)
             if decoded is None or not withhold_figures(decoded, sender)[1]:

@@ -116,9 +116,6 @@ def error_from_exception(error: BaseException, contract: str = LEDGER) -> Decode
         return None
 
 
-LANGUAGES = ("en", "fr")
-
-
 def amount_in(language: str) -> Callable[[int], str]:
     """Hundredths as a sentence in `language` writes them, exactly: 1 234,50 NXT, or 1,234.50 NXT."""
     return lambda v: amount(v, language)

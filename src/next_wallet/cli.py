@@ -245,21 +245,10 @@ COMMANDS = {
 }
 
 
-def _language_flag(argv: list[str]) -> str | None:
-    """--lang as given on the command line, read before the parser (which may refuse the rest)."""
-    for position, word in enumerate(argv):
-        if word.startswith("--lang="):
-            return word.partition("=")[2] if word.partition("=")[2] in LANGUAGES else None
-        if word == "--lang" and position + 1 < len(argv) and argv[position + 1] in LANGUAGES:
-            return argv[position + 1]
-    return None
-
-
 BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool its reader stopped
 
 
 def main(argv: list[str] | None = None) -> int:
-    use_language(_language_flag(argv if argv is not None else sys.argv[1:]))  # before argparse's own errors
     args = build_parser().parse_args(argv)
     language = use_language(args.lang)
     # Amounts as the reader's language writes them; French where no language is named (the

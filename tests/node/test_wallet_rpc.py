@@ -20,27 +20,27 @@ from next_node.db.engine import make_engine
 from tests.node.helpers import running_gateway
 from tests.node.node_process import start, stop
 from tests.node.test_api import ledger_of, signed_payment
+from tests.node.test_relay import members  # noqa: F401 (a fixture: alice and bob, active members)
 from tests.support.ports import free_port
 
 SCRIPT = Path(__file__).parent / "ethers_pay.cjs"
 
 
 @pytest.fixture(scope="module")
-def members(w3, deployment, operator):
-    ledger = ledger_of(w3, deployment)
-    send(w3, operator, {"to": ledger.address, "data": ledger.encode_abi("setDefaultCreditLine", [0, 100_000, 10**9])})
-    alice, bob = Account.create(), Account.create()
-    for member in (alice, bob):
-        admit = ledger.encode_abi("admit", [member.address, 0, 1, b"\x07" * 32])
-        send(w3, operator, {"to": ledger.address, "data": admit})
-    return alice, bob
-
-
-@pytest.fixture(scope="module")
-def gateway(w3, deployment, members, tmp_path_factory):
+def gateway(w3, deployment, members, tmp_path_factory):  # noqa: F811
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('rpc') / 'index.db'}")
     with running_gateway(engine, deployment, w3) as url:
         yield url
+
+
+def pay_with_ethers(gateway: str, payer: object, ledger: str, payee: str, amount: int) -> dict:
+    """What ethers_pay.cjs did and read: `payer` pays `payee` through the gateway's /rpc."""
+    key = payer.key.to_0x_hex()  # type: ignore[attr-defined]
+    ran = subprocess.run(
+        ["node", str(SCRIPT), gateway, key, ledger, payee, str(amount)], capture_output=True, text=True, timeout=180
+    )
+    assert ran.returncode == 0, ran.stderr
+    return json.loads(ran.stdout)  # type: ignore[no-any-return]
 
 
 def rpc(url: str, method: str, *params: object, **headers: str) -> dict:
@@ -50,18 +50,11 @@ def rpc(url: str, method: str, *params: object, **headers: str) -> dict:
     return answer.json()
 
 
-def test_ethers_pays_with_its_defaults_through_the_gateway(w3, deployment, members, gateway):
+def test_ethers_pays_with_its_defaults_through_the_gateway(w3, deployment, members, gateway):  # noqa: F811
     alice, bob = members
     ledger = ledger_of(w3, deployment)
     before = ledger.functions.balanceOf(bob.address).call()
-    ran = subprocess.run(
-        ["node", str(SCRIPT), gateway, alice.key.to_0x_hex(), deployment.ledger, bob.address, "1250"],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert ran.returncode == 0, ran.stderr
-    result = json.loads(ran.stdout)
+    result = pay_with_ethers(gateway, alice, deployment.ledger, bob.address, 1250)
     assert result["chainId"] == str(deployment.chain_id) and result["symbol"] == ledger.functions.symbol().call()
     assert result["feeBps"] == ledger.functions.feeBps().call()
     # Its defaults, as the endpoint answers them: a legacy transaction at a gas price of 0.
@@ -71,7 +64,7 @@ def test_ethers_pays_with_its_defaults_through_the_gateway(w3, deployment, membe
     assert "strangerPaid" not in result and "the relay carries only" in result["strangerRefused"]
 
 
-def test_what_a_wallet_reads_keeps_the_gateways_privacy(w3, deployment, members, gateway):
+def test_what_a_wallet_reads_keeps_the_gateways_privacy(w3, deployment, members, gateway):  # noqa: F811
     alice, bob = members
     send_raw = signed_payment(w3, deployment, alice, bob.address, 100)
     sent = rpc(gateway, "eth_sendRawTransaction", send_raw)
@@ -93,7 +86,7 @@ def test_what_a_wallet_reads_keeps_the_gateways_privacy(w3, deployment, members,
     assert estimates[0] == estimates[1] and int(estimates[0], 16) >= 100_000
 
 
-def test_what_other_wallets_sign_by_default_is_refused_in_words(w3, deployment, members, gateway):
+def test_what_other_wallets_sign_by_default_is_refused_in_words(w3, deployment, members, gateway):  # noqa: F811
     alice, bob = members
     ledger = ledger_of(w3, deployment)
     base = {
@@ -152,14 +145,7 @@ def test_ethers_pays_on_the_default_chain_through_next_node_up(tmp_path):
             line = ledger.encode_abi("setCreditLine", [member.address, 5_000, 5_000])
             send(w3, operator, {"to": deployment.ledger, "data": line})
         url = node.api_url  # type: ignore[attr-defined]
-        ran = subprocess.run(
-            ["node", str(SCRIPT), url, alice.key.to_0x_hex(), deployment.ledger, bob.address, "700"],
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
-        assert ran.returncode == 0, ran.stderr
-        result = json.loads(ran.stdout)
+        result = pay_with_ethers(url, alice, deployment.ledger, bob.address, 700)
         assert (result["gasPrice"], result["type"], result["status"]) == ("0", 0, 1)
         assert ledger.functions.balanceOf(bob.address).call() == 700
     finally:

@@ -142,7 +142,8 @@ def test_a_gateway_refusal_shows_its_reason_with_its_own_exit_code(tmp_path, mon
 def test_every_typed_error_of_every_contract_has_a_sentence_in_english_and_french():
     """Each error the shipped contracts may revert with, its arguments made up by their types, is
     said in both languages (never the fallback of its name and arguments), and differently."""
-    from next_contracts.errors import LANGUAGES, _all_errors
+    from next_contracts.errors import _all_errors
+    from next_contracts.messages import LANGUAGES
 
     made_up = {"address": "0x" + "ab" * 20, "bool": True, "string": "x"}
     for entry in _all_errors().values():

@@ -35,7 +35,12 @@ class Refusal(HTTPException):
         self.code, self.arguments = code, args
 
     def answer(self, language: str) -> dict[str, Any]:
-        return {"detail": say(self.code, language, **self.arguments), "code": self.code, "args": self.arguments}
+        return said(self.code, language, self.arguments)
+
+
+def said(code: str, language: str, args: dict[str, Any]) -> dict[str, Any]:
+    """A refusal's body: the sentence in `language`, its code and its arguments."""
+    return {"detail": say(code, language, **args), "code": code, "args": args}
 
 
 def chain_call(call: Any) -> Any:
@@ -78,8 +83,7 @@ async def http_error(request: Request, error: HTTPException) -> JSONResponse:
 
 
 def _said(request: Request, code: str, **args: Any) -> dict[str, Any]:
-    language = language_of_header(request.headers.get("accept-language"))
-    return {"detail": say(code, language, **args), "code": code, "args": args}
+    return said(code, language_of_header(request.headers.get("accept-language")), args)
 
 
 async def database_unavailable(request: Request, error: Exception) -> JSONResponse:

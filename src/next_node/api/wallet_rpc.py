@@ -136,14 +136,9 @@ async def _one(request: Request, call: object) -> dict[str, Any]:
         return _error(ident, RpcError(INVALID_PARAMS, "params must be a list"))
     method = METHODS.get(call["method"])
     try:
-        limit(request, RPC_RATE, "rpc")
-    except Refusal as refusal:
-        language = language_of_header(request.headers.get("accept-language"))
-        return _error(ident, RpcError(LIMITED, refusal.answer(language)["detail"], {"code": refusal.code}))
-    if method is None:
-        found = RpcError(NO_METHOD, f"{call['method'][:60]!r} is not served here: see GET /docs, /rpc")
-        return _error(ident, found)
-    try:
+        limit(request, RPC_RATE, "rpc")  # every call counts, a method served or not
+        if method is None:
+            raise RpcError(NO_METHOD, f"{call['method'][:60]!r} is not served here: see GET /docs, /rpc")
         result = await method(request, request.app.state.context, params)
     except RpcError as error:
         return _error(ident, error)

@@ -37,6 +37,9 @@ def test_every_code_is_said_in_both_languages_with_the_same_arguments():
 
 # A code as the Python sources name it: a string of a namespace the catalogue owns.
 PYTHON_CODE = re.compile(r"\"((?:gateway|wallet|status|member|ledger)\.[a-z0-9_.-]+)\"")
+AUDIT_CODE = re.compile(r"\"(audit\.[a-z0-9_.-]+)\"")
+# A check of the auditor, with the unit it counts: report.check("ledger.rules", Failure.X, "events").
+AUDIT_CHECK = re.compile(r"check\(\"([a-z_.]+)\", Failure\.\w+, \"(\w+)\"\)")
 # A code as the web app names it: t("...") with a literal key.
 WEB_CODE = re.compile(r"\bt\(\s*\"([a-z0-9_.-]+)\"")
 
@@ -48,6 +51,11 @@ def test_every_code_the_sources_name_is_in_the_catalogue():
         for path in (ROOT / "src" / package).rglob("*.py")
         for code in PYTHON_CODE.findall(path.read_text(encoding="utf-8"))
     }
+    named |= {  # the auditor's findings, reasons and actions
+        code: path
+        for path in (ROOT / "src" / "next_audit").rglob("*.py")
+        for code in AUDIT_CODE.findall(path.read_text(encoding="utf-8"))
+    }
     named |= {
         code: path
         for path in (ROOT / "webapp" / "src").rglob("*.js")
@@ -56,6 +64,20 @@ def test_every_code_the_sources_name_is_in_the_catalogue():
     assert len(named) > 250  # the scan finds the codes (a pattern gone wrong would find none)
     missing = {code: str(path.relative_to(ROOT)) for code, path in named.items() if code not in catalogue()}
     assert missing == {}
+
+
+def test_every_check_of_the_auditor_says_what_it_verifies_and_what_it_counts():
+    checks = {
+        found for path in (ROOT / "src" / "next_audit").rglob("*.py") for found in AUDIT_CHECK.findall(path.read_text())
+    }
+    assert len(checks) >= 13
+    missing = [
+        code
+        for name, unit in checks
+        for code in (f"audit.what.{name}", f"audit.unit.{unit}")
+        if code not in catalogue()
+    ]
+    assert missing == []
 
 
 def test_a_sentence_fills_its_arguments_and_says_its_phrases_in_its_own_language():

@@ -16,7 +16,9 @@ from eth_abi.abi import decode
 from eth_utils.crypto import keccak
 
 from next_audit.chain import word_address
+from next_audit.members import ACTIVE, COUNCIL, MIGRATED, status_phrase
 from next_audit.report import Check
+from next_audit.sentences import money
 
 if TYPE_CHECKING:
     from next_audit.chain import LedgerTransaction
@@ -34,7 +36,6 @@ class Ledger(Protocol):
     def has_role(self, role: bytes, address: str) -> bool: ...
 
 
-ACTIVE, COUNCIL = 1, 2
 REGISTRAR = keccak(text="REGISTRAR_ROLE")
 MAX_VALIDITY = 3 * 365 * 86_400
 MAX_HOLDER_ALLOWANCES = 8
@@ -45,7 +46,6 @@ ISSUED = keccak(text="AllowanceIssued(uint256,address,uint256)")
 SPENT = keccak(text="AllowanceSpent(uint256,address,address,uint256,bytes32)")
 CATEGORIES_SET = keccak(text="CategoriesSet(address,uint64,uint16)")
 CARRIED = keccak(text="AllowancesCarried(address,address)")
-MIGRATED = 4  # MemberStatus.Migrated
 
 
 def fee(amount: int, fee_bps: int) -> int:
@@ -109,7 +109,7 @@ class BonusAudit:
         elif name == CARRIED:
             self._carried(topics)
         else:
-            self.rules.fail(tx.tx_hash, f"an event the bonus allowances do not declare: {name.hex() or '-'}")
+            self.rules.fail(tx.tx_hash, "audit.bonus.undeclared_event", topic=name.hex() or "-")
 
     # -- the credit a council's allowances hold back ---------------------------------------------
 
@@ -128,17 +128,18 @@ class BonusAudit:
 
     # -- events ---------------------------------------------------------------------------------
 
-    def _where(self) -> str:
-        return f"in {self.tx.tx_hash} (block {self.tx.block_number})"
+    def _where(self) -> dict[str, object]:
+        """The transaction and block a finding names."""
+        return {"tx": self.tx.tx_hash, "block": self.tx.block_number}
 
     def _opened(self, topics: list[bytes], data: bytes) -> None:
         run_id, council = int.from_bytes(topics[1], "big"), word_address(topics[2])
         expires_at, categories, regions, _ref = decode(["uint64", "uint64", "uint16[4]", "bytes32"], data)
         account, now = self.ledger.account(council), self.tx.block_time
         if account.status != ACTIVE or account.kind != COUNCIL or self.tx.sender != council:
-            self.authority.fail(council, f"opened bonus run {run_id} while not an active council {self._where()}")
+            self.authority.fail(council, "audit.bonus.not_council", run=run_id, **self._where())
         if not now < expires_at <= now + MAX_VALIDITY or run_id in self.runs or run_id != len(self.runs) + 1:
-            self.rules.fail(council, f"bonus run {run_id} opened to expire at {expires_at} {self._where()}")
+            self.rules.fail(council, "audit.bonus.bad_expiry", run=run_id, expires_at=expires_at, **self._where())
         self.runs[run_id] = Run(council, expires_at, categories, tuple(r for r in regions if r))
 
     def _issued(self, topics: list[bytes], data: bytes) -> None:
@@ -146,7 +147,7 @@ class BonusAudit:
         (amount,) = decode(["uint256"], data)
         run = self.runs.get(run_id)
         if run is None:
-            self.rules.fail(holder, f"an allowance issued in unknown bonus run {run_id} {self._where()}")
+            self.rules.fail(holder, "audit.bonus.unknown_run_issued", run=run_id, **self._where())
             return
         time = self.tx.block_time
         if self._batch is None or self._batch[:2] != (self.tx.tx_hash, run_id):
@@ -155,15 +156,19 @@ class BonusAudit:
         batch_total += amount
         self._batch = (tx_hash, run_id, available, batch_total)
         if self.tx.sender != run.council:
-            self.authority.fail(run.council, f"run {run_id}'s allowance issued by {self.tx.sender} {self._where()}")
-        if run.expires_at <= time or self.ledger.account(holder).status != ACTIVE or amount == 0:
-            self.rules.fail(
-                holder, f"issued {amount} in bonus run {run_id}, expired or to a non-member, {self._where()}"
+            self.authority.fail(
+                run.council, "audit.bonus.issued_by_other", run=run_id, sender=self.tx.sender, **self._where()
             )
+        if run.expires_at <= time or self.ledger.account(holder).status != ACTIVE or amount == 0:
+            self.rules.fail(holder, "audit.bonus.issued_badly", amount=money(amount), run=run_id, **self._where())
         if batch_total + fee(batch_total, self.ledger.fee_bps) > available:
             self.rules.fail(
                 run.council,
-                f"issued {batch_total} in bonus run {run_id} with {available} of credit available {self._where()}",
+                "audit.bonus.issued_past_credit",
+                amount=money(batch_total),
+                run=run_id,
+                available=money(available),
+                **self._where(),
             )
         run.issued += amount
         key = (holder, run_id)
@@ -172,7 +177,7 @@ class BonusAudit:
             k for k, left in self.remaining.items() if k[0] == holder and left and self.runs[k[1]].expires_at > time
         ]
         if len(live) > MAX_HOLDER_ALLOWANCES:
-            self.rules.fail(holder, f"holds {len(live)} live allowances {self._where()}")
+            self.rules.fail(holder, "audit.bonus.too_many", count=len(live), **self._where())
 
     def _spent(self, topics: list[bytes], data: bytes) -> None:
         run_id, holder, payee = int.from_bytes(topics[1], "big"), word_address(topics[2]), word_address(topics[3])
@@ -180,21 +185,34 @@ class BonusAudit:
         run = self.runs.get(run_id)
         self.pending = None
         if run is None:
-            self.rules.fail(holder, f"spent an allowance of unknown bonus run {run_id} {self._where()}")
+            self.rules.fail(holder, "audit.bonus.unknown_run_spent", run=run_id, **self._where())
             return
         left = self.remaining.get((holder, run_id), 0)
         bits, region = self.categories.get(payee, (0, 0))
         if self.tx.sender != holder:
-            self.authority.fail(holder, f"its allowance spent by {self.tx.sender} {self._where()}")
+            self.authority.fail(holder, "audit.bonus.spent_by_other", sender=self.tx.sender, **self._where())
         status = self.ledger.account(holder).status
         if status != ACTIVE:  # frozen, excluded, migrated or moved: the council's money is not its to spend
-            self.rules.fail(holder, f"spent {amount} of bonus run {run_id}'s allowance while not active "
-                            f"(status {status}) {self._where()}")  # fmt: skip
+            self.rules.fail(
+                holder,
+                "audit.bonus.spent_inactive",
+                amount=money(amount),
+                run=run_id,
+                status=status_phrase(status),
+                **self._where(),
+            )
         if amount == 0 or amount > left or run.expires_at <= self.tx.block_time or not run.takes(bits, region):
             self.rules.fail(
                 holder,
-                f"spent {amount} of its allowance in bonus run {run_id} (left: {left}, expiry {run.expires_at}) "
-                f"at {payee} (categories {bits}, region {region}) {self._where()}",
+                "audit.bonus.spent_badly",
+                amount=money(amount),
+                run=run_id,
+                left=money(left),
+                expires_at=run.expires_at,
+                payee=payee,
+                categories=bits,
+                region=region,
+                **self._where(),
             )
         self.remaining[(holder, run_id)] = left - amount
         spent_fee = fee(run.spent + amount, self.ledger.fee_bps) - fee(run.spent, self.ledger.fee_bps)
@@ -207,10 +225,10 @@ class BonusAudit:
         bits, region = decode(["uint64", "uint16"], data)
         self.authority.checked += 1
         if not self.ledger.has_role(REGISTRAR, self.tx.sender):
-            self.authority.fail(account, f"its categories set by {self.tx.sender}, not a registrar, {self._where()}")
+            self.authority.fail(account, "audit.bonus.categories_by_other", sender=self.tx.sender, **self._where())
         member = self.ledger.account(account)
         if bits and (member.status != ACTIVE or region != member.region):
-            self.rules.fail(account, f"put in categories {bits} (region {region}) while not active {self._where()}")
+            self.rules.fail(account, "audit.bonus.categories_inactive", categories=bits, region=region, **self._where())
         self.categories[account] = (bits, region) if bits else (0, 0)
 
     def _carried(self, topics: list[bytes]) -> None:
@@ -218,7 +236,7 @@ class BonusAudit:
         old, new = word_address(topics[1]), word_address(topics[2])
         self.authority.checked += 1
         if self.ledger.account(old).status != MIGRATED or self.ledger.account(old).successor != new:
-            self.authority.fail(old, f"its allowances carried to {new}, not its recovered key, {self._where()}")
+            self.authority.fail(old, "audit.bonus.carried_wrongly", new=new, **self._where())
         for holder, run_id in [key for key in self.remaining if key[0] == old]:
             self.remaining[(new, run_id)] = self.remaining.pop((holder, run_id))
         for run in self.runs.values():

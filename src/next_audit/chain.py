@@ -236,7 +236,7 @@ class ChainVerifier:
         """Checks each block of a range, yielding the ledger's transactions."""
         for number, block in zip(numbers, blocks, strict=True):
             if block is None:
-                self.check.fail(f"block {number}", "the node does not serve this block")
+                self.check.fail(f"block {number}", "audit.chain.unserved")
                 self._parent = None
                 continue
             self._verify_header(number, block, self._parent)
@@ -252,18 +252,22 @@ class ChainVerifier:
 
     def _verify_header(self, number: int, block: dict[str, Any], parent: str | None) -> None:
         if integer(block["number"]) != number:
-            self.check.fail(f"block {number}", f"the node answered with block {integer(block['number'])}")
+            self.check.fail(f"block {number}", "audit.chain.other_number", number=integer(block["number"]))
         if parent is not None and block["parentHash"] != parent:
             self.check.fail(
-                f"block {number}", f"parent hash {block['parentHash']} is not block {number - 1}'s {parent}"
+                f"block {number}",
+                "audit.chain.parent",
+                parent_hash=block["parentHash"],
+                previous=number - 1,
+                parent=parent,
             )
         try:
             computed = "0x" + header_hash(block).hex()
         except (ValueError, rlp.DecodingError) as error:
-            self.check.fail(f"block {number}", f"the header cannot be re-encoded: {error}")
+            self.check.fail(f"block {number}", "audit.chain.header_unencodable", error=error)
             return
         if computed != block["hash"]:
-            self.check.fail(f"block {number}", f"hash {block['hash']} is not the hash of its header, {computed}")
+            self.check.fail(f"block {number}", "audit.chain.header_hash", hash=block["hash"], computed=computed)
 
     def _verify_bodies(self, number: int, block: dict[str, Any], receipts: list[dict[str, Any]]) -> None:
         subject = f"block {number}"
@@ -273,30 +277,32 @@ class ChainVerifier:
             try:
                 raw = encode_transaction(tx)
             except (KeyError, ValueError) as error:
-                self.check.fail(subject, f"transaction {tx.get('hash')} cannot be re-encoded: {error}")
+                self.check.fail(subject, "audit.chain.tx_unencodable", tx=tx.get("hash"), error=error)
                 return
             if "0x" + keccak(raw).hex() != tx["hash"]:
-                self.check.fail(subject, f"transaction {tx['hash']} is not the hash of its fields")
+                self.check.fail(subject, "audit.chain.tx_hash", tx=tx["hash"])
             encoded.append(raw)
             self._raw[tx["hash"]] = raw
         if trie_root(encoded) != hexbytes(block["transactionsRoot"]):
-            self.check.fail(subject, "its transactions do not hash to its transactions root")
+            self.check.fail(subject, "audit.chain.tx_root")
         if len(receipts) != len(block["transactions"]):
-            self.check.fail(subject, f"{len(receipts)} receipts for {len(block['transactions'])} transactions")
+            self.check.fail(
+                subject, "audit.chain.receipt_count", receipts=len(receipts), transactions=len(block["transactions"])
+            )
             return
         leaves, bloom = [], 0
         for tx, receipt in zip(block["transactions"], receipts, strict=True):
             if receipt["transactionHash"] != tx["hash"]:
-                self.check.fail(subject, f"receipt of {receipt['transactionHash']} where {tx['hash']} was expected")
+                self.check.fail(subject, "audit.chain.receipt_order", receipt=receipt["transactionHash"], tx=tx["hash"])
             raw, receipt_bloom = encode_receipt(receipt)
             if receipt_bloom != hexbytes(receipt["logsBloom"]):
-                self.check.fail(subject, f"the logs bloom of {tx['hash']}'s receipt does not match its logs")
+                self.check.fail(subject, "audit.chain.receipt_bloom", tx=tx["hash"])
             leaves.append(raw)
             bloom |= int.from_bytes(receipt_bloom, "big")
         if trie_root(leaves) != hexbytes(block["receiptsRoot"]):
-            self.check.fail(subject, "its receipts do not hash to its receipts root")
+            self.check.fail(subject, "audit.chain.receipt_root")
         if bloom.to_bytes(256, "big") != hexbytes(block["logsBloom"]):
-            self.check.fail(subject, "its logs bloom is not the union of its receipts' blooms")
+            self.check.fail(subject, "audit.chain.block_bloom")
 
     def _ledger_transactions(
         self, number: int, block: dict[str, Any], receipts: list[dict[str, Any]]
@@ -348,13 +354,12 @@ class ChainVerifier:
         try:
             signer = str(Account.recover_transaction(raw)).lower() if raw is not None else None
         except (ValueError, TypeError, rlp.DecodingError) as error:
-            self.check.fail(f"block {number}", f"transaction {tx['hash']}'s signature does not recover: {error}")
+            self.check.fail(f"block {number}", "audit.chain.signature", tx=tx["hash"], error=error)
             return str(tx["from"]).lower()
         if signer is None:
             return str(tx["from"]).lower()  # not re-encoded: already failed in _verify_bodies
         if signer != str(tx["from"]).lower():
-            self.check.fail(f"block {number}", f"transaction {tx['hash']} was signed by {signer}, not by "
-                            f"{tx['from']} as the node says")  # fmt: skip
+            self.check.fail(f"block {number}", "audit.chain.sender", tx=tx["hash"], signer=signer, sender=tx["from"])
         return signer
 
     def _caller(self, tx_hash: str, to: str | None, sender: str, ledger_logs: bool, clearing_logs: bool) -> str | None:

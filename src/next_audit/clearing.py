@@ -22,6 +22,7 @@ from eth_utils.abi import event_abi_to_log_topic
 
 from next_audit.report import Check
 from next_audit.rpc import Rpc
+from next_audit.sentences import money
 from next_contracts import LEDGER, REGIONAL_CLEARING, load_artifact
 
 
@@ -87,6 +88,9 @@ class ClearingAudit:
             if held != -mine:
                 check.fail(
                     partner,
-                    f"this ledger holds {mine} for that region, whose ledger {ledger} holds {held} for this one "
-                    f"at block {block}: not opposite",
+                    "audit.clearing.not_opposite",
+                    mine=money(mine),
+                    ledger=ledger,
+                    held=money(held),
+                    block=block,
                 )

@@ -39,10 +39,13 @@ from next_audit.history import HistoryRecorder
 from next_audit.replay import Ledger, Replayer
 from next_audit.report import Check, Failure, Report
 from next_audit.rpc import Rpc
+from next_audit.sentences import money, phrase
 from next_audit.state import StateReader, compare
 from next_contracts import LEDGER, load_artifact
 from next_contracts.deploy import Deployment
+from next_contracts.help_texts import asked_language, speak
 from next_contracts.login import LoginError, login
+from next_contracts.messages import LANGUAGES, language_of_environment, say
 
 NODE_CATCH_UP_SECONDS = 60.0  # how long the auditor's node may take to reach the gateway's block
 
@@ -70,16 +73,23 @@ def parser() -> argparse.ArgumentParser:
         "(~/.cache/next-audit/builds, keyed by the compiler's version and the sources)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        help="the language of the report's sentences (default: the terminal's, from LANG; English if it names neither)",
+    )
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    language = asked_language(argv) or language_of_environment()
+    args = speak(parser(), language, "audit").parse_args(argv)
     console = Console(stderr=args.json == "-", highlight=False)
     try:
         report = audit(args, Console(stderr=True, quiet=args.quiet))
     except AuditError as error:
-        print(f"next-audit: {error}", file=sys.stderr)
+        print(say("audit.run.cannot", language, error=error.said(language)), file=sys.stderr)
         return int(Failure.NOT_RUN)
     if args.json == "-":
         sys.stdout.write(report.to_json())
@@ -94,11 +104,11 @@ def audit(args: argparse.Namespace, progress_console: Console) -> Report:
     try:
         deployment = Deployment.read(args.deployment)
     except (OSError, ValueError, TypeError) as error:
-        raise AuditError(f"cannot read the deployment record {args.deployment}: {error}") from error
+        raise AuditError("audit.run.bad_record", path=args.deployment, error=error) from error
     rpc = Rpc(args.rpc)
     chain_id = int(rpc.call("eth_chainId"), 16)
     if chain_id != deployment.chain_id:
-        raise AuditError(f"the node is on chain {chain_id}, the deployment on chain {deployment.chain_id}")
+        raise AuditError("audit.run.other_chain", chain=chain_id, expected=deployment.chain_id)
     # One block B for the whole run, chosen once: --at, else the block of the gateway's /stats (its
     # first read), else the head. Nothing below reads "latest" again.
     link = GatewayLink(args)
@@ -106,24 +116,21 @@ def audit(args: argparse.Namespace, progress_console: Console) -> Report:
     head = _head_reaching(rpc, block if args.at is None and block is not None else 0)
     block = head if block is None else block
     if not deployment.deploy_block <= block <= head:
-        raise AuditError(f"block {block} is not between the deployment's {deployment.deploy_block} and the head {head}")
+        raise AuditError("audit.run.block_out_of_range", block=block, deployed=deployment.deploy_block, head=head)
 
     head_block = rpc.call("eth_getBlockByNumber", hex(block), False)
     report = Report(chain_id, deployment.ledger, deployment.deploy_block, block, head_block["hash"])
+    report.language = args.lang or language_of_environment()
     check = report.check
-    contracts = check("contracts.bytecode", Failure.CONTRACTS, "deployed code = code rebuilt from source", "codes")
-    chain = check("chain.integrity", Failure.CHAIN, "parent links, header hashes, tx and receipt roots", "blocks")
-    rules = check("ledger.rules", Failure.LEDGER_RULES, "limits, ceilings, fees, statuses, write-offs", "events")
-    authority = check("ledger.authority", Failure.LEDGER_RULES, "each change made by a holder of its role", "changes")
-    reserve = check("ledger.reserve", Failure.LEDGER_RULES, "reserve = fees - debt covered - projects paid", "figures")
-    zero_sum = check("ledger.zero_sum", Failure.LEDGER_RULES, "balances and reserve sum to zero", "sums")
-    state = check("ledger.state", Failure.LEDGER_STATE, "each account = contract state by eth_call", "values")
-    positions = check(
-        "clearing.positions", Failure.LEDGER_STATE, "each partner region holds the opposite position", "pairs"
-    )
-    votes = check(
-        "governance.votes", Failure.LEDGER_RULES, "each governed change = a passed proposal, executed", "items"
-    )
+    contracts = check("contracts.bytecode", Failure.CONTRACTS, "codes")
+    chain = check("chain.integrity", Failure.CHAIN, "blocks")
+    rules = check("ledger.rules", Failure.LEDGER_RULES, "events")
+    authority = check("ledger.authority", Failure.LEDGER_RULES, "changes")
+    reserve = check("ledger.reserve", Failure.LEDGER_RULES, "figures")
+    zero_sum = check("ledger.zero_sum", Failure.LEDGER_RULES, "sums")
+    state = check("ledger.state", Failure.LEDGER_STATE, "values")
+    positions = check("clearing.positions", Failure.LEDGER_STATE, "pairs")
+    votes = check("governance.votes", Failure.LEDGER_RULES, "items")
     genesis = rpc.call("eth_getBlockByNumber", "0x0", False)
     _pin_genesis(genesis, deployment, chain, report)
     consensus = _consensus(genesis, report)
@@ -167,17 +174,18 @@ def audit(args: argparse.Namespace, progress_console: Console) -> Report:
             if history is not None:
                 history.apply(tx)
         if verifier.hashes.get(deployment.deploy_block) != deployment.deploy_block_hash:
-            chain.fail(f"block {deployment.deploy_block}", "is not the deployment block the record names")
+            chain.fail(f"block {deployment.deploy_block}", "audit.chain.not_deploy_block")
         if verifier.hashes.get(block) != head_block["hash"]:
-            chain.fail(f"block {block}", f"was {head_block['hash']} when the audit began, then "
-                       f"{verifier.hashes.get(block)}: the chain was rewound during the audit")  # fmt: skip
+            chain.fail(
+                f"block {block}", "audit.chain.rewound", before=head_block["hash"], after=verifier.hashes.get(block)
+            )
         ledger = replayer.ledger
         accounts_task = bars.add_task("accounts", total=len(ledger.accounts))
         try:
             compare(ledger, StateReader(rpc, deployment.ledger, block), state, zero_sum,
                     lambda n: bars.advance(accounts_task, n))  # fmt: skip
         except AuditError as error:
-            state.fail(f"block {block}", f"the node does not serve the ledger's state there: {error}")
+            state.fail(f"block {block}", "audit.state.unserved", error=error)
     if replayer.clearing is not None:
         mine = {p: ledger.accounts[p].balance for p in replayer.clearing.partners if p in ledger.accounts}
         replayer.clearing.check_positions(rpc, block, mine, positions)
@@ -188,8 +196,11 @@ def audit(args: argparse.Namespace, progress_console: Console) -> Report:
     if ledger.reserve != ledger.fees_collected - ledger.debt_covered - ledger.projects_paid or ledger.reserve < 0:
         reserve.fail(
             "reserve",
-            f"{ledger.reserve}, not the fees {ledger.fees_collected} less the debt covered {ledger.debt_covered} "
-            f"and the projects paid {ledger.projects_paid}",
+            "audit.reserve.off",
+            reserve=money(ledger.reserve),
+            fees=money(ledger.fees_collected),
+            covered=money(ledger.debt_covered),
+            projects=money(ledger.projects_paid),
         )
     if args.gateway:
         link.cross_check(report, replayer.ledger, history, block, replayer.available)
@@ -212,7 +223,7 @@ def _governance(deployment: Deployment, check: Check) -> GovernanceAudit | None:
     """The governance audit of a deployment with a governor; a record from before governance has
     none, and the check says so."""
     if not (deployment.governor and deployment.constitution and deployment.timelock):
-        check.skip("the deployment record names no governor: it was deployed before governance")
+        check.skip("audit.governance.none")
         return None
     admin = str(deployment.config.get("admin") or deployment.timelock)
     return GovernanceAudit(deployment.governor, deployment.constitution, deployment.timelock, admin, check)
@@ -224,8 +235,7 @@ def _pin_genesis(genesis: dict[str, Any], deployment: Deployment, chain: Check, 
     pinned = deployment.genesis_hash
     report.figures["genesis"] = genesis["hash"] if pinned else f"{genesis['hash']} (not pinned: the record has none)"
     if pinned and genesis["hash"].lower() != pinned.lower():
-        chain.fail("block 0", f"is {genesis['hash']}, not the genesis {pinned} the deployment record names: "
-                   "this node serves another chain")  # fmt: skip
+        chain.fail("block 0", "audit.chain.other_genesis", genesis=genesis["hash"], pinned=pinned)
 
 
 def _consensus(genesis: dict[str, Any], report: Report) -> CliqueVerifier | QbftVerifier | None:
@@ -236,7 +246,7 @@ def _consensus(genesis: dict[str, Any], report: Report) -> CliqueVerifier | Qbft
         report.figures["consensus"] = "none: a development chain without seals"
         return None
     report.figures["consensus"] = engine
-    check = report.check("chain.consensus", Failure.CONSENSUS, "each block sealed by a signer in its rights", "blocks")
+    check = report.check("chain.consensus", Failure.CONSENSUS, "blocks")
     return QbftVerifier(genesis, check) if engine == "qbft" else CliqueVerifier(genesis, check)
 
 
@@ -260,18 +270,18 @@ class GatewayLink:
         self.gateway: Gateway | None = None
         self.stats: dict[str, Any] | None = None
         self.block: int | None = None
-        self.unavailable: str | None = None
+        self.unavailable: AuditError | None = None  # why the gateway cannot be audited
         if self.url is None:
             return
         token = args.token or _login(args)
         if token is None:
-            self.unavailable = "no token: sign in with --keystore (a key holding AUDITOR_ROLE) or pass --token"
+            self.unavailable = AuditError("audit.gateway.no_token")
             return
         self.gateway = Gateway(self.url, token)
         try:
             self.stats = self.gateway.settled_stats()
         except GatewayError as error:
-            self.unavailable = str(error)
+            self.unavailable = error
             return
         self.block = int(self.stats["indexed_block"])
 
@@ -283,18 +293,21 @@ class GatewayLink:
         block: int,
         available: Callable[[str], int],
     ) -> None:
-        accounts = report.check("gateway.accounts", Failure.GATEWAY, "each account served = the replay", "accounts")
-        stats = report.check("gateway.stats", Failure.GATEWAY, "/stats = the replay's figures", "figures")
-        rows = report.check("gateway.history", Failure.GATEWAY, "each event row served = the chain's events", "rows")
+        accounts = report.check("gateway.accounts", Failure.GATEWAY, "accounts")
+        stats = report.check("gateway.stats", Failure.GATEWAY, "figures")
+        rows = report.check("gateway.history", Failure.GATEWAY, "rows")
         gateway, served_stats = self.gateway, self.stats
         if gateway is None or history is None or served_stats is None:
             for check in (accounts, stats, rows):
-                check.skip(self.unavailable or "no gateway")
+                if self.unavailable is not None:
+                    check.skip(self.unavailable.code, **self.unavailable.arguments)
+                else:
+                    check.skip("audit.gateway.none")
             return
         indexed = served_stats["indexed_block"]
         if indexed < block:
             for check in (accounts, stats, rows):
-                check.skip(f"the gateway has indexed up to block {indexed} only, below the audited block {block}")
+                check.skip("audit.gateway.behind", indexed=indexed, block=block)
             return
         # An earlier block (--at): the gateway gives its figures as they were then (/stats?at_block=).
         stats_then: Callable[[], dict[str, Any]] = (
@@ -311,18 +324,15 @@ class GatewayLink:
             try:
                 step()
             except GatewayUnavailable as error:
-                reason = str(error)
-                if error.status == HTTPStatus.CONFLICT:  # the index went back below the block
-                    reason = (
-                        f"the gateway's index went back below block {block} during the audit (a rewound "
-                        f"chain?); audit it again. {reason}"
-                    )
+                reason = phrase(error.code, **error.arguments)
                 for later, _ in steps[position:]:
-                    if later.not_run is None:
-                        later.skip(reason)
+                    if later.not_run is None and error.status == HTTPStatus.CONFLICT:  # the index went back
+                        later.skip("audit.gateway.went_back", block=block, error=reason)
+                    elif later.not_run is None:
+                        later.skip(error.code, **error.arguments)
                 return
             except GatewayError as error:
-                check.fail(self.url, str(error))
+                check.fail(self.url, error.code, **error.arguments)
 
 
 def _login(args: argparse.Namespace) -> str | None:
@@ -333,11 +343,11 @@ def _login(args: argparse.Namespace) -> str | None:
     try:
         key = Account.decrypt(json.loads(args.keystore.read_text()), os.environ.get(args.password_env, ""))
     except (OSError, ValueError) as error:
-        raise AuditError(f"cannot open the keystore {args.keystore}: {error}") from error
+        raise AuditError("audit.run.bad_keystore", path=args.keystore, error=error) from error
     try:
         return login(args.gateway, Account.from_key(key)).token
     except LoginError as error:
-        raise AuditError(str(error)) from error
+        raise AuditError("audit.error", error=error) from error  # the gateway's own words
 
 
 if __name__ == "__main__":

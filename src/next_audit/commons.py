@@ -19,7 +19,9 @@ from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 from next_audit.chain import word_address
+from next_audit.members import ACTIVE
 from next_audit.report import Check
+from next_audit.sentences import money
 from next_contracts.commons import Claim as ClaimFields
 from next_contracts.commons import SignedClaim
 
@@ -33,7 +35,6 @@ class Ledger(Protocol):
     def has_role(self, role: bytes, address: str) -> bool: ...
 
 
-ACTIVE = 1
 PERIOD = 30 * 86_400
 ADMIN, ATTESTOR = b"\x00" * 32, keccak(text="ATTESTOR_ROLE")
 COMMITTEE = keccak(text="CREDIT_COMMITTEE_ROLE")
@@ -103,7 +104,7 @@ class CommonsAudit:
             elif name in (BUDGET_SET, SCHEDULE_SET, WINDOW_SET):
                 self._setting(name, topics, data)
             else:
-                self.rules.fail(tx.tx_hash, f"an event the commons rewards do not declare: {name.hex() or '-'}")
+                self.rules.fail(tx.tx_hash, "audit.commons.undeclared_event", topic=name.hex() or "-")
         made = [
             (word_address(topics[2]), *decode(["uint256", "uint256", "bytes32"], data)[::2])
             for topics, data in tx.logs
@@ -112,14 +113,17 @@ class CommonsAudit:
         if made != expected:
             self.rules.fail(
                 self.address,
-                f"the commons account paid {len(made)} time(s) where {len(expected)} reward(s) were paid "
-                f"{self._where()}: every payment of it is a reward's, to its beneficiary, under the claim's id",
+                "audit.commons.payments",
+                made=len(made),
+                expected=len(expected),
+                **self._where(),
             )
 
     # -- events ---------------------------------------------------------------------------------
 
-    def _where(self) -> str:
-        return f"in {self.tx.tx_hash} (block {self.tx.block_number})"
+    def _where(self) -> dict[str, object]:
+        """The transaction and block a finding names."""
+        return {"tx": self.tx.tx_hash, "block": self.tx.block_number}
 
     def _by_admin(self) -> bool:
         """Whether this transaction's call to the commons came from an admin: the admin key itself,
@@ -132,8 +136,8 @@ class CommonsAudit:
         role, account = topics[1], word_address(topics[2])
         self.authority.checked += 1
         if not self._by_admin():
-            verb = "granted" if granted else "revoked"
-            self.authority.fail(account, f"a commons role {verb} by {self.tx.sender}, not an admin, {self._where()}")
+            changed = "audit.commons.role_granted" if granted else "audit.commons.role_revoked"
+            self.authority.fail(account, changed, sender=self.tx.sender, **self._where())
         holders = self.roles.setdefault(role, set())
         if granted:
             holders.add(account)
@@ -143,7 +147,7 @@ class CommonsAudit:
     def _setting(self, name: bytes, topics: list[bytes], data: bytes) -> None:
         self.authority.checked += 1
         if not self._by_admin():
-            self.authority.fail(self.address, f"a commons setting changed by {self.tx.sender} {self._where()}")
+            self.authority.fail(self.address, "audit.commons.setting", sender=self.tx.sender, **self._where())
         if name == BUDGET_SET:
             self.budget = tuple(decode(["uint256", "uint256", "uint256"], data))
         elif name == SCHEDULE_SET:
@@ -160,9 +164,16 @@ class CommonsAudit:
         if committed > budget or received > per_member or attested > per_attestor:
             self.rules.fail(
                 claim.beneficiary,
-                f"claim {claim_id.hex()[:10]} takes period {period} to {committed} of a budget of {budget}, "
-                f"{received} for its member (cap {per_member}), {attested} for its attestor (cap {per_attestor}) "
-                f"{self._where()}",
+                "audit.commons.budget",
+                claim=claim_id.hex()[:10],
+                period=period,
+                committed=money(committed),
+                budget=money(budget),
+                received=money(received),
+                per_member=money(per_member),
+                attested=money(attested),
+                per_attestor=money(per_attestor),
+                **self._where(),
             )
         self.committed[period], self.received[(period, claim.beneficiary)] = committed, received
         self.attested[(period, claim.attestor)] = attested
@@ -178,7 +189,7 @@ class CommonsAudit:
         now = self.tx.block_time
         self.authority.checked += 1
         if attestor not in self.roles.get(ATTESTOR, set()):
-            self.authority.fail(attestor, f"attested claim {claim_id.hex()[:10]} without ATTESTOR_ROLE {self._where()}")
+            self.authority.fail(attestor, "audit.commons.no_attestor_role", claim=claim_id.hex()[:10], **self._where())
         member = self.ledger.account(beneficiary)
         current = now // PERIOD
         if (
@@ -192,9 +203,16 @@ class CommonsAudit:
         ):
             self.rules.fail(
                 beneficiary,
-                f"claim {claim_id.hex()[:10]} of {amount} (kind {kind}, schedule {self.schedule.get(kind, 0)}, "
-                f"period {period} at {current}, payable at {payable_at}) by {attestor} breaks the rules "
-                f"{self._where()}",
+                "audit.commons.rules",
+                claim=claim_id.hex()[:10],
+                amount=money(amount),
+                kind=kind,
+                schedule=money(self.schedule.get(kind, 0)),
+                period=period,
+                current=current,
+                payable_at=payable_at,
+                attestor=attestor,
+                **self._where(),
             )
         self._check_signature(claim_id, attestor, (beneficiary, kind, _evidence, amount, period))
         claim = Claim(attestor, beneficiary, amount, period, payable_at)
@@ -220,13 +238,16 @@ class CommonsAudit:
             )
             digest, signer = signed.id, signed.attestor.lower()
         except Exception as error:
-            self.authority.fail(attestor, f"claim {claim_id.hex()[:10]}: its signature cannot be read ({error})")
+            self.authority.fail(attestor, "audit.commons.signature_unreadable", claim=claim_id.hex()[:10], error=error)
             return
         if digest != claim_id or signer != attestor or (beneficiary.lower(), kind, evidence, amount, period) != fields:
             self.authority.fail(
                 attestor,
-                f"claim {claim_id.hex()[:10]} is signed by {signer} for digest {digest.hex()[:10]}, not as its "
-                f"event says {self._where()}",
+                "audit.commons.signed_by_other",
+                claim=claim_id.hex()[:10],
+                signer=signer,
+                digest=digest.hex()[:10],
+                **self._where(),
             )
 
     def _contested(self, topics: list[bytes]) -> None:
@@ -235,11 +256,11 @@ class CommonsAudit:
         self.authority.checked += 1
         committee = self.ledger.has_role(COMMITTEE, by)
         if claim is None or claim.state != PENDING or (self.tx.block_time >= claim.payable_at and not committee):
-            self.rules.fail(by, f"contested claim {claim_id.hex()[:10]} out of its window {self._where()}")
+            self.rules.fail(by, "audit.commons.contest_late", claim=claim_id.hex()[:10], **self._where())
             return
         attestor = by in self.roles.get(ATTESTOR, set()) and by != claim.attestor
         if not (attestor or committee) or self.tx.sender != by:
-            self.authority.fail(by, f"contested claim {claim_id.hex()[:10]} without the right {self._where()}")
+            self.authority.fail(by, "audit.commons.contest_no_right", claim=claim_id.hex()[:10], **self._where())
         claim.state = CONTESTED
         self._release(claim)
 
@@ -248,9 +269,9 @@ class CommonsAudit:
         claim = self.claims.get(claim_id)
         self.authority.checked += 1
         if not self.ledger.has_role(COMMITTEE, by) or self.tx.sender != by:
-            self.authority.fail(by, f"reinstated claim {claim_id.hex()[:10]}, not on the committee {self._where()}")
+            self.authority.fail(by, "audit.commons.reinstate_not_committee", claim=claim_id.hex()[:10], **self._where())
         if claim is None or claim.state != CONTESTED:
-            self.rules.fail(by, f"reinstated claim {claim_id.hex()[:10]}, not contested {self._where()}")
+            self.rules.fail(by, "audit.commons.reinstate_not_contested", claim=claim_id.hex()[:10], **self._where())
             return
         claim.state = PENDING
         self._commit(claim, claim_id)
@@ -265,7 +286,9 @@ class CommonsAudit:
             or self.tx.block_time < claim.payable_at
             or (claim.beneficiary, claim.amount) != (beneficiary, amount)
         ):
-            self.rules.fail(beneficiary, f"a reward of {amount} paid on claim {claim_id.hex()[:10]} {self._where()}")
+            self.rules.fail(
+                beneficiary, "audit.commons.reward", amount=money(amount), claim=claim_id.hex()[:10], **self._where()
+            )
             return None
         claim.state = PAID
         self.paid += amount

@@ -119,20 +119,19 @@ class QbftVerifier:
             listed = qbft_validators(hexbytes(block["extraData"]))
             committers = qbft_committers(block)
         except (SealError, rlp.DecodingError, ValueError, IndexError) as error:
-            self.check.fail(subject, f"its QBFT extraData or a commit seal cannot be read: {error}")
+            self.check.fail(subject, "audit.qbft.unreadable", error=error)
             return
         outsiders = [c for c in committers if c not in self.signers]
         if outsiders:
-            self.check.fail(subject, f"commit sealed by {', '.join(outsiders)}, not a validator of its parent")
+            self.check.fail(subject, "audit.qbft.outsiders", outsiders=", ".join(outsiders))
         valid = set(committers) - set(outsiders)
         if len(valid) != len(committers) - len(outsiders):
-            self.check.fail(subject, "a validator's commit seal is there twice")
+            self.check.fail(subject, "audit.qbft.twice")
         quorum = -(-2 * len(self.signers) // 3)  # ceil(2n/3), Besu's BftHelpers
         if len(valid) < quorum:
-            self.check.fail(subject, f"{len(valid)} commit seals of validators, below the quorum of {quorum} "
-                            f"of {len(self.signers)}")  # fmt: skip
+            self.check.fail(subject, "audit.qbft.quorum", valid=len(valid), quorum=quorum, signers=len(self.signers))
         if len(set(listed) ^ set(self.signers)) > 1:
-            self.check.fail(subject, f"the validators change by more than one: {self.signers} to {listed}")
+            self.check.fail(subject, "audit.qbft.jump", before=self.signers, after=listed)
         for committer in valid:
             self.sealed[committer] = self.sealed.get(committer, 0) + 1
         self.signers = listed
@@ -161,29 +160,28 @@ class CliqueVerifier:
             self.votes, self.tally = [], {}
             listed = sorted(signers_in(extra), key=str.lower) if len(extra) >= VANITY + SEAL else []
             if listed != self.signers:
-                self.check.fail(subject, f"the checkpoint lists signers {listed}, the votes made {self.signers}")
+                self.check.fail(subject, "audit.clique.checkpoint_signers", listed=listed, signers=self.signers)
         elif len(extra) != VANITY + SEAL:
-            self.check.fail(subject, f"extraData of {len(extra)} bytes: a block between checkpoints lists no signer")
+            self.check.fail(subject, "audit.clique.no_signer", length=len(extra))
         limit = len(self.signers) // 2 + 1
         self.recents.pop(number - limit, None)
         try:
             signer = clique_signer(block)
         except ValueError as error:  # a SealError, or a header field missing
-            self.check.fail(subject, str(error))
+            self.check.fail(subject, "audit.error", error=error)
             return
         if signer not in self.signers:
-            signers = ", ".join(self.signers)
-            self.check.fail(subject, f"sealed by {signer}, who is not a signer at this block ({signers})")
+            self.check.fail(subject, "audit.clique.outsider", signer=signer, signers=", ".join(self.signers))
             return
         for seen, recent in self.recents.items():
             if recent == signer:
-                self.check.fail(subject, f"{signer} sealed block {seen} too, within {limit} consecutive blocks")
+                self.check.fail(subject, "audit.clique.too_often", signer=signer, seen=seen, limit=limit)
         self.recents[number] = signer
         self.sealed[signer] = self.sealed.get(signer, 0) + 1
         in_turn = self.signers[number % len(self.signers)] == signer
         if integer(block["difficulty"]) != (IN_TURN if in_turn else OUT_OF_TURN):
-            self.check.fail(subject, f"difficulty {integer(block['difficulty'])} for a block sealed "
-                            f"{'in' if in_turn else 'out of'} turn")  # fmt: skip
+            sealed = "audit.clique.difficulty_in" if in_turn else "audit.clique.difficulty_out"
+            self.check.fail(subject, sealed, difficulty=integer(block["difficulty"]))
         self._vote(number, signer, block, checkpoint)
 
     def _vote(self, number: int, signer: str, block: dict[str, Any], checkpoint: bool) -> None:
@@ -191,11 +189,11 @@ class CliqueVerifier:
         candidate = to_checksum_address(block["miner"])
         nonce = block["nonce"]
         if nonce not in (NONCE_AUTHORIZE, NONCE_DROP):
-            self.check.fail(subject, f"nonce {nonce} is no clique vote")
+            self.check.fail(subject, "audit.clique.bad_nonce", nonce=nonce)
             return
         if checkpoint:
             if candidate != to_checksum_address(ZERO_ADDRESS) or nonce != NONCE_DROP:
-                self.check.fail(subject, "a checkpoint block carries a vote")
+                self.check.fail(subject, "audit.clique.checkpoint_vote")
             return
         authorize = nonce == NONCE_AUTHORIZE
         # A signer's new vote on a candidate replaces its previous one.

@@ -62,14 +62,11 @@ def _rebuild_all(sources: Path | None, solc: Path | None, cache: Path | None) ->
         try:
             solc = find_solc()
         except BuildError as error:
-            raise CompilerUnavailable(f"{error} (--solc)") from error
+            raise CompilerUnavailable("audit.run.no_compiler", error=error) from error
     if not solc.exists():
-        raise BuildError(f"no compiler at {solc} (--solc)")
+        raise CompilerUnavailable("audit.run.no_compiler_at", path=solc)
     if _is_solcjs(solc) and shutil.which("node") is None:
-        raise CompilerUnavailable(
-            "Node.js (`node`) is not on PATH: the pinned compiler found is solcjs, which runs on it; "
-            "install Node.js 20 or later (or pass a native solc with --solc) to rebuild the contracts"
-        )
+        raise CompilerUnavailable("audit.run.no_node_js")
     if sources is None and cache is not None:
         output, cached = compile_cached(standard, solc, cache)
     else:
@@ -118,10 +115,10 @@ def verify_contracts(
         built, facts["cached"] = _rebuild_all(sources, solc, cache)
         contract = built[LEDGER]
     except CompilerUnavailable as error:
-        check.skip(str(error))
+        check.skip(error.code, **error.arguments)
         return facts
     except (BuildError, OSError, KeyError) as error:
-        check.fail(LEDGER, f"cannot rebuild the sources: {error}")
+        check.fail(LEDGER, "audit.contracts.rebuild_failed", error=error)
         return facts
     rebuilt_runtime = bytes.fromhex(contract["evm"]["deployedBytecode"]["object"])
     # The constructor writes the immutables (EIP-712's chain id and own address, ...) into the
@@ -134,29 +131,33 @@ def verify_contracts(
     facts["metadata_ipfs"] = metadata_ipfs(split_metadata(rebuilt_runtime)[1])
 
     if not on_chain:
-        check.fail(deployment.ledger, f"no code at the ledger's address at block {block}")
+        check.fail(deployment.ledger, "audit.contracts.no_code", block=block)
     elif without_immutables(on_chain, immutables) != rebuilt_runtime:
         code, meta = split_metadata(without_immutables(on_chain, immutables))
         rebuilt_code, rebuilt_meta = split_metadata(rebuilt_runtime)
         if code == rebuilt_code:
             check.fail(
                 deployment.ledger,
-                f"same executable code but another metadata hash ({metadata_ipfs(meta)}, rebuilt "
-                f"{metadata_ipfs(rebuilt_meta)}): it was built from other sources or settings",
+                "audit.contracts.other_metadata",
+                deployed=metadata_ipfs(meta),
+                rebuilt=metadata_ipfs(rebuilt_meta),
             )
         else:
             check.fail(
                 deployment.ledger,
-                f"the deployed runtime code ({len(on_chain)} bytes, keccak256 {facts['runtime_keccak256']}) is not the "
-                f"code the sources build ({len(rebuilt_runtime)} bytes, keccak256 0x{keccak(rebuilt_runtime).hex()})",
+                "audit.contracts.other_code",
+                deployed_length=len(on_chain),
+                deployed=facts["runtime_keccak256"],
+                rebuilt_length=len(rebuilt_runtime),
+                rebuilt="0x" + keccak(rebuilt_runtime).hex(),
             )
     check.checked += 1
     shipped = load_artifact(LEDGER)
     if bytes.fromhex(shipped.deployed_bytecode[2:]) != rebuilt_runtime:
-        check.fail(f"artifact {LEDGER}.json", "the shipped artifact's runtime code is not what the sources build")
+        check.fail(f"artifact {LEDGER}.json", "audit.contracts.artifact")
     recorded = deployment.artifacts.get(LEDGER, {}).get("runtime_keccak256")
     if recorded != facts["runtime_keccak256"]:
-        check.fail(deployment.ledger, f"the deployment record says runtime keccak256 {recorded}")
+        check.fail(deployment.ledger, "audit.contracts.record_keccak", recorded=recorded)
     _verify_creation(rpc, deployment, rebuilt_creation, check)
     _verify_governance(rpc, deployment, block, built, check)
     return facts
@@ -182,10 +183,10 @@ def _verify_governance(
         deployed = built[name]["evm"]["deployedBytecode"]
         rebuilt = bytes.fromhex(deployed["object"])
         if without_immutables(code, immutable_ranges(deployed.get("immutableReferences", {}))) != rebuilt:
-            check.fail(address, f"the {name}'s runtime code ({len(code)} bytes) is not the code its sources build")
+            check.fail(address, "audit.contracts.other_code_of", contract=name, length=len(code))
         recorded = deployment.artifacts.get(name, {}).get("runtime_keccak256")
         if recorded is not None and recorded != "0x" + keccak(code).hex():
-            check.fail(address, f"the deployment record says the {name}'s runtime keccak256 is {recorded}")
+            check.fail(address, "audit.contracts.record_keccak_of", contract=name, recorded=recorded)
 
 
 def _verify_creation(rpc: Rpc, deployment: Deployment, creation: bytes, check: Check) -> None:
@@ -197,27 +198,29 @@ def _verify_creation(rpc: Rpc, deployment: Deployment, creation: bytes, check: C
     )
     subject = f"deployment {deployment.deploy_tx}"
     if tx is None or receipt is None:
-        check.fail(subject, "the chain does not know the deployment transaction")
+        check.fail(subject, "audit.contracts.no_deploy_tx")
         return
     if (receipt.get("contractAddress") or "").lower() != deployment.ledger.lower():
-        check.fail(subject, f"it created {receipt.get('contractAddress')}, not the ledger {deployment.ledger}")
+        check.fail(
+            subject, "audit.contracts.created_other", created=receipt.get("contractAddress"), ledger=deployment.ledger
+        )
     if (
         int(receipt["blockNumber"], 16) != deployment.deploy_block
         or receipt["blockHash"] != deployment.deploy_block_hash
     ):
         check.fail(
-            subject, f"it is in block {int(receipt['blockNumber'], 16)} {receipt['blockHash']}, not the recorded one"
+            subject, "audit.contracts.other_block", number=int(receipt["blockNumber"], 16), hash=receipt["blockHash"]
         )
     data = bytes.fromhex(tx["input"][2:])
     if not data.startswith(creation):
-        check.fail(subject, "its creation code is not the code the sources build")
+        check.fail(subject, "audit.contracts.other_creation")
         return
     try:
         admin, admin_delay, grants, fee_bps, region, max_stimulus, max_duration = decode(
             CONSTRUCTOR_TYPES, data[len(creation) :]
         )
     except Exception as error:
-        check.fail(subject, f"its constructor arguments do not decode: {error}")
+        check.fail(subject, "audit.contracts.constructor_unreadable", error=error)
         return
     config = deployment.config
     expected_grants = sorted(
@@ -241,8 +244,4 @@ def _verify_creation(rpc: Rpc, deployment: Deployment, creation: bytes, check: C
         (governance.get("max_stimulus_credit"), governance.get("max_stimulus_duration")),
     )
     if actual != stated:
-        check.fail(
-            subject,
-            "its constructor arguments (admin, admin delay, role grants, fee, region, stimulus bound) are not the "
-            "record's",
-        )
+        check.fail(subject, "audit.contracts.constructor_other")

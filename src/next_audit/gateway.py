@@ -19,8 +19,10 @@ from urllib3.util.retry import Retry
 
 from next_audit.errors import GatewayError, GatewayUnavailable
 from next_audit.history import TABLES, HistoryRecorder, compare_table
-from next_audit.replay import KINDS, NONE, STATUSES, Ledger
+from next_audit.members import KINDS, NONE, STATUSES
+from next_audit.replay import Ledger
 from next_audit.report import Check
+from next_audit.sentences import phrase
 
 __all__ = ["Gateway", "GatewayError", "GatewayUnavailable", "compare_accounts", "compare_history", "compare_stats"]
 
@@ -31,8 +33,8 @@ STATS_FIELDS = (
     "circulation", "credit_in_use", "reserve", "fee_bps", "paused", "fees_collected", "debt_covered",
     "debt_uncovered", "members_by_kind", "members_by_status",
 )  # fmt: skip
-UNAVAILABLE = {401: "it refused the auditor's token", 403: "the auditor's key holds no staff role there",
-               409: "its index is no longer at the audited block", 503: "it is unavailable"}  # fmt: skip
+# What a gateway's answer says of the audit: it cannot be audited now (audit.gateway.why.STATUS).
+UNAVAILABLE = frozenset({401, 403, 409, 503})
 
 
 class Gateway:
@@ -52,26 +54,30 @@ class Gateway:
         try:
             response = self.session.get(self.url + path, params=params, timeout=self.timeout)
         except requests.RequestException as error:
-            raise GatewayUnavailable(f"the gateway at {self.url} does not answer: {error}") from error
+            raise GatewayUnavailable("audit.gateway.silent", url=self.url, error=error) from error
         if response.status_code in UNAVAILABLE:
             raise GatewayUnavailable(
-                f"GET {path}: HTTP {response.status_code}, {UNAVAILABLE[response.status_code]}: {_detail(response)}",
-                response.status_code,
+                "audit.gateway.unavailable",
+                status=response.status_code,
+                http=response.status_code,
+                path=path,
+                why=phrase(f"audit.gateway.why.{response.status_code}"),
+                detail=_detail(response),
             )
         if response.status_code != 200:
-            raise GatewayError(f"GET {path}: HTTP {response.status_code}: {_detail(response)}")
+            raise GatewayError("audit.gateway.http", path=path, status=response.status_code, detail=_detail(response))
         try:
             return response.json()
         except ValueError as error:
-            raise GatewayError(f"GET {path}: the answer is not JSON") from error
+            raise GatewayError("audit.gateway.not_json", path=path) from error
 
     def stats(self, at_block: int | None = None) -> dict[str, Any]:
         """/stats now, or as it was at an earlier indexed block (staff)."""
         stats: dict[str, Any] = self.get("/stats", **({"at_block": at_block} if at_block is not None else {}))
         if not isinstance(stats.get("indexed_block"), int):
-            raise GatewayError("GET /stats: no indexed_block in the answer")
+            raise GatewayError("audit.gateway.no_indexed_block")
         if at_block is not None and stats["indexed_block"] != at_block:
-            raise GatewayError(f"GET /stats?at_block={at_block} answered for block {stats['indexed_block']}")
+            raise GatewayError("audit.gateway.stats_other_block", block=at_block, answered=stats["indexed_block"])
         return stats
 
     def settled_stats(self) -> dict[str, Any]:
@@ -85,7 +91,7 @@ class Gateway:
             if current["indexed_block"] == previous["indexed_block"]:
                 return current
             previous = current
-        raise GatewayError(f"/stats named another indexed block in each of {STATS_READS + 1} reads in a row")
+        raise GatewayError("audit.gateway.unsettled", reads=STATS_READS + 1)
 
     def accounts(self, block: int) -> Iterator[dict[str, Any]]:
         """Every account the gateway serves, as it was at `block`."""
@@ -93,7 +99,9 @@ class Gateway:
         while True:
             page = self.get("/accounts", limit=PAGE, at_block=block, **({"cursor": cursor} if cursor else {}))
             if page.get("indexed_block") != block:
-                raise GatewayError(f"GET /accounts?at_block={block} answered for block {page.get('indexed_block')}")
+                raise GatewayError(
+                    "audit.gateway.accounts_other_block", block=block, answered=page.get("indexed_block")
+                )
             yield from page["items"]
             cursor = page["next_cursor"]
             if cursor is None:
@@ -131,7 +139,7 @@ def compare_accounts(
         check.checked += 1
         mine = members.get(address)
         if mine is None:
-            check.fail(address, f"served by the gateway, but no such member in the replay at block {block}")
+            check.fail(address, "audit.gateway.unknown_member", block=block)
             continue
         expected = {
             "balance": mine.balance,
@@ -144,11 +152,15 @@ def compare_accounts(
             "successor": mine.successor,
         }
         theirs = {**item, "successor": item["successor"].lower() if item.get("successor") else None}
-        differences = [f"{k} {v} replayed, {theirs.get(k)} served" for k, v in expected.items() if theirs.get(k) != v]
+        differences = [
+            phrase("audit.gateway.field", field=k, replayed=v, served=theirs.get(k))
+            for k, v in expected.items()
+            if theirs.get(k) != v
+        ]
         if differences:
-            check.fail(address, "; ".join(differences))
+            check.fail(address, "audit.gateway.differs", differences=differences)
     for address in sorted(set(members) - seen):
-        check.fail(address, "a member in the replay that the gateway does not serve")
+        check.fail(address, "audit.gateway.missing_member")
 
 
 def compare_stats(served: dict[str, Any], replayed: Ledger, check: Check) -> None:
@@ -156,11 +168,11 @@ def compare_stats(served: dict[str, Any], replayed: Ledger, check: Check) -> Non
     for name in STATS_FIELDS:
         check.checked += 1
         if served.get(name) != figures[name]:
-            check.fail(name, f"{figures[name]} replayed, {served.get(name)} served")
+            check.fail(name, "audit.gateway.figure", replayed=figures[name], served=served.get(name))
     check.checked += 1
     ratio, served_ratio = figures["coverage_ratio"], served.get("coverage_ratio")
     if (ratio is None) != (served_ratio is None) or (ratio is not None and abs(ratio - served_ratio) > 1e-9 * ratio):
-        check.fail("coverage_ratio", f"{ratio} replayed, {served_ratio} served")
+        check.fail("coverage_ratio", "audit.gateway.figure", replayed=ratio, served=served_ratio)
 
 
 def compare_history(gateway: Gateway, recorder: HistoryRecorder, block: int, check: Check) -> None:

@@ -26,6 +26,7 @@ from eth_utils.crypto import keccak
 
 from next_audit.chain import LedgerTransaction
 from next_audit.report import Check
+from next_audit.sentences import bps, phrase
 
 BPS = 10_000
 FEE_CALL = keccak(text="setFee(uint256)")[:4]
@@ -160,8 +161,13 @@ class GovernanceAudit:
         kind = self.role_kinds.get((target, role), 0)  # 0: named nowhere, failed as an unknown call
         granted = calldata[:4] == ROLE_CALLS[0]
         if kind == CONSTITUTION_KIND and granted and account != self.timelock:
-            self.check.fail(f"proposal {proposal_id:#x}", f"grants 0x{role.hex()} on {target}, which carries out "
-                            f"votes, to {account}, not to the timelock")  # fmt: skip
+            self.check.fail(
+                f"proposal {proposal_id:#x}",
+                "audit.governance.grant_to_other",
+                role="0x" + role.hex(),
+                target=target,
+                account=account,
+            )
         return kind
 
     def _fee_bound(self, tx: LedgerTransaction, topics: list[bytes], data: bytes) -> None:
@@ -180,10 +186,16 @@ class GovernanceAudit:
             if kind and selector in ROLE_CALLS:
                 kind = self._role_call_kind(proposal_id, target, bytes(calldata))
             if kind == 0 or value != 0:
-                self.check.fail(f"proposal {proposal_id:#x}", f"proposes a call the constitution does not name "
-                                f"({selector.hex()} on {target}, value {value}) in {tx.tx_hash}")  # fmt: skip
+                self.check.fail(
+                    f"proposal {proposal_id:#x}",
+                    "audit.governance.unnamed_call",
+                    selector=selector.hex(),
+                    target=target,
+                    value=value,
+                    tx=tx.tx_hash,
+                )
             if selector == FEE_CALL and len(calldata) >= 36 and int.from_bytes(calldata[4:36], "big") > self.fee_bound:
-                self.check.fail(f"proposal {proposal_id:#x}", f"proposes a fee above the bound of {self.fee_bound} bps")
+                self.check.fail(f"proposal {proposal_id:#x}", "audit.governance.fee_above", bound=bps(self.fee_bound))
             kind_quorum, kind_support, kind_delay = self.rules.get(kind, (0, 0, 0))
             quorum, support, delay = max(quorum, kind_quorum), max(support, kind_support), max(delay, kind_delay)
             calls.append((target, bytes(calldata)))
@@ -200,13 +212,19 @@ class GovernanceAudit:
         proposal = self.proposals.get(proposal_id)
         self.check.checked += 1
         if proposal is None:
-            self.check.fail(voter, f"voted on an unknown proposal {proposal_id:#x} in {tx.tx_hash}")
+            self.check.fail(voter, "audit.governance.unknown_proposal", proposal=f"{proposal_id:#x}", tx=tx.tx_hash)
             return
         if voter in proposal.voters or weight != 1 or support > 2:
-            self.check.fail(voter, f"a vote of weight {weight} ({support}) on {proposal_id:#x} in {tx.tx_hash}: "
-                            "one member, one vote, once")  # fmt: skip
+            self.check.fail(
+                voter,
+                "audit.governance.bad_vote",
+                weight=weight,
+                support=support,
+                proposal=f"{proposal_id:#x}",
+                tx=tx.tx_hash,
+            )
         if not proposal.snapshot < tx.block_time <= proposal.deadline:
-            self.check.fail(voter, f"voted on {proposal_id:#x} outside its voting window, in {tx.tx_hash}")
+            self.check.fail(voter, "audit.governance.out_of_window", proposal=f"{proposal_id:#x}", tx=tx.tx_hash)
         proposal.voters.add(voter)
         proposal.votes[support] = proposal.votes.get(support, 0) + weight
 
@@ -214,41 +232,44 @@ class GovernanceAudit:
         (proposal_id,) = decode(["uint256"], data)
         self.check.checked += 1
         proposal = self.proposals.get(proposal_id)
-        why = "it was never proposed" if proposal is None else self._not_passed(proposal, tx.block_time)
+        why = (
+            phrase("audit.governance.never_proposed") if proposal is None else self._not_passed(proposal, tx.block_time)
+        )
         if proposal_id in self.executed:
-            why = "it was executed before"
+            why = phrase("audit.governance.executed_before")
         if why:
-            self.check.fail(f"proposal {proposal_id:#x}", f"executed in {tx.tx_hash}, but {why}")
+            self.check.fail(f"proposal {proposal_id:#x}", "audit.governance.executed_but", tx=tx.tx_hash, why=why)
             return
         self.executed.add(proposal_id)
         self.passed_in_tx = True
 
-    def _not_passed(self, proposal: Proposal, now: int) -> str | None:
+    def _not_passed(self, proposal: Proposal, now: int) -> dict[str, Any] | None:
+        """Why `proposal` had not passed at `now` (a phrase), or None if it had."""
         if now <= proposal.deadline:
-            return "its vote was still open"
+            return phrase("audit.governance.still_open")
         if proposal.delay and (proposal.queued_at is None or now < proposal.queued_at + proposal.delay):
-            return f"its kind's delay of {proposal.delay} s after its queueing had not passed"
+            return phrase("audit.governance.delay", seconds=proposal.delay)
         members = self._lookup(self.roll, proposal.snapshot)
-        bps = max(proposal.quorum_bps, self._lookup(self.general_quorum, proposal.snapshot))
-        quorum = (members * bps + BPS - 1) // BPS
+        quorum_bps = max(proposal.quorum_bps, self._lookup(self.general_quorum, proposal.snapshot))
+        quorum = (members * quorum_bps + BPS - 1) // BPS
         against, for_, abstain = proposal.votes[0], proposal.votes[1], proposal.votes[2]
         if for_ + abstain < quorum:
-            return f"{for_ + abstain} votes for and abstaining did not reach its quorum of {quorum} ({members} members)"
+            return phrase("audit.governance.no_quorum", votes=for_ + abstain, quorum=quorum, members=members)
         if for_ * BPS <= proposal.support_bps * (for_ + against):
-            return f"{for_} for and {against} against did not pass its threshold of {proposal.support_bps} bps"
+            return phrase("audit.governance.no_majority", ayes=for_, noes=against, threshold=bps(proposal.support_bps))
         return None
 
     # -- what the ledger's replay asks -------------------------------------------------------
 
-    def governed(self, tx: LedgerTransaction, actor: str | None, what: str) -> None:
+    def governed(self, tx: LedgerTransaction, actor: str | None, what: dict[str, Any]) -> None:
         """`what` (a governed change, made by `actor` in `tx`) must be a passed proposal's execution
         by the timelock; on a developer's chain its admin key may make it too."""
         self.check.checked += 1
         if actor == self.timelock:
             if not self.passed_in_tx:
-                self.check.fail(self.timelock, f"{what} in {tx.tx_hash}, not as the execution of a passed proposal")
+                self.check.fail(self.timelock, "audit.governance.not_by_proposal", action=what, tx=tx.tx_hash)
         elif actor is None or actor != self.developer_admin:
-            self.check.fail(actor or tx.tx_hash, f"{what} in {tx.tx_hash}: made by a key, not by a vote")
+            self.check.fail(actor or tx.tx_hash, "audit.governance.by_key", action=what, tx=tx.tx_hash)
 
     def figures(self) -> dict[str, Any]:
         return {"proposals": len(self.proposals), "proposals_executed": len(self.executed)}

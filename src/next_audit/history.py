@@ -21,8 +21,10 @@ from next_audit.bonuses import SPENT
 from next_audit.chain import LedgerTransaction
 from next_audit.clearing import EVENTS as CLEARING_EVENTS
 from next_audit.commons import REWARD_PAID
-from next_audit.replay import KINDS, ROLES, STATUSES
+from next_audit.members import KINDS, STATUSES
+from next_audit.replay import ROLES
 from next_audit.report import Check
+from next_audit.sentences import phrase
 
 WHERE = ("block_number", "block_time")
 MOVED = 5  # MemberStatus.Moved
@@ -200,20 +202,19 @@ def compare_table(table: str, expected: dict[Key, tuple[Any, ...]], served: Iter
         subject = f"{key[0]} log {key[1]}"
         check.checked += 1
         if key in seen:
-            check.fail(subject, f"{table}: served twice")
+            check.fail(subject, "audit.history.twice", table=table)
             continue
         seen.add(key)
         mine = expected.get(key)
         if mine is None:
-            check.fail(subject, f"{table}: served by the gateway, but the chain has no such event up to block {block}")
+            check.fail(subject, "audit.history.unknown", table=table, block=block)
             continue
         differences = [
-            f"{name} {value!r} on the chain, {_served(item.get(name))!r} served"
+            phrase("audit.history.field", field=name, chain=repr(value), served=repr(_served(item.get(name))))
             for name, value in zip(fields, mine, strict=True)
             if _served(item.get(name)) != value
         ]
         if differences:
-            check.fail(subject, f"{table}: " + "; ".join(differences))
+            check.fail(subject, "audit.history.differs", table=table, differences=differences)
     for key in sorted(set(expected) - seen, key=lambda k: (expected[k][0], k[1])):
-        missing = f"{table}: an event of block {expected[key][0]} that the gateway does not serve"
-        check.fail(f"{key[0]} log {key[1]}", missing)
+        check.fail(f"{key[0]} log {key[1]}", "audit.history.missing", table=table, block=expected[key][0])

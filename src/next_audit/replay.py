@@ -24,17 +24,27 @@ from next_audit.chain import LedgerTransaction, word_address
 from next_audit.clearing import ClearingAudit
 from next_audit.commons import CommonsAudit
 from next_audit.governance import GovernanceAudit
+from next_audit.members import (
+    ACTIVE,
+    COUNCIL,
+    EXCLUDED,
+    FROZEN,
+    KINDS,
+    MIGRATED,
+    MOVED,
+    NONE,
+    STATUSES,
+    SYSTEM,
+    kind_phrase,
+    status_phrase,
+)
 from next_audit.report import Check
+from next_audit.sentences import bps, money, phrase
 
 DEFAULT_ADMIN = b"\x00" * 32
 ROLE_NAMES = ("REGISTRAR_ROLE", "CREDIT_COMMITTEE_ROLE", "GOVERNANCE_ROLE", "PAUSER_ROLE", "AUDITOR_ROLE")
 ROLES = {keccak(text=name): name for name in ROLE_NAMES} | {DEFAULT_ADMIN: "DEFAULT_ADMIN_ROLE"}
 REGISTRAR, COMMITTEE, GOVERNANCE, PAUSER = (keccak(text=n) for n in ROLE_NAMES[:4])
-NONE, ACTIVE, FROZEN, EXCLUDED, MIGRATED, MOVED = range(6)
-SYSTEM = 3  # MemberKind.System: its accounts do not vote
-STATUSES = ("none", "active", "frozen", "excluded", "migrated", "moved")
-KINDS = ("individual", "business", "council", "system")
-COUNCIL = 2  # MemberKind.Council: admitted by a vote
 MAX_AMOUNT = 2**63 - 1
 MAX_TURNOVER = 2**40 - 1  # the ledger keeps a member's turnover received in 40 bits, saturating
 YEAR = 365 * 86_400
@@ -211,7 +221,7 @@ class Replayer:
             self.clearing.begin(tx.clearing_logs)
             for name, args in self.clearing.events:
                 if name == "MemberWelcomed":  # this region's registrar expects a member from another
-                    self._require_role(REGISTRAR, f"welcoming {args['member']}", self.tx.sender)
+                    self._require_role(REGISTRAR, phrase("audit.action.welcome", member=args["member"]), self.tx.sender)
                     self.clearing.welcomed[args["member"]] = args["from"]
         # The allowances' logs interleave with the ledger's: each spending announces the movement
         # that follows it.
@@ -225,9 +235,7 @@ class Replayer:
             self.ledger.events += 1
             entry = self.handlers.get(topics[0]) if topics else None
             if entry is None:
-                self.rules.fail(
-                    tx.tx_hash, f"an event the ledger does not declare: topic {topics[0].hex() if topics else '-'}"
-                )
+                self.rules.fail(tx.tx_hash, "audit.ledger.undeclared_event", topic=topics[0].hex() if topics else "-")
                 continue
             _name, data_types, handler, words = entry
             values = _read_words(words, data) if words is not None else None
@@ -239,7 +247,7 @@ class Replayer:
             self.bonuses.apply(tx, waiting[1], waiting[2])
             waiting = next(bonus_logs, None)
         if self.bonuses is not None and self.bonuses.pending is not None:
-            self.rules.fail(tx.tx_hash, "an allowance's spending with no movement of the ledger after it")
+            self.rules.fail(tx.tx_hash, "audit.ledger.spending_alone")
             self.bonuses.pending = None
         if self.commons is not None:
             self.commons.apply(tx)
@@ -247,7 +255,8 @@ class Replayer:
 
     # -- who may do what ----------------------------------------------------------------------
 
-    def _require_role(self, role: bytes, what: str, caller: str | None = None) -> None:
+    def _require_role(self, role: bytes, what: dict[str, Any], caller: str | None = None) -> None:
+        """`what` (an action, a phrase of the catalogue) is made by a holder of `role`."""
         if self.in_constructor:
             return
         caller = caller or self.caller
@@ -255,16 +264,18 @@ class Replayer:
         if caller is not None:  # the state check then asks the contract whether it holds the role
             self.ledger.role_named.setdefault(role, set()).add(caller)
         if caller is None:
-            self.authority.fail(
-                self.tx.tx_hash,
-                f"{what}: sent through contract {self.tx.to}; the node's trace does not name its caller",
-            )
+            self.authority.fail(self.tx.tx_hash, "audit.ledger.untraced_caller", action=what, contract=self.tx.to)
         elif not self.ledger.has_role(role, caller):
             self.authority.fail(
-                caller, f"{what} in {self.tx.tx_hash} without {ROLES[role]} at block {self.tx.block_number}"
+                caller,
+                "audit.ledger.without_role",
+                action=what,
+                tx=self.tx.tx_hash,
+                role=ROLES[role],
+                block=self.tx.block_number,
             )
 
-    def _governed(self, what: str, actor: str | None) -> None:
+    def _governed(self, what: dict[str, Any], actor: str | None) -> None:
         """A governed change (the fee, a role, the admin): the governance audit judges its actor."""
         if self.governance is not None and not self.in_constructor:
             self.governance.governed(self.tx, actor, what)
@@ -276,12 +287,13 @@ class Replayer:
         if role == DEFAULT_ADMIN and not self.in_constructor:
             # The one admin is never granted: a new admin accepts a transfer its predecessor began.
             if account != self.ledger.pending_admin or sender != account:
-                self.authority.fail(account, f"became the admin in {self.tx.tx_hash} without a transfer to it")
+                self.authority.fail(account, "audit.ledger.admin_without_transfer", tx=self.tx.tx_hash)
             self.ledger.pending_admin = None
         else:
             admin = self.ledger.role_admins.get(role, DEFAULT_ADMIN)
-            self._require_role(admin, f"granting {ROLES.get(role, role.hex())} to {account}", sender)
-            self._governed(f"{ROLES.get(role, role.hex())} granted to {account}", sender)
+            action = phrase("audit.action.grant", role=ROLES.get(role, role.hex()), account=account)
+            self._require_role(admin, action, sender)
+            self._governed(action, sender)
         self.ledger.roles.setdefault(role, set()).add(account)
         self.ledger.role_named.setdefault(role, set()).add(account)
 
@@ -290,84 +302,105 @@ class Replayer:
         accepting = role == DEFAULT_ADMIN and sender == self.ledger.pending_admin  # the old admin steps down
         if sender != account and not accepting:  # renouncing one's own role needs no other
             admin = self.ledger.role_admins.get(role, DEFAULT_ADMIN)
-            self._require_role(admin, f"revoking {ROLES.get(role, role.hex())} from {account}", sender)
-            self._governed(f"{ROLES.get(role, role.hex())} revoked from {account}", sender)
+            action = phrase("audit.action.revoke", role=ROLES.get(role, role.hex()), account=account)
+            self._require_role(admin, action, sender)
+            self._governed(action, sender)
         self.ledger.roles.get(role, set()).discard(account)
 
     def _on_DefaultAdminTransferScheduled(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
         new_admin = word_address(topics[0])
-        self._require_role(DEFAULT_ADMIN, f"offering the admin role to {new_admin}")
-        self._governed(f"the admin role offered to {new_admin}", self.caller)
+        action = phrase("audit.action.offer_admin", account=new_admin)
+        self._require_role(DEFAULT_ADMIN, action)
+        self._governed(action, self.caller)
         self.ledger.pending_admin = new_admin
 
     def _on_DefaultAdminTransferCanceled(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
-        self._require_role(DEFAULT_ADMIN, "withdrawing the offer of the admin role")
+        self._require_role(DEFAULT_ADMIN, phrase("audit.action.withdraw_admin_offer"))
         self.ledger.pending_admin = None
 
     def _on_DefaultAdminDelayChangeScheduled(
         self, topics: list[bytes], values: tuple[Any, ...], following: Any
     ) -> None:
-        self._require_role(DEFAULT_ADMIN, f"changing the admin's transfer delay to {values[0]} s")
+        self._require_role(DEFAULT_ADMIN, phrase("audit.action.admin_delay", seconds=values[0]))
 
     def _on_DefaultAdminDelayChangeCanceled(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
-        self._require_role(DEFAULT_ADMIN, "withdrawing a change of the admin's transfer delay")
+        self._require_role(DEFAULT_ADMIN, phrase("audit.action.withdraw_admin_delay"))
 
     def _on_RoleAdminChanged(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
         self.ledger.role_admins[topics[0]] = topics[2]
 
     def _on_FeeChanged(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
         previous, new = values
-        self._require_role(GOVERNANCE, f"changing the fee to {new} bps")
-        self._governed(f"the fee set to {new} bps", self.caller)
+        action = phrase("audit.action.fee", fee=bps(new))
+        self._require_role(GOVERNANCE, action)
+        self._governed(action, self.caller)
         if previous != self.ledger.fee_bps or new > MAX_FEE_BPS:
-            self.rules.fail(self.tx.tx_hash, f"fee change {previous} -> {new} bps from a fee of {self.ledger.fee_bps}")
+            self.rules.fail(
+                self.tx.tx_hash,
+                "audit.ledger.fee_change",
+                previous=bps(previous),
+                new=bps(new),
+                fee=bps(self.ledger.fee_bps),
+            )
         self.ledger.fee_bps = new
 
     def _on_StimulusSet(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
         all_regions, region, all_kinds, kind, extra, ends_at = values
-        self._require_role(GOVERNANCE, f"setting a stimulus of {extra} until {ends_at}")
-        self._governed(f"a stimulus of {extra} until {ends_at} set", self.caller)
+        action = phrase("audit.action.stimulus", extra=money(extra), ends_at=ends_at)
+        self._require_role(GOVERNANCE, action)
+        self._governed(action, self.caller)
         max_extra, max_duration = self.ledger.stimulus_bound
         latest = self.tx.block_time + max_duration
         if extra > MAX_AMOUNT or extra > max_extra or (extra and ends_at > latest):
-            self.rules.fail(self.tx.tx_hash, f"a stimulus of {extra} until {ends_at}, past the ledger's bound "
-                            f"(at most {max_extra}, ending by {latest})")  # fmt: skip
+            self.rules.fail(
+                self.tx.tx_hash,
+                "audit.ledger.stimulus_past_bound",
+                extra=money(extra),
+                ends_at=ends_at,
+                max_extra=money(max_extra),
+                latest=latest,
+            )
         self.ledger.stimuli[(bool(all_regions), region, bool(all_kinds), kind)] = (extra, ends_at)
 
     def _on_StimulusBoundSet(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
         max_extra, max_duration = values
-        self._require_role(DEFAULT_ADMIN, f"setting the stimulus bound to {max_extra} for {max_duration} s")
-        self._governed(f"the stimulus bound set to {max_extra} for {max_duration} s", self.caller)
+        action = phrase("audit.action.stimulus_bound", extra=money(max_extra), seconds=max_duration)
+        self._require_role(DEFAULT_ADMIN, action)
+        self._governed(action, self.caller)
         if max_extra > MAX_AMOUNT:
-            self.rules.fail(self.tx.tx_hash, f"a stimulus bound of {max_extra}, above the largest amount")
+            self.rules.fail(self.tx.tx_hash, "audit.ledger.stimulus_bound_too_large", extra=money(max_extra))
         self.ledger.stimulus_bound = (max_extra, max_duration)
 
     def _on_Paused(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
-        self._require_role(PAUSER, "pausing payments", values[0].lower())
+        self._require_role(PAUSER, phrase("audit.action.pause"), values[0].lower())
         self.ledger.paused = True
 
     def _on_Unpaused(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
-        self._require_role(PAUSER, "unpausing payments", values[0].lower())
+        self._require_role(PAUSER, phrase("audit.action.unpause"), values[0].lower())
         self.ledger.paused = False
 
     def _on_DefaultCreditLineSet(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
         kind = int.from_bytes(topics[0], "big")
-        self._require_role(COMMITTEE, f"setting the default credit line of {KINDS[kind]} members")
+        action = phrase("audit.action.default_credit", kind=kind_phrase(kind))
+        self._require_role(COMMITTEE, action)
         if self.governance is not None and self.caller == self.governance.timelock:  # the committee's own are its
-            self._governed(f"the default credit line of {KINDS[kind]} members set", self.caller)
+            self._governed(action, self.caller)
         self.ledger.default_lines[kind] = (values[0], values[1])
 
     def _on_CreditLineSet(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
         address = word_address(topics[0])
         if self.by_clearing:  # a partner region's account: this region's governance sets its side
-            self._require_partner(address, "a credit line set through the clearing")
-            self._require_role(GOVERNANCE, f"setting the relationship with {address}", self.tx.sender)
-            self._governed(f"the relationship with {address} set", self.tx.sender)
+            self._require_partner(address, phrase("audit.action.partner_credit_line"))
+            action = phrase("audit.action.relationship", account=address)
+            self._require_role(GOVERNANCE, action, self.tx.sender)
+            self._governed(action, self.tx.sender)
         else:
-            self._require_role(COMMITTEE, f"setting the credit line of {address}")
+            self._require_role(COMMITTEE, phrase("audit.action.credit_line", account=address))
         account = self.ledger.account(address)
         if account.status not in (ACTIVE, FROZEN):
-            self.rules.fail(address, f"credit line set while {STATUSES[account.status]}, in {self.tx.tx_hash}")
+            self.rules.fail(
+                address, "audit.ledger.credit_line_while", status=status_phrase(account.status), tx=self.tx.tx_hash
+            )
         account.credit_limit, account.ceiling = values
 
     def _on_MemberAdmitted(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
@@ -376,22 +409,25 @@ class Replayer:
         account = self.ledger.account(address)
         if self.by_clearing and self.clearing is not None:
             if kind == SYSTEM:  # a partner region's account, opened by this region's governance
-                self._require_partner(address, "an account opened through the clearing")
+                self._require_partner(address, phrase("audit.action.partner_account"))
             elif self.clearing.named("MemberArrived", member=address) is None or account.status not in (NONE, MOVED):
-                self.rules.fail(address, f"admitted through the clearing with no arrival, in {self.tx.tx_hash}")
+                self.rules.fail(address, "audit.ledger.no_arrival", tx=self.tx.tx_hash)
             elif self.clearing.welcomed.pop(address, None) is None:
-                self.rules.fail(address, f"arrived without a registrar's welcome, in {self.tx.tx_hash}")
+                self.rules.fail(address, "audit.ledger.no_welcome", tx=self.tx.tx_hash)
             if account.status == MOVED:  # back in a region it had left: it starts afresh
                 account.status, account.received = NONE, 0
         elif kind == COUNCIL:  # a council is the members' decision
-            self._require_role(GOVERNANCE, f"admitting the council {address}")
-            self._governed(f"the council {address} admitted", self.caller)
+            action = phrase("audit.action.admit_council", account=address)
+            self._require_role(GOVERNANCE, action)
+            self._governed(action, self.caller)
         else:
-            self._require_role(REGISTRAR, f"admitting {address}")
+            self._require_role(REGISTRAR, phrase("audit.action.admit", account=address))
         if account.status != NONE:
-            self.rules.fail(address, f"admitted again while {STATUSES[account.status]}, in {self.tx.tx_hash}")
+            self.rules.fail(
+                address, "audit.ledger.admitted_again", status=status_phrase(account.status), tx=self.tx.tx_hash
+            )
         if (limit, ceiling) != self.ledger.default_lines.get(kind, (0, 0)):
-            self.rules.fail(address, f"admitted with credit line {limit}/{ceiling}, not the default of its kind")
+            self.rules.fail(address, "audit.ledger.admitted_line", limit=money(limit), ceiling=money(ceiling))
         account.status, account.kind, account.region, account.kyc_hash = ACTIVE, kind, region, kyc_hash
         account.credit_limit, account.ceiling = limit, ceiling
         account.since = self.tx.block_time if kind != SYSTEM else 0  # its vote's first checkpoint
@@ -403,25 +439,37 @@ class Replayer:
         account = self.ledger.account(address)
         if self.by_clearing and self.clearing is not None:  # a member leaving: by itself, announced
             if new != MOVED or address != self.tx.sender or self.clearing.named("MemberMoved", member=address) is None:
-                self.rules.fail(address, f"status {STATUSES[new]} through the clearing, in {self.tx.tx_hash}")
+                self.rules.fail(
+                    address, "audit.ledger.status_through_clearing", status=status_phrase(new), tx=self.tx.tx_hash
+                )
             if account.balance != 0:
-                self.rules.fail(address, f"moved away with {account.balance} left behind, in {self.tx.tx_hash}")
+                self.rules.fail(
+                    address, "audit.ledger.moved_with_balance", balance=money(account.balance), tx=self.tx.tx_hash
+                )
             account.status = new
             return
-        self._require_role(REGISTRAR, f"changing the status of {address} to {STATUSES[new]}")
+        self._require_role(REGISTRAR, phrase("audit.action.status", account=address, status=status_phrase(new)))
         allowed = {(ACTIVE, FROZEN), (FROZEN, ACTIVE), (ACTIVE, EXCLUDED), (FROZEN, EXCLUDED)}
         if previous != account.status or (previous, new) not in allowed:
-            self.rules.fail(address, f"status {STATUSES[previous]} -> {STATUSES[new]} while {STATUSES[account.status]}")
+            self.rules.fail(
+                address,
+                "audit.ledger.status_change",
+                previous=status_phrase(previous),
+                new=status_phrase(new),
+                current=status_phrase(account.status),
+            )
         account.status = new
 
     def _on_AccountMigrated(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
         old_address, new_address = word_address(topics[0]), word_address(topics[1])
-        self._require_role(REGISTRAR, f"moving {old_address} to the key {new_address}")
+        self._require_role(REGISTRAR, phrase("audit.action.migrate", old=old_address, new=new_address))
         old, new = self.ledger.account(old_address), self.ledger.account(new_address)
         if old.status not in (ACTIVE, FROZEN) or new.status != NONE:
-            self.rules.fail(old_address, f"migrated to {new_address} while {STATUSES[old.status]}")
+            self.rules.fail(
+                old_address, "audit.ledger.migrated_while", new=new_address, status=status_phrase(old.status)
+            )
         if old.balance != 0:
-            self.rules.fail(old_address, f"migrated with {old.balance} left behind")
+            self.rules.fail(old_address, "audit.ledger.migrated_with_balance", balance=money(old.balance))
         new.status, new.kind, new.region, new.kyc_hash = old.status, old.kind, old.region, old.kyc_hash
         new.credit_limit, new.ceiling = old.credit_limit, old.ceiling
         new.received, new.since, new.pinned = old.received, old.since, old.pinned
@@ -437,45 +485,56 @@ class Replayer:
         if previous != account.votes or new != int(account.voter):
             self.rules.fail(
                 address,
-                f"votes {previous} -> {new} in {self.tx.tx_hash}, while its roll says {account.votes} and "
-                f"{'one vote' if account.voter else 'no vote'} for a {KINDS[account.kind]} member "
-                f"{STATUSES[account.status]}",
+                "audit.ledger.votes_one" if account.voter else "audit.ledger.votes_none",
+                previous=previous,
+                new=new,
+                tx=self.tx.tx_hash,
+                votes=account.votes,
+                kind=kind_phrase(account.kind),
+                status=status_phrase(account.status),
             )
         account.votes = new
 
     def _on_DelegateChanged(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
         """Votes cannot be delegated (the registry refuses it): any delegation on record is a breach."""
         delegator, delegate = word_address(topics[0]), word_address(topics[2])
-        self.rules.fail(delegator, f"delegated its vote to {delegate} in {self.tx.tx_hash}; votes are not delegable")
+        self.rules.fail(delegator, "audit.ledger.delegated", delegate=delegate, tx=self.tx.tx_hash)
 
     def _on_EIP712DomainChanged(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
         """The signing domain is fixed at deployment: a change on record is a breach."""
-        self.rules.fail(self.ledger.address, f"the EIP-712 domain changed in {self.tx.tx_hash}")
+        self.rules.fail(self.ledger.address, "audit.ledger.domain_changed", tx=self.tx.tx_hash)
 
     def _on_DebtWrittenOff(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
         address = word_address(topics[0])
         debt, covered, uncovered, _ref = values
-        self._require_role(COMMITTEE, f"writing off the debt of {address}")
+        self._require_role(COMMITTEE, phrase("audit.action.write_off", account=address))
         account = self.ledger.account(address)
         before = account.balance - covered  # the covering movement came just before
         reserve_before = self.ledger.reserve + covered
         if account.status != EXCLUDED:
-            self.rules.fail(address, f"debt written off while {STATUSES[account.status]}")
+            self.rules.fail(address, "audit.ledger.write_off_while", status=status_phrase(account.status))
         if debt != -before or covered != min(debt, reserve_before) or covered + uncovered != debt:
             self.rules.fail(
                 address,
-                f"write-off of {debt} (covered {covered}, uncovered {uncovered}) on a balance of {before} "
-                f"with a reserve of {reserve_before}",
+                "audit.ledger.write_off_off",
+                debt=money(debt),
+                covered=money(covered),
+                uncovered=money(uncovered),
+                balance=money(before),
+                reserve=money(reserve_before),
             )
         self.ledger.debt_covered += covered
 
     def _on_ProjectFunded(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
         project_id, account = int.from_bytes(topics[0], "big"), word_address(topics[1])
         instalment, instalments, interval, starts_at, _ref = values
-        self._require_role(GOVERNANCE, f"funding project {project_id}")
-        self._governed(f"project {project_id} funded ({instalments} x {instalment})", self.caller)
+        action = phrase(
+            "audit.action.fund_project", project=project_id, instalments=instalments, instalment=money(instalment)
+        )
+        self._require_role(GOVERNANCE, action)
+        self._governed(action, self.caller)
         if project_id != len(self.ledger.projects) + 1 or self.ledger.account(account).status != ACTIVE:
-            self.rules.fail(account, f"project {project_id} funded out of order or for an inactive account")
+            self.rules.fail(account, "audit.ledger.project_order", project=project_id)
         self.ledger.projects[project_id] = Project(account, instalment, instalments, interval, starts_at)
 
     def _on_InstalmentReleased(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
@@ -483,10 +542,10 @@ class Replayer:
         be the project's next, due by now, and leave the reserve at or above the coverage floor."""
         project_id, account = int.from_bytes(topics[0], "big"), word_address(topics[1])
         number, amount = values
-        ledger, where = self.ledger, f"in {self.tx.tx_hash}"
+        ledger, tx = self.ledger, self.tx.tx_hash
         project = ledger.projects.get(project_id)
         if project is None:
-            self.rules.fail(account, f"an instalment of the unknown project {project_id} {where}")
+            self.rules.fail(account, "audit.ledger.unknown_project", project=project_id, tx=tx)
             return
         due_at = project.starts_at + project.paid * project.interval
         if (
@@ -497,44 +556,59 @@ class Replayer:
             or account != project.account
             or due_at > self.tx.block_time
         ):
-            self.rules.fail(account, f"instalment {number} of {amount} of project {project_id} off schedule {where}")
+            self.rules.fail(
+                account, "audit.ledger.off_schedule", number=number, amount=money(amount), project=project_id, tx=tx
+            )
         credit_in_use = ledger.debts
         if ledger.reserve * BPS < ledger.coverage_floor_bps * credit_in_use:
             self.rules.fail(
                 account,
-                f"instalment {number} of project {project_id} left the reserve at {ledger.reserve} against "
-                f"{credit_in_use} of credit in use, below the floor of {ledger.coverage_floor_bps} bps {where}",
+                "audit.ledger.below_floor",
+                number=number,
+                project=project_id,
+                reserve=money(ledger.reserve),
+                credit=money(credit_in_use),
+                floor=bps(ledger.coverage_floor_bps),
+                tx=tx,
             )
         project.paid += 1
         ledger.projects_paid += amount
 
     def _on_ProjectCancelled(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
         project_id = int.from_bytes(topics[0], "big")
-        self._require_role(GOVERNANCE, f"cancelling project {project_id}")
-        self._governed(f"project {project_id} cancelled", self.caller)
+        action = phrase("audit.action.cancel_project", project=project_id)
+        self._require_role(GOVERNANCE, action)
+        self._governed(action, self.caller)
         project = self.ledger.projects.get(project_id)
         if project is None or project.cancelled or values[0] != project.paid:
-            self.rules.fail(self.tx.tx_hash, f"project {project_id} cancelled while unknown, closed or off its count")
+            self.rules.fail(self.tx.tx_hash, "audit.ledger.cancel_off", project=project_id)
         else:
             project.cancelled = True
 
     def _on_CoverageFloorSet(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
         previous, new = values
-        self._require_role(GOVERNANCE, f"setting the coverage floor to {new} bps")
-        self._governed(f"the coverage floor set to {new} bps", self.caller)
+        action = phrase("audit.action.coverage_floor", floor=bps(new))
+        self._require_role(GOVERNANCE, action)
+        self._governed(action, self.caller)
         if previous != self.ledger.coverage_floor_bps:
             floor = self.ledger.coverage_floor_bps
-            self.rules.fail(self.tx.tx_hash, f"coverage floor {previous} -> {new} from {floor}")
+            self.rules.fail(
+                self.tx.tx_hash, "audit.ledger.floor_change", previous=bps(previous), new=bps(new), floor=bps(floor)
+            )
         self.ledger.coverage_floor_bps = new
 
     def _on_CreditPolicySet(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
         kind = int.from_bytes(topics[0], "big")
         version, per_year, turnover_bps, cap = values
-        self._require_role(GOVERNANCE, f"setting the credit policy of {KINDS[kind]} members")
-        self._governed(f"the credit policy of {KINDS[kind]} members set", self.caller)
+        kind_words = kind_phrase(kind)
+        action = phrase("audit.action.credit_policy", kind=kind_words)
+        self._require_role(GOVERNANCE, action)
+        self._governed(action, self.caller)
         previous = self.ledger.credit_policies.get(kind, (0, 0, 0, 0))[3]
         if version != previous + 1 or turnover_bps > BPS or cap > MAX_AMOUNT:
-            self.rules.fail(self.tx.tx_hash, f"credit policy {version} of {KINDS[kind]} members after {previous}")
+            self.rules.fail(
+                self.tx.tx_hash, "audit.ledger.policy_version", version=version, kind=kind_words, previous=previous
+            )
         self.ledger.credit_policies[kind] = (per_year, turnover_bps, cap, version)
 
     def _on_CreditPolicyApplied(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
@@ -556,16 +630,25 @@ class Replayer:
         ):
             self.rules.fail(
                 address,
-                f"credit policy {version} set its limit {previous} -> {new} ({years} years, turnover {turnover}), "
-                f"where rule {current} gives {expected} ({expected_years} years, turnover {account.received}) "
-                f"from {account.credit_limit}, in {self.tx.tx_hash}",
+                "audit.ledger.policy_applied",
+                version=version,
+                previous=money(previous),
+                new=money(new),
+                years=years,
+                turnover=money(turnover),
+                rule=current,
+                expected=money(expected),
+                expected_years=expected_years,
+                received=money(account.received),
+                limit=money(account.credit_limit),
+                tx=self.tx.tx_hash,
             )
         account.credit_limit = new
 
     def _on_CreditLinePinned(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
         address, (pinned,) = word_address(topics[0]), values
         if not pinned:
-            self._require_role(COMMITTEE, f"unpinning the credit line of {address}")
+            self._require_role(COMMITTEE, phrase("audit.action.unpin", account=address))
         self.ledger.account(address).pinned = bool(pinned)
 
     def _on_Transferred(self, topics: list[bytes], values: tuple[Any, ...], following: Any) -> None:
@@ -575,9 +658,11 @@ class Replayer:
         if source == ledger.address:  # a write-off or a project's instalment, from the reserve
             why = following[0][0] if following else None
             if fee or why not in (_DEBT_WRITTEN_OFF, _INSTALMENT_RELEASED):
-                self.rules.fail(self.tx.tx_hash, f"{amount} out of the reserve, neither a write-off nor an instalment")
+                self.rules.fail(self.tx.tx_hash, "audit.ledger.reserve_out", amount=money(amount))
             if amount > ledger.reserve:
-                self.rules.fail(target, f"paid {amount} out of the reserve with only {ledger.reserve} in it")
+                self.rules.fail(
+                    target, "audit.ledger.reserve_short", amount=money(amount), reserve=money(ledger.reserve)
+                )
             ledger.reserve -= amount
             ledger.credit(ledger.account(target), amount)
             return
@@ -585,7 +670,7 @@ class Replayer:
         if self.by_clearing and self.clearing is not None:
             charged = self.clearing.named("PaidAcross", **{"from": source}) is not None and source == self.tx.sender
             if charged:  # the payer's side of a payment across regions: a payment, to a partner's account
-                self._require_partner(target, "a payment across regions")
+                self._require_partner(target, phrase("audit.action.partner_payment"))
                 self.caller = source  # the payer sent it: the payment's own authority check
                 self._check_payment(source, target, payer, payee, amount, fee)
                 self.caller = self.clearing.address
@@ -601,7 +686,7 @@ class Replayer:
         migration = following is not None and following[0][0] == _ACCOUNT_MIGRATED
         if migration:
             if fee or ref != ZERO_REF:
-                self.rules.fail(self.tx.tx_hash, "a key migration's movement carries a fee or a reference")
+                self.rules.fail(self.tx.tx_hash, "audit.ledger.migration_fee")
         else:
             spending = self.bonuses.pending if self.bonuses is not None else None
             if self.bonuses is not None:
@@ -614,9 +699,9 @@ class Replayer:
         ledger.reserve += fee
         ledger.fees_collected += fee
 
-    def _require_partner(self, address: str, what: str) -> None:
+    def _require_partner(self, address: str, what: dict[str, Any]) -> None:
         if self.clearing is None or address not in self.clearing.partners:
-            self.rules.fail(address, f"{what} for an address that is no partner region, in {self.tx.tx_hash}")
+            self.rules.fail(address, "audit.ledger.not_partner", action=what, tx=self.tx.tx_hash)
 
     def _check_clearing_move(
         self, source: str, target: str, payer: Account, payee: Account, amount: int, fee: int
@@ -624,20 +709,31 @@ class Replayer:
         """A move of the clearing with no fee: a partner's account on at least one side, both active,
         the payer within its own limit (no stimulus), the payee under its ceiling, not paused."""
         partners = self.clearing.partners if self.clearing is not None else set()
-        where = f"in {self.tx.tx_hash} (block {self.tx.block_number})"
+        where = {"tx": self.tx.tx_hash, "block": self.tx.block_number}
+        moved = money(amount)
         if fee or not (source in partners or target in partners) or source == target:
-            self.rules.fail(source, f"a clearing move of {amount} + {fee} to {target} with no partner region {where}")
+            self.rules.fail(source, "audit.clearing.no_partner", amount=moved, fee=money(fee), target=target, **where)
         if self.ledger.paused:
-            self.rules.fail(source, f"a clearing move of {amount} while payments were paused {where}")
+            self.rules.fail(source, "audit.clearing.paused", amount=moved, **where)
         if not 0 < amount <= MAX_AMOUNT or payer.status != ACTIVE or payee.status != ACTIVE:
-            self.rules.fail(source, f"a clearing move of {amount} to {target} between inactive accounts {where}")
+            self.rules.fail(source, "audit.clearing.inactive", amount=moved, target=target, **where)
         if payer.balance - amount < -payer.credit_limit:
             self.rules.fail(
-                source, f"moved {amount} from {payer.balance}, past its limit of {payer.credit_limit} {where}"
+                source,
+                "audit.clearing.past_limit",
+                amount=moved,
+                balance=money(payer.balance),
+                limit=money(payer.credit_limit),
+                **where,
             )
         if payee.balance + amount > payee.ceiling:
             self.rules.fail(
-                target, f"received {amount} on {payee.balance}, past its ceiling of {payee.ceiling} {where}"
+                target,
+                "audit.ledger.past_ceiling",
+                amount=moved,
+                balance=money(payee.balance),
+                ceiling=money(payee.ceiling),
+                **where,
             )
 
     def _check_payment(
@@ -645,49 +741,84 @@ class Replayer:
     ) -> None:
         ledger = self.ledger
         ledger.payments += 1
-        where = f"in {self.tx.tx_hash} (block {self.tx.block_number})"
+        where = {"tx": self.tx.tx_hash, "block": self.tx.block_number}
+        paid, charged = money(amount), money(fee)
         through_bonuses = self.bonuses is not None and self.tx.to == self.bonuses.address
         if spending is not None:  # an allowance's: from its run's council, announced just before
             if (source, target, amount, fee) != (spending.council, spending.payee, spending.amount, spending.fee):
                 self.rules.fail(
                     source,
-                    f"moved {amount} + {fee} to {target} for an allowance's spending of {spending.amount} + "
-                    f"{spending.fee} from {spending.council} to {spending.payee} {where}",
+                    "audit.ledger.spending_mismatch",
+                    amount=paid,
+                    fee=charged,
+                    target=target,
+                    spent=money(spending.amount),
+                    spent_fee=money(spending.fee),
+                    council=spending.council,
+                    payee=spending.payee,
+                    **where,
                 )
         elif through_bonuses:  # the plain units of a holder's payment through the allowances
             if source != self.tx.sender:
-                self.authority.fail(source, f"a payment by {source} sent by {self.tx.sender} {where}")
+                self.authority.fail(source, "audit.ledger.sent_by_other", payer=source, sender=self.tx.sender, **where)
         elif self.caller is not None and self.caller != source and not self.in_constructor:
-            self.authority.fail(source, f"a payment by {source} sent by {self.caller} {where}")
+            self.authority.fail(source, "audit.ledger.sent_by_other", payer=source, sender=self.caller, **where)
         if ledger.paused:
-            self.rules.fail(source, f"paid {amount} while payments were paused {where}")
+            self.rules.fail(source, "audit.ledger.paid_paused", amount=paid, **where)
         if not 0 < amount <= MAX_AMOUNT or source == target:
-            self.rules.fail(source, f"an invalid payment of {amount} to {target} {where}")
+            self.rules.fail(source, "audit.ledger.invalid_payment", amount=paid, target=target, **where)
         if payer.status != ACTIVE or payee.status != ACTIVE:
             self.rules.fail(
-                source, f"paid {target} while {STATUSES[payer.status]}, the payee {STATUSES[payee.status]}, {where}"
+                source,
+                "audit.ledger.paid_inactive",
+                target=target,
+                payer_status=status_phrase(payer.status),
+                payee_status=status_phrase(payee.status),
+                **where,
             )
         expected_fee = spending.fee if spending is not None else (amount * ledger.fee_bps + BPS - 1) // BPS
         if fee != expected_fee:
-            self.rules.fail(source, f"a fee of {fee} on {amount}, not {expected_fee} at {ledger.fee_bps} bps, {where}")
+            self.rules.fail(
+                source,
+                "audit.ledger.wrong_fee",
+                fee=charged,
+                amount=paid,
+                expected=money(expected_fee),
+                rate=bps(ledger.fee_bps),
+                **where,
+            )
         limit = payer.credit_limit + ledger.stimulus(payer.region, payer.kind, self.tx.block_time)
         if spending is None and payer.kind == COUNCIL and self.bonuses is not None:
             held = self.bonuses.held(source, self.tx.block_time)
             if held and payer.balance - amount - fee < held - limit:
                 self.rules.fail(
                     source,
-                    f"paid {amount} + {fee} from {payer.balance} into the {held} its bonus allowances hold back "
-                    f"(limit {limit}), {where}",
+                    "audit.ledger.into_held",
+                    amount=paid,
+                    fee=charged,
+                    balance=money(payer.balance),
+                    held=money(held),
+                    limit=money(limit),
+                    **where,
                 )
         if payer.balance - amount - fee < -limit:
             self.rules.fail(
                 source,
-                f"paid {amount} + {fee} from {payer.balance}, past its credit limit of {limit} "
-                f"(stimulus included), {where}",
+                "audit.ledger.past_limit",
+                amount=paid,
+                fee=charged,
+                balance=money(payer.balance),
+                limit=money(limit),
+                **where,
             )
         if payee.balance + amount > payee.ceiling:
             self.rules.fail(
-                target, f"received {amount} on {payee.balance}, past its ceiling of {payee.ceiling}, {where}"
+                target,
+                "audit.ledger.past_ceiling",
+                amount=paid,
+                balance=money(payee.balance),
+                ceiling=money(payee.ceiling),
+                **where,
             )
 
 

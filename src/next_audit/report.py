@@ -31,6 +31,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from next_audit.sentences import Argument, arguments, spoken
+from next_contracts.messages import amount, catalogue, grouped, number, say
+
 MAX_FINDINGS_SHOWN = 20  # in the readable summary; the JSON report keeps every finding
 
 
@@ -72,25 +75,49 @@ FIGURE_UNITS = {
 @dataclass(frozen=True)
 class Finding:
     subject: str  # an account address, a block number, a contract, a figure
-    message: str
+    code: str  # what was found, a sentence of the catalogue (next_audit.sentences)
+    args: dict[str, Argument] = field(default_factory=dict)
+
+    def said(self, language: str) -> str:
+        return spoken(self.code, self.args, language)
+
+    @property
+    def message(self) -> str:
+        """In the program's own words, English."""
+        return self.said("en")
 
 
 @dataclass
 class Check:
     name: str
     kind: Failure
-    description: str
     findings: list[Finding] = field(default_factory=list)
     unit: str = "items"  # what `checked` counts: blocks, accounts, events, figures, rows
     checked: int = 0  # how many of them the check covered
-    not_run: str | None = None  # why the check could not run, if it did not
+    why_not_run: tuple[str, dict[str, Argument]] | None = None  # a code and its arguments
 
-    def fail(self, subject: object, message: str) -> None:
-        self.findings.append(Finding(str(subject), message))
+    def fail(self, subject: object, code: str, /, **args: object) -> None:
+        self.findings.append(Finding(str(subject), code, arguments(args)))
 
-    def skip(self, reason: str) -> None:
+    def skip(self, code: str, /, **args: object) -> None:
         """The check could not run: it neither passes nor fails, and the report says why."""
-        self.not_run = reason
+        self.why_not_run = (code, arguments(args))
+
+    def not_run_said(self, language: str) -> str | None:
+        return None if self.why_not_run is None else spoken(*self.why_not_run, language)
+
+    @property
+    def not_run(self) -> str | None:
+        """Why the check did not run, in English; None if it ran."""
+        return self.not_run_said("en")
+
+    def description_said(self, language: str) -> str:
+        """What the check verifies (the catalogue's audit.what.NAME)."""
+        return say(f"audit.what.{self.name}", language)
+
+    @property
+    def description(self) -> str:
+        return self.description_said("en")
 
     @property
     def status(self) -> str:
@@ -100,7 +127,10 @@ class Check:
 
     @property
     def covered(self) -> str:
-        return f"{self.checked:,} {self.unit}"
+        return self.covered_said("en")
+
+    def covered_said(self, language: str) -> str:
+        return f"{grouped(self.checked, language)} {say(f'audit.unit.{self.unit}', language)}"
 
 
 @dataclass
@@ -115,9 +145,10 @@ class Report:
     checks: list[Check] = field(default_factory=list)
     events: int = 0
     seconds: float = 0.0
+    language: str = "en"  # of the sentences it writes: the findings, the reasons, the summary
 
-    def check(self, name: str, kind: Failure, description: str, unit: str = "items") -> Check:
-        check = Check(name, kind, description, unit=unit)
+    def check(self, name: str, kind: Failure, unit: str = "items") -> Check:
+        check = Check(name, kind, unit=unit)
         self.checks.append(check)
         return check
 
@@ -138,6 +169,9 @@ class Report:
         return "pass" if code == 0 else "incomplete" if code == int(Failure.NOT_RUN) else "fail"
 
     def to_json(self) -> str:
+        """The report as data: each finding and reason as a code with its arguments (for a reader
+        that says them in its own language) and as a sentence in the report's language."""
+        language = self.language
         data = {
             "chain_id": self.chain_id,
             "ledger": self.ledger,
@@ -149,82 +183,97 @@ class Report:
             "figures": self.figures,
             "units": {name: FIGURE_UNITS[name] for name in self.figures if name in FIGURE_UNITS},
             "build": self.build,
+            "language": language,
             "checks": [
                 {
-                    **asdict(c),
+                    "name": c.name,
                     "kind": c.kind.name.lower(),
+                    "description": c.description_said(language),
+                    "unit": c.unit,
+                    "checked": c.checked,
                     "status": c.status,
-                    "covered": c.covered,
-                    "findings": [asdict(f) for f in c.findings],
+                    "covered": c.covered_said(language),
+                    "not_run": c.not_run_said(language),
+                    "not_run_code": None if c.why_not_run is None else c.why_not_run[0],
+                    "not_run_args": None if c.why_not_run is None else c.why_not_run[1],
+                    "findings": [{**asdict(f), "message": f.said(language)} for f in c.findings],
                 }
                 for c in self.checks
             ],
             "result": self.result,
             "exit_code": self.exit_code,
         }
-        return json.dumps(data, indent=2) + "\n"
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
     def render(self, console: Console) -> None:
+        language = self.language
+
+        def line(code: str, /, **args: object) -> str:
+            return say(code, language, **args)
+
         console.print(
-            f"[bold]Audit of ledger {self.ledger}[/] on chain {self.chain_id}, "
-            f"blocks {self.from_block} to {self.to_block} (head {self.head_hash})"
+            line(
+                "audit.cli.title",
+                ledger=self.ledger,
+                chain=self.chain_id,
+                start=self.from_block,
+                end=self.to_block,
+                head=self.head_hash,
+            )
         )
-        console.print(f"{self.events:,} events replayed in {self.seconds:.1f} s")
+        console.print(
+            line("audit.cli.events", events=grouped(self.events, language), seconds=number(self.seconds, language, 1))
+        )
         if self.build:
             console.print(
-                f"rebuilt with solc {self.build.get('compiler')}, {len(self.build.get('sources', {}))} sources, "
-                f"metadata {self.build.get('metadata_ipfs')}; deployed code keccak256 {self.build['runtime_keccak256']}"
-                + (" (the compiler's output read from this machine's build cache)" if self.build.get("cached") else "")
+                line(
+                    "audit.cli.rebuilt",
+                    compiler=self.build.get("compiler"),
+                    sources=len(self.build.get("sources", {})),
+                    metadata=self.build.get("metadata_ipfs"),
+                    keccak=self.build["runtime_keccak256"],
+                )
+                + (line("audit.cli.cached") if self.build.get("cached") else "")
             )
-        figures = Table(title="Figures at the audited block", show_header=False)
+        figures = Table(title=line("audit.cli.figures"), show_header=False)
         for name, value in self.figures.items():
-            shown = _units(value) if name in AMOUNTS and isinstance(value, int) else _figure(value)
-            figures.add_row(name.replace("_", " "), shown)
+            unit = FIGURE_UNITS.get(name)
+            shown = amount(value, language) if unit == "money" and isinstance(value, int) else _figure(value, language)
+            figures.add_row(line(f"audit.figure.{name}") if f"audit.figure.{name}" in catalogue() else name, shown)
         console.print(figures)
-        checks = Table(title="Checks")
-        for column in ("check", "result", "covered", "what it verifies"):
-            checks.add_column(column)
+        checks = Table(title=line("audit.cli.checks"))
+        for column in ("audit.check", "audit.status", "audit.covered", "audit.what"):
+            checks.add_column(line(column))
         for c in self.checks:
             result = {
-                "pass": "[green]pass[/]",
-                "fail": f"[red]FAIL ({len(c.findings)})[/]",
-                "not run": "[yellow]not run[/]",
+                "pass": f"[green]{line('audit.pass')}[/]",
+                "fail": f"[red]{line('audit.fail').upper()} ({len(c.findings)})[/]",
+                "not run": f"[yellow]{line('audit.not_run')}[/]",
             }
-            what = f"not run: {c.not_run}" if c.status == "not run" else c.description
-            checks.add_row(c.name, result[c.status], c.covered, what)
+            not_run = c.not_run_said(language)
+            what = line("audit.cli.not_run", why=not_run) if not_run is not None else c.description_said(language)
+            checks.add_row(c.name, result[c.status], c.covered_said(language), what)
         console.print(checks)
         for c in self.checks:
             for finding in c.findings[:MAX_FINDINGS_SHOWN]:
-                console.print(f"[red]{c.name}[/]: {finding.subject}: {finding.message}", highlight=False)
+                console.print(f"[red]{c.name}[/]: {finding.subject}: {finding.said(language)}", highlight=False)
             if len(c.findings) > MAX_FINDINGS_SHOWN:
-                console.print(
-                    f"[red]{c.name}[/]: and {len(c.findings) - MAX_FINDINGS_SHOWN} more (see the JSON report)"
-                )
+                more = line("audit.cli.more", count=len(c.findings) - MAX_FINDINGS_SHOWN)
+                console.print(f"[red]{c.name}[/]: {more}")
         if self.exit_code == 0:
-            verdict = "[green]all checks pass[/]"
+            verdict = f"[green]{line('audit.cli.passed')}[/]"
         elif self.exit_code == int(Failure.NOT_RUN):
-            verdict = f"[yellow]audit incomplete: a check did not run, exit {self.exit_code}[/]"
+            verdict = f"[yellow]{line('audit.cli.incomplete', code=self.exit_code)}[/]"
         else:
-            verdict = f"[red]audit failed, exit {self.exit_code}[/]"
+            verdict = f"[red]{line('audit.cli.failed', code=self.exit_code)}[/]"
         console.print(verdict)
 
 
-# Figures that are amounts (integers in hundredths in the JSON report), shown in units.
-AMOUNTS = frozenset({"circulation", "credit_in_use", "reserve", "fees_collected", "debt_covered", "debt_uncovered"})
-
-
-def _units(hundredths: int) -> str:
-    """An amount as a reader of either language cannot misread: 1 234 567.89 NXT (thin grouping by
-    spaces, a point for the cents), never "5,226" for 52.26."""
-    sign, units, cents = "-" if hundredths < 0 else "", abs(hundredths) // 100, abs(hundredths) % 100
-    return f"{sign}{units:,}.{cents:02d} NXT".replace(",", " ")
-
-
-def _figure(value: Any) -> str:
+def _figure(value: Any, language: str) -> str:
     if isinstance(value, float):
-        return f"{value:.4f}"
+        return number(value, language, 4)
     if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
+        return grouped(value, language)
     if isinstance(value, dict):
         return ", ".join(f"{k}: {v}" for k, v in value.items())
     return str(value)

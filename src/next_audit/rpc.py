@@ -30,11 +30,17 @@ class Rpc:
             try:
                 responses = self.provider.make_batch_request(list(chunk))  # type: ignore[arg-type]
             except Exception as error:
-                raise RpcError(f"{self.url} does not answer: {error}") from error
+                raise RpcError("audit.rpc.silent", url=self.url, error=error) from error
             if not isinstance(responses, list):  # the whole batch was refused
-                raise RpcError(f"{self.url} refused {chunk[0][0]}: {responses.get('error')}")
+                raise RpcError(
+                    "audit.rpc.refused_batch", url=self.url, method=chunk[0][0], error=responses.get("error")
+                )
             for (method, params), response in zip(chunk, responses, strict=True):
                 if "error" in response:
-                    raise RpcError(f"{method}{tuple(params)!r}: {response['error'].get('message', response['error'])}")
+                    raise RpcError(
+                        "audit.rpc.refused",
+                        call=f"{method}{tuple(params)!r}",
+                        error=response["error"].get("message", response["error"]),
+                    )
                 results.append(response["result"])
         return results

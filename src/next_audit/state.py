@@ -13,9 +13,11 @@ from typing import Any
 from eth_abi.abi import decode, encode
 from eth_utils.abi import function_signature_to_4byte_selector
 
-from next_audit.replay import KINDS, ROLES, STATUSES, Ledger
+from next_audit.members import KINDS, STATUSES
+from next_audit.replay import ROLES, Ledger
 from next_audit.report import Check
 from next_audit.rpc import Rpc
+from next_audit.sentences import money, phrase
 
 ACCOUNT_FIELDS = ("balance", "credit_limit", "ceiling", "status", "kind", "region")
 ACCOUNT_TYPES = ["int256", "uint256", "uint256", "uint8", "uint8", "uint16"]
@@ -72,22 +74,37 @@ def compare(
             turnover, pinned = (int.from_bytes(results[5 * i + k][:32], "big") for k in (3, 4))
             total += on_chain[0]
             differences = [
-                f"{name} {_show(name, mine)} replayed, {_show(name, theirs)} on-chain"
+                phrase("audit.state.field", field=name, replayed=_show(name, mine), chain=_show(name, theirs))
                 for name, mine, theirs in zip(ACCOUNT_FIELDS, account.fields(), on_chain, strict=True)
                 if mine != theirs
             ]
             if kyc_hash != account.kyc_hash:
-                differences.append(f"KYC hash 0x{account.kyc_hash.hex()} replayed, 0x{kyc_hash.hex()} on-chain")
+                differences.append(
+                    phrase(
+                        "audit.state.field",
+                        field="KYC hash",
+                        replayed="0x" + account.kyc_hash.hex(),
+                        chain="0x" + kyc_hash.hex(),
+                    )
+                )
             if successor != (account.successor or "0x" + "00" * 20):
-                differences.append(f"successor {account.successor} replayed, {successor} on-chain")
+                differences.append(
+                    phrase("audit.state.field", field="successor", replayed=account.successor, chain=successor)
+                )
             if turnover != account.received:
-                differences.append(f"turnover received {account.received} replayed, {turnover} on-chain")
+                differences.append(
+                    phrase(
+                        "audit.state.field", field="turnover", replayed=money(account.received), chain=money(turnover)
+                    )
+                )
             if bool(pinned) != account.pinned:
-                differences.append(f"credit line pinned {account.pinned} replayed, {bool(pinned)} on-chain")
+                differences.append(
+                    phrase("audit.state.field", field="pinned", replayed=account.pinned, chain=bool(pinned))
+                )
             if account.votes != int(account.voter):  # a status changed without its vote, or the reverse
-                differences.append(f"{account.votes} vote(s) on the ledger's roll, {int(account.voter)} for its status")
+                differences.append(phrase("audit.state.votes", votes=account.votes, expected=int(account.voter)))
             if differences:
-                state.fail(address, "; ".join(differences))
+                state.fail(address, "audit.state.differs", differences=differences)
             state.checked += 1
         on_progress(len(chunk))
 
@@ -108,7 +125,7 @@ def compare(
     for subject, (mine, theirs) in globals_.items():
         state.checked += 1
         if mine != theirs:
-            state.fail(subject, f"{mine} replayed, {theirs} on-chain")
+            state.fail(subject, "audit.state.figure", replayed=mine, chain=theirs)
 
     pairs = replayed.role_pairs()
     results = reader.calls([HAS_ROLE + encode(["bytes32", "address"], [role, address]) for role, address in pairs])
@@ -118,15 +135,14 @@ def compare(
         state.checked += 1
         if mine != theirs:
             name = ROLES.get(role, "0x" + role.hex())
-            state.fail(address, f"{'holds' if mine else 'does not hold'} {name} by the events, but "
-                       f"{'holds' if theirs else 'does not hold'} it on-chain")  # fmt: skip
+            state.fail(address, "audit.state.role_events_only" if mine else "audit.state.role_chain_only", role=name)
 
     zero_sum.checked += 1
     if total != 0:
-        zero_sum.fail("ledger", f"the on-chain balances and the reserve sum to {total}, not 0")
+        zero_sum.fail("ledger", "audit.state.chain_sum", total=money(total))
     replay_total = sum(a.balance for a in replayed.accounts.values()) + replayed.reserve
     if replay_total != 0:
-        zero_sum.fail("replay", f"the replayed balances and the reserve sum to {replay_total}, not 0")
+        zero_sum.fail("replay", "audit.state.replay_sum", total=money(replay_total))
     return int(total)
 
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import requests
 
+from next_contracts.help_texts import asked_language, speak
 from next_contracts.login import LoginError, login
 from next_wallet import (
     allowance_commands,
@@ -249,7 +250,9 @@ BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool its reader s
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    parser = speak(build_parser(), use_language(asked_language(argv)), "wallet")
+    args = parser.parse_args(argv)
     language = use_language(args.lang)
     # Amounts as the reader's language writes them; French where no language is named (the
     # currency's own convention, as before there was a choice).

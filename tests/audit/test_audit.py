@@ -349,15 +349,38 @@ def test_a_registrar_that_is_a_contract_is_attributed_by_the_call_trace(small_ch
     assert result.report["figures"]["members"] == ledger.functions.memberCount().call()
 
 
-def test_amounts_read_in_units_whatever_the_readers_language() -> None:
-    from next_audit.report import _units
+def test_a_report_is_said_in_its_readers_language_and_keeps_its_findings_as_codes() -> None:
+    """Amounts from hundredths in the reader's own writing, never "5,226" for 52.26; a finding said in
+    French or English from one code, and kept in the JSON report as its code and arguments."""
+    from rich.console import Console
 
-    assert [_units(v) for v in (522_600, 5_226, -123_456_789, 7)] == [
-        "5 226.00 NXT",
-        "52.26 NXT",
-        "-1 234 567.89 NXT",
-        "0.07 NXT",
-    ]
+    from next_audit.report import Failure, Report
+    from next_audit.sentences import money, phrase
+
+    def said(language: str) -> tuple[str, dict]:
+        report = Report(1, "0xledger", 0, 9, "0xhead", figures={"circulation": 522_600, "members": 1234})
+        report.language = language
+        rules = report.check("ledger.rules", Failure.LEDGER_RULES, "events")
+        rules.checked = 1234
+        rules.fail("0xpayer", "audit.ledger.paid_paused", amount=money(5_226), tx="0xtx", block=7)
+        rules.fail("0xpayer", "audit.ledger.status_change", previous=phrase("status.active"),
+                   new=phrase("status.frozen"), current=phrase("status.excluded"))  # fmt: skip
+        report.check("gateway.stats", Failure.GATEWAY, "figures").skip("audit.gateway.none")
+        console = Console(record=True, width=300)
+        report.render(console)
+        return console.export_text(), json.loads(report.to_json())
+
+    french, data = said("fr")
+    assert "5\u202f226,00 NXT" in french and "a payé 52,26 NXT alors que les paiements étaient suspendus" in french
+    assert "statut actif -> gelé alors que exclu" in french and "non exécuté : pas de passerelle" in french
+    assert "1\u202f234 événements" in french and "audit échoué, code de sortie 33" in french
+    english, _ = said("en")
+    assert "5,226.00 NXT" in english and "paid 52.26 NXT while payments were paused in 0xtx (block 7)" in english
+    assert "status active -> frozen while excluded" in english and "not run: no gateway" in english
+    finding = data["checks"][0]["findings"][0]
+    assert finding["code"] == "audit.ledger.paid_paused" and finding["args"]["amount"] == {"money": 5_226}
+    assert finding["message"].startswith("a payé 52,26 NXT") and data["language"] == "fr"
+    assert data["checks"][1]["not_run_code"] == "audit.gateway.none"
 
 
 def test_a_governance_contract_that_is_not_its_sources_build_is_named(small_chain: AuditedChain, tmp_path) -> None:

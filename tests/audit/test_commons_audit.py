@@ -44,8 +44,8 @@ def submission(signed, attestor: str, claim_id: bytes) -> LedgerTransaction:
 
 def audit(*attestors: str) -> CommonsAudit:
     rules, authority = (
-        Check("ledger.rules", Failure.LEDGER_RULES, ""),
-        Check("ledger.authority", Failure.LEDGER_RULES, ""),
+        Check("ledger.rules", Failure.LEDGER_RULES),
+        Check("ledger.authority", Failure.LEDGER_RULES),
     )
     commons = CommonsAudit(CONTRACT, Members(), rules, authority, chain_id=CHAIN_ID)
     commons.roles[ATTESTOR] = {a.lower() for a in attestors}

@@ -64,7 +64,7 @@ def keys() -> list[PrivateKey]:
 
 
 def verifier(signers: list[PrivateKey], epoch: int = 30_000) -> CliqueVerifier:
-    return CliqueVerifier(genesis(signers), Check("chain.consensus", Failure.CONSENSUS, ""), epoch=epoch)
+    return CliqueVerifier(genesis(signers), Check("chain.consensus", Failure.CONSENSUS), epoch=epoch)
 
 
 def run(v: CliqueVerifier, blocks: list[dict[str, str]]) -> list[str]:
@@ -175,7 +175,7 @@ def qbft_verifier(validators: list[PrivateKey]) -> QbftVerifier:
     from next_node.chain.besu import genesis as besu_genesis
 
     spec = besu_genesis(1, [address(k) for k in validators])
-    return QbftVerifier(spec, Check("chain.consensus", Failure.CONSENSUS, ""))
+    return QbftVerifier(spec, Check("chain.consensus", Failure.CONSENSUS))
 
 
 def test_qbft_commit_seals_of_a_quorum_pass_and_are_counted():

@@ -97,7 +97,7 @@ def test_a_fee_voted_and_executed_passes_and_a_key_setting_it_alone_is_named(gov
     assert named.code != 0
     (finding,) = named.findings("governance.votes")
     assert finding["subject"].lower() == treasurer.lower()
-    assert "the fee set to 90 bps" in finding["message"] and "made by a key, not by a vote" in finding["message"]
+    assert "changing the fee to 0.9%" in finding["message"] and "made by a key, not by a vote" in finding["message"]
 
 
 def test_on_geth_a_vote_executed_through_the_timelock_is_attributed_without_a_tracer(tmp_path: Path):
@@ -203,4 +203,4 @@ def test_a_project_and_a_council_voted_pass_and_a_project_funded_by_a_key_is_nam
     act(treasurer, ledger.functions.fundProject(members[2].address, 1, 1, 0, b"\x04" * 32))
     named = run_audit(rpc_url, record)
     (finding,) = named.findings("governance.votes")
-    assert finding["subject"].lower() == treasurer.lower() and "project 2 funded" in finding["message"]
+    assert finding["subject"].lower() == treasurer.lower() and "funding project 2" in finding["message"]

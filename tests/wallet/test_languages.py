@@ -3,8 +3,18 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
+import pytest
+
+from next_audit.cli import parser as audit_parser
+from next_contracts.help_texts import speak
+from next_wallet.cli import build_parser as wallet_parser
 from next_wallet.errors import ExitStatus
 from tests.support.chain import later
 from tests.wallet.conftest import admit, new_member
@@ -65,3 +75,50 @@ def test_a_proposal_is_summed_up_in_the_proposers_language(wallet, w3, deploymen
     listed = wallet("--lang", "fr", "proposals", "--all").out
     assert "[cotisation] fixer la cotisation sur les paiements à 0,35\u202f% (le registre des comptes)" in listed
     assert "pour 0, contre 0, abstention 0" in listed
+
+
+def _help_texts(parser: argparse.ArgumentParser, place: str = "") -> dict[str, str | None]:
+    """Every help text of a parser and its commands, by where it stands."""
+    texts: dict[str, str | None] = {f"{place}:description": parser.description, f"{place}:epilog": parser.epilog}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            texts |= {f"{place} {listed.dest}:listed": listed.help for listed in action._choices_actions}
+            for name, command in action.choices.items():
+                texts |= _help_texts(command, f"{place} {name}")
+        elif not isinstance(action, argparse._HelpAction):
+            texts[f"{place}:{action.dest}"] = action.help
+    return texts
+
+
+@pytest.mark.parametrize(("build", "place"), [(wallet_parser, "wallet"), (audit_parser, "audit")])
+def test_every_help_text_is_said_from_the_catalogue_in_both_languages(build, place):
+    """The catalogue's English is the sources' own (a help text changed in one place only fails
+    here), and each text has its French."""
+    sources = _help_texts(build())
+    assert _help_texts(speak(build(), "en", place)) == sources
+    french = _help_texts(speak(build(), "fr", place))
+    said = [where for where, text in sources.items() if text]
+    untranslated = [where for where in said if french[where] == sources[where]]
+    assert len(said) > (150 if place == "wallet" else 12)
+    assert len(untranslated) <= 2, untranslated  # "environment, solidarity, knowledge" stays as typed
+
+
+def test_a_french_terminal_gets_its_help_and_its_usage_errors_in_french(tmp_path):
+    """Through the installed command, as a terminal runs it."""
+
+    def run(*args: str, lang: str = "fr_FR.UTF-8") -> subprocess.CompletedProcess[str]:
+        environment = {**os.environ, "LANG": lang, "NEXT_WALLET_HOME": str(tmp_path)}
+        command = [str(Path(sys.executable).with_name("next-wallet")), *args]
+        return subprocess.run(command, capture_output=True, text=True, env=environment, timeout=60, check=False)
+
+    shown = run("pay", "--help")
+    assert shown.returncode == 0 and shown.stdout.startswith("utilisation : next-wallet pay")
+    assert "payer un membre : montre la cotisation et le total" in shown.stdout
+    assert "afficher cette aide et quitter" in shown.stdout and "l'adresse du bénéficiaire" in shown.stdout
+    refused = run("pay", "alice")
+    assert refused.returncode == 2
+    assert "next-wallet pay : erreur : ces arguments sont requis : to, amount" in refused.stderr
+    assert "erreur : argument --lang : choix invalide : 'de'" in run("--lang", "de", "list").stderr
+    english = run("--lang", "en", "pay", "alice")
+    assert "next-wallet pay: error: the following arguments are required: to, amount" in english.stderr
+    assert "utilisation :" not in run("--help", lang="C.UTF-8").stdout

@@ -23,11 +23,17 @@ export function auditView() {
         el("td", {}, c.name),
         el("td", { class: c.status === "fail" ? "error" : "" }, t(`audit.${c.status.replace(" ", "_")}`)),
         el("td", {}, `${number(c.checked)} ${word(`audit.unit.${c.unit}`, c.unit)}`),
-        el("td", {}, word(`audit.what.${c.name}`, c.description)),
+        el(
+          "td",
+          {},
+          c.not_run_code
+            ? t("audit.cli.not_run", { why: sentence(c.not_run_code, c.not_run_args, c.not_run) })
+            : word(`audit.what.${c.name}`, c.description),
+        ),
       ),
     );
     const findings = report.checks.flatMap((c) =>
-      c.findings.map((f) => el("li", {}, `${c.name} — ${f.subject}: ${f.message}`)),
+      c.findings.map((f) => el("li", {}, `${c.name} — ${f.subject}: ${sentence(f.code, f.args, f.message)}`)),
     );
     // Each figure in its unit, as the report names it (next_audit/report.py FIGURE_UNITS): money
     // from hundredths, a ratio or basis points as a percentage, a count as a number.
@@ -75,6 +81,27 @@ function inUnit(value, unit) {
   if (unit === "ratio") return percent(value);
   if (unit === "bps") return percent(value / 10000);
   return number(value, 2);
+}
+
+/**
+ * A finding or a reason in the page's language, from its code and arguments (next_audit/sentences.py):
+ * an amount in hundredths, basis points, a phrase with its own arguments, or a list of them. The
+ * report's own sentence where it has no code (a report of an older auditor).
+ */
+function sentence(code, args, fallback) {
+  if (!code || t(code) === code) return fallback ?? "";
+  const values = Object.fromEntries(Object.entries(args || {}).map(([name, value]) => [name, written(value)]));
+  return t(code, values);
+}
+
+function written(value) {
+  if (Array.isArray(value)) return value.map(written).join("; ");
+  if (value && typeof value === "object") {
+    if ("money" in value) return money(value.money);
+    if ("bps" in value) return percent(value.bps / 10000);
+    if ("phrase" in value) return sentence(value.phrase, value.args, value.phrase);
+  }
+  return String(value);
 }
 
 /** A word of the page for `key`, or `fallback` where it has none. */

@@ -27,7 +27,7 @@ from next_wallet.batch_journal import exclusive_run
 from next_wallet.bonus_logs import council_runs, issued_in
 from next_wallet.config import Config, checked_address
 from next_wallet.errors import BadInputError, InsufficientCreditError, NeedsNodeError, NotMemberError
-from next_wallet.gateway_ledger import open_ledger
+from next_wallet.gateway_ledger import keep_reference_words, open_ledger
 from next_wallet.ledger import Ledger
 from next_wallet.prompts import confirm, unlock
 from next_wallet.words import moment, say
@@ -131,6 +131,7 @@ def _issue(
     terms = RunTerms(parse_expiry(args.expires), parse_categories(args.categories), parse_regions(args.regions))
     ref_text = args.ref or path.name
     ref = reference(ref_text)
+    out.note(keep_reference_words(ledger.config, council, ref_text, args.label))
     journal = batch.Journal.open(journal_path, council, ref)
     batch.settle(ledger, journal)
     batch.wait_idle(ledger, council)

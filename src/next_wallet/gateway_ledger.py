@@ -318,3 +318,22 @@ def _reason(response: requests.Response) -> str:
             if isinstance(problem, dict)
         )
     return str(detail)[:500]
+
+
+def keep_reference_words(config: Config, signer: str, text: str | None, label: str) -> str | None:
+    """Gives the gateway the words of a reference the chain keeps only as its hash (more than 32
+    bytes: a batch's file name), so that histories and receipts say them (api/references.py).
+    Never a reason not to pay: what went wrong comes back as a note to show, else None."""
+    if not text or len(text.encode()) <= 32:
+        return None
+    if not config.gateway_url:
+        return say("wallet.ref.no_gateway", length=len(text.encode()))
+    token = tokens.load(signer, config.gateway_url)
+    if token is None:
+        return say("wallet.ref.sign_in", label=label)
+    headers = {"Authorization": f"Bearer {token}", "Accept-Language": language()}
+    try:
+        response = requests.post(f"{config.gateway_url}/references", json={"text": text}, headers=headers, timeout=15)
+    except requests.RequestException as error:
+        return say("wallet.ref.not_kept", why=error)
+    return None if response.status_code == 200 else say("wallet.ref.not_kept", why=_reason(response))

@@ -4,9 +4,11 @@ amounts in the chosen style (--style)."""
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 from next_wallet.amounts import format_amount
+from next_wallet.words import say
 
 
 class Output:
@@ -18,3 +20,8 @@ class Output:
 
     def result(self, data: dict[str, Any], text: str) -> None:
         print(json.dumps(data) if self.as_json else text)
+
+    def note(self, text: str | None) -> None:
+        """Something the reader should know that stops nothing, on stderr (stdout stays the result's)."""
+        if text:
+            print(say("wallet.note", note=text), file=sys.stderr)

@@ -19,7 +19,7 @@ from next_wallet.amounts import parse_amount
 from next_wallet.batch_journal import exclusive_run
 from next_wallet.config import Config, checked_address
 from next_wallet.errors import BadInputError, SentUnconfirmedError, UnreachableError, WrongChainError
-from next_wallet.gateway_ledger import open_ledger
+from next_wallet.gateway_ledger import keep_reference_words, open_ledger
 from next_wallet.prompts import confirm, unlock
 from next_wallet.words import say
 
@@ -62,6 +62,7 @@ def cmd_pay(args: argparse.Namespace, out: Output) -> None:
     else:
         call = ledger.contract.functions.pay(payee, amount, reference(args.ref))
     ledger.build(sender, call)  # pre-flight: the ledger's refusal, in words, before anything is signed
+    out.note(keep_reference_words(ledger.config, sender, args.ref, args.label))
     if not out.as_json:
         print(say("wallet.pay.what", amount=out.amount(amount), payee=payee))
         if ledger.warning:
@@ -118,6 +119,7 @@ def _batch_pay(
     sender = keystore.address_of(args.label)
     ref_text = args.ref or path.name
     ref = reference(ref_text)
+    out.note(keep_reference_words(ledger.config, sender, ref_text, args.label))
     journal = batch.Journal.open(journal_path, sender, ref)
     prepared = batch.prepare(ledger, sender, lines, problems, journal, ref, ref_text)
     todo, done = prepared.plan.todo, prepared.plan.done

@@ -101,6 +101,7 @@ def cmd_bonus_runs(args: argparse.Namespace, out: Output) -> None:
             block=r["block_number"],
             tx_hash=r["tx_hash"],
         )
+        + (f"\t{words}" if (words := ref_words(r.get("ref"), r.get("ref_words"))) else "")
         for r in page["items"]
     ]
     if page["next_cursor"]:
@@ -147,7 +148,7 @@ def _history_line(t: dict[str, Any], out: Output) -> str:
         other += say("wallet.history.bonus")
     elif t.get("kind") == "reward":  # a commons reward, from the commons account
         other += say("wallet.history.reward")
-    return "\t".join(part for part in (when, amount, other, ref_words(t.get("ref"))) if part)
+    return "\t".join(part for part in (when, amount, other, ref_words(t.get("ref"), t.get("ref_words"))) if part)
 
 
 def _status_code(words: str) -> str:
@@ -155,9 +156,11 @@ def _status_code(words: str) -> str:
     return next((s.value for s in MemberStatus if words in (s.value, s.words)), "none")
 
 
-def ref_words(ref: str | None) -> str:
-    """A payment reference as its payer wrote it (`pay --ref` keeps up to 32 bytes of text), else
-    the start of its hash; nothing for the empty reference."""
+def ref_words(ref: str | None, kept: str | None = None) -> str:
+    """A payment reference as its payer wrote it (`pay --ref` keeps up to 32 bytes of text on-chain,
+    the gateway the words of a longer one: `kept`), else the start of its hash; nothing for none."""
+    if kept:
+        return f'"{kept}"'
     raw = bytes.fromhex((ref or "").removeprefix("0x")).rstrip(b"\x00")
     if not raw:
         return ""

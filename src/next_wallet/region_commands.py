@@ -25,7 +25,7 @@ from next_wallet.checked_send import confirm_and_send
 from next_wallet.commons_commands import node_ledger
 from next_wallet.config import Config, checked_address
 from next_wallet.errors import BadInputError, PayeeNotMemberError, RefusedError
-from next_wallet.gateway_ledger import GatewayLedger
+from next_wallet.gateway_ledger import GatewayLedger, keep_reference_words
 from next_wallet.ledger import Ledger, LedgerClient
 from next_wallet.words import say
 
@@ -116,6 +116,7 @@ def _pay_across_by_gateway(
         raise BadInputError.said("wallet.region.other", payee=payee, found=found["region"], asked=args.region)
     call = _clearing(gateway, found["clearing"]).functions.payAcross(found["path"], payee, amount, reference(args.ref))
     gateway.build(Web3.to_checksum_address(sender), call)  # every ledger's refusal on the path, in words
+    out.note(keep_reference_words(gateway.config, sender, args.ref, args.label))
     fee = gateway.fee(amount)
     route = " -> ".join(map(str, found["regions"]))
     facts = {"amount": amount, "fee": fee, "path": found["regions"]}
@@ -153,6 +154,7 @@ def cmd_pay_across(args: argparse.Namespace, out: Output) -> None:
     sender = keystore.address_of(args.label)
     call = _clearing(ledger, home).functions.payAcross(path, payee, amount, reference(args.ref))
     ledger.build(sender, call)  # every ledger's refusal on the path, in words, before a password is asked
+    out.note(keep_reference_words(ledger.config, sender, args.ref, args.label))
     fee = ledger.fee(amount)
     route = " -> ".join(str(regions.regions[c].number) for c in [home, *path])
     facts = {"amount": amount, "fee": fee, "path": [regions.regions[c].number for c in [home, *path]]}

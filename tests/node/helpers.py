@@ -40,6 +40,32 @@ def indexed_gateway(w3: Web3, deployment: Deployment, database_url: str) -> Any:
     return SimpleNamespace(client=TestClient(create_app(engine, deployment, w3, settings)), settings=settings)
 
 
+def gateway_on_either_database(request: Any, tmp_path_factory: Any, name: str, w3: Web3, deployment: Deployment) -> Any:
+    """A gateway over an index of the chain up to its head, in SQLite or PostgreSQL as the fixture's
+    `request.param` says: its TestClient, its engine, and `as_(address)`, a signed-in member's headers."""
+    from types import SimpleNamespace
+
+    from fastapi.testclient import TestClient
+
+    from next_node.api.tokens import issue_token
+    from next_node.db.engine import make_engine
+    from tests.support.postgres import create_database
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp(name) / 'index.db'}"
+    else:
+        url = create_database(request.getfixturevalue("postgres"), f"{name}_tests")
+    engine = make_engine(url)
+    index_to_head(engine, w3, deployment)
+    settings = AuthSettings()
+    client = TestClient(create_app(engine, deployment, w3, settings))
+
+    def as_(who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {issue_token(settings, who, deployment.chain_id).token}"}
+
+    return SimpleNamespace(client=client, engine=engine, as_=as_)
+
+
 def index_to_head(engine: Engine, w3: Web3, deployment: Deployment, **settings: Any) -> Indexer:
     indexer = Indexer(engine, w3, deployment, IndexerSettings(**settings))
     while indexer.step() is not None:

@@ -9,18 +9,13 @@ from types import SimpleNamespace
 import pytest
 from eth_account import Account
 from eth_account.messages import encode_defunct
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlmodel import SQLModel
 
-from next_node.api.app import create_app
 from next_node.api.profiles import ProfileFields, message
-from next_node.api.tokens import AuthSettings, issue_token
-from next_node.db.engine import make_engine
 from next_node.db.kept import PROFILES
-from tests.node.helpers import index_to_head
+from tests.node.helpers import gateway_on_either_database
 from tests.support.chain import call
-from tests.support.postgres import create_database
 from tests.wallet.conftest import admit, ledger_of
 
 
@@ -31,22 +26,18 @@ def world(request, w3, deployment, operator, tmp_path_factory):
     for member in (alice, bob, carol):
         admit(w3, deployment, operator, member.address)
     call(w3, alice, ledger_of(w3, deployment).functions.pay(bob.address, 100, b"\x00" * 32))
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('profiles') / 'index.db'}"
-    else:
-        url = create_database(request.getfixturevalue("postgres"), "profiles_tests")
-    engine = make_engine(url)
-    index_to_head(engine, w3, deployment)
-    settings = AuthSettings()
-    client = TestClient(create_app(engine, deployment, w3, settings))
-
-    def as_(who: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {issue_token(settings, who, deployment.chain_id).token}"}
-
+    gateway = gateway_on_either_database(request, tmp_path_factory, "profiles", w3, deployment)
     yield SimpleNamespace(
-        client=client, engine=engine, as_=as_, bakery=bakery, alice=alice, bob=bob, carol=carol, operator=operator
+        client=gateway.client,
+        engine=gateway.engine,
+        as_=gateway.as_,
+        bakery=bakery,
+        alice=alice,
+        bob=bob,
+        carol=carol,
+        operator=operator,
     )
-    engine.dispose()
+    gateway.engine.dispose()
 
 
 def signed(deployment, account, signer=None, signed_at=None, **fields):

@@ -186,3 +186,22 @@ def test_a_payment_near_a_payees_ceiling_is_signed_and_the_ledger_decides(
     fits = wallet("pay", "council", near_ceiling, "9,95", "--yes", *PW)
     assert fits.code == 0 and "may pass its payee's ceiling" in fits.out, fits.err
     assert balances(w3, deployment, [near_ceiling]) == [995]
+
+
+def test_a_batch_named_by_a_long_file_name_keeps_its_words_in_the_history(
+    wallet, w3, deployment, operator, gateway, tmp_path, council_key
+):
+    """The file's name is the run's reference: 47 bytes, more than the chain's 32, so the chain holds
+    its hash; the wallet gives the gateway its words, and both sides' histories say them."""
+    staff = [new_member(w3, deployment, operator).address for _ in range(2)]
+    sheet = tmp_path / "primes-decembre-2026-service-jeunesse.csv"
+    sheet.write_text(f"adresse;montant\n{staff[0]};12,50\n{staff[1]};7,00\n")
+    signed_in(wallet, gateway, tmp_path)
+    paid = wallet("batch-pay", "council", str(sheet), "--yes", *PW)
+    assert paid.code == 0, paid.err
+    assert "note" not in paid.err  # the words were kept: nothing to say about them
+    gateway.refresh()
+    history = wallet("history", "council")
+    assert '"primes-decembre-2026-service-jeunesse.csv"' in history.out, history.out
+    runs = wallet("bonus-runs", "council")
+    assert '"primes-decembre-2026-service-jeunesse.csv"' in runs.out, runs.out

@@ -9,6 +9,7 @@ const { browser, page, result, audit } = await openPage(url, out);
 await drive({ browser, page, result }, async () => {
   await signIn(page, url, keystore, password);
   await page.locator("td", { hasText: "ticket 59" }).waitFor();
+  result.long_ref_shown = await page.locator("td", { hasText: "facture 2026-1234" }).isVisible();
   result.first_page = await page.locator("tbody tr").count();
   await audit("history");
   await page.getByRole("button", { name: "Mouvements plus anciens" }).click();

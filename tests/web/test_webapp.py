@@ -11,13 +11,17 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
+import requests
 from eth_account import Account
 
 from next_contracts import keyfile, load_artifact
 from next_contracts.constitution import GovernanceConfig, role_id
 from next_contracts.deploy import GOVERNOR
+from next_contracts.login import login
+from next_contracts.vocabulary import reference
 from next_node.db.engine import make_engine
 from tests.node.test_bonus_api import festival_and_year_end
 from tests.paths import ROOT
@@ -27,6 +31,7 @@ from tests.wallet.conftest import admit, ledger_of
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLOWS = Path(__file__).parent
 DIST = ROOT / "src" / "next_node" / "web" / "dist"
+LONG_REF = "facture 2026-1234, atelier de réparation de vélos"  # 52 bytes: only its hash on-chain
 ARTIFACTS = ROOT / "build" / "screenshots"  # kept after the run, as the test's artifacts
 PASSWORD = "pain au levain"
 
@@ -197,14 +202,18 @@ def test_the_gateway_serves_the_app_under_a_strict_policy(w3, deployment, tmp_pa
 
 
 def test_the_auditor_opens_a_report_from_its_own_disk(w3, deployment, following_gateway, tmp_path):
-    """A report as next-audit writes it (its own Report class): a failing check's finding named, the
-    figures shown; a file that is no report refused."""
+    """A report as next-audit writes it (its own Report class, here in English): a failing check's
+    finding and a check that did not run said in the page's French from their codes, the figures
+    shown; a file that is no report refused."""
     from next_audit.report import Failure, Report
+    from next_audit.sentences import money
 
     report = Report(4242, deployment.ledger, 0, 1_234, "0x" + "ab" * 32)
-    report.check("chain.integrity", Failure.CHAIN, "parent links, header hashes", "blocks").checked = 1_235
-    rules = report.check("ledger.rules", Failure.LEDGER_RULES, "limits, ceilings, fees", "events")
-    rules.fail("0x" + "cd" * 20, "paid 12,50 beyond its limit in block 1200")
+    report.check("chain.integrity", Failure.CHAIN, "blocks").checked = 1_235
+    rules = report.check("ledger.rules", Failure.LEDGER_RULES, "events")
+    rules.fail("0x" + "cd" * 20, "audit.ledger.past_limit", amount=money(1_250), fee=money(5),
+               balance=money(-49_900), limit=money(50_000), tx="0xfeed", block=1_200)  # fmt: skip
+    report.check("gateway.stats", Failure.GATEWAY, "figures").skip("audit.gateway.behind", indexed=1_200, block=1_234)
     report.figures.update({"payments": 2_400, "reserve": 1_520, "coverage_ratio": 0.0034})
     (tmp_path / "report.json").write_text(report.to_json())
     (tmp_path / "not.json").write_text('{"hello": "world"}')
@@ -215,7 +224,9 @@ def test_the_auditor_opens_a_report_from_its_own_disk(w3, deployment, following_
     shown = result["shown"]
     assert "Résultat : échoué, blocs 0 à 1234" in shown and "chain.integrity" in shown and "échoué" in shown
     plain = shown.replace("\u202f", " ").replace("\u00a0", " ")
-    assert "paid 12,50 beyond its limit in block 1200" in shown and "2 400" in plain
+    assert "a payé 12,50 NXT + 0,05 NXT depuis -499,00 NXT, au-delà de sa limite de crédit de 500,00 NXT" in plain
+    assert "dans 0xfeed (bloc 1200)" in plain and "2 400" in plain
+    assert "non exécuté : la passerelle n'a indexé que jusqu'au bloc 1200, avant le bloc audité 1234" in plain
     # In their units and in French: a reserve of 15,20 (not 1 520), a coverage of 0,34 % (not 0).
     assert "Réserve\n15,20 NXT" in plain and "0,34 %" in plain and "1 235 blocs" in plain
     assert "liens entre blocs" in shown  # the check's words in French
@@ -318,14 +329,26 @@ def test_the_whole_history_pages_on_and_exports_as_a_french_statement(
     ledger = ledger_of(w3, deployment)
     for n in range(60):
         call(w3, shop, ledger.functions.pay(member.address, 100 + n, f"ticket {n}".encode().ljust(32, b"\x00")))
+    # A reference longer than the chain's 32 bytes: its hash on-chain, its words given by the shop.
+    call(w3, shop, ledger.functions.pay(member.address, 5_000, reference(LONG_REF)))
+    token = login(following_gateway, shop).token
+    kept = requests.post(f"{following_gateway}/references", json={"text": LONG_REF}, timeout=30,
+                         headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    assert kept.status_code == 200 and kept.json()["kept"], kept.text
+    head = w3.eth.block_number
+    for _ in range(100):  # the gateway's index reaches the last payment before the page opens
+        if requests.get(f"{following_gateway}/stats", timeout=30).json()["indexed_block"] >= head:
+            break
+        time.sleep(0.1)
     keystore = tmp_path / "member.json"
     keystore.write_text(json.dumps(keyfile.encrypt(member.key, PASSWORD)))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     result = run_flow("history_flow.mjs", following_gateway, str(keystore), PASSWORD, str(ARTIFACTS))
-    assert result["first_page"] == 50 and result["all_rows"] == 60 and result["more_hidden"]
+    assert result["first_page"] == 50 and result["all_rows"] == 61 and result["more_hidden"]
     lines = result["csv"].strip().splitlines()
-    assert len(lines) == 61 and ";reçu;" in lines[1] and ";1,59;0,01;ticket 59;" in lines[1]
-    assert "60 mouvement(s)" in result["status"]
+    assert len(lines) == 62 and ";reçu;" in lines[1] and f";50,00;0,10;{LONG_REF};" in lines[1]
+    assert ";1,59;0,01;ticket 59;" in lines[2] and result["long_ref_shown"]
+    assert "61 mouvement(s)" in result["status"]
 
 
 def test_people_have_names_in_the_directory_the_pay_form_the_receipt_and_the_history(

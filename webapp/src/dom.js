@@ -55,8 +55,12 @@ export function stackable(table) {
   }
 }
 
-/** A payment reference in words: its text when it is readable text, else the start of its hash. */
-export function refText(ref, short = true) {
+/**
+ * A payment reference in words: its text when it is readable text, the words a member gave the
+ * gateway for a longer one (`words`: a row's ref_words), else the start of its hash.
+ */
+export function refText(ref, short = true, words = null) {
+  if (words) return words;
   if (!ref || /^0x0*$/.test(ref)) return "";
   const bytes = ref
     .slice(2)

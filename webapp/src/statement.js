@@ -61,7 +61,7 @@ export function statementCsv(items, { counterpart, reference }) {
         item.to_address,
         decimal(item.amount),
         decimal(item.fee ?? 0),
-        reference(item.ref),
+        reference(item.ref, item),
         item.block_number,
         item.tx_hash,
       ]

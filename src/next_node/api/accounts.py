@@ -16,6 +16,7 @@ from next_node.api.credit import available_credits
 from next_node.api.deps import SessionDep
 from next_node.api.errors import Refusal
 from next_node.api.params import AddressCursor, AddressPath, IdCursor, Limit
+from next_node.api.references import kept_words
 from next_node.api.regions import across
 from next_node.api.schemas import (
     AccountPage,
@@ -134,6 +135,7 @@ def read_transfers(
     both = union_all(*sides).subquery()
     rows = session.execute(sa_select(both).order_by(both.c.id.desc()).limit(limit + 1)).mappings().all()
     others = across(session, member.address, (r["tx_hash"] for r in rows[:limit] if r["kind"] == "across"))
+    words = kept_words(session, (r["ref"] for r in rows[:limit]))
     items = []
     for row in rows[:limit]:
         other, other_region = others.get(row["tx_hash"], (None, None))
@@ -147,6 +149,7 @@ def read_transfers(
                     "allowance_of": _allowance_of(row, member.address),
                     "counterparty": checksum(other) if other else None,
                     "counterparty_region": other_region,
+                    "ref_words": words.get(row["ref"]),
                 }
             )
         )
@@ -190,8 +193,18 @@ def read_bonus_runs(
     if cursor is not None:
         query = query.having(func.min(Transfer.id) < int(cursor))
     rows = session.execute(query.order_by(first_id.desc()).limit(limit + 1)).all()
+    words = kept_words(session, (row[4] for row in rows[:limit]))
     items = [
-        BonusRun(tx_hash=tx, block_number=n, block_time=t, ref=ref, lines=lines, total=int(total), fees=int(fees))
+        BonusRun(
+            tx_hash=tx,
+            block_number=n,
+            block_time=t,
+            ref=ref,
+            ref_words=words.get(ref),
+            lines=lines,
+            total=int(total),
+            fees=int(fees),
+        )
         for _id, tx, n, t, ref, lines, total, fees in rows[:limit]
     ]
     return BonusRunPage(items=items, next_cursor=str(rows[limit - 1][0]) if len(rows) > limit else None)

@@ -25,6 +25,7 @@ from next_node.api import (
     projects,
     proposal_drafts,
     receipts,
+    references,
     regions,
     relay,
     stats,
@@ -95,6 +96,7 @@ def create_app(
         regions.router,
         receipts.router,
         profiles.router,
+        references.router,
         audit_routes.router,
     ):
         app.include_router(router)

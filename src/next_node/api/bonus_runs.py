@@ -19,6 +19,7 @@ from next_node.api.credit import recovered_keys
 from next_node.api.deps import ContextDep, SessionDep
 from next_node.api.errors import Refusal
 from next_node.api.params import AddressPath
+from next_node.api.references import kept_words
 from next_node.api.snapshot import begin_snapshot
 from next_node.db.models import Block, BonusEvent
 
@@ -115,6 +116,7 @@ def allowance_runs(
     latest = session.exec(select(func.max(Block.timestamp))).one() or 0
     now = max(int(time.time()), int(latest))
     runs = []
+    words = kept_words(session, (row.ref for row in opened))
     for row in opened:
         run_id = row.run_id or 0
         log = RunLog(
@@ -140,5 +142,7 @@ def allowance_runs(
                 )
                 for line in issued[run_id]
             ]
+        if row.ref in words:  # a long reference: its words, as a member gave them
+            report["ref"] = words[row.ref]
         runs.append(RunPublic(**report, ref_hash=row.ref or "", issued_lines=lines))
     return RunsPublic(council=Web3.to_checksum_address(council), indexed_block=indexed, runs=runs)

@@ -15,6 +15,7 @@ from next_node.api.access import SignedIn
 from next_node.api.accounts import checksum
 from next_node.api.deps import SessionDep
 from next_node.api.errors import Refusal
+from next_node.api.references import kept_words
 from next_node.api.regions import across
 from next_node.db.models import Transfer
 
@@ -27,6 +28,7 @@ class ReceiptLine(BaseModel):
     amount: int
     fee: int
     ref: str
+    ref_words: str | None = None  # a long reference's words, when a member gave them (api/references.py)
     kind: str  # payment, bonus, across ... (next_node.db.models.Transfer)
     # A payment across regions: the member on the other side, and its region.
     counterparty: str | None = None
@@ -55,6 +57,7 @@ def read_receipt(
         raise Refusal(404, "gateway.no_receipt", tx_hash=tx_hash)
     others = across(session, viewer.address, [tx_hash.lower()] if any(r.kind == "across" for r in mine) else [])
     other, other_region = others.get(tx_hash.lower(), (None, None))
+    words = kept_words(session, (r.ref for r in mine))
     return Receipt(
         tx_hash=mine[0].tx_hash,
         block_number=mine[0].block_number,
@@ -66,6 +69,7 @@ def read_receipt(
                 amount=r.amount,
                 fee=r.fee,
                 ref=r.ref,
+                ref_words=words.get(r.ref),
                 kind=r.kind,
                 counterparty=checksum(other) if other and r.kind == "across" else None,
                 counterparty_region=other_region if r.kind == "across" else None,

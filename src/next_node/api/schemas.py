@@ -34,6 +34,7 @@ class TransferPublic(BaseModel):
     amount: int
     fee: int
     ref: str
+    ref_words: str | None = None  # a long reference's words, when a member gave them (api/references.py)
     kind: str
     direction: str  # "in" or "out", seen from the account asked about
     # A payment across regions (kind "across"): the member on the other side, and its region.
@@ -55,6 +56,7 @@ class BonusRun(BaseModel):
     block_number: int
     block_time: int
     ref: str
+    ref_words: str | None = None  # a long reference's words, when a member gave them (api/references.py)
     lines: int
     total: int
     fees: int

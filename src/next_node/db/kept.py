@@ -1,5 +1,6 @@
 """What the gateway keeps that the chain does not hold: the members' profiles (a name, and for a
-business or a council its town, categories, description and hours), each as its member signed it.
+business or a council its town, categories, description and hours), each as its member signed it;
+and the words of references too long for the chain's 32 bytes, which it holds as their hash.
 
 These tables have their own metadata, apart from the index's: an index is rebuilt from the chain
 whenever its schema changes (schema.py drops every index table), and nothing here could be read
@@ -29,6 +30,18 @@ PROFILES = Table(
     Column("hidden_by", String(42), nullable=True),  # the registrar who hid it as abusive, if one did
     Column("hidden_reason", String(200), nullable=True),
     Index("ix_profiles_town", "town"),
+)
+
+
+# A reference of more than 32 bytes goes on-chain as its keccak256 (next_contracts.vocabulary.reference):
+# its words, given by a member who used it, kept under that hash. Only a text whose hash it is can
+# be kept there, so a row is never anything but the reference's own words.
+REFERENCE_WORDS = Table(
+    "reference_words",
+    KEPT,
+    Column("ref", String(66), primary_key=True),  # 0x + the text's keccak256, lowercase
+    Column("text", String(200), nullable=False),
+    Column("kept_at", BigInteger, nullable=False),
 )
 
 

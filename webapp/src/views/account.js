@@ -145,7 +145,7 @@ export async function account() {
               el("td", {}, item.block_time ? date(item.block_time) : `#${item.block_number}`),
               el("td", { class: "amount" }, `${item.direction === "out" ? "−" : "+"}${money(item.amount)}`),
               el("td", {}, counterpart(item)),
-              el("td", {}, refText(item.ref)),
+              el("td", {}, refText(item.ref, true, item.ref_words)),
               el("td", {}, el("a", { href: `#/receipt?tx=${item.tx_hash}` }, t("history.receipt"))),
             ),
           )
@@ -258,7 +258,7 @@ async function exportCsv(address) {
   say(t("history.exporting"));
   const items = await allTransfers(address);
   await loadNames(items.map(other));
-  const text = statementCsv(items, { counterpart, reference: (ref) => refText(ref, false) });
+  const text = statementCsv(items, { counterpart, reference: (ref, item) => refText(ref, false, item?.ref_words) });
   const link = el("a", {
     href: URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" })),
     download: `${address}.csv`,

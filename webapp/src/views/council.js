@@ -7,7 +7,7 @@ import { request, signedIn } from "../gateway.js";
 import { money, t } from "../i18n.js";
 import { relayCall, wallet } from "../session.js";
 import { signInView } from "./account.js";
-import { reference } from "./pay.js";
+import { keepWords, reference } from "./pay.js";
 
 const LEDGER_ABI = new Interface(["function payBatch(address[] recipients, uint256[] amounts, bytes32 ref)"]);
 const CHUNK = 200; // lines per transaction, as the CLI's batch-pay
@@ -47,6 +47,7 @@ async function unpaid(address, ref, lines) {
 async function payLines(lines, refText, shown) {
   const address = getAddress(wallet().address);
   const ref = reference(refText);
+  await keepWords(refText);
   const plan = await unpaid(address, ref, lines);
   if (plan.refusal) return say(plan.refusal, true);
   const ledger = await request("GET", "/ledger");

@@ -67,6 +67,20 @@ export function reference(text) {
   return bytes.length <= 32 ? zeroPadBytes(bytes, 32) : keccak256(bytes);
 }
 
+/**
+ * The words of a reference the chain keeps only as a hash (more than 32 bytes), given to the
+ * gateway so that histories and receipts say them (api/references.py). Never a reason not to pay:
+ * the payment goes on if the gateway does not keep them.
+ */
+export async function keepWords(text) {
+  if (!text || toUtf8Bytes(text).length <= 32) return;
+  try {
+    await request("POST", "/references", { text });
+  } catch {
+    // the history then shows the start of the reference's hash
+  }
+}
+
 export async function payView() {
   if (!signedIn()) return signInView();
   const asked = query(); // a payment request's link (or its QR code, scanned) fills the form
@@ -155,6 +169,7 @@ export async function payView() {
           // along the path the gateway finds with room for the amount.
           const route = await request("GET", `/regions/route?${params}`);
           const refBytes = reference(ref.value.trim());
+          await keepWords(ref.value.trim());
           const data = route.here
             ? LEDGER_ABI.encodeFunctionData("pay", [payee, hundredths, refBytes])
             : CLEARING_ABI.encodeFunctionData("payAcross", [route.path, payee, hundredths, refBytes]);

@@ -58,7 +58,7 @@ export async function receiptView() {
           el("dt", {}, t("receipt.to")),
           el("dd", {}, party(line.counterparty ?? line.to_address)),
           el("dt", {}, t("receipt.ref")),
-          el("dd", {}, refText(line.ref) || "—"),
+          el("dd", {}, refText(line.ref, true, line.ref_words) || "—"),
           el("dt", {}, t("receipt.block")),
           el("dd", {}, `#${receipt.block_number}`),
           el("dt", {}, t("receipt.tx")),

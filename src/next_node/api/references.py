@@ -1,0 +1,70 @@
+"""A reference's words. The chain holds a payment's or a run's reference in 32 bytes: up to 32
+bytes of text stay readable there, a longer text goes as its keccak256 (a batch's file name,
+"primes décembre 2026 service jeunesse"). A member who used such a reference gives its words here;
+the gateway keeps them under their hash, and says them wherever it shows that reference (history,
+receipts, bonus runs), to whoever may see the reference at all.
+
+Only the text whose hash it is can be kept under a hash, so nobody can put other words on a
+reference; and giving words shows nothing of anyone's payments.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from typing import Annotated
+
+from fastapi import APIRouter, Body
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from next_contracts.vocabulary import reference
+from next_node.api.access import SignedIn
+from next_node.api.deps import SessionDep
+from next_node.api.errors import Refusal
+from next_node.db.kept import REFERENCE_WORDS
+
+router = APIRouter()
+
+MAX_WORDS = 200  # characters: a file's name, an invoice's label
+
+
+class ReferenceWords(BaseModel):
+    text: str = Field(min_length=1, max_length=MAX_WORDS)
+
+
+class KeptReference(BaseModel):
+    ref: str  # the bytes32 on-chain
+    text: str
+    kept: bool  # false for a text of up to 32 bytes: the chain keeps it readable by itself
+
+
+@router.post("/references", responses={401: {"description": "no valid token"}, 422: {}})
+def keep_reference(session: SessionDep, _viewer: SignedIn, body: Annotated[ReferenceWords, Body()]) -> KeptReference:
+    """SIGNED IN. Keeps the words of a reference longer than 32 bytes under the hash the chain
+    holds; the same words again change nothing."""
+    text = body.text
+    if not text.isprintable() or text != text.strip():
+        raise Refusal(422, "gateway.reference_unprintable")
+    ref = "0x" + reference(text).hex()
+    if len(text.encode()) <= 32:
+        return KeptReference(ref=ref, text=text, kept=False)
+    if session.execute(select(REFERENCE_WORDS.c.ref).where(REFERENCE_WORDS.c.ref == ref)).first() is None:
+        try:
+            session.execute(REFERENCE_WORDS.insert().values(ref=ref, text=text, kept_at=int(time.time())))
+            session.commit()
+        except IntegrityError:  # another request kept the same words first
+            session.rollback()
+    return KeptReference(ref=ref, text=text, kept=True)
+
+
+def kept_words(session: SessionDep, refs: Iterable[str | None]) -> dict[str, str]:
+    """The kept words of those references that have some, by reference (lowercase hex)."""
+    wanted = sorted({ref.lower() for ref in refs if ref})
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(REFERENCE_WORDS.c.ref, REFERENCE_WORDS.c.text).where(REFERENCE_WORDS.c.ref.in_(wanted))
+    )
+    return {ref: text for ref, text in rows.all()}

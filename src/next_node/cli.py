@@ -37,6 +37,7 @@ from next_node.api.app import create_app
 from next_node.api.ratelimit import parse_networks, parse_rate
 from next_node.api.tokens import AuthSettings
 from next_node.chain.embedded import CHAIN_ID, MNEMONIC_FILE, ChainSettings, EmbeddedChain, dev_mnemonic
+from next_node.chain.failover import RpcFailover
 from next_node.chain.guard import listen
 from next_node.chain.network import NETWORK_CONFIRMATIONS, NetworkChain
 from next_node.chain.signals import stop_signals_as_interrupt
@@ -82,7 +83,10 @@ def _common(
     )
     if rpc:
         parser.add_argument(
-            "--rpc-url", default=defaults.rpc_url, help=f"the chain's JSON-RPC (default: {defaults.rpc_url})"
+            "--rpc-url",
+            default=defaults.rpc_url,
+            help=f"the chain's JSON-RPC (default: {defaults.rpc_url}); several, comma-separated (the "
+            "validators of a network): each call goes to the first that answers, the others when it is down",
         )
         parser.add_argument(
             "--deployment",
@@ -411,9 +415,21 @@ def _banner(rpc_url: str, w3: Web3, deployment: Deployment, fresh: bool, args: a
     print("Ctrl-C stops the node.", flush=True)
 
 
+def _chain_url(args: argparse.Namespace) -> str:
+    """The JSON-RPC the command follows: the one URL given, or for several (a network's validators)
+    a loopback failover in front of them (chain/failover.py), as `network up` has for its own."""
+    urls = [url.strip() for url in args.rpc_url.split(",") if url.strip()]
+    if len(urls) <= 1:
+        return urls[0] if urls else str(args.rpc_url)
+    failover = RpcFailover(urls)
+    url = failover.start()
+    print(f"chain     {url}  (following the first that answers of {', '.join(urls)})", file=sys.stderr, flush=True)
+    return url
+
+
 def _open(args: argparse.Namespace) -> tuple[Indexer, Deployment]:
     deployment = Deployment.read(args.deployment or args.data_dir / "deployment.json")
-    w3 = connect(args.rpc_url)
+    w3 = connect(_chain_url(args))
     return Indexer(make_engine(_database(args)), w3, deployment, _indexer_settings(args)), deployment
 
 
@@ -429,7 +445,7 @@ def index(args: argparse.Namespace) -> int:
 def serve(args: argparse.Namespace) -> int:
     deployment = Deployment.read(args.deployment or args.data_dir / "deployment.json")
     server = _server(
-        create_app(make_engine(_database(args)), deployment, connect(args.rpc_url), _auth(args)), args.api_port
+        create_app(make_engine(_database(args)), deployment, connect(_chain_url(args)), _auth(args)), args.api_port
     )
     with contextlib.closing(listen("127.0.0.1", args.api_port)) as sock, _stops(server):
         _serve(server, sock)

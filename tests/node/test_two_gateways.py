@@ -1,7 +1,8 @@
 """Two gateway processes (`next-node serve`) on one PostgreSQL database, each following its own
 validator, behind what would be one load balancer: they answer as one. A nonce issued by one is
 spent once on either, a token of one is good on the other, a client's requests count against one
-limit, and a payment relayed through one is seen through the other."""
+limit, and a payment relayed through one is seen through the other. Given several validators
+(`--rpc-url A,B`), a gateway and the indexer go on when the first one dies."""
 
 from __future__ import annotations
 
@@ -65,11 +66,12 @@ def test_two_gateways_on_one_database_answer_as_one(three, shared_database, tmp_
         call(w3, operator, ledger.functions.setCreditLine(member.address, 10_000, 10_000))
     deployment.write(tmp_path / "deployment.json")
     common = ["--data-dir", str(tmp_path), "--database", shared_database]
-    indexer = _spawn("index", "--follow", "--rpc-url", net.rpc_url("validator-0"), *common)
+    both = f"{net.rpc_url('validator-0')},{net.rpc_url('validator-2')}"  # the first preferred, while it answers
+    indexer = _spawn("index", "--follow", "--rpc-url", both, *common)
     ports = [free_port(), free_port()]
     gateways = [
-        _spawn("serve", "--rpc-url", net.rpc_url(f"validator-{i}"), "--api-port", str(port), *common)
-        for i, port in enumerate(ports)
+        _spawn("serve", "--rpc-url", url, "--api-port", str(port), *common)
+        for url, port in zip((both, net.rpc_url("validator-1")), ports, strict=True)
     ]
     a, b = (f"http://127.0.0.1:{port}" for port in ports)
     try:
@@ -111,10 +113,33 @@ def test_two_gateways_on_one_database_answer_as_one(three, shared_database, tmp_
         )
         assert httpx.get(f"{a}/stats").json() == httpx.get(f"{b}/stats").json()
 
-        # One limit for the client across both: 6 relay requests a minute from this IP (the
-        # payment above was 1), whichever gateway takes them.
+        # Validator 0 dies: A and the indexer follow validator 2 instead; a payment relayed through
+        # A is mined, and both gateways index it.
+        net.kill("validator-0")
+        data = ledger.encode_abi("pay", args=[bob.address, 4_321, os.urandom(32)])
+        tx = {"to": deployment.ledger, "data": data, "gas": 200_000, "gasPrice": 0, "nonce": 1, "chainId": CHAIN_ID}
+        relayed = httpx.post(f"{a}/tx", json={"raw": alice.sign_transaction(tx).raw_transaction.to_0x_hex()})
+        assert relayed.status_code == 202, relayed.text
+        tx_hash = relayed.json()["tx_hash"]
+        wait_until(
+            lambda: httpx.get(f"{a}/tx/{tx_hash}").json()["status"] == "success",
+            timeout=60,
+            every=0.5,
+            message="A did not carry a payment once its first validator was down",
+        )
+        mined = net.w3("validator-1", timeout=30).eth.get_transaction_receipt(tx_hash)["blockNumber"]
+        wait_until(
+            lambda: min(httpx.get(f"{g}/blocks/head").json()["indexed_block"] for g in (a, b)) >= mined,
+            timeout=60,
+            every=0.5,
+            message="the indexer did not go on with the other validator",
+        )
+        assert _healthy(a) and _healthy(b)
+
+        # One limit for the client across both: 6 relay requests a minute from this IP (the two
+        # payments above were 2), whichever gateway takes them.
         codes = [httpx.post(f"{g}/tx", json={"raw": "0x00"}).status_code for g in (a, b, a, b, a, b)]
-        assert codes == [400] * 5 + [429], codes
+        assert codes == [400] * 4 + [429] * 2, codes
     finally:
         for process in (*gateways, indexer):
             process.terminate()

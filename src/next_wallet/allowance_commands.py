@@ -20,17 +20,17 @@ from typing import TYPE_CHECKING, Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from next_contracts.amounts import checked_address, format_amount
 from next_contracts.vocabulary import Category, MemberKind, MemberStatus, fee_for, reference
+from next_contracts.words import moment, say
 from next_wallet import batch, keystore
-from next_wallet.amounts import format_amount
 from next_wallet.batch_journal import exclusive_run
 from next_wallet.bonus_logs import council_runs, issued_in
-from next_wallet.config import Config, checked_address
+from next_wallet.config import Config
 from next_wallet.errors import BadInputError, InsufficientCreditError, NeedsNodeError, NotMemberError
 from next_wallet.gateway_ledger import keep_reference_words, open_ledger
 from next_wallet.ledger import Ledger
 from next_wallet.prompts import confirm, unlock
-from next_wallet.words import moment, say
 
 if TYPE_CHECKING:
     from next_wallet.output import Output

@@ -25,10 +25,11 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 
 from next_contracts.accounts import refusal_sentence
+from next_contracts.amounts import format_amount
+from next_contracts.batch_csv import Line, read_lines
 from next_contracts.vocabulary import MemberStatus
-from next_wallet.amounts import format_amount
+from next_contracts.words import language, say
 from next_wallet.batch_check import Paid
-from next_wallet.batch_csv import Line, read_lines
 from next_wallet.batch_journal import Journal
 from next_wallet.errors import (
     BadInputError,
@@ -40,7 +41,6 @@ from next_wallet.errors import (
     WalletError,
 )
 from next_wallet.ledger import LedgerClient
-from next_wallet.words import language, say
 
 __all__ = ["Journal", "Line", "Plan", "pay", "plan", "prepare", "read_lines", "settle", "wait_idle"]
 IDLE_WAIT_SECONDS = 120

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from next_contracts.words import say
 from next_wallet.errors import BadInputError, BusyError
-from next_wallet.words import say
 
 FINISHED = ("confirmed", "reverted", "never sent", "dropped", "refused")
 

@@ -8,9 +8,9 @@ import argparse
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from next_contracts.words import say
 from next_wallet.ledger import LedgerClient
 from next_wallet.prompts import confirm, unlock
-from next_wallet.words import say
 
 if TYPE_CHECKING:
     from next_wallet.output import Output

@@ -25,8 +25,11 @@ from typing import Any
 
 import requests
 
+from next_contracts.amounts import STYLES, checked_address, use_style
 from next_contracts.help_texts import asked_language, speak
 from next_contracts.login import LoginError, login
+from next_contracts.said import BadInput
+from next_contracts.words import LANGUAGES, moment, named_language, say, use_language
 from next_wallet import (
     allowance_commands,
     commons_commands,
@@ -39,8 +42,7 @@ from next_wallet import (
     staff,
     tokens,
 )
-from next_wallet.amounts import STYLES, use_style
-from next_wallet.config import Config, checked_address
+from next_wallet.config import Config
 from next_wallet.errors import (
     BadInputError,
     ExitStatus,
@@ -51,7 +53,6 @@ from next_wallet.errors import (
 )
 from next_wallet.output import Output
 from next_wallet.prompts import unlock
-from next_wallet.words import LANGUAGES, moment, named_language, say, use_language
 
 # commands ---------------------------------------------------------------------------------------
 
@@ -270,6 +271,11 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         print(f"next-wallet: {error}", file=sys.stderr)
         return error.exit_status
+    except BadInput as error:  # the shared rules' (amounts, addresses, files, proposals)
+        if args.traceback:
+            traceback.print_exc()
+        print(f"next-wallet: {error}", file=sys.stderr)
+        return ExitStatus.BAD_INPUT
     except BrokenPipeError:
         # The reader stopped reading (`history | head`): quiet, as a tool killed by SIGPIPE is,
         # and stdout pointed away so that the interpreter's last flush does not fail again.

@@ -19,19 +19,19 @@ from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 from web3 import Web3
 
+from next_contracts.amounts import checked_address, parse_amount
 from next_contracts.commons import Claim, SignedClaim, period_of, sign_claim
+from next_contracts.commons_logs import commons_contract
 from next_contracts.messages import Phrase
 from next_contracts.vocabulary import ClaimState, CommonsKind, claim_name
+from next_contracts.words import moment, say
 from next_wallet import keystore
-from next_wallet.amounts import parse_amount
 from next_wallet.checked_send import confirm_and_send
-from next_wallet.commons_logs import commons_contract
-from next_wallet.config import Config, checked_address
+from next_wallet.config import Config
 from next_wallet.errors import BadInputError, NeedsNodeError, NotStaffError
 from next_wallet.gateway_ledger import open_ledger
 from next_wallet.ledger import Ledger, LedgerClient
 from next_wallet.prompts import unlock
-from next_wallet.words import moment, say
 
 if TYPE_CHECKING:
     from next_wallet.output import Output

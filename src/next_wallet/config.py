@@ -9,10 +9,9 @@ import tomllib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from eth_utils.address import is_checksum_address, to_checksum_address
+from eth_utils.address import to_checksum_address
 
-from next_contracts.messages import Phrase
-from next_wallet.errors import BadInputError, WalletError
+from next_wallet.errors import WalletError
 
 
 def home() -> Path:
@@ -52,18 +51,3 @@ class Config:
         lines = [f"{key} = {json.dumps(value)}" for key, value in asdict(self).items() if value is not None]
         path.write_text("\n".join(lines) + "\n")
         return path
-
-
-def checked_address(text: str, what: str = "address") -> str:
-    """A checksummed address, or a one-line error that says what is wrong with it; `what` names it
-    (the catalogue's wallet.what.WHAT: payee, member, ledger, ...)."""
-    named = Phrase(f"wallet.what.{what}")
-    text = text.strip()
-    digits = text[2:]
-    if not (text.startswith("0x") and len(digits) == 40 and all(c in "0123456789abcdefABCDEF" for c in digits)):
-        raise BadInputError.said("wallet.address.invalid", what=named, text=repr(text))
-    # Mixed case carries a checksum (EIP-55) that catches a mistyped letter; one case carries none.
-    mixed = digits != digits.lower() and digits != digits.upper()
-    if mixed and not is_checksum_address(text):
-        raise BadInputError.said("wallet.address.checksum", what=named, text=repr(text))
-    return to_checksum_address(text)

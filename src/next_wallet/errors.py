@@ -7,9 +7,10 @@ message is one line a citizen can act on, and never holds a key or a password.
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import Any, Self
+from typing import Any
 
-from next_wallet.words import say
+from next_contracts.said import BadInput, SaidError
+from next_contracts.words import say
 
 
 class ExitStatus(IntEnum):
@@ -34,18 +35,8 @@ class ExitStatus(IntEnum):
     GATEWAY_REFUSED = 18  # the gateway refused the request (HTTP 4xx) and said why: its words are shown
 
 
-class WalletError(Exception):
+class WalletError(SaidError):
     exit_status = ExitStatus.ERROR
-    code: str | None = None  # its sentence's code in the catalogue, when said from it
-    arguments: dict[str, Any] = {}  # noqa: RUF012 (replaced, never changed)
-
-    @classmethod
-    def said(cls, code: str, /, **args: Any) -> Self:
-        """The error whose message is the catalogue's sentence `code`, in the wallet's language,
-        keeping the code and arguments (the gateway says them in its client's language)."""
-        error = cls(say(code, **args))
-        error.code, error.arguments = code, args
-        return error
 
 
 class KeystoreError(WalletError):
@@ -106,7 +97,7 @@ class OverCeilingError(WalletError):
     exit_status = ExitStatus.OVER_CEILING
 
 
-class BadInputError(WalletError, ValueError):
+class BadInputError(WalletError, BadInput):
     exit_status = ExitStatus.BAD_INPUT
 
 

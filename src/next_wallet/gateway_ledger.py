@@ -19,6 +19,7 @@ from next_contracts.bonuses import HeldAllowance
 from next_contracts.errors import decode_error
 from next_contracts.transact import calldata
 from next_contracts.vocabulary import MemberKind, MemberStatus, fee_for
+from next_contracts.words import language, say
 from next_wallet import tokens
 from next_wallet.batch_check import Paid
 from next_wallet.config import Config
@@ -32,7 +33,6 @@ from next_wallet.errors import (
     WrongChainError,
 )
 from next_wallet.ledger import Ledger, LedgerClient
-from next_wallet.words import language, say
 
 WAIT_SECONDS = 120
 INDEX_WAIT_SECONDS = 30  # how long a balance waits for the gateway's index to reach a payment's block

@@ -27,21 +27,21 @@ from web3.contract import Contract
 from web3.exceptions import BadFunctionCallOutput, ContractCustomError, ContractLogicError
 
 from next_contracts import load_artifact, messages
+from next_contracts.amounts import checked_address, format_amount
+from next_contracts.commons_logs import commons_contract
 from next_contracts.deploy import GOVERNOR
 from next_contracts.errors import describe, error_from_exception
 from next_contracts.proposal_calls import KIND_WORDS, describe_proposal
+from next_contracts.proposal_kinds import PROPOSAL_ARGS, PROPOSE_HELP, proposed_calls
 from next_contracts.transact import calldata
 from next_contracts.vocabulary import ProposalKind, ProposalState, short_id
+from next_contracts.words import language, percent, say
 from next_wallet import keystore
-from next_wallet.amounts import format_amount
 from next_wallet.checked_send import confirm_and_send
-from next_wallet.commons_logs import commons_contract
-from next_wallet.config import Config, checked_address
+from next_wallet.config import Config
 from next_wallet.errors import BadInputError, NeedsNodeError, NotMemberError, RefusedError
 from next_wallet.gateway_ledger import GatewayLedger
 from next_wallet.ledger import Ledger, LedgerClient
-from next_wallet.proposal_kinds import PROPOSAL_ARGS, PROPOSE_HELP, proposed_calls
-from next_wallet.words import language, percent, say
 
 if TYPE_CHECKING:
     from next_wallet.output import Output

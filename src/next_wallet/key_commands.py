@@ -9,12 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from next_contracts.words import say
 from next_wallet import keystore
 from next_wallet.config import Config
 from next_wallet.errors import BadInputError, NotSignedInError
 from next_wallet.gateway_ledger import open_ledger
 from next_wallet.passwords import password, private_key_text
-from next_wallet.words import say
 
 if TYPE_CHECKING:
     from next_wallet.output import Output

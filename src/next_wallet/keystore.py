@@ -19,9 +19,9 @@ from eth_typing import ChecksumAddress
 from eth_utils.address import is_hex_address, to_checksum_address
 
 from next_contracts import keyfile
+from next_contracts.words import say
 from next_wallet.config import home
 from next_wallet.errors import BadInputError, KeystoreDecryptError, KeystoreError
-from next_wallet.words import say
 
 LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 KDFS = ("scrypt", "pbkdf2")

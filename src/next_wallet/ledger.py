@@ -19,15 +19,16 @@ from web3.exceptions import ContractCustomError, ContractLogicError, Transaction
 
 from next_contracts import LEDGER, load_artifact
 from next_contracts.accounts import AccountState, BatchCheck, BatchReadError, judge, read_accounts
+from next_contracts.amounts import format_amount
 from next_contracts.bonuses import HeldAllowance, bonus_contract, read_allowances
+from next_contracts.commons_logs import claims_of
 from next_contracts.errors import DecodedError, describe, error_from_exception
 from next_contracts.rpc import connect
 from next_contracts.transact import calldata, estimate_gas, gas_limit
 from next_contracts.vocabulary import MemberStatus, Role
-from next_wallet.amounts import format_amount
+from next_contracts.words import language, say
 from next_wallet.batch_check import Paid
 from next_wallet.bonus_logs import run_reports
-from next_wallet.commons_logs import claims_of
 from next_wallet.config import Config
 from next_wallet.errors import (
     BadInputError,
@@ -40,7 +41,6 @@ from next_wallet.errors import (
     WalletError,
     WrongChainError,
 )
-from next_wallet.words import language, say
 
 NETWORK_ERRORS = (requests.ConnectionError, requests.Timeout, ConnectionError)
 

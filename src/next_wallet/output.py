@@ -7,8 +7,8 @@ import json
 import sys
 from typing import Any
 
-from next_wallet.amounts import format_amount
-from next_wallet.words import say
+from next_contracts.amounts import format_amount
+from next_contracts.words import say
 
 
 class Output:

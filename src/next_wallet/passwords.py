@@ -8,8 +8,8 @@ import os
 import sys
 from pathlib import Path
 
+from next_contracts.words import say
 from next_wallet.errors import AbortedError, BadInputError
-from next_wallet.words import say
 
 
 def password(*, env: str | None, file: Path | None, confirm: bool = False, label: str = "") -> str:

@@ -12,16 +12,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from web3 import Web3
 
 from next_contracts import LEDGER, load_artifact
+from next_contracts.amounts import checked_address, parse_amount
 from next_contracts.rawtx import RawTransactionError, decode_raw_transaction
 from next_contracts.vocabulary import reference
+from next_contracts.words import say
 from next_wallet import batch, keystore
-from next_wallet.amounts import parse_amount
 from next_wallet.batch_journal import exclusive_run
-from next_wallet.config import Config, checked_address
+from next_wallet.config import Config
 from next_wallet.errors import BadInputError, SentUnconfirmedError, UnreachableError, WrongChainError
 from next_wallet.gateway_ledger import keep_reference_words, open_ledger
 from next_wallet.prompts import confirm, unlock
-from next_wallet.words import say
 
 if TYPE_CHECKING:
     from next_wallet.output import Output

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 from eth_account.messages import encode_defunct
 
 from next_contracts.profiles import categories_of, profile_message
+from next_contracts.words import say
 from next_wallet import keystore
 from next_wallet.config import Config
 from next_wallet.errors import BadInputError
 from next_wallet.gateway_ledger import GatewayLedger
 from next_wallet.prompts import unlock
-from next_wallet.words import say
 
 if TYPE_CHECKING:
     from next_wallet.output import Output

@@ -8,10 +8,10 @@ import sys
 
 from eth_account.signers.local import LocalAccount
 
+from next_contracts.words import say
 from next_wallet import keystore
 from next_wallet.errors import AbortedError
 from next_wallet.passwords import password
-from next_wallet.words import say
 
 
 def confirm(args: argparse.Namespace, question: str) -> None:

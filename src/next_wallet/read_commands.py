@@ -7,13 +7,14 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from next_contracts import messages
+from next_contracts.amounts import checked_address
 from next_contracts.vocabulary import MemberStatus
+from next_contracts.words import language, say
 from next_wallet import key_commands, keystore
-from next_wallet.config import Config, checked_address
+from next_wallet.config import Config
 from next_wallet.errors import BadInputError
 from next_wallet.gateway_ledger import GatewayLedger
 from next_wallet.ledger import Ledger
-from next_wallet.words import language, say
 
 if TYPE_CHECKING:
     from next_wallet.output import Output

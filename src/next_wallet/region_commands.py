@@ -17,17 +17,17 @@ from typing import TYPE_CHECKING, Any
 from web3 import Web3
 
 from next_contracts import REGIONAL_CLEARING, load_artifact
+from next_contracts.amounts import checked_address, parse_amount
 from next_contracts.clearing import Regions
 from next_contracts.vocabulary import reference
+from next_contracts.words import say
 from next_wallet import keystore
-from next_wallet.amounts import parse_amount
 from next_wallet.checked_send import confirm_and_send
 from next_wallet.commons_commands import node_ledger
-from next_wallet.config import Config, checked_address
+from next_wallet.config import Config
 from next_wallet.errors import BadInputError, PayeeNotMemberError, RefusedError
 from next_wallet.gateway_ledger import GatewayLedger, keep_reference_words
 from next_wallet.ledger import Ledger, LedgerClient
-from next_wallet.words import say
 
 if TYPE_CHECKING:
     from next_wallet.output import Output

@@ -19,16 +19,16 @@ from typing import TYPE_CHECKING, Any
 from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError
 
+from next_contracts.amounts import checked_address, format_amount, parse_amount
 from next_contracts.errors import describe, error_from_exception
 from next_contracts.vocabulary import Category, MemberKind, Role
+from next_contracts.words import language, say
 from next_wallet import keystore
 from next_wallet.allowance_commands import parsed_categories
-from next_wallet.amounts import format_amount, parse_amount
 from next_wallet.checked_send import confirm_and_send
-from next_wallet.config import Config, checked_address
+from next_wallet.config import Config
 from next_wallet.errors import BadInputError, NeedsNodeError, NotStaffError, RefusedError
 from next_wallet.ledger import Ledger
-from next_wallet.words import language, say
 
 if TYPE_CHECKING:
     from next_wallet.output import Output

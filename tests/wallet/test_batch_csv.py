@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from next_wallet.amounts import parse_amount
-from next_wallet.batch_csv import read_data, read_lines
-from next_wallet.errors import BadInputError, ExitStatus
+from next_contracts.amounts import parse_amount
+from next_contracts.batch_csv import read_data, read_lines
+from next_contracts.said import BadInput
+from next_wallet.errors import ExitStatus
 from tests.wallet.conftest import admit, ledger_of, new_member
 from tests.wallet.test_cli import PW, create
 
@@ -49,7 +50,7 @@ def test_parse_amount_accepts_both_decimal_marks_and_spaced_thousands(text, hund
     ],
 )
 def test_parse_amount_refuses_what_could_be_read_two_ways(text, why):
-    with pytest.raises(BadInputError, match=why):
+    with pytest.raises(BadInput, match=why):
         parse_amount(text)
 
 

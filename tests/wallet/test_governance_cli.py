@@ -13,9 +13,9 @@ from web3 import Web3
 from next_contracts import COMMONS_REWARDS, load_artifact
 from next_contracts.constitution import GovernanceConfig
 from next_contracts.deploy import DeployConfig, Deployment, deploy
+from next_contracts.proposal_kinds import fee_bps
 from next_contracts.vocabulary import CommonsKind, Role
 from next_wallet.errors import ExitStatus
-from next_wallet.proposal_kinds import fee_bps
 from tests.support.chain import later
 from tests.wallet.conftest import admit, ledger_of
 

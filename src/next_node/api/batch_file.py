@@ -1,5 +1,5 @@
 """A council's bonus file, uploaded from the web app, read by the CLI's own rules
-(next_wallet.batch_csv): every bad line named by its number before anything is signed. The page then
+(next_contracts.batch_csv): every bad line named by its number before anything is signed. The page then
 asks `/batch-check` about the lines that read well."""
 
 from __future__ import annotations
@@ -9,13 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field
 
+from next_contracts.batch_csv import read_data
 from next_contracts.messages import say
+from next_contracts.words import speaking
 from next_node.api.access import Owner
 from next_node.api.batch_check import DENIED, MAX_LINES
 from next_node.api.deps import LanguageDep
 from next_node.api.params import AddressPath
-from next_wallet.batch_csv import read_data
-from next_wallet.words import speaking
 
 router = APIRouter(tags=["payments"])
 MAX_FILE_CHARS = 2_000_000  # within the route's body limit (bodylimit.py): 10,000 lines and more

@@ -1,4 +1,4 @@
-"""A proposal drafted by the CLI's own rules (next_wallet.proposal_kinds), for the web app: the
+"""A proposal drafted by the CLI's own rules (next_contracts.proposal_kinds), for the web app: the
 kinds and the values each takes, and, for a kind and its values, the calls the proposal makes and
 what it does in words. The page signs the governor's `propose` with them and relays it, as the
 CLI's `propose` does: one set of rules for both, and nothing signed here."""
@@ -12,13 +12,13 @@ from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field
 from web3 import Web3
 
+from next_contracts.commons_logs import commons_contract
+from next_contracts.proposal_kinds import PROPOSAL_ARGS, proposed_calls
+from next_contracts.said import BadInput
 from next_contracts.transact import calldata
+from next_contracts.words import say, speaking
 from next_node.api.deps import ContextDep, LanguageDep
 from next_node.api.errors import Refusal
-from next_wallet.commons_logs import commons_contract
-from next_wallet.errors import BadInputError
-from next_wallet.proposal_kinds import PROPOSAL_ARGS, proposed_calls
-from next_wallet.words import say, speaking
 
 router = APIRouter(tags=["governance"])
 
@@ -71,7 +71,7 @@ def draft(context: ContextDep, body: Annotated[Draft, Body()], language: Languag
     with speaking(language):
         try:
             calls, summary = proposed_calls(context.ledger.functions, body.kind, body.values, commons)
-        except BadInputError as error:
+        except BadInput as error:
             if error.code is None:  # every refusal of the rules is said from the catalogue
                 raise
             raise Refusal(422, error.code, **error.arguments) from error

@@ -1,5 +1,6 @@
-"""Amounts: what people type and read (12.50, 1 234,50 NXT) against what the ledger holds
-(integers in hundredths). Parsing is exact: no float ever touches money, and nothing is guessed.
+"""Amounts and addresses: what people type and read (12.50, 1 234,50 NXT, 0x...) against what the
+ledger holds (integers in hundredths, checksummed addresses), the same for the wallet and the
+gateway. Parsing is exact: no float ever touches money, and nothing is guessed.
 
 What `parse_amount` accepts, the same for `pay`, `sign` and every line of `batch-pay`:
 - ASCII digits 0-9 only (no other script's digits, no sign, no currency symbol);
@@ -15,9 +16,12 @@ from __future__ import annotations
 
 import re
 
+from eth_utils.address import is_checksum_address, to_checksum_address
+
 from next_contracts import messages
+from next_contracts.messages import Phrase
+from next_contracts.said import BadInput
 from next_contracts.vocabulary import MAX_AMOUNT  # the ledger's own bound, in hundredths
-from next_wallet.errors import BadInputError
 
 DECIMALS = 2
 SYMBOL = "NXT"
@@ -31,25 +35,25 @@ def parse_amount(text: str) -> int:
     """'12.50', '12,5' or '1 234,50' -> hundredths; see the module's docstring for the rules."""
     shown = text.strip()
     if any(c.isdigit() and not c.isascii() for c in shown):
-        raise BadInputError.said("wallet.amount.digit", text=repr(text))
+        raise BadInput.said("wallet.amount.digit", text=repr(text))
     if "." in shown and "," in shown:
-        raise BadInputError.said("wallet.amount.both", text=repr(text))
+        raise BadInput.said("wallet.amount.both", text=repr(text))
     separators = [c for c in shown if c in ".,"]
     if len(separators) > 1:
-        raise BadInputError.said("wallet.amount.separators", text=repr(text))
+        raise BadInput.said("wallet.amount.separators", text=repr(text))
     units, _, cents = shown.partition(separators[0]) if separators else (shown, "", "")
     if separators and len(cents) == 3 and cents.isdigit():
-        raise BadInputError.said("wallet.amount.three", text=repr(text))
+        raise BadInput.said("wallet.amount.three", text=repr(text))
     if separators and len(cents) > 3 and cents.isdigit():
-        raise BadInputError.said("wallet.amount.decimals", text=repr(text), decimals=DECIMALS)
+        raise BadInput.said("wallet.amount.decimals", text=repr(text), decimals=DECIMALS)
     if not (_PLAIN.fullmatch(units) or _GROUPED.fullmatch(units)) or (separators and not _DECIMALS.fullmatch(cents)):
-        raise BadInputError.said("wallet.amount.not", text=repr(text))
+        raise BadInput.said("wallet.amount.not", text=repr(text))
     whole = int("".join(c for c in units if c not in SPACES))
     hundredths: int = whole * 10**DECIMALS + int(cents.ljust(DECIMALS, "0") or "0")
     if hundredths <= 0:
-        raise BadInputError.said("wallet.amount.zero")
+        raise BadInput.said("wallet.amount.zero")
     if hundredths > MAX_AMOUNT:
-        raise BadInputError.said("wallet.amount.too_big", text=repr(text))
+        raise BadInput.said("wallet.amount.too_big", text=repr(text))
     return hundredths
 
 
@@ -74,3 +78,18 @@ def format_amount(hundredths: int, *, style: str | None = None, symbol: bool = T
         units, cents = divmod(abs(hundredths), 10**DECIMALS)
         return f"{sign}{units}.{cents:02d} {SYMBOL}" if symbol else f"{sign}{units}.{cents:02d}"
     return messages.amount(hundredths, style, symbol=symbol)
+
+
+def checked_address(text: str, what: str = "address") -> str:
+    """A checksummed address, or a one-line error that says what is wrong with it; `what` names it
+    (the catalogue's wallet.what.WHAT: payee, member, ledger, ...)."""
+    named = Phrase(f"wallet.what.{what}")
+    text = text.strip()
+    digits = text[2:]
+    if not (text.startswith("0x") and len(digits) == 40 and all(c in "0123456789abcdefABCDEF" for c in digits)):
+        raise BadInput.said("wallet.address.invalid", what=named, text=repr(text))
+    # Mixed case carries a checksum (EIP-55) that catches a mistyped letter; one case carries none.
+    mixed = digits != digits.lower() and digits != digits.upper()
+    if mixed and not is_checksum_address(text):
+        raise BadInput.said("wallet.address.checksum", what=named, text=repr(text))
+    return to_checksum_address(text)

@@ -1,7 +1,8 @@
-"""The language the wallet speaks: --lang, else the terminal's (LANGUAGE, LC_ALL, LC_MESSAGES,
-LANG, as gettext reads them), English when neither names French or English (C, POSIX, unset).
-Every sentence comes from the one catalogue (next_contracts/messages.json); a French reader gets
-French amounts and dates too, an English reader English ones.
+"""The language a context speaks: for the wallet, --lang, else the terminal's (LANGUAGE, LC_ALL,
+LC_MESSAGES, LANG, as gettext reads them), English when neither names French or English (C, POSIX,
+unset); for the gateway, each request's Accept-Language while it reads a file or a proposal by the
+shared rules (`speaking`). Every sentence comes from the one catalogue (messages.json); a French
+reader gets French amounts and dates too, an English reader English ones.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ What is accepted:
   order, any case, with any other columns (a name ...); their separator, `;` or `,`, is read from
   that line and holds for the whole file;
 - fields in double quotes, as spreadsheets write them when a field holds the separator;
-- amounts as `next_wallet.amounts.parse_amount` reads them: a decimal point or comma, thousands
+- amounts as `next_contracts.amounts.parse_amount` reads them: a decimal point or comma, thousands
   grouped by spaces (incl. U+00A0, U+202F). In a `,`-separated file a decimal comma must be quoted
   ("12,50"), as spreadsheets do; unquoted, it makes one field too many and the line is refused;
 - empty lines (or lines of empty fields) are skipped.
@@ -22,10 +22,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from next_wallet.amounts import parse_amount
-from next_wallet.config import checked_address
-from next_wallet.errors import BadInputError
-from next_wallet.words import say
+from next_contracts.amounts import checked_address, parse_amount
+from next_contracts.said import BadInput
+from next_contracts.words import say
 
 COLUMNS = {"address": ("address", "adresse"), "amount": ("amount", "montant")}
 SEPARATORS = (";", ",")
@@ -62,7 +61,7 @@ def read_data(data: bytes, name: str) -> tuple[list[Line], list[str]]:
     header_line = text.splitlines()[0] if text else ""
     try:
         separator, columns = _header(header_line)
-    except BadInputError as error:
+    except BadInput as error:
         return [], [say("wallet.csv.header_problem", path=path, error=error)]
     lines: list[Line] = []
     problems: list[str] = []
@@ -89,7 +88,7 @@ def read_data(data: bytes, name: str) -> tuple[list[Line], list[str]]:
                     _refuse_a_split_decimal_comma(row, _quoted(record, separator), columns.index("amount"))
                 address = checked_address(fields["address"], "payee")
                 amount = parse_amount(fields["amount"])
-            except BadInputError as error:
+            except BadInput as error:
                 problems.append(say("wallet.batch.line", number=number, problem=error))
                 continue
             if address in seen:
@@ -116,7 +115,7 @@ def _refuse_a_split_decimal_comma(row: list[str], quoted: list[bool], at: int) -
         if _WHOLE.fullmatch(row[left].strip()) and _CENTS.match(row[right].strip()):
             joined = f"{row[left].strip()},{row[right].strip()}"
             left_text, right_text = repr(row[left].strip()), repr(row[right].strip())
-            raise BadInputError.said("wallet.csv.split_comma", left=left_text, right=right_text, joined=joined)
+            raise BadInput.said("wallet.csv.split_comma", left=left_text, right=right_text, joined=joined)
 
 
 def _quoted(record: str, separator: str) -> list[bool]:
@@ -150,5 +149,5 @@ def _header(line: str) -> tuple[str, list[str]]:
         if all(columns.count(key) == 1 for key in COLUMNS):
             found.append((separator, columns))
     if len(found) != 1:
-        raise BadInputError.said("wallet.csv.header")
+        raise BadInput.said("wallet.csv.header")
     return found[0]

@@ -10,12 +10,11 @@ from typing import Any
 
 from web3 import Web3
 
+from next_contracts.amounts import checked_address, format_amount, parse_amount
 from next_contracts.messages import Phrase
+from next_contracts.said import BadInput
 from next_contracts.vocabulary import MAX_FEE_BPS, CommonsKind, MemberKind, Role
-from next_wallet.amounts import format_amount, parse_amount
-from next_wallet.config import checked_address
-from next_wallet.errors import BadInputError
-from next_wallet.words import percent, say
+from next_contracts.words import percent, say
 
 # The staff roles a vote grants or revokes, by the words a member types.
 VOTED_ROLES = {
@@ -33,11 +32,9 @@ def percent_bps(text: str, what: str, maximum: int) -> int:
     try:
         bps = Decimal(cleaned) * 100
     except ArithmeticError:  # not a number (InvalidOperation), or beyond any (Overflow: "1e999999")
-        raise BadInputError.said(
-            "wallet.propose.not_percent", what=Phrase(f"wallet.what.{what}"), text=repr(text)
-        ) from None
+        raise BadInput.said("wallet.propose.not_percent", what=Phrase(f"wallet.what.{what}"), text=repr(text)) from None
     if not bps.is_finite() or bps != bps.to_integral_value() or not 0 <= bps <= maximum:
-        raise BadInputError.said(
+        raise BadInput.said(
             "wallet.propose.percent_range", what=Phrase(f"wallet.what.{what}"), most=percent(maximum), text=repr(text)
         )
     return int(bps)
@@ -50,7 +47,7 @@ def fee_bps(text: str) -> int:
 
 def _count(text: str, what: str, maximum: int) -> int:
     if not (text.isdigit() and 1 <= int(text) <= maximum):
-        raise BadInputError.said(
+        raise BadInput.said(
             "wallet.propose.not_count", what=Phrase(f"wallet.what.{what}"), text=repr(text), most=maximum
         )
     return int(text)
@@ -58,7 +55,7 @@ def _count(text: str, what: str, maximum: int) -> int:
 
 def _region(text: str) -> int:
     if not (text.isdigit() and int(text) < 2**16):
-        raise BadInputError.said("wallet.propose.not_region", text=repr(text))
+        raise BadInput.said("wallet.propose.not_region", text=repr(text))
     return int(text)
 
 
@@ -120,21 +117,17 @@ def proposed_calls(ledger: Any, kind: str, values: list[str], commons: Any = Non
     proposal of `kind` with `values` makes, and what it does in words."""
     expected = PROPOSAL_ARGS[kind]
     if len(values) != len(expected):
-        raise BadInputError.said(
-            "wallet.propose.values", kind=kind, expected=" ".join(expected), values=" ".join(values)
-        )
+        raise BadInput.said("wallet.propose.values", kind=kind, expected=" ".join(expected), values=" ".join(values))
     if kind in COMMONS_PROPOSALS:
         if commons is None:
-            raise BadInputError.said("wallet.propose.no_commons")
+            raise BadInput.said("wallet.propose.no_commons")
         return _commons(commons, kind, values)
     if kind == "fee":
         bps = fee_bps(values[0])
         return [ledger.setFee(bps)], say("wallet.summary.fee", rate=percent(bps), bps=bps)
     if kind == "credit-line":
         if values[0] not in MEMBER_KINDS:
-            raise BadInputError.said(
-                "wallet.propose.not_member_kind", text=repr(values[0]), kinds=", ".join(MEMBER_KINDS)
-            )
+            raise BadInput.said("wallet.propose.not_member_kind", text=repr(values[0]), kinds=", ".join(MEMBER_KINDS))
         member_kind = MemberKind(values[0])
         limit, ceiling = parse_amount(values[1]), parse_amount(values[2])
         kind_words = say(f"member.kind.{member_kind.value}")
@@ -148,7 +141,7 @@ def proposed_calls(ledger: Any, kind: str, values: list[str], commons: Any = Non
     if kind in ("council", "project", "cancel-project", "coverage-floor"):
         return _reserve_or_council(ledger, kind, values)
     if values[0] not in VOTED_ROLES:
-        raise BadInputError.said("wallet.propose.not_role", text=repr(values[0]), roles=", ".join(VOTED_ROLES))
+        raise BadInput.said("wallet.propose.not_role", text=repr(values[0]), roles=", ".join(VOTED_ROLES))
     role = VOTED_ROLES[values[0]]
     address = checked_address(values[1], "address")
     if kind == "grant":
@@ -170,7 +163,7 @@ def _commons(commons: Any, kind: str, values: list[str]) -> tuple[list[Any], str
             commons_kind = CommonsKind(values[0])
         except ValueError:
             kinds = ", ".join(k.value for k in CommonsKind)
-            raise BadInputError.said("wallet.propose.not_commons", text=repr(values[0]), kinds=kinds) from None
+            raise BadInput.said("wallet.propose.not_commons", text=repr(values[0]), kinds=kinds) from None
         amount = 0 if values[1].strip() in ("0", "0,00", "0.00") else parse_amount(values[1])
         named = say(f"commons.kind.{commons_kind.value}")
         words = (
@@ -187,7 +180,7 @@ def _commons(commons: Any, kind: str, values: list[str]) -> tuple[list[Any], str
 
 def _credit_policy(ledger: Any, kind_text: str, per_year: str, share: str, cap_text: str) -> tuple[list[Any], str]:
     if kind_text not in MEMBER_KINDS:
-        raise BadInputError.said("wallet.propose.not_member_kind", text=repr(kind_text), kinds=", ".join(MEMBER_KINDS))
+        raise BadInput.said("wallet.propose.not_member_kind", text=repr(kind_text), kinds=", ".join(MEMBER_KINDS))
     kind = MemberKind(kind_text)
     yearly, bps, cap = parse_amount(per_year), percent_bps(share, "share", 10_000), parse_amount(cap_text)
     kind_words = say(f"member.kind.{kind.value}")
@@ -212,7 +205,7 @@ def _reserve_or_council(ledger: Any, kind: str, values: list[str]) -> tuple[list
     if kind == "project":
         address, instalment = checked_address(values[0], "project"), parse_amount(values[1])
         if instalment == 0:
-            raise BadInputError.said("wallet.propose.zero_instalment")
+            raise BadInput.said("wallet.propose.zero_instalment")
         count = _count(values[2], "instalments", MAX_INSTALMENTS)
         every = _count(values[3], "days", MAX_INTERVAL_DAYS) if count > 1 else 0  # one: no interval
         reference = Web3.keccak(text=values[4])
@@ -235,14 +228,14 @@ def _reserve_or_council(ledger: Any, kind: str, values: list[str]) -> tuple[list
 def _stimulus(ledger: Any, region_text: str, kind_text: str, extra_text: str, end_text: str) -> tuple[list[Any], str]:
     all_regions = region_text == "all"
     if not all_regions and not (region_text.isdigit() and int(region_text) < 2**16):
-        raise BadInputError.said("wallet.propose.not_region_all", text=repr(region_text))
+        raise BadInput.said("wallet.propose.not_region_all", text=repr(region_text))
     if kind_text != "all" and kind_text not in MEMBER_KINDS:
         kinds = ", ".join(MEMBER_KINDS)
-        raise BadInputError.said("wallet.propose.not_member_kind_all", text=repr(kind_text), kinds=kinds)
+        raise BadInput.said("wallet.propose.not_member_kind_all", text=repr(kind_text), kinds=kinds)
     try:
         end = datetime.strptime(end_text, "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError:
-        raise BadInputError.said("wallet.propose.not_date", text=repr(end_text)) from None
+        raise BadInput.said("wallet.propose.not_date", text=repr(end_text)) from None
     extra = parse_amount(extra_text)
     kind = MemberKind.INDIVIDUAL if kind_text == "all" else MemberKind(kind_text)
     scope = (all_regions, 0 if all_regions else int(region_text), kind_text == "all", kind.code)

@@ -297,7 +297,8 @@ def test_validators_fail_restart_and_join_one_at_a_time_under_network_up(tmp_pat
     """What an operator meets: the followed validator killed (the API goes on through another, the
     node restarts it), one stopped and started alone, one added while the network runs (started,
     synced, then voted in); payments sent through the kill are each paid once, the audit (the
-    gateway's index against the chain included) passes at the end, and Ctrl-C stops every validator."""
+    gateway's index against the chain included) passes after each of the three, and Ctrl-C stops
+    every validator."""
     directory, api = tmp_path / "net", free_port()
     rpcs = [free_port() for _ in range(3)]
     network.init(directory, 3, chain_id=CHAIN_ID, rpc_ports=rpcs, p2p_ports=[free_port() for _ in range(3)])
@@ -318,6 +319,20 @@ def test_validators_fail_restart_and_join_one_at_a_time_under_network_up(tmp_pat
         done = subprocess.run([*NODE, "network", *words, "--data-dir", str(directory)], capture_output=True, text=True)
         assert done.returncode == 0, done.stdout + done.stderr
         return done.stdout
+
+    def audit_passes(after: str) -> None:
+        """The auditor, from another validator than the one that was killed: the chain, its seals
+        and the ledger, and the gateway's index, once the index has reached the head."""
+        head = w1.eth.block_number
+        wait_until(lambda: indexed() >= head, timeout=60, every=0.5, message=f"the index did not catch up {after}")
+        token = subprocess.run([*NODE, "dev-token", "--data-dir", str(directory)], capture_output=True, text=True)
+        assert token.returncode == 0, token.stderr
+        audit = subprocess.run(
+            [NEXT_AUDIT, "--rpc", f"http://127.0.0.1:{rpcs[1]}", "--deployment", str(directory / "deployment.json"),
+             "--gateway", gateway, "--token", token.stdout.strip(), "--quiet"],
+            capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+        assert audit.returncode == 0, f"{after}: " + audit.stdout[-3000:] + audit.stderr[-3000:]
 
     pids: list[int] = []
     try:
@@ -341,12 +356,14 @@ def test_validators_fail_restart_and_join_one_at_a_time_under_network_up(tmp_pat
         receipts = [w1.eth.wait_for_transaction_receipt(h, timeout=60) for h in payer.sent]
         assert len(receipts) > 20 and all(r["status"] == 1 for r in receipts)  # each paid once
         assert ledger.functions.balanceOf(bob.address).call() == len(payer.sent)
+        audit_passes("after the followed validator was killed and restarted")
         # One validator stopped alone, the chain going on with the two others, then started again.
         assert "validator-2: stopped" in operator_command("stop", "2")
         assert not status()["validator-2"]["running"] and status()["validator-0"]["running"]
         before = w1.eth.block_number
         wait_until(lambda: w1.eth.block_number > before + 2, timeout=60, every=0.5, message="the chain stopped")
         assert "validator-2: running" in operator_command("start", "validator-2")
+        audit_passes("after a validator was stopped and started alone")
         # A fourth: written, started by the running node, synced, and only then voted in.
         added = operator_command("add", "--rpc-port", str(free_port()), "--p2p-port", str(free_port()))
         newcomer = added.split()[1]
@@ -354,18 +371,7 @@ def test_validators_fail_restart_and_join_one_at_a_time_under_network_up(tmp_pat
         wait_until(lambda: newcomer in _signers_at_head(w1), timeout=90, every=1,
                    message="the newcomer was not voted in")  # fmt: skip
         pids = [v["pid"] for v in status().values()]
-        head = w1.eth.block_number
-        wait_until(lambda: indexed() >= head, timeout=60, every=0.5, message="the index did not catch up")
-        # The auditor, from another validator than the one that was killed: the chain, its seals
-        # (the newcomer's among them) and the ledger, and the gateway's index.
-        token = subprocess.run([*NODE, "dev-token", "--data-dir", str(directory)], capture_output=True, text=True)
-        assert token.returncode == 0, token.stderr
-        audit = subprocess.run(
-            [NEXT_AUDIT, "--rpc", f"http://127.0.0.1:{rpcs[1]}", "--deployment", str(directory / "deployment.json"),
-             "--gateway", gateway, "--token", token.stdout.strip()],
-            capture_output=True, text=True, timeout=600,
-        )  # fmt: skip
-        assert audit.returncode == 0, audit.stdout[-3000:] + audit.stderr[-3000:]
+        audit_passes("after a fourth validator was added")  # the newcomer's seals among the checked
     finally:
         out = stop(node)
     assert pids and not any(alive(pid) for pid in pids), out

@@ -25,6 +25,7 @@ from next_audit.members import KINDS, STATUSES
 from next_audit.replay import ROLES
 from next_audit.report import Check
 from next_audit.sentences import phrase
+from next_contracts.vocabulary import TransferKind
 
 WHERE = ("block_number", "block_time")
 MOVED = 5  # MemberStatus.Moved
@@ -33,11 +34,11 @@ CLEARING_KINDS = {
     topic: kind
     for topic, (name, _inputs) in CLEARING_EVENTS.items()
     for event, kind in (
-        ("PaidAcross", "across"),
-        ("ReceivedAcross", "across"),
-        ("PassedThrough", "clearing"),
-        ("Netted", "clearing"),
-        ("MemberArrived", "move"),
+        ("PaidAcross", TransferKind.ACROSS),
+        ("ReceivedAcross", TransferKind.ACROSS),
+        ("PassedThrough", TransferKind.CLEARING),
+        ("Netted", TransferKind.CLEARING),
+        ("MemberArrived", TransferKind.MOVE),
     )
     if name == event
 }
@@ -96,9 +97,9 @@ class HistoryRecorder:
             made = self._row(name, args, following[0] if following else None)
             if name == "Transferred" and spendings and spendings[0] < log_index and made is not None:
                 spendings.pop(0)
-                made[1]["kind"] = "bonus"
+                made[1]["kind"] = TransferKind.BONUS
             elif name == "Transferred" and rewarded and made is not None and args.get("from") == self.commons:
-                made[1]["kind"] = "reward"
+                made[1]["kind"] = TransferKind.REWARD
             if made is not None:
                 table, values = made
                 row = {"block_number": tx.block_number, "block_time": tx.block_time, **values}
@@ -140,9 +141,9 @@ class HistoryRecorder:
 
     def _row(self, name: str, a: dict[str, Any], following: str | None) -> tuple[str, dict[str, Any]] | None:
         if name == "Transferred":
-            kind = "migration" if following == "AccountMigrated" else "payment"
+            kind = TransferKind.MIGRATION if following == "AccountMigrated" else TransferKind.PAYMENT
             if a["from"] == self.ledger:  # out of the reserve: a project's instalment, or a write-off
-                kind = "project" if following == "InstalmentReleased" else "write_off"
+                kind = TransferKind.PROJECT if following == "InstalmentReleased" else TransferKind.WRITE_OFF
             return "transfers", {"from_address": a["from"], "to_address": a["to"], "amount": a["amount"],
                                  "fee": a["fee"], "ref": a["ref"], "kind": kind}  # fmt: skip
         member = {"other": None, "kind": None, "region": None, "kyc_hash": None, "credit_limit": None,
@@ -176,8 +177,8 @@ class HistoryRecorder:
             return "ledger_events", {"event": name.lower(), "account": a["account"], "kind": None,
                                      "credit_limit": None, "ceiling": None}  # fmt: skip
         if name == "DefaultCreditLineSet":
-            kind = KINDS[a["kind"]] if a["kind"] < len(KINDS) else str(a["kind"])
-            return "ledger_events", {"event": "default_credit_line_set", "account": None, "kind": kind,
+            member_kind = KINDS[a["kind"]] if a["kind"] < len(KINDS) else str(a["kind"])
+            return "ledger_events", {"event": "default_credit_line_set", "account": None, "kind": member_kind,
                                      "credit_limit": a["creditLimit"], "ceiling": a["ceiling"]}  # fmt: skip
         if name == "StimulusSet":  # a vote's relance: its scope (None for all), its extra credit and end
             scope_kind = None if a["allKinds"] else KINDS[a["kind"]] if a["kind"] < len(KINDS) else str(a["kind"])

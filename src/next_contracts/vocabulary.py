@@ -169,6 +169,21 @@ class CommonsKind(StrEnum):
         return kinds[code].value if 0 <= code < len(kinds) else str(code)
 
 
+class TransferKind(StrEnum):
+    """What a movement of the ledger (a Transferred event) is, told by the event that goes with it
+    in the same transaction: as the gateway indexes it, the auditor replays it and the wallet shows it."""
+
+    PAYMENT = "payment"  # a member's payment, or a line of a batch
+    BONUS = "bonus"  # a holder's spending of a council's bonus allowance (the council's account pays)
+    REWARD = "reward"  # a commons reward, from the commons account
+    ACROSS = "across"  # a payment across regions, on either side (PaidAcross, ReceivedAcross)
+    CLEARING = "clearing"  # between two regions' accounts: passed through, or netted
+    MOVE = "move"  # a member's balance carried to the region it moves to (MemberArrived)
+    MIGRATION = "migration"  # a balance carried to a recovered key (AccountMigrated)
+    WRITE_OFF = "write_off"  # an excluded member's debt covered by the reserve
+    PROJECT = "project"  # a voted project's instalment from the reserve (InstalmentReleased)
+
+
 def short_id(proposal_id: int) -> str:
     """A proposal's name for people: the first ten hexadecimal digits of its id (a uint256), as the
     wallet, the gateway and the sentences of refusals show it; the wallet takes any unique prefix."""

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from next_contracts import messages
 from next_contracts.amounts import checked_address
-from next_contracts.vocabulary import MemberStatus
+from next_contracts.vocabulary import MemberStatus, TransferKind
 from next_contracts.words import language, say
 from next_wallet import key_commands, keystore
 from next_wallet.config import Config
@@ -141,13 +141,13 @@ def _history_line(t: dict[str, Any], out: Output) -> str:
     other = say("wallet.history.to" if outgoing else "wallet.history.from", party=party)
     if t.get("counterparty"):
         other += say("wallet.history.region", region=t.get("counterparty_region") or "?")
-    if t.get("kind") == "move":
+    if t.get("kind") == TransferKind.MOVE:
         other = say("wallet.history.moved_out" if outgoing else "wallet.history.moved_in")
     if t.get("allowance_of"):  # the holder's own spending, which its council's account paid
         other += say("wallet.history.allowance_of", council=t["allowance_of"])
-    elif t.get("kind") == "bonus":  # the council's side of a holder's spending
+    elif t.get("kind") == TransferKind.BONUS:  # the council's side of a holder's spending
         other += say("wallet.history.bonus")
-    elif t.get("kind") == "reward":  # a commons reward, from the commons account
+    elif t.get("kind") == TransferKind.REWARD:  # a commons reward, from the commons account
         other += say("wallet.history.reward")
     return "\t".join(part for part in (when, amount, other, ref_words(t.get("ref"), t.get("ref_words"))) if part)
 

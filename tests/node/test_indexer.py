@@ -15,6 +15,7 @@ from web3 import Web3
 from next_contracts import LEDGER, load_artifact
 from next_contracts.deploy import DeployConfig, deploy
 from next_contracts.rpc import JsonRpcProvider
+from next_contracts.vocabulary import TransferKind
 from next_node import demo
 from next_node.db.engine import make_engine
 from next_node.db.models import LedgerState, Member, SyncState, Transfer
@@ -149,6 +150,10 @@ def test_postgres_takes_the_rows_by_copy_and_holds_the_same_index(postgres, w3, 
     reference = make_engine(f"sqlite:///{tmp_path / 'reference.db'}")
     index_to_head(reference, w3, deployment)
     assert dump(engine) == dump(reference)
+    # Each transfer's kind is the vocabulary's word (psycopg would write an enum by its name).
+    with engine.connect() as connection:
+        kinds = set(connection.execute(select(Transfer.kind).distinct()).scalars())  # type: ignore[call-overload]
+    assert {"payment", "migration"} <= kinds <= {kind.value for kind in TransferKind}, kinds
 
 
 def test_events_are_unique(database_url, w3, deployment, seeded):

@@ -10,7 +10,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from web3 import Web3
 
-from next_contracts.vocabulary import MemberKind, MemberStatus
+from next_contracts.vocabulary import MemberKind, MemberStatus, TransferKind
 from next_node.api.access import OwnerOrStaff, Staff
 from next_node.api.credit import available_credits
 from next_node.api.deps import SessionDep
@@ -125,7 +125,7 @@ def read_transfers(
     for where in (
         col(Transfer.from_address) == member.address,
         col(Transfer.to_address) == member.address,
-        and_(col(Transfer.kind) == "bonus", col(Transfer.tx_hash).in_(spent)),
+        and_(col(Transfer.kind) == TransferKind.BONUS.value, col(Transfer.tx_hash).in_(spent)),
     ):
         query = select(Transfer).where(where)
         if before is not None:
@@ -134,7 +134,7 @@ def read_transfers(
         sides.append(sa_select(query.order_by(col(Transfer.id).desc()).limit(limit + 1).subquery()))
     both = union_all(*sides).subquery()
     rows = session.execute(sa_select(both).order_by(both.c.id.desc()).limit(limit + 1)).mappings().all()
-    others = across(session, member.address, (r["tx_hash"] for r in rows[:limit] if r["kind"] == "across"))
+    others = across(session, member.address, (r["tx_hash"] for r in rows[:limit] if r["kind"] == TransferKind.ACROSS))
     words = kept_words(session, (r["ref"] for r in rows[:limit]))
     items = []
     for row in rows[:limit]:
@@ -160,7 +160,7 @@ def read_transfers(
 def _allowance_of(row: Any, member: str) -> str | None:
     """The council whose allowance paid a holder's spending (a bonus transfer of another's account)."""
     mine = member in (row["from_address"], row["to_address"])
-    return checksum(row["from_address"]) if row["kind"] == "bonus" and not mine else None
+    return checksum(row["from_address"]) if row["kind"] == TransferKind.BONUS and not mine else None
 
 
 @router.get("/accounts/{address}/bonus-runs", responses=MEMBER_DENIED)
@@ -186,7 +186,7 @@ def read_bonus_runs(
             func.sum(Transfer.amount),
             func.sum(Transfer.fee),
         )
-        .where(col(Transfer.from_address) == member.address, col(Transfer.kind) == "payment")
+        .where(col(Transfer.from_address) == member.address, col(Transfer.kind) == TransferKind.PAYMENT.value)
         .group_by(col(Transfer.tx_hash))
         .having(func.count() > 1)
     )

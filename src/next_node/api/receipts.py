@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel
 from sqlmodel import col, select
 
+from next_contracts.vocabulary import TransferKind
 from next_node.api.access import SignedIn
 from next_node.api.accounts import checksum
 from next_node.api.deps import SessionDep
@@ -55,7 +56,9 @@ def read_receipt(
     mine = [r for r in rows if viewer.staff or viewer.address in (r.from_address, r.to_address)]
     if not mine:
         raise Refusal(404, "gateway.no_receipt", tx_hash=tx_hash)
-    others = across(session, viewer.address, [tx_hash.lower()] if any(r.kind == "across" for r in mine) else [])
+    others = across(
+        session, viewer.address, [tx_hash.lower()] if any(r.kind == TransferKind.ACROSS for r in mine) else []
+    )
     other, other_region = others.get(tx_hash.lower(), (None, None))
     words = kept_words(session, (r.ref for r in mine))
     return Receipt(
@@ -71,8 +74,8 @@ def read_receipt(
                 ref=r.ref,
                 ref_words=words.get(r.ref),
                 kind=r.kind,
-                counterparty=checksum(other) if other and r.kind == "across" else None,
-                counterparty_region=other_region if r.kind == "across" else None,
+                counterparty=checksum(other) if other and r.kind == TransferKind.ACROSS else None,
+                counterparty_region=other_region if r.kind == TransferKind.ACROSS else None,
             )
             for r in mine
         ],

@@ -13,10 +13,12 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Index, Text
 from sqlmodel import Field, SQLModel
 
+from next_contracts.vocabulary import TransferKind
+
 # The one definition of volume, for every route and page (the daily chart of /stats, the months of
 # /economy): what members' accounts pay in trade, by the transfer's kind; a payment across regions
 # on each side, and never a fee, a project's instalment or a key's migration.
-SPENT = frozenset({"payment", "bonus", "reward", "across"})
+SPENT = frozenset(k.value for k in (TransferKind.PAYMENT, TransferKind.BONUS, TransferKind.REWARD, TransferKind.ACROSS))
 
 
 class EconomyCell(SQLModel, table=True):

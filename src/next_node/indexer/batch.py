@@ -110,7 +110,7 @@ class Batch:
         transfers = self.rows[Transfer]
         last = transfers[-1] if transfers else None
         if last is not None and last["tx_hash"] == event.tx_hash and last["log_index"] < event.log_index:
-            last["kind"] = kind
+            last["kind"] = str(kind)  # the word: a database driver may write an enum by its name
 
     def write(self) -> None:
         """Writes the batch: new members, changed members, event rows and the totals, in bulk

@@ -6,6 +6,7 @@ its money the run's."""
 
 from __future__ import annotations
 
+from next_contracts.vocabulary import TransferKind
 from next_node.db.models import BonusEvent
 from next_node.indexer.batch import Batch
 from next_node.indexer.decode import Event
@@ -56,7 +57,7 @@ class BonusEvents:
                 amount=a["amount"],
                 ref=a["ref"],
             )
-            self.batch.transfer_kinds[event.tx_hash] = "bonus"
+            self.batch.transfer_kinds[event.tx_hash] = TransferKind.BONUS
 
     def _row(self, event: Event, name: str, **fields: object) -> None:
         self.batch.rows[BonusEvent].append({**origin(event), "event": name, **EMPTY, **fields})

@@ -6,6 +6,7 @@ positions themselves are the partners' accounts in the ledger, kept as members a
 
 from __future__ import annotations
 
+from next_contracts.vocabulary import TransferKind
 from next_node.db.models import ClearingEvent
 from next_node.indexer.batch import Batch
 from next_node.indexer.decode import Event
@@ -14,11 +15,11 @@ from next_node.indexer.origin import origin
 EMPTY = dict.fromkeys(("member", "other", "partner", "partner_region", "amount", "credit_limit", "ceiling", "ref"))
 # The kind each event gives the Transferred just before it, in the same transaction.
 KIND_NAMED = {
-    "PaidAcross": "across",
-    "ReceivedAcross": "across",
-    "PassedThrough": "clearing",
-    "Netted": "clearing",
-    "MemberArrived": "move",
+    "PaidAcross": TransferKind.ACROSS,
+    "ReceivedAcross": TransferKind.ACROSS,
+    "PassedThrough": TransferKind.CLEARING,
+    "Netted": TransferKind.CLEARING,
+    "MemberArrived": TransferKind.MOVE,
 }
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from hexbytes import HexBytes
 
+from next_contracts.vocabulary import TransferKind
 from next_node.db.models import CommonsEvent
 from next_node.indexer.batch import Batch
 from next_node.indexer.decode import Event
@@ -51,7 +52,7 @@ class CommonsEvents:
             self._row(event, "reinstated", a["id"], by_address=a["by"], payable_at=a["payableAt"])
         elif event.name == "RewardPaid":
             self._row(event, "paid", a["id"], beneficiary=a["beneficiary"], amount=a["amount"])
-            self.batch.transfer_kinds[event.tx_hash] = "reward"
+            self.batch.transfer_kinds[event.tx_hash] = TransferKind.REWARD
 
     def _row(self, event: Event, name: str, claim_id: bytes, **fields: object) -> None:
         row = {**origin(event), "event": name, "claim_id": _hex(claim_id), **EMPTY, **fields}

@@ -24,14 +24,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from next_contracts.vocabulary import MemberStatus
+from next_contracts.vocabulary import MemberStatus, TransferKind
 from next_node.db.bulk import insert_rows, update_rows
 from next_node.db.economy_tables import SPENT, AccountFlow, EconomyCell, Injection, Stimulus
 from next_node.indexer.decode import Event
 
 DAY = 86_400
 RESPEND_DAYS = 30
-RECEIVED = SPENT | {"project"}  # what a member receives and may pay on
+RECEIVED = SPENT | {TransferKind.PROJECT.value}  # what a member receives and may pay on
 # Events that say what the Transferred just before them was (a migration, a project's instalment,
 # the clearing's: see clearing_events.py), and the status a member moving away gets.
 NAMES_THE_TRANSFER_BEFORE = frozenset(
@@ -296,11 +296,11 @@ class Economy:
                 cell["payers"] += 1
                 self._active(paying, cell, period)
                 paying["last_paid"] = period
-            if kind == "payment":
+            if kind == TransferKind.PAYMENT:
                 passed = self._pay_on(paying, payer, amount, day)
                 unfunded = amount - sum(a for _, a in passed)
                 passed += self._stimulus(paying, payer, pending.below, unfunded, event, period)
-            elif kind == "bonus" and tag is not None:
+            elif kind == TransferKind.BONUS and tag is not None:
                 injection = self._injection(tag, "bonus", tag.split("/", 1)[1], event)
                 injection["injected"] += amount
                 injection["turnover"] += amount

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from next_contracts.vocabulary import MemberKind, MemberStatus, Role
+from next_contracts.vocabulary import MemberKind, MemberStatus, Role, TransferKind
 from next_node.db.models import FeeChange, LedgerEvent, MemberEvent, ProjectEvent, RoleChange, Transfer, WriteOff
 from next_node.indexer import members
 from next_node.indexer.batch import Batch
@@ -41,7 +41,7 @@ class LedgerEvents:
         # Named by the event before it, or by its stored row when replayed; a migration's is named
         # by the event after it (_on_AccountMigrated).
         named = batch.transfer_kinds.pop(event.tx_hash, None)
-        kind = a.get("kind") or named or ("write_off" if by_reserve else "payment")
+        kind = a.get("kind") or named or (TransferKind.WRITE_OFF if by_reserve else TransferKind.PAYMENT)
         payer = None if by_reserve else batch.members[a["from"]]
         tag = batch.transfer_tags.pop(event.tx_hash, None)
         batch.economy.transfer(event, kind, payer, batch.members[a["to"]], a["amount"], tag)
@@ -54,7 +54,7 @@ class LedgerEvents:
                     "amount": a["amount"],
                     "fee": a["fee"],
                     "ref": a["ref"],
-                    "kind": kind,
+                    "kind": str(kind),  # the word: a database driver may write an enum by its name
                 }
             )
 
@@ -82,7 +82,7 @@ class LedgerEvents:
     def _on_MemberStatusChanged(self, event: Event, record: bool) -> None:
         status = MemberStatus.of(event.args["newStatus"]).value
         if status == MemberStatus.MOVED:  # to another region, its balance carried just before
-            self.batch.name_previous_transfer(event, "move")
+            self.batch.name_previous_transfer(event, TransferKind.MOVE)
         regrouped = self.batch.regrouping(event, event.args["account"])
         members.status_changed(self.batch.member(event.args["account"], event), status)
         regrouped()
@@ -108,7 +108,7 @@ class LedgerEvents:
 
     def _on_AccountMigrated(self, event: Event, record: bool) -> None:
         old, new = self.batch.member(event.args["from"], event), self.batch.member(event.args["to"], event)
-        self.batch.name_previous_transfer(event, "migration")  # the balance moved just before
+        self.batch.name_previous_transfer(event, TransferKind.MIGRATION)  # the balance moved just before
         regrouped = self.batch.regrouping(event, old["address"], new["address"])
         members.migrated(old, new, new["address"], also=("kyc_hash", "admitted_block"))
         self.batch.economy.migrated(old["address"], new["address"])  # first: the new key is active as the old
@@ -147,7 +147,7 @@ class LedgerEvents:
             )
 
     def _on_InstalmentReleased(self, event: Event, record: bool) -> None:
-        self.batch.name_previous_transfer(event, "project")  # the instalment's movement, just before
+        self.batch.name_previous_transfer(event, TransferKind.PROJECT)  # the instalment's movement, just before
         if record:
             a = event.args
             self._project_row(

@@ -92,7 +92,7 @@ def test_governance_keys_cannot_pass_the_ledgers_fee_maximum(ledger, governor):
 
 def test_the_readme_privilege_table_says_what_the_constitution_holds():
     """Each role's row names the rule ROLE_KINDS gives it: the README cannot drift from the code."""
-    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    readme = (Path(__file__).parents[2] / "docs" / "contracts.md").read_text()
     rows = {}
     for line in readme.splitlines():
         cells = [cell.strip() for cell in line.strip("|").split("|")]

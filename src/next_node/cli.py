@@ -43,11 +43,11 @@ from next_node.chain.network import NETWORK_CONFIRMATIONS, NetworkChain
 from next_node.chain.signals import stop_signals_as_interrupt
 from next_node.config import Settings
 from next_node.db.engine import make_engine
-from next_node.demo_bonuses import LAPSE_SECONDS, seed_bonuses
-from next_node.demo_commons import finish_commons, seed_commons
-from next_node.demo_governance import DEMO_GOVERNANCE, open_proposals
-from next_node.demo_regions import RECORD as REGIONS_RECORD
-from next_node.demo_regions import seed_regions
+from next_node.demo.bonuses import LAPSE_SECONDS, seed_bonuses
+from next_node.demo.commons import finish_commons, seed_commons
+from next_node.demo.governance import DEMO_GOVERNANCE, open_proposals
+from next_node.demo.regions import RECORD as REGIONS_RECORD
+from next_node.demo.regions import seed_regions
 from next_node.deployment import ensure_deployed
 from next_node.errors import ChainExitedError, ChainUnavailableError, ConfigError, ExitStatus, NodeError
 from next_node.indexer.supervisor import IndexStatus, Supervisor

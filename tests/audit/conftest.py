@@ -28,8 +28,8 @@ from next_contracts.transact import Sender, send, sender_address
 from next_node import demo
 from next_node.chain.anvil import AnvilChain, AnvilSettings
 from next_node.chain.embedded import ChainSettings, EmbeddedChain
-from next_node.demo_bonuses import BonusDemo, seed_bonuses
-from next_node.demo_commons import finish_commons, seed_commons
+from next_node.demo.bonuses import BonusDemo, seed_bonuses
+from next_node.demo.commons import finish_commons, seed_commons
 from tests.support.ports import free_port
 
 NEXT_AUDIT = str(Path(sys.executable).with_name("next-audit"))

@@ -25,7 +25,7 @@ from next_contracts.transact import send
 from next_contracts.vocabulary import CommonsKind
 from next_node.db.engine import make_engine
 from next_node.db.models import Member
-from next_node.demo_commons import commons_of
+from next_node.demo.commons import commons_of
 from tests.audit.conftest import AUDITOR_PASSWORD, NEXT_AUDIT, AuditedChain, run_audit
 from tests.node.helpers import index_to_head, running_gateway
 from tests.paths import ROOT

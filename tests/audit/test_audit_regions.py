@@ -5,7 +5,7 @@ the other region's ledger holding the opposite of its position."""
 from __future__ import annotations
 
 from next_node import demo
-from next_node.demo_regions import RECORD, seed_regions
+from next_node.demo.regions import RECORD, seed_regions
 from tests.audit.conftest import run_audit
 
 

@@ -14,7 +14,7 @@ from web3 import Web3
 from next_contracts.commons import Claim, evidence_hash, period_of, sign_claim
 from next_contracts.constitution import role_id
 from next_contracts.vocabulary import CommonsKind, MemberKind
-from next_node.demo_commons import commons_of
+from next_node.demo.commons import commons_of
 from tests.node.helpers import indexed_gateway
 from tests.node.test_access import bearer
 from tests.node.test_api import ledger_of

@@ -24,7 +24,7 @@ never passes, and a requested check that did not run sets bit 1.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import KW_ONLY, asdict, dataclass, field
 from enum import IntEnum
 from typing import Any
 
@@ -91,6 +91,7 @@ class Finding:
 class Check:
     name: str
     kind: Failure
+    _: KW_ONLY  # the rest by name: a third positional argument (the old description) is refused
     findings: list[Finding] = field(default_factory=list)
     unit: str = "items"  # what `checked` counts: blocks, accounts, events, figures, rows
     checked: int = 0  # how many of them the check covered

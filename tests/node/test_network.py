@@ -271,7 +271,7 @@ def _signers_at_head(w3: Web3) -> set[str]:
 
     verifier = CliqueVerifier(
         dict(w3.provider.make_request("eth_getBlockByNumber", ["0x0", False])["result"]),  # type: ignore[arg-type]
-        Check("consensus", Failure.CONSENSUS, ""),
+        Check("consensus", Failure.CONSENSUS),
     )
     for number in range(1, w3.eth.block_number + 1):
         verifier.apply(number, dict(w3.provider.make_request("eth_getBlockByNumber", [hex(number), False])["result"]))  # type: ignore[arg-type]

@@ -103,8 +103,9 @@ test: setup postgres chromium prometheus
 	$(NPM_BIN)/prettier --check 'contracts/**/*.sol' 'webapp/**/*.{js,mjs,css,html}' 'tests/web/*.mjs'
 	@# One session: the shared fixtures in tests/conftest.py, ape's beside the contract tests.
 	@# Three workers on two cores: most of these tests wait on one-second blocks, not on the CPU.
-	@# By file, so that a module's chain and database stay in one worker.
-	$(BIN)/python -m pytest tests -q -p no:warnings -n 3 --dist loadfile
+	@# By file, so that a module's chain and database stay in one worker. The 25 slowest tests are
+	@# printed at the end: what to move to test-deep when the session passes 20 minutes.
+	$(BIN)/python -m pytest tests -q -p no:warnings -n 3 --dist loadfile --durations=25
 	@# Last, every benchmark once at a tiny size, so that none can silently break.
 	$(MAKE) --no-print-directory bench-smoke
 

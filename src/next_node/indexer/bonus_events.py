@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from next_contracts.vocabulary import TransferKind
 from next_node.db.models import BonusEvent
-from next_node.indexer.batch import Batch
 from next_node.indexer.decode import Event
+from next_node.indexer.family import Family
 from next_node.indexer.origin import origin
 
 EMPTY = dict.fromkeys(
@@ -17,22 +17,17 @@ EMPTY = dict.fromkeys(
 )
 
 
-class BonusEvents:
+class BonusEvents(Family):
     family = "bonuses"
 
-    def __init__(self, batch: Batch, address: str) -> None:
-        self.batch = batch
-        self.address = address
-
-    def apply(self, event: Event, record: bool) -> None:
-        a = event.args
-        if event.name == "AllowanceSpent":  # the economics follows a run's money (economy.py)
-            self.batch.transfer_tags[event.tx_hash] = f"bonus/{a['runId']}"
-        if not record:  # a replay rebuilds derived state, and these rows derive none but that tag
-            return
-        if event.name == "CategoriesSet":
+    def _on_CategoriesSet(self, event: Event, record: bool) -> None:
+        if record:
+            a = event.args
             self._row(event, "categories", account=a["account"], categories=a["categories"], region=a["region"])
-        elif event.name == "BonusRunOpened":
+
+    def _on_BonusRunOpened(self, event: Event, record: bool) -> None:
+        if record:
+            a = event.args
             self._row(
                 event,
                 "opened",
@@ -43,11 +38,22 @@ class BonusEvents:
                 regions=",".join(str(r) for r in a["regions"] if r),
                 ref=a["ref"],
             )
-        elif event.name == "AllowancesCarried":  # a key recovery: allowances, runs, categories follow
-            self._row(event, "carried", holder=a["from"], account=a["to"])
-        elif event.name == "AllowanceIssued":
+
+    def _on_AllowancesCarried(self, event: Event, record: bool) -> None:
+        """A key recovery: allowances, runs and categories follow the member to its new key."""
+        if record:
+            self._row(event, "carried", holder=event.args["from"], account=event.args["to"])
+
+    def _on_AllowanceIssued(self, event: Event, record: bool) -> None:
+        if record:
+            a = event.args
             self._row(event, "issued", run_id=a["runId"], holder=a["holder"], amount=a["amount"])
-        elif event.name == "AllowanceSpent":
+
+    def _on_AllowanceSpent(self, event: Event, record: bool) -> None:
+        a = event.args
+        # The economics follows a run's money (economy.py), replayed too: the one state it derives.
+        self.batch.transfer_tags[event.tx_hash] = f"bonus/{a['runId']}"
+        if record:
             self._row(
                 event,
                 "spent",

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from next_contracts.vocabulary import TransferKind
 from next_node.db.models import ClearingEvent
-from next_node.indexer.batch import Batch
 from next_node.indexer.decode import Event
+from next_node.indexer.family import Family
 from next_node.indexer.origin import origin
 
 EMPTY = dict.fromkeys(("member", "other", "partner", "partner_region", "amount", "credit_limit", "ceiling", "ref"))
@@ -23,21 +23,17 @@ KIND_NAMED = {
 }
 
 
-class ClearingEvents:
+class ClearingEvents(Family):
     family = "clearing"
 
-    def __init__(self, batch: Batch, address: str) -> None:
-        self.batch = batch
-        self.address = address
+    def _named(self, event: Event) -> None:
+        """The Transferred just before `event` is of the kind the event gives it, replayed too (the
+        economics retypes it); the row, written once, keeps it."""
+        self.batch.name_previous_transfer(event, KIND_NAMED[event.name])
 
-    def apply(self, event: Event, record: bool) -> None:
-        kind = KIND_NAMED.get(event.name)
-        if kind is not None:
-            self.batch.name_previous_transfer(event, kind)
-        if not record:  # a replay rebuilds derived state: the transfers' kinds are stored with them
-            return
-        a = event.args
-        if event.name == "RelationshipSet":
+    def _on_RelationshipSet(self, event: Event, record: bool) -> None:
+        if record:
+            a = event.args
             self._row(
                 event,
                 "relationship_set",
@@ -46,29 +42,53 @@ class ClearingEvents:
                 credit_limit=a["creditLimit"],
                 ceiling=a["ceiling"],
             )
-        elif event.name == "PaidAcross":
+
+    def _on_PaidAcross(self, event: Event, record: bool) -> None:
+        self._named(event)
+        if record:
+            a = event.args
             self._row(
                 event, "paid_across", member=a["from"], other=a["to"], partner=a["destination"], amount=a["amount"],
                 ref=a["ref"],
             )  # fmt: skip
-        elif event.name == "ReceivedAcross":
+
+    def _on_ReceivedAcross(self, event: Event, record: bool) -> None:
+        self._named(event)
+        if record:
+            a = event.args
             self._row(
                 event, "received_across", member=a["to"], other=a["from"], partner=a["via"], amount=a["amount"],
                 ref=a["ref"],
             )  # fmt: skip
-        elif event.name == "PassedThrough":
+
+    def _on_PassedThrough(self, event: Event, record: bool) -> None:
+        self._named(event)
+        if record:
+            a = event.args
             self._row(event, "passed", partner=a["from"], other=a["to"], amount=a["amount"], ref=a["ref"])
-        elif event.name == "Netted":
+
+    def _on_Netted(self, event: Event, record: bool) -> None:
+        self._named(event)
+        if record:
             # This region's moves: its account for the region before paid its account for the first.
-            cycle = a["cycle"]
-            self._row(event, "netted", partner=cycle[-2], other=cycle[0], amount=a["amount"])  # it has no ref
-        elif event.name == "MemberWelcomed":
-            self._row(event, "welcomed", member=a["member"], partner=a["from"])
-        elif event.name == "MemberMoved":
+            cycle = event.args["cycle"]
+            self._row(event, "netted", partner=cycle[-2], other=cycle[0], amount=event.args["amount"])  # no ref
+
+    def _on_MemberWelcomed(self, event: Event, record: bool) -> None:
+        if record:
+            self._row(event, "welcomed", member=event.args["member"], partner=event.args["from"])
+
+    def _on_MemberMoved(self, event: Event, record: bool) -> None:
+        if record:
+            a = event.args
             self._row(
                 event, "moved", member=a["member"], partner=a["to"], partner_region=a["toRegion"], amount=a["balance"]
             )
-        elif event.name == "MemberArrived":
+
+    def _on_MemberArrived(self, event: Event, record: bool) -> None:
+        self._named(event)
+        if record:
+            a = event.args
             self._row(
                 event,
                 "arrived",

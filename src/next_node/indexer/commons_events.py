@@ -9,8 +9,8 @@ from hexbytes import HexBytes
 
 from next_contracts.vocabulary import TransferKind
 from next_node.db.models import CommonsEvent
-from next_node.indexer.batch import Batch
 from next_node.indexer.decode import Event
+from next_node.indexer.family import Family
 from next_node.indexer.origin import origin
 
 EMPTY = dict.fromkeys(
@@ -22,18 +22,12 @@ def _hex(value: bytes) -> str:
     return HexBytes(value).to_0x_hex()
 
 
-class CommonsEvents:
-    family = "commons"
+class CommonsEvents(Family):
+    family = "commons"  # its rows derive nothing: a replay writes none
 
-    def __init__(self, batch: Batch, address: str) -> None:
-        self.batch = batch
-        self.address = address
-
-    def apply(self, event: Event, record: bool) -> None:
-        if not record:  # a replay rebuilds derived state, and these rows derive none
-            return
-        a = event.args
-        if event.name == "ClaimSubmitted":
+    def _on_ClaimSubmitted(self, event: Event, record: bool) -> None:
+        if record:
+            a = event.args
             self._row(
                 event,
                 "submitted",
@@ -46,11 +40,20 @@ class CommonsEvents:
                 period=a["period"],
                 payable_at=a["payableAt"],
             )
-        elif event.name == "ClaimContested":
+
+    def _on_ClaimContested(self, event: Event, record: bool) -> None:
+        if record:
+            a = event.args
             self._row(event, "contested", a["id"], by_address=a["by"], reason=_hex(a["reason"]))
-        elif event.name == "ClaimReinstated":
+
+    def _on_ClaimReinstated(self, event: Event, record: bool) -> None:
+        if record:
+            a = event.args
             self._row(event, "reinstated", a["id"], by_address=a["by"], payable_at=a["payableAt"])
-        elif event.name == "RewardPaid":
+
+    def _on_RewardPaid(self, event: Event, record: bool) -> None:
+        if record:
+            a = event.args
             self._row(event, "paid", a["id"], beneficiary=a["beneficiary"], amount=a["amount"])
             self.batch.transfer_kinds[event.tx_hash] = TransferKind.REWARD
 

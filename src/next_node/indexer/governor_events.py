@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 
 from next_node.db.models import ProposalRow, ProposalStep, VoteRow
-from next_node.indexer.batch import Batch
 from next_node.indexer.decode import Event
+from next_node.indexer.family import Family
 from next_node.indexer.origin import origin
 
 SUPPORT = ("against", "for", "abstain")  # GovernorCountingSimple's VoteType, in its order
@@ -27,50 +27,56 @@ def bounded(text: str, limit: int) -> str:
 STEPS = {"ProposalQueued": "queued", "ProposalExecuted": "executed", "ProposalCanceled": "canceled"}
 
 
-class GovernorEvents:
-    family = "governor"
+class GovernorEvents(Family):
+    family = "governor"  # its rows derive nothing: a replay writes none
 
-    def __init__(self, batch: Batch, address: str) -> None:
-        self.batch = batch
-        self.address = address
-
-    def apply(self, event: Event, record: bool) -> None:
-        if not record:  # a replay rebuilds derived state, and these rows derive none
+    def _on_ProposalCreated(self, event: Event, record: bool) -> None:
+        if not record:
             return
         a = event.args
-        if event.name == "ProposalCreated":
-            calls = [
-                {"target": target, "value": value, "data": bounded(data, MAX_CALL_DATA)}
-                for target, value, data in zip(a["targets"], a["values"], a["calldatas"], strict=True)
-            ]
-            self.batch.rows[ProposalRow].append(
-                {
-                    **origin(event),
-                    "proposal_id": str(a["proposalId"]),
-                    "proposer": a["proposer"],
-                    "description": bounded(a["description"], MAX_DESCRIPTION),
-                    "calls": json.dumps(calls),
-                    "vote_start": a["voteStart"],
-                    "vote_end": a["voteEnd"],
-                }
-            )
-        elif event.name in ("VoteCast", "VoteCastWithParams"):
-            self.batch.rows[VoteRow].append(
-                {
-                    **origin(event),
-                    "proposal_id": str(a["proposalId"]),
-                    "voter": a["voter"],
-                    "support": SUPPORT[a["support"]] if a["support"] < len(SUPPORT) else str(a["support"]),
-                    "weight": a["weight"],
-                    "reason": bounded(a["reason"], MAX_REASON),
-                }
-            )
-        elif event.name in STEPS:
+        calls = [
+            {"target": target, "value": value, "data": bounded(data, MAX_CALL_DATA)}
+            for target, value, data in zip(a["targets"], a["values"], a["calldatas"], strict=True)
+        ]
+        self.batch.rows[ProposalRow].append(
+            {
+                **origin(event),
+                "proposal_id": str(a["proposalId"]),
+                "proposer": a["proposer"],
+                "description": bounded(a["description"], MAX_DESCRIPTION),
+                "calls": json.dumps(calls),
+                "vote_start": a["voteStart"],
+                "vote_end": a["voteEnd"],
+            }
+        )
+
+    def _on_VoteCast(self, event: Event, record: bool) -> None:
+        if not record:
+            return
+        a = event.args
+        self.batch.rows[VoteRow].append(
+            {
+                **origin(event),
+                "proposal_id": str(a["proposalId"]),
+                "voter": a["voter"],
+                "support": SUPPORT[a["support"]] if a["support"] < len(SUPPORT) else str(a["support"]),
+                "weight": a["weight"],
+                "reason": bounded(a["reason"], MAX_REASON),
+            }
+        )
+
+    _on_VoteCastWithParams = _on_VoteCast
+
+    def _on_ProposalQueued(self, event: Event, record: bool) -> None:
+        """A step through the timelock: queued, executed or canceled."""
+        if record:
             self.batch.rows[ProposalStep].append(
                 {
                     **origin(event),
-                    "proposal_id": str(a["proposalId"]),
+                    "proposal_id": str(event.args["proposalId"]),
                     "step": STEPS[event.name],
-                    "eta": a.get("etaSeconds"),
+                    "eta": event.args.get("etaSeconds"),
                 }
             )
+
+    _on_ProposalExecuted = _on_ProposalCanceled = _on_ProposalQueued

@@ -9,23 +9,13 @@ from typing import Any
 from next_contracts.vocabulary import MemberKind, MemberStatus, Role, TransferKind
 from next_node.db.models import FeeChange, LedgerEvent, MemberEvent, ProjectEvent, RoleChange, Transfer, WriteOff
 from next_node.indexer import members
-from next_node.indexer.batch import Batch
 from next_node.indexer.decode import Event
+from next_node.indexer.family import Family
 from next_node.indexer.origin import origin
 
 
-class LedgerEvents:
-    family = "ledger"
-
-    def __init__(self, batch: Batch, address: str) -> None:
-        self.batch = batch
-        self.address = address  # the ledger's, which stands for the reserve in Transferred
-        self._handlers = {name[4:]: getattr(self, name) for name in dir(self) if name.startswith("_on_")}
-
-    def apply(self, event: Event, record: bool) -> None:
-        handler = self._handlers.get(event.name)
-        if handler is not None:
-            handler(event, record)
+class LedgerEvents(Family):
+    family = "ledger"  # its address stands for the reserve in Transferred
 
     def _on_Transferred(self, event: Event, record: bool) -> None:
         a = event.args

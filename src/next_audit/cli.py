@@ -36,7 +36,8 @@ from next_audit.errors import AuditError, GatewayError, GatewayUnavailable
 from next_audit.gateway import Gateway, compare_accounts, compare_history, compare_stats
 from next_audit.governance import GovernanceAudit
 from next_audit.history import HistoryRecorder
-from next_audit.replay import Ledger, Replayer
+from next_audit.ledger_state import Ledger
+from next_audit.replay import Replayer
 from next_audit.report import Check, Failure, Report
 from next_audit.rpc import Rpc
 from next_audit.sentences import money, phrase

@@ -19,8 +19,8 @@ from urllib3.util.retry import Retry
 
 from next_audit.errors import GatewayError, GatewayUnavailable
 from next_audit.history import TABLES, HistoryRecorder, compare_table
+from next_audit.ledger_state import Ledger
 from next_audit.members import KINDS, NONE, STATUSES
-from next_audit.replay import Ledger
 from next_audit.report import Check
 from next_audit.sentences import phrase
 

@@ -21,8 +21,8 @@ from next_audit.bonuses import SPENT
 from next_audit.chain import LedgerTransaction
 from next_audit.clearing import EVENTS as CLEARING_EVENTS
 from next_audit.commons import REWARD_PAID
+from next_audit.ledger_state import ROLES
 from next_audit.members import KINDS, STATUSES
-from next_audit.replay import ROLES
 from next_audit.report import Check
 from next_audit.sentences import phrase
 from next_contracts.vocabulary import TransferKind

@@ -12,169 +12,49 @@ then.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from eth_abi.abi import decode
 from eth_utils.abi import event_abi_to_log_topic
 from eth_utils.crypto import keccak
 
+from next_audit.abi_words import read_words, static_words
 from next_audit.bonuses import BonusAudit
 from next_audit.chain import LedgerTransaction, word_address
 from next_audit.clearing import ClearingAudit
 from next_audit.commons import CommonsAudit
 from next_audit.governance import GovernanceAudit
+from next_audit.ledger_state import (
+    BPS,
+    COMMITTEE,
+    DEFAULT_ADMIN,
+    GOVERNANCE,
+    MAX_AMOUNT,
+    MAX_FEE_BPS,
+    MAX_TURNOVER,
+    PAUSER,
+    REGISTRAR,
+    ROLES,
+    YEAR,
+    ZERO_REF,
+    Account,
+    Ledger,
+    Project,
+)
 from next_audit.members import (
     ACTIVE,
     COUNCIL,
     EXCLUDED,
     FROZEN,
-    KINDS,
     MIGRATED,
     MOVED,
     NONE,
-    STATUSES,
     SYSTEM,
     kind_phrase,
     status_phrase,
 )
 from next_audit.report import Check
 from next_audit.sentences import bps, money, phrase
-
-DEFAULT_ADMIN = b"\x00" * 32
-ROLE_NAMES = ("REGISTRAR_ROLE", "CREDIT_COMMITTEE_ROLE", "GOVERNANCE_ROLE", "PAUSER_ROLE", "AUDITOR_ROLE")
-ROLES = {keccak(text=name): name for name in ROLE_NAMES} | {DEFAULT_ADMIN: "DEFAULT_ADMIN_ROLE"}
-REGISTRAR, COMMITTEE, GOVERNANCE, PAUSER = (keccak(text=n) for n in ROLE_NAMES[:4])
-MAX_AMOUNT = 2**63 - 1
-MAX_TURNOVER = 2**40 - 1  # the ledger keeps a member's turnover received in 40 bits, saturating
-YEAR = 365 * 86_400
-MAX_FEE_BPS = 500
-BPS = 10_000
-ZERO_REF = b"\x00" * 32
-
-
-@dataclass(slots=True)
-class Account:
-    balance: int = 0
-    credit_limit: int = 0
-    ceiling: int = 0
-    status: int = NONE
-    kind: int = 0
-    region: int = 0
-    kyc_hash: bytes = b"\x00" * 32
-    successor: str | None = None
-    votes: int = 0  # as the ledger's voting roll last said (DelegateVotesChanged)
-    received: int = 0  # turnover received in payments, as the credit policy measures it
-    since: int = 0  # admission time, carried by key recovery (0 for a system account)
-    pinned: bool = False  # its credit line set by the committee: the credit policy leaves it
-
-    @property
-    def voter(self) -> bool:
-        """One member, one vote: active and not a system account."""
-        return self.status == ACTIVE and self.kind != SYSTEM
-
-    def fields(self) -> tuple[int, int, int, int, int, int]:
-        return (self.balance, self.credit_limit, self.ceiling, self.status, self.kind, self.region)
-
-
-@dataclass(slots=True)
-class Project:
-    account: str
-    instalment: int
-    instalments: int
-    interval: int
-    starts_at: int
-    paid: int = 0
-    cancelled: bool = False
-
-
-@dataclass
-class Ledger:
-    """The state the events imply, and the running totals the rules are checked with."""
-
-    address: str
-    accounts: dict[str, Account] = field(default_factory=dict)
-    reserve: int = 0
-    fee_bps: int = 0
-    paused: bool = False
-    default_lines: dict[int, tuple[int, int]] = field(default_factory=dict)
-    roles: dict[bytes, set[str]] = field(default_factory=dict)
-    role_admins: dict[bytes, bytes] = field(default_factory=dict)
-    role_named: dict[bytes, set[str]] = field(default_factory=dict)  # holders ever, and accounts that acted
-    pending_admin: str | None = None  # offered the admin role, not yet accepted
-    # Each stimulus scope (all regions?, region, all kinds?, kind) -> (extra credit, end).
-    stimuli: dict[tuple[bool, int, bool, int], tuple[int, int]] = field(default_factory=dict)
-    stimulus_bound: tuple[int, int] = (MAX_AMOUNT, 2**64 - 1)  # (extra, duration): the ledger's, from its event
-    projects: dict[int, Project] = field(default_factory=dict)
-    coverage_floor_bps: int = 0
-    debts: int = 0  # the credit in use, kept movement by movement (see `credit`)
-    # Each member kind's credit policy: (per year, turnover bps, cap, version).
-    credit_policies: dict[int, tuple[int, int, int, int]] = field(default_factory=dict)
-
-    def stimulus(self, region: int, kind: int, time: int) -> int:
-        """The largest stimulus running at `time` among the four scopes a member is in."""
-        scopes = ((False, region, False, kind), (False, region, True, 0), (True, 0, False, kind), (True, 0, True, 0))
-        running = [extra for extra, end in (self.stimuli.get(s, (0, 0)) for s in scopes) if end > time]
-        return max(running, default=0)
-
-    admitted: int = 0
-    fees_collected: int = 0
-    debt_covered: int = 0
-    projects_paid: int = 0
-    payments: int = 0
-    events: int = 0
-
-    def account(self, address: str) -> Account:
-        account = self.accounts.get(address)
-        if account is None:
-            account = self.accounts[address] = Account()
-        return account
-
-    def role_pairs(self) -> list[tuple[bytes, str]]:
-        return sorted((role, address) for role, named in self.role_named.items() for address in named)
-
-    def has_role(self, role: bytes, address: str) -> bool:
-        return address in self.roles.get(role, ())
-
-    def credit_in_use(self) -> int:
-        """The sum of the debts, from every account: once per audit (figures, the state check)."""
-        return -sum(a.balance for a in self.accounts.values() if a.balance < 0)
-
-    def credit(self, account: Account, change: int) -> None:
-        """Moves `account`'s balance by `change`, keeping `debts` (the running sum of the debts that
-        each instalment's floor check reads) without a pass over every account."""
-        before = account.balance
-        account.balance = before + change
-        self.debts += max(0, -account.balance) - max(0, -before)
-
-    def figures(self) -> dict[str, Any]:
-        members = [a for a in self.accounts.values() if a.status != NONE]
-        circulation = sum(a.balance for a in members if a.balance > 0)
-        credit_in_use = self.credit_in_use()
-        by_kind: dict[str, int] = {}
-        by_status: dict[str, int] = {}
-        for a in members:
-            if a.status not in (MIGRATED, MOVED):  # the same member under a new key, or another region's now
-                by_kind[KINDS[a.kind]] = by_kind.get(KINDS[a.kind], 0) + 1
-            by_status[STATUSES[a.status]] = by_status.get(STATUSES[a.status], 0) + 1
-        return {
-            "members": self.admitted,
-            "members_by_kind": dict(sorted(by_kind.items())),
-            "members_by_status": dict(sorted(by_status.items())),
-            "circulation": circulation,
-            "credit_in_use": credit_in_use,
-            "reserve": self.reserve,
-            "coverage_ratio": self.reserve / credit_in_use if credit_in_use else None,
-            "fees_collected": self.fees_collected,
-            "debt_covered": self.debt_covered,
-            "projects_funded": len(self.projects),
-            "projects_paid": self.projects_paid,
-            "coverage_floor_bps": self.coverage_floor_bps,
-            "debt_uncovered": -sum(a.balance for a in members if a.status == EXCLUDED and a.balance < 0),
-            "fee_bps": self.fee_bps,
-            "paused": self.paused,
-            "payments": self.payments,
-        }
 
 
 class Replayer:
@@ -197,7 +77,7 @@ class Replayer:
                 if handler is None:
                     raise ValueError(f"the auditor does not know the ledger event {item['name']}")
                 topic = event_abi_to_log_topic(item)  # type: ignore[arg-type]
-                self.handlers[topic] = (item["name"], data_types, handler, _static_words(data_types))
+                self.handlers[topic] = (item["name"], data_types, handler, static_words(data_types))
 
     def available(self, address: str) -> int:
         """The ledger's availableCredit rule at the last replayed transaction's time (what the
@@ -238,7 +118,7 @@ class Replayer:
                 self.rules.fail(tx.tx_hash, "audit.ledger.undeclared_event", topic=topics[0].hex() if topics else "-")
                 continue
             _name, data_types, handler, words = entry
-            values = _read_words(words, data) if words is not None else None
+            values = read_words(words, data) if words is not None else None
             if values is None:  # dynamic types, or anything malformed: eth_abi's strict decoder says what
                 values = decode(data_types, data) if data_types else ()
             following = tx.logs[index + 1] if index + 1 < len(tx.logs) else None
@@ -825,59 +705,3 @@ class Replayer:
 _DEBT_WRITTEN_OFF = keccak(text="DebtWrittenOff(address,uint256,uint256,uint256,bytes32)")
 _ACCOUNT_MIGRATED = keccak(text="AccountMigrated(address,address)")
 _INSTALMENT_RELEASED = keccak(text="InstalmentReleased(uint256,address,uint256,uint256)")
-
-
-def _static_words(types: list[str]) -> list[Callable[[bytes], Any]] | None:
-    """For event data of static types only, how to read each 32-byte word into what eth_abi's
-    decode answers for it (an int, bytes, a lowercase hex address, a bool); None otherwise."""
-    words = [_word(kind) for kind in types]
-    return None if any(word is None for word in words) else words  # type: ignore[return-value]
-
-
-def _read_words(words: list[Callable[[bytes], Any]], data: bytes) -> tuple[Any, ...] | None:
-    """Each static field read from its 32-byte word, as eth_abi reads it at a fraction of its
-    general decoder's cost (all of the ledger's events are static); None when the data is not
-    exactly those words or a word is not padded as the ABI pads it."""
-    if len(data) != 32 * len(words):
-        return None
-    try:
-        return tuple(convert(data[32 * i : 32 * i + 32]) for i, convert in enumerate(words))
-    except ValueError:
-        return None
-
-
-def _word(kind: str) -> Callable[[bytes], Any] | None:
-    """A reader of one static type's word, strict as eth_abi is on padding (ValueError)."""
-    if kind == "address":
-        return lambda word: "0x" + _padded(word, 20).hex()
-    if kind == "bool":
-        return lambda word: bool(_unsigned(word, 1))
-    if kind == "bytes32":
-        return bytes
-    if kind.startswith("uint"):
-        bits = int(kind[4:] or 256)
-        return lambda word: _unsigned(word, bits)
-    if kind.startswith("int"):
-        bits = int(kind[3:] or 256)
-        return lambda word: _signed(word, bits)
-    return None
-
-
-def _padded(word: bytes, size: int) -> bytes:
-    if any(word[: 32 - size]):
-        raise ValueError("padding bytes are not zero")
-    return word[32 - size :]
-
-
-def _unsigned(word: bytes, bits: int) -> int:
-    value = int.from_bytes(word, "big")
-    if value >> bits:
-        raise ValueError(f"{value} does not fit uint{bits}")
-    return value
-
-
-def _signed(word: bytes, bits: int) -> int:
-    value = int.from_bytes(word, "big", signed=True)
-    if not -(1 << (bits - 1)) <= value < 1 << (bits - 1):
-        raise ValueError(f"{value} does not fit int{bits}")
-    return value

@@ -13,8 +13,8 @@ from typing import Any
 from eth_abi.abi import decode, encode
 from eth_utils.abi import function_signature_to_4byte_selector
 
+from next_audit.ledger_state import ROLES, Ledger
 from next_audit.members import KINDS, STATUSES
-from next_audit.replay import ROLES, Ledger
 from next_audit.report import Check
 from next_audit.rpc import Rpc
 from next_audit.sentences import money, phrase

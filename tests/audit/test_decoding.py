@@ -10,8 +10,8 @@ from eth_abi.abi import decode, encode
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from next_audit.abi_words import read_words, static_words
 from next_audit.chain import encode_receipt
-from next_audit.replay import _read_words, _static_words
 
 TYPES = ["address", "bool", "bytes32", "uint8", "uint16", "uint256", "int256"]
 VALUES = {
@@ -30,8 +30,8 @@ VALUES = {
 def test_static_words_read_as_eth_abi_decodes(data, types):
     values = [data.draw(VALUES[kind]) for kind in types]
     encoded = encode(types, values)
-    words = _static_words(types)
-    assert words is not None and _read_words(words, encoded) == decode(types, encoded)
+    words = static_words(types)
+    assert words is not None and read_words(words, encoded) == decode(types, encoded)
 
 
 @pytest.mark.parametrize(
@@ -44,13 +44,13 @@ def test_static_words_read_as_eth_abi_decodes(data, types):
     ],
 )
 def test_a_badly_padded_word_is_left_to_eth_abi_which_refuses_it(kind, word):
-    assert _read_words(_static_words([kind]), word) is None
+    assert read_words(static_words([kind]), word) is None
     with pytest.raises(Exception):  # noqa: B017 - eth_abi's own padding and range errors
         decode([kind], word, strict=True)
 
 
 def test_dynamic_types_are_left_to_eth_abi():
-    assert _static_words(["uint256", "string"]) is None
+    assert static_words(["uint256", "string"]) is None
 
 
 @settings(max_examples=50, deadline=None)

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from next_audit import replay as auditor
+from next_audit import ledger_state, members
 from next_contracts import BONUS_ALLOWANCES, COMMONS_REWARDS, LEDGER, REGIONAL_CLEARING, load_artifact
 from next_contracts.errors import GOVERNANCE_CONTRACTS, DecodedError, describe
 from next_contracts.vocabulary import (
@@ -38,7 +38,7 @@ def snake_upper(camel: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", camel).upper()
 
 
-@pytest.mark.parametrize(("enum", "auditors"), [(MemberStatus, auditor.STATUSES), (MemberKind, auditor.KINDS)])
+@pytest.mark.parametrize(("enum", "auditors"), [(MemberStatus, members.STATUSES), (MemberKind, members.KINDS)])
 def test_the_enums_name_the_solidity_members_in_order(enum, auditors):
     members = solidity_enum(enum.__name__)
     assert [snake_upper(m) for m in members] == [e.name for e in enum]
@@ -67,7 +67,7 @@ def test_the_roles_are_the_contracts_roles_with_their_ids(ledger):
     for role in Role:
         assert bytes(getattr(ledger, role.value)()) == role.id
         assert Role.from_id(role.id) is role and Role.from_id("0x" + role.id.hex()) is role
-    assert {role.id: role.value for role in Role} == auditor.ROLES
+    assert {role.id: role.value for role in Role} == ledger_state.ROLES
     assert Role.from_id(b"\x01" * 32) is None
 
 

@@ -82,3 +82,15 @@ def test_only_a_texts_own_hash_takes_its_words_and_only_from_a_signed_in_member(
     kept = world.client.post("/references", json={"text": LONG}, headers=world.as_(world.stranger.address))
     assert kept.status_code == 200
     assert all(t["ref"] != "0x" + reference(LONG).hex() for t in _history(world, world.stranger))
+
+
+def test_a_member_gives_words_at_the_relays_rate_not_a_flood(world):
+    """Each request keeps a row: a member (and its IP) is held to the relay's rate, 120 a minute."""
+    member = world.stranger.address
+    codes = [
+        world.client.post("/references", json={"text": f"{LONG} {n}"}, headers=world.as_(member)).status_code
+        for n in range(121)
+    ]
+    assert 429 in codes, codes
+    refused = codes.index(429)
+    assert refused > 100 and codes[:refused] == [200] * refused and set(codes[refused:]) == {429}

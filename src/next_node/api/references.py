@@ -14,15 +14,16 @@ import time
 from collections.abc import Iterable
 from typing import Annotated
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from next_contracts.vocabulary import reference
 from next_node.api.access import SignedIn
-from next_node.api.deps import SessionDep
+from next_node.api.deps import ContextDep, SessionDep
 from next_node.api.errors import Refusal
+from next_node.api.ratelimit import limit
 from next_node.db.kept import REFERENCE_WORDS
 
 router = APIRouter()
@@ -41,9 +42,18 @@ class KeptReference(BaseModel):
 
 
 @router.post("/references", responses={401: {"description": "no valid token"}, 422: {}})
-def keep_reference(session: SessionDep, _viewer: SignedIn, body: Annotated[ReferenceWords, Body()]) -> KeptReference:
-    """SIGNED IN. Keeps the words of a reference longer than 32 bytes under the hash the chain
-    holds; the same words again change nothing."""
+def keep_reference(
+    request: Request,
+    session: SessionDep,
+    context: ContextDep,
+    viewer: SignedIn,
+    body: Annotated[ReferenceWords, Body()],
+) -> KeptReference:
+    """SIGNED IN, at the relay's rate (a member gives words as often as it pays, never a flood of
+    rows). Keeps the words of a reference longer than 32 bytes under the hash the chain holds; the
+    same words again change nothing."""
+    limit(request, context.auth.relay_rate, "references")
+    limit(request, context.auth.relay_rate, "references", address=viewer.address)
     text = body.text
     if not text.isprintable() or text != text.strip():
         raise Refusal(422, "gateway.reference_unprintable")

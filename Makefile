@@ -21,7 +21,7 @@ PY_STAMP := $(VENV)/.installed
 JS_STAMP := node_modules/.installed
 WEB_DIST := src/next_node/web/dist/index.html
 
-.PHONY: setup geth postgres chromium prometheus webapp run demo network test test-deep lint artifacts bench-gas gas-snapshot bench-index bench-api bench-e2e bench-network bench-sign bench-audit bench-smoke clean
+.PHONY: setup geth postgres chromium prometheus webapp run demo network test test-quick test-deep lint artifacts bench-gas gas-snapshot bench-index bench-api bench-e2e bench-network bench-sign bench-audit bench-smoke clean
 
 setup: $(PY_STAMP) $(JS_STAMP) $(BIN)/anvil $(BIN)/solc-v$(SOLC_VERSION) geth $(WEB_DIST)
 
@@ -109,10 +109,16 @@ test: setup postgres chromium prometheus
 	@# Last, every benchmark once at a tiny size, so that none can silently break.
 	$(MAKE) --no-print-directory bench-smoke
 
-# The deeper run: many more examples of the stateful tests, and the audit of the demo seeded on a
-# network of three validators.
+# A newcomer's first answer, in minutes: no linters, no test marked slow (networks of validators,
+# the demo, browsers, fuzzing runs). Not a substitute for `make test`.
+test-quick: setup postgres
+	HYPOTHESIS_PROFILE=quick $(BIN)/python -m pytest tests -q -p no:warnings -n 3 --dist loadfile -m "not deep and not slow"
+
+# The deeper run, after `make test` in CI (about half an hour): the stateful tests' long histories
+# (each about a quarter of an hour), the validators failing and joining one at a time, a partition,
+# the demo's audit on three validators, the SIGKILL and validator runs on PostgreSQL.
 test-deep: setup postgres chromium prometheus
-	HYPOTHESIS_PROFILE=deep $(BIN)/python -m pytest tests -q -p no:warnings -m deep
+	HYPOTHESIS_PROFILE=deep $(BIN)/python -m pytest tests -q -p no:warnings -n 3 --dist loadfile -m deep --durations=10
 
 lint: setup
 	$(BIN)/ruff check --fix src scripts bench tests

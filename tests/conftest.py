@@ -33,7 +33,6 @@ SubprocessProvider.start.__defaults__ = (120,)
 # The Makefile points py-solc-x (and next_contracts.build) at the pinned solcjs; a bare pytest too.
 os.environ.setdefault("SOLCX_BINARY_PATH", str(SOLC_BIN))
 
-# CI runs 100 examples of each stateful test (about 4 minutes for the ledger's); `make test-deep` runs many more.
 # Every program the tests start reads its words in English, whatever this machine's locale: a test
 # that wants French asks it (LANG or --lang, Accept-Language).
 for _name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
@@ -43,8 +42,10 @@ os.environ["LANG"] = "C.UTF-8"
 settings.register_profile(
     "ci", max_examples=100, stateful_step_count=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
+# The stateful tests choose their number of examples themselves (a few in `make test`, many more in
+# `make test-deep`, each sized to about a quarter of an hour); the deep profile gives them longer histories.
 settings.register_profile(
-    "deep", max_examples=2000, stateful_step_count=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "deep", max_examples=150, stateful_step_count=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile("quick", max_examples=20, stateful_step_count=25, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
@@ -58,6 +59,26 @@ def postgres() -> Iterator[str]:
             yield url
     except PostgresMissingError as error:
         pytest.fail(str(error))
+
+
+# Slow tests run on SQLite in `make test` and on PostgreSQL in `make test-deep`: their PostgreSQL run
+# adds minutes, and the backend's own behaviour (locks, types, transactions) has its quicker tests.
+DEEP_ON_POSTGRESQL = {
+    "test_sigkill_after_each_kth_commit_never_corrupts_the_index",
+    "test_validators_die_and_return_and_nothing_is_lost",
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before the -m selection reads the marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    web = Path(__file__).parent / "web"
+    for item in items:
+        if item.path.is_relative_to(web):
+            item.add_marker(pytest.mark.slow)  # each starts a chain, a gateway and Chromium
+        callspec = getattr(item, "callspec", None)
+        on_postgresql = callspec is not None and callspec.params.get("database_url") == "postgresql"
+        if on_postgresql and getattr(item, "originalname", None) in DEEP_ON_POSTGRESQL:
+            item.add_marker(pytest.mark.deep)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -14,10 +14,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from next_contracts.deploy import Deployment
 from next_contracts.rpc import connect
 from tests.node.node_process import NODE, read_banner, start, stop
 from tests.support.ports import free_port
+
+pytestmark = pytest.mark.slow  # the demo seeded on geth, audited three times
 
 BIN = Path(sys.executable).parent
 DEMO_SECONDS = 900  # seeding on a loaded two-core machine: minutes, and the watchdog's bound
@@ -105,6 +109,7 @@ def _succeeded_relance(wallet: list[str], env: dict[str, str]) -> str:
     raise AssertionError("the demo's relance never succeeded")
 
 
+@pytest.mark.deep  # the same audit as above, on three validators: two minutes
 def test_the_readme_audit_passes_on_a_network_of_validators_seeded_with_the_demo(tmp_path: Path) -> None:
     """`network up --demo` on three geth validators: the same audit at the end of seeding, the seals
     of three signers too (about a minute and a half)."""

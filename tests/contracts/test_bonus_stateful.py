@@ -31,6 +31,8 @@ from next_contracts.rpc import connect
 from tests.contracts.conftest import ACTIVE, COUNCIL
 from tests.contracts.test_ledger_stateful import MAX_AMOUNT, LedgerMachine, Member, fee_of
 
+pytestmark = pytest.mark.slow  # a fuzzing run
+
 DAY = 86_400
 MAX_PLACES, MAX_OPEN_RUNS = 8, 16
 CATEGORY_MASKS = st.sampled_from([0, 1, 2, 4, 5, 3])  # a bit each: local shop, organic, culture
@@ -354,9 +356,10 @@ def _run(ledger_deployment, registrar, committee, governor, pauser, examples: in
 
 
 def test_allowance_invariants_hold_over_random_histories(ledger_deployment, registrar, committee, governor, pauser):
-    """100 examples in CI: the ledger's rules run here too, and have their own test."""
+    """15 examples of 25 steps in `make test` (about a minute and a half): the ledger's rules run here
+    too, and have their own test."""
     _run(
-        ledger_deployment, registrar, committee, governor, pauser, examples=int(os.environ.get("BONUS_EXAMPLES", "25"))
+        ledger_deployment, registrar, committee, governor, pauser, examples=int(os.environ.get("BONUS_EXAMPLES", "15"))
     )
 
 
@@ -364,5 +367,5 @@ def test_allowance_invariants_hold_over_random_histories(ledger_deployment, regi
 def test_allowance_invariants_hold_over_long_random_histories(
     ledger_deployment, registrar, committee, governor, pauser
 ):
-    """The deeper run: `make test-deep`."""
-    _run(ledger_deployment, registrar, committee, governor, pauser)
+    """`make test-deep`: 60 examples of up to 60 steps (about a quarter of an hour)."""
+    _run(ledger_deployment, registrar, committee, governor, pauser, examples=60)

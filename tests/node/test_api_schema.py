@@ -18,6 +18,8 @@ from next_node.api.tokens import AuthSettings, issue_token
 from next_node.db.engine import make_engine
 from tests.node.helpers import index_to_head
 
+pytestmark = pytest.mark.slow  # every route fuzzed from the OpenAPI schema
+
 SETTINGS = AuthSettings(login_rate="100000/minute", relay_rate="100000/minute")
 TOKEN: dict[str, str] = {}
 APP: list[FastAPI] = []

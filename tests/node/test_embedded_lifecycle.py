@@ -21,6 +21,8 @@ from tests.node.node_process import NODE, Community, alive, chain_pid, start, st
 from tests.support.polling import wait_until
 from tests.support.ports import free_port
 
+pytestmark = pytest.mark.slow  # geth started, killed and restarted
+
 NEXT_AUDIT = str(Path(sys.executable).with_name("next-audit"))
 
 

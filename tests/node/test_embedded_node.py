@@ -21,6 +21,8 @@ from tests.node.node_process import NODE, read_banner, start, stop
 from tests.support.polling import wait_until
 from tests.support.ports import free_port
 
+pytestmark = pytest.mark.slow  # the demo seeded on geth
+
 
 def test_up_deploys_then_resumes_the_same_chain(tmp_path):
     port = free_port()

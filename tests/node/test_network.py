@@ -31,6 +31,8 @@ from tests.support.chain import call
 from tests.support.polling import wait_until
 from tests.support.ports import free_port
 
+pytestmark = pytest.mark.slow  # networks of geth validators
+
 NEXT_AUDIT = str(Path(sys.executable).with_name("next-audit"))
 
 
@@ -293,6 +295,7 @@ def test_a_long_ipc_path_is_the_same_from_every_process(tmp_path):
     assert path.startswith("/tmp/next-geth-") and len(path.strip()) < 100
 
 
+@pytest.mark.deep  # two minutes and a half; the validators' deaths and returns run in make test above
 def test_validators_fail_restart_and_join_one_at_a_time_under_network_up(tmp_path):
     """What an operator meets: the followed validator killed (the API goes on through another, the
     node restarts it), one stopped and started alone, one added while the network runs (started,

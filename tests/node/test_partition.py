@@ -34,7 +34,10 @@ from tests.support.polling import wait_until
 NEXT_AUDIT = str(Path(sys.executable).with_name("next-audit"))
 SPLIT_SECONDS = 25
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces need root (CI runs as root)")
+pytestmark = [
+    pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces need root (CI runs as root)"),
+    pytest.mark.deep,  # a minute and a half of partition; the network's failures one at a time run in make test
+]
 
 
 def test_a_partition_of_two_and_one_heals_into_one_chain(tmp_path):

@@ -25,6 +25,8 @@ from tests.support.chain import call
 from tests.support.polling import wait_until
 from tests.support.ports import free_port
 
+pytestmark = pytest.mark.slow  # an indexer killed twenty times
+
 STAFF, BATCHES = 200, 52  # 10,400 payment events, and the admissions and credit lines around them
 
 

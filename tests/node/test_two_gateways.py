@@ -26,6 +26,8 @@ from tests.support.polling import wait_until
 from tests.support.ports import free_port
 from tests.support.postgres import create_database, drop_database
 
+pytestmark = pytest.mark.slow  # a network of validators and two gateways
+
 DOMAIN = "gateway.test"  # the public name both answer for
 
 

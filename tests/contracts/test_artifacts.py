@@ -2,6 +2,8 @@
 
 import json
 
+import yaml
+
 from next_contracts import ARTIFACTS_DIR, LEDGER, build, load_artifact
 from tests.paths import ROOT
 
@@ -20,6 +22,15 @@ def test_artifact_records_compiler_and_settings():
     metadata = json.loads(data["metadata"])
     assert metadata["settings"]["optimizer"] == build.SETTINGS["optimizer"]
     assert metadata["settings"]["evmVersion"] == build.SETTINGS["evmVersion"]
+
+
+def test_ape_compiles_with_the_settings_of_the_shipped_build():
+    """`ape compile` and `ape test` build what ships: one compiler, one fork, one optimizer."""
+    ape = yaml.safe_load((ROOT / "ape-config.yaml").read_text())["solidity"]
+    assert ape["version"] == build.SOLC_VERSION
+    assert ape["evm_version"] == build.SETTINGS["evmVersion"]
+    assert ape["optimize"] is build.SETTINGS["optimizer"]["enabled"]
+    assert ape["optimization_runs"] == build.SETTINGS["optimizer"]["runs"]
 
 
 def test_build_input_rebuilds_runtime_code_with_its_metadata_hash():

@@ -37,7 +37,7 @@ from web3 import Web3
 from next_contracts.accounts import account_of_call, decode_account, has_role_call
 from next_contracts.vocabulary import STAFF_ROLES, Role
 from next_node.api.deps import Context, ContextDep
-from next_node.api.errors import Refusal
+from next_node.api.errors import NotAllowed
 from next_node.api.params import AddressPath
 from next_node.api.principals import Principal
 from next_node.api.tokens import address_of_token, unauthorized
@@ -101,14 +101,14 @@ def signed_in(viewer: Annotated[Principal | None, Depends(optional_viewer)]) -> 
     if viewer is None:
         raise unauthorized("gateway.sign_in_first")
     if not viewer.member and not viewer.staff:
-        raise Refusal(403, "gateway.no_longer_member", address=viewer.address)
+        raise NotAllowed("gateway.no_longer_member", address=viewer.address)
     return viewer
 
 
 def staff(viewer: Annotated[Principal, Depends(signed_in)]) -> Principal:
     """STAFF: a registrar, the credit committee or an auditor."""
     if not viewer.staff:
-        raise Refusal(403, "gateway.staff_only")
+        raise NotAllowed("gateway.staff_only")
     return viewer
 
 
@@ -118,28 +118,28 @@ def owner_or_staff(
 ) -> Principal:
     """OWNER_OR_STAFF: the account's own key, or staff."""
     if viewer.address != address.lower() and not viewer.staff:
-        raise Refusal(403, "gateway.own_account_only")
+        raise NotAllowed("gateway.own_account_only")
     return viewer
 
 
 def auditor(viewer: Annotated[Principal, Depends(signed_in)]) -> Principal:
     """AUDITOR: a holder of AUDITOR_ROLE."""
     if Role.AUDITOR.value not in viewer.roles:
-        raise Refusal(403, "gateway.auditors_only_votes")
+        raise NotAllowed("gateway.auditors_only_votes")
     return viewer
 
 
 def owner_or_auditor(viewer: Annotated[Principal, Depends(signed_in)], address: AddressPath) -> Principal:
     """OWNER_OR_AUDITOR: the account's own key, or an auditor."""
     if viewer.address != address.lower() and Role.AUDITOR.value not in viewer.roles:
-        raise Refusal(403, "gateway.own_votes_only")
+        raise NotAllowed("gateway.own_votes_only")
     return viewer
 
 
 def owner(viewer: Annotated[Principal, Depends(signed_in)], address: AddressPath) -> Principal:
     """OWNER: the account's own key only; staff cannot act for a member."""
     if viewer.address != address.lower():
-        raise Refusal(403, "gateway.owner_only")
+        raise NotAllowed("gateway.owner_only")
     return viewer
 
 

@@ -14,7 +14,7 @@ from next_contracts.vocabulary import MemberKind, MemberStatus, TransferKind
 from next_node.api.access import OwnerOrStaff, Staff
 from next_node.api.credit import available_credits
 from next_node.api.deps import SessionDep
-from next_node.api.errors import Refusal
+from next_node.api.errors import NotFound
 from next_node.api.params import AddressCursor, AddressPath, IdCursor, Limit
 from next_node.api.references import kept_words
 from next_node.api.regions import across
@@ -55,7 +55,7 @@ def account_public(member: Member, available_credit: int) -> AccountPublic:
 def get_member(session: SessionDep, address: str) -> Member:
     member = session.get(Member, address.lower())
     if member is None:
-        raise Refusal(404, "gateway.no_member", address=address)
+        raise NotFound("gateway.no_member", address=address)
     return member
 
 

@@ -13,7 +13,7 @@ from next_contracts.bonuses import bonus_contract, read_allowances
 from next_contracts.vocabulary import Category
 from next_node.api.access import OwnerOrStaff
 from next_node.api.deps import ContextDep
-from next_node.api.errors import Refusal, chain_call
+from next_node.api.errors import NotFound, chain_call
 from next_node.api.params import AddressPath
 
 router = APIRouter(tags=["bonus allowances"])
@@ -54,7 +54,7 @@ def allowances(
     """OWNER or STAFF. The holder's live bonus allowances (not spent, not lapsed), the soonest to
     expire first, with where each may be spent; with `payee`, what they can pay there now."""
     if context.deployment.bonus_allowances is None:
-        raise Refusal(404, "gateway.no_allowances")
+        raise NotFound("gateway.no_allowances")
     contract = bonus_contract(context.w3, context.deployment.bonus_allowances)
     holder = Web3.to_checksum_address(address)
     held = chain_call(lambda: read_allowances(contract, holder))

@@ -24,7 +24,7 @@ from siwe import SiweMessage, VerificationError
 
 from next_node.api.access import principal
 from next_node.api.deps import ContextDep
-from next_node.api.errors import Refusal
+from next_node.api.errors import BadInput, NotAllowed
 from next_node.api.ratelimit import limit
 from next_node.api.tokens import Token, issue_token, unauthorized
 
@@ -50,14 +50,14 @@ class Login(BaseModel):
 
 def parse_message(text: str) -> SiweMessage:
     """The EIP-4361 message, parsed by siwe's regular-expression parser (its ABNF parser takes
-    seconds on a few kilobytes), after bounding its lines; HTTPException 400 when it is not one."""
+    seconds on a few kilobytes), after bounding its lines; BadInput when it is not one."""
     lines = text.split("\n")
     if len(lines) > MAX_MESSAGE_LINES or max(len(line) for line in lines) > MAX_LINE:
-        raise Refusal(400, "gateway.siwe_too_long", lines=MAX_MESSAGE_LINES, characters=MAX_LINE)
+        raise BadInput("gateway.siwe_too_long", lines=MAX_MESSAGE_LINES, characters=MAX_LINE)
     try:
         return SiweMessage.from_message(text, abnf=False)
     except Exception as error:
-        raise Refusal(400, "gateway.siwe_unreadable", reason=_first_reason(error)) from error
+        raise BadInput("gateway.siwe_unreadable", reason=_first_reason(error)) from error
 
 
 def same_origin(uri: str, origin: str) -> bool:
@@ -131,5 +131,5 @@ def login(request: Request, context: ContextDep, body: Annotated[Login, Body()])
     limit(request, auth.login_rate, "login", address=message.address)
     who = principal(context, message.address.lower())
     if not who.member and not who.staff:
-        raise Refusal(403, "gateway.not_member_of_ledger", address=message.address)
+        raise NotAllowed("gateway.not_member_of_ledger", address=message.address)
     return issue_token(auth, message.address, context.deployment.chain_id)

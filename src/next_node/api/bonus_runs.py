@@ -17,7 +17,7 @@ from next_contracts.bonuses import RunLog, run_report
 from next_node.api.access import OwnerOrStaff
 from next_node.api.credit import recovered_keys
 from next_node.api.deps import ContextDep, SessionDep
-from next_node.api.errors import Refusal
+from next_node.api.errors import NotFound
 from next_node.api.params import AddressPath
 from next_node.api.references import kept_words
 from next_node.api.snapshot import begin_snapshot
@@ -89,7 +89,7 @@ def allowance_runs(
     """OWNER or STAFF. The council's bonus runs at the indexed block, the latest last; with `ref`,
     only the runs under that reference, with their issued lines."""
     if context.deployment.bonus_allowances is None:
-        raise Refusal(404, "gateway.no_allowances")
+        raise NotFound("gateway.no_allowances")
     indexed = begin_snapshot(session)
     council = address.lower()
     keys = recovered_keys(session, [council], indexed)[council]  # a recovery carried the old key's runs

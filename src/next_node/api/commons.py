@@ -14,7 +14,7 @@ from web3 import Web3
 from next_contracts.vocabulary import ClaimState, CommonsKind
 from next_node.api.access import OwnerOrStaff
 from next_node.api.deps import ContextDep, SessionDep
-from next_node.api.errors import Refusal
+from next_node.api.errors import NotFound
 from next_node.api.params import AddressPath
 from next_node.api.snapshot import begin_snapshot
 from next_node.db.models import CommonsEvent
@@ -114,7 +114,7 @@ def account_claims(
     """OWNER or STAFF. The commons claims naming the account as beneficiary or as attestor, newest
     first, each with its state: pending (and payable from `payable_at`), contested, or paid."""
     if context.deployment.commons_rewards is None:
-        raise Refusal(404, "gateway.no_commons")
+        raise NotFound("gateway.no_commons")
     indexed = begin_snapshot(session)
     account = address.lower()
     submitted = session.exec(
@@ -135,7 +135,7 @@ def account_claims(
 def commons_totals(context: ContextDep, session: SessionDep) -> CommonsTotals:
     """PUBLIC. How many commons claims were submitted, by state, and the rewards paid in all."""
     if context.deployment.commons_rewards is None:
-        raise Refusal(404, "gateway.no_commons")
+        raise NotFound("gateway.no_commons")
     indexed = begin_snapshot(session)
     last = (
         select(CommonsEvent.claim_id, func.max(CommonsEvent.id).label("last"))

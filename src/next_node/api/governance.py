@@ -23,7 +23,7 @@ from next_contracts.proposal_calls import describe_proposal
 from next_contracts.vocabulary import ProposalKind, ProposalState, short_id
 from next_node.api.access import Auditor, OwnerOrAuditor
 from next_node.api.deps import ContextDep, LanguageDep, SessionDep
-from next_node.api.errors import Refusal, chain_call
+from next_node.api.errors import NotFound, chain_call
 from next_node.api.params import IdCursor, Limit
 from next_node.db.models import ProposalRow, ProposalStep, VoteRow
 
@@ -91,7 +91,7 @@ DENIED: dict[int | str, dict[str, Any]] = {401: {"description": "no valid token"
 
 def _governor(context: ContextDep) -> Any:
     if not context.deployment.governor:
-        raise Refusal(404, "gateway.no_governor")
+        raise NotFound("gateway.no_governor")
     return context.w3.eth.contract(
         Web3.to_checksum_address(context.deployment.governor), abi=load_artifact(GOVERNOR).abi
     )
@@ -182,7 +182,7 @@ def list_proposals(
 def _row(session: SessionDep, proposal_id: str) -> ProposalRow:
     row = session.exec(select(ProposalRow).where(ProposalRow.proposal_id == str(int(proposal_id)))).first()
     if row is None:
-        raise Refusal(404, "gateway.no_proposal", proposal_id=proposal_id)
+        raise NotFound("gateway.no_proposal", proposal_id=proposal_id)
     return row
 
 

@@ -15,13 +15,13 @@ from web3.exceptions import ContractCustomError, ContractLogicError, Transaction
 
 from next_contracts.accounts import NEAR_CEILING, refusal_sentence
 from next_contracts.deploy import Deployment
-from next_contracts.errors import DecodedError, amount_in, describe, error_from_exception, withhold_figures
+from next_contracts.errors import error_from_exception, withhold_figures
 from next_contracts.transact import estimate_gas, gas_limit, gas_price
-from next_contracts.vocabulary import MemberStatus, role_name
+from next_contracts.vocabulary import MemberStatus
 from next_node.api.access import Owner
 from next_node.api.batch_check import check_lines
 from next_node.api.deps import Context, ContextDep, LanguageDep
-from next_node.api.errors import Refusal, SafeJSONResponse, chain_call
+from next_node.api.errors import BadInput, LedgerWouldRefuse, chain_call
 from next_node.api.params import AddressPath
 from next_node.api.payee_room import Incoming, incoming, near_ceiling, near_gas, warning
 
@@ -91,40 +91,11 @@ def staff_targets(deployment: Deployment) -> set[str]:
     return {a.lower() for a in (deployment.ledger, deployment.regional_clearing) if a}
 
 
-def in_words(decoded: DecodedError) -> str:
-    """A typed error with its facts in clean words: a role by its name (REGISTRAR_ROLE), other
-    bytes in hex, never Python's repr of them."""
-
-    def word(value: object) -> str:
-        if isinstance(value, bytes):
-            return role_name(value)
-        return str(value)
-
-    return f"{decoded.name}({', '.join(f'{k}={word(v)}' for k, v in decoded.args.items())})"
-
-
 def chain_reason(error: Web3RPCError) -> str:
     """The node's own message in a JSON-RPC error ("nonce too low"), without web3's dict text."""
     response = error.rpc_response or {}
     reason = response.get("error", {}).get("message") if isinstance(response.get("error"), dict) else None
     return str(reason) if reason else "the node gave no reason"
-
-
-def refusal(error: ContractCustomError | ContractLogicError, language: str, viewer: str) -> SafeJSONResponse:
-    """409: well-formed, but the ledger's current state refuses it (credit, ceiling, status ...);
-    in words (in `language`), and with the typed error's bytes for a wallet to put in its own words,
-    except where they hold another account's figures (its balance, limit or ceiling): never shown to
-    `viewer`, the member who asked."""
-    decoded = error_from_exception(error)
-    if decoded is not None:
-        decoded, withheld = withhold_figures(decoded, viewer)
-        data = None if withheld else error.data
-        detail, words = in_words(decoded), describe(decoded, amount_in(language), language)
-    else:  # a revert without one of the ledger's typed errors: the node's reason string, if any
-        detail, data = (error.message or "no reason given"), None
-        words = detail
-    body = {"detail": f"the ledger would refuse it: {detail}", "error_data": data, "words": words}
-    return SafeJSONResponse(body, status_code=409)
 
 
 @router.get("/ledger", responses={503: {"description": "the chain does not answer"}})
@@ -168,13 +139,13 @@ def preflight(
     address on the latest state:
     the gas and nonce to sign it with, or the ledger's refusal (409, with its typed error)."""
     if not body.data.startswith("0x") or len(body.data) % 2 or len(body.data) > 2 + 2 * 128 * 1024:
-        raise Refusal(400, "gateway.data_not_hex")
+        raise BadInput("gateway.data_not_hex")
     try:
         data = HexBytes(body.data)
     except ValueError as error:
-        raise Refusal(400, "gateway.data_not_hexadecimal") from error
+        raise BadInput("gateway.data_not_hexadecimal") from error
     if body.to is not None and body.to.lower() not in relayed_targets(context.deployment):
-        raise Refusal(400, "gateway.to_not_ledger", ledger=context.deployment.ledger)
+        raise BadInput("gateway.to_not_ledger", ledger=context.deployment.ledger)
     sender = Web3.to_checksum_address(address)
     target = Web3.to_checksum_address(body.to or context.ledger.address)
     tx = {"from": sender, "to": target, "data": data}
@@ -185,9 +156,9 @@ def preflight(
     try:
         estimate = chain_call(lambda: estimate_gas(w3, tx))  # type: ignore[arg-type]
     except (ContractCustomError, ContractLogicError) as error:
-        return refusal(error, language, sender)
+        raise LedgerWouldRefuse(sender, error) from error
     except Web3RPCError as error:
-        raise Refusal(400, "gateway.chain_refused_call", reason=chain_reason(error)) from error
+        raise BadInput("gateway.chain_refused_call", reason=chain_reason(error)) from error
     nonce = chain_call(lambda: w3.eth.get_transaction_count(sender, "pending"))
     return Prepared(gas=gas_limit(estimate), nonce=nonce, gas_price=chain_call(lambda: gas_price(w3)))
 
@@ -210,18 +181,16 @@ def _near_ceiling(context: Context, tx: dict[str, Any], paid: Incoming, language
         if not check.credit_ok:
             problems.append(f"{sender} has not enough credit for the total and the fees")
         if problems:
-            words = "; ".join(problems)
-            body = {"detail": f"the ledger would refuse it: {words}", "error_data": None, "words": words}
-            return SafeJSONResponse(body, status_code=409)
+            raise LedgerWouldRefuse(sender, words="; ".join(problems))
     else:
         try:
             chain_call(lambda: estimate_gas(w3, tx))  # type: ignore[arg-type]
         except (ContractCustomError, ContractLogicError) as error:
             decoded = error_from_exception(error)
             if decoded is None or not withhold_figures(decoded, sender)[1]:
-                return refusal(error, language, sender)  # the payer's own refusal, or a payee's status
+                raise LedgerWouldRefuse(sender, error) from error  # the payer's own refusal, or a payee's status
         except Web3RPCError as error:
-            raise Refusal(400, "gateway.chain_refused_call", reason=chain_reason(error)) from error
+            raise BadInput("gateway.chain_refused_call", reason=chain_reason(error)) from error
     nonce = chain_call(lambda: w3.eth.get_transaction_count(sender, "pending"))
     gas = near_gas(context, paid)
     return Prepared(gas=gas, nonce=nonce, gas_price=chain_call(lambda: gas_price(w3)), warning=warning(language))

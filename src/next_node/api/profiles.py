@@ -29,7 +29,7 @@ from next_contracts.profiles import categories_of, profile_message
 from next_contracts.vocabulary import MemberKind, MemberStatus, Role
 from next_node.api.access import SignedIn, Viewer
 from next_node.api.deps import ContextDep, SessionDep
-from next_node.api.errors import Refusal
+from next_node.api.errors import BadInput, NotAllowed, NotFound
 from next_node.api.params import ADDRESS, AddressPath
 from next_node.api.principals import Principal
 from next_node.db.kept import PROFILES
@@ -126,20 +126,20 @@ def write_profile(
     account's or is more than 10 minutes old, or older than the profile it replaces. A profile a
     registrar hid stays hidden."""
     if viewer.address != address.lower() or not viewer.member:
-        raise Refusal(403, "gateway.profile_own_only")
+        raise NotAllowed("gateway.profile_own_only")
     now = int(time.time())
     if not now - SIGNED_WITHIN <= body.signed_at <= now + 60:
-        raise Refusal(400, "gateway.profile_stale", signed_at=body.signed_at, now=now)
+        raise BadInput("gateway.profile_stale", signed_at=body.signed_at, now=now)
     lines = message(address, context.deployment.chain_id, body, body.signed_at)
     try:
         signer = Account.recover_message(encode_defunct(text=lines), signature=body.signature)
     except ValueError as error:
-        raise Refusal(400, "gateway.signature_unreadable") from error
+        raise BadInput("gateway.signature_unreadable") from error
     if signer.lower() != address.lower():
-        raise Refusal(400, "gateway.profile_other_signer", signer=signer, address=Web3.to_checksum_address(address))
+        raise BadInput("gateway.profile_other_signer", signer=signer, address=Web3.to_checksum_address(address))
     row = session.execute(select(PROFILES).where(PROFILES.c.address == address.lower())).mappings().first()
     if row is not None and row["signed_at"] >= body.signed_at:
-        raise Refusal(400, "gateway.profile_newer")
+        raise BadInput("gateway.profile_newer")
     values = {
         "name": body.name,
         "town": body.town,
@@ -166,7 +166,7 @@ def read_profile(session: SessionDep, address: AddressPath, viewer: Viewer) -> P
     anyone else, the same as no profile)."""
     shown = _shown(session, address.lower(), viewer, full=viewer is not None and _full(viewer, address))
     if shown is None:
-        raise Refusal(404, "gateway.no_profile_shown", address=address)
+        raise NotFound("gateway.no_profile_shown", address=address)
     return shown
 
 
@@ -177,14 +177,14 @@ def moderate_profile(
     """REGISTRAR only. Hides an abusive profile (its member and staff still see it, with the
     reason), or shows it again."""
     if Role.REGISTRAR.value not in viewer.roles:
-        raise Refusal(403, "gateway.registrar_hides")
+        raise NotAllowed("gateway.registrar_hides")
     done = session.execute(
         PROFILES.update()
         .where(PROFILES.c.address == address.lower())
         .values(hidden_by=viewer.address if body.hidden else None, hidden_reason=body.reason if body.hidden else None)
     )
     if done.rowcount == 0:  # type: ignore[attr-defined]
-        raise Refusal(404, "gateway.no_profile", address=address)
+        raise NotFound("gateway.no_profile", address=address)
     session.commit()
     return _shown(session, address.lower(), viewer, full=True)  # type: ignore[return-value]
 

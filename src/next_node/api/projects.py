@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from web3 import Web3
 
 from next_node.api.deps import SessionDep
-from next_node.api.errors import Refusal
+from next_node.api.errors import NotFound
 from next_node.api.params import Limit
 from next_node.api.snapshot import begin_snapshot
 from next_node.db.models import ProjectEvent
@@ -105,5 +105,5 @@ def get_project(session: SessionDep, project_id: ProjectNumber) -> ProjectPublic
     """PUBLIC. One project funded from the reserve, with what it received."""
     found = _projects(_events(session, ProjectEvent.project_id == project_id))
     if not found:
-        raise Refusal(404, "gateway.no_project", project_id=project_id)
+        raise NotFound("gateway.no_project", project_id=project_id)
     return found[0]

@@ -18,7 +18,7 @@ from next_contracts.said import BadInput
 from next_contracts.transact import calldata
 from next_contracts.words import say, speaking
 from next_node.api.deps import ContextDep, LanguageDep
-from next_node.api.errors import Refusal
+from next_node.api.errors import NotFound, Unprocessable
 
 router = APIRouter(tags=["governance"])
 
@@ -63,9 +63,9 @@ def draft(context: ContextDep, body: Annotated[Draft, Body()], language: Languag
     governor's `propose(targets, values, calldatas, description)` and sends it to `POST /tx`."""
     deployment = context.deployment
     if deployment.governor is None:
-        raise Refusal(404, "gateway.no_governance")
+        raise NotFound("gateway.no_governance")
     if body.kind not in PROPOSAL_ARGS:
-        raise Refusal(422, "gateway.not_a_kind", kind=repr(body.kind), kinds=", ".join(PROPOSAL_ARGS))
+        raise Unprocessable("gateway.not_a_kind", kind=repr(body.kind), kinds=", ".join(PROPOSAL_ARGS))
     commons = commons_contract(context.w3, deployment.commons_rewards).functions if deployment.commons_rewards else None
     # The summary, and the default description, in the proposer's language (its Accept-Language).
     with speaking(language):
@@ -74,7 +74,7 @@ def draft(context: ContextDep, body: Annotated[Draft, Body()], language: Languag
         except BadInput as error:
             if error.code is None:  # every refusal of the rules is said from the catalogue
                 raise
-            raise Refusal(422, error.code, **error.arguments) from error
+            raise Unprocessable(error.code, **error.arguments) from error
         proposed_at = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
         description = body.description or say("wallet.gov.proposed_on", summary=summary, moment=proposed_at)
     targets = [Web3.to_checksum_address(call.address) for call in calls]

@@ -19,7 +19,7 @@ from limits import parse
 from limits.strategies import FixedWindowRateLimiter, RateLimiter
 from sqlalchemy.engine import Engine
 
-from next_node.api.errors import Refusal
+from next_node.api.errors import TooManyRequests
 from next_node.db.shared import SqlStorage
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -76,4 +76,4 @@ def limit(request: Request, rate: str, scope: str, address: str | None = None) -
     if not limiter.hit(item, scope, key):
         reset, _remaining = limiter.get_window_stats(item, scope, key)
         retry = max(1, math.ceil(reset - time.time()))
-        raise Refusal(429, "gateway.too_many", headers={"Retry-After": str(retry)}, retry=retry)
+        raise TooManyRequests(retry)

@@ -15,7 +15,7 @@ from next_contracts.vocabulary import TransferKind
 from next_node.api.access import SignedIn
 from next_node.api.accounts import checksum
 from next_node.api.deps import SessionDep
-from next_node.api.errors import Refusal
+from next_node.api.errors import NotFound
 from next_node.api.references import kept_words
 from next_node.api.regions import across
 from next_node.db.models import Transfer
@@ -55,7 +55,7 @@ def read_receipt(
     ).all()
     mine = [r for r in rows if viewer.staff or viewer.address in (r.from_address, r.to_address)]
     if not mine:
-        raise Refusal(404, "gateway.no_receipt", tx_hash=tx_hash)
+        raise NotFound("gateway.no_receipt", tx_hash=tx_hash)
     others = across(
         session, viewer.address, [tx_hash.lower()] if any(r.kind == TransferKind.ACROSS for r in mine) else []
     )

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from next_contracts.vocabulary import reference
 from next_node.api.access import SignedIn
 from next_node.api.deps import ContextDep, SessionDep
-from next_node.api.errors import Refusal
+from next_node.api.errors import Unprocessable
 from next_node.api.ratelimit import limit
 from next_node.db.kept import REFERENCE_WORDS
 
@@ -56,7 +56,7 @@ def keep_reference(
     limit(request, context.auth.relay_rate, "references", address=viewer.address)
     text = body.text
     if not text.isprintable() or text != text.strip():
-        raise Refusal(422, "gateway.reference_unprintable")
+        raise Unprocessable("gateway.reference_unprintable")
     ref = "0x" + reference(text).hex()
     if len(text.encode()) <= 32:
         return KeptReference(ref=ref, text=text, kept=False)

@@ -17,7 +17,7 @@ from next_contracts.errors import amount_in
 from next_contracts.vocabulary import MemberStatus
 from next_node.api.access import SignedIn
 from next_node.api.deps import ContextDep, LanguageDep, SessionDep
-from next_node.api.errors import Refusal, chain_call
+from next_node.api.errors import NotFound, StateConflict, chain_call
 from next_node.api.ratelimit import limit
 from next_node.db.models import ClearingEvent, Member
 
@@ -102,7 +102,7 @@ def route(
         return Route.direct(payee, deployment.region)
     clearing = deployment.regional_clearing
     if clearing is None:
-        raise Refusal(404, "gateway.region_alone", payee=payee)
+        raise NotFound("gateway.region_alone", payee=payee)
     limit(request, context.auth.relay_rate, "route", address=viewer.address)
     regions = chain_call(lambda: RegionsOnChain(context.w3, clearing))
     home = Web3.to_checksum_address(clearing)
@@ -110,11 +110,11 @@ def route(
     if found is not None and found.clearing == home:  # admitted here, not indexed yet
         return Route.direct(payee, deployment.region)
     if found is None:
-        raise Refusal(404, "gateway.region_nowhere", payee=payee, region=deployment.region)
+        raise NotFound("gateway.region_nowhere", payee=payee, region=deployment.region)
     path = regions.path(home, found.clearing, amount)
     if path is None:
         shown = amount_in(language)(amount)
-        raise Refusal(409, "gateway.region_no_room", region=deployment.region, other=found.number, amount=shown)
+        raise StateConflict("gateway.region_no_room", region=deployment.region, other=found.number, amount=shown)
     numbers = [regions.regions[c].number for c in [home, *path]]
     return Route(payee=payee, here=False, region=found.number, clearing=home, path=path, regions=numbers)
 

@@ -8,7 +8,7 @@ second payment impossible anyway)."""
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 from eth_utils.crypto import keccak
 from fastapi import APIRouter, Body, Request
@@ -20,9 +20,9 @@ from next_contracts.messages import status_phrase
 from next_contracts.rawtx import RawTransaction, RawTransactionError, decode_raw_transaction
 from next_contracts.vocabulary import MemberStatus
 from next_node.api.access import principal_calls, principal_from
-from next_node.api.deps import Context, ContextDep, LanguageDep
-from next_node.api.errors import Refusal, SafeJSONResponse
-from next_node.api.payments import LedgerRefusal, refusal, relayed_targets, staff_targets
+from next_node.api.deps import Context, ContextDep
+from next_node.api.errors import BadInput, LedgerWouldRefuse, NotAllowed
+from next_node.api.payments import LedgerRefusal, relayed_targets, staff_targets
 from next_node.api.ratelimit import limit
 from next_node.api.schemas import ErrorDetail, RawTx, TxAccepted
 from next_node.errors import ChainUnavailableError
@@ -33,15 +33,15 @@ MAX_RAW_BYTES = 128 * 1024
 
 
 def decode(raw_hex: str) -> tuple[HexBytes, RawTransaction]:
-    """The bytes and what they say; HTTPException 400 when they are not a signed transaction."""
+    """The bytes and what they say; BadInput when they are not a signed transaction."""
     if not raw_hex.startswith("0x") or len(raw_hex) % 2 or len(raw_hex) > 2 + 2 * MAX_RAW_BYTES:
-        raise Refusal(400, "gateway.raw_not_hex")
+        raise BadInput("gateway.raw_not_hex")
     try:
         raw = HexBytes(raw_hex)
         return raw, decode_raw_transaction(raw)
     except (ValueError, RawTransactionError) as error:
         log.info("undecodable transaction: %s", error)
-        raise Refusal(400, "gateway.raw_undecodable") from error
+        raise BadInput("gateway.raw_undecodable") from error
 
 
 def check_destination(context: Context, tx: RawTransaction) -> None:
@@ -49,17 +49,17 @@ def check_destination(context: Context, tx: RawTransaction) -> None:
     # What other wallets sign by default, said so that their users know what to change: the chain
     # would refuse either with "insufficient funds for gas * price".
     if tx.kind == 2:
-        raise Refusal(400, "gateway.tx_fee_market")
+        raise BadInput("gateway.tx_fee_market")
     if tx.gas_price > 0:
-        raise Refusal(400, "gateway.tx_gas_price", price=tx.gas_price)
+        raise BadInput("gateway.tx_gas_price", price=tx.gas_price)
     if tx.chain_id != deployment.chain_id:
         if tx.chain_id is None:
-            raise Refusal(400, "gateway.tx_no_chain", chain=deployment.chain_id)
-        raise Refusal(400, "gateway.tx_other_chain", theirs=tx.chain_id, chain=deployment.chain_id)
+            raise BadInput("gateway.tx_no_chain", chain=deployment.chain_id)
+        raise BadInput("gateway.tx_other_chain", theirs=tx.chain_id, chain=deployment.chain_id)
     if tx.to is None or tx.to.lower() not in relayed_targets(deployment):
         if tx.to is None:
-            raise Refusal(400, "gateway.tx_creates_contract", ledger=deployment.ledger)
-        raise Refusal(400, "gateway.tx_other_target", target=tx.to, ledger=deployment.ledger)
+            raise BadInput("gateway.tx_creates_contract", ledger=deployment.ledger)
+        raise BadInput("gateway.tx_other_target", target=tx.to, ledger=deployment.ledger)
 
 
 @router.post(
@@ -74,9 +74,7 @@ def check_destination(context: Context, tx: RawTransaction) -> None:
         503: {"model": ErrorDetail},
     },
 )
-async def relay(
-    request: Request, context: ContextDep, body: Annotated[RawTx, Body()], language: LanguageDep
-) -> TxAccepted:
+async def relay(request: Request, context: ContextDep, body: Annotated[RawTx, Body()]) -> TxAccepted:
     """ACTIVE MEMBERS, and STAFF for their calls to the ledger (a registrar's welcome to the
     regional clearing too), by signature (403 otherwise; the signature names the sender, so no
     token is needed). Relays the transaction after checking that it is for this chain and for the
@@ -114,11 +112,11 @@ async def relay(
     if sender.status is not MemberStatus.ACTIVE and not staff_call:
         if await _known(context, tx_hash):  # sent while it was active: answered as then
             return accepted
-        raise Refusal(403, "gateway.not_carried", address=tx.sender, status=status_phrase(sender.status.value))
+        raise NotAllowed("gateway.not_carried", address=tx.sender, status=status_phrase(sender.status.value))
     if "error" in answers[-1] and not _withheld(answers[-1]["error"], tx.sender):
         if await _known(context, tx_hash):
             return accepted
-        return _refused_call(answers[-1]["error"], language, tx.sender)  # type: ignore[return-value]
+        _refuse_call(answers[-1]["error"], tx.sender)
     # A call refused only for another account's figures (a payee's ceiling, a council's credit) is
     # carried all the same, and the ledger refuses it on chain: a 409 here would answer exactly
     # whether a payment passes another member's ceiling (a balance oracle, payee_room.py), where
@@ -127,7 +125,7 @@ async def relay(
     if "error" in sent:  # a copy that arrived meanwhile, or one mined before; else nonce too low, ...
         if await _known(context, tx_hash):
             return accepted
-        raise Refusal(400, "gateway.chain_refused_tx", reason=_message(sent["error"]))
+        raise BadInput("gateway.chain_refused_tx", reason=_message(sent["error"]))
     return accepted
 
 
@@ -136,15 +134,15 @@ async def _known(context: Context, tx_hash: str) -> bool:
     return (await context.chain.request("eth_getTransactionByHash", [tx_hash])).get("result") is not None
 
 
-def _refused_call(error: dict[str, Any], language: str, sender: str) -> SafeJSONResponse:
+def _refuse_call(error: dict[str, Any], sender: str) -> NoReturn:
     """The pre-flight's JSON-RPC error: a revert is the ledger's refusal (409, with its typed error
     when it has one); anything else, the chain refusing the call (400)."""
     data = error.get("data")
     if isinstance(data, str) and data.startswith("0x") and len(data) >= 10:
-        return refusal(ContractCustomError(data, data=data), language, sender)
+        raise LedgerWouldRefuse(sender, ContractCustomError(data, data=data))
     if "revert" in _message(error):
-        return refusal(ContractLogicError(_message(error)), language, sender)
-    raise Refusal(400, "gateway.chain_refused_call", reason=_message(error))
+        raise LedgerWouldRefuse(sender, ContractLogicError(_message(error)))
+    raise BadInput("gateway.chain_refused_call", reason=_message(error))
 
 
 def _withheld(error: dict[str, Any], sender: str) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from next_node.api.errors import Refusal
+from next_node.api.errors import StateConflict
 from next_node.db.models import Member, MemberEvent, SyncState, Transfer
 from next_node.indexer import members
 
@@ -38,7 +38,7 @@ def begin_snapshot(session: Session) -> int:
 
 def require_indexed(indexed: int, block: int) -> None:
     if block > indexed:
-        raise Refusal(409, "gateway.index_behind", indexed=indexed, block=block)
+        raise StateConflict("gateway.index_behind", indexed=indexed, block=block)
 
 
 def accounts_at(session: Session, members: list[Member], block: int, indexed: int) -> list[dict[str, Any]]:

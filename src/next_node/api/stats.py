@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from next_node.api.access import MIN_GROUP, Viewer, suppress_small_groups
 from next_node.api.deps import ContextDep, SessionDep
-from next_node.api.errors import Refusal
+from next_node.api.errors import NotAllowed
 from next_node.api.schemas import DailyActivity, Stats
 from next_node.api.snapshot import CONFLICT, begin_snapshot, require_indexed
 from next_node.api.stats_at import figures_at
@@ -54,7 +54,7 @@ def read_stats(
     state = session.get(LedgerState, 1) or LedgerState()
     if at_block is not None:
         if viewer is None or not viewer.staff:
-            raise Refusal(403, "gateway.earlier_block_staff")
+            raise NotAllowed("gateway.earlier_block_staff")
         require_indexed(indexed, at_block)
         return _stats_at(session, state, context.deployment.ledger.lower(), at_block, indexed)
     # A migrated address is the same member under its new key: counted once, by kind, under the new one.

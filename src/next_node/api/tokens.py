@@ -16,7 +16,7 @@ import jwt
 from pydantic import BaseModel
 from web3 import Web3
 
-from next_node.api.errors import Refusal
+from next_node.api.errors import NotSignedIn
 from next_node.api.ratelimit import Network
 
 ALGORITHM = "HS256"
@@ -76,7 +76,7 @@ def issue_token(settings: AuthSettings, address: str, chain_id: int, now: dateti
 
 
 def address_of_token(settings: AuthSettings, token: str, chain_id: int) -> str:
-    """The address a valid token is bound to; HTTPException 401 otherwise, saying why."""
+    """The address a valid token is bound to; NotSignedIn otherwise, saying why."""
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
@@ -102,5 +102,5 @@ def address_of_token(settings: AuthSettings, token: str, chain_id: int) -> str:
     return subject
 
 
-def unauthorized(code: str, **args: Any) -> Refusal:
-    return Refusal(401, code, headers={"WWW-Authenticate": "Bearer"}, **args)
+def unauthorized(code: str, **args: Any) -> NotSignedIn:
+    return NotSignedIn(code, **args)

@@ -30,7 +30,7 @@ from hexbytes import HexBytes
 
 from next_contracts.messages import language_of_header, say
 from next_node.api.deps import Context
-from next_node.api.errors import Refusal, SafeJSONResponse
+from next_node.api.errors import LedgerWouldRefuse, Refusal, SafeJSONResponse, TooManyRequests
 from next_node.api.payee_room import NEAR_GAS, NEAR_GAS_PER_LINE
 from next_node.api.payments import relayed_targets
 from next_node.api.ratelimit import limit
@@ -144,7 +144,7 @@ async def _one(request: Request, call: object) -> dict[str, Any]:
         return _error(ident, error)
     except Refusal as refusal:
         language = language_of_header(request.headers.get("accept-language"))
-        code = LIMITED if refusal.status_code == 429 else SERVER_ERROR
+        code = LIMITED if isinstance(refusal, TooManyRequests) else SERVER_ERROR
         return _error(ident, RpcError(code, refusal.answer(language)["detail"], {"code": refusal.code}))
     except ChainUnavailableError:
         return _error(ident, RpcError(UNAVAILABLE, "the chain does not answer; try again later"))
@@ -259,11 +259,11 @@ async def _send_raw(request: Request, context: Context, params: list[Any]) -> st
     raw = params[0]
     if not isinstance(raw, str):
         raise RpcError(INVALID_PARAMS, "the param is the signed transaction, 0x and hex")
-    language = language_of_header(request.headers.get("accept-language"))
-    answer = await relay(request, context, RawTx(raw=raw), language)
-    if isinstance(answer, JSONResponse):
-        refused = json.loads(bytes(answer.body))
-        raise RpcError(REVERTED, refused.get("words") or refused["detail"], refused.get("error_data"))
+    try:
+        answer = await relay(request, context, RawTx(raw=raw))
+    except LedgerWouldRefuse as error:
+        refused = error.answer(language_of_header(request.headers.get("accept-language")))
+        raise RpcError(REVERTED, refused["words"] or refused["detail"], refused["error_data"]) from error
     return answer.tx_hash
 
 

@@ -10,8 +10,8 @@ from eth_abi.abi import decode, encode
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from next_audit.abi_words import read_words, static_words
 from next_audit.chain import encode_receipt
+from next_contracts.abi_words import read_words, static_words
 
 TYPES = ["address", "bool", "bytes32", "uint8", "uint16", "uint256", "int256"]
 VALUES = {

@@ -21,6 +21,7 @@ from eth_abi.abi import decode
 from eth_utils.crypto import keccak
 
 from next_contracts import BONUS_ALLOWANCES, COMMONS_REWARDS, LEDGER, REGIONAL_CLEARING, load_artifact
+from next_contracts.abi_words import read_words, static_words
 from next_contracts.deploy import GOVERNOR, Deployment
 
 # The contract families the index knows, by the artifact whose ABI decodes their logs.
@@ -56,19 +57,8 @@ class _Spec:
     words: list[Callable[[bytes], Any]] | None  # one converter per 32-byte word, when all are static
 
 
-def _word(kind: str) -> Callable[[bytes], Any] | None:
-    """How the ABI encodes a static value in its one 32-byte word; None for any other type."""
-    if kind == "address":
-        return lambda w: "0x" + w[12:].hex()
-    if kind == "bytes32":
-        return lambda w: "0x" + w.hex()
-    if kind == "bool":
-        return lambda w: w[31] == 1
-    if kind.startswith("uint"):
-        return lambda w: int.from_bytes(w, "big")
-    if kind.startswith("int"):
-        return lambda w: int.from_bytes(w, "big", signed=True)
-    return None
+def _hex(word: bytes) -> str:
+    return "0x" + word.hex()
 
 
 def _specs(artifact: str) -> dict[str, _Spec]:
@@ -80,13 +70,12 @@ def _specs(artifact: str) -> dict[str, _Spec]:
         types = ",".join(i["type"] for i in entry["inputs"])
         topic = "0x" + keccak(text=f"{entry['name']}({types})").hex()
         data_types = [i["type"] for i in entry["inputs"] if not i["indexed"]]
-        words = [_word(kind) for kind in data_types]
         specs[topic] = _Spec(
             entry["name"],
             [(i["name"], i["type"]) for i in entry["inputs"] if i["indexed"]],
             [i["name"] for i in entry["inputs"] if not i["indexed"]],
             data_types,
-            None if None in words else words,  # type: ignore[arg-type]
+            static_words(data_types, bytes32=_hex),
         )
     return specs
 
@@ -167,11 +156,11 @@ def _decode(family: str, spec: _Spec, log: dict[str, Any]) -> Event:
     args = {name: _topic_value(kind, topic) for (name, kind), topic in zip(spec.indexed, topics[1:], strict=True)}
     if spec.data_types:
         data = bytes.fromhex(log["data"][2:])
-        if spec.words is not None and len(data) == 32 * len(spec.words):
-            # Every field static (all of the ledger's are): the ABI puts each in one 32-byte word,
-            # read here directly; eth_abi's general decoder costs several times more per log.
-            for i, (name, convert) in enumerate(zip(spec.data_names, spec.words, strict=True)):
-                args[name] = convert(data[32 * i : 32 * i + 32])
+        # Every field static (all of the ledger's are): the ABI puts each in one 32-byte word, read
+        # directly; eth_abi's general decoder costs several times more per log.
+        words = read_words(spec.words, data) if spec.words is not None else None
+        if words is not None:
+            args.update(zip(spec.data_names, words, strict=True))
         else:
             values = decode([_wire(kind) for kind in spec.data_types], data)
             for name, kind, value in zip(spec.data_names, spec.data_types, values, strict=True):

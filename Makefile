@@ -21,13 +21,13 @@ PY_STAMP := $(VENV)/.installed
 JS_STAMP := node_modules/.installed
 WEB_DIST := src/next_node/web/dist/index.html
 
-.PHONY: setup geth postgres chromium prometheus webapp run demo network test test-quick test-deep lint artifacts bench-gas gas-snapshot bench-index bench-api bench-e2e bench-network bench-sign bench-audit bench-smoke clean
+.PHONY: setup geth postgres chromium prometheus webapp webapp-types run demo network test test-quick test-deep lint artifacts bench-gas gas-snapshot bench-index bench-api bench-e2e bench-network bench-sign bench-audit bench-smoke clean
 
 setup: $(PY_STAMP) $(JS_STAMP) $(BIN)/anvil $(BIN)/solc-v$(SOLC_VERSION) geth $(WEB_DIST)
 
 # The members' web app (webapp/), bundled with ethers.js by esbuild from npm into the folder the
 # gateway serves at /app/: nothing is fetched from outside at run time.
-$(WEB_DIST): $(JS_STAMP) src/next_contracts/messages.json $(wildcard webapp/* webapp/src/* webapp/src/views/*)
+$(WEB_DIST): $(JS_STAMP) src/next_contracts/messages.json $(wildcard webapp/* webapp/src/* webapp/src/views/* webapp/src/generated/*)
 	node webapp/build.mjs
 
 webapp: $(JS_STAMP)
@@ -100,7 +100,8 @@ test: setup postgres chromium prometheus
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(NPM_BIN)/solhint --max-warnings 0 'contracts/**/*.sol'
-	$(NPM_BIN)/prettier --check 'contracts/**/*.sol' 'webapp/**/*.{js,mjs,css,html}' 'tests/web/*.mjs'
+	$(NPM_BIN)/prettier --check 'contracts/**/*.sol' 'webapp/**/*.{js,mjs,ts,css,html}' 'tests/web/*.mjs'
+	$(NPM_BIN)/tsc -p webapp
 	@# One session: the shared fixtures in tests/conftest.py, ape's beside the contract tests.
 	@# Three workers on two cores: most of these tests wait on one-second blocks, not on the CPU.
 	@# By file, so that a module's chain and database stay in one worker. The 25 slowest tests are
@@ -125,8 +126,15 @@ lint: setup
 	$(BIN)/ruff format src scripts bench tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(NPM_BIN)/prettier --write --log-level warn 'contracts/**/*.sol' 'webapp/**/*.{js,mjs,css,html}' 'tests/web/*.mjs'
+	$(NPM_BIN)/prettier --write --log-level warn 'contracts/**/*.sol' 'webapp/**/*.{js,mjs,ts,css,html}' 'tests/web/*.mjs'
 	$(NPM_BIN)/solhint --max-warnings 0 'contracts/**/*.sol'
+	$(NPM_BIN)/tsc -p webapp
+
+# The web app's generated TypeScript (webapp/src/generated/): the contracts' functions from the
+# artifacts, the vocabulary, the API's types from the gateway's OpenAPI schema. Run it after a change
+# to any of them; tests/test_webapp_types.py fails until it is run.
+webapp-types: $(PY_STAMP) $(JS_STAMP)
+	$(BIN)/python scripts/webapp_types.py
 
 # Rebuilds the committed artifacts from contracts/ with the pinned compiler.
 artifacts: setup

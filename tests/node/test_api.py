@@ -9,7 +9,7 @@ from web3 import Web3
 
 from next_contracts import LEDGER, load_artifact
 from next_node import demo
-from next_node.api.app import create_app
+from next_node.api.app import create_app, openapi_schema
 from next_node.api.tokens import AuthSettings, issue_token
 from next_node.db.engine import make_engine
 from next_node.db.models import Transfer
@@ -203,7 +203,10 @@ def test_head_and_health(client, w3):
 
 
 def test_openapi_and_docs(client):
-    paths = client.get("/openapi.json").json()["paths"]
+    served = client.get("/openapi.json").json()
+    # What the web app's types are generated from (scripts/webapp_types.py) is what is served.
+    assert served == openapi_schema()
+    paths = served["paths"]
     assert {
         "/accounts/{address}",
         "/accounts/{address}/transfers",

@@ -4,6 +4,7 @@ every request body bounded before it is parsed (bodylimit.py)."""
 from __future__ import annotations
 
 import weakref
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
@@ -38,6 +39,7 @@ from next_node.api.deps import Context
 from next_node.api.docs import install_docs
 from next_node.api.errors import SafeJSONResponse, install_error_handlers
 from next_node.api.metrics import install_metrics
+from next_node.api.metrics import router as metrics_router
 from next_node.api.principals import PrincipalCache
 from next_node.api.ratelimit import new_limiter
 from next_node.api.tokens import AuthSettings
@@ -47,16 +49,9 @@ from next_node.db.shared import Nonces
 from next_node.indexer.supervisor import IndexStatus
 
 
-def create_app(
-    engine: Engine,
-    deployment: Deployment,
-    w3: Web3,
-    auth_settings: AuthSettings | None = None,
-    index_status: IndexStatus | None = None,
-) -> FastAPI:
-    """The app; `index_status` is the state of an indexer in the same process (`next-node up`),
-    which /health reports (without it, /health compares the index's cursor with the chain)."""
-    app = FastAPI(
+def bare_app() -> FastAPI:
+    """The app's frame: its description, and how it answers."""
+    return FastAPI(
         title="NExT gateway",
         version="0.1.0",
         description="The community currency's ledger, indexed: accounts, transfers, members, public "
@@ -68,22 +63,10 @@ def create_app(
         redoc_url=None,
         default_response_class=SafeJSONResponse,
     )
-    # The API's chain calls are bounded by a watch of the chain: a short timeout, no retries, and
-    # none at all while the chain does not answer (chain/watch.py); /health reads the watch.
-    watch = ChainWatch(w3.provider.endpoint_uri).start()  # type: ignore[attr-defined]
-    weakref.finalize(app, watch.stop)
-    app.state.chain_watch = watch
-    app.state.context = Context(
-        engine=engine,
-        deployment=deployment,
-        w3=watch.client(),
-        auth=auth_settings or AuthSettings(),
-        nonces=Nonces(engine),  # in the database: shared by the gateway processes on it
-        principals=PrincipalCache(),
-        chain=AsyncChainClient(watch),
-    )
-    app.state.limiter = new_limiter(engine)
-    app.state.index_status = index_status
+
+
+def include_routes(app: FastAPI) -> None:
+    """Every route of the API."""
     routers = (auth.router, accounts.router, stats.router, economy.router, chain.router, payments.router)
     for router in (
         *routers,
@@ -104,6 +87,44 @@ def create_app(
     app.include_router(batch_file_router)
     app.include_router(relay.router)
     app.include_router(wallet_rpc.router)
+    app.include_router(metrics_router)
+
+
+def openapi_schema() -> dict[str, Any]:
+    """The API's OpenAPI schema without a chain or a database: what the web app's types are
+    generated from (scripts/webapp_types.py); a test holds it equal to the served one."""
+    app = bare_app()
+    include_routes(app)
+    return app.openapi()
+
+
+def create_app(
+    engine: Engine,
+    deployment: Deployment,
+    w3: Web3,
+    auth_settings: AuthSettings | None = None,
+    index_status: IndexStatus | None = None,
+) -> FastAPI:
+    """The app; `index_status` is the state of an indexer in the same process (`next-node up`),
+    which /health reports (without it, /health compares the index's cursor with the chain)."""
+    app = bare_app()
+    # The API's chain calls are bounded by a watch of the chain: a short timeout, no retries, and
+    # none at all while the chain does not answer (chain/watch.py); /health reads the watch.
+    watch = ChainWatch(w3.provider.endpoint_uri).start()  # type: ignore[attr-defined]
+    weakref.finalize(app, watch.stop)
+    app.state.chain_watch = watch
+    app.state.context = Context(
+        engine=engine,
+        deployment=deployment,
+        w3=watch.client(),
+        auth=auth_settings or AuthSettings(),
+        nonces=Nonces(engine),  # in the database: shared by the gateway processes on it
+        principals=PrincipalCache(),
+        chain=AsyncChainClient(watch),
+    )
+    app.state.limiter = new_limiter(engine)
+    app.state.index_status = index_status
+    include_routes(app)
     install_metrics(app)
     install_docs(app)
     install_webapp(app)

@@ -124,8 +124,7 @@ class MetricsMiddleware:
 def install_metrics(app: FastAPI) -> None:
     metrics = Metrics(app)
     app.state.metrics = metrics
-    app.add_middleware(MetricsMiddleware, metrics=metrics)
-    app.include_router(router)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)  # its route is the app's (app.include_routes)
 
 
 @router.get("/metrics", response_class=Response, responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}})

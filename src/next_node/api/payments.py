@@ -134,7 +134,7 @@ def preflight(
     viewer: Owner,
     body: Annotated[Preflight, Body()],
     language: LanguageDep,
-) -> Any:
+) -> Prepared:
     """OWNER only. Runs a call to the ledger (or its bonus allowances, `to`) from the member's own
     address on the latest state:
     the gas and nonce to sign it with, or the ledger's refusal (409, with its typed error)."""
@@ -163,7 +163,7 @@ def preflight(
     return Prepared(gas=gas_limit(estimate), nonce=nonce, gas_price=chain_call(lambda: gas_price(w3)))
 
 
-def _near_ceiling(context: Context, tx: dict[str, Any], paid: Incoming, language: str) -> Any:
+def _near_ceiling(context: Context, tx: dict[str, Any], paid: Incoming, language: str) -> Prepared:
     """The pre-flight of a payment that may pass a payee's ceiling: the same answer whether the
     ledger would take it or refuse it for that ceiling (200, a fixed gas limit, the warning), and a
     409 only for what the payer may know: its own credit and status, a payee's status, a pause. A

@@ -2,13 +2,11 @@
 import { getAddress, Interface } from "ethers";
 import { el, rerender, say, why } from "../dom.js";
 import { request, signedIn } from "../gateway.js";
+import * as governorAbi from "../generated/governor.js";
 import { t } from "../i18n.js";
-import { relayCall, wallet } from "../session.js";
+import { hasWallet, relayCall, wallet } from "../session.js";
 
-const GOVERNOR_ABI = new Interface([
-  "function castVote(uint256 proposalId, uint8 support)",
-  "function propose(address[] targets, uint256[] values, bytes[] calldatas, string description)",
-]);
+const GOVERNOR_ABI = new Interface([governorAbi.castVote, governorAbi.propose]);
 
 const SUPPORT = { for: 1, against: 0, abstain: 2 }; // GovernorCountingSimple's numbers
 
@@ -75,7 +73,7 @@ export async function proposals() {
 
 /** The signed-in member's votes, by proposal id: a proposal it voted on shows its vote, no buttons. */
 async function myVotes() {
-  if (!signedIn() || !wallet()) return new Map();
+  if (!signedIn() || !hasWallet()) return new Map();
   const votes = await request("GET", `/accounts/${getAddress(wallet().address)}/votes`).catch(() => []);
   return new Map(votes.map((v) => [v.proposal_id, v.support]));
 }

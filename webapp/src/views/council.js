@@ -2,6 +2,7 @@
 // line once, across any number of runs: the chain's payments under the run's reference say what is
 // paid already; a payee paid another amount stops the run before anything is signed).
 import { getAddress, Interface } from "ethers";
+import * as ledgerAbi from "../generated/ledger.js";
 import { el, say, why } from "../dom.js";
 import { request, signedIn } from "../gateway.js";
 import { money, t } from "../i18n.js";
@@ -9,7 +10,7 @@ import { relayCall, wallet } from "../session.js";
 import { signInView } from "./account.js";
 import { keepWords, reference } from "./pay.js";
 
-const LEDGER_ABI = new Interface(["function payBatch(address[] recipients, uint256[] amounts, bytes32 ref)"]);
+const LEDGER_ABI = new Interface([ledgerAbi.payBatch]);
 const CHUNK = 200; // lines per transaction, as the CLI's batch-pay
 
 // The batch check's reasons (next_contracts.accounts.judge), said in the page's language.

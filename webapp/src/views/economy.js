@@ -2,11 +2,12 @@
 // /economy/multipliers, for the whole community, a region or a kind of member. Public, with the
 // small groups left out of every sum (the page says how many).
 import { barChart } from "../charts.js";
+import { MEMBER_KINDS } from "../generated/vocabulary.js";
 import { el, figures } from "../dom.js";
 import { request } from "../gateway.js";
 import { dayName, money, monthName, number, percent, t } from "../i18n.js";
 
-const KINDS = ["individual", "business", "council", "system"];
+const KINDS = MEMBER_KINDS;
 
 function share(value) {
   return value === null ? "—" : percent(value, 1);

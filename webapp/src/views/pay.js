@@ -1,6 +1,8 @@
 // Paying (a form, or a payment request's link) and requesting a payment as a link and a QR code.
 import { getAddress, Interface, isAddress, keccak256, toUtf8Bytes, zeroPadBytes } from "ethers";
 import qrcode from "qrcode-generator";
+import * as clearingAbi from "../generated/clearing.js";
+import * as ledgerAbi from "../generated/ledger.js";
 import { el, say, why } from "../dom.js";
 import { request, signedIn } from "../gateway.js";
 import { money, parseAmount, t } from "../i18n.js";
@@ -8,9 +10,9 @@ import { favourites, loadNames, nameOf, toggleFavourite, who } from "../names.js
 import { settled, wallet } from "../session.js";
 import { signInView } from "./account.js";
 
-const LEDGER_ABI = new Interface(["function pay(address to, uint256 amount, bytes32 ref)"]);
+const LEDGER_ABI = new Interface([ledgerAbi.pay]);
 const AGAIN_SECONDS = 10 * 60; // a payment repeated within this is asked about
-const CLEARING_ABI = new Interface(["function payAcross(address[] path, address to, uint256 amount, bytes32 ref)"]);
+const CLEARING_ABI = new Interface([clearingAbi.payAcross]);
 
 function query() {
   const at = location.hash.indexOf("?");

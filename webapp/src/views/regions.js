@@ -1,13 +1,14 @@
 // The public page of the regions: this region's number, and each relationship with another region
 // (this side's limit and ceiling, the position, the room left each way), from /regions.
 import { Interface } from "ethers";
+import * as clearingAbi from "../generated/clearing.js";
 import { el, figures, say } from "../dom.js";
 import { request, signedIn } from "../gateway.js";
 import { money, number, t } from "../i18n.js";
 import { relayCall } from "../session.js";
 import { partnerOf } from "./staff.js";
 
-const CLEARING_ABI = new Interface(["function moveTo(address to)"]);
+const CLEARING_ABI = new Interface([clearingAbi.moveTo]);
 
 /** A member's move to another region: its registrar welcomed it; its balance follows. */
 function moveForm() {

@@ -1,5 +1,8 @@
 // The staff's page: a registrar's and the credit committee's calls to the ledger.
 import { getAddress, Interface, isAddress, keccak256, toUtf8Bytes } from "ethers";
+import * as clearingAbi from "../generated/clearing.js";
+import * as ledgerAbi from "../generated/ledger.js";
+import { MEMBER_KINDS } from "../generated/vocabulary.js";
 import { el, say } from "../dom.js";
 import { request, signedIn } from "../gateway.js";
 import { parseAmount, t } from "../i18n.js";
@@ -7,16 +10,16 @@ import { relayCall } from "../session.js";
 import { signInView } from "./account.js";
 
 const STAFF_ABI = new Interface([
-  "function admit(address account, uint8 kind, uint16 region, bytes32 kycHash)",
-  "function setCreditLine(address account, uint256 creditLimit, uint256 ceiling)",
-  "function freeze(address account)",
-  "function unfreeze(address account)",
-  "function exclude(address account)",
-  "function writeOff(address account, bytes32 ref)",
+  ledgerAbi.admit,
+  ledgerAbi.setCreditLine,
+  ledgerAbi.freeze,
+  ledgerAbi.unfreeze,
+  ledgerAbi.exclude,
+  ledgerAbi.writeOff,
 ]);
-const CLEARING_ABI = new Interface(["function welcome(address member, address from)"]);
+const CLEARING_ABI = new Interface([clearingAbi.welcome]);
 
-const KINDS = ["individual", "business", "council"]; // ordinals 0..2; councils are admitted by a vote
+const KINDS = MEMBER_KINDS.slice(0, 2); // individual, business (their ordinals); councils are admitted by a vote
 
 export function staffView() {
   if (!signedIn()) return signInView();
@@ -75,7 +78,7 @@ export function staffView() {
           el(
             "select",
             { id: "admit-kind" },
-            KINDS.slice(0, 2).map((k, i) => el("option", { value: String(i) }, t(`kind.${k}`))),
+            KINDS.map((k, i) => el("option", { value: String(i) }, t(`kind.${k}`))),
           ),
         ),
         field("admit-region", t("staff.region"), { inputmode: "numeric", value: "1" }),

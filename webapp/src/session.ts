@@ -1,16 +1,22 @@
 // The signed-in key and what it sends: every call pre-flighted by the gateway, signed here, relayed.
 import { getAddress } from "ethers";
 import { say, why } from "./dom.js";
-import { request, setRenewal, signIn } from "./gateway.js";
+import { api, call, setRenewal, signIn, type SignedInKey } from "./gateway.js";
 import { t } from "./i18n.js";
 
-let key = null; // the unlocked key: in this page's memory only, forgotten with the tab
+let key: SignedInKey | null = null; // the unlocked key: in this page's memory only, forgotten with the tab
 
-export function wallet() {
+/** The unlocked key; only the views of a signed-in member ask for it. */
+export function wallet(): SignedInKey {
+  if (key === null) throw new Error("no key is unlocked");
   return key;
 }
 
-export function setWallet(next) {
+export function hasWallet(): boolean {
+  return key !== null;
+}
+
+export function setWallet(next: SignedInKey | null): void {
   key = next;
 }
 
@@ -26,10 +32,13 @@ setRenewal(async () => {
  * refusal in words, before anything is signed), signed here, relayed, and waited for. True once
  * the index has its block; false (and the refusal said) otherwise.
  */
-export async function relayCall(to, data) {
+export async function relayCall(to: string, data: string): Promise<boolean> {
   try {
-    const ledger = await request("GET", "/ledger");
-    const preflight = await request("POST", `/accounts/${getAddress(wallet().address)}/preflight`, { data, to });
+    const ledger = await call(() => api.GET("/ledger"));
+    const address = getAddress(wallet().address);
+    const preflight = await call(() =>
+      api.POST("/accounts/{address}/preflight", { params: { path: { address } }, body: { data, to } }),
+    );
     const raw = await wallet().signTransaction({
       type: 0,
       to,
@@ -40,7 +49,7 @@ export async function relayCall(to, data) {
       chainId: ledger.chain_id,
       value: 0,
     });
-    const sent = await request("POST", "/tx", { raw });
+    const sent = await call(() => api.POST("/tx", { body: { raw } }));
     say(t("pay.sent", { hash: sent.tx_hash }));
     await settled(sent.tx_hash);
     return true;
@@ -51,13 +60,13 @@ export async function relayCall(to, data) {
 }
 
 /** Waits for the transaction's block, then for the index to reach it: what is read next is after it. */
-export async function settled(hash) {
+export async function settled(hash: string): Promise<void> {
   for (let i = 0; i < 600; i += 1) {
-    const status = await request("GET", `/tx/${hash}`);
+    const status = await call(() => api.GET("/tx/{tx_hash}", { params: { path: { tx_hash: hash } } }));
     if (status.status === "reverted") throw new Error(`${hash} reverted`);
-    if (status.status === "success") {
-      const head = await request("GET", "/blocks/head");
-      if (head.indexed_block >= status.block_number) return;
+    if (status.status === "success" && status.block_number != null) {
+      const head = await call(() => api.GET("/blocks/head"));
+      if (head.indexed_block != null && head.indexed_block >= status.block_number) return;
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

@@ -63,6 +63,27 @@ def test_a_retry_of_a_pending_then_mined_transaction_answers_202_with_its_hash(
     assert ledger_of(w3, deployment).functions.balanceOf(bob.address).call() == 250  # paid once
 
 
+def test_the_preflight_gives_the_fee_the_ledger_charges(gateway, w3, deployment, members):
+    """What a client shows before its member signs: the ledger's own quote, line by line for a batch."""
+    client, settings = gateway
+    alice, bob = members
+    headers = {"Authorization": f"Bearer {issue_token(settings, alice.address, deployment.chain_id).token}"}
+    ledger = ledger_of(w3, deployment)
+    path = f"/accounts/{alice.address}/preflight"
+
+    def fee(data: str) -> int | None:
+        response = client.post(path, json={"data": data}, headers=headers)
+        assert response.status_code == 200, response.text
+        return response.json()["fee"]
+
+    quote = ledger.functions.quoteFee
+    assert fee(ledger.encode_abi("pay", [bob.address, 12_345, b"\x00" * 32])) == quote(12_345).call()
+    lines = [1, 99, 12_345]
+    batch = ledger.encode_abi("payBatch", [[bob.address] * 3, lines, b"\x00" * 32])
+    assert fee(batch) == sum(quote(amount).call() for amount in lines) > 0
+    assert fee(ledger.encode_abi("delegates", [bob.address])) is None  # a call that pays nobody
+
+
 def test_a_refusal_names_the_role_the_sender_lacks(gateway, w3, deployment, members):
     client, settings = gateway
     alice, _ = members
@@ -138,7 +159,12 @@ def test_a_payment_near_a_payees_ceiling_gets_one_answer_whether_it_passes_or_no
     # The room is 499.94; a sixteenth of the ceiling is 31.24, so the coarse room is 499.84.
     passes, refused = preflight(49_990), preflight(60_000)
     assert passes.status_code == refused.status_code == 200, refused.text
-    assert passes.json() == refused.json() and "may pass its payee's ceiling" in refused.json()["warning"]
+    # One answer but for the fee, which is the payer's own amount's (it says nothing of the payee).
+    unlike = {"fee": None}
+    assert passes.json() | unlike == refused.json() | unlike
+    assert "may pass its payee's ceiling" in refused.json()["warning"]
+    quote = ledger.functions.quoteFee
+    assert (passes.json()["fee"], refused.json()["fee"]) == (quote(49_990).call(), quote(60_000).call())
     assert "plafond" in preflight(60_000, "fr").json()["warning"]
     far = preflight(49_984)
     assert far.status_code == 200 and far.json()["warning"] is None and far.json()["gas"] < refused.json()["gas"]

@@ -17,7 +17,7 @@ from next_contracts.accounts import NEAR_CEILING, refusal_sentence
 from next_contracts.deploy import Deployment
 from next_contracts.errors import error_from_exception, withhold_figures
 from next_contracts.transact import estimate_gas, gas_limit, gas_price
-from next_contracts.vocabulary import MemberStatus
+from next_contracts.vocabulary import MemberStatus, fee_for
 from next_node.api.access import Owner
 from next_node.api.batch_check import check_lines
 from next_node.api.deps import Context, ContextDep, LanguageDep
@@ -55,6 +55,10 @@ class Prepared(BaseModel):
     # Set when a payee is near its ceiling: the payment may pass it, and then the ledger refuses it
     # on chain once signed and sent (payee_room.py: the same answer whether it would or not).
     warning: str | None = None
+    # The fee the payer's ledger charges for the payments the call makes (pay, payBatch, payAcross)
+    # at its fee now, so that a client shows the total before it signs without its own copy of the
+    # ledger's rule; None for a call that pays nobody, or a bonus allowance's spending (its run's).
+    fee: int | None = None
 
 
 class LedgerRefusal(BaseModel):
@@ -160,7 +164,16 @@ def preflight(
     except Web3RPCError as error:
         raise BadInput("gateway.chain_refused_call", reason=chain_reason(error)) from error
     nonce = chain_call(lambda: w3.eth.get_transaction_count(sender, "pending"))
-    return Prepared(gas=gas_limit(estimate), nonce=nonce, gas_price=chain_call(lambda: gas_price(w3)))
+    price = chain_call(lambda: gas_price(w3))
+    return Prepared(gas=gas_limit(estimate), nonce=nonce, gas_price=price, fee=_fee(context, target, paid))
+
+
+def _fee(context: Context, target: str, paid: Incoming | None) -> int | None:
+    """The fee of the call's payments on this region's ledger (payAcross: the payer's side)."""
+    if paid is None or target.lower() == (context.deployment.bonus_allowances or "").lower():
+        return None
+    fee_bps = int(chain_call(lambda: context.ledger.functions.feeBps().call()))
+    return sum(fee_for(amount, fee_bps) for _payee, amount in paid.lines)
 
 
 def _near_ceiling(context: Context, tx: dict[str, Any], paid: Incoming, language: str) -> Prepared:
@@ -193,7 +206,8 @@ def _near_ceiling(context: Context, tx: dict[str, Any], paid: Incoming, language
             raise BadInput("gateway.chain_refused_call", reason=chain_reason(error)) from error
     nonce = chain_call(lambda: w3.eth.get_transaction_count(sender, "pending"))
     gas = near_gas(context, paid)
-    return Prepared(gas=gas, nonce=nonce, gas_price=chain_call(lambda: gas_price(w3)), warning=warning(language))
+    price = chain_call(lambda: gas_price(w3))
+    return Prepared(gas=gas, nonce=nonce, gas_price=price, warning=warning(language), fee=_fee(context, tx["to"], paid))
 
 
 @router.get("/tx/{tx_hash}", responses={503: {"description": "the chain does not answer"}})

@@ -1561,6 +1561,8 @@ export interface components {
         };
         /** Prepared */
         Prepared: {
+            /** Fee */
+            fee?: number | null;
             /** Gas */
             gas: number;
             /** Gas Price */

@@ -1,10 +1,18 @@
 // Paying (a form, or a payment request's link) and requesting a payment as a link and a QR code.
-import { getAddress, Interface, isAddress, keccak256, toUtf8Bytes, zeroPadBytes } from "ethers";
+import {
+  getAddress,
+  Interface,
+  isAddress,
+  keccak256,
+  toUtf8Bytes,
+  zeroPadBytes,
+  type TransactionRequest,
+} from "ethers";
 import qrcode from "qrcode-generator";
 import * as clearingAbi from "../generated/clearing.js";
 import * as ledgerAbi from "../generated/ledger.js";
 import { el, say, why } from "../dom.js";
-import { request, signedIn } from "../gateway.js";
+import { api, call, signedIn } from "../gateway.js";
 import { money, parseAmount, t } from "../i18n.js";
 import { favourites, loadNames, nameOf, toggleFavourite, who } from "../names.js";
 import { settled, wallet } from "../session.js";
@@ -14,12 +22,12 @@ const LEDGER_ABI = new Interface([ledgerAbi.pay]);
 const AGAIN_SECONDS = 10 * 60; // a payment repeated within this is asked about
 const CLEARING_ABI = new Interface([clearingAbi.payAcross]);
 
-function query() {
+function query(): URLSearchParams {
   const at = location.hash.indexOf("?");
   return new URLSearchParams(at === -1 ? "" : location.hash.slice(at + 1));
 }
 
-export function requestView() {
+export function requestView(): Node | Node[] {
   if (!signedIn()) return signInView();
   const amount = el("input", { id: "request-amount", inputmode: "decimal" });
   const ref = el("input", { id: "request-ref", maxlength: "32" });
@@ -27,7 +35,7 @@ export function requestView() {
   const form = el(
     "form",
     {
-      onsubmit: (event) => {
+      onsubmit: (event: SubmitEvent) => {
         event.preventDefault();
         const hundredths = parseAmount(amount.value);
         if (hundredths === null) return say(t("error.amount"), true);
@@ -40,10 +48,9 @@ export function requestView() {
         const qr = qrcode(0, "M");
         qr.addData(link);
         qr.make();
-        const svg = new DOMParser().parseFromString(
-          qr.createSvgTag({ cellSize: 4, margin: 4, scalable: true, alt: t("request.qr") }),
-          "image/svg+xml",
-        ).documentElement;
+        // qrcode-generator takes `alt` (the SVG's title) though its types leave it out.
+        const options = { cellSize: 4, margin: 4, scalable: true, alt: t("request.qr") };
+        const svg = new DOMParser().parseFromString(qr.createSvgTag(options), "image/svg+xml").documentElement;
         svg.setAttribute("role", "img");
         svg.setAttribute("aria-label", t("request.qr"));
         svg.setAttribute("width", "240");
@@ -63,7 +70,7 @@ export function requestView() {
 }
 
 /** A payment reference as the CLI makes it: up to 32 bytes of text kept readable, else its hash. */
-export function reference(text) {
+export function reference(text: string): string {
   if (!text) return "0x" + "00".repeat(32);
   const bytes = toUtf8Bytes(text);
   return bytes.length <= 32 ? zeroPadBytes(bytes, 32) : keccak256(bytes);
@@ -74,23 +81,23 @@ export function reference(text) {
  * gateway so that histories and receipts say them (api/references.py). Never a reason not to pay:
  * the payment goes on if the gateway does not keep them.
  */
-export async function keepWords(text) {
+export async function keepWords(text: string): Promise<void> {
   if (!text || toUtf8Bytes(text).length <= 32) return;
   try {
-    await request("POST", "/references", { text });
+    await call(() => api.POST("/references", { body: { text } }));
   } catch {
     // the history then shows the start of the reference's hash
   }
 }
 
-export async function payView() {
+export async function payView(): Promise<Node | Node[]> {
   if (!signedIn()) return signInView();
   const asked = query(); // a payment request's link (or its QR code, scanned) fills the form
   const to = el("input", { id: "to", autocomplete: "off", spellcheck: "false", value: asked.get("to") ?? "" });
   const amount = el("input", { id: "amount", inputmode: "decimal", value: asked.get("amount") ?? "" });
   const ref = el("input", { id: "ref", maxlength: "64", value: asked.get("ref") ?? "" });
   const summary = el("p", { id: "summary" });
-  let prepared = null;
+  let prepared: TransactionRequest | null = null;
   let nearCeiling = false; // the pre-flight could not say whether the payee can receive it
   const send = el(
     "button",
@@ -101,12 +108,13 @@ export async function payView() {
       onclick: async () => {
         send.disabled = true;
         try {
-          if (!again.hidden && !again.querySelector("input").checked) {
-            again.querySelector("input").focus();
-            return say(question.textContent, true);
+          if (prepared === null) return;
+          if (!again.hidden && !sure.checked) {
+            sure.focus();
+            return say(question.textContent ?? "", true);
           }
           const raw = await wallet().signTransaction(prepared);
-          const sent = await request("POST", "/tx", { raw });
+          const sent = await call(() => api.POST("/tx", { body: { raw } }));
           say(t("pay.sent", { hash: sent.tx_hash }));
           // Emptied at once: Check + Sign again must never pay the same amount a second time.
           prepared = null;
@@ -115,7 +123,8 @@ export async function payView() {
           send.hidden = true;
           again.hidden = true;
           await settled(sent.tx_hash);
-          const state = await request("GET", `/accounts/${getAddress(wallet().address)}`);
+          const address = getAddress(wallet().address);
+          const state = await call(() => api.GET("/accounts/{address}", { params: { path: { address } } }));
           say(t("pay.done", { balance: money(state.balance) }));
           location.hash = `#/receipt?tx=${sent.tx_hash}`;
         } catch (error) {
@@ -130,14 +139,17 @@ export async function payView() {
   );
   // The same payee paid the same amount a few minutes ago: a second payment needs a tick.
   const question = el("p", { class: "error" });
+  const sure = el("input", { type: "checkbox", id: "again-sure" });
   const again = el(
     "div",
     { id: "again", hidden: "" },
     question,
-    el("label", { class: "check" }, el("input", { type: "checkbox", id: "again-sure" }), t("pay.again.confirm")),
+    el("label", { class: "check" }, sure, t("pay.again.confirm")),
   );
-  const askIfPaidJustNow = async (payer, payee, hundredths) => {
-    const recent = await request("GET", `/accounts/${payer}/transfers?limit=50`);
+  const askIfPaidJustNow = async (payer: string, payee: string, hundredths: bigint): Promise<void> => {
+    const recent = await call(() =>
+      api.GET("/accounts/{address}/transfers", { params: { path: { address: payer }, query: { limit: 50 } } }),
+    );
     const now = Date.now() / 1000;
     const same = recent.items.find(
       (item) =>
@@ -146,7 +158,7 @@ export async function payView() {
         BigInt(item.amount) === hundredths &&
         now - item.block_time < AGAIN_SECONDS,
     );
-    again.querySelector("input").checked = false;
+    sure.checked = false;
     again.hidden = same === undefined;
     if (same !== undefined) {
       const minutes = String(Math.max(1, Math.round((now - same.block_time) / 60)));
@@ -156,34 +168,38 @@ export async function payView() {
   const form = el(
     "form",
     {
-      onsubmit: async (event) => {
+      onsubmit: async (event: SubmitEvent) => {
         event.preventDefault();
         send.hidden = true;
         again.hidden = true;
         if (!isAddress(to.value.trim())) return say(t("error.address"), true);
         const hundredths = parseAmount(amount.value);
-        if (hundredths === null) return say(t("error.amount"), true);
+        // The API takes amounts as JSON numbers: exact up to 2^53 hundredths, far above any payment.
+        if (hundredths === null || hundredths > BigInt(Number.MAX_SAFE_INTEGER)) return say(t("error.amount"), true);
         const payee = getAddress(to.value.trim());
         const payer = getAddress(wallet().address);
-        const params = new URLSearchParams({ to: payee, amount: hundredths.toString() });
         try {
           // A member of another region is paid through this region's clearing, in one transaction,
           // along the path the gateway finds with room for the amount.
-          const route = await request("GET", `/regions/route?${params}`);
+          const route = await call(() =>
+            api.GET("/regions/route", { params: { query: { to: payee, amount: Number(hundredths) } } }),
+          );
           const refBytes = reference(ref.value.trim());
           await keepWords(ref.value.trim());
           const data = route.here
             ? LEDGER_ABI.encodeFunctionData("pay", [payee, hundredths, refBytes])
             : CLEARING_ABI.encodeFunctionData("payAcross", [route.path, payee, hundredths, refBytes]);
-          const target = route.here ? {} : { to: route.clearing };
+          const to = route.here ? null : route.clearing;
           const [ledger, preflight] = await Promise.all([
-            request("GET", "/ledger"),
-            request("POST", `/accounts/${payer}/preflight`, { data, ...target }),
+            call(() => api.GET("/ledger")),
+            call(() =>
+              api.POST("/accounts/{address}/preflight", { params: { path: { address: payer } }, body: { data, to } }),
+            ),
           ]);
-          const fee = (hundredths * BigInt(ledger.fee_bps) + 9999n) / 10000n;
+          const fee = BigInt(preflight.fee ?? 0); // the ledger's own rule, said by the gateway
           prepared = {
             type: 0,
-            to: route.here ? ledger.ledger : route.clearing,
+            to: to ?? ledger.ledger,
             data,
             gasLimit: preflight.gas,
             gasPrice: preflight.gas_price,
@@ -218,7 +234,7 @@ export async function payView() {
     el("label", {}, t("pay.ref"), ref),
     el("button", { type: "submit" }, t("pay.check")),
   );
-  const fill = async (text) => {
+  const fill = async (text: string | null): Promise<void> => {
     const { paymentOf } = await import("../scan.js");
     const asked = text === null ? null : paymentOf(text);
     if (asked === null) return say(t("scan.notpayment"), true);
@@ -228,7 +244,7 @@ export async function payView() {
     send.hidden = true;
     say(t("scan.read"));
   };
-  const pick = (address) => {
+  const pick = (address: string): void => {
     to.value = address;
     send.hidden = true;
     amount.focus();
@@ -246,7 +262,7 @@ export async function payView() {
 }
 
 /** The camera's button and view, and a photo's: each gives the code's text to `fill`. */
-function scanner(fill) {
+function scanner(fill: (text: string | null) => Promise<void>): HTMLElement {
   const video = el("video", {
     id: "scan-video",
     hidden: "",
@@ -254,7 +270,7 @@ function scanner(fill) {
     playsinline: "",
     "aria-label": t("scan.video"),
   });
-  let scanning = null;
+  let scanning: { done: Promise<string | null>; stop: () => void } | null = null;
   const button = el(
     "button",
     {
@@ -264,15 +280,17 @@ function scanner(fill) {
       onclick: async () => {
         if (scanning) return scanning.stop();
         const { scanCamera } = await import("../scan.js"); // jsQR: loaded only to scan
-        scanning = scanCamera(video);
+        const started: { done: Promise<string | null>; stop: () => void } = scanCamera(video);
+        scanning = started;
         button.textContent = t("scan.stop");
         say(t("scan.looking"));
         try {
-          const text = await scanning.done;
+          const text = await started.done;
           if (text !== null) await fill(text);
           else say("");
         } catch (error) {
-          say(t("scan.nocamera", { why: error.name || why(error) }), true);
+          const name = error instanceof Error ? error.name : "";
+          say(t("scan.nocamera", { why: name || why(error) }), true);
         } finally {
           scanning = null;
           button.textContent = t("scan.start");
@@ -287,11 +305,12 @@ function scanner(fill) {
     accept: "image/*",
     capture: "environment",
     onchange: async () => {
-      if (!photo.files[0]) return;
+      const file = photo.files?.[0];
+      if (!file) return;
       try {
         const { readPhoto } = await import("../scan.js");
-        await fill(await readPhoto(photo.files[0]));
-      } catch (error) {
+        await fill(await readPhoto(file));
+      } catch {
         say(t("scan.notpayment"), true);
       }
       photo.value = "";
@@ -301,7 +320,7 @@ function scanner(fill) {
 }
 
 /** Finding a payee by name: the member's contacts whose names it may see, and the directory. */
-async function finder(pick) {
+async function finder(pick: (address: string) => void): Promise<HTMLElement> {
   const input = el("input", { id: "find", type: "search", autocomplete: "off", "aria-label": t("pay.find") });
   const found = el("ul", { id: "found", class: "picks" });
   let asked = 0;
@@ -310,9 +329,9 @@ async function finder(pick) {
     const mine = ++asked;
     if (words.length < 2) return found.replaceChildren();
     const known = (await people()).filter((a) => (nameOf(a) ?? "").toLowerCase().includes(words));
-    const listed = await request("GET", `/directory?${new URLSearchParams({ q: words, limit: "10" })}`).catch(() => ({
-      items: [],
-    }));
+    const listed = await call(() => api.GET("/directory", { params: { query: { q: words, limit: 10 } } })).catch(
+      () => ({ items: [] as { address: string }[] }),
+    );
     if (mine !== asked) return; // a later keystroke's answer is shown instead
     const addresses = [...new Set([...known, ...listed.items.map((p) => p.address)])].slice(0, 10);
     await loadNames(addresses);
@@ -322,10 +341,10 @@ async function finder(pick) {
 }
 
 /** The member's favourites, then the members it paid or was paid by lately, each a click away. */
-async function contacts(pick) {
+async function contacts(pick: (address: string) => void): Promise<HTMLElement> {
   const list = el("ul", { id: "contacts", class: "picks" });
   const me = wallet().address;
-  const draw = async () => {
+  const draw = async (): Promise<void> => {
     const all = await people();
     const starred = favourites(me);
     list.replaceChildren(
@@ -354,16 +373,18 @@ async function contacts(pick) {
 }
 
 /** Favourites first, then the counterparts of the member's last 50 movements, with their names. */
-async function people() {
+async function people(): Promise<string[]> {
   const me = getAddress(wallet().address);
-  const recent = await request("GET", `/accounts/${me}/transfers?limit=50`).catch(() => ({ items: [] }));
+  const recent = await call(() =>
+    api.GET("/accounts/{address}/transfers", { params: { path: { address: me }, query: { limit: 50 } } }),
+  ).catch(() => ({ items: [] }));
   const others = recent.items.map((i) => i.counterparty ?? (i.direction === "out" ? i.to_address : i.from_address));
   const all = [...new Set([...favourites(me), ...others.map((a) => getAddress(a))])].filter((a) => a !== me);
   await loadNames(all);
   return all;
 }
 
-function pickButton(address, pick) {
+function pickButton(address: string, pick: (address: string) => void): HTMLElement {
   return el(
     "button",
     { type: "button", class: "link", "data-pick": address, onclick: () => pick(address) },

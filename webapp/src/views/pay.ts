@@ -11,7 +11,7 @@ import {
 import qrcode from "qrcode-generator";
 import * as clearingAbi from "../generated/clearing.js";
 import * as ledgerAbi from "../generated/ledger.js";
-import { el, say, why } from "../dom.js";
+import { el, say, why, type Child } from "../dom.js";
 import { api, call, signedIn } from "../gateway.js";
 import { money, parseAmount, t } from "../i18n.js";
 import { favourites, loadNames, nameOf, toggleFavourite, who } from "../names.js";
@@ -27,7 +27,7 @@ function query(): URLSearchParams {
   return new URLSearchParams(at === -1 ? "" : location.hash.slice(at + 1));
 }
 
-export function requestView(): Node | Node[] {
+export function requestView(): Child {
   if (!signedIn()) return signInView();
   const amount = el("input", { id: "request-amount", inputmode: "decimal" });
   const ref = el("input", { id: "request-ref", maxlength: "32" });
@@ -90,7 +90,7 @@ export async function keepWords(text: string): Promise<void> {
   }
 }
 
-export async function payView(): Promise<Node | Node[]> {
+export async function payView(): Promise<Child> {
   if (!signedIn()) return signInView();
   const asked = query(); // a payment request's link (or its QR code, scanned) fills the form
   const to = el("input", { id: "to", autocomplete: "off", spellcheck: "false", value: asked.get("to") ?? "" });

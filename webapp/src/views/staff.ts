@@ -3,8 +3,8 @@ import { getAddress, Interface, isAddress, keccak256, toUtf8Bytes } from "ethers
 import * as clearingAbi from "../generated/clearing.js";
 import * as ledgerAbi from "../generated/ledger.js";
 import { MEMBER_KINDS } from "../generated/vocabulary.js";
-import { el, say } from "../dom.js";
-import { request, signedIn } from "../gateway.js";
+import { el, say, why, type Attribute, type Child } from "../dom.js";
+import { api, call, signedIn, type Schemas } from "../gateway.js";
 import { parseAmount, t } from "../i18n.js";
 import { relayCall } from "../session.js";
 import { signInView } from "./account.js";
@@ -21,42 +21,60 @@ const CLEARING_ABI = new Interface([clearingAbi.welcome]);
 
 const KINDS = MEMBER_KINDS.slice(0, 2); // individual, business (their ordinals); councils are admitted by a vote
 
-export function staffView() {
+type LedgerInfo = Schemas["LedgerInfo"];
+
+export function staffView(): Child {
   if (!signedIn()) return signInView();
-  const field = (id, label, attributes = {}) => el("label", {}, label, el("input", { id, ...attributes }));
-  const value = (id) => document.getElementById(id).value.trim();
-  const address = (id) => {
+  const field = (id: string, label: string, attributes: Record<string, Attribute> = {}): HTMLElement =>
+    el("label", {}, label, el("input", { id, ...attributes }));
+  const value = (id: string): string =>
+    (document.getElementById(id) as HTMLInputElement | HTMLSelectElement | null)?.value.trim() ?? "";
+  const address = (id: string): string => {
     if (!isAddress(value(id))) throw new Error(t("error.address"));
     return getAddress(value(id));
   };
-  const amount = (id) => {
+  const amount = (id: string): bigint => {
     const text = value(id);
     const parsed = /^0+([.,]0{1,2})?$/.test(text) ? 0n : parseAmount(text);
     if (parsed === null) throw new Error(t("error.amount"));
     return parsed;
   };
   // `build` gives the calldata (or throws the reason in words); `target` the contract it is for.
-  const action = (id, title, fields, build, target = (ledger) => ledger.ledger) =>
+  const action = (
+    id: string,
+    title: string,
+    fields: HTMLElement[],
+    build: () => string | Promise<string>,
+    target: (ledger: LedgerInfo) => string | null | undefined = (ledger) => ledger.ledger,
+  ): HTMLElement =>
     el(
       "form",
       {
         id,
-        onsubmit: async (event) => {
+        onsubmit: async (event: SubmitEvent) => {
           event.preventDefault();
           // What cannot be undone (an exclusion, a write-off) waits for its box to be ticked.
-          const sure = event.currentTarget.querySelector("input.sure");
+          const form = event.currentTarget as HTMLFormElement;
+          const sure = form.querySelector<HTMLInputElement>("input.sure");
           if (sure && !sure.checked) {
             sure.focus();
             return say(t("staff.sure.first"), true);
           }
-          let data;
+          let data: string;
           try {
             data = await build();
           } catch (error) {
-            return say(error.message, true);
+            return say(why(error), true);
           }
-          const ledger = await request("GET", "/ledger");
-          if (await relayCall(target(ledger), data)) say(t("staff.done"));
+          // The gateway may not answer (the chain down, a network gone): said, never left unsaid.
+          let to: string | null | undefined;
+          try {
+            to = target(await call(() => api.GET("/ledger")));
+          } catch (error) {
+            return say(t("pay.refused", { why: why(error) }), true);
+          }
+          if (!to) return say(t("regions.none"), true); // a welcome, where this region has no clearing
+          if (await relayCall(to, data)) say(t("staff.done"));
         },
       },
       el("h2", {}, title),
@@ -140,7 +158,7 @@ export function staffView() {
 }
 
 /** The box an irreversible action needs ticked: an exclusion, a write-off. */
-function final(name) {
+function final(name: string): HTMLElement[] {
   if (name !== "exclude" && name !== "writeOff") return [];
   return [
     el(
@@ -153,8 +171,8 @@ function final(name) {
 }
 
 /** The clearing of the region numbered `text`, among those this region has a relationship with. */
-export async function partnerOf(text) {
-  const regions = await request("GET", "/regions");
+export async function partnerOf(text: string): Promise<string> {
+  const regions = await call(() => api.GET("/regions"));
   const found = regions.relationships.find((r) => String(r.region) === text.trim());
   if (!found) throw new Error(t("error.region", { region: text.trim() }));
   return getAddress(found.partner);

@@ -3,8 +3,8 @@
 // paid already; a payee paid another amount stops the run before anything is signed).
 import { getAddress, Interface } from "ethers";
 import * as ledgerAbi from "../generated/ledger.js";
-import { el, say, why } from "../dom.js";
-import { request, signedIn } from "../gateway.js";
+import { el, say, why, type Child } from "../dom.js";
+import { api, call, signedIn, type Schemas } from "../gateway.js";
 import { money, t } from "../i18n.js";
 import { relayCall, wallet } from "../session.js";
 import { signInView } from "./account.js";
@@ -14,7 +14,7 @@ const LEDGER_ABI = new Interface([ledgerAbi.payBatch]);
 const CHUNK = 200; // lines per transaction, as the CLI's batch-pay
 
 // The batch check's reasons (next_contracts.accounts.judge), said in the page's language.
-const REASONS = {
+const REASONS: Record<string, string> = {
   "not a member": "reason.none",
   frozen: "reason.frozen",
   excluded: "reason.excluded",
@@ -24,18 +24,25 @@ const REASONS = {
   "may pass its ceiling after this run": "reason.nearceiling",
 };
 
-function verdict(reason) {
-  return REASONS[reason] ? t(REASONS[reason]) : reason;
+function verdict(reason: string | null | undefined): string {
+  if (!reason) return "";
+  const code = REASONS[reason];
+  return code ? t(code) : reason;
 }
 
+type Line = Schemas["FileLine"]; // a line of the file, with its number
+type Plan = { refusal: string } | { todo: Line[]; done: number };
+
 /** The lines still to pay under `ref`, or a refusal naming the line a payment contradicts. */
-async function unpaid(address, ref, lines) {
-  const paid = await request("GET", `/accounts/${address}/batch-payments?ref=${ref}`);
+async function unpaid(address: string, ref: string, lines: Line[]): Promise<Plan> {
+  const paid = await call(() =>
+    api.GET("/accounts/{address}/batch-payments", { params: { path: { address }, query: { ref } } }),
+  );
   if (paid.pending_transactions > 0) return { refusal: t("batch.pending", { n: paid.pending_transactions }) };
-  const byPayee = new Map();
+  const byPayee = new Map<string, bigint>();
   for (const p of paid.payments)
     byPayee.set(p.to.toLowerCase(), (byPayee.get(p.to.toLowerCase()) ?? 0n) + BigInt(p.amount));
-  const todo = [];
+  const todo: Line[] = [];
   for (const line of lines) {
     const done = byPayee.get(line.to.toLowerCase());
     if (done === undefined) todo.push(line);
@@ -45,13 +52,13 @@ async function unpaid(address, ref, lines) {
   return { todo, done: lines.length - todo.length };
 }
 
-async function payLines(lines, refText, shown) {
+async function payLines(lines: Line[], refText: string, shown: HTMLElement): Promise<void> {
   const address = getAddress(wallet().address);
   const ref = reference(refText);
   await keepWords(refText);
   const plan = await unpaid(address, ref, lines);
-  if (plan.refusal) return say(plan.refusal, true);
-  const ledger = await request("GET", "/ledger");
+  if ("refusal" in plan) return say(plan.refusal, true);
+  const ledger = await call(() => api.GET("/ledger"));
   const chunks = Math.ceil(plan.todo.length / CHUNK);
   for (let i = 0; i < chunks; i += 1) {
     const part = plan.todo.slice(i * CHUNK, (i + 1) * CHUNK);
@@ -64,25 +71,30 @@ async function payLines(lines, refText, shown) {
     shown.replaceChildren(el("p", { id: "batch-progress" }, t("batch.progress", { done: i + 1, of: chunks })));
   }
   const after = await unpaid(address, ref, lines);
-  say(t("batch.paid", { paid: lines.length - (after.todo?.length ?? 0), count: lines.length, before: plan.done }));
+  const left = "todo" in after ? after.todo.length : 0;
+  say(t("batch.paid", { paid: lines.length - left, count: lines.length, before: plan.done }));
 }
 
-export function batchView() {
+export function batchView(): Child {
   if (!signedIn()) return signInView();
   const file = el("input", { type: "file", id: "batch-file", accept: ".csv,text/csv" });
   const shown = el("div", { id: "batch-result" });
   const form = el(
     "form",
     {
-      onsubmit: async (event) => {
+      onsubmit: async (event: SubmitEvent) => {
         event.preventDefault();
         const address = getAddress(wallet().address);
         try {
-          const chosen = file.files[0];
-          const reading = await request("POST", `/accounts/${address}/batch-file`, {
-            name: chosen.name,
-            text: await chosen.text(),
-          });
+          const chosen = file.files?.[0];
+          if (!chosen) return say(t("batch.file"), true);
+          const text = await chosen.text();
+          const reading = await call(() =>
+            api.POST("/accounts/{address}/batch-file", {
+              params: { path: { address } },
+              body: { name: chosen.name, text },
+            }),
+          );
           if (reading.problems.length) {
             shown.replaceChildren(
               el("p", { class: "error" }, t("batch.problems")),
@@ -94,9 +106,12 @@ export function batchView() {
             );
             return;
           }
-          const check = await request("POST", `/accounts/${address}/batch-check`, {
-            lines: reading.lines.map((l) => ({ to: l.to, amount: l.amount })),
-          });
+          const check = await call(() =>
+            api.POST("/accounts/{address}/batch-check", {
+              params: { path: { address } },
+              body: { lines: reading.lines.map((l) => ({ to: l.to, amount: l.amount })) },
+            }),
+          );
           const refused = check.lines
             .filter((v) => !v.payable)
             .map((v) =>
@@ -129,7 +144,7 @@ export function batchView() {
 }
 
 /** The run's reference (the file's name by default, as the CLI's) and the button that pays. */
-function payForm(lines, name, shown) {
+function payForm(lines: Line[], name: string, shown: HTMLElement): HTMLElement {
   const ref = el("input", { id: "batch-ref", value: name, maxlength: "200" });
   const button = el(
     "button",

@@ -2,8 +2,8 @@
 // (this side's limit and ceiling, the position, the room left each way), from /regions.
 import { Interface } from "ethers";
 import * as clearingAbi from "../generated/clearing.js";
-import { el, figures, say } from "../dom.js";
-import { request, signedIn } from "../gateway.js";
+import { el, figures, say, why, type Child } from "../dom.js";
+import { api, call, signedIn } from "../gateway.js";
 import { money, number, t } from "../i18n.js";
 import { relayCall } from "../session.js";
 import { partnerOf } from "./staff.js";
@@ -11,22 +11,24 @@ import { partnerOf } from "./staff.js";
 const CLEARING_ABI = new Interface([clearingAbi.moveTo]);
 
 /** A member's move to another region: its registrar welcomed it; its balance follows. */
-function moveForm() {
+function moveForm(): HTMLElement {
   const region = el("input", { id: "move-region", inputmode: "numeric" });
   return el(
     "form",
     {
       id: "move",
-      onsubmit: async (event) => {
+      onsubmit: async (event: SubmitEvent) => {
         event.preventDefault();
-        let data;
+        let data: string;
+        let clearing: string | null | undefined;
         try {
           data = CLEARING_ABI.encodeFunctionData("moveTo", [await partnerOf(region.value)]);
+          clearing = (await call(() => api.GET("/ledger"))).regional_clearing;
         } catch (error) {
-          return say(error.message, true);
+          return say(why(error), true);
         }
-        const ledger = await request("GET", "/ledger");
-        if (await relayCall(ledger.regional_clearing, data)) {
+        if (!clearing) return say(t("regions.none"), true);
+        if (await relayCall(clearing, data)) {
           say(t("regions.moved", { region: region.value.trim() }));
         }
       },
@@ -38,8 +40,8 @@ function moveForm() {
   );
 }
 
-export async function regionsView() {
-  const regions = await request("GET", "/regions");
+export async function regionsView(): Promise<Child> {
+  const regions = await call(() => api.GET("/regions"));
   const rows = regions.relationships.map((r) =>
     el(
       "tr",

@@ -1,17 +1,19 @@
 // The members' proposals, their votes, and voting from the page.
 import { getAddress, Interface } from "ethers";
-import { el, rerender, say, why } from "../dom.js";
-import { request, signedIn } from "../gateway.js";
+import { el, rerender, say, why, type Child } from "../dom.js";
+import { api, call, signedIn, type Schemas } from "../gateway.js";
 import * as governorAbi from "../generated/governor.js";
 import { t } from "../i18n.js";
 import { hasWallet, relayCall, wallet } from "../session.js";
 
 const GOVERNOR_ABI = new Interface([governorAbi.castVote, governorAbi.propose]);
 
-const SUPPORT = { for: 1, against: 0, abstain: 2 }; // GovernorCountingSimple's numbers
+const SUPPORT = { for: 1, against: 0, abstain: 2 } as const; // GovernorCountingSimple's numbers
+type Choice = keyof typeof SUPPORT;
+const CHOICES = Object.keys(SUPPORT) as Choice[];
 
-export async function proposals() {
-  const [page, mine] = await Promise.all([request("GET", "/proposals"), myVotes()]);
+export async function proposals(): Promise<Child> {
+  const [page, mine] = await Promise.all([call(() => api.GET("/proposals")), myVotes()]);
   const items = page.items.map((p) =>
     el(
       "li",
@@ -46,7 +48,7 @@ export async function proposals() {
           ? el(
               "span",
               { class: "votes" },
-              Object.keys(SUPPORT).map((choice) =>
+              CHOICES.map((choice) =>
                 el(
                   "button",
                   {
@@ -72,14 +74,17 @@ export async function proposals() {
 }
 
 /** The signed-in member's votes, by proposal id: a proposal it voted on shows its vote, no buttons. */
-async function myVotes() {
+async function myVotes(): Promise<Map<string, string>> {
   if (!signedIn() || !hasWallet()) return new Map();
-  const votes = await request("GET", `/accounts/${getAddress(wallet().address)}/votes`).catch(() => []);
+  const address = getAddress(wallet().address);
+  const votes = await call(() => api.GET("/accounts/{address}/votes", { params: { path: { address } } })).catch(
+    () => [],
+  );
   return new Map(votes.map((v) => [v.proposal_id, v.support]));
 }
 
 /** A word of the page for `key`, or `fallback` where it has none. */
-function word(key, fallback) {
+function word(key: string, fallback: string): string {
   const said = t(key);
   return said === key ? fallback : said;
 }
@@ -88,8 +93,8 @@ function word(key, fallback) {
  * Proposing: a kind and its values, read by the CLI's rules at the gateway (/proposal-drafts),
  * which says what the proposal does; then signed here and relayed, like a vote.
  */
-async function proposeForm() {
-  const kinds = await request("GET", "/proposal-kinds");
+async function proposeForm(): Promise<HTMLElement[]> {
+  const kinds = await call(() => api.GET("/proposal-kinds"));
   const kind = el(
     "select",
     { id: "propose-kind" },
@@ -101,7 +106,7 @@ async function proposeForm() {
   const showFields = () => {
     drafted.replaceChildren();
     fields.replaceChildren(
-      ...kinds[kind.value].map((name, i) =>
+      ...(kinds[kind.value] ?? []).map((name, i) =>
         el(
           "label",
           {},
@@ -117,15 +122,12 @@ async function proposeForm() {
     "form",
     {
       id: "propose",
-      onsubmit: async (event) => {
+      onsubmit: async (event: SubmitEvent) => {
         event.preventDefault();
         const values = [...fields.querySelectorAll("input")].map((input) => input.value.trim());
         try {
-          const draft = await request("POST", "/proposal-drafts", {
-            kind: kind.value,
-            values,
-            description: description.value.trim() || null,
-          });
+          const body = { kind: kind.value, values, description: description.value.trim() || null };
+          const draft = await call(() => api.POST("/proposal-drafts", { body }));
           drafted.replaceChildren(
             el("p", {}, t("propose.summary", { summary: draft.description })),
             el("button", { type: "button", id: "propose-send", onclick: () => propose(draft) }, t("propose.send")),
@@ -145,26 +147,40 @@ async function proposeForm() {
   return [el("h2", {}, t("propose.title")), form, drafted];
 }
 
-async function propose(draft) {
-  const ledger = await request("GET", "/ledger");
+async function propose(draft: Schemas["Drafted"]): Promise<void> {
+  const governor = await governorAddress();
+  if (governor === null) return;
   const data = GOVERNOR_ABI.encodeFunctionData("propose", [
     draft.calls.map((c) => c.target),
     draft.calls.map((c) => BigInt(c.value)),
     draft.calls.map((c) => c.data),
     draft.description,
   ]);
-  if (await relayCall(ledger.governor, data)) {
+  if (await relayCall(governor, data)) {
     await rerender();
     say(t("propose.done"));
   }
 }
 
 /** A member's vote, signed in the page and relayed like a payment: one member, one vote. */
-async function vote(proposalId, choice) {
-  const ledger = await request("GET", "/ledger");
+async function vote(proposalId: string, choice: Choice): Promise<void> {
+  const governor = await governorAddress();
+  if (governor === null) return;
   const data = GOVERNOR_ABI.encodeFunctionData("castVote", [BigInt(proposalId), SUPPORT[choice]]);
-  if (await relayCall(ledger.governor, data)) {
+  if (await relayCall(governor, data)) {
     await rerender(); // the totals with this vote (the index has its block)
     say(t("vote.done"));
   }
+}
+
+/** The governor to sign for, or null (said) when the gateway does not answer or has none. */
+async function governorAddress(): Promise<string | null> {
+  try {
+    const governor = (await call(() => api.GET("/ledger"))).governor;
+    if (governor) return governor;
+    say(t("pay.refused", { why: t("gateway.no_governor") }), true);
+  } catch (error) {
+    say(t("pay.refused", { why: why(error) }), true);
+  }
+  return null;
 }

@@ -14,7 +14,7 @@ const out = join(here, "..", "src", "next_node", "web", "dist");
 rmSync(out, { recursive: true, force: true }); // no chunk of an earlier build stays
 mkdirSync(out, { recursive: true });
 const built = await build({
-  entryPoints: [join(here, "src", "main.js")],
+  entryPoints: [join(here, "src", "main.ts")],
   metafile: true,
   bundle: true,
   format: "esm",

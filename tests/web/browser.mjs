@@ -82,6 +82,11 @@ export async function drive({ browser, page, result }, steps) {
   } catch (error) {
     result.errors.push(
       String(error.stack || error),
+      // The status line first: what the page said last (a refusal, a wait), then the page.
+      `status: ${await page
+        .locator("#status")
+        .innerText()
+        .catch(() => "?")}`,
       await page
         .locator("main")
         .innerText()

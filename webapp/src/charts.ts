@@ -7,7 +7,7 @@ const WIDTH = 300;
 const HEIGHT = 120;
 const BAR = 40; // the widest a bar gets: one month is a bar, not a wall
 
-function svgNode(tag, attributes, text) {
+function svgNode(tag: string, attributes: Record<string, string | number>, text?: string): SVGElement {
   const node = document.createElementNS(NS, tag);
   for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
   if (text !== undefined) node.textContent = text;
@@ -20,13 +20,30 @@ function svgNode(tag, attributes, text) {
  * reader writes it), drawn with a guide line; the baseline is zero. With many bars, every few is
  * named on the axis below, the first and the last always.
  */
-export function barChart({ id, label, points, caption, max, axis }) {
+/** One bar: its label below, its value (null: none), the text over it, its title (the numbers). */
+export type Bar = { label?: string; value: number | null; text?: string; title: string };
+
+export function barChart({
+  id,
+  label,
+  points,
+  caption,
+  max,
+  axis,
+}: {
+  id: string;
+  label: string;
+  points: Bar[];
+  caption: string;
+  max?: number;
+  axis?: string;
+}): HTMLElement {
   const top = max ?? Math.max(...points.map((p) => p.value ?? 0), Number.MIN_VALUE);
   const step = WIDTH / Math.max(points.length, 1);
   const width = Math.min(BAR, Math.max(1, step - 2));
   const labelled = points.length <= 12;
   const every = labelled ? 1 : Math.ceil(points.length / 5);
-  const named = (i) => i % every === 0 || i === points.length - 1;
+  const named = (i: number): boolean => i % every === 0 || i === points.length - 1;
   const svg = svgNode("svg", { viewBox: `0 0 ${WIDTH} ${HEIGHT + 34}`, id, role: "img", "aria-label": label });
   svg.append(svgNode("line", { x1: 0, x2: WIDTH, y1: HEIGHT + 14, y2: HEIGHT + 14, stroke: "#555" }));
   if (axis) {

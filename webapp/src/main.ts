@@ -1,6 +1,6 @@
 // The members' web app: a frame (navigation, language) and a view per page, each a function of the
 // gateway's answers. No framework; ethers.js for keys and signatures (see views/ and session.js).
-import { el, setRenderer, stackable, why } from "./dom.js";
+import { el, setRenderer, stackable, why, type Child } from "./dom.js";
 import { getLanguage, setLanguage, t } from "./i18n.js";
 import { account } from "./views/account.js";
 import { proposals } from "./views/assembly.js";
@@ -15,9 +15,16 @@ import { regionsView } from "./views/regions.js";
 import { runsView } from "./views/runs.js";
 import { staffView } from "./views/staff.js";
 
-const view = () => document.getElementById("view");
+/** An element the page's HTML (index.html) always has. */
+function part<T extends HTMLElement>(id: string): T {
+  const found = document.getElementById(id);
+  if (found === null) throw new Error(`index.html has no #${id}`);
+  return found as T;
+}
 
-const ROUTES = {
+const view = (): HTMLElement => part("view");
+
+const ROUTES: Record<string, () => Child | Promise<Child>> = {
   "#/": health,
   "#/economy": economyView,
   "#/regions": regionsView,
@@ -34,20 +41,27 @@ const ROUTES = {
   "#/directory": directoryView,
 };
 
+/** What a view gives, as the nodes and texts the page shows. */
+function nodesOf(shown: Child): (Node | string)[] {
+  if (Array.isArray(shown)) return shown.flatMap(nodesOf);
+  return [shown instanceof Node ? shown : String(shown)];
+}
+
 let rendering = 0; // the latest render: an earlier one still waiting for the gateway must not overwrite it
 
-async function render() {
-  for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+async function render(): Promise<void> {
+  for (const node of document.querySelectorAll<HTMLElement>("[data-i18n]"))
+    node.textContent = t(node.dataset.i18n ?? "");
   const make = ROUTES[location.hash.split("?")[0]] || health;
   const mine = ++rendering;
-  let shown;
+  let shown: Child;
   try {
     shown = await make();
   } catch (error) {
     shown = [el("p", { class: "error" }, why(error))];
   }
   if (mine === rendering) {
-    view().replaceChildren(...shown);
+    view().replaceChildren(...nodesOf(shown));
     for (const table of view().querySelectorAll("table")) stackable(table);
   }
   const here = location.hash.split("?")[0] || "#/";
@@ -58,8 +72,8 @@ async function render() {
 }
 
 // The menu folds on a phone: its button opens it, and choosing a page closes it.
-const header = document.querySelector("header");
-const menu = document.getElementById("menu");
+const header = document.querySelector("header") ?? document.body;
+const menu = part<HTMLButtonElement>("menu");
 menu.addEventListener("click", () => {
   const open = header.classList.toggle("open");
   menu.setAttribute("aria-expanded", String(open));
@@ -70,7 +84,7 @@ window.addEventListener("hashchange", () => {
 });
 
 setRenderer(render);
-const language = document.getElementById("language");
+const language = part<HTMLSelectElement>("language");
 language.value = getLanguage();
 setLanguage(getLanguage());
 language.addEventListener("change", () => {

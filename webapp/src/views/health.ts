@@ -1,12 +1,12 @@
 // The public page: the community's health, from /stats, with its small groups hidden.
 import { barChart } from "../charts.js";
-import { el, figures } from "../dom.js";
-import { request } from "../gateway.js";
+import { el, figures, type Child } from "../dom.js";
+import { api, call, type Schemas } from "../gateway.js";
 import { dayName, money, number, percent, t } from "../i18n.js";
 
-export async function health() {
-  const stats = await request("GET", "/stats");
-  const kinds = Object.entries(stats.members_by_kind).map(([kind, count]) => [
+export async function health(): Promise<Child> {
+  const stats = await call(() => api.GET("/stats"));
+  const kinds = Object.entries(stats.members_by_kind).map(([kind, count]): [string, string] => [
     `${t("health.members")} — ${t(`kind.${kind}`)}`,
     count === null ? t("health.hidden") : number(count),
   ]);
@@ -30,7 +30,7 @@ export async function health() {
 }
 
 /** The volume paid each day, as bars. */
-function dailyChart(days) {
+function dailyChart(days: Schemas["DailyActivity"][]): HTMLElement {
   if (!days.length) return el("p", { id: "daily" }, t("health.nodays"));
   return barChart({
     id: "daily",

@@ -1,8 +1,8 @@
 // A council's bonus runs, from the index (/accounts/{a}/allowance-runs): what each issued, to how
 // many holders, what was spent, by category and by business, what is still spendable and what lapsed.
 import { getAddress } from "ethers";
-import { el, figures } from "../dom.js";
-import { request, signedIn } from "../gateway.js";
+import { el, figures, type Child } from "../dom.js";
+import { api, call, signedIn, type Schemas } from "../gateway.js";
 import { date, money, number, t } from "../i18n.js";
 import { loadNames, who } from "../names.js";
 import { wallet } from "../session.js";
@@ -10,13 +10,20 @@ import { signInView } from "./account.js";
 
 const TOP_BUSINESSES = 10;
 
-function categoryName(name) {
+type Run = Schemas["RunPublic"];
+
+function categoryName(name: string): string {
   const key = `category.${name}`;
   const words = t(key);
   return words === key ? name : words;
 }
 
-function spendingTable(id, caption, entries, name) {
+function spendingTable(
+  id: string,
+  caption: string,
+  entries: [string, number][],
+  name: (key: string) => string,
+): HTMLElement {
   return el(
     "table",
     { id },
@@ -31,7 +38,7 @@ function spendingTable(id, caption, entries, name) {
   );
 }
 
-function runSection(run) {
+function runSection(run: Run): HTMLElement {
   const businesses = Object.entries(run.by_business).sort((a, b) => b[1] - a[1]);
   const where = run.categories.length ? run.categories.map(categoryName).join(", ") : t("allowances.any");
   const regions = run.regions.length ? run.regions.join(", ") : t("runs.anyregion");
@@ -72,10 +79,10 @@ function runSection(run) {
   );
 }
 
-export async function runsView() {
+export async function runsView(): Promise<Child> {
   if (!signedIn()) return signInView();
   const address = getAddress(wallet().address);
-  const answer = await request("GET", `/accounts/${address}/allowance-runs`);
+  const answer = await call(() => api.GET("/accounts/{address}/allowance-runs", { params: { path: { address } } }));
   const runs = [...answer.runs].reverse(); // the latest first
   await loadNames(runs.flatMap((run) => Object.keys(run.by_business))); // businesses by their names
   return [

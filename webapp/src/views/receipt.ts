@@ -1,19 +1,19 @@
 // A transaction's receipt: what a member shows the other party after paying (a shop, a council's
 // finance staff). Its link names the transaction only; the gateway shows it to its parties alone.
-import { el, figures, refText, say } from "../dom.js";
-import { GatewayError, request, signedIn } from "../gateway.js";
+import { el, figures, refText, say, type Child } from "../dom.js";
+import { api, call, GatewayError, signedIn, type Schemas } from "../gateway.js";
 import { date, money, t } from "../i18n.js";
 import { loadNames, nameOf } from "../names.js";
 import { signInView } from "./account.js";
 
-export async function receiptView() {
+export async function receiptView(): Promise<Child> {
   if (!signedIn()) return signInView();
   const at = location.hash.indexOf("?");
   const hash = new URLSearchParams(at === -1 ? "" : location.hash.slice(at + 1)).get("tx") ?? "";
   if (!/^0x[0-9a-fA-F]{64}$/.test(hash)) return [el("h1", {}, t("receipt.title")), el("p", {}, t("receipt.none"))];
-  let receipt;
+  let receipt: Schemas["Receipt"];
   try {
-    receipt = await request("GET", `/receipts/${hash}`);
+    receipt = await call(() => api.GET("/receipts/{tx_hash}", { params: { path: { tx_hash: hash } } }));
   } catch (error) {
     if (error instanceof GatewayError && error.status === 404)
       return [el("h1", {}, t("receipt.title")), el("p", { class: "error" }, t("receipt.none"))];
@@ -72,7 +72,7 @@ export async function receiptView() {
 }
 
 /** A party on a receipt: its name when the viewer may see one, and always its full address. */
-function party(address) {
+function party(address: string): Child[] {
   const name = nameOf(address);
   return name ? [el("strong", {}, name), el("br"), address] : [address];
 }

@@ -1,14 +1,16 @@
 // People: a member's own profile (written here, signed by its key, kept by the gateway) and the
 // directory of businesses and councils, public as shops' signs are.
 import { getAddress } from "ethers";
-import { el, say, why } from "../dom.js";
-import { GatewayError, request, signedIn } from "../gateway.js";
+import { el, say, why, type Attribute, type Child } from "../dom.js";
+import { api, call, GatewayError, signedIn, type Schemas } from "../gateway.js";
 import { t } from "../i18n.js";
 import { wallet } from "../session.js";
 import { signInView } from "./account.js";
 
 /** The lines a member signs for its profile: exactly those the gateway rebuilds (api/profiles.py). */
-export function profileMessage(address, chainId, p, signedAt) {
+type Fields = Pick<Schemas["ProfileIn"], "name" | "town" | "categories" | "description" | "hours" | "public">;
+
+export function profileMessage(address: string, chainId: number, p: Fields, signedAt: number): string {
   return [
     "NExT profile",
     `Address: ${getAddress(address)}`,
@@ -23,21 +25,25 @@ export function profileMessage(address, chainId, p, signedAt) {
   ].join("\n");
 }
 
-const oneLine = (text) => text.replace(/[\r\n\t]+/g, " ").trim();
+const oneLine = (text: string): string => text.replace(/[\r\n\t]+/g, " ").trim();
 
-export async function profileView() {
+export async function profileView(): Promise<Child> {
   if (!signedIn()) return signInView();
   const address = getAddress(wallet().address);
   const [account, current] = await Promise.all([
-    request("GET", `/accounts/${address}`).catch(() => null),
-    request("GET", `/accounts/${address}/profile`).catch((error) => {
+    call(() => api.GET("/accounts/{address}", { params: { path: { address } } })).catch(() => null),
+    call(() => api.GET("/accounts/{address}/profile", { params: { path: { address } } })).catch((error: unknown) => {
       if (error instanceof GatewayError && error.status === 404) return null;
       throw error;
     }),
   ]);
   const individual = account?.kind === "individual";
-  const field = (id, label, value, attributes = {}) =>
-    el("label", {}, label, el("input", { id, value: value ?? "", autocomplete: "off", ...attributes }));
+  const field = (
+    id: string,
+    label: string,
+    value: string | null | undefined,
+    attributes: Record<string, Attribute> = {},
+  ): HTMLElement => el("label", {}, label, el("input", { id, value: value ?? "", autocomplete: "off", ...attributes }));
   const shown = el(
     "label",
     { class: "check" },
@@ -48,10 +54,12 @@ export async function profileView() {
     "form",
     {
       id: "profile",
-      onsubmit: async (event) => {
+      onsubmit: async (event: SubmitEvent) => {
         event.preventDefault();
-        const value = (id) => oneLine(document.getElementById(id)?.value ?? "");
-        const fields = {
+        const value = (id: string): string =>
+          oneLine((document.getElementById(id) as HTMLInputElement | null)?.value ?? "");
+        const box = document.getElementById("profile-public") as HTMLInputElement | null;
+        const fields: Fields = {
           name: value("profile-name"),
           town: value("profile-town"),
           categories: value("profile-categories")
@@ -60,14 +68,15 @@ export async function profileView() {
             .filter(Boolean),
           description: value("profile-description"),
           hours: value("profile-hours"),
-          public: individual && document.getElementById("profile-public").checked,
+          public: individual && (box?.checked ?? false),
         };
         if (!fields.name) return say(t("profile.noname"), true);
         try {
-          const ledger = await request("GET", "/ledger");
+          const ledger = await call(() => api.GET("/ledger"));
           const signedAt = Math.floor(Date.now() / 1000);
           const signature = await wallet().signMessage(profileMessage(address, ledger.chain_id, fields, signedAt));
-          await request("PUT", `/accounts/${address}/profile`, { ...fields, signed_at: signedAt, signature });
+          const body = { ...fields, signed_at: signedAt, signature };
+          await call(() => api.PUT("/accounts/{address}/profile", { params: { path: { address } }, body }));
           say(t("profile.saved"));
         } catch (error) {
           say(t("pay.refused", { why: why(error) }), true);
@@ -95,20 +104,20 @@ export async function profileView() {
   ];
 }
 
-export async function directoryView() {
+export async function directoryView(): Promise<Child> {
   const category = el("input", { id: "dir-category", autocomplete: "off" });
   const town = el("input", { id: "dir-town", autocomplete: "off" });
   const words = el("input", { id: "dir-q", type: "search", autocomplete: "off" });
   const list = el("ul", { id: "directory", class: "cards" });
-  const show = async () => {
-    const query = new URLSearchParams();
+  const show = async (): Promise<void> => {
+    const query: { category?: string; town?: string; q?: string } = {};
     for (const [name, input] of [
       ["category", category],
       ["town", town],
       ["q", words],
-    ])
-      if (input.value.trim()) query.set(name, input.value.trim());
-    const page = await request("GET", `/directory?${query}`);
+    ] as const)
+      if (input.value.trim()) query[name] = input.value.trim();
+    const page = await call(() => api.GET("/directory", { params: { query } }));
     list.replaceChildren(
       ...(page.items.length
         ? page.items.map((p) =>
@@ -130,9 +139,9 @@ export async function directoryView() {
     "form",
     {
       class: "filters",
-      onsubmit: async (event) => {
+      onsubmit: async (event: SubmitEvent) => {
         event.preventDefault();
-        await show().catch((error) => say(why(error), true));
+        await show().catch((error: unknown) => say(why(error), true));
       },
     },
     el("label", {}, t("directory.category"), category),

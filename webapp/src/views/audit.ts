@@ -1,16 +1,43 @@
 // The auditor's page: a next-audit report opened from the auditor's own disk.
-import { el, figures as figuresGrid, say } from "../dom.js";
+import { el, figures as figuresGrid, say, type Child } from "../dom.js";
 import { money, number, percent, t } from "../i18n.js";
+
+/** What the page reads of a report (next_audit/report.py); the file is the auditor's, unchecked. */
+type Args = Record<string, unknown>;
+type Finding = { subject: string; code?: string; args?: Args; message?: string };
+type Check = {
+  name: string;
+  status: string;
+  checked: number;
+  unit: string;
+  description: string;
+  not_run?: string;
+  not_run_code?: string;
+  not_run_args?: Args;
+  findings: Finding[];
+};
+type Report = {
+  checks: Check[];
+  units?: Record<string, string>;
+  figures?: Record<string, unknown>;
+  exit_code?: number;
+  result: string;
+  from_block: number;
+  to_block: number;
+  chain_id: number;
+};
 
 /** The auditor's page: a report of `next-audit --json FILE`, opened from the auditor's own disk
  * (the audit runs on the auditor's own node; the gateway is what it checks, not where it reports). */
-export function auditView() {
+export function auditView(): Child {
   const file = el("input", { type: "file", id: "report", accept: ".json,application/json" });
   const shown = el("div", { id: "report-view" });
   file.addEventListener("change", async () => {
-    let report;
+    let report: Report;
     try {
-      report = JSON.parse(await file.files[0].text());
+      const chosen = file.files?.[0];
+      if (!chosen) return;
+      report = JSON.parse(await chosen.text()) as Report;
       if (!Array.isArray(report.checks)) throw new Error("no checks");
     } catch {
       return say(t("audit.bad"), true);
@@ -40,7 +67,10 @@ export function auditView() {
     const units = report.units || {};
     const figures = Object.entries(report.figures || {})
       .filter(([, v]) => typeof v !== "object" || v === null)
-      .map(([name, v]) => [word(`audit.figure.${name}`, name.replaceAll("_", " ")), inUnit(v, units[name])]);
+      .map(([name, v]): [string, string] => [
+        word(`audit.figure.${name}`, name.replaceAll("_", " ")),
+        inUnit(v, units[name]),
+      ]);
     shown.replaceChildren(
       el(
         "p",
@@ -74,7 +104,7 @@ export function auditView() {
   return [el("h1", {}, t("audit.title")), el("p", {}, t("audit.how")), el("label", {}, t("audit.file"), file), shown];
 }
 
-function inUnit(value, unit) {
+function inUnit(value: unknown, unit: string | undefined): string {
   if (value === null || value === undefined) return "—";
   if (typeof value !== "number") return String(value);
   if (unit === "money") return money(value);
@@ -88,24 +118,25 @@ function inUnit(value, unit) {
  * an amount in hundredths, basis points, a phrase with its own arguments, or a list of them. The
  * report's own sentence where it has no code (a report of an older auditor).
  */
-function sentence(code, args, fallback) {
+function sentence(code: string | undefined, args: Args | undefined, fallback: string | undefined): string {
   if (!code || t(code) === code) return fallback ?? "";
   const values = Object.fromEntries(Object.entries(args || {}).map(([name, value]) => [name, written(value)]));
   return t(code, values);
 }
 
-function written(value) {
+function written(value: unknown): string {
   if (Array.isArray(value)) return value.map(written).join("; ");
   if (value && typeof value === "object") {
-    if ("money" in value) return money(value.money);
-    if ("bps" in value) return percent(value.bps / 10000);
-    if ("phrase" in value) return sentence(value.phrase, value.args, value.phrase);
+    const kind = value as { money?: number; bps?: number; phrase?: string; args?: Args };
+    if (kind.money !== undefined) return money(kind.money);
+    if (kind.bps !== undefined) return percent(kind.bps / 10000);
+    if (kind.phrase !== undefined) return sentence(kind.phrase, kind.args, kind.phrase);
   }
   return String(value);
 }
 
 /** A word of the page for `key`, or `fallback` where it has none. */
-function word(key, fallback) {
+function word(key: string, fallback: string): string {
   const said = t(key);
   return said === key ? fallback : said;
 }

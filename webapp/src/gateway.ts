@@ -3,8 +3,7 @@
 //
 // `api` is typed by the gateway's own OpenAPI schema (generated/api.ts, make webapp-types): a path,
 // its parameters, its body and its answer are checked by the compiler. `call` runs one call of it
-// and gives its answer, or throws a GatewayError in words. `request` is the untyped form that the
-// views not yet written in TypeScript use; both send the same headers and renew the same token.
+// and gives its answer, or throws a GatewayError in words.
 
 import createClient, { type Middleware } from "openapi-fetch";
 import { Wallet, getAddress, type HDNodeWallet } from "ethers";
@@ -42,17 +41,13 @@ export function setRenewal(signInAgain: () => Promise<void>): void {
 }
 
 /** The headers of every call: the page's language (the gateway says refusals in it), the token. */
-function headersFor(path: string, hasBody: boolean): Record<string, string> {
-  const headers: Record<string, string> = { Accept: "application/json", "Accept-Language": getLanguage() };
-  if (hasBody) headers["Content-Type"] = "application/json";
-  if (token && !path.startsWith("/auth/")) headers.Authorization = `Bearer ${token}`;
-  return headers;
-}
-
 const headers: Middleware = {
   onRequest({ request }) {
-    const path = new URL(request.url).pathname;
-    for (const [name, value] of Object.entries(headersFor(path, false))) request.headers.set(name, value);
+    request.headers.set("Accept", "application/json");
+    request.headers.set("Accept-Language", getLanguage());
+    if (token && !new URL(request.url).pathname.startsWith("/auth/")) {
+      request.headers.set("Authorization", `Bearer ${token}`);
+    }
     return request;
   },
 };
@@ -87,11 +82,6 @@ async function answer<T>(send: () => Promise<Result<T>>): Promise<T> {
   return result.data as T;
 }
 
-/** The untyped call of the views still in JavaScript: a method, a filled path, a JSON body. */
-export async function request(method: string, path: string, body?: unknown): Promise<any> {
-  return renewed(() => send(method, path, body));
-}
-
 // A token lasts 15 minutes; a tab left open must not go dead: while the key is unlocked, sign in
 // again by itself, once, and repeat the call, on the page the member was on.
 async function renewed<T>(once: () => Promise<T>): Promise<T> {
@@ -105,22 +95,6 @@ async function renewed<T>(once: () => Promise<T>): Promise<T> {
     await renewing;
     return once();
   }
-}
-
-async function send(method: string, path: string, body?: unknown): Promise<any> {
-  let response: Response;
-  try {
-    response = await fetch(path, {
-      method,
-      headers: headersFor(path, body !== undefined),
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch (error) {
-    throw new GatewayError(0, error instanceof Error ? error.message : String(error));
-  }
-  const data: unknown = response.headers.get("content-type")?.includes("json") ? await response.json() : {};
-  if (!response.ok) throw refusal(response.status, response.statusText, data);
-  return data;
 }
 
 type Offer = Schemas["NonceOffer"];

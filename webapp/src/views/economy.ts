@@ -3,27 +3,30 @@
 // small groups left out of every sum (the page says how many).
 import { barChart } from "../charts.js";
 import { MEMBER_KINDS } from "../generated/vocabulary.js";
-import { el, figures } from "../dom.js";
-import { request } from "../gateway.js";
+import { el, figures, type Child } from "../dom.js";
+import { api, call, type Schemas } from "../gateway.js";
 import { dayName, money, monthName, number, percent, t } from "../i18n.js";
 
 const KINDS = MEMBER_KINDS;
+type Month = Schemas["Month"];
+type Kind = Schemas["MemberKind"];
+type Filters = { region: string; kind: string };
 
-function share(value) {
+function share(value: number | null): string {
   return value === null ? "—" : percent(value, 1);
 }
 
-function ratio(value) {
+function ratio(value: number | null): string {
   return value === null ? "—" : number(value, 2);
 }
 
 /** The filters, read from and written to the address (#/economy?region=1&kind=business). */
-function filters() {
+function filters(): Filters {
   const params = new URLSearchParams(location.hash.split("?")[1] || "");
   return { region: params.get("region") || "", kind: params.get("kind") || "" };
 }
 
-function filterForm(current) {
+function filterForm(current: Filters): HTMLElement {
   const region = el("input", {
     id: "economy-region",
     type: "number",
@@ -42,7 +45,7 @@ function filterForm(current) {
     "form",
     {
       class: "filters",
-      onsubmit: (event) => {
+      onsubmit: (event: SubmitEvent) => {
         event.preventDefault();
         const params = new URLSearchParams();
         if (region.value !== "") params.set("region", region.value);
@@ -58,8 +61,15 @@ function filterForm(current) {
   );
 }
 
-function monthChart(id, months, value, format, label, max) {
-  const values = months.map(value).filter((v) => v !== null);
+function monthChart(
+  id: string,
+  months: Month[],
+  value: (month: Month) => number | null,
+  format: (value: number | null) => string,
+  label: string,
+  max?: number,
+): HTMLElement {
+  const values = months.map(value).filter((v): v is number => v !== null);
   return barChart({
     id,
     label,
@@ -75,7 +85,7 @@ function monthChart(id, months, value, format, label, max) {
   });
 }
 
-function monthsTable(months) {
+function monthsTable(months: Month[]): HTMLElement {
   const head = ["period", "members", "dormant", "volume", "velocity", "respent", "cycles"];
   return el(
     "table",
@@ -111,7 +121,7 @@ function monthsTable(months) {
 }
 
 /** A bonus run by its number; a stimulus by its scope and end ("2|business|2027-03-31", "*": all). */
-function injectionName(injection) {
+function injectionName(injection: Schemas["Multiplier"]): string {
   if (injection.source !== "stimulus" || !injection.label.includes("|"))
     return t(`economy.source.${injection.source}`, { label: injection.label });
   const [region, kind, end] = injection.label.split("|");
@@ -122,7 +132,7 @@ function injectionName(injection) {
   });
 }
 
-function multipliersTable(runs) {
+function multipliersTable(runs: Schemas["Multipliers"]): HTMLElement {
   if (!runs.injections.length) return el("p", { id: "economy-multipliers" }, t("economy.nomultipliers"));
   return el(
     "table",
@@ -157,18 +167,18 @@ function multipliersTable(runs) {
   );
 }
 
-export async function economyView() {
+export async function economyView(): Promise<Child> {
   const current = filters();
-  const query = new URLSearchParams({ months: "12" });
-  if (current.region) query.set("region", current.region);
-  if (current.kind) query.set("kind", current.kind);
+  const query: { months: number; region?: number; kind?: Kind } = { months: 12 };
+  if (current.region) query.region = Number(current.region);
+  if ((KINDS as readonly string[]).includes(current.kind)) query.kind = current.kind as Kind;
   const [economy, runs] = await Promise.all([
-    request("GET", `/economy?${query}`),
-    request("GET", "/economy/multipliers"),
+    call(() => api.GET("/economy", { params: { query } })),
+    call(() => api.GET("/economy/multipliers")),
   ]);
   const months = economy.series.length ? economy.series[0].months : [];
   const last = months[months.length - 1];
-  const parts = [el("h1", {}, t("economy.title")), el("p", {}, t("economy.intro")), filterForm(current)];
+  const parts: Child[] = [el("h1", {}, t("economy.title")), el("p", {}, t("economy.intro")), filterForm(current)];
   if (!last) {
     parts.push(el("p", { id: "economy-empty" }, t("economy.empty")));
   } else {

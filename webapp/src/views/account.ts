@@ -1,26 +1,28 @@
 // Signing in with a keystore kept in the browser, and the member's account: figures, allowances, history.
 import { getAddress, Wallet } from "ethers";
-import { el, figures, refText, rerender, say, stackable, why } from "../dom.js";
-import { GatewayError, request, signedIn, signIn, signOut, unlock } from "../gateway.js";
+import { el, figures, refText, rerender, say, stackable, why, type Child } from "../dom.js";
+import { api, call, GatewayError, signedIn, signIn, signOut, unlock, type Schemas } from "../gateway.js";
 import { date, money, t } from "../i18n.js";
 import { setWallet, wallet } from "../session.js";
 import { loadNames, who } from "../names.js";
-import { allTransfers, statementCsv, transfersPage } from "../statement.js";
+import { allTransfers, statementCsv, transfersPage, type Transfer } from "../statement.js";
 
-let history = [];
+let history: Transfer[] = [];
 const MIN_PASSWORD = 10; // a key file's only lock, wherever the file is copied
 
-export function signInView() {
+export function signInView(): Child {
   const file = el("input", { type: "file", id: "keystore", accept: ".json,application/json" });
   const password = el("input", { type: "password", id: "password", autocomplete: "current-password" });
   const form = el(
     "form",
     {
-      onsubmit: async (event) => {
+      onsubmit: async (event: SubmitEvent) => {
         event.preventDefault();
         try {
           say(t("signin.opening"));
-          const json = await file.files[0].text();
+          const chosen = file.files?.[0];
+          if (!chosen) throw new Error("no file");
+          const json = await chosen.text();
           setWallet(await unlock(json, password.value));
         } catch {
           say(t("error.password"), true);
@@ -43,9 +45,9 @@ export function signInView() {
     el("label", {}, t("signin.password"), password),
     el("button", { type: "submit" }, t("signin.submit")),
   );
-  const create = el(
+  const create: HTMLButtonElement = el(
     "button",
-    { type: "button", class: "secondary", id: "create", onclick: () => create.replaceWith(newKeyForm()) },
+    { type: "button", class: "secondary", id: "create", onclick: (): void => create.replaceWith(newKeyForm()) },
     t("signin.create"),
   );
   return [el("h1", {}, t("signin.title")), el("p", {}, t("signin.local")), form, create];
@@ -53,14 +55,14 @@ export function signInView() {
 
 /** A new key, made in the browser: a real password typed twice, then the member is walked
  * through saving its file (without the file and its password, nobody can give the account back). */
-function newKeyForm() {
+function newKeyForm(): HTMLElement {
   const first = el("input", { type: "password", id: "new-password", autocomplete: "new-password" });
   const again = el("input", { type: "password", id: "new-password-again", autocomplete: "new-password" });
   const steps = el("div", { id: "new-key" });
   const form = el(
     "form",
     {
-      onsubmit: async (event) => {
+      onsubmit: async (event: SubmitEvent) => {
         event.preventDefault();
         if (first.value.length < MIN_PASSWORD || new Set(first.value).size < 4) return say(t("newkey.weak"), true);
         if (first.value !== again.value) return say(t("newkey.mismatch"), true);
@@ -105,12 +107,16 @@ function newKeyForm() {
   return form;
 }
 
-export async function account() {
+export async function account(): Promise<Child> {
   if (!signedIn()) return signInView();
   const address = getAddress(wallet().address);
-  let state, transfers;
+  let state: Schemas["AccountPublic"];
+  let transfers: Schemas["TransferPage"];
   try {
-    [state, transfers] = await Promise.all([request("GET", `/accounts/${address}`), transfersPage(address)]);
+    [state, transfers] = await Promise.all([
+      call(() => api.GET("/accounts/{address}", { params: { path: { address } } })),
+      transfersPage(address),
+    ]);
   } catch (error) {
     if (!(error instanceof GatewayError) || error.status !== 404) throw error;
     // A staff key that holds no account: its page is the staff's.
@@ -123,7 +129,9 @@ export async function account() {
   history = transfers.items;
   let cursor = transfers.next_cursor;
   await loadNames(history.flatMap((item) => [other(item), item.allowance_of]));
-  const allowances = await request("GET", `/accounts/${address}/allowances`).catch(() => null);
+  const allowances = await call(() =>
+    api.GET("/accounts/{address}/allowances", { params: { path: { address } } }),
+  ).catch(() => null);
   const search = el("input", {
     type: "search",
     id: "search",
@@ -131,7 +139,7 @@ export async function account() {
     placeholder: t("account.search"),
   });
   const body = el("tbody");
-  const fill = () => {
+  const fill = (): void => {
     const needle = search.value.trim().toLowerCase();
     const rows = history.filter(
       (item) => !needle || JSON.stringify(item).toLowerCase().includes(needle) || money(item.amount).includes(needle),
@@ -236,7 +244,7 @@ export async function account() {
   ];
 }
 
-function allowanceList(answer) {
+function allowanceList(answer: Schemas["AllowancesPublic"] | null): HTMLElement[] {
   if (answer === null) return []; // a ledger deployed before the councils' allowances
   const now = Date.now() / 1000;
   const items = answer.allowances.map((a) => {
@@ -254,11 +262,11 @@ function allowanceList(answer) {
 }
 
 /** The whole history as a statement a spreadsheet opens as it is (statement.js). */
-async function exportCsv(address) {
+async function exportCsv(address: string): Promise<void> {
   say(t("history.exporting"));
   const items = await allTransfers(address);
   await loadNames(items.map(other));
-  const text = statementCsv(items, { counterpart, reference: (ref, item) => refText(ref, false, item?.ref_words) });
+  const text = statementCsv(items, { counterpart, reference: (ref, item) => refText(ref, false, item.ref_words) });
   const link = el("a", {
     href: URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" })),
     download: `${address}.csv`,
@@ -270,7 +278,7 @@ async function exportCsv(address) {
 }
 
 /** Who a transfer was with: for a payment across regions, the member on the other side and its region. */
-function counterpart(item) {
+function counterpart(item: Transfer): string {
   if (item.counterparty) {
     const region = item.counterparty_region ?? "?";
     return t("history.across", { member: who(item.counterparty), region: String(region) });
@@ -280,6 +288,6 @@ function counterpart(item) {
 }
 
 /** The other party's address: the member on the other side of a payment across regions. */
-function other(item) {
+function other(item: Transfer): string {
   return item.counterparty ?? (item.direction === "out" ? item.to_address : item.from_address);
 }

@@ -107,8 +107,6 @@ test: setup postgres chromium prometheus
 	@# By file, so that a module's chain and database stay in one worker. The 25 slowest tests are
 	@# printed at the end: what to move to test-deep when the session passes 20 minutes.
 	$(BIN)/python -m pytest tests -q -p no:warnings -n 3 --dist loadfile --durations=25
-	@# Last, every benchmark once at a tiny size, so that none can silently break.
-	$(MAKE) --no-print-directory bench-smoke
 
 # A newcomer's first answer, in minutes: no linters, no test marked slow (networks of validators,
 # the demo, browsers, fuzzing runs). Not a substitute for `make test`.
@@ -117,9 +115,11 @@ test-quick: setup postgres
 
 # The deeper run, after `make test` in CI (about half an hour): the stateful tests' long histories
 # (each about a quarter of an hour), the validators failing and joining one at a time, a partition,
-# the demo's audit on three validators, the SIGKILL and validator runs on PostgreSQL.
+# the demo's audit on three validators, the SIGKILL and validator runs on PostgreSQL; then every
+# benchmark once at a tiny size, so that none can silently break.
 test-deep: setup postgres chromium prometheus
 	HYPOTHESIS_PROFILE=deep $(BIN)/python -m pytest tests -q -p no:warnings -n 3 --dist loadfile -m deep --durations=10
+	$(MAKE) --no-print-directory bench-smoke
 
 lint: setup
 	$(BIN)/ruff check --fix src scripts bench tests

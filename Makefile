@@ -110,7 +110,7 @@ test: setup postgres chromium prometheus
 
 # A newcomer's first answer, in minutes: no linters, no test marked slow (networks of validators,
 # the demo, browsers, fuzzing runs). Not a substitute for `make test`.
-test-quick: setup postgres
+test-quick: setup postgres prometheus
 	HYPOTHESIS_PROFILE=quick $(BIN)/python -m pytest tests -q -p no:warnings -n 3 --dist loadfile -m "not deep and not slow"
 
 # The deeper run, after `make test` in CI (about half an hour): the stateful tests' long histories

@@ -108,12 +108,12 @@ test: setup postgres chromium prometheus
 	@# printed at the end: what to move to test-deep when the session passes 20 minutes.
 	$(BIN)/python -m pytest tests -q -p no:warnings -n 3 --dist loadfile --durations=25
 
-# A newcomer's first answer, in minutes: no linters, no test marked slow (networks of validators,
+# A newcomer's first answer, in about 9 minutes: no linters, no test marked slow (networks of validators,
 # the demo, browsers, fuzzing runs). Not a substitute for `make test`.
 test-quick: setup postgres prometheus
 	HYPOTHESIS_PROFILE=quick $(BIN)/python -m pytest tests -q -p no:warnings -n 3 --dist loadfile -m "not deep and not slow"
 
-# The deeper run, after `make test` in CI (about half an hour): the stateful tests' long histories
+# The deeper run, after `make test` in CI (about 40 minutes): the stateful tests' long histories
 # (each about a quarter of an hour), the validators failing and joining one at a time, a partition,
 # the demo's audit on three validators, the SIGKILL and validator runs on PostgreSQL; then every
 # benchmark once at a tiny size, so that none can silently break.

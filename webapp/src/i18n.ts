@@ -37,6 +37,12 @@ export function t(key: string, values: Record<string, unknown> = {}): string {
   return text.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
 }
 
+/** The sentence `key`, or `fallback` where the catalogue has none (a word the gateway sent as is). */
+export function tOr(key: string, fallback: string): string {
+  const said = t(key);
+  return said === key ? fallback : said;
+}
+
 /** Hundredths as the reader writes money: 1 234,50 NXT (fr) or NXT 1,234.50 (en). */
 export function money(hundredths: bigint | number | string): string {
   const value = Number(hundredths) / 100;

@@ -1,7 +1,7 @@
 // The signed-in key and what it sends: every call pre-flighted by the gateway, signed here, relayed.
-import { getAddress } from "ethers";
+import { getAddress, type TransactionRequest } from "ethers";
 import { say, why } from "./dom.js";
-import { api, call, setRenewal, signIn, type SignedInKey } from "./gateway.js";
+import { api, call, setRenewal, signIn, type Schemas, type SignedInKey } from "./gateway.js";
 import { t } from "./i18n.js";
 
 let key: SignedInKey | null = null; // the unlocked key: in this page's memory only, forgotten with the tab
@@ -39,16 +39,7 @@ export async function relayCall(to: string, data: string): Promise<boolean> {
     const preflight = await call(() =>
       api.POST("/accounts/{address}/preflight", { params: { path: { address } }, body: { data, to } }),
     );
-    const raw = await wallet().signTransaction({
-      type: 0,
-      to,
-      data,
-      gasLimit: preflight.gas,
-      gasPrice: preflight.gas_price,
-      nonce: preflight.nonce,
-      chainId: ledger.chain_id,
-      value: 0,
-    });
+    const raw = await wallet().signTransaction(unsigned(to, data, preflight, ledger.chain_id));
     const sent = await call(() => api.POST("/tx", { body: { raw } }));
     say(t("pay.sent", { hash: sent.tx_hash }));
     await settled(sent.tx_hash);
@@ -57,6 +48,25 @@ export async function relayCall(to: string, data: string): Promise<boolean> {
     say(t("pay.refused", { why: why(error) }), true);
     return false;
   }
+}
+
+/** The transaction to sign for a pre-flighted call: legacy (type 0), the chain's gas price, no coin. */
+export function unsigned(
+  to: string,
+  data: string,
+  preflight: Schemas["Prepared"],
+  chainId: number,
+): TransactionRequest {
+  return {
+    type: 0,
+    to,
+    data,
+    gasLimit: preflight.gas,
+    gasPrice: preflight.gas_price,
+    nonce: preflight.nonce,
+    chainId,
+    value: 0,
+  };
 }
 
 /** Waits for the transaction's block, then for the index to reach it: what is read next is after it. */

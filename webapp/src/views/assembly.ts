@@ -3,7 +3,7 @@ import { getAddress, Interface } from "ethers";
 import { el, rerender, say, why, type Child } from "../dom.js";
 import { api, call, signedIn, type Schemas } from "../gateway.js";
 import * as governorAbi from "../generated/governor.js";
-import { t } from "../i18n.js";
+import { t, tOr } from "../i18n.js";
 import { hasWallet, relayCall, wallet } from "../session.js";
 
 const GOVERNOR_ABI = new Interface([governorAbi.castVote, governorAbi.propose]);
@@ -36,7 +36,7 @@ export async function proposals(): Promise<Child> {
         : el(
             "p",
             { class: "error", role: "note", "data-unnamed": p.short_id },
-            t("proposals.unnamed", { kinds: p.unnamed_kinds.map((k) => word(`pkind.${k}`, k)).join(", ") }),
+            t("proposals.unnamed", { kinds: p.unnamed_kinds.map((k) => tOr(`pkind.${k}`, k)).join(", ") }),
           ),
       mine.has(p.proposal_id)
         ? el(
@@ -83,12 +83,6 @@ async function myVotes(): Promise<Map<string, string>> {
   return new Map(votes.map((v) => [v.proposal_id, v.support]));
 }
 
-/** A word of the page for `key`, or `fallback` where it has none. */
-function word(key: string, fallback: string): string {
-  const said = t(key);
-  return said === key ? fallback : said;
-}
-
 /**
  * Proposing: a kind and its values, read by the CLI's rules at the gateway (/proposal-drafts),
  * which says what the proposal does; then signed here and relayed, like a vote.
@@ -98,7 +92,7 @@ async function proposeForm(): Promise<HTMLElement[]> {
   const kind = el(
     "select",
     { id: "propose-kind" },
-    Object.keys(kinds).map((k) => el("option", { value: k }, word(`propose.kind.${k}`, k))),
+    Object.keys(kinds).map((k) => el("option", { value: k }, tOr(`propose.kind.${k}`, k))),
   );
   const fields = el("div", { id: "propose-values" });
   const description = el("textarea", { id: "propose-description", rows: "2", maxlength: "4000" });
@@ -110,7 +104,7 @@ async function proposeForm(): Promise<HTMLElement[]> {
         el(
           "label",
           {},
-          word(`propose.arg.${name}`, name),
+          tOr(`propose.arg.${name}`, name),
           el("input", { "data-value": String(i), autocomplete: "off" }),
         ),
       ),

@@ -1,6 +1,6 @@
 // The auditor's page: a next-audit report opened from the auditor's own disk.
 import { el, figures as figuresGrid, say, type Child } from "../dom.js";
-import { money, number, percent, t } from "../i18n.js";
+import { money, number, percent, t, tOr } from "../i18n.js";
 
 /** What the page reads of a report (next_audit/report.py); the file is the auditor's, unchecked. */
 type Args = Record<string, unknown>;
@@ -49,13 +49,13 @@ export function auditView(): Child {
         {},
         el("td", {}, c.name),
         el("td", { class: c.status === "fail" ? "error" : "" }, t(`audit.${c.status.replace(" ", "_")}`)),
-        el("td", {}, `${number(c.checked)} ${word(`audit.unit.${c.unit}`, c.unit)}`),
+        el("td", {}, `${number(c.checked)} ${tOr(`audit.unit.${c.unit}`, c.unit)}`),
         el(
           "td",
           {},
           c.not_run_code
             ? t("audit.cli.not_run", { why: sentence(c.not_run_code, c.not_run_args, c.not_run) })
-            : word(`audit.what.${c.name}`, c.description),
+            : tOr(`audit.what.${c.name}`, c.description),
         ),
       ),
     );
@@ -68,7 +68,7 @@ export function auditView(): Child {
     const figures = Object.entries(report.figures || {})
       .filter(([, v]) => typeof v !== "object" || v === null)
       .map(([name, v]): [string, string] => [
-        word(`audit.figure.${name}`, name.replaceAll("_", " ")),
+        tOr(`audit.figure.${name}`, name.replaceAll("_", " ")),
         inUnit(v, units[name]),
       ]);
     shown.replaceChildren(
@@ -76,7 +76,7 @@ export function auditView(): Child {
         "p",
         { class: report.exit_code ? "error" : "" },
         t("audit.summary", {
-          result: word(`audit.result.${report.result}`, report.result),
+          result: tOr(`audit.result.${report.result}`, report.result),
           from: report.from_block,
           to: report.to_block,
           chain: report.chain_id,
@@ -133,10 +133,4 @@ function written(value: unknown): string {
     if (kind.phrase !== undefined) return sentence(kind.phrase, kind.args, kind.phrase);
   }
   return String(value);
-}
-
-/** A word of the page for `key`, or `fallback` where it has none. */
-function word(key: string, fallback: string): string {
-  const said = t(key);
-  return said === key ? fallback : said;
 }

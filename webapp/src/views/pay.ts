@@ -15,7 +15,7 @@ import { el, say, why, type Child } from "../dom.js";
 import { api, call, signedIn } from "../gateway.js";
 import { money, parseAmount, t } from "../i18n.js";
 import { favourites, loadNames, nameOf, toggleFavourite, who } from "../names.js";
-import { settled, wallet } from "../session.js";
+import { settled, unsigned, wallet } from "../session.js";
 import { signInView } from "./account.js";
 
 const LEDGER_ABI = new Interface([ledgerAbi.pay]);
@@ -197,16 +197,7 @@ export async function payView(): Promise<Child> {
             ),
           ]);
           const fee = BigInt(preflight.fee ?? 0); // the ledger's own rule, said by the gateway
-          prepared = {
-            type: 0,
-            to: to ?? ledger.ledger,
-            data,
-            gasLimit: preflight.gas,
-            gasPrice: preflight.gas_price,
-            nonce: preflight.nonce,
-            chainId: ledger.chain_id,
-            value: 0,
-          };
+          prepared = unsigned(to ?? ledger.ledger, data, preflight, ledger.chain_id);
           await loadNames([payee]);
           const facts = {
             amount: money(hundredths),

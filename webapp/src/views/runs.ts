@@ -3,7 +3,7 @@
 import { getAddress } from "ethers";
 import { el, figures, type Child } from "../dom.js";
 import { api, call, signedIn, type Schemas } from "../gateway.js";
-import { date, money, number, t } from "../i18n.js";
+import { date, money, number, t, tOr } from "../i18n.js";
 import { loadNames, who } from "../names.js";
 import { wallet } from "../session.js";
 import { signInView } from "./account.js";
@@ -13,9 +13,7 @@ const TOP_BUSINESSES = 10;
 type Run = Schemas["RunPublic"];
 
 function categoryName(name: string): string {
-  const key = `category.${name}`;
-  const words = t(key);
-  return words === key ? name : words;
+  return tOr(`category.${name}`, name);
 }
 
 function spendingTable(
